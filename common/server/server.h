@@ -1,0 +1,70 @@
+// Bootstrap shared by every Bastion binary: permission check at startup,
+// gRPC health checking, server reflection, port 0, graceful shutdown on
+// SIGINT/SIGTERM.
+#ifndef BASTION_COMMON_SERVER_SERVER_H_
+#define BASTION_COMMON_SERVER_SERVER_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+
+namespace bastion {
+
+// A service implementation and the full proto name it implements
+// (e.g. "bastion.data.v1.Sessions"), used to check its permissions.
+struct ServiceBinding {
+  grpc::Service* service;
+  std::string full_name;
+};
+
+struct ServerOptions {
+  // host:port to listen on; port 0 picks a free port.
+  std::string listen_address = "127.0.0.1:0";
+  // When set, the chosen port is written here (for scripts and tests).
+  std::string port_file;
+  // Transport credentials; insecure when null.
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+  // How long in-flight calls may take to finish on shutdown.
+  absl::Duration shutdown_grace = absl::Seconds(5);
+  // Largest request message accepted.
+  int max_receive_message_bytes = 4 * 1024 * 1024;
+};
+
+// A started server. Thread-safe; Shutdown may be called from any thread.
+class RunningServer {
+ public:
+  RunningServer(std::unique_ptr<grpc::Server> server, int port,
+                absl::Duration shutdown_grace);
+  ~RunningServer();
+
+  int port() const { return port_; }
+  // Stops accepting calls and waits up to the grace period for running ones.
+  void Shutdown();
+  // Blocks until the server has shut down.
+  void Wait();
+
+ private:
+  std::unique_ptr<grpc::Server> server_;
+  int port_;
+  absl::Duration shutdown_grace_;
+};
+
+// Builds and starts a server for `services`. Refuses to start
+// (FAILED_PRECONDITION) when any method lacks a declared permission, and
+// UNAVAILABLE when the address cannot be bound.
+absl::StatusOr<std::unique_ptr<RunningServer>> StartServer(
+    const ServerOptions& options, const std::vector<ServiceBinding>& services);
+
+// Installs SIGINT/SIGTERM handlers, then blocks until one arrives and shuts
+// `server` down gracefully.
+void ServeUntilSignal(RunningServer& server);
+
+}  // namespace bastion
+
+#endif  // BASTION_COMMON_SERVER_SERVER_H_
