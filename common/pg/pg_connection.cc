@@ -1,0 +1,196 @@
+#include "common/pg/pg_connection.h"
+
+#include <cstdlib>
+#include <string>
+#include <utility>
+
+#include "common/pg/pg_error.h"
+
+namespace bastion::pg {
+namespace {
+
+// The first line of a SQL constant, as a log label (constants only, so no
+// user data reaches the log this way).
+std::string SqlLabel(const char* sql) {
+  std::string_view text(sql);
+  while (!text.empty() && (text.front() == '\n' || text.front() == ' ')) {
+    text.remove_prefix(1);
+  }
+  text = text.substr(0, text.find('\n'));
+  return std::string(text.substr(0, 80));
+}
+
+std::vector<const char*> ParamValues(const std::vector<Param>& params) {
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const Param& p : params) values.push_back(p ? p->c_str() : nullptr);
+  return values;
+}
+
+bool ResultOk(const PGresult* result) {
+  if (result == nullptr) return false;
+  ExecStatusType status = PQresultStatus(result);
+  return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+}
+
+}  // namespace
+
+PgResult::PgResult(PgResult&& other) noexcept
+    : result_(std::exchange(other.result_, nullptr)) {}
+
+PgResult& PgResult::operator=(PgResult&& other) noexcept {
+  if (this != &other) {
+    if (result_ != nullptr) PQclear(result_);
+    result_ = std::exchange(other.result_, nullptr);
+  }
+  return *this;
+}
+
+PgResult::~PgResult() {
+  if (result_ != nullptr) PQclear(result_);
+}
+
+int PgResult::rows() const { return result_ ? PQntuples(result_) : 0; }
+int PgResult::columns() const { return result_ ? PQnfields(result_) : 0; }
+
+int PgResult::affected_rows() const {
+  if (result_ == nullptr) return 0;
+  const char* n = PQcmdTuples(result_);
+  return (n == nullptr || *n == '\0') ? 0 : std::atoi(n);
+}
+
+int PgResult::Column(const char* name) const {
+  return result_ ? PQfnumber(result_, name) : -1;
+}
+
+bool PgResult::IsNull(int row, int column) const {
+  return PQgetisnull(result_, row, column) != 0;
+}
+
+std::string_view PgResult::Get(int row, int column) const {
+  if (IsNull(row, column)) return {};
+  return std::string_view(PQgetvalue(result_, row, column),
+                          PQgetlength(result_, row, column));
+}
+
+std::optional<std::string> PgResult::GetOptional(int row, int column) const {
+  if (IsNull(row, column)) return std::nullopt;
+  return std::string(Get(row, column));
+}
+
+std::string_view PgResult::Get(int row, const char* column) const {
+  return Get(row, Column(column));
+}
+
+bool PgResult::IsNull(int row, const char* column) const {
+  return IsNull(row, Column(column));
+}
+
+absl::StatusOr<std::unique_ptr<PgConnection>> PgConnection::Connect(
+    const std::string& conninfo) {
+  PGconn* conn = PQconnectdb(conninfo.c_str());
+  if (conn == nullptr) return absl::UnavailableError("database unavailable");
+  if (PQstatus(conn) != CONNECTION_OK) {
+    absl::Status status = StatusFromPg(nullptr, conn, "connect");
+    PQfinish(conn);
+    return status;
+  }
+  return std::unique_ptr<PgConnection>(new PgConnection(conn));
+}
+
+PgConnection::~PgConnection() {
+  if (conn_ != nullptr) PQfinish(conn_);
+}
+
+absl::StatusOr<PgResult> PgConnection::Execute(const Statement& statement) {
+  std::vector<const char*> values = ParamValues(statement.params);
+  PgResult result(PQexecParams(conn_, statement.sql,
+                               static_cast<int>(values.size()),
+                               /*paramTypes=*/nullptr, values.data(),
+                               /*paramLengths=*/nullptr,
+                               /*paramFormats=*/nullptr,
+                               /*resultFormat=*/0));
+  if (!ResultOk(result.get())) {
+    return StatusFromPg(result.get(), conn_, SqlLabel(statement.sql));
+  }
+  return result;
+}
+
+absl::StatusOr<std::vector<PgResult>> PgConnection::ExecutePipeline(
+    absl::Span<const Statement> statements) {
+  if (PQenterPipelineMode(conn_) != 1) {
+    return StatusFromPg(nullptr, conn_, "enter pipeline");
+  }
+  absl::Status failure;
+  size_t sent = 0;
+  for (const Statement& statement : statements) {
+    std::vector<const char*> values = ParamValues(statement.params);
+    if (PQsendQueryParams(conn_, statement.sql,
+                          static_cast<int>(values.size()),
+                          /*paramTypes=*/nullptr, values.data(),
+                          /*paramLengths=*/nullptr, /*paramFormats=*/nullptr,
+                          /*resultFormat=*/0) != 1) {
+      failure = StatusFromPg(nullptr, conn_, SqlLabel(statement.sql));
+      break;
+    }
+    ++sent;
+  }
+  // The sync also flushes: everything goes out in one write.
+  if (PQpipelineSync(conn_) != 1) {
+    // The connection is unusable; leave it for the pool to discard.
+    return failure.ok() ? StatusFromPg(nullptr, conn_, "pipeline sync")
+                        : failure;
+  }
+
+  std::vector<PgResult> results;
+  results.reserve(sent);
+  for (size_t i = 0; i < sent; ++i) {
+    PgResult result(PQgetResult(conn_));
+    if (result.get() == nullptr) {
+      return StatusFromPg(nullptr, conn_, "pipeline result");
+    }
+    ExecStatusType status = PQresultStatus(result.get());
+    if (!ResultOk(result.get()) && status != PGRES_PIPELINE_ABORTED &&
+        failure.ok()) {
+      failure = StatusFromPg(result.get(), conn_, SqlLabel(statements[i].sql));
+    }
+    // Each query's results end with a null.
+    while (PGresult* extra = PQgetResult(conn_)) PQclear(extra);
+    if (PQstatus(conn_) != CONNECTION_OK) {
+      return failure.ok() ? StatusFromPg(nullptr, conn_, "pipeline") : failure;
+    }
+    results.push_back(std::move(result));
+  }
+  PgResult sync(PQgetResult(conn_));
+  if (sync.get() == nullptr ||
+      PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) {
+    return failure.ok() ? StatusFromPg(sync.get(), conn_, "pipeline sync")
+                        : failure;
+  }
+  if (PQexitPipelineMode(conn_) != 1) {
+    return failure.ok() ? StatusFromPg(nullptr, conn_, "exit pipeline")
+                        : failure;
+  }
+  if (!failure.ok()) return failure;
+  return results;
+}
+
+absl::Status PgConnection::ExecuteScript(const char* sql) {
+  PgResult result(PQexec(conn_, sql));
+  if (!ResultOk(result.get())) {
+    return StatusFromPg(result.get(), conn_, "script");
+  }
+  // PQexec returns only the last statement's result; earlier failures stop
+  // the script and are reported in it, so nothing else to check.
+  return absl::OkStatus();
+}
+
+bool PgConnection::IsReusable() const {
+  return conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK &&
+         PQtransactionStatus(conn_) == PQTRANS_IDLE &&
+         PQpipelineStatus(conn_) == PQ_PIPELINE_OFF;
+}
+
+int PgConnection::BackendPid() const { return PQbackendPID(conn_); }
+
+}  // namespace bastion::pg

@@ -1,0 +1,118 @@
+#include "common/pg/principal_transaction.h"
+
+#include <utility>
+
+#include "common/pg/pg_error.h"
+#include "common/status/status_macros.h"
+
+namespace bastion::pg {
+namespace {
+
+constexpr char kBegin[] = "BEGIN ISOLATION LEVEL READ COMMITTED";
+// is_local => true: the values vanish at COMMIT/ROLLBACK, so a pooled
+// connection never carries them into the next request.
+constexpr char kSetPrincipal[] =
+    "SELECT set_config('bastion.tenant_id', $1, true),"
+    " set_config('bastion.user_id', $2, true),"
+    " set_config('bastion.admin_level', $3, true)";
+constexpr char kCommit[] = "COMMIT";
+constexpr char kRollback[] = "ROLLBACK";
+
+}  // namespace
+
+std::string_view AdminLevelName(AdminLevel level) {
+  switch (level) {
+    case AdminLevel::kTenant:
+      return "tenant";
+    case AdminLevel::kPlatform:
+      return "platform";
+    case AdminLevel::kNone:
+      break;
+  }
+  return "none";
+}
+
+absl::StatusOr<PrincipalTransaction> PrincipalTransaction::Begin(
+    PgPool& pool, const PrincipalScope& scope) {
+  if (scope.tenant_id.empty() || scope.user_id.empty()) {
+    return absl::InvalidArgumentError("principal without tenant or user");
+  }
+  ASSIGN_OR_RETURN(PgLease lease, pool.Acquire());
+  return PrincipalTransaction(std::move(lease), scope);
+}
+
+PrincipalTransaction::~PrincipalTransaction() {
+  if (lease_.operator->() == nullptr) return;  // Moved from.
+  if (begun_ && !done_) {
+    if (!lease_->Execute({kRollback, {}}).ok()) lease_.Discard();
+  }
+}
+
+absl::StatusOr<std::vector<PgResult>> PrincipalTransaction::Run(
+    std::vector<Statement> statements) {
+  return Send(std::move(statements), /*commit=*/false);
+}
+
+absl::StatusOr<std::vector<PgResult>> PrincipalTransaction::RunAndCommit(
+    std::vector<Statement> statements) {
+  return Send(std::move(statements), /*commit=*/true);
+}
+
+absl::Status PrincipalTransaction::Commit() {
+  if (!begun_ && !done_) {
+    done_ = true;
+    return absl::OkStatus();
+  }
+  return Send({}, /*commit=*/true).status();
+}
+
+absl::StatusOr<std::vector<PgResult>> PrincipalTransaction::Send(
+    std::vector<Statement> statements, bool commit) {
+  if (done_) {
+    return absl::FailedPreconditionError("transaction already finished");
+  }
+  std::vector<Statement> batch;
+  batch.reserve(statements.size() + 3);
+  size_t prefix = 0;
+  if (!begun_) {
+    batch.push_back({kBegin, {}});
+    batch.push_back({kSetPrincipal,
+                     {scope_.tenant_id, scope_.user_id,
+                      std::string(AdminLevelName(scope_.admin_level))}});
+    prefix = batch.size();
+    begun_ = true;
+  }
+  const size_t count = statements.size();
+  for (Statement& s : statements) batch.push_back(std::move(s));
+  if (commit) batch.push_back({kCommit, {}});
+
+  absl::StatusOr<std::vector<PgResult>> results =
+      lease_->ExecutePipeline(batch);
+  if (!results.ok()) {
+    // The transaction is aborted: roll it back now so the connection goes
+    // back clean (or is discarded if even that fails).
+    done_ = true;
+    if (lease_->IsReusable()) return results.status();
+    if (!lease_->Execute({kRollback, {}}).ok() || !lease_->IsReusable()) {
+      lease_.Discard();
+    }
+    return results.status();
+  }
+  if (commit) done_ = true;
+  std::vector<PgResult> mine;
+  mine.reserve(count);
+  for (size_t i = 0; i < count; ++i) {
+    mine.push_back(std::move((*results)[prefix + i]));
+  }
+  return mine;
+}
+
+absl::StatusOr<std::vector<PgResult>> RunAsPrincipal(
+    PgPool& pool, const PrincipalScope& scope,
+    std::vector<Statement> statements) {
+  ASSIGN_OR_RETURN(PrincipalTransaction tx,
+                   PrincipalTransaction::Begin(pool, scope));
+  return tx.RunAndCommit(std::move(statements));
+}
+
+}  // namespace bastion::pg

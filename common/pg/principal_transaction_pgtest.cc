@@ -1,0 +1,175 @@
+// PrincipalTransaction against a real PostgreSQL: transaction-local
+// settings, one transaction, rollback on failure, no leak through the pool.
+#include "common/pg/principal_transaction.h"
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/status/status_matchers.h"
+#include "gtest/gtest.h"
+#include "tests/pg/test_database.h"
+
+namespace bastion::pg {
+namespace {
+
+using ::bastion::testing::IsOk;
+using ::bastion::testing::StatusIs;
+using ::bastion::testing::TestDatabase;
+
+constexpr char kSettings[] =
+    "SELECT current_setting('bastion.tenant_id', true) AS tenant,"
+    " current_setting('bastion.user_id', true) AS user_id,"
+    " current_setting('bastion.admin_level', true) AS admin";
+constexpr char kTxid[] = "SELECT txid_current()::text";
+constexpr char kCreate[] = "CREATE TABLE t (id text PRIMARY KEY)";
+constexpr char kInsert[] = "INSERT INTO t (id) VALUES ($1)";
+constexpr char kCount[] = "SELECT count(*) FROM t WHERE id = $1";
+constexpr char kPid[] = "SELECT pg_backend_pid()";
+
+class PrincipalTransactionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = TestDatabase::Create({/*migrate=*/false});
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = *std::move(db);
+    PgPoolOptions options;
+    options.conninfo = db_->superuser_conninfo();
+    options.max_size = 1;  // Every request shares one connection.
+    pool_ = std::make_unique<PgPool>(options);
+    auto lease = pool_->Acquire();
+    ASSERT_THAT(lease, IsOk());
+    ASSERT_THAT((*lease)->Execute({kCreate, {}}), IsOk());
+  }
+
+  std::string Count(const std::string& id) {
+    auto lease = pool_->Acquire();
+    EXPECT_THAT(lease, IsOk());
+    auto r = (*lease)->Execute({kCount, {id}});
+    EXPECT_THAT(r, IsOk());
+    return std::string(r->Get(0, 0));
+  }
+
+  std::unique_ptr<TestDatabase> db_;
+  std::unique_ptr<PgPool> pool_;
+};
+
+const PrincipalScope kAlice{"t1", "alice", AdminLevel::kNone};
+const PrincipalScope kBob{"t1", "bob", AdminLevel::kTenant};
+
+TEST_F(PrincipalTransactionTest, SettingsAreVisibleInsideTheTransaction) {
+  auto results = RunAsPrincipal(*pool_, kBob, {{kSettings, {}}});
+  ASSERT_THAT(results, IsOk());
+  ASSERT_EQ(results->size(), 1u);
+  EXPECT_EQ((*results)[0].Get(0, "tenant"), "t1");
+  EXPECT_EQ((*results)[0].Get(0, "user_id"), "bob");
+  EXPECT_EQ((*results)[0].Get(0, "admin"), "tenant");
+}
+
+TEST_F(PrincipalTransactionTest, SettingsDoNotOutliveTheTransaction) {
+  ASSERT_THAT(RunAsPrincipal(*pool_, kAlice, {{kInsert, {"a"}}}), IsOk());
+  auto lease = pool_->Acquire();
+  ASSERT_THAT(lease, IsOk());
+  auto after = (*lease)->Execute({kSettings, {}});
+  ASSERT_THAT(after, IsOk());
+  // A placeholder may remain defined, but empty.
+  EXPECT_EQ(after->Get(0, "tenant"), "");
+  EXPECT_EQ(after->Get(0, "user_id"), "");
+  EXPECT_EQ(after->Get(0, "admin"), "");
+}
+
+TEST_F(PrincipalTransactionTest, NextPrincipalOnSameConnectionSeesOnlyItself) {
+  auto first = RunAsPrincipal(*pool_, kAlice, {{kPid, {}}, {kSettings, {}}});
+  ASSERT_THAT(first, IsOk());
+  auto second = RunAsPrincipal(*pool_, kBob, {{kPid, {}}, {kSettings, {}}});
+  ASSERT_THAT(second, IsOk());
+  EXPECT_EQ((*first)[0].Get(0, 0), (*second)[0].Get(0, 0));  // Same backend.
+  EXPECT_EQ((*second)[1].Get(0, "user_id"), "bob");
+}
+
+TEST_F(PrincipalTransactionTest, AllStatementsShareOneTransaction) {
+  auto results = RunAsPrincipal(*pool_, kAlice, {{kTxid, {}}, {kTxid, {}}});
+  ASSERT_THAT(results, IsOk());
+  EXPECT_EQ((*results)[0].Get(0, 0), (*results)[1].Get(0, 0));
+}
+
+TEST_F(PrincipalTransactionTest, FailureRollsBackEverythingAndKeepsConnection) {
+  ASSERT_THAT(RunAsPrincipal(*pool_, kAlice, {{kInsert, {"dup"}}}), IsOk());
+  EXPECT_THAT(RunAsPrincipal(*pool_, kAlice,
+                             {{kInsert, {"fresh"}}, {kInsert, {"dup"}}}),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_EQ(Count("fresh"), "0");
+  EXPECT_EQ(pool_->OpenConnections(), 1);
+  EXPECT_THAT(RunAsPrincipal(*pool_, kAlice, {{kInsert, {"later"}}}), IsOk());
+  EXPECT_EQ(Count("later"), "1");
+}
+
+TEST_F(PrincipalTransactionTest, MultiStepCommitsOnlyWhenAsked) {
+  {
+    auto tx = PrincipalTransaction::Begin(*pool_, kAlice);
+    ASSERT_THAT(tx, IsOk());
+    ASSERT_THAT(tx->Run({{kInsert, {"dropped"}}}), IsOk());
+    auto seen = tx->Run({{kCount, {"dropped"}}, {kSettings, {}}});
+    ASSERT_THAT(seen, IsOk());
+    EXPECT_EQ((*seen)[0].Get(0, 0), "1");
+    EXPECT_EQ((*seen)[1].Get(0, "user_id"), "alice");
+  }  // Destroyed without commit: rolled back.
+  EXPECT_EQ(Count("dropped"), "0");
+  {
+    auto tx = PrincipalTransaction::Begin(*pool_, kAlice);
+    ASSERT_THAT(tx, IsOk());
+    ASSERT_THAT(tx->Run({{kInsert, {"kept1"}}}), IsOk());
+    ASSERT_THAT(tx->RunAndCommit({{kInsert, {"kept2"}}}), IsOk());
+    EXPECT_THAT(tx->Run({{kInsert, {"x"}}}),
+                StatusIs(absl::StatusCode::kFailedPrecondition));
+  }
+  EXPECT_EQ(Count("kept1"), "1");
+  EXPECT_EQ(Count("kept2"), "1");
+  EXPECT_EQ(pool_->OpenConnections(), 1);
+}
+
+TEST_F(PrincipalTransactionTest, RequiresTenantAndUser) {
+  EXPECT_THAT(RunAsPrincipal(*pool_, {"", "alice", AdminLevel::kNone}, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(RunAsPrincipal(*pool_, {"t1", "", AdminLevel::kNone}, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(PrincipalTransactionTest, ConcurrentPrincipalsSeeOnlyThemselves) {
+  PgPoolOptions options;
+  options.conninfo = db_->superuser_conninfo();
+  options.max_size = 3;
+  PgPool pool(options);
+  std::atomic<int> wrong{0};
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&, t] {
+      const PrincipalScope me{"t" + std::to_string(t % 2),
+                              "u" + std::to_string(t), AdminLevel::kNone};
+      for (int i = 0; i < 20; ++i) {
+        auto r = RunAsPrincipal(pool, me, {{kSettings, {}}});
+        if (!r.ok()) continue;
+        ++ok;
+        if ((*r)[0].Get(0, "user_id") != me.user_id ||
+            (*r)[0].Get(0, "tenant") != me.tenant_id) {
+          ++wrong;
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 120);
+  EXPECT_EQ(wrong.load(), 0);
+}
+
+TEST(AdminLevelTest, Names) {
+  EXPECT_EQ(AdminLevelName(AdminLevel::kNone), "none");
+  EXPECT_EQ(AdminLevelName(AdminLevel::kTenant), "tenant");
+  EXPECT_EQ(AdminLevelName(AdminLevel::kPlatform), "platform");
+}
+
+}  // namespace
+}  // namespace bastion::pg
