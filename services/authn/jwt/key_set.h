@@ -1,0 +1,74 @@
+// An immutable, ordered set of verification keys, and the KeySource seam
+// through which the verifier obtains the current set (a fixed set from
+// config, or a JWKS file that rotates; tests substitute their own).
+#ifndef BASTION_SERVICES_AUTHN_JWT_KEY_SET_H_
+#define BASTION_SERVICES_AUTHN_JWT_KEY_SET_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "services/authn/jwt/key.h"
+
+namespace bastion::authn::jwt {
+
+// Immutable; share freely across threads via shared_ptr<const KeySet>.
+class KeySet {
+ public:
+  // Fails (INVALID_ARGUMENT) on an empty list or a duplicate kid. Keys keep
+  // their order: kid-less ("default") keys are tried in this order.
+  static absl::StatusOr<std::shared_ptr<const KeySet>> Create(
+      std::vector<std::shared_ptr<const VerificationKey>> keys);
+
+  // The key with this kid, or nullptr. No allocation, no crypto.
+  const VerificationKey* FindByKid(absl::string_view kid) const {
+    auto it = by_kid_.find(kid);
+    return it == by_kid_.end() ? nullptr : it->second;
+  }
+  // Keys without a kid, in load order.
+  const std::vector<const VerificationKey*>& default_keys() const {
+    return default_keys_;
+  }
+  const std::vector<std::shared_ptr<const VerificationKey>>& keys() const {
+    return keys_;
+  }
+  // Unique per KeySet instance in this process (changes on every rotation).
+  uint64_t generation() const { return generation_; }
+
+ private:
+  KeySet() = default;
+
+  std::vector<std::shared_ptr<const VerificationKey>> keys_;
+  std::map<std::string, const VerificationKey*, std::less<>> by_kid_;
+  std::vector<const VerificationKey*> default_keys_;
+  uint64_t generation_ = 0;
+};
+
+// Seam: where the verifier gets keys. Implementations are thread-safe and
+// cheap to call on every request (no parsing on the request path).
+class KeySource {
+ public:
+  virtual ~KeySource() = default;
+  // The current key set; never null.
+  virtual std::shared_ptr<const KeySet> Current() const = 0;
+};
+
+// A fixed key set, e.g. PEM keys and HMAC secrets from config. Thread-safe.
+class StaticKeySource final : public KeySource {
+ public:
+  explicit StaticKeySource(std::shared_ptr<const KeySet> keys)
+      : keys_(std::move(keys)) {}
+  std::shared_ptr<const KeySet> Current() const override { return keys_; }
+
+ private:
+  const std::shared_ptr<const KeySet> keys_;
+};
+
+}  // namespace bastion::authn::jwt
+
+#endif  // BASTION_SERVICES_AUTHN_JWT_KEY_SET_H_
