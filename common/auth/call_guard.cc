@@ -1,0 +1,126 @@
+#include "common/auth/call_guard.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/log/log.h"
+#include "common/status/status_macros.h"
+
+namespace bastion {
+namespace {
+
+constexpr absl::string_view kBearerPrefix = "Bearer ";
+
+// Callers only ever see these generic texts; the precise reason is logged.
+absl::Status Unauthenticated() {
+  return absl::UnauthenticatedError("missing or invalid credentials");
+}
+
+absl::Status Denied(absl::string_view method, absl::string_view why) {
+  Log(LogLevel::kWarning, "call_denied", {{"method", method}, {"reason", why}});
+  return absl::PermissionDeniedError("permission denied");
+}
+
+absl::Status Refused(absl::string_view method, absl::string_view why) {
+  Log(LogLevel::kWarning, "call_unauthenticated",
+      {{"method", method}, {"reason", why}});
+  return Unauthenticated();
+}
+
+}  // namespace
+
+absl::StatusOr<CallGuard> CallGuard::Create(std::string service_full_name,
+                                            GuardDependencies dependencies) {
+  ASSIGN_OR_RETURN(PermissionTable table,
+                   PermissionTable::Build({service_full_name}));
+  return CallGuard(std::move(service_full_name), std::move(table),
+                   dependencies);
+}
+
+CallGuard::CallGuard(std::string service_full_name, PermissionTable table,
+                     GuardDependencies dependencies)
+    : service_full_name_(std::move(service_full_name)),
+      table_(std::move(table)),
+      dependencies_(dependencies) {}
+
+absl::StatusOr<Caller> CallGuard::Authenticate(
+    const grpc::ServerContext& context) const {
+  const auto& metadata = context.client_metadata();
+  const size_t bearer_count = metadata.count("authorization");
+  const size_t assertion_count = metadata.count(kPrincipalMetadataKey);
+  if (bearer_count + assertion_count == 0) {
+    return absl::UnauthenticatedError("no credentials");
+  }
+  if (bearer_count + assertion_count > 1) {
+    return absl::UnauthenticatedError("more than one credential entry");
+  }
+  if (assertion_count == 1) {
+    const grpc::string_ref value =
+        metadata.find(kPrincipalMetadataKey)->second;
+    const absl::string_view assertion(value.data(), value.size());
+    if (dependencies_.assertions == nullptr) {
+      return absl::UnauthenticatedError("assertions not accepted here");
+    }
+    ASSIGN_OR_RETURN(common::v1::Principal principal,
+                     dependencies_.assertions->Verify(assertion));
+    return Caller{std::move(principal), std::string(assertion)};
+  }
+  const grpc::string_ref value = metadata.find("authorization")->second;
+  const absl::string_view header(value.data(), value.size());
+  if (!absl::StartsWith(header, kBearerPrefix)) {
+    return absl::UnauthenticatedError("authorization scheme is not Bearer");
+  }
+  const absl::string_view credential = header.substr(kBearerPrefix.size());
+  if (credential.empty() || credential.size() > kMaxCredentialBytes) {
+    return absl::UnauthenticatedError("credential empty or too large");
+  }
+  if (dependencies_.authenticator == nullptr) {
+    return absl::UnavailableError("no authenticator configured");
+  }
+  return dependencies_.authenticator->Authenticate(credential);
+}
+
+absl::StatusOr<Caller> CallGuard::Authorize(
+    const grpc::ServerContext& context, absl::string_view method_name,
+    const google::protobuf::Message& request) const {
+  const std::string method = absl::StrCat(service_full_name_, "/", method_name);
+  const common::v1::Permission* permission =
+      table_.Find(service_full_name_, method_name);
+  if (permission == nullptr) {
+    Log(LogLevel::kError, "undeclared_method", {{"method", method}});
+    return absl::InternalError("method has no declared permission");
+  }
+  if (permission->public_()) return Caller{};
+
+  absl::StatusOr<Caller> caller = Authenticate(context);
+  if (!caller.ok()) {
+    if (caller.status().code() == absl::StatusCode::kUnauthenticated) {
+      return Refused(method, caller.status().message());
+    }
+    Log(LogLevel::kError, "authentication_unavailable",
+        {{"method", method}, {"error", caller.status().message()}});
+    return absl::UnavailableError("authentication unavailable");
+  }
+  if (permission->authenticated_only()) return caller;
+  if (permission->internal()) {
+    // Internal methods need the calling service's own identity on top of
+    // the user's; no service identity is accepted yet, so they are denied.
+    return Denied(method, "internal method requires a service identity");
+  }
+  if (dependencies_.authorizer == nullptr) {
+    return absl::UnavailableError("no authorizer configured");
+  }
+  const PermissionRequest wanted{
+      permission->resource(), permission->action(),
+      ExtractResourceId(request, permission->id_field())};
+  absl::StatusOr<AuthzDecision> decision =
+      dependencies_.authorizer->Check(*caller, wanted);
+  if (!decision.ok()) {
+    Log(LogLevel::kError, "authorization_unavailable",
+        {{"method", method}, {"error", decision.status().message()}});
+    return absl::UnavailableError("authorization unavailable");
+  }
+  if (!decision->allowed) return Denied(method, decision->reason);
+  return caller;
+}
+
+}  // namespace bastion

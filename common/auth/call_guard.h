@@ -1,0 +1,72 @@
+// Enforcement for one gRPC service: before a handler does any work, the
+// guard authenticates the call, checks the permission its proto declares,
+// and hands the handler a typed Caller.
+#ifndef BASTION_COMMON_AUTH_CALL_GUARD_H_
+#define BASTION_COMMON_AUTH_CALL_GUARD_H_
+
+#include <string>
+#include <utility>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "common/auth/caller.h"
+#include "common/server/permission_table.h"
+#include "common/status/grpc_status.h"
+#include "google/protobuf/message.h"
+
+namespace bastion {
+
+// Non-owning; everything must outlive the guard. A null authorizer is only
+// valid for services whose methods are all public or authenticated_only.
+struct GuardDependencies {
+  Authenticator* authenticator = nullptr;
+  AssertionAuthenticator* assertions = nullptr;
+  Authorizer* authorizer = nullptr;
+};
+
+// Thread-safe: immutable after Create; the dependencies are thread-safe.
+class CallGuard {
+ public:
+  // Reads the permissions of `service_full_name` from its descriptor; fails
+  // (FAILED_PRECONDITION) if any method is unannotated.
+  static absl::StatusOr<CallGuard> Create(std::string service_full_name,
+                                          GuardDependencies dependencies);
+
+  // Authenticates and authorizes one call of `method_name`:
+  //   no or malformed credential      -> UNAUTHENTICATED
+  //   permission not held             -> PERMISSION_DENIED
+  //   authn/authz unreachable         -> UNAVAILABLE (fail closed)
+  //   method without a declaration    -> INTERNAL (deny)
+  // Public methods return an empty Caller.
+  absl::StatusOr<Caller> Authorize(const grpc::ServerContext& context,
+                                   absl::string_view method_name,
+                                   const google::protobuf::Message& request) const;
+
+  // Runs `handler(const Caller&) -> absl::Status` only after Authorize
+  // succeeded, and maps the outcome to a grpc::Status.
+  template <typename Handler>
+  grpc::Status Run(const grpc::ServerContext* context,
+                   absl::string_view method_name,
+                   const google::protobuf::Message& request,
+                   Handler&& handler) const {
+    absl::StatusOr<Caller> caller = Authorize(*context, method_name, request);
+    if (!caller.ok()) return ToGrpcStatus(caller.status());
+    return ToGrpcStatus(std::forward<Handler>(handler)(*caller));
+  }
+
+ private:
+  CallGuard(std::string service_full_name, PermissionTable table,
+            GuardDependencies dependencies);
+
+  absl::StatusOr<Caller> Authenticate(const grpc::ServerContext& context) const;
+
+  std::string service_full_name_;
+  PermissionTable table_;
+  GuardDependencies dependencies_;
+};
+
+}  // namespace bastion
+
+#endif  // BASTION_COMMON_AUTH_CALL_GUARD_H_

@@ -1,0 +1,72 @@
+// The seams through which a service learns who is calling and whether that
+// caller may do what it asks. Each is replaced by a local implementation in
+// the service that owns the decision (authn, authz), by a remote client
+// everywhere else, and by small fakes in tests.
+#ifndef BASTION_COMMON_AUTH_CALLER_H_
+#define BASTION_COMMON_AUTH_CALLER_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "bastion/common/v1/common.pb.h"
+
+namespace bastion {
+
+// Metadata entry carrying a serialized SignedAssertion between services.
+inline constexpr char kPrincipalMetadataKey[] = "x-bastion-principal-bin";
+// Largest bearer credential accepted.
+inline constexpr size_t kMaxCredentialBytes = 8 * 1024;
+
+// A verified caller: the principal and the assertion that proves it to
+// other services.
+struct Caller {
+  common::v1::Principal principal;
+  // Serialized bastion.common.v1.SignedAssertion.
+  std::string assertion;
+};
+
+// Turns a bearer credential (JWT or API key) into a Caller.
+// UNAUTHENTICATED for a bad credential, UNAVAILABLE when it cannot decide.
+class Authenticator {
+ public:
+  virtual ~Authenticator() = default;
+  virtual absl::StatusOr<Caller> Authenticate(absl::string_view credential) = 0;
+};
+
+// Verifies a principal assertion received from another service.
+// UNAUTHENTICATED when it does not verify, UNAVAILABLE when keys are
+// unreachable.
+class AssertionAuthenticator {
+ public:
+  virtual ~AssertionAuthenticator() = default;
+  virtual absl::StatusOr<common::v1::Principal> Verify(
+      absl::string_view assertion) = 0;
+};
+
+// What a call needs: resource, action and the id it touches (may be empty).
+struct PermissionRequest {
+  std::string resource;
+  std::string action;
+  std::string resource_id;
+};
+
+struct AuthzDecision {
+  bool allowed = false;
+  std::string reason;
+  int64_t policy_version = 0;
+};
+
+// Decides a permission for a caller. A decision (allow or deny) is OK; an
+// error means "could not decide" and the call fails closed with it.
+class Authorizer {
+ public:
+  virtual ~Authorizer() = default;
+  virtual absl::StatusOr<AuthzDecision> Check(
+      const Caller& caller, const PermissionRequest& request) = 0;
+};
+
+}  // namespace bastion
+
+#endif  // BASTION_COMMON_AUTH_CALLER_H_
