@@ -1,0 +1,74 @@
+// run-executor: serves the registry of agents, teams and workflows (runs,
+// approvals and schedules are not served yet; see README).
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "bastion/runs/v1/runs_config.pb.h"
+#include "common/auth/remote_wiring.h"
+#include "common/config/config.h"
+#include "common/log/log.h"
+#include "common/server/server.h"
+#include "common/status/status_macros.h"
+#include "services/run_executor/registry_service.h"
+
+namespace bastion::runs {
+namespace {
+
+absl::StatusOr<AgentRegistry> LoadRegistry(const std::string& path) {
+  v1::Registry registry;
+  if (!path.empty()) {
+    RETURN_IF_ERROR(LoadConfig(path, /*env_prefix=*/"BASTION_REGISTRY_",
+                               [](absl::string_view) { return std::nullopt; },
+                               &registry));
+  }
+  return AgentRegistry::Create(registry);
+}
+
+absl::Status Run(const std::string& config_path) {
+  v1::RunExecutorConfig config;
+  RETURN_IF_ERROR(LoadConfig(config_path, "BASTION_", ProcessEnv(), &config));
+  ASSIGN_OR_RETURN(AgentRegistry registry, LoadRegistry(config.registry_file()));
+  RemoteAuth auth(config.authn_address(), config.authz_address());
+
+  ASSIGN_OR_RETURN(CallGuard agents_guard,
+                   CallGuard::Create(v1::Agents::service_full_name(),
+                                     auth.dependencies()));
+  ASSIGN_OR_RETURN(CallGuard teams_guard,
+                   CallGuard::Create(v1::Teams::service_full_name(),
+                                     auth.dependencies()));
+  ASSIGN_OR_RETURN(CallGuard workflows_guard,
+                   CallGuard::Create(v1::Workflows::service_full_name(),
+                                     auth.dependencies()));
+  AgentsService agents(&registry, std::move(agents_guard));
+  TeamsService teams(&registry, std::move(teams_guard));
+  WorkflowsService workflows(&registry, std::move(workflows_guard));
+
+  ServerOptions options;
+  if (!config.listen_address().empty()) {
+    options.listen_address = config.listen_address();
+  }
+  options.port_file = config.port_file();
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<RunningServer> server,
+      StartServer(options, {{&agents, v1::Agents::service_full_name()},
+                            {&teams, v1::Teams::service_full_name()},
+                            {&workflows, v1::Workflows::service_full_name()}}));
+  ServeUntilSignal(*server);
+  return absl::OkStatus();
+}
+
+}  // namespace
+}  // namespace bastion::runs
+
+int main(int argc, char** argv) {
+  bastion::SetLogService("run_executor");
+  const std::string config_path = argc > 1 ? argv[1] : "";
+  absl::Status status = bastion::runs::Run(config_path);
+  if (!status.ok()) {
+    bastion::Log(bastion::LogLevel::kError, "startup_failed",
+                 {{"error", status.ToString()}});
+    return 1;
+  }
+  return 0;
+}

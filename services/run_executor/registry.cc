@@ -1,0 +1,100 @@
+#include "services/run_executor/registry.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "common/status/status_macros.h"
+
+namespace bastion::runs {
+namespace {
+
+absl::Status ValidateId(absl::string_view kind, const std::string& id) {
+  bool ok = !id.empty() && id.size() <= 64;
+  for (char c : id) {
+    ok = ok && (absl::ascii_isalnum(c) || c == '_' || c == '.' || c == '-');
+  }
+  if (!ok) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("registry: invalid ", kind, " id \"", id,
+                     "\" (1-64 of A-Za-z0-9_.-)"));
+  }
+  return absl::OkStatus();
+}
+
+template <typename Spec>
+absl::Status Insert(absl::string_view kind, const std::string& id,
+                    const Spec& spec, std::map<std::string, Spec>* into) {
+  RETURN_IF_ERROR(ValidateId(kind, id));
+  if (!into->emplace(id, spec).second) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("registry: duplicate ", kind, " id \"", id, "\""));
+  }
+  return absl::OkStatus();
+}
+
+template <typename Spec>
+absl::StatusOr<Spec> Find(absl::string_view kind,
+                          const std::map<std::string, Spec>& specs,
+                          const std::string& id) {
+  auto it = specs.find(id);
+  if (it == specs.end()) {
+    return absl::NotFoundError(absl::StrCat(kind, " not found"));
+  }
+  return it->second;
+}
+
+}  // namespace
+
+absl::StatusOr<AgentRegistry> AgentRegistry::Create(
+    const v1::Registry& registry) {
+  AgentRegistry result;
+  for (const v1::Agent& agent : registry.agents()) {
+    RETURN_IF_ERROR(Insert("agent", agent.agent_id(), agent, &result.agents_));
+  }
+  for (const v1::Team& team : registry.teams()) {
+    RETURN_IF_ERROR(Insert("team", team.team_id(), team, &result.teams_));
+    for (const std::string& member : team.member_agent_ids()) {
+      if (result.agents_.count(member) == 0) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("registry: team \"", team.team_id(),
+                         "\" names unknown agent \"", member, "\""));
+      }
+    }
+  }
+  for (const v1::Workflow& workflow : registry.workflows()) {
+    RETURN_IF_ERROR(Insert("workflow", workflow.workflow_id(), workflow,
+                           &result.workflows_));
+  }
+  for (const v1::Workflow& workflow : registry.workflows()) {
+    for (const v1::WorkflowStep& step : workflow.steps()) {
+      const bool known =
+          (step.component_type() == v1::COMPONENT_TYPE_AGENT &&
+           result.agents_.count(step.component_id()) > 0) ||
+          (step.component_type() == v1::COMPONENT_TYPE_TEAM &&
+           result.teams_.count(step.component_id()) > 0) ||
+          (step.component_type() == v1::COMPONENT_TYPE_WORKFLOW &&
+           step.component_id() != workflow.workflow_id() &&
+           result.workflows_.count(step.component_id()) > 0);
+      if (!known) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "registry: workflow \"", workflow.workflow_id(), "\" step \"",
+            step.name(), "\" names no registered component"));
+      }
+    }
+  }
+  return result;
+}
+
+absl::StatusOr<v1::Agent> AgentRegistry::FindAgent(const std::string& id) const {
+  return Find("agent", agents_, id);
+}
+
+absl::StatusOr<v1::Team> AgentRegistry::FindTeam(const std::string& id) const {
+  return Find("team", teams_, id);
+}
+
+absl::StatusOr<v1::Workflow> AgentRegistry::FindWorkflow(
+    const std::string& id) const {
+  return Find("workflow", workflows_, id);
+}
+
+}  // namespace bastion::runs
