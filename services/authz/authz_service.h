@@ -1,0 +1,44 @@
+// gRPC adapter of authz: runs the guard, calls the policy engine, maps the
+// status. Custom-role storage is not wired yet (PutRole/DeleteRole answer
+// UNIMPLEMENTED; see README).
+#ifndef BASTION_SERVICES_AUTHZ_AUTHZ_SERVICE_H_
+#define BASTION_SERVICES_AUTHZ_AUTHZ_SERVICE_H_
+
+#include "bastion/authz/v1/authz.grpc.pb.h"
+#include "common/auth/call_guard.h"
+#include "services/authz/policy_engine.h"
+
+namespace bastion::authz {
+
+// Thread-safe.
+class AuthzService final : public v1::Authz::Service {
+ public:
+  AuthzService(PolicyEngine* engine, CallGuard guard);
+
+  grpc::Status Check(grpc::ServerContext* context,
+                     const v1::CheckRequest* request,
+                     v1::CheckResponse* response) override;
+  grpc::Status CheckTool(grpc::ServerContext* context,
+                         const v1::CheckToolRequest* request,
+                         v1::CheckToolResponse* response) override;
+  grpc::Status ListRoles(grpc::ServerContext* context,
+                         const v1::ListRolesRequest* request,
+                         v1::ListRolesResponse* response) override;
+  grpc::Status GetRole(grpc::ServerContext* context,
+                       const v1::GetRoleRequest* request,
+                       v1::Role* response) override;
+  grpc::Status PutRole(grpc::ServerContext* context,
+                       const v1::PutRoleRequest* request,
+                       v1::Role* response) override;
+  grpc::Status DeleteRole(grpc::ServerContext* context,
+                          const v1::DeleteRoleRequest* request,
+                          v1::DeleteRoleResponse* response) override;
+
+ private:
+  PolicyEngine* engine_;
+  CallGuard guard_;
+};
+
+}  // namespace bastion::authz
+
+#endif  // BASTION_SERVICES_AUTHZ_AUTHZ_SERVICE_H_
