@@ -12,6 +12,7 @@
 #include "absl/strings/str_replace.h"
 #include "common/pg/pg_connection.h"
 #include "common/status/status_macros.h"
+#include "services/data/migrate/migrate.h"
 
 namespace bastion::testing {
 namespace {
@@ -73,13 +74,17 @@ absl::StatusOr<std::unique_ptr<TestDatabase>> TestDatabase::Create(
           "cannot reach the test cluster at ", host, " port ", port,
           " (is it running?): ", admin.status().message()));
     }
-    const std::string create = absl::StrCat(
-        "CREATE DATABASE ", QuoteIdent(**admin, name),
-        " TEMPLATE template0 ENCODING 'UTF8'");
-    RETURN_IF_ERROR((*admin)->ExecuteScript(create.c_str()));
+    RETURN_IF_ERROR(data::migrate::EnsureRoles(**admin));
+    RETURN_IF_ERROR(data::migrate::EnsureDatabase(**admin, name));
   }
   std::unique_ptr<TestDatabase> db(new TestDatabase(host, port, name));
-  (void)options;
+  if (options.migrate) {
+    ASSIGN_OR_RETURN(std::unique_ptr<pg::PgConnection> owner,
+                     pg::PgConnection::Connect(db->owner_conninfo()));
+    RETURN_IF_ERROR(data::migrate::ApplyMigrations(
+                        *owner, data::migrate::EmbeddedMigrations())
+                        .status());
+  }
   return db;
 }
 

@@ -17,7 +17,8 @@ namespace bastion::testing {
 class TestDatabase {
  public:
   struct Options {
-    // Create the roles and apply every migration as the owning role.
+    // Apply every migration as the owning role. The roles bastion_owner and
+    // bastion_data_svc exist and own/reach the database either way.
     bool migrate = true;
   };
 

@@ -1,0 +1,238 @@
+#include "services/data/migrate/migrate.h"
+
+#include <openssl/evp.h>
+
+#include <cstring>
+#include <map>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "common/status/status_macros.h"
+
+namespace bastion::data::migrate {
+namespace {
+
+// Role names are the constants in migrate.h.
+constexpr char kEnsureRoles[] = R"sql(
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'bastion_owner') THEN
+    CREATE ROLE bastion_owner LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE
+      NOBYPASSRLS;
+  END IF;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'bastion_data_svc') THEN
+    CREATE ROLE bastion_data_svc LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE
+      NOBYPASSRLS NOINHERIT;
+  END IF;
+END
+$$)sql";
+
+constexpr char kUnsafeRoles[] = R"sql(
+SELECT r.rolname FROM pg_roles r
+ WHERE r.rolname IN ('bastion_owner', 'bastion_data_svc')
+   AND (r.rolsuper OR r.rolbypassrls
+        OR (r.rolname = 'bastion_data_svc'
+            AND EXISTS (SELECT FROM pg_auth_members m WHERE m.member = r.oid))))sql";
+
+constexpr char kDatabaseExists[] =
+    "SELECT 1 FROM pg_database WHERE datname = $1";
+
+constexpr char kCreateBookkeeping[] = R"sql(
+CREATE SCHEMA IF NOT EXISTS bastion_migrations;
+REVOKE ALL ON SCHEMA bastion_migrations FROM PUBLIC;
+CREATE TABLE IF NOT EXISTS bastion_migrations.schema_migrations (
+  version    integer     PRIMARY KEY,
+  name       text        NOT NULL,
+  checksum   text        NOT NULL,
+  applied_at timestamptz NOT NULL DEFAULT now()
+))sql";
+
+// Advisory locks are per database, so migrating one database never waits
+// for another.
+constexpr char kLock[] = "SELECT pg_advisory_lock(7306589125412925293)";
+constexpr char kUnlock[] = "SELECT pg_advisory_unlock(7306589125412925293)";
+
+constexpr char kListApplied[] =
+    "SELECT version, name, checksum, applied_at::text"
+    " FROM bastion_migrations.schema_migrations ORDER BY version";
+constexpr char kBookkeepingExists[] =
+    "SELECT to_regclass('bastion_migrations.schema_migrations') IS NOT NULL";
+constexpr char kRecord[] =
+    "INSERT INTO bastion_migrations.schema_migrations (version, name, checksum)"
+    " VALUES ($1::int, $2, $3)";
+constexpr char kBegin[] = "BEGIN";
+constexpr char kCommit[] = "COMMIT";
+constexpr char kRollback[] = "ROLLBACK";
+
+bool ValidDatabaseName(const std::string& name) {
+  if (name.empty() || name.size() > 63) return false;
+  if (!(name[0] == '_' || (name[0] >= 'a' && name[0] <= 'z'))) return false;
+  for (char c : name) {
+    if (!(c == '_' || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Identifiers cannot be bound as parameters: validated above, then quoted
+// by libpq.
+std::string QuoteIdent(pg::PgConnection& conn, const std::string& ident) {
+  char* quoted = PQescapeIdentifier(conn.raw(), ident.data(), ident.size());
+  std::string out = quoted != nullptr ? quoted : "";
+  PQfreemem(quoted);
+  return out;
+}
+
+absl::Status Annotate(const absl::Status& status, const std::string& what) {
+  return absl::Status(status.code(),
+                      absl::StrCat(what, ": ", status.message()));
+}
+
+}  // namespace
+
+std::string Checksum(const char* sql) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(sql, std::strlen(sql), digest, &length, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < length; ++i) {
+    out.push_back(kHex[digest[i] >> 4]);
+    out.push_back(kHex[digest[i] & 0xf]);
+  }
+  return out;
+}
+
+absl::Status EnsureRoles(pg::PgConnection& superuser) {
+  // Concurrent CREATE ROLE of the same name can fail in the loser; the
+  // retry then finds the role.
+  absl::Status status;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    status = superuser.ExecuteScript(kEnsureRoles);
+    if (status.ok()) break;
+    absl::SleepFor(absl::Milliseconds(20 * (attempt + 1)));
+  }
+  if (!status.ok()) return Annotate(status, "creating roles");
+  ASSIGN_OR_RETURN(pg::PgResult unsafe, superuser.Execute({kUnsafeRoles, {}}));
+  if (unsafe.rows() > 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "role ", std::string(unsafe.Get(0, 0)),
+        " exists with SUPERUSER, BYPASSRLS or role memberships; fix it by "
+        "hand, the data service must not bypass row-level security"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status EnsureDatabase(pg::PgConnection& superuser,
+                            const std::string& database) {
+  if (!ValidDatabaseName(database)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("database name must match [a-z_][a-z0-9_]{0,62}: ",
+                     database));
+  }
+  const std::string ident = QuoteIdent(superuser, database);
+  ASSIGN_OR_RETURN(pg::PgResult exists,
+                   superuser.Execute({kDatabaseExists, {database}}));
+  if (exists.rows() == 0) {
+    const std::string create = absl::StrCat(
+        "CREATE DATABASE ", ident,
+        " OWNER bastion_owner TEMPLATE template0 ENCODING 'UTF8'"
+        " LC_COLLATE 'C' LC_CTYPE 'C'");
+    RETURN_IF_ERROR(Annotate(superuser.ExecuteScript(create.c_str()),
+                             "creating database"));
+  } else {
+    const std::string owner =
+        absl::StrCat("ALTER DATABASE ", ident, " OWNER TO bastion_owner");
+    RETURN_IF_ERROR(Annotate(superuser.ExecuteScript(owner.c_str()),
+                             "changing database owner"));
+  }
+  const std::string grants = absl::StrCat(
+      "REVOKE ALL ON DATABASE ", ident, " FROM PUBLIC; ",
+      "GRANT CONNECT ON DATABASE ", ident, " TO bastion_data_svc");
+  return Annotate(superuser.ExecuteScript(grants.c_str()),
+                  "granting database access");
+}
+
+absl::StatusOr<std::vector<AppliedMigration>> ListApplied(
+    pg::PgConnection& owner) {
+  ASSIGN_OR_RETURN(pg::PgResult exists,
+                   owner.Execute({kBookkeepingExists, {}}));
+  std::vector<AppliedMigration> applied;
+  if (exists.Get(0, 0) != "t") return applied;
+  ASSIGN_OR_RETURN(pg::PgResult rows, owner.Execute({kListApplied, {}}));
+  for (int i = 0; i < rows.rows(); ++i) {
+    AppliedMigration m;
+    m.version = std::stoi(std::string(rows.Get(i, 0)));
+    m.name = std::string(rows.Get(i, 1));
+    m.checksum = std::string(rows.Get(i, 2));
+    m.applied_at = std::string(rows.Get(i, 3));
+    applied.push_back(std::move(m));
+  }
+  return applied;
+}
+
+namespace {
+
+absl::StatusOr<std::vector<int>> ApplyLocked(
+    pg::PgConnection& owner, const std::vector<Migration>& migrations) {
+  RETURN_IF_ERROR(Annotate(owner.ExecuteScript(kCreateBookkeeping),
+                           "creating bastion_migrations.schema_migrations"));
+  ASSIGN_OR_RETURN(std::vector<AppliedMigration> applied, ListApplied(owner));
+  std::map<int, const Migration*> known;
+  for (const Migration& m : migrations) known[m.version] = &m;
+  std::map<int, bool> done;
+  for (const AppliedMigration& a : applied) {
+    auto it = known.find(a.version);
+    if (it == known.end()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "database has migration ", a.version, " (", a.name,
+          ") which this binary does not know; use a newer migrate"));
+    }
+    if (a.name != it->second->name || a.checksum != Checksum(it->second->sql)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "migration ", a.version, " (", a.name,
+          ") was changed after it was applied (checksum ", a.checksum,
+          " in the database, ", Checksum(it->second->sql),
+          " now); add a new migration instead"));
+    }
+    done[a.version] = true;
+  }
+  std::vector<int> now;
+  for (const Migration& m : migrations) {
+    if (done.count(m.version) > 0) continue;
+    const std::string what =
+        absl::StrCat("migration ", m.version, " (", m.name, ")");
+    absl::Status status = owner.ExecuteScript(kBegin);
+    if (status.ok()) status = owner.ExecuteScript(m.sql);
+    if (status.ok()) {
+      status = owner
+                   .Execute({kRecord,
+                             {std::to_string(m.version), std::string(m.name),
+                              Checksum(m.sql)}})
+                   .status();
+    }
+    if (status.ok()) status = owner.ExecuteScript(kCommit);
+    if (!status.ok()) {
+      (void)owner.ExecuteScript(kRollback);
+      return Annotate(status, absl::StrCat(what, " failed (see log)"));
+    }
+    now.push_back(m.version);
+  }
+  return now;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<int>> ApplyMigrations(
+    pg::PgConnection& owner, const std::vector<Migration>& migrations) {
+  RETURN_IF_ERROR(owner.Execute({kLock, {}}).status());
+  absl::StatusOr<std::vector<int>> result = ApplyLocked(owner, migrations);
+  (void)owner.Execute({kUnlock, {}});
+  return result;
+}
+
+}  // namespace bastion::data::migrate

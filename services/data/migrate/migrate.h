@@ -1,0 +1,63 @@
+// Database setup for the data service: roles and database (as a superuser),
+// then versioned migrations (as the owning role), recorded in
+// bastion_migrations.schema_migrations with a checksum each.
+#ifndef BASTION_SERVICES_DATA_MIGRATE_MIGRATE_H_
+#define BASTION_SERVICES_DATA_MIGRATE_MIGRATE_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "common/pg/pg_connection.h"
+#include "services/data/migrate/migrations.h"
+
+namespace bastion::data::migrate {
+
+// Owns the schema, the tables and runs migrations.
+inline constexpr char kOwnerRole[] = "bastion_owner";
+// What the data service logs in as: owns nothing, no BYPASSRLS.
+inline constexpr char kServiceRole[] = "bastion_data_svc";
+
+// As a superuser (or a CREATEROLE role): creates kOwnerRole and
+// kServiceRole (LOGIN, no SUPERUSER/CREATEDB/CREATEROLE/BYPASSRLS) when
+// missing. FAILED_PRECONDITION when either exists with SUPERUSER or
+// BYPASSRLS, or the service role is a member of another role. Safe to run
+// concurrently (tests do).
+absl::Status EnsureRoles(pg::PgConnection& superuser);
+
+// As a superuser: creates `database` (UTF8, locale C) owned by kOwnerRole
+// when missing (else hands it to kOwnerRole), revokes PUBLIC's access and
+// grants CONNECT to kServiceRole. INVALID_ARGUMENT for a name outside
+// [a-z_][a-z0-9_]{0,62}.
+absl::Status EnsureDatabase(pg::PgConnection& superuser,
+                            const std::string& database);
+
+// A migration recorded as applied.
+struct AppliedMigration {
+  int version = 0;
+  std::string name;
+  std::string checksum;  // hex sha256 of the SQL text
+  std::string applied_at;
+};
+
+// Hex SHA-256 of a migration's SQL.
+std::string Checksum(const char* sql);
+
+// As kOwnerRole, connected to the target database: applies every migration
+// not yet recorded, each in its own transaction together with its record,
+// in version order, holding an advisory lock so concurrent runs serialize.
+// Returns the versions applied now (empty when up to date). An applied
+// migration whose name or checksum differs from `migrations`, or an applied
+// version this binary does not know, is FAILED_PRECONDITION and nothing is
+// applied.
+absl::StatusOr<std::vector<int>> ApplyMigrations(
+    pg::PgConnection& owner, const std::vector<Migration>& migrations);
+
+// The recorded migrations, by version (empty when none ran yet).
+absl::StatusOr<std::vector<AppliedMigration>> ListApplied(
+    pg::PgConnection& owner);
+
+}  // namespace bastion::data::migrate
+
+#endif  // BASTION_SERVICES_DATA_MIGRATE_MIGRATE_H_
