@@ -1,0 +1,116 @@
+// Key loading: what is refused at startup, and which algorithms a key gets.
+#include <memory>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/authn/jwt/key.h"
+#include "services/authn/jwt/key_set.h"
+#include "services/authn/jwt/reason.h"
+#include "services/authn/jwt/signature.h"
+#include "services/authn/jwt/testing/matchers.h"
+#include "services/authn/jwt/testing/test_keys.h"
+
+namespace bastion::authn::jwt {
+namespace {
+
+using ::bastion::authn::jwt::testing::RejectedWith;
+using ::bastion::authn::jwt::testing::TestKey;
+using ::testing::HasSubstr;
+
+TEST(KeysTest, HmacSecretShorterThanHashIsRefused) {
+  struct Case {
+    Algorithm alg;
+    size_t min;
+  };
+  for (const Case& c : {Case{Algorithm::kHS256, 32}, Case{Algorithm::kHS384, 48},
+                        Case{Algorithm::kHS512, 64}}) {
+    auto short_key =
+        VerificationKey::FromHmacSecret(std::string(c.min - 1, 's'), "k", {c.alg});
+    EXPECT_EQ(short_key.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(short_key.status().message(), HasSubstr("shorter"));
+    EXPECT_TRUE(
+        VerificationKey::FromHmacSecret(std::string(c.min, 's'), "k", {c.alg})
+            .ok());
+  }
+  // The longest allowed hash decides.
+  EXPECT_FALSE(VerificationKey::FromHmacSecret(
+                   std::string(40, 's'), "k",
+                   {Algorithm::kHS256, Algorithm::kHS512})
+                   .ok());
+  // Default is HS256, which still needs 32 bytes.
+  EXPECT_FALSE(VerificationKey::FromHmacSecret("secret", "", {}).ok());
+  EXPECT_FALSE(VerificationKey::FromHmacSecret("", "", {}).ok());
+}
+
+TEST(KeysTest, WeakOrUnsupportedPublicKeysAreRefused) {
+  auto rsa1024 = VerificationKey::FromPublicKeyPem(
+      TestKey::Rsa(1024).PublicPem(), "k", {});
+  EXPECT_EQ(rsa1024.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(rsa1024.status().message(), HasSubstr("2048"));
+  EVP_PKEY* x25519 = EVP_PKEY_Q_keygen(nullptr, nullptr, "X25519");
+  ASSERT_NE(x25519, nullptr);
+  EXPECT_EQ(VerificationKey::FromPublicKey(EvpPkeyPtr(x25519), "k", {})
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EVP_PKEY* k256 = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "secp256k1");
+  ASSERT_NE(k256, nullptr);
+  EXPECT_EQ(VerificationKey::FromPublicKey(EvpPkeyPtr(k256), "k", {})
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(KeysTest, InvalidPemIsRefused) {
+  for (const std::string& pem :
+       {std::string(""), std::string("not a key"),
+        std::string("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"),
+        std::string(100 * 1024, 'A')}) {
+    EXPECT_EQ(VerificationKey::FromPublicKeyPem(pem, "k", {}).status().code(),
+              absl::StatusCode::kInvalidArgument);
+  }
+}
+
+TEST(KeysTest, DefaultAlgorithmIsFixedPerKeyType) {
+  EXPECT_EQ(TestKey::Rsa().VerifierKey()->allowed(),
+            AlgorithmSet({Algorithm::kRS256}));
+  EXPECT_EQ(TestKey::Ec(KeyType::kEcP384).VerifierKey()->allowed(),
+            AlgorithmSet({Algorithm::kES384}));
+  EXPECT_EQ(TestKey::Ec(KeyType::kEcP521).VerifierKey()->allowed(),
+            AlgorithmSet({Algorithm::kES512}));
+  EXPECT_EQ(TestKey::Ed25519().VerifierKey()->allowed(),
+            AlgorithmSet({Algorithm::kEdDSA}));
+}
+
+TEST(KeysTest, SignatureRefusesAlgorithmOutsideKeySet) {
+  const TestKey rsa = TestKey::Rsa();
+  auto key = rsa.VerifierKey("k", {Algorithm::kRS256});
+  const std::string sig = rsa.Sign(Algorithm::kPS256, "input");
+  EXPECT_THAT(VerifyJwsSignature(*key, Algorithm::kPS256, "input", sig),
+              RejectedWith(Reason::kAlgNotAllowedForKey));
+  EXPECT_TRUE(VerifyJwsSignature(*key, Algorithm::kRS256, "input",
+                                 rsa.Sign(Algorithm::kRS256, "input"))
+                  .ok());
+}
+
+TEST(KeySetTest, RejectsEmptyAndDuplicateKids) {
+  EXPECT_EQ(KeySet::Create({}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  const TestKey ed = TestKey::Ed25519();
+  EXPECT_EQ(KeySet::Create({ed.VerifierKey("a"), ed.VerifierKey("a")})
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  auto set = KeySet::Create({ed.VerifierKey("a"), ed.VerifierKey(),
+                             ed.VerifierKey("b")});
+  ASSERT_TRUE(set.ok());
+  EXPECT_NE((*set)->FindByKid("b"), nullptr);
+  EXPECT_EQ((*set)->FindByKid("c"), nullptr);
+  EXPECT_EQ((*set)->default_keys().size(), 1u);
+  auto other = KeySet::Create({ed.VerifierKey("a")});
+  EXPECT_NE((*set)->generation(), (*other)->generation());
+}
+
+}  // namespace
+}  // namespace bastion::authn::jwt
