@@ -16,6 +16,13 @@ namespace bastion {
 
 // Metadata entry carrying a serialized SignedAssertion between services.
 inline constexpr char kPrincipalMetadataKey[] = "x-bastion-principal-bin";
+// The suite's default audience, for tokens and for principal assertions.
+inline constexpr char kDefaultAudience[] = "bastion";
+
+inline std::string AudienceOrDefault(const std::string& configured) {
+  return configured.empty() ? kDefaultAudience : configured;
+}
+
 // Largest bearer credential accepted.
 inline constexpr size_t kMaxCredentialBytes = 8 * 1024;
 

@@ -1,6 +1,8 @@
 #include "common/auth/remote_wiring.h"
 
 #include "absl/time/clock.h"
+#include "common/assertion/verifier.h"
+#include "common/auth/remote_assertion_keys.h"
 
 namespace bastion {
 namespace {
@@ -14,17 +16,27 @@ std::shared_ptr<grpc::Channel> Connect(const std::string& address) {
 }  // namespace
 
 RemoteAuth::RemoteAuth(const std::string& authn_address,
-                       const std::string& authz_address)
-    : authenticator_(std::make_unique<RemoteAuthenticator>(
-          Connect(authn_address), kCredentialCacheTtl, kCacheCapacity,
-          [] { return absl::Now(); })),
-      authorizer_(std::make_unique<RemoteAuthorizer>(
-          Connect(authz_address), kDecisionCacheTtl, kCacheCapacity,
-          [] { return absl::Now(); })) {}
+                       const std::string& authz_address,
+                       const std::string& assertion_audience) {
+  const NowFunction now = [] { return absl::Now(); };
+  std::shared_ptr<grpc::Channel> authn = Connect(authn_address);
+  authenticator_ = std::make_unique<RemoteAuthenticator>(
+      authn, kCredentialCacheTtl, kCacheCapacity, now);
+  if (!authz_address.empty()) {
+    authorizer_ = std::make_unique<RemoteAuthorizer>(
+        Connect(authz_address), kDecisionCacheTtl, kCacheCapacity, now);
+  }
+  auto keys = std::make_shared<RemoteAssertionKeyProvider>(
+      authn, kAssertionKeyRefresh, kAssertionKeyRefetch, now);
+  assertions_ = std::make_unique<assertion::LocalAssertionAuthenticator>(
+      std::make_shared<const assertion::AssertionVerifier>(
+          keys, assertion::SystemClock::Get(), assertion_audience));
+}
 
 GuardDependencies RemoteAuth::dependencies() {
   GuardDependencies dependencies;
   dependencies.authenticator = authenticator_.get();
+  dependencies.assertions = assertions_.get();
   dependencies.authorizer = authorizer_.get();
   return dependencies;
 }

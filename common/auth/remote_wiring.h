@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "common/assertion/local_authenticator.h"
 #include "common/auth/call_guard.h"
 #include "common/auth/remote.h"
 
@@ -17,16 +18,24 @@ namespace bastion {
 inline constexpr absl::Duration kCredentialCacheTtl = absl::Seconds(1);
 inline constexpr absl::Duration kDecisionCacheTtl = absl::Seconds(5);
 
-// Owns the remote clients; `dependencies()` points into them.
+// authn's assertion keys are re-fetched this often, and at most once per
+// kAssertionKeyRefetch when an unknown key id shows up.
+inline constexpr absl::Duration kAssertionKeyRefresh = absl::Minutes(5);
+inline constexpr absl::Duration kAssertionKeyRefetch = absl::Seconds(5);
+
+// Owns the remote clients; `dependencies()` points into them. With an empty
+// authz address, no authorizer is built (the owner supplies its own).
 class RemoteAuth {
  public:
-  RemoteAuth(const std::string& authn_address, const std::string& authz_address);
+  RemoteAuth(const std::string& authn_address, const std::string& authz_address,
+             const std::string& assertion_audience);
 
   GuardDependencies dependencies();
 
  private:
   std::unique_ptr<RemoteAuthenticator> authenticator_;
   std::unique_ptr<RemoteAuthorizer> authorizer_;
+  std::unique_ptr<assertion::LocalAssertionAuthenticator> assertions_;
 };
 
 }  // namespace bastion

@@ -1,6 +1,5 @@
 // authz: owns policy (scopes, roles, tool permissions) and answers Check.
 #include "bastion/authz/v1/authz_config.pb.h"
-#include "common/auth/remote.h"
 #include "common/auth/remote_wiring.h"
 #include "common/config/config.h"
 #include "common/log/log.h"
@@ -30,12 +29,10 @@ absl::Status Run(const std::string& config_path) {
   ASSIGN_OR_RETURN(RoleSet roles, InitialRoles(config));
   PolicyEngine engine(std::move(roles));
 
-  RemoteAuthenticator authenticator(
-      grpc::CreateChannel(config.authn_address(),
-                          grpc::InsecureChannelCredentials()),
-      kCredentialCacheTtl, /*capacity=*/100000, [] { return absl::Now(); });
-  GuardDependencies dependencies;
-  dependencies.authenticator = &authenticator;
+  // authn for credentials and assertion keys; the decisions are our own.
+  RemoteAuth auth(config.authn_address(), /*authz_address=*/"",
+                  AudienceOrDefault(config.assertion_audience()));
+  GuardDependencies dependencies = auth.dependencies();
   dependencies.authorizer = &engine;
   ASSIGN_OR_RETURN(CallGuard guard,
                    CallGuard::Create(v1::Authz::service_full_name(),

@@ -29,7 +29,8 @@ absl::Status Run(const std::string& config_path) {
   v1::RunExecutorConfig config;
   RETURN_IF_ERROR(LoadConfig(config_path, "BASTION_", ProcessEnv(), &config));
   ASSIGN_OR_RETURN(AgentRegistry registry, LoadRegistry(config.registry_file()));
-  RemoteAuth auth(config.authn_address(), config.authz_address());
+  RemoteAuth auth(config.authn_address(), config.authz_address(),
+                  AudienceOrDefault(config.assertion_audience()));
 
   ASSIGN_OR_RETURN(CallGuard agents_guard,
                    CallGuard::Create(v1::Agents::service_full_name(),
