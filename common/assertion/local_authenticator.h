@@ -1,0 +1,33 @@
+// The AssertionAuthenticator seam of common/auth (caller.h), implemented by
+// verifying locally with an AssertionVerifier: what every service but authn
+// plugs into its call guard.
+#ifndef BASTION_COMMON_ASSERTION_LOCAL_AUTHENTICATOR_H_
+#define BASTION_COMMON_ASSERTION_LOCAL_AUTHENTICATOR_H_
+
+#include <memory>
+#include <utility>
+
+#include "common/assertion/verifier.h"
+#include "common/auth/caller.h"
+
+namespace bastion::assertion {
+
+// Thread-safe (as AssertionVerifier).
+class LocalAssertionAuthenticator final : public AssertionAuthenticator {
+ public:
+  explicit LocalAssertionAuthenticator(
+      std::shared_ptr<const AssertionVerifier> verifier)
+      : verifier_(std::move(verifier)) {}
+
+  absl::StatusOr<common::v1::Principal> Verify(
+      absl::string_view assertion) override {
+    return verifier_->Verify(assertion);
+  }
+
+ private:
+  const std::shared_ptr<const AssertionVerifier> verifier_;
+};
+
+}  // namespace bastion::assertion
+
+#endif  // BASTION_COMMON_ASSERTION_LOCAL_AUTHENTICATOR_H_

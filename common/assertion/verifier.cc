@@ -1,0 +1,120 @@
+// Assertion verifier; see verifier.h.
+#include "common/assertion/verifier.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/assertion/assertion_limits.h"
+#include "common/assertion/ed25519.h"
+
+namespace bastion::assertion {
+namespace {
+
+using ::bastion::common::v1::AssertionClaims;
+using ::bastion::common::v1::Principal;
+using ::bastion::common::v1::SignedAssertion;
+
+absl::Status Reject(absl::string_view why) {
+  return absl::UnauthenticatedError(absl::StrCat("assertion rejected: ", why));
+}
+
+absl::Status CheckPrincipal(const AssertionClaims& claims) {
+  if (!claims.has_principal()) return Reject("no principal");
+  const Principal& principal = claims.principal();
+  if (principal.tenant_id().empty()) return Reject("principal has no tenant_id");
+  if (principal.subject().empty()) return Reject("principal has no subject");
+  if (principal.credential_kind() ==
+          bastion::common::v1::CREDENTIAL_KIND_UNSPECIFIED ||
+      !bastion::common::v1::CredentialKind_IsValid(
+          principal.credential_kind())) {
+    return Reject("principal has no valid credential_kind");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+AssertionVerifier::AssertionVerifier(std::shared_ptr<KeyProvider> keys,
+                                     const Clock* clock, std::string audience)
+    : keys_(std::move(keys)), clock_(clock), audience_(std::move(audience)) {}
+
+absl::StatusOr<Principal> AssertionVerifier::Verify(
+    absl::string_view serialized_signed_assertion) const {
+  absl::StatusOr<AssertionClaims> claims =
+      VerifyClaims(serialized_signed_assertion);
+  if (!claims.ok()) return claims.status();
+  return std::move(*claims->mutable_principal());
+}
+
+absl::StatusOr<AssertionClaims> AssertionVerifier::VerifyClaims(
+    absl::string_view serialized) const {
+  if (serialized.size() > kMaxAssertionBytes) {
+    return Reject(absl::StrCat("larger than ", kMaxAssertionBytes, " bytes"));
+  }
+  SignedAssertion signed_assertion;
+  if (!signed_assertion.ParseFromArray(serialized.data(),
+                                       static_cast<int>(serialized.size()))) {
+    return Reject("not a SignedAssertion");
+  }
+  if (signed_assertion.key_id().empty()) return Reject("no key id");
+  if (signed_assertion.signature().size() != kSignatureBytes) {
+    return Reject(absl::StrCat("signature is not ", kSignatureBytes, " bytes"));
+  }
+
+  if (keys_ == nullptr) {
+    return absl::UnavailableError("assertion keys are unavailable");
+  }
+  absl::StatusOr<std::shared_ptr<const KeySet>> keys = keys_->Keys();
+  if (keys.ok() && *keys != nullptr &&
+      !(*keys)->Contains(signed_assertion.key_id())) {
+    keys = keys_->KeysAfterMiss(signed_assertion.key_id());
+  }
+  if (!keys.ok() || *keys == nullptr) {
+    // Could not decide: not a verdict on the assertion. The provider's own
+    // error text stays out of the caller's answer.
+    return absl::UnavailableError("assertion keys are unavailable");
+  }
+  if (!(*keys)->Contains(signed_assertion.key_id())) {
+    return Reject("unknown key id");
+  }
+  if (!(*keys)->VerifySignature(
+          signed_assertion.key_id(),
+          internal::SigningInput(signed_assertion.claims()),
+          signed_assertion.signature())) {
+    return Reject("signature does not verify");
+  }
+
+  AssertionClaims claims;
+  if (!claims.ParseFromString(signed_assertion.claims())) {
+    return Reject("claims do not parse");
+  }
+
+  if (clock_ == nullptr) return absl::UnavailableError("no clock");
+  const absl::Time now = clock_->Now();
+  const absl::Time issued_at = absl::FromUnixSeconds(claims.issued_at_unix());
+  const absl::Time expires_at = absl::FromUnixSeconds(claims.expires_at_unix());
+  if (expires_at <= now) return Reject("expired");
+  if (issued_at > now + kMaxClockSkew) return Reject("issued in the future");
+  if (expires_at <= issued_at) return Reject("expires before it is issued");
+  // absl::Time arithmetic saturates, so extreme values cannot overflow.
+  if (expires_at - issued_at > kMaxLifetime) {
+    return Reject("lifetime exceeds 15 minutes");
+  }
+  const std::int64_t credential_expiry = claims.principal().expires_at_unix();
+  if (credential_expiry != 0 &&
+      claims.expires_at_unix() > credential_expiry) {
+    return Reject("outlives the principal's credential");
+  }
+
+  if (audience_.empty() ||
+      std::find(claims.audiences().begin(), claims.audiences().end(),
+                audience_) == claims.audiences().end()) {
+    return Reject("audience not listed");
+  }
+  absl::Status principal = CheckPrincipal(claims);
+  if (!principal.ok()) return principal;
+  return claims;
+}
+
+}  // namespace bastion::assertion

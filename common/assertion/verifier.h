@@ -1,0 +1,60 @@
+// Verifies principal assertions received from other services (every service
+// but authn): signature by one of authn's keys, validity window, audience,
+// and a complete principal.
+#ifndef BASTION_COMMON_ASSERTION_VERIFIER_H_
+#define BASTION_COMMON_ASSERTION_VERIFIER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "bastion/common/v1/common.pb.h"
+#include "common/assertion/clock.h"
+#include "common/assertion/key_set.h"
+
+namespace bastion::assertion {
+
+// Checks a serialized SignedAssertion and returns the principal it carries.
+// Thread-safe: Verify may be called concurrently; it holds no mutable state
+// (keys come from the KeyProvider, time from the Clock).
+//
+// Verify fails with:
+//  - UNAUTHENTICATED, message naming the reason, when the assertion is
+//    larger than 16 KiB, does not parse, names no or an unknown key id, has a
+//    signature that is not exactly 64 bytes or does not verify, has claims
+//    that do not parse, is expired (expires_at <= now), is issued more than
+//    30 s in the future, expires before it is issued or lives longer than
+//    15 minutes, outlives the principal's own credential, does not list the
+//    expected audience, or carries a principal without tenant_id or subject
+//    or with an unspecified/unknown credential_kind.
+//  - UNAVAILABLE when the KeyProvider cannot supply keys (could not decide).
+// The signature is checked before the claims are parsed.
+class AssertionVerifier {
+ public:
+  // `keys` must not be null; `clock` must not be null and must outlive the
+  // verifier (SystemClock::Get() in production). `audience` is this
+  // service's name as authn puts it in AssertionClaims.audiences; an empty
+  // one rejects every assertion.
+  AssertionVerifier(std::shared_ptr<KeyProvider> keys, const Clock* clock,
+                    std::string audience);
+
+  absl::StatusOr<bastion::common::v1::Principal> Verify(
+      absl::string_view serialized_signed_assertion) const;
+
+  // Like Verify, but returns all claims (assertion_id, audiences and times,
+  // for audit and for caching until expires_at).
+  absl::StatusOr<bastion::common::v1::AssertionClaims> VerifyClaims(
+      absl::string_view serialized_signed_assertion) const;
+
+  const std::string& audience() const { return audience_; }
+
+ private:
+  const std::shared_ptr<KeyProvider> keys_;
+  const Clock* const clock_;
+  const std::string audience_;
+};
+
+}  // namespace bastion::assertion
+
+#endif  // BASTION_COMMON_ASSERTION_VERIFIER_H_
