@@ -230,6 +230,81 @@ INSTANTIATE_TEST_SUITE_P(
       return info.param.name;
     });
 
+// Each malformed form alone, against the permission it most resembles.
+struct MalformedGrantCase {
+  std::string name;
+  std::string scope;
+  Permission needed;
+  std::string reason;
+};
+
+class MalformedGrantsNothingTest
+    : public ::testing::TestWithParam<MalformedGrantCase> {};
+
+TEST_P(MalformedGrantsNothingTest, Denied) {
+  const MalformedGrantCase& c = GetParam();
+  const std::vector<Scope> granted =
+      ScopeGrammar().ParseAll(std::vector<std::string>{c.scope});
+  ASSERT_EQ(granted.size(), 1u);
+  EXPECT_TRUE(granted[0].malformed());
+  EXPECT_EQ(Decide(granted, c.needed),
+            Denied(DecisionCode::kNoMatchingScope, c.reason));
+  EXPECT_EQ(LevelOf(granted), AdminLevel::kNone);
+}
+
+const std::string kDenyListAgents = "no scope grants agents:run";
+const std::string kDenyRunA1 = "no scope grants agents:a1:run";
+
+INSTANTIATE_TEST_SUITE_P(
+    Forms, MalformedGrantsNothingTest,
+    ::testing::Values(
+        MalformedGrantCase{"ResourceOnly", "agents", kListAgents,
+                           kDenyListAgents},
+        MalformedGrantCase{"EmptyAction", "agents:", kListAgents,
+                           kDenyListAgents},
+        MalformedGrantCase{"EmptyResource", ":run", kListAgents,
+                           kDenyListAgents},
+        MalformedGrantCase{"EmptyId", "agents::run", kListAgents,
+                           kDenyListAgents},
+        MalformedGrantCase{"WildcardResource", "*:run", kRunAgentA1,
+                           kDenyRunA1},
+        MalformedGrantCase{"WildcardAction", "agents:run:*", kRunAgentA1,
+                           kDenyRunA1},
+        MalformedGrantCase{"UpperCaseResource", "Agents:run", kListAgents,
+                           kDenyListAgents},
+        MalformedGrantCase{"UpperCaseAction", "agents:RUN", kListAgents,
+                           kDenyListAgents},
+        MalformedGrantCase{"WildcardIdAndAction", "agents:*:*", kRunAgentA1,
+                           kDenyRunA1},
+        MalformedGrantCase{"SpaceInside", "agents: run", kListAgents,
+                           kDenyListAgents},
+        MalformedGrantCase{"ExtraColons", "agents:x:y:run", kRunAgentA1,
+                           kDenyRunA1},
+        MalformedGrantCase{"UnknownResource", "widgets:run", kListAgents,
+                           kDenyListAgents},
+        MalformedGrantCase{"TooLong",
+                           "agents:" + std::string(289, 'x') + ":run",
+                           kListAgents, kDenyListAgents},
+        MalformedGrantCase{"TooLongForItsId",
+                           "agents:a1" + std::string(290, ' ') + ":run",
+                           kRunAgentA1, kDenyRunA1},
+        MalformedGrantCase{"AdminTrailingSpace", "agent_os:admin ",
+                           kRunAgentA1, kDenyRunA1},
+        MalformedGrantCase{"AdminUpperCase", "AGENT_OS:ADMIN", kRunAgentA1,
+                           kDenyRunA1},
+        MalformedGrantCase{"PlatformAdminNewline", "bastion:platform_admin\n",
+                           kRunAgentA1, kDenyRunA1},
+        MalformedGrantCase{"IdWithSpace", "agents:a1 :run", kRunAgentA1,
+                           kDenyRunA1},
+        MalformedGrantCase{"PartialWildcardId", "agents:a*:run", kRunAgentA1,
+                           kDenyRunA1},
+        MalformedGrantCase{"BareWildcard", "*", kRunAgentA1, kDenyRunA1},
+        MalformedGrantCase{"NulInside", std::string("agents:run\0x", 12),
+                           kListAgents, kDenyListAgents}),
+    [](const ::testing::TestParamInfo<MalformedGrantCase>& info) {
+      return info.param.name;
+    });
+
 TEST(DecideTest, ConfiguredAdminScopes) {
   absl::StatusOr<ScopeGrammar> grammar =
       ScopeGrammar::Create({"acme:admin", "acme:root"});
