@@ -1,0 +1,78 @@
+#include "services/authn/authn_service.h"
+
+#include <utility>
+
+namespace bastion::authn {
+namespace {
+
+absl::Status ApiKeysUnavailable() {
+  return absl::UnimplementedError("API key storage is not available yet");
+}
+
+}  // namespace
+
+AuthnService::AuthnService(const CredentialAuthenticator* authenticator,
+                           const assertion::AssertionSigner* signer,
+                           CallGuard guard)
+    : authenticator_(authenticator), signer_(signer), guard_(std::move(guard)) {}
+
+grpc::Status AuthnService::Authenticate(grpc::ServerContext* context,
+                                        const v1::AuthenticateRequest* request,
+                                        v1::AuthenticateResponse* response) {
+  return guard_.Run(context, "Authenticate", *request, [&](const Caller&) {
+    if (!request->assertion_audience().empty() &&
+        request->assertion_audience() != authenticator_->assertion_audience()) {
+      return absl::InvalidArgumentError("unknown assertion audience");
+    }
+    if (request->credential().size() > kMaxCredentialBytes) {
+      return absl::UnauthenticatedError("invalid credentials");
+    }
+    absl::StatusOr<AuthenticatedCredential> result =
+        authenticator_->AuthenticateCredential(request->credential());
+    if (!result.ok()) return result.status();
+    *response->mutable_principal() = std::move(result->caller.principal);
+    response->set_assertion(std::move(result->caller.assertion));
+    response->set_assertion_expires_at_unix(
+        absl::ToUnixSeconds(result->assertion_expires));
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status AuthnService::CreateApiKey(grpc::ServerContext* context,
+                                        const v1::CreateApiKeyRequest* request,
+                                        v1::CreateApiKeyResponse*) {
+  return guard_.Run(context, "CreateApiKey", *request,
+                    [&](const Caller&) { return ApiKeysUnavailable(); });
+}
+
+grpc::Status AuthnService::ListApiKeys(grpc::ServerContext* context,
+                                       const v1::ListApiKeysRequest* request,
+                                       v1::ListApiKeysResponse*) {
+  return guard_.Run(context, "ListApiKeys", *request,
+                    [&](const Caller&) { return ApiKeysUnavailable(); });
+}
+
+grpc::Status AuthnService::RevokeApiKey(grpc::ServerContext* context,
+                                        const v1::RevokeApiKeyRequest* request,
+                                        v1::RevokeApiKeyResponse*) {
+  return guard_.Run(context, "RevokeApiKey", *request,
+                    [&](const Caller&) { return ApiKeysUnavailable(); });
+}
+
+grpc::Status AuthnService::RotateApiKey(grpc::ServerContext* context,
+                                        const v1::RotateApiKeyRequest* request,
+                                        v1::RotateApiKeyResponse*) {
+  return guard_.Run(context, "RotateApiKey", *request,
+                    [&](const Caller&) { return ApiKeysUnavailable(); });
+}
+
+grpc::Status AuthnService::GetAssertionKeys(
+    grpc::ServerContext* context, const v1::GetAssertionKeysRequest* request,
+    v1::GetAssertionKeysResponse* response) {
+  return guard_.Run(context, "GetAssertionKeys", *request, [&](const Caller&) {
+    *response->add_keys() = signer_->PublicKey();
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace bastion::authn

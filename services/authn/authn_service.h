@@ -1,0 +1,46 @@
+// gRPC adapter of authn: Authenticate and GetAssertionKeys (public), API key
+// management behind the call guard.
+#ifndef BASTION_SERVICES_AUTHN_AUTHN_SERVICE_H_
+#define BASTION_SERVICES_AUTHN_AUTHN_SERVICE_H_
+
+#include "bastion/authn/v1/authn.grpc.pb.h"
+#include "common/assertion/signer.h"
+#include "common/auth/call_guard.h"
+#include "services/authn/credential_authenticator.h"
+
+namespace bastion::authn {
+
+// Thread-safe.
+class AuthnService final : public v1::Authn::Service {
+ public:
+  AuthnService(const CredentialAuthenticator* authenticator,
+               const assertion::AssertionSigner* signer, CallGuard guard);
+
+  grpc::Status Authenticate(grpc::ServerContext* context,
+                            const v1::AuthenticateRequest* request,
+                            v1::AuthenticateResponse* response) override;
+  grpc::Status CreateApiKey(grpc::ServerContext* context,
+                            const v1::CreateApiKeyRequest* request,
+                            v1::CreateApiKeyResponse* response) override;
+  grpc::Status ListApiKeys(grpc::ServerContext* context,
+                           const v1::ListApiKeysRequest* request,
+                           v1::ListApiKeysResponse* response) override;
+  grpc::Status RevokeApiKey(grpc::ServerContext* context,
+                            const v1::RevokeApiKeyRequest* request,
+                            v1::RevokeApiKeyResponse* response) override;
+  grpc::Status RotateApiKey(grpc::ServerContext* context,
+                            const v1::RotateApiKeyRequest* request,
+                            v1::RotateApiKeyResponse* response) override;
+  grpc::Status GetAssertionKeys(grpc::ServerContext* context,
+                                const v1::GetAssertionKeysRequest* request,
+                                v1::GetAssertionKeysResponse* response) override;
+
+ private:
+  const CredentialAuthenticator* authenticator_;
+  const assertion::AssertionSigner* signer_;
+  CallGuard guard_;
+};
+
+}  // namespace bastion::authn
+
+#endif  // BASTION_SERVICES_AUTHN_AUTHN_SERVICE_H_

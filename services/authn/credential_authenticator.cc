@@ -1,0 +1,74 @@
+#include "services/authn/credential_authenticator.h"
+
+#include <algorithm>
+
+#include "absl/strings/match.h"
+#include "common/log/log.h"
+
+namespace bastion::authn {
+namespace {
+
+absl::Status Rejected(absl::string_view why) {
+  Log(LogLevel::kWarning, "credential_rejected", {{"reason", why}});
+  return absl::UnauthenticatedError("invalid credentials");
+}
+
+common::v1::Principal ToPrincipal(const jwt::VerifiedToken& token) {
+  common::v1::Principal principal;
+  principal.set_tenant_id(token.tenant_id);
+  principal.set_subject(token.subject);
+  for (const std::string& scope : token.scopes) principal.add_scopes(scope);
+  for (const std::string& role : token.roles) principal.add_roles(role);
+  principal.set_credential_kind(common::v1::CREDENTIAL_KIND_JWT);
+  principal.set_issuer(token.issuer);
+  principal.set_token_id(token.token_id);
+  principal.set_expires_at_unix(token.expires_at_unix);
+  return principal;
+}
+
+}  // namespace
+
+CredentialAuthenticator::CredentialAuthenticator(
+    std::unique_ptr<jwt::JwtVerifier> verifier,
+    const assertion::AssertionSigner* signer, std::string assertion_audience,
+    absl::Duration assertion_ttl, const jwt::Clock* clock)
+    : verifier_(std::move(verifier)),
+      signer_(signer),
+      assertion_audience_(std::move(assertion_audience)),
+      assertion_ttl_(assertion_ttl),
+      clock_(clock) {}
+
+absl::StatusOr<AuthenticatedCredential>
+CredentialAuthenticator::AuthenticateCredential(
+    absl::string_view credential) const {
+  if (absl::StartsWith(credential, kApiKeyPrefix)) {
+    // No API key store is configured yet, so no API key can be valid; the
+    // answer is the same as for an unknown key.
+    return Rejected("api key: unknown");
+  }
+  absl::StatusOr<jwt::VerifiedToken> token = verifier_->Verify(credential);
+  if (!token.ok()) return Rejected(token.status().message());
+
+  common::v1::Principal principal = ToPrincipal(*token);
+  const absl::Time now = absl::FromUnixSeconds(absl::ToUnixSeconds(clock_->Now()));
+  const absl::Time expires =
+      std::min(now + assertion_ttl_, absl::FromUnixSeconds(token->expires_at_unix));
+  absl::StatusOr<std::string> signed_assertion =
+      signer_->Sign(principal, {assertion_audience_}, now, expires);
+  if (!signed_assertion.ok()) {
+    // E.g. a token inside its exp leeway: too close to expiry to vouch for.
+    return Rejected(signed_assertion.status().message());
+  }
+  return AuthenticatedCredential{
+      Caller{std::move(principal), *std::move(signed_assertion)}, expires};
+}
+
+absl::StatusOr<Caller> CredentialAuthenticator::Authenticate(
+    absl::string_view credential) {
+  absl::StatusOr<AuthenticatedCredential> result =
+      AuthenticateCredential(credential);
+  if (!result.ok()) return result.status();
+  return std::move(result->caller);
+}
+
+}  // namespace bastion::authn

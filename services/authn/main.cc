@@ -1,0 +1,83 @@
+// authn: verifies JWTs (and, later, API keys), signs principal assertions
+// and serves their public keys.
+#include "bastion/authn/v1/authn_config.pb.h"
+#include "common/assertion/local_authenticator.h"
+#include "common/auth/remote.h"
+#include "common/auth/remote_wiring.h"
+#include "common/config/config.h"
+#include "common/log/log.h"
+#include "common/server/server.h"
+#include "common/status/status_macros.h"
+#include "services/authn/authn_options.h"
+#include "services/authn/authn_service.h"
+#include "services/authn/key_sources.h"
+
+namespace bastion::authn {
+namespace {
+
+absl::Status Run(const std::string& config_path) {
+  v1::AuthnConfig config;
+  RETURN_IF_ERROR(LoadConfig(config_path, "BASTION_", ProcessEnv(), &config));
+  const jwt::Clock* clock = jwt::SystemClock::Get();
+  ASSIGN_OR_RETURN(jwt::JwtVerifierOptions options, VerifierOptionsFrom(config));
+  ASSIGN_OR_RETURN(absl::Duration assertion_ttl, AssertionTtlFrom(config));
+  ASSIGN_OR_RETURN(std::shared_ptr<jwt::KeySource> keys,
+                   LoadKeySource(config, clock));
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<jwt::JwtVerifier> verifier,
+      jwt::JwtVerifier::Create(
+          options, std::move(keys), clock,
+          std::make_shared<jwt::VerifiedTokenCache>(
+              config.token_cache_capacity() > 0 ? config.token_cache_capacity()
+                                                : 100000)));
+  if (config.assertion_key_file().empty()) {
+    return absl::InvalidArgumentError("assertion_key_file: required");
+  }
+  ASSIGN_OR_RETURN(
+      assertion::AssertionSigner signer,
+      assertion::AssertionSigner::LoadOrGenerate(config.assertion_key_file()));
+  const std::string audience = AudienceOrDefault(config.assertion_audience());
+  CredentialAuthenticator authenticator(std::move(verifier), &signer, audience,
+                                        assertion_ttl, clock);
+
+  // Our own assertions verify with our own key; decisions come from authz.
+  ASSIGN_OR_RETURN(std::shared_ptr<const assertion::KeySet> own_keys,
+                   assertion::KeySet::Create({signer.PublicKey()}));
+  assertion::LocalAssertionAuthenticator assertions(
+      std::make_shared<const assertion::AssertionVerifier>(
+          std::make_shared<assertion::StaticKeyProvider>(own_keys),
+          assertion::SystemClock::Get(), audience));
+  RemoteAuthorizer authorizer(
+      grpc::CreateChannel(config.authz_address(),
+                          grpc::InsecureChannelCredentials()),
+      kDecisionCacheTtl, /*capacity=*/100000, [] { return absl::Now(); });
+  ASSIGN_OR_RETURN(CallGuard guard,
+                   CallGuard::Create(v1::Authn::service_full_name(),
+                                     {&authenticator, &assertions, &authorizer}));
+  AuthnService service(&authenticator, &signer, std::move(guard));
+
+  ServerOptions server_options;
+  if (!config.listen_address().empty()) {
+    server_options.listen_address = config.listen_address();
+  }
+  server_options.port_file = config.port_file();
+  ASSIGN_OR_RETURN(std::unique_ptr<RunningServer> server,
+                   StartServer(server_options,
+                               {{&service, v1::Authn::service_full_name()}}));
+  ServeUntilSignal(*server);
+  return absl::OkStatus();
+}
+
+}  // namespace
+}  // namespace bastion::authn
+
+int main(int argc, char** argv) {
+  bastion::SetLogService("authn");
+  absl::Status status = bastion::authn::Run(argc > 1 ? argv[1] : "");
+  if (!status.ok()) {
+    bastion::Log(bastion::LogLevel::kError, "startup_failed",
+                 {{"error", status.ToString()}});
+    return 1;
+  }
+  return 0;
+}
