@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Brings up the whole suite locally: a private PostgreSQL cluster, the data
+# migrations, development keys, and the four services, then shows a short
+# demo. Ctrl-C stops everything; --detach leaves it running (tools/down.sh
+# stops it). Running it again while the suite is up is safe.
+#
+# Environment:
+#   BASTION_HOME       state folder (default: .bastion/ in the checkout)
+#   BASTION_PORT_BASE  authn BASE+1, authz BASE+2, data BASE+3,
+#                      run-executor BASE+4, PostgreSQL BASE+10 (default 7000)
+#   BASTION_JWKS_FILE, BASTION_ISSUER, BASTION_AUDIENCE
+#                      your identity provider's keys and claims instead of
+#                      the development keys generated here
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+DETACH=0
+case "${1:-}" in
+  --detach) DETACH=1 ;;
+  "") ;;
+  *) echo "usage: tools/up.sh [--detach]" >&2; exit 2 ;;
+esac
+
+# shellcheck source=tools/lib/ensure_deps.sh
+. tools/lib/ensure_deps.sh
+bastion_ensure_packages
+
+export BASTION_HOME="${BASTION_HOME:-$ROOT/.bastion}"
+BASE="${BASTION_PORT_BASE:-7000}"
+mkdir -p "$BASTION_HOME"/{bin,logs,run,keys,config}
+chmod 755 "$BASTION_HOME"
+PY=/usr/bin/python3
+
+say() { printf '\033[1m== %s\033[0m\n' "$*"; }
+
+say "building"
+bazel build //services/authn:authn //services/authz:authz //services/data:data \
+  //services/run_executor:run_executor //services/data/migrate:migrate //protos:all \
+  2>&1 | grep -vE 'linux-sandbox|^INFO: From' | tail -n 3
+# Copies, so a later rebuild does not change binaries under running services.
+for bin in authn/authn authz/authz data/data run_executor/run_executor data/migrate/migrate; do
+  install -m 755 "bazel-bin/services/$bin" "$BASTION_HOME/bin/$(basename "$bin").new"
+done
+
+say "PostgreSQL"
+PG_PORT=$((BASE + 10))
+tools/pg/cluster.sh start "$BASTION_HOME/pg" "$PG_PORT" > "$BASTION_HOME/pg.env"
+# shellcheck disable=SC1091
+. "$BASTION_HOME/pg.env"
+"$BASTION_HOME/bin/migrate.new" bootstrap \
+  --conninfo="host=$PGHOST port=$PGPORT dbname=postgres user=postgres" --database=bastion
+"$BASTION_HOME/bin/migrate.new" up \
+  --conninfo="host=$PGHOST port=$PGPORT dbname=bastion user=bastion_owner"
+
+say "keys"
+ISSUER="${BASTION_ISSUER:-https://dev.bastion.local}"
+AUDIENCE="${BASTION_AUDIENCE:-bastion}"
+if [ -n "${BASTION_JWKS_FILE:-}" ]; then
+  JWKS="$BASTION_JWKS_FILE"
+  echo "using your JWKS file $JWKS (issuer $ISSUER, audience $AUDIENCE)"
+else
+  JWKS="$BASTION_HOME/keys/jwks.json"
+  if [ ! -f "$BASTION_HOME/keys/dev.private.pem" ]; then
+    $PY tools/keygen.py --type ed25519 --kid dev --out "$BASTION_HOME/keys" --jwks "$JWKS" >/dev/null
+  fi
+  echo "development key $BASTION_HOME/keys/dev.private.pem (kid dev)"
+fi
+
+start() {  # start NAME PORT ENV...
+  local name="$1" port="$2"
+  shift 2
+  local pidfile="$BASTION_HOME/run/$name.pid"
+  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    echo "$name already running (pid $(cat "$pidfile"))"
+    return
+  fi
+  mv -f "$BASTION_HOME/bin/$name.new" "$BASTION_HOME/bin/$name"
+  env "$@" BASTION_LISTEN_ADDRESS="127.0.0.1:$port" \
+    setsid "$BASTION_HOME/bin/$name" >>"$BASTION_HOME/logs/$name.log" 2>&1 &
+  echo $! > "$pidfile"
+  echo "$name started on 127.0.0.1:$port (log $BASTION_HOME/logs/$name.log)"
+}
+
+say "services"
+AUTHN=127.0.0.1:$((BASE + 1)); AUTHZ=127.0.0.1:$((BASE + 2))
+DATA=127.0.0.1:$((BASE + 3)); RUNS=127.0.0.1:$((BASE + 4))
+start authn $((BASE + 1)) BASTION_JWKS_FILE="$JWKS" BASTION_ISSUER="$ISSUER" \
+  BASTION_AUDIENCE="$AUDIENCE" BASTION_AUTHZ_ADDRESS="$AUTHZ" \
+  BASTION_ASSERTION_KEY_FILE="$BASTION_HOME/keys/assertion.pem"
+start authz $((BASE + 2)) BASTION_AUTHN_ADDRESS="$AUTHN"
+start data $((BASE + 3)) BASTION_AUTHN_ADDRESS="$AUTHN" BASTION_AUTHZ_ADDRESS="$AUTHZ" \
+  BASTION_DATABASE_URL="host=$PGHOST port=$PGPORT dbname=bastion user=bastion_data_svc"
+start run_executor $((BASE + 4)) BASTION_AUTHN_ADDRESS="$AUTHN" BASTION_AUTHZ_ADDRESS="$AUTHZ" \
+  BASTION_DATA_ADDRESS="$DATA" BASTION_REGISTRY_FILE="$ROOT/tools/dev/registry.json"
+rm -f "$BASTION_HOME"/bin/*.new
+
+for addr in "$AUTHN" "$AUTHZ" "$DATA" "$RUNS"; do
+  if ! $PY tools/call.py "$addr" grpc.health.v1.Health/Check --timeout 20 >/dev/null; then
+    echo "service at $addr did not become healthy; see $BASTION_HOME/logs/" >&2
+    tools/down.sh
+    exit 1
+  fi
+  echo "healthy: $addr"
+done
+
+if [ -z "${BASTION_JWKS_FILE:-}" ]; then
+  say "demo"
+  mint() { $PY tools/mint_token.py --key "$BASTION_HOME/keys/dev.private.pem" --kid dev \
+             --iss "$ISSUER" --aud "$AUDIENCE" "$@"; }
+  ALICE=$(mint --sub alice --tenant acme --roles member)
+  BOB=$(mint --sub bob --tenant acme --scopes "agents:read")
+  echo "\$ call.py $RUNS bastion.runs.v1.Agents/ListAgents   (alice, role member)"
+  $PY tools/call.py "$RUNS" bastion.runs.v1.Agents/ListAgents --token "$ALICE" | head -n 12
+  echo "  ..."
+  echo "\$ call.py $DATA bastion.data.v1.Sessions/CreateSession   (alice)"
+  $PY tools/call.py "$DATA" bastion.data.v1.Sessions/CreateSession \
+    '{"componentType": "COMPONENT_TYPE_AGENT", "componentId": "echo", "name": "demo"}' \
+    --token "$ALICE" || true
+  echo "\$ call.py $DATA bastion.data.v1.Sessions/ListSessions   (bob: no sessions scope)"
+  $PY tools/call.py "$DATA" bastion.data.v1.Sessions/ListSessions --token "$BOB" || true
+  echo "\$ call.py $RUNS bastion.runs.v1.Agents/ListAgents   (no token)"
+  $PY tools/call.py "$RUNS" bastion.runs.v1.Agents/ListAgents || true
+fi
+
+cat <<MSG
+
+Bastion is up.
+  authn         $AUTHN      authz  $AUTHZ
+  data          $DATA      run-executor  $RUNS
+  PostgreSQL    socket $PGHOST port $PGPORT (database bastion)
+  logs          $BASTION_HOME/logs/
+
+Mint a token and call any RPC:
+  TOKEN=\$(tools/mint_token.py --key $BASTION_HOME/keys/dev.private.pem --kid dev \\
+            --sub you --tenant acme --roles member)
+  tools/call.py $RUNS bastion.runs.v1.Agents/ListAgents --token "\$TOKEN"
+MSG
+
+if [ "$DETACH" -eq 1 ]; then
+  echo "Running in the background; stop with tools/down.sh"
+  exit 0
+fi
+echo "Press Ctrl-C to stop."
+trap 'echo; tools/down.sh; exit 0' INT TERM
+while true; do sleep 3600 & wait $!; done
