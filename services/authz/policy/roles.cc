@@ -66,9 +66,8 @@ namespace roles_internal {
 
 // A role with its scopes parsed once, when the snapshot is built.
 struct ParsedRole {
-  Role role;
+  RoleEntry entry;
   std::vector<Scope> scopes;
-  bool builtin = false;
 };
 
 }  // namespace roles_internal
@@ -94,7 +93,6 @@ bool IsValidToolName(absl::string_view tool) {
 
 bool IsValidRoleName(absl::string_view name) {
   if (name.empty() || name.size() > kMaxRoleNameBytes) return false;
-  if (name[0] < 'a' || name[0] > 'z') return false;
   for (char c : name) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
                     c == '_' || c == '-';
@@ -124,9 +122,9 @@ std::vector<Role> BuiltinRoles(const ScopeGrammar& grammar) {
 
 namespace {
 
-// Parses and validates one custom role.
+// Parses and validates one custom role, stamped with `version`.
 absl::StatusOr<ParsedRole> ParseCustomRole(const ScopeGrammar& grammar,
-                                           Role role) {
+                                           Role role, std::uint64_t version) {
   if (!IsValidRoleName(role.name)) {
     return absl::InvalidArgumentError(
         absl::StrCat("invalid role name ", QuoteUntrusted(role.name)));
@@ -153,7 +151,14 @@ absl::StatusOr<ParsedRole> ParseCustomRole(const ScopeGrammar& grammar,
   }
   absl::Status tools = ValidateToolList(what, role.allowed_tools);
   if (!tools.ok()) return tools;
-  parsed.role = std::move(role);
+  if (role.description.size() > kMaxRoleDescriptionBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": description longer than ",
+                     kMaxRoleDescriptionBytes, " bytes"));
+  }
+  parsed.entry.role = std::move(role);
+  parsed.entry.built_in = false;
+  parsed.entry.version = version;
   return parsed;
 }
 
@@ -187,15 +192,16 @@ absl::StatusOr<RoleSet> RoleSet::Create(ScopeGrammar grammar,
   for (Role& role : BuiltinRoles(grammar)) {
     ParsedRole parsed;
     parsed.scopes = grammar.ParseAll(role.scopes);
-    parsed.builtin = true;
+    parsed.entry.built_in = true;
+    parsed.entry.version = 0;
     std::string name = role.name;
-    parsed.role = std::move(role);
+    parsed.entry.role = std::move(role);
     snapshot->roles.emplace(std::move(name), std::move(parsed));
   }
   for (Role& role : custom_roles) {
     std::string name = role.name;
     absl::StatusOr<ParsedRole> parsed =
-        ParseCustomRole(grammar, std::move(role));
+        ParseCustomRole(grammar, std::move(role), version);
     if (!parsed.ok()) return parsed.status();
     if (!snapshot->roles.emplace(name, *std::move(parsed)).second) {
       return absl::InvalidArgumentError(
@@ -222,10 +228,11 @@ absl::Status CheckCanBump(std::uint64_t version) {
 absl::StatusOr<RoleSet> RoleSet::WithRole(Role role) const {
   RETURN_IF_ERROR(CheckCanBump(version()));
   absl::StatusOr<ParsedRole> parsed =
-      ParseCustomRole(grammar(), std::move(role));
+      ParseCustomRole(grammar(), std::move(role), version() + 1);
   if (!parsed.ok()) return parsed.status();
   auto snapshot = std::make_shared<Snapshot>(*snapshot_);
-  snapshot->roles.insert_or_assign(parsed->role.name, *std::move(parsed));
+  std::string name = parsed->entry.role.name;
+  snapshot->roles.insert_or_assign(std::move(name), *std::move(parsed));
   snapshot->version += 1;
   return RoleSet(std::move(snapshot));
 }
@@ -267,14 +274,30 @@ const ToolPolicy& RoleSet::tool_policy() const {
 std::vector<Role> RoleSet::custom_roles() const {
   std::vector<Role> roles;
   for (const auto& [name, parsed] : snapshot_->roles) {
-    if (!parsed.builtin) roles.push_back(parsed.role);
+    if (!parsed.entry.built_in) roles.push_back(parsed.entry.role);
   }
   return roles;
 }
 
 const Role* RoleSet::Find(absl::string_view name) const {
+  const RoleEntry* entry = FindEntry(name);
+  return entry == nullptr ? nullptr : &entry->role;
+}
+
+const RoleEntry* RoleSet::FindEntry(absl::string_view name) const {
   auto it = snapshot_->roles.find(name);
-  return it == snapshot_->roles.end() ? nullptr : &it->second.role;
+  return it == snapshot_->roles.end() ? nullptr : &it->second.entry;
+}
+
+std::vector<RoleEntry> RoleSet::ListRoles() const {
+  std::vector<RoleEntry> roles;
+  for (absl::string_view name : {kOwnerRole, kAdminRole, kMemberRole}) {
+    roles.push_back(*FindEntry(name));
+  }
+  for (const auto& [name, parsed] : snapshot_->roles) {
+    if (!parsed.entry.built_in) roles.push_back(parsed.entry);
+  }
+  return roles;
 }
 
 void RoleSet::AppendRoleScopes(absl::string_view role_name,

@@ -28,6 +28,7 @@
 #ifndef BASTION_SERVICES_AUTHZ_POLICY_ROLES_H_
 #define BASTION_SERVICES_AUTHZ_POLICY_ROLES_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -49,7 +50,7 @@ inline constexpr absl::string_view kAllTools = "*";
 
 // A role as configured. A value type.
 struct Role {
-  // 1..64 bytes of [a-z0-9_-], starting with a letter.
+  // 1..64 bytes of [a-z0-9_-] (as authz.v1.Role documents).
   std::string name;
   // Scope strings; each must parse (ScopeGrammar::ParseStrict). A custom role
   // may hold the tenant admin scope but never the platform admin scope.
@@ -57,6 +58,21 @@ struct Role {
   // Tools this role's runs may invoke: tool names (1..128 bytes of
   // [A-Za-z0-9_.-]) or kAllTools.
   std::vector<std::string> allowed_tools;
+  // Human-readable, at most kMaxRoleDescriptionBytes; not interpreted.
+  std::string description = {};
+};
+
+inline constexpr std::size_t kMaxRoleDescriptionBytes = 1024;
+
+// A role as held by a RoleSet.
+struct RoleEntry {
+  Role role;
+  // owner, admin or member.
+  bool built_in = false;
+  // RoleSet version at which the role last changed: 0 for built-ins, the
+  // version given to Create for roles passed to it, the new version for a
+  // role put with WithRole.
+  std::uint64_t version = 0;
 };
 
 // Tenant-level tool policy: which tool calls pause a run. Entries are tool
@@ -72,7 +88,7 @@ struct ToolPolicy {
 // True for 1..128 bytes of [A-Za-z0-9_.-]. kAllTools is not a tool name.
 bool IsValidToolName(absl::string_view tool);
 
-// True for 1..64 bytes of [a-z0-9_-] starting with a letter.
+// True for 1..64 bytes of [a-z0-9_-].
 bool IsValidRoleName(absl::string_view name);
 
 // True for owner, admin and member.
@@ -117,6 +133,11 @@ class RoleSet {
   // A built-in or custom role; nullptr if unknown. Valid while this RoleSet
   // (or a copy of it) lives.
   const Role* Find(absl::string_view name) const;
+  // The same with its built-in flag and version; nullptr if unknown.
+  const RoleEntry* FindEntry(absl::string_view name) const;
+  // Every role: built-ins first (owner, admin, member), then custom roles by
+  // name (the order of authz.v1.ListRolesResponse).
+  std::vector<RoleEntry> ListRoles() const;
 
   // The union of the scopes of the named roles, parsed, without duplicates,
   // in role order. Unknown role names expand to nothing.

@@ -243,6 +243,9 @@ INSTANTIATE_TEST_SUITE_P(
                     Role{"root", {"bastion:platform_admin"}, {}},
                     "role \"root\": scope \"bastion:platform_admin\" cannot "
                     "be granted by a custom role"},
+        BadRoleCase{"LongDescription",
+                    Role{"viewer", {}, {}, std::string(1025, 'd')},
+                    "role \"viewer\": description longer than 1024 bytes"},
         BadRoleCase{"BadTool",
                     Role{"viewer", {"agents:read"}, {"search", "rm -rf"}},
                     "role \"viewer\": invalid tool name \"rm -rf\""},
@@ -309,6 +312,37 @@ TEST(RoleSetTest, PutReplaceAndRemoveBumpTheVersion) {
   EXPECT_THAT(v3->tool_policy().requires_confirmation, IsEmpty());
 }
 
+TEST(RoleSetTest, ListRolesAndEntryVersions) {
+  const RoleSet v5 = MustCreate(
+      {Role{"zeta", {"agents:read"}, {}, "last by name"},
+       Role{"alpha", {}, {"search"}, "first by name"}},
+      {}, 5);
+  absl::StatusOr<RoleSet> v6 = v5.WithRole(Role{"beta", {"teams:read"}, {}});
+  ASSERT_TRUE(v6.ok()) << v6.status();
+
+  std::vector<std::string> names;
+  std::vector<std::uint64_t> versions;
+  std::vector<bool> built_in;
+  for (const RoleEntry& entry : v6->ListRoles()) {
+    names.push_back(entry.role.name);
+    versions.push_back(entry.version);
+    built_in.push_back(entry.built_in);
+  }
+  EXPECT_THAT(names,
+              ElementsAre("owner", "admin", "member", "alpha", "beta", "zeta"));
+  EXPECT_THAT(versions, ElementsAre(0u, 0u, 0u, 5u, 6u, 5u));
+  EXPECT_THAT(built_in, ElementsAre(true, true, true, false, false, false));
+
+  const RoleEntry* alpha = v6->FindEntry("alpha");
+  ASSERT_NE(alpha, nullptr);
+  EXPECT_EQ(alpha->role.description, "first by name");
+  EXPECT_EQ(alpha->role.allowed_tools, std::vector<std::string>{"search"});
+  EXPECT_EQ(v6->FindEntry("gamma"), nullptr);
+  const RoleEntry* owner = v6->FindEntry("owner");
+  ASSERT_NE(owner, nullptr);
+  EXPECT_TRUE(owner->built_in);
+}
+
 TEST(RoleSetTest, CreateKeepsTheGivenVersion) {
   EXPECT_EQ(MustCreate({}, {}, 42).version(), 42u);
 }
@@ -329,7 +363,10 @@ TEST(RoleSetTest, RoleAllowsTool) {
 TEST(RoleNameTest, Validity) {
   EXPECT_TRUE(IsValidRoleName("viewer"));
   EXPECT_TRUE(IsValidRoleName("tool-user_2"));
-  EXPECT_FALSE(IsValidRoleName("2viewer"));
+  EXPECT_TRUE(IsValidRoleName("2viewer"));
+  EXPECT_TRUE(IsValidRoleName("-"));
+  EXPECT_FALSE(IsValidRoleName(""));
+  EXPECT_FALSE(IsValidRoleName("viewer.x"));
   EXPECT_FALSE(IsValidRoleName(std::string(65, 'a')));
   EXPECT_TRUE(IsValidRoleName(std::string(64, 'a')));
   EXPECT_TRUE(IsValidToolName("payments.transfer-v2_X"));
