@@ -226,6 +226,20 @@ TEST_F(VerifierTest, EveryTamperedClaimsByteIsRejected) {
   ExpectRejected(appended.SerializeAsString(), "signature does not verify");
 }
 
+TEST_F(VerifierTest, EveryBitFlipOfTheWholeAssertionIsRejected) {
+  const std::string assertion = ForgeTrusted(ValidClaims());
+  ASSERT_TRUE(verifier_.Verify(assertion).ok());
+  for (size_t i = 0; i < assertion.size(); ++i) {
+    for (int bit = 0; bit < 8; ++bit) {
+      std::string flipped = assertion;
+      flipped[i] = static_cast<char>(flipped[i] ^ (1 << bit));
+      absl::StatusOr<Principal> principal = verifier_.Verify(flipped);
+      EXPECT_THAT(principal, StatusIs(absl::StatusCode::kUnauthenticated))
+          << "byte " << i << " bit " << bit;
+    }
+  }
+}
+
 TEST_F(VerifierTest, SignedWithoutTheContextPrefixIsRejected) {
   const std::string claims = ValidClaims().SerializeAsString();
   SignedAssertion signed_assertion;

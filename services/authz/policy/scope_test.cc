@@ -2,6 +2,7 @@
 // with the exact reason.
 #include "services/authz/policy/scope.h"
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -254,6 +255,60 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<BadConfigCase>& info) {
       return info.param.name;
     });
+
+// Rebuilds the text of an accepted scope from its typed parts.
+std::string Canonical(const Scope& scope, const ScopeGrammar& grammar) {
+  switch (scope.kind) {
+    case ScopeKind::kTenantAdmin:
+      return grammar.config().tenant_admin;
+    case ScopeKind::kPlatformAdmin:
+      return grammar.config().platform_admin;
+    case ScopeKind::kResourceAction:
+      return std::string(ResourceName(scope.resource)) + ":" + scope.action;
+    case ScopeKind::kResourceAnyIdAction:
+      return std::string(ResourceName(scope.resource)) + ":*:" + scope.action;
+    case ScopeKind::kResourceIdAction:
+      return std::string(ResourceName(scope.resource)) + ":" + scope.id + ":" +
+             scope.action;
+    case ScopeKind::kMalformed:
+      break;
+  }
+  return "";
+}
+
+TEST(ScopeTest, RandomStringsAreMalformedOrParseWithoutNormalisation) {
+  // Deterministic pseudo-random strings over an alphabet rich in the
+  // grammar's special characters. Any accepted scope must rebuild to exactly
+  // its input: no case folding, trimming or other normalisation.
+  const ScopeGrammar grammar;
+  const std::string alphabet = "agentsruAR:*_ \t\n-x1";
+  const std::vector<std::string> seeds = {"agents", "run", "read", "*",
+                                          ":", "sessions", "agent_os",
+                                          "admin", " ", "A"};
+  std::uint32_t state = 12345;
+  auto next = [&state]() {
+    state = state * 1103515245u + 12345u;
+    return (state >> 16) & 0x7fff;
+  };
+  int accepted = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string text;
+    const int parts = 1 + next() % 6;
+    for (int p = 0; p < parts; ++p) {
+      if (next() % 2 == 0) {
+        text += seeds[next() % seeds.size()];
+      } else {
+        text += alphabet[next() % alphabet.size()];
+      }
+    }
+    const Scope scope = grammar.Parse(text);
+    EXPECT_EQ(scope.text, text);
+    if (scope.malformed()) continue;
+    ++accepted;
+    EXPECT_EQ(Canonical(scope, grammar), text);
+  }
+  EXPECT_GT(accepted, 0);
+}
 
 TEST(ScopeTest, ParseAllKeepsMalformedScopesInPlace) {
   const std::vector<std::string> texts = {"agents:run", "bogus", "agents:*:read"};
