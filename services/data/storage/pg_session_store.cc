@@ -1,0 +1,265 @@
+#include "services/data/storage/pg_session_store.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/pg/principal_transaction.h"
+#include "common/status/status_macros.h"
+#include "services/data/storage/store_util.h"
+
+namespace bastion::data::storage {
+namespace {
+
+using ::bastion::common::v1::Principal;
+using ::bastion::pg::PgResult;
+using ::bastion::pg::RunAsPrincipal;
+
+#define SESSION_COLUMNS                                                     \
+  "session_id, component_type, component_id, name, state::text AS state,"   \
+  " tenant_id, user_id, " BASTION_MICROS("created_at") " AS created_us, "   \
+  BASTION_MICROS("updated_at") " AS updated_us"
+
+// $1 tenant, $2 user, $3 id (NULL: generate), $4 type, $5 component,
+// $6 name, $7 state.
+constexpr char kInsert[] =
+    "INSERT INTO bastion_data.sessions (tenant_id, user_id, session_id,"
+    " component_type, component_id, name, state)"
+    " VALUES ($1, $2, coalesce($3, gen_random_uuid()::text), $4, $5, $6,"
+    " coalesce($7::jsonb, '{}'::jsonb))"
+    " RETURNING " SESSION_COLUMNS;
+
+// $1 tenant, $2 user (NULL: any user of the tenant), $3 id.
+constexpr char kSelect[] =
+    "SELECT " SESSION_COLUMNS " FROM bastion_data.sessions"
+    " WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
+    " AND session_id = $3";
+
+// $1 tenant (NULL: any), $2 user (NULL: any), $3 type, $4 component,
+// $5 cursor micros, $6 cursor id, $7 limit.
+#define LIST_SESSIONS(col, cmp, dir)                                        \
+  "SELECT " SESSION_COLUMNS " FROM bastion_data.sessions"                   \
+  " WHERE ($1::text IS NULL OR tenant_id = $1)"                             \
+  " AND ($2::text IS NULL OR user_id = $2)"                                 \
+  " AND ($3::text IS NULL OR component_type = $3)"                          \
+  " AND ($4::text IS NULL OR component_id = $4)"                            \
+  " AND ($5::bigint IS NULL OR (" col ", session_id) " cmp " (" BASTION_TS( \
+      "$5") ", $6::text))"                                                  \
+  " ORDER BY " col " " dir ", session_id " dir " LIMIT $7::int"
+constexpr char kListCreatedAsc[] = LIST_SESSIONS("created_at", ">", "ASC");
+constexpr char kListCreatedDesc[] = LIST_SESSIONS("created_at", "<", "DESC");
+constexpr char kListUpdatedAsc[] = LIST_SESSIONS("updated_at", ">", "ASC");
+constexpr char kListUpdatedDesc[] = LIST_SESSIONS("updated_at", "<", "DESC");
+
+// $1 tenant, $2 user (NULL: any), $3 id, $4 set name?, $5 name,
+// $6 set state?, $7 state.
+constexpr char kUpdate[] =
+    "UPDATE bastion_data.sessions SET"
+    " name = CASE WHEN $4::boolean THEN $5 ELSE name END,"
+    " state = CASE WHEN $6::boolean THEN $7::jsonb ELSE state END,"
+    " updated_at = greatest(now(), updated_at + interval '1 microsecond')"
+    " WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
+    " AND session_id = $3"
+    " RETURNING " SESSION_COLUMNS;
+
+constexpr char kDelete[] =
+    "DELETE FROM bastion_data.sessions"
+    " WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
+    " AND session_id = $3";
+
+// $3: JSON array of ids.
+constexpr char kDeleteMany[] =
+    "DELETE FROM bastion_data.sessions"
+    " WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
+    " AND session_id IN (SELECT jsonb_array_elements_text($3::jsonb))";
+
+constexpr size_t kMaxStateBytes = 1 << 20;
+
+v1::Session ToSession(const PgResult& r, int row) {
+  v1::Session s;
+  s.set_session_id(std::string(r.Get(row, "session_id")));
+  s.set_component_type(ComponentTypeFromText(r.Get(row, "component_type")));
+  s.set_component_id(std::string(r.Get(row, "component_id")));
+  s.set_name(std::string(r.Get(row, "name")));
+  s.set_state_json(std::string(r.Get(row, "state")));
+  s.set_tenant_id(std::string(r.Get(row, "tenant_id")));
+  s.set_user_id(std::string(r.Get(row, "user_id")));
+  s.set_created_at_unix_micros(ToInt64(r.Get(row, "created_us")));
+  s.set_updated_at_unix_micros(ToInt64(r.Get(row, "updated_us")));
+  return s;
+}
+
+absl::Status NotFound() { return absl::NotFoundError("session not found"); }
+
+absl::Status CheckName(const std::string& name) {
+  if (name.size() > 512) {
+    return absl::InvalidArgumentError("name is longer than 512 characters");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Session> PgSessionStore::CreateSession(
+    const Principal& principal, const v1::CreateSessionRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+  if (!request.session_id().empty()) {
+    RETURN_IF_ERROR(CheckId(request.session_id(), "session_id"));
+  }
+  const char* type = ComponentTypeText(request.component_type());
+  if (type == nullptr) {
+    return absl::InvalidArgumentError("component_type is required");
+  }
+  if (request.component_id().empty() || request.component_id().size() > 256) {
+    return absl::InvalidArgumentError(
+        "component_id must have 1 to 256 characters");
+  }
+  RETURN_IF_ERROR(CheckName(request.name()));
+  if (!request.state_json().empty()) {
+    RETURN_IF_ERROR(
+        CheckJsonObject(request.state_json(), kMaxStateBytes, "state_json"));
+  }
+  // The owner is the principal, whatever the request says.
+  ASSIGN_OR_RETURN(
+      std::vector<PgResult> results,
+      RunAsPrincipal(pool_, scope,
+                     {{kInsert,
+                       {scope.tenant_id, scope.user_id,
+                        OptionalParam(request.session_id()), std::string(type),
+                        request.component_id(), request.name(),
+                        OptionalParam(request.state_json())}}}));
+  return ToSession(results[0], 0);
+}
+
+absl::StatusOr<v1::Session> PgSessionStore::GetSession(
+    const Principal& principal, const v1::GetSessionRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+  RETURN_IF_ERROR(CheckId(request.session_id(), "session_id"));
+  OwnerFilter owner = ByIdFilter(scope);
+  std::vector<pg::Statement> batch = AdminAudit(
+      scope, "sessions.get", "sessions", request.session_id(), "");
+  const size_t at = batch.size();
+  batch.push_back(
+      {kSelect, {owner.tenant_id, owner.user_id, request.session_id()}});
+  ASSIGN_OR_RETURN(std::vector<PgResult> results,
+                   RunAsPrincipal(pool_, scope, std::move(batch)));
+  if (results[at].rows() != 1) return NotFound();
+  return ToSession(results[at], 0);
+}
+
+absl::StatusOr<v1::ListSessionsResponse> PgSessionStore::ListSessions(
+    const Principal& principal, const v1::ListSessionsRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+  ASSIGN_OR_RETURN(int limit, PageSize(request.page()));
+  const bool by_updated = request.sort_field() == v1::SORT_FIELD_UPDATED_AT;
+  const bool asc = request.sort_order() == v1::SORT_ORDER_ASC;
+  const char* sql = by_updated ? (asc ? kListUpdatedAsc : kListUpdatedDesc)
+                               : (asc ? kListCreatedAsc : kListCreatedDesc);
+  const std::string ordering = absl::StrCat(
+      "sessions.", by_updated ? "updated" : "created", asc ? ".asc" : ".desc");
+  ASSIGN_OR_RETURN(std::optional<Cursor> cursor,
+                   DecodeCursor(ordering, request.page().cursor()));
+  pg::Param type;
+  if (request.component_type() != v1::COMPONENT_TYPE_UNSPECIFIED) {
+    const char* text = ComponentTypeText(request.component_type());
+    if (text == nullptr) {
+      return absl::InvalidArgumentError("unknown component_type");
+    }
+    type = std::string(text);
+  }
+  OwnerFilter owner = ListFilter(scope, request.user_id());
+  std::vector<pg::Statement> batch =
+      AdminAudit(scope, "sessions.list", "sessions", "",
+                 owner.user_id.value_or(""));
+  const size_t at = batch.size();
+  batch.push_back({sql,
+                   {owner.tenant_id, owner.user_id, type,
+                    OptionalParam(request.component_id()),
+                    cursor ? pg::Param(std::to_string(cursor->micros))
+                           : std::nullopt,
+                    cursor ? pg::Param(cursor->id) : std::nullopt,
+                    std::to_string(limit + 1)}});
+  ASSIGN_OR_RETURN(std::vector<PgResult> results,
+                   RunAsPrincipal(pool_, scope, std::move(batch)));
+  const PgResult& rows = results[at];
+  v1::ListSessionsResponse response;
+  const int n = std::min(rows.rows(), limit);
+  for (int i = 0; i < n; ++i) *response.add_sessions() = ToSession(rows, i);
+  if (rows.rows() > limit) {
+    const v1::Session& last = response.sessions(n - 1);
+    response.mutable_page()->set_next_cursor(EncodeCursor(
+        ordering, {by_updated ? last.updated_at_unix_micros()
+                              : last.created_at_unix_micros(),
+                   last.session_id()}));
+  }
+  return response;
+}
+
+absl::StatusOr<v1::Session> PgSessionStore::UpdateSession(
+    const Principal& principal, const v1::UpdateSessionRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+  RETURN_IF_ERROR(CheckId(request.session_id(), "session_id"));
+  if (request.update_name()) RETURN_IF_ERROR(CheckName(request.name()));
+  if (request.update_state()) {
+    RETURN_IF_ERROR(
+        CheckJsonObject(request.state_json(), kMaxStateBytes, "state_json"));
+  }
+  OwnerFilter owner = ByIdFilter(scope);
+  std::vector<pg::Statement> batch = AdminAudit(
+      scope, "sessions.update", "sessions", request.session_id(), "");
+  const size_t at = batch.size();
+  batch.push_back(
+      {kUpdate,
+       {owner.tenant_id, owner.user_id, request.session_id(),
+        request.update_name() ? "true" : "false", request.name(),
+        request.update_state() ? "true" : "false",
+        request.update_state() ? pg::Param(request.state_json())
+                               : std::nullopt}});
+  ASSIGN_OR_RETURN(std::vector<PgResult> results,
+                   RunAsPrincipal(pool_, scope, std::move(batch)));
+  if (results[at].rows() != 1) return NotFound();
+  return ToSession(results[at], 0);
+}
+
+absl::Status PgSessionStore::DeleteSession(
+    const Principal& principal, const v1::DeleteSessionRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+  RETURN_IF_ERROR(CheckId(request.session_id(), "session_id"));
+  OwnerFilter owner = ByIdFilter(scope);
+  std::vector<pg::Statement> batch = AdminAudit(
+      scope, "sessions.delete", "sessions", request.session_id(), "");
+  const size_t at = batch.size();
+  batch.push_back(
+      {kDelete, {owner.tenant_id, owner.user_id, request.session_id()}});
+  ASSIGN_OR_RETURN(std::vector<PgResult> results,
+                   RunAsPrincipal(pool_, scope, std::move(batch)));
+  if (results[at].affected_rows() != 1) return NotFound();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::DeleteSessionsResponse> PgSessionStore::DeleteSessions(
+    const Principal& principal, const v1::DeleteSessionsRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+  if (request.session_ids_size() > kMaxPageSize) {
+    return absl::InvalidArgumentError("at most 1000 session_ids");
+  }
+  for (const std::string& id : request.session_ids()) {
+    RETURN_IF_ERROR(CheckId(id, "session_ids"));
+  }
+  v1::DeleteSessionsResponse response;
+  if (request.session_ids().empty()) return response;
+  OwnerFilter owner = ByIdFilter(scope);
+  std::vector<pg::Statement> batch =
+      AdminAudit(scope, "sessions.delete_many", "sessions", "", "");
+  const size_t at = batch.size();
+  batch.push_back({kDeleteMany,
+                   {owner.tenant_id, owner.user_id,
+                    JsonStringArray(request.session_ids())}});
+  ASSIGN_OR_RETURN(std::vector<PgResult> results,
+                   RunAsPrincipal(pool_, scope, std::move(batch)));
+  response.set_deleted_count(results[at].affected_rows());
+  return response;
+}
+
+}  // namespace bastion::data::storage

@@ -1,0 +1,44 @@
+// SessionStore on PostgreSQL (bastion_data.sessions), each call one
+// pipelined principal transaction.
+#ifndef BASTION_SERVICES_DATA_STORAGE_PG_SESSION_STORE_H_
+#define BASTION_SERVICES_DATA_STORAGE_PG_SESSION_STORE_H_
+
+#include "common/pg/pg_pool.h"
+#include "services/data/storage/principal_scope.h"
+#include "services/data/storage/session_store.h"
+
+namespace bastion::data::storage {
+
+// Thread-safe; `pool` (connected as bastion_data_svc) must outlive it.
+class PgSessionStore : public SessionStore {
+ public:
+  explicit PgSessionStore(pg::PgPool& pool,
+                          AdminScopes admin_scopes = AdminScopes())
+      : pool_(pool), admin_scopes_(std::move(admin_scopes)) {}
+
+  absl::StatusOr<v1::Session> CreateSession(
+      const common::v1::Principal& principal,
+      const v1::CreateSessionRequest& request) override;
+  absl::StatusOr<v1::Session> GetSession(
+      const common::v1::Principal& principal,
+      const v1::GetSessionRequest& request) override;
+  absl::StatusOr<v1::ListSessionsResponse> ListSessions(
+      const common::v1::Principal& principal,
+      const v1::ListSessionsRequest& request) override;
+  absl::StatusOr<v1::Session> UpdateSession(
+      const common::v1::Principal& principal,
+      const v1::UpdateSessionRequest& request) override;
+  absl::Status DeleteSession(const common::v1::Principal& principal,
+                             const v1::DeleteSessionRequest& request) override;
+  absl::StatusOr<v1::DeleteSessionsResponse> DeleteSessions(
+      const common::v1::Principal& principal,
+      const v1::DeleteSessionsRequest& request) override;
+
+ private:
+  pg::PgPool& pool_;
+  const AdminScopes admin_scopes_;
+};
+
+}  // namespace bastion::data::storage
+
+#endif  // BASTION_SERVICES_DATA_STORAGE_PG_SESSION_STORE_H_

@@ -1,0 +1,41 @@
+// Turns a verified Principal into the database identity its queries run as.
+#ifndef BASTION_SERVICES_DATA_STORAGE_PRINCIPAL_SCOPE_H_
+#define BASTION_SERVICES_DATA_STORAGE_PRINCIPAL_SCOPE_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "bastion/common/v1/common.pb.h"
+#include "common/pg/principal_transaction.h"
+
+namespace bastion::data::storage {
+
+// The scopes that make a principal an admin. Matching is exact.
+struct AdminScopes {
+  // Sees every user of its own tenant (AgentOS-compatible default).
+  std::string tenant_admin = "agent_os:admin";
+  // Sees every tenant.
+  std::string platform_admin = "bastion:platform_admin";
+};
+
+// kPlatform if the principal holds the platform admin scope, else kTenant
+// if it holds the tenant admin scope, else kNone. Roles are not consulted:
+// authz expands roles into scopes before the principal gets here.
+pg::AdminLevel AdminLevelFor(const common::v1::Principal& principal,
+                             const AdminScopes& admin_scopes = AdminScopes());
+
+// The PrincipalScope for the principal's requests. UNAUTHENTICATED when
+// the principal lacks a tenant or a subject (fail closed: such a principal
+// would match no row, but it must not get that far).
+absl::StatusOr<pg::PrincipalScope> ScopeFor(
+    const common::v1::Principal& principal,
+    const AdminScopes& admin_scopes = AdminScopes());
+
+// True if the principal may resolve approvals of other users of its tenant:
+// "approvals:write", "approvals:*:write", or an admin.
+bool IsApprover(const common::v1::Principal& principal,
+                const AdminScopes& admin_scopes = AdminScopes());
+
+}  // namespace bastion::data::storage
+
+#endif  // BASTION_SERVICES_DATA_STORAGE_PRINCIPAL_SCOPE_H_

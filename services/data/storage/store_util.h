@@ -1,0 +1,105 @@
+// Small helpers the PostgreSQL stores share: id and size checks, page
+// limits, opaque cursors, JSON string arrays, timestamps.
+#ifndef BASTION_SERVICES_DATA_STORAGE_STORE_UTIL_H_
+#define BASTION_SERVICES_DATA_STORAGE_STORE_UTIL_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "bastion/common/v1/common.pb.h"
+#include "common/pg/pg_connection.h"
+#include "common/pg/principal_transaction.h"
+
+#include "bastion/data/v1/data.pb.h"
+
+// SQL fragments: a timestamptz column as exact epoch microseconds, and an
+// epoch-microseconds parameter as timestamptz.
+#define BASTION_MICROS(col) "(extract(epoch FROM " col ") * 1000000)::bigint"
+#define BASTION_TS(param) \
+  "(timestamptz 'epoch' + " param "::bigint * interval '1 microsecond')"
+
+namespace bastion::data::storage {
+
+// "agent" / "team" / "workflow"; nullptr for unspecified or unknown.
+const char* ComponentTypeText(v1::ComponentType type);
+v1::ComponentType ComponentTypeFromText(std::string_view text);
+
+inline constexpr int kDefaultPageSize = 20;
+inline constexpr int kMaxPageSize = 1000;
+
+// [A-Za-z0-9._:-]{1,128}; INVALID_ARGUMENT naming `field` otherwise.
+absl::Status CheckId(std::string_view id, const char* field);
+
+// The page size: default for 0, INVALID_ARGUMENT below 0 or above the max.
+absl::StatusOr<int> PageSize(const common::v1::PageRequest& page);
+
+// A position in an ordered list: (timestamp micros, id), tagged with the
+// list's ordering so a cursor cannot be replayed against another order.
+struct Cursor {
+  int64_t micros = 0;
+  std::string id;
+};
+std::string EncodeCursor(std::string_view ordering, const Cursor& cursor);
+// Empty cursor text -> nullopt. INVALID_ARGUMENT for anything malformed or
+// made for another ordering.
+absl::StatusOr<std::optional<Cursor>> DecodeCursor(std::string_view ordering,
+                                                   std::string_view text);
+
+// JSON text of a string: quoted and escaped.
+std::string JsonQuote(std::string_view s);
+// JSON text of an array of strings.
+template <typename Strings>
+std::string JsonStringArray(const Strings& strings) {
+  std::string out = "[";
+  bool first = true;
+  for (const auto& s : strings) {
+    if (!first) out += ",";
+    first = false;
+    out += JsonQuote(s);
+  }
+  return out + "]";
+}
+// Parses a JSON array of strings (as PostgreSQL returns it).
+absl::StatusOr<std::vector<std::string>> ParseJsonStringArray(
+    std::string_view json);
+
+// Non-empty text whose first non-blank character is '{', at most
+// `max_bytes`; PostgreSQL then checks the syntax (INVALID_ARGUMENT).
+absl::Status CheckJsonObject(std::string_view json, size_t max_bytes,
+                             const char* field);
+
+// A decimal int64 column value (0 when NULL or empty).
+int64_t ToInt64(std::string_view text);
+
+// The parameter for an optional filter: nullopt (= no filter) when empty.
+pg::Param OptionalParam(const std::string& value);
+
+// Text parameters for (tenant, user) filters. A non-admin is always
+// pinned to itself; a tenant admin to its tenant and, optionally, one
+// user; a platform admin to nothing (for lists) or its tenant (by id).
+struct OwnerFilter {
+  pg::Param tenant_id;
+  pg::Param user_id;
+};
+// For lists: `requested_user` is honoured only for admins.
+OwnerFilter ListFilter(const pg::PrincipalScope& scope,
+                       const std::string& requested_user);
+// For by-id access: always the principal's tenant (ids are unique per
+// tenant); the user only for non-admins.
+OwnerFilter ByIdFilter(const pg::PrincipalScope& scope);
+
+// The audit statement for an admin call, or nothing for a non-admin. Put
+// it before the operation in the same transaction.
+std::vector<pg::Statement> AdminAudit(const pg::PrincipalScope& scope,
+                                      const char* action, const char* resource,
+                                      const std::string& resource_id,
+                                      const std::string& target_user_id);
+
+}  // namespace bastion::data::storage
+
+#endif  // BASTION_SERVICES_DATA_STORAGE_STORE_UTIL_H_
