@@ -1,0 +1,69 @@
+#include "services/data/sessions_service.h"
+
+#include <utility>
+
+namespace bastion::data {
+namespace {
+
+// Stores a successful result in the response.
+template <typename T>
+absl::Status Answer(absl::StatusOr<T> result, T* response) {
+  if (!result.ok()) return result.status();
+  *response = *std::move(result);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+SessionsService::SessionsService(storage::SessionStore* store, CallGuard guard)
+    : store_(store), guard_(std::move(guard)) {}
+
+grpc::Status SessionsService::CreateSession(
+    grpc::ServerContext* context, const v1::CreateSessionRequest* request,
+    v1::Session* response) {
+  return guard_.Run(context, "CreateSession", *request, [&](const Caller& c) {
+    return Answer(store_->CreateSession(c.principal, *request), response);
+  });
+}
+
+grpc::Status SessionsService::GetSession(grpc::ServerContext* context,
+                                         const v1::GetSessionRequest* request,
+                                         v1::Session* response) {
+  return guard_.Run(context, "GetSession", *request, [&](const Caller& c) {
+    return Answer(store_->GetSession(c.principal, *request), response);
+  });
+}
+
+grpc::Status SessionsService::ListSessions(
+    grpc::ServerContext* context, const v1::ListSessionsRequest* request,
+    v1::ListSessionsResponse* response) {
+  return guard_.Run(context, "ListSessions", *request, [&](const Caller& c) {
+    return Answer(store_->ListSessions(c.principal, *request), response);
+  });
+}
+
+grpc::Status SessionsService::UpdateSession(
+    grpc::ServerContext* context, const v1::UpdateSessionRequest* request,
+    v1::Session* response) {
+  return guard_.Run(context, "UpdateSession", *request, [&](const Caller& c) {
+    return Answer(store_->UpdateSession(c.principal, *request), response);
+  });
+}
+
+grpc::Status SessionsService::DeleteSession(
+    grpc::ServerContext* context, const v1::DeleteSessionRequest* request,
+    v1::DeleteSessionResponse*) {
+  return guard_.Run(context, "DeleteSession", *request, [&](const Caller& c) {
+    return store_->DeleteSession(c.principal, *request);
+  });
+}
+
+grpc::Status SessionsService::DeleteSessions(
+    grpc::ServerContext* context, const v1::DeleteSessionsRequest* request,
+    v1::DeleteSessionsResponse* response) {
+  return guard_.Run(context, "DeleteSessions", *request, [&](const Caller& c) {
+    return Answer(store_->DeleteSessions(c.principal, *request), response);
+  });
+}
+
+}  // namespace bastion::data

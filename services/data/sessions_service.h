@@ -1,0 +1,43 @@
+// gRPC adapter of data's Sessions: runs the guard, hands the verified
+// principal to the store, maps the status.
+#ifndef BASTION_SERVICES_DATA_SESSIONS_SERVICE_H_
+#define BASTION_SERVICES_DATA_SESSIONS_SERVICE_H_
+
+#include "bastion/data/v1/data.grpc.pb.h"
+#include "common/auth/call_guard.h"
+#include "services/data/storage/session_store.h"
+
+namespace bastion::data {
+
+// Thread-safe (the store and the guard are).
+class SessionsService final : public v1::Sessions::Service {
+ public:
+  SessionsService(storage::SessionStore* store, CallGuard guard);
+
+  grpc::Status CreateSession(grpc::ServerContext* context,
+                             const v1::CreateSessionRequest* request,
+                             v1::Session* response) override;
+  grpc::Status GetSession(grpc::ServerContext* context,
+                          const v1::GetSessionRequest* request,
+                          v1::Session* response) override;
+  grpc::Status ListSessions(grpc::ServerContext* context,
+                            const v1::ListSessionsRequest* request,
+                            v1::ListSessionsResponse* response) override;
+  grpc::Status UpdateSession(grpc::ServerContext* context,
+                             const v1::UpdateSessionRequest* request,
+                             v1::Session* response) override;
+  grpc::Status DeleteSession(grpc::ServerContext* context,
+                             const v1::DeleteSessionRequest* request,
+                             v1::DeleteSessionResponse* response) override;
+  grpc::Status DeleteSessions(grpc::ServerContext* context,
+                              const v1::DeleteSessionsRequest* request,
+                              v1::DeleteSessionsResponse* response) override;
+
+ private:
+  storage::SessionStore* store_;
+  CallGuard guard_;
+};
+
+}  // namespace bastion::data
+
+#endif  // BASTION_SERVICES_DATA_SESSIONS_SERVICE_H_
