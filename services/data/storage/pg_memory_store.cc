@@ -1,0 +1,219 @@
+#include "services/data/storage/pg_memory_store.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/pg/principal_transaction.h"
+#include "common/status/status_macros.h"
+#include "services/data/storage/store_util.h"
+
+namespace bastion::data::storage {
+namespace {
+
+using ::bastion::common::v1::Principal;
+using ::bastion::pg::PgResult;
+using ::bastion::pg::RunAsPrincipal;
+
+#define MEMORY_COLUMNS                                                   \
+  "memory_id, text, to_jsonb(topics)::text AS topics, tenant_id,"        \
+  " user_id, " BASTION_MICROS("created_at") " AS created_us, "           \
+  BASTION_MICROS("updated_at") " AS updated_us"
+
+// $1 tenant, $2 user, $3 id (NULL: generate), $4 text, $5 topics (JSON).
+constexpr char kInsert[] =
+    "INSERT INTO bastion_data.memories (tenant_id, user_id, memory_id, text,"
+    " topics)"
+    " VALUES ($1, $2, coalesce($3, gen_random_uuid()::text), $4,"
+    " ARRAY(SELECT jsonb_array_elements_text($5::jsonb)))"
+    " RETURNING " MEMORY_COLUMNS;
+
+constexpr char kSelect[] =
+    "SELECT " MEMORY_COLUMNS " FROM bastion_data.memories"
+    " WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
+    " AND memory_id = $3";
+
+// $1 tenant (NULL: any), $2 user (NULL: any), $3 topic, $4 text query,
+// $5 cursor micros, $6 cursor id, $7 limit.
+#define LIST_MEMORIES(cmp, dir)                                            \
+  "SELECT " MEMORY_COLUMNS " FROM bastion_data.memories"                   \
+  " WHERE ($1::text IS NULL OR tenant_id = $1)"                            \
+  " AND ($2::text IS NULL OR user_id = $2)"                                \
+  " AND ($3::text IS NULL OR topics @> ARRAY[$3::text])"                   \
+  " AND ($4::text IS NULL OR strpos(lower(text), lower($4)) > 0)"          \
+  " AND ($5::bigint IS NULL OR (created_at, memory_id) " cmp               \
+  " (" BASTION_TS("$5") ", $6::text))"                                     \
+  " ORDER BY created_at " dir ", memory_id " dir " LIMIT $7::int"
+constexpr char kListAsc[] = LIST_MEMORIES(">", "ASC");
+constexpr char kListDesc[] = LIST_MEMORIES("<", "DESC");
+
+// $1 tenant, $2 user (NULL: any), $3 id, $4 set text?, $5 text,
+// $6 set topics?, $7 topics (JSON).
+constexpr char kUpdate[] =
+    "UPDATE bastion_data.memories SET"
+    " text = CASE WHEN $4::boolean THEN $5 ELSE text END,"
+    " topics = CASE WHEN $6::boolean"
+    " THEN ARRAY(SELECT jsonb_array_elements_text($7::jsonb)) ELSE topics END,"
+    " updated_at = greatest(now(), updated_at + interval '1 microsecond')"
+    " WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
+    " AND memory_id = $3"
+    " RETURNING " MEMORY_COLUMNS;
+
+constexpr char kDelete[] =
+    "DELETE FROM bastion_data.memories"
+    " WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
+    " AND memory_id = $3";
+
+absl::StatusOr<v1::Memory> ToMemory(const PgResult& r, int row) {
+  v1::Memory m;
+  m.set_memory_id(std::string(r.Get(row, "memory_id")));
+  m.set_text(std::string(r.Get(row, "text")));
+  ASSIGN_OR_RETURN(std::vector<std::string> topics,
+                   ParseJsonStringArray(r.Get(row, "topics")));
+  for (std::string& t : topics) m.add_topics(std::move(t));
+  m.set_tenant_id(std::string(r.Get(row, "tenant_id")));
+  m.set_user_id(std::string(r.Get(row, "user_id")));
+  m.set_created_at_unix_micros(ToInt64(r.Get(row, "created_us")));
+  m.set_updated_at_unix_micros(ToInt64(r.Get(row, "updated_us")));
+  return m;
+}
+
+absl::Status CheckText(const std::string& text) {
+  if (text.empty() || text.size() > 16384) {
+    return absl::InvalidArgumentError("text must have 1 to 16384 characters");
+  }
+  return absl::OkStatus();
+}
+
+template <typename Topics>
+absl::Status CheckTopics(const Topics& topics) {
+  if (topics.size() > 32) {
+    return absl::InvalidArgumentError("at most 32 topics");
+  }
+  for (const std::string& t : topics) {
+    if (t.empty() || t.size() > 128) {
+      return absl::InvalidArgumentError(
+          "each topic must have 1 to 128 characters");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status NotFound() { return absl::NotFoundError("memory not found"); }
+
+}  // namespace
+
+absl::StatusOr<v1::Memory> PgMemoryStore::CreateMemory(
+    const Principal& principal, const v1::CreateMemoryRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+  if (!request.memory_id().empty()) {
+    RETURN_IF_ERROR(CheckId(request.memory_id(), "memory_id"));
+  }
+  RETURN_IF_ERROR(CheckText(request.text()));
+  RETURN_IF_ERROR(CheckTopics(request.topics()));
+  ASSIGN_OR_RETURN(
+      std::vector<PgResult> results,
+      RunAsPrincipal(pool_, scope,
+                     {{kInsert,
+                       {scope.tenant_id, scope.user_id,
+                        OptionalParam(request.memory_id()), request.text(),
+                        JsonStringArray(request.topics())}}}));
+  return ToMemory(results[0], 0);
+}
+
+absl::StatusOr<v1::Memory> PgMemoryStore::GetMemory(
+    const Principal& principal, const v1::GetMemoryRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+  RETURN_IF_ERROR(CheckId(request.memory_id(), "memory_id"));
+  OwnerFilter owner = ByIdFilter(scope);
+  std::vector<pg::Statement> batch = AdminAudit(
+      scope, "memories.get", "memories", request.memory_id(), "");
+  const size_t at = batch.size();
+  batch.push_back(
+      {kSelect, {owner.tenant_id, owner.user_id, request.memory_id()}});
+  ASSIGN_OR_RETURN(std::vector<PgResult> results,
+                   RunAsPrincipal(pool_, scope, std::move(batch)));
+  if (results[at].rows() != 1) return NotFound();
+  return ToMemory(results[at], 0);
+}
+
+absl::StatusOr<v1::ListMemoriesResponse> PgMemoryStore::ListMemories(
+    const Principal& principal, const v1::ListMemoriesRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+  ASSIGN_OR_RETURN(int limit, PageSize(request.page()));
+  if (request.text_query().size() > 1024) {
+    return absl::InvalidArgumentError("text_query is longer than 1024");
+  }
+  const bool asc = request.sort_order() == v1::SORT_ORDER_ASC;
+  const std::string ordering =
+      absl::StrCat("memories.created", asc ? ".asc" : ".desc");
+  ASSIGN_OR_RETURN(std::optional<Cursor> cursor,
+                   DecodeCursor(ordering, request.page().cursor()));
+  OwnerFilter owner = ListFilter(scope, request.user_id());
+  std::vector<pg::Statement> batch = AdminAudit(
+      scope, "memories.list", "memories", "", owner.user_id.value_or(""));
+  const size_t at = batch.size();
+  batch.push_back({asc ? kListAsc : kListDesc,
+                   {owner.tenant_id, owner.user_id,
+                    OptionalParam(request.topic()),
+                    OptionalParam(request.text_query()),
+                    cursor ? pg::Param(std::to_string(cursor->micros))
+                           : std::nullopt,
+                    cursor ? pg::Param(cursor->id) : std::nullopt,
+                    std::to_string(limit + 1)}});
+  ASSIGN_OR_RETURN(std::vector<PgResult> results,
+                   RunAsPrincipal(pool_, scope, std::move(batch)));
+  const PgResult& rows = results[at];
+  v1::ListMemoriesResponse response;
+  const int n = std::min(rows.rows(), limit);
+  for (int i = 0; i < n; ++i) {
+    ASSIGN_OR_RETURN(*response.add_memories(), ToMemory(rows, i));
+  }
+  if (rows.rows() > limit) {
+    const v1::Memory& last = response.memories(n - 1);
+    response.mutable_page()->set_next_cursor(EncodeCursor(
+        ordering, {last.created_at_unix_micros(), last.memory_id()}));
+  }
+  return response;
+}
+
+absl::StatusOr<v1::Memory> PgMemoryStore::UpdateMemory(
+    const Principal& principal, const v1::UpdateMemoryRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+  RETURN_IF_ERROR(CheckId(request.memory_id(), "memory_id"));
+  if (request.update_text()) RETURN_IF_ERROR(CheckText(request.text()));
+  if (request.update_topics()) RETURN_IF_ERROR(CheckTopics(request.topics()));
+  OwnerFilter owner = ByIdFilter(scope);
+  std::vector<pg::Statement> batch = AdminAudit(
+      scope, "memories.update", "memories", request.memory_id(), "");
+  const size_t at = batch.size();
+  batch.push_back({kUpdate,
+                   {owner.tenant_id, owner.user_id, request.memory_id(),
+                    request.update_text() ? "true" : "false", request.text(),
+                    request.update_topics() ? "true" : "false",
+                    JsonStringArray(request.topics())}});
+  ASSIGN_OR_RETURN(std::vector<PgResult> results,
+                   RunAsPrincipal(pool_, scope, std::move(batch)));
+  if (results[at].rows() != 1) return NotFound();
+  return ToMemory(results[at], 0);
+}
+
+absl::Status PgMemoryStore::DeleteMemory(
+    const Principal& principal, const v1::DeleteMemoryRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+  RETURN_IF_ERROR(CheckId(request.memory_id(), "memory_id"));
+  OwnerFilter owner = ByIdFilter(scope);
+  std::vector<pg::Statement> batch = AdminAudit(
+      scope, "memories.delete", "memories", request.memory_id(), "");
+  const size_t at = batch.size();
+  batch.push_back(
+      {kDelete, {owner.tenant_id, owner.user_id, request.memory_id()}});
+  ASSIGN_OR_RETURN(std::vector<PgResult> results,
+                   RunAsPrincipal(pool_, scope, std::move(batch)));
+  if (results[at].affected_rows() != 1) return NotFound();
+  return absl::OkStatus();
+}
+
+}  // namespace bastion::data::storage
