@@ -4,8 +4,10 @@
 // minted here with keys generated in-process; time comes from a FakeClock.
 #include "services/authn/jwt/jwt_verifier.h"
 
+#include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -228,6 +230,35 @@ TEST_F(JwtVerifierTest, KidlessTokenUsesDefaultKeysInOrder) {
   EXPECT_THAT(no_default->Verify(MintToken(Header("ES256", ""), Claims().Json(),
                                            K().p256, Algorithm::kES256)),
               RejectedWith(Reason::kNoDefaultKey));
+}
+
+TEST_F(JwtVerifierTest, ConcurrentVerifyIsSafe) {
+  // Many threads share the keys' pre-initialised verify contexts.
+  auto v = Standard();
+  const std::vector<std::string> tokens = {
+      Rs256(Claims()), Es256(Claims()),
+      MintToken(Header("EdDSA", "ed"), Claims().Json(), K().ed,
+                Algorithm::kEdDSA),
+      MintToken(Header("HS256", "hs"), Claims().Json(), K().hmac,
+                Algorithm::kHS256)};
+  std::string bad = tokens[0];
+  bad[bad.size() - 10] = bad[bad.size() - 10] == 'A' ? 'B' : 'A';
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) {
+        for (const std::string& token : tokens) {
+          if (!v->Verify(token).ok()) ++failures;
+        }
+        if (ReasonOf(v->Verify(bad).status()) != Reason::kBadSignature) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
 }
 
 // ---------------------------------------------------------------------------

@@ -5,6 +5,7 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/obj_mac.h>
 #include <openssl/pem.h>
 
@@ -54,6 +55,26 @@ VerificationKey::~VerificationKey() {
   if (!secret_.empty()) OPENSSL_cleanse(secret_.data(), secret_.size());
 }
 
+void VerificationKey::BuildTemplates() {
+  for (int i = 0; i < kAlgorithmCount; ++i) {
+    const Algorithm alg = static_cast<Algorithm>(i);
+    if (!allowed_.Contains(alg)) continue;
+    if (type_ == KeyType::kHmac) {
+      hmac_templates_[i] = NewHmacContext(secret_, alg);
+      continue;
+    }
+    EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+    EvpMdCtxPtr probe(EVP_MD_CTX_new());
+    // Keep the template only if copying it works for this key type.
+    if (ctx != nullptr && probe != nullptr &&
+        InitJwsVerify(ctx.get(), pkey_.get(), alg) &&
+        EVP_MD_CTX_copy_ex(probe.get(), ctx.get()) == 1) {
+      verify_templates_[i] = std::move(ctx);
+    }
+  }
+  ERR_clear_error();
+}
+
 AlgorithmSet VerificationKey::CompatibleAlgorithms(KeyType type) {
   switch (type) {
     case KeyType::kHmac:
@@ -93,6 +114,7 @@ VerificationKey::FromHmacSecret(absl::string_view secret, absl::string_view kid,
   key->allowed_ = *resolved;
   key->secret_ = std::string(secret);
   key->size_bytes_ = static_cast<int>(secret.size());
+  key->BuildTemplates();
   return std::shared_ptr<const VerificationKey>(std::move(key));
 }
 
@@ -179,6 +201,7 @@ VerificationKey::FromPublicKey(EvpPkeyPtr pkey, absl::string_view kid,
   if (!resolved.ok()) return resolved.status();
   key->allowed_ = *resolved;
   key->pkey_ = std::move(pkey);
+  key->BuildTemplates();
   return std::shared_ptr<const VerificationKey>(std::move(key));
 }
 

@@ -5,6 +5,7 @@
 #ifndef BASTION_SERVICES_AUTHN_JWT_KEY_H_
 #define BASTION_SERVICES_AUTHN_JWT_KEY_H_
 
+#include <array>
 #include <memory>
 #include <string>
 
@@ -58,12 +59,26 @@ class VerificationKey {
   // EC: group order n (nullptr otherwise).
   const BIGNUM* ec_order() const { return ec_order_.get(); }
 
+  // A verify context initialised once at load for `alg` (nullptr if none
+  // could be made). Callers copy it (EVP_MD_CTX_copy_ex, which only reads
+  // the source) instead of paying EVP_DigestVerifyInit per request.
+  const EVP_MD_CTX* verify_template(Algorithm alg) const {
+    return verify_templates_[static_cast<int>(alg)].get();
+  }
+  // Likewise a keyed HMAC context for HS* (duplicated per request).
+  const EVP_MAC_CTX* hmac_template(Algorithm alg) const {
+    return hmac_templates_[static_cast<int>(alg)].get();
+  }
+
   VerificationKey(const VerificationKey&) = delete;
   VerificationKey& operator=(const VerificationKey&) = delete;
   ~VerificationKey();
 
  private:
   VerificationKey() = default;
+  // Fills the per-algorithm templates for allowed_. Failures leave nullptr
+  // (callers fall back to a fresh init), so this never fails.
+  void BuildTemplates();
 
   KeyType type_ = KeyType::kHmac;
   std::string kid_;
@@ -72,6 +87,8 @@ class VerificationKey {
   std::string secret_;
   int size_bytes_ = 0;
   BignumPtr ec_order_;
+  std::array<EvpMdCtxPtr, kAlgorithmCount> verify_templates_;
+  std::array<EvpMacCtxPtr, kAlgorithmCount> hmac_templates_;
 };
 
 }  // namespace bastion::authn::jwt

@@ -1,4 +1,5 @@
 // Key loading: what is refused at startup, and which algorithms a key gets.
+#include <cstdio>
 #include <memory>
 #include <string>
 
@@ -110,6 +111,32 @@ TEST(KeySetTest, RejectsEmptyAndDuplicateKids) {
   EXPECT_EQ((*set)->default_keys().size(), 1u);
   auto other = KeySet::Create({ed.VerifierKey("a")});
   EXPECT_NE((*set)->generation(), (*other)->generation());
+}
+
+}  // namespace
+}  // namespace bastion::authn::jwt
+
+namespace bastion::authn::jwt {
+namespace {
+
+TEST(KeysTest, VerifyTemplatesAreBuiltOnlyForAllowedAlgorithms) {
+  auto rsa = TestKey::Rsa().VerifierKey("k", {Algorithm::kRS256, Algorithm::kPS384});
+  EXPECT_NE(rsa->verify_template(Algorithm::kRS256), nullptr);
+  EXPECT_NE(rsa->verify_template(Algorithm::kPS384), nullptr);
+  EXPECT_EQ(rsa->verify_template(Algorithm::kRS384), nullptr);
+  EXPECT_NE(TestKey::Ec(KeyType::kEcP256).VerifierKey()->verify_template(
+                Algorithm::kES256),
+            nullptr);
+  auto hmac = TestKey::Hmac(std::string(48, 'h'))
+                  .VerifierKey("", {Algorithm::kHS256, Algorithm::kHS384});
+  EXPECT_NE(hmac->hmac_template(Algorithm::kHS256), nullptr);
+  EXPECT_NE(hmac->hmac_template(Algorithm::kHS384), nullptr);
+  EXPECT_EQ(hmac->hmac_template(Algorithm::kHS512), nullptr);
+  std::printf("Ed25519 template: %s\n",
+              TestKey::Ed25519().VerifierKey()->verify_template(
+                  Algorithm::kEdDSA) != nullptr
+                  ? "yes"
+                  : "no (fresh init per call)");
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <openssl/bn.h>
 #include <openssl/evp.h>
 
+#include "absl/strings/string_view.h"
 #include "services/authn/jwt/algorithm.h"
 
 namespace bastion::authn::jwt {
@@ -30,6 +31,18 @@ using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, EvpPkeyDeleter>;
 using EvpPkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, EvpPkeyCtxDeleter>;
 using EvpMdCtxPtr = std::unique_ptr<EVP_MD_CTX, EvpMdCtxDeleter>;
 using BignumPtr = std::unique_ptr<BIGNUM, BignumDeleter>;
+struct EvpMacCtxDeleter {
+  void operator()(EVP_MAC_CTX* p) const { EVP_MAC_CTX_free(p); }
+};
+using EvpMacCtxPtr = std::unique_ptr<EVP_MAC_CTX, EvpMacCtxDeleter>;
+
+// EVP_DigestVerifyInit for a JWS `alg` (PKCS#1 v1.5 or PSS padding with
+// salt length = hash length and MGF1 with the same hash, RFC 7518 3.5).
+// Returns true on success.
+bool InitJwsVerify(EVP_MD_CTX* ctx, EVP_PKEY* pkey, Algorithm alg);
+
+// A new HMAC context keyed with `secret` for `alg`, or nullptr.
+EvpMacCtxPtr NewHmacContext(absl::string_view secret, Algorithm alg);
 
 // SHA-256/384/512 for `alg` (nullptr for EdDSA), fetched once. Thread-safe.
 const EVP_MD* DigestFor(Algorithm alg);

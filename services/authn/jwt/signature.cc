@@ -29,11 +29,23 @@ absl::Status VerifyHmac(const VerificationKey& key, Algorithm alg,
                                " bytes, want ", size));
   }
   unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int mac_len = 0;
-  const absl::string_view secret = key.hmac_secret();
-  if (HMAC(DigestFor(alg), secret.data(), static_cast<int>(secret.size()),
-           Bytes(input), input.size(), mac, &mac_len) == nullptr ||
-      mac_len != size) {
+  size_t mac_len = 0;
+  bool computed = false;
+  if (const EVP_MAC_CTX* tmpl = key.hmac_template(alg); tmpl != nullptr) {
+    EvpMacCtxPtr ctx(EVP_MAC_CTX_dup(tmpl));
+    computed = ctx != nullptr &&
+               EVP_MAC_update(ctx.get(), Bytes(input), input.size()) == 1 &&
+               EVP_MAC_final(ctx.get(), mac, &mac_len, sizeof(mac)) == 1;
+  } else {
+    const absl::string_view secret = key.hmac_secret();
+    unsigned int len = 0;
+    computed = HMAC(DigestFor(alg), secret.data(),
+                    static_cast<int>(secret.size()), Bytes(input), input.size(),
+                    mac, &len) != nullptr;
+    mac_len = len;
+  }
+  if (!computed || mac_len != size) {
+    ERR_clear_error();
     return Reject(Reason::kBadSignature, "HMAC computation failed");
   }
   const bool equal = CRYPTO_memcmp(mac, sig.data(), size) == 0;
@@ -42,31 +54,20 @@ absl::Status VerifyHmac(const VerificationKey& key, Algorithm alg,
   return absl::OkStatus();
 }
 
-// Runs EVP_DigestVerify; `md` is nullptr for EdDSA.
+// Runs EVP_DigestVerify from a copy of the key's template context (or a
+// fresh init when there is none).
 absl::Status EvpVerify(const VerificationKey& key, Algorithm alg,
                        absl::string_view input, const unsigned char* sig,
                        size_t sig_len) {
   EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   if (ctx == nullptr) return Reject(Reason::kBadSignature, "EVP_MD_CTX_new");
-  EVP_PKEY_CTX* pctx = nullptr;  // Owned by ctx.
-  if (EVP_DigestVerifyInit(ctx.get(), &pctx, DigestFor(alg), nullptr,
-                           key.pkey()) != 1) {
+  const EVP_MD_CTX* tmpl = key.verify_template(alg);
+  const bool ready = tmpl != nullptr
+                         ? EVP_MD_CTX_copy_ex(ctx.get(), tmpl) == 1
+                         : InitJwsVerify(ctx.get(), key.pkey(), alg);
+  if (!ready) {
     ERR_clear_error();
-    return Reject(Reason::kBadSignature, "EVP_DigestVerifyInit failed");
-  }
-  if (FamilyOf(alg) == AlgorithmFamily::kRsaPss) {
-    // RFC 7518 3.5: MGF1 with the same hash, salt length = hash length.
-    if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
-        EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1 ||
-        EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, DigestFor(alg)) != 1) {
-      ERR_clear_error();
-      return Reject(Reason::kBadSignature, "PSS setup failed");
-    }
-  } else if (FamilyOf(alg) == AlgorithmFamily::kRsaPkcs1) {
-    if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1) {
-      ERR_clear_error();
-      return Reject(Reason::kBadSignature, "PKCS#1 setup failed");
-    }
+    return Reject(Reason::kBadSignature, "verify context setup failed");
   }
   const int rc = EVP_DigestVerify(ctx.get(), sig, sig_len, Bytes(input),
                                   input.size());
