@@ -55,6 +55,14 @@ class StoreTest : public ::testing::Test {
     return std::string(r->Get(0, 0));
   }
 
+  // Runs a multi-statement script as the superuser (e.g. to simulate
+  // tampering that bypasses every defence).
+  void SuperuserScript(const char* sql) {
+    auto conn = pg::PgConnection::Connect(db_->superuser_conninfo());
+    ASSERT_TRUE(conn.ok()) << conn.status();
+    ASSERT_TRUE((*conn)->ExecuteScript(sql).ok()) << sql;
+  }
+
   const common::v1::Principal alice_ = MakePrincipal("t1", "alice");
   const common::v1::Principal bob_ = MakePrincipal("t1", "bob");
   const common::v1::Principal carol_ = MakePrincipal("t2", "carol");
