@@ -60,8 +60,12 @@ absl::Status StatusFromPg(const PGresult* result, const PGconn* conn,
   const char* state =
       result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
   std::string_view sqlstate = state != nullptr ? state : "";
+  // Only the primary message: DETAIL and CONTEXT can quote row values and
+  // parameters, which do not belong in logs.
   const char* raw = nullptr;
-  if (result != nullptr) raw = PQresultErrorMessage(result);
+  if (result != nullptr) {
+    raw = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
+  }
   if ((raw == nullptr || *raw == '\0') && conn != nullptr) {
     raw = PQerrorMessage(conn);
   }

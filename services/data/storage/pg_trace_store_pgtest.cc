@@ -2,7 +2,9 @@
 // tamper detection, append-only and isolation.
 #include "services/data/storage/pg_trace_store.h"
 
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/pg/principal_transaction.h"
@@ -171,6 +173,32 @@ TEST_F(PgTraceStoreTest, RawUpdateAndDeleteFailForTheServiceRole) {
   auto trace = store_->GetTrace(alice_, Get("tr-a"));
   ASSERT_THAT(trace, IsOk());
   EXPECT_EQ(trace->spans_size(), 2);
+  EXPECT_TRUE(trace->chain_valid());
+}
+
+class PgTraceStoreConcurrencyTest : public PgTraceStoreTest {
+ protected:
+  int PoolSize() const override { return 4; }
+};
+
+TEST_F(PgTraceStoreConcurrencyTest, ConcurrentAppendsKeepOneChain) {
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 5; ++i) {
+        const std::string id = "t" + std::to_string(t) + "-" + std::to_string(i);
+        if (!store_->AppendSpans(alice_, Append({MakeSpan("tr-a", id)})).ok()) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto trace = store_->GetTrace(alice_, Get("tr-a"));
+  ASSERT_THAT(trace, IsOk());
+  EXPECT_EQ(trace->spans_size(), 22);
   EXPECT_TRUE(trace->chain_valid());
 }
 

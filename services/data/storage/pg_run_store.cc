@@ -1,0 +1,421 @@
+#include "services/data/storage/pg_run_store.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "common/pg/principal_transaction.h"
+#include "common/status/status_macros.h"
+#include "services/data/storage/store_util.h"
+
+namespace bastion::data::storage {
+namespace {
+
+using ::bastion::common::v1::Principal;
+using ::bastion::pg::PgResult;
+using ::bastion::pg::RunAsPrincipal;
+
+#define RUN_COLUMNS                                                         \
+  "run_id, component_type, component_id, session_id, tenant_id, user_id,"   \
+  " status, input::text AS input, output, error,"                           \
+  " paused_tool_calls::text AS paused, cancel_requested, "                  \
+  BASTION_MICROS("created_at") " AS created_us, "                           \
+  BASTION_MICROS("updated_at") " AS updated_us"
+
+#define EVENT_COLUMNS \
+  "run_id, seq, type, payload::text AS payload, " \
+  BASTION_MICROS("created_at") " AS created_us"
+
+// $1 tenant, $2 user, $3 id (NULL: generate), $4 type, $5 component,
+// $6 session, $7 status, $8 input.
+constexpr char kInsert[] =
+    "INSERT INTO bastion_data.runs (tenant_id, user_id, run_id,"
+    " component_type, component_id, session_id, status, input)"
+    " VALUES ($1, $2, coalesce($3, gen_random_uuid()::text), $4, $5, $6, $7,"
+    " coalesce($8::jsonb, 'null'::jsonb))"
+    " RETURNING " RUN_COLUMNS;
+
+// $1 tenant, $2 user (NULL: any), $3 id, $4 type (NULL: any),
+// $5 component (NULL: any).
+constexpr char kSelect[] =
+    "SELECT " RUN_COLUMNS " FROM bastion_data.runs"
+    " WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
+    " AND run_id = $3"
+    " AND ($4::text IS NULL OR component_type = $4)"
+    " AND ($5::text IS NULL OR component_id = $5)";
+
+// $1 tenant, $2 user (NULL: any), $3 run, $4 after seq, $5 limit.
+constexpr char kSelectEvents[] =
+    "SELECT " EVENT_COLUMNS " FROM bastion_data.run_events"
+    " WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
+    " AND run_id = $3 AND seq > $4::bigint ORDER BY seq LIMIT $5::int";
+
+// $1 tenant (NULL: any), $2 user (NULL: any), $3 type, $4 component,
+// $5 session, $6 status, $7 cursor micros, $8 cursor id, $9 limit.
+constexpr char kList[] =
+    "SELECT " RUN_COLUMNS " FROM bastion_data.runs"
+    " WHERE ($1::text IS NULL OR tenant_id = $1)"
+    " AND ($2::text IS NULL OR user_id = $2)"
+    " AND ($3::text IS NULL OR component_type = $3)"
+    " AND ($4::text IS NULL OR component_id = $4)"
+    " AND ($5::text IS NULL OR session_id = $5)"
+    " AND ($6::text IS NULL OR status = $6)"
+    " AND ($7::bigint IS NULL OR (created_at, run_id) < (" BASTION_TS("$7")
+    ", $8::text))"
+    " ORDER BY created_at DESC, run_id DESC LIMIT $9::int";
+
+// $1 tenant, $2 user (NULL: any), $3 id, $4 expected status (NULL: any),
+// $5 new status (NULL: keep), $6 set output?, $7 output, $8 set error?,
+// $9 error, $10 set paused?, $11 paused (JSON), $12 request cancel.
+constexpr char kUpdate[] =
+    "UPDATE bastion_data.runs SET"
+    " status = coalesce($5, status),"
+    " output = CASE WHEN $6::boolean THEN $7 ELSE output END,"
+    " error = CASE WHEN $8::boolean THEN $9 ELSE error END,"
+    " paused_tool_calls = CASE WHEN $10::boolean THEN $11::jsonb"
+    "   ELSE paused_tool_calls END,"
+    " cancel_requested = cancel_requested OR $12::boolean,"
+    " updated_at = greatest(now(), updated_at + interval '1 microsecond')"
+    " WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
+    " AND run_id = $3 AND ($4::text IS NULL OR status = $4)"
+    " RETURNING " RUN_COLUMNS;
+
+constexpr char kExists[] =
+    "SELECT 1 FROM bastion_data.runs"
+    " WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
+    " AND run_id = $3";
+
+// Serializes appends to one run. A statement of its own: the next
+// statement then takes a fresh snapshot that sees the previous appender's
+// events (READ COMMITTED), which a CTE of the same statement would not.
+constexpr char kLockRun[] =
+    "SELECT 1 FROM bastion_data.runs"
+    " WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
+    " AND run_id = $3 FOR UPDATE";
+
+// Numbers the new events after the run's last one. $1 tenant,
+// $2 user (NULL: any), $3 run, $4 types (JSON array of strings),
+// $5 payloads (JSON array of JSON texts).
+constexpr char kAppendEvents[] =
+    "WITH run AS ("
+    "  SELECT tenant_id, user_id, run_id FROM bastion_data.runs"
+    "  WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
+    "  AND run_id = $3),"
+    " base AS ("
+    "  SELECT coalesce(max(e.seq), 0) AS seq FROM bastion_data.run_events e"
+    "  JOIN run r ON e.tenant_id = r.tenant_id AND e.user_id = r.user_id"
+    "  AND e.run_id = r.run_id),"
+    " ev AS ("
+    "  SELECT t.type, p.payload, t.ord"
+    "  FROM jsonb_array_elements_text($4::jsonb) WITH ORDINALITY AS t(type, ord)"
+    "  JOIN jsonb_array_elements_text($5::jsonb) WITH ORDINALITY"
+    "    AS p(payload, ord) ON p.ord = t.ord)"
+    " INSERT INTO bastion_data.run_events"
+    " (tenant_id, user_id, run_id, seq, type, payload)"
+    " SELECT r.tenant_id, r.user_id, r.run_id, b.seq + ev.ord, ev.type,"
+    " CASE WHEN ev.payload = '' THEN '{}'::jsonb ELSE ev.payload::jsonb END"
+    " FROM run r CROSS JOIN base b CROSS JOIN ev ORDER BY ev.ord"
+    " RETURNING " EVENT_COLUMNS;
+
+constexpr size_t kMaxJsonBytes = 1 << 20;
+
+const char* StatusText(v1::RunStatus status) {
+  switch (status) {
+    case v1::RUN_STATUS_PENDING:
+      return "pending";
+    case v1::RUN_STATUS_RUNNING:
+      return "running";
+    case v1::RUN_STATUS_PAUSED:
+      return "paused";
+    case v1::RUN_STATUS_COMPLETED:
+      return "completed";
+    case v1::RUN_STATUS_FAILED:
+      return "failed";
+    case v1::RUN_STATUS_CANCELLED:
+      return "cancelled";
+    default:
+      return nullptr;
+  }
+}
+
+v1::RunStatus StatusFromText(std::string_view text) {
+  for (v1::RunStatus s :
+       {v1::RUN_STATUS_PENDING, v1::RUN_STATUS_RUNNING, v1::RUN_STATUS_PAUSED,
+        v1::RUN_STATUS_COMPLETED, v1::RUN_STATUS_FAILED,
+        v1::RUN_STATUS_CANCELLED}) {
+    if (text == StatusText(s)) return s;
+  }
+  return v1::RUN_STATUS_UNSPECIFIED;
+}
+
+pg::Param StatusParam(v1::RunStatus status) {
+  const char* text = StatusText(status);
+  return text ? pg::Param(text) : std::nullopt;
+}
+
+google::protobuf::util::JsonPrintOptions JsonOptions() {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  return options;
+}
+
+absl::StatusOr<std::string> PausedToJson(
+    const google::protobuf::RepeatedPtrField<v1::PausedToolCall>& calls) {
+  std::string out = "[";
+  for (const v1::PausedToolCall& call : calls) {
+    std::string json;
+    if (!google::protobuf::util::MessageToJsonString(call, &json, JsonOptions())
+             .ok()) {
+      return absl::InvalidArgumentError("paused_tool_calls not encodable");
+    }
+    if (out.size() > 1) out += ",";
+    out += json;
+  }
+  return out + "]";
+}
+
+absl::Status PausedFromJson(std::string_view json, v1::RunRecord& run) {
+  google::protobuf::ListValue list;
+  if (!google::protobuf::util::JsonStringToMessage(std::string(json), &list)
+           .ok()) {
+    return absl::InternalError("malformed stored paused_tool_calls");
+  }
+  for (const google::protobuf::Value& v : list.values()) {
+    std::string one;
+    if (!google::protobuf::util::MessageToJsonString(v.struct_value(), &one)
+             .ok() ||
+        !google::protobuf::util::JsonStringToMessage(
+             one, run.add_paused_tool_calls())
+             .ok()) {
+      return absl::InternalError("malformed stored paused_tool_calls");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::RunRecord> ToRun(const PgResult& r, int row) {
+  v1::RunRecord run;
+  run.set_run_id(std::string(r.Get(row, "run_id")));
+  run.set_component_type(ComponentTypeFromText(r.Get(row, "component_type")));
+  run.set_component_id(std::string(r.Get(row, "component_id")));
+  run.set_session_id(std::string(r.Get(row, "session_id")));
+  run.set_tenant_id(std::string(r.Get(row, "tenant_id")));
+  run.set_user_id(std::string(r.Get(row, "user_id")));
+  run.set_status(StatusFromText(r.Get(row, "status")));
+  run.set_input_json(std::string(r.Get(row, "input")));
+  run.set_output(std::string(r.Get(row, "output")));
+  run.set_error(std::string(r.Get(row, "error")));
+  RETURN_IF_ERROR(PausedFromJson(r.Get(row, "paused"), run));
+  run.set_cancel_requested(r.Get(row, "cancel_requested") == "t");
+  run.set_created_at_unix_micros(ToInt64(r.Get(row, "created_us")));
+  run.set_updated_at_unix_micros(ToInt64(r.Get(row, "updated_us")));
+  return run;
+}
+
+v1::RunEventRecord ToEvent(const PgResult& r, int row) {
+  v1::RunEventRecord e;
+  e.set_run_id(std::string(r.Get(row, "run_id")));
+  e.set_seq(ToInt64(r.Get(row, "seq")));
+  e.set_type(std::string(r.Get(row, "type")));
+  e.set_payload_json(std::string(r.Get(row, "payload")));
+  e.set_created_at_unix_micros(ToInt64(r.Get(row, "created_us")));
+  return e;
+}
+
+absl::Status NotFound() { return absl::NotFoundError("run not found"); }
+
+}  // namespace
+
+absl::StatusOr<v1::RunRecord> PgRunStore::CreateRun(
+    const Principal& principal, const v1::CreateRunRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+  if (!request.run_id().empty()) {
+    RETURN_IF_ERROR(CheckId(request.run_id(), "run_id"));
+  }
+  const char* type = ComponentTypeText(request.component_type());
+  if (type == nullptr) {
+    return absl::InvalidArgumentError("component_type is required");
+  }
+  if (request.component_id().empty() || request.component_id().size() > 256) {
+    return absl::InvalidArgumentError(
+        "component_id must have 1 to 256 characters");
+  }
+  if (!request.session_id().empty()) {
+    RETURN_IF_ERROR(CheckId(request.session_id(), "session_id"));
+  }
+  if (request.input_json().size() > kMaxJsonBytes) {
+    return absl::InvalidArgumentError("input_json is larger than 1 MiB");
+  }
+  const char* status = request.status() == v1::RUN_STATUS_UNSPECIFIED
+                           ? "pending"
+                           : StatusText(request.status());
+  if (status == nullptr) return absl::InvalidArgumentError("unknown status");
+  ASSIGN_OR_RETURN(
+      std::vector<PgResult> results,
+      RunAsPrincipal(pool_, scope,
+                     {{kInsert,
+                       {scope.tenant_id, scope.user_id,
+                        OptionalParam(request.run_id()), std::string(type),
+                        request.component_id(), request.session_id(),
+                        std::string(status),
+                        OptionalParam(request.input_json())}}}));
+  return ToRun(results[0], 0);
+}
+
+absl::StatusOr<v1::GetRunResponse> PgRunStore::GetRun(
+    const Principal& principal, const v1::GetRunRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+  RETURN_IF_ERROR(CheckId(request.run_id(), "run_id"));
+  pg::Param type;
+  if (request.component_type() != v1::COMPONENT_TYPE_UNSPECIFIED) {
+    const char* text = ComponentTypeText(request.component_type());
+    if (text == nullptr) {
+      return absl::InvalidArgumentError("unknown component_type");
+    }
+    type = std::string(text);
+  }
+  if (request.events_after_seq() < 0) {
+    return absl::InvalidArgumentError("events_after_seq must be >= 0");
+  }
+  OwnerFilter owner = ByIdFilter(scope);
+  std::vector<pg::Statement> batch =
+      AdminAudit(scope, "runs.get", "runs", request.run_id(), "");
+  const size_t at = batch.size();
+  batch.push_back({kSelect,
+                   {owner.tenant_id, owner.user_id, request.run_id(), type,
+                    OptionalParam(request.component_id())}});
+  if (request.include_events()) {
+    batch.push_back({kSelectEvents,
+                     {owner.tenant_id, owner.user_id, request.run_id(),
+                      std::to_string(request.events_after_seq()),
+                      std::to_string(kMaxPageSize)}});
+  }
+  ASSIGN_OR_RETURN(std::vector<PgResult> results,
+                   RunAsPrincipal(pool_, scope, std::move(batch)));
+  if (results[at].rows() != 1) return NotFound();
+  v1::GetRunResponse response;
+  ASSIGN_OR_RETURN(*response.mutable_run(), ToRun(results[at], 0));
+  if (request.include_events()) {
+    const PgResult& events = results[at + 1];
+    for (int i = 0; i < events.rows(); ++i) {
+      *response.add_events() = ToEvent(events, i);
+    }
+  }
+  return response;
+}
+
+absl::StatusOr<v1::ListRunsResponse> PgRunStore::ListRuns(
+    const Principal& principal, const v1::ListRunsRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+  ASSIGN_OR_RETURN(int limit, PageSize(request.page()));
+  constexpr char kOrdering[] = "runs.created.desc";
+  ASSIGN_OR_RETURN(std::optional<Cursor> cursor,
+                   DecodeCursor(kOrdering, request.page().cursor()));
+  pg::Param type;
+  if (request.component_type() != v1::COMPONENT_TYPE_UNSPECIFIED) {
+    const char* text = ComponentTypeText(request.component_type());
+    if (text == nullptr) {
+      return absl::InvalidArgumentError("unknown component_type");
+    }
+    type = std::string(text);
+  }
+  OwnerFilter owner = ListFilter(scope, request.user_id());
+  std::vector<pg::Statement> batch = AdminAudit(
+      scope, "runs.list", "runs", "", owner.user_id.value_or(""));
+  const size_t at = batch.size();
+  batch.push_back({kList,
+                   {owner.tenant_id, owner.user_id, type,
+                    OptionalParam(request.component_id()),
+                    OptionalParam(request.session_id()),
+                    StatusParam(request.status()),
+                    cursor ? pg::Param(std::to_string(cursor->micros))
+                           : std::nullopt,
+                    cursor ? pg::Param(cursor->id) : std::nullopt,
+                    std::to_string(limit + 1)}});
+  ASSIGN_OR_RETURN(std::vector<PgResult> results,
+                   RunAsPrincipal(pool_, scope, std::move(batch)));
+  const PgResult& rows = results[at];
+  v1::ListRunsResponse response;
+  const int n = std::min(rows.rows(), limit);
+  for (int i = 0; i < n; ++i) {
+    ASSIGN_OR_RETURN(*response.add_runs(), ToRun(rows, i));
+  }
+  if (rows.rows() > limit) {
+    const v1::RunRecord& last = response.runs(n - 1);
+    response.mutable_page()->set_next_cursor(EncodeCursor(
+        kOrdering, {last.created_at_unix_micros(), last.run_id()}));
+  }
+  return response;
+}
+
+absl::StatusOr<v1::RunRecord> PgRunStore::UpdateRun(
+    const Principal& principal, const v1::UpdateRunRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+  RETURN_IF_ERROR(CheckId(request.run_id(), "run_id"));
+  if (request.output().size() > kMaxJsonBytes ||
+      request.error().size() > 65536) {
+    return absl::InvalidArgumentError("output or error too large");
+  }
+  ASSIGN_OR_RETURN(std::string paused, PausedToJson(request.paused_tool_calls()));
+  OwnerFilter owner = ByIdFilter(scope);
+  std::vector<pg::Statement> batch =
+      AdminAudit(scope, "runs.update", "runs", request.run_id(), "");
+  const size_t at = batch.size();
+  batch.push_back(
+      {kUpdate,
+       {owner.tenant_id, owner.user_id, request.run_id(),
+        StatusParam(request.expected_status()), StatusParam(request.status()),
+        request.update_output() ? "true" : "false", request.output(),
+        request.update_error() ? "true" : "false", request.error(),
+        request.update_paused_tool_calls() ? "true" : "false", paused,
+        request.request_cancel() ? "true" : "false"}});
+  batch.push_back({kExists, {owner.tenant_id, owner.user_id, request.run_id()}});
+  ASSIGN_OR_RETURN(std::vector<PgResult> results,
+                   RunAsPrincipal(pool_, scope, std::move(batch)));
+  if (results[at].rows() == 1) return ToRun(results[at], 0);
+  if (results[at + 1].rows() == 1) {
+    return absl::FailedPreconditionError("run is not in the expected status");
+  }
+  return NotFound();
+}
+
+absl::StatusOr<v1::AppendRunEventsResponse> PgRunStore::AppendRunEvents(
+    const Principal& principal, const v1::AppendRunEventsRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+  RETURN_IF_ERROR(CheckId(request.run_id(), "run_id"));
+  if (request.events().empty() || request.events_size() > kMaxPageSize) {
+    return absl::InvalidArgumentError("1 to 1000 events");
+  }
+  std::vector<std::string> types;
+  std::vector<std::string> payloads;
+  for (const v1::RunEventRecord& e : request.events()) {
+    if (e.type().empty() || e.type().size() > 64) {
+      return absl::InvalidArgumentError("event type must have 1 to 64 characters");
+    }
+    if (e.payload_json().size() > kMaxJsonBytes) {
+      return absl::InvalidArgumentError("event payload larger than 1 MiB");
+    }
+    types.push_back(e.type());
+    payloads.push_back(e.payload_json());
+  }
+  OwnerFilter owner = ByIdFilter(scope);
+  std::vector<pg::Statement> batch = AdminAudit(
+      scope, "runs.append_events", "runs", request.run_id(), "");
+  batch.push_back({kLockRun, {owner.tenant_id, owner.user_id, request.run_id()}});
+  const size_t at = batch.size();
+  batch.push_back({kAppendEvents,
+                   {owner.tenant_id, owner.user_id, request.run_id(),
+                    JsonStringArray(types), JsonStringArray(payloads)}});
+  ASSIGN_OR_RETURN(std::vector<PgResult> results,
+                   RunAsPrincipal(pool_, scope, std::move(batch)));
+  const PgResult& rows = results[at];
+  if (rows.rows() == 0) return NotFound();
+  v1::AppendRunEventsResponse response;
+  for (int i = 0; i < rows.rows(); ++i) *response.add_events() = ToEvent(rows, i);
+  return response;
+}
+
+}  // namespace bastion::data::storage

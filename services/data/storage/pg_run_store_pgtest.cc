@@ -1,0 +1,184 @@
+// PgRunStore against a real PostgreSQL: lifecycle, compare-and-set, event
+// numbering, component binding and isolation.
+#include "services/data/storage/pg_run_store.h"
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/status/status_matchers.h"
+#include "gtest/gtest.h"
+#include "services/data/storage/store_test_support.h"
+
+namespace bastion::data::storage {
+namespace {
+
+using ::bastion::testing::IsOk;
+using ::bastion::testing::StatusIs;
+
+v1::CreateRunRequest NewRun(const std::string& id,
+                            const std::string& agent = "agent-x") {
+  v1::CreateRunRequest r;
+  r.set_run_id(id);
+  r.set_component_type(v1::COMPONENT_TYPE_AGENT);
+  r.set_component_id(agent);
+  r.set_session_id("s1");
+  r.set_input_json(R"({"message": "hi"})");
+  return r;
+}
+
+v1::GetRunRequest Get(const std::string& id) {
+  v1::GetRunRequest r;
+  r.set_run_id(id);
+  return r;
+}
+
+v1::AppendRunEventsRequest Events(const std::string& run,
+                                  std::vector<std::string> types) {
+  v1::AppendRunEventsRequest r;
+  r.set_run_id(run);
+  for (auto& t : types) {
+    auto* e = r.add_events();
+    e->set_type(t);
+    e->set_payload_json(R"({"t": ")" + t + R"("})");
+  }
+  return r;
+}
+
+class PgRunStoreTest : public StoreTest {
+ protected:
+  int PoolSize() const override { return 4; }
+  void SetUp() override {
+    StoreTest::SetUp();
+    if (HasFatalFailure()) return;
+    store_ = std::make_unique<PgRunStore>(*pool_);
+    ASSERT_THAT(store_->CreateRun(alice_, NewRun("r-alice")), IsOk());
+  }
+  std::unique_ptr<PgRunStore> store_;
+};
+
+TEST_F(PgRunStoreTest, CreateGetAndPauseWithToolCalls) {
+  v1::UpdateRunRequest pause;
+  pause.set_run_id("r-alice");
+  pause.set_expected_status(v1::RUN_STATUS_PENDING);
+  pause.set_status(v1::RUN_STATUS_PAUSED);
+  pause.set_update_paused_tool_calls(true);
+  auto* call = pause.add_paused_tool_calls();
+  call->set_tool_call_id("tc1");
+  call->set_tool_name("transfer");
+  call->set_arguments_json(R"({"amount": 10})");
+  call->set_requires_approval(true);
+  ASSERT_THAT(store_->UpdateRun(alice_, pause), IsOk());
+  auto got = store_->GetRun(alice_, Get("r-alice"));
+  ASSERT_THAT(got, IsOk());
+  EXPECT_EQ(got->run().status(), v1::RUN_STATUS_PAUSED);
+  EXPECT_EQ(got->run().user_id(), "alice");
+  ASSERT_EQ(got->run().paused_tool_calls_size(), 1);
+  EXPECT_EQ(got->run().paused_tool_calls(0).arguments_json(),
+            R"({"amount": 10})");
+  EXPECT_TRUE(got->run().paused_tool_calls(0).requires_approval());
+}
+
+TEST_F(PgRunStoreTest, CompareAndSetStatus) {
+  v1::UpdateRunRequest start;
+  start.set_run_id("r-alice");
+  start.set_expected_status(v1::RUN_STATUS_PENDING);
+  start.set_status(v1::RUN_STATUS_RUNNING);
+  ASSERT_THAT(store_->UpdateRun(alice_, start), IsOk());
+  EXPECT_THAT(store_->UpdateRun(alice_, start),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(store_->UpdateRun(bob_, start),
+              StatusIs(absl::StatusCode::kNotFound));
+  v1::UpdateRunRequest cancel;
+  cancel.set_run_id("r-alice");
+  cancel.set_request_cancel(true);
+  auto cancelled = store_->UpdateRun(alice_, cancel);
+  ASSERT_THAT(cancelled, IsOk());
+  EXPECT_TRUE(cancelled->cancel_requested());
+  cancel.set_request_cancel(false);
+  auto still = store_->UpdateRun(alice_, cancel);
+  ASSERT_THAT(still, IsOk());
+  EXPECT_TRUE(still->cancel_requested());  // Never cleared.
+}
+
+TEST_F(PgRunStoreTest, ForeignRunOrWrongComponentIsNotFound) {
+  EXPECT_THAT(store_->GetRun(bob_, Get("r-alice")),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(store_->GetRun(carol_, Get("r-alice")),
+              StatusIs(absl::StatusCode::kNotFound));
+  auto wrong = Get("r-alice");
+  wrong.set_component_type(v1::COMPONENT_TYPE_AGENT);
+  wrong.set_component_id("agent-y");
+  EXPECT_THAT(store_->GetRun(alice_, wrong),
+              StatusIs(absl::StatusCode::kNotFound));
+  wrong.set_component_id("agent-x");
+  wrong.set_component_type(v1::COMPONENT_TYPE_TEAM);
+  EXPECT_THAT(store_->GetRun(alice_, wrong),
+              StatusIs(absl::StatusCode::kNotFound));
+  wrong.set_component_type(v1::COMPONENT_TYPE_AGENT);
+  EXPECT_THAT(store_->GetRun(alice_, wrong), IsOk());
+  EXPECT_THAT(store_->AppendRunEvents(bob_, Events("r-alice", {"forged"})),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(store_->CreateRun(bob_, NewRun("r-alice")),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+  v1::ListRunsRequest list;
+  list.set_user_id("alice");
+  auto bobs = store_->ListRuns(bob_, list);
+  ASSERT_THAT(bobs, IsOk());
+  EXPECT_EQ(bobs->runs_size(), 0);
+}
+
+TEST_F(PgRunStoreTest, EventsAreNumberedAndReplayable) {
+  auto first = store_->AppendRunEvents(alice_, Events("r-alice", {"started", "model_output"}));
+  ASSERT_THAT(first, IsOk());
+  ASSERT_EQ(first->events_size(), 2);
+  EXPECT_EQ(first->events(0).seq(), 1);
+  EXPECT_EQ(first->events(1).seq(), 2);
+  ASSERT_THAT(store_->AppendRunEvents(alice_, Events("r-alice", {"completed"})),
+              IsOk());
+  auto get = Get("r-alice");
+  get.set_include_events(true);
+  get.set_events_after_seq(1);
+  auto replay = store_->GetRun(alice_, get);
+  ASSERT_THAT(replay, IsOk());
+  ASSERT_EQ(replay->events_size(), 2);
+  EXPECT_EQ(replay->events(0).type(), "model_output");
+  EXPECT_EQ(replay->events(1).seq(), 3);
+  EXPECT_EQ(replay->events(1).payload_json(), R"({"t": "completed"})");
+}
+
+TEST_F(PgRunStoreTest, ConcurrentAppendsGetDistinctSeqs) {
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10; ++i) {
+        if (!store_->AppendRunEvents(alice_, Events("r-alice", {"tick"})).ok()) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto get = Get("r-alice");
+  get.set_include_events(true);
+  auto all = store_->GetRun(alice_, get);
+  ASSERT_THAT(all, IsOk());
+  ASSERT_EQ(all->events_size(), 40);
+  for (int i = 0; i < 40; ++i) EXPECT_EQ(all->events(i).seq(), i + 1);
+}
+
+TEST_F(PgRunStoreTest, RejectsBadInput) {
+  auto bad = NewRun("r-x");
+  bad.set_input_json("{oops");
+  EXPECT_THAT(store_->CreateRun(alice_, bad),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  auto events = Events("r-alice", {"x"});
+  events.mutable_events(0)->set_payload_json("not json");
+  EXPECT_THAT(store_->AppendRunEvents(alice_, events),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+}  // namespace
+}  // namespace bastion::data::storage

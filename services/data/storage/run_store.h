@@ -1,0 +1,40 @@
+// Storage seam for run records and their events (replaceable in tests and
+// other deployments).
+#ifndef BASTION_SERVICES_DATA_STORAGE_RUN_STORE_H_
+#define BASTION_SERVICES_DATA_STORAGE_RUN_STORE_H_
+
+#include "absl/status/statusor.h"
+#include "bastion/common/v1/common.pb.h"
+#include "bastion/data/v1/data.pb.h"
+
+namespace bastion::data::storage {
+
+// Every call acts as `principal` (see SessionStore for the rules); a run of
+// another user, or of another component than the one named, is NOT_FOUND.
+// Implementations are thread-safe.
+class RunStore {
+ public:
+  virtual ~RunStore() = default;
+
+  virtual absl::StatusOr<v1::RunRecord> CreateRun(
+      const common::v1::Principal& principal,
+      const v1::CreateRunRequest& request) = 0;
+  virtual absl::StatusOr<v1::GetRunResponse> GetRun(
+      const common::v1::Principal& principal,
+      const v1::GetRunRequest& request) = 0;
+  virtual absl::StatusOr<v1::ListRunsResponse> ListRuns(
+      const common::v1::Principal& principal,
+      const v1::ListRunsRequest& request) = 0;
+  // FAILED_PRECONDITION when expected_status is set and differs.
+  virtual absl::StatusOr<v1::RunRecord> UpdateRun(
+      const common::v1::Principal& principal,
+      const v1::UpdateRunRequest& request) = 0;
+  // Events get the run's next sequence numbers, atomically.
+  virtual absl::StatusOr<v1::AppendRunEventsResponse> AppendRunEvents(
+      const common::v1::Principal& principal,
+      const v1::AppendRunEventsRequest& request) = 0;
+};
+
+}  // namespace bastion::data::storage
+
+#endif  // BASTION_SERVICES_DATA_STORAGE_RUN_STORE_H_
