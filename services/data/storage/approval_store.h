@@ -1,0 +1,39 @@
+// Storage seam for approval records (replaceable in tests and other
+// deployments).
+#ifndef BASTION_SERVICES_DATA_STORAGE_APPROVAL_STORE_H_
+#define BASTION_SERVICES_DATA_STORAGE_APPROVAL_STORE_H_
+
+#include "absl/status/statusor.h"
+#include "bastion/common/v1/common.pb.h"
+#include "bastion/data/v1/data.pb.h"
+
+namespace bastion::data::storage {
+
+// Every call acts as `principal`. The requester sees its own approvals; an
+// approver (IsApprover in principal_scope.h) sees its tenant's. Others'
+// approvals are NOT_FOUND. Implementations are thread-safe.
+class ApprovalStore {
+ public:
+  virtual ~ApprovalStore() = default;
+
+  // For a tool call of one of the principal's own runs (else NOT_FOUND).
+  virtual absl::StatusOr<v1::Approval> CreateApproval(
+      const common::v1::Principal& principal,
+      const v1::CreateApprovalRequest& request) = 0;
+  virtual absl::StatusOr<v1::Approval> GetApproval(
+      const common::v1::Principal& principal,
+      const v1::GetApprovalRequest& request) = 0;
+  virtual absl::StatusOr<v1::ListApprovalsResponse> ListApprovals(
+      const common::v1::Principal& principal,
+      const v1::ListApprovalsRequest& request) = 0;
+  // Atomic and once: succeeds only while pending and unexpired, for a
+  // resolver other than the requester, with the stored arguments hash;
+  // FAILED_PRECONDITION otherwise.
+  virtual absl::StatusOr<v1::Approval> ResolveApproval(
+      const common::v1::Principal& principal,
+      const v1::ResolveApprovalRequest& request) = 0;
+};
+
+}  // namespace bastion::data::storage
+
+#endif  // BASTION_SERVICES_DATA_STORAGE_APPROVAL_STORE_H_

@@ -1,0 +1,43 @@
+// ApprovalStore on PostgreSQL (bastion_data.approvals).
+#ifndef BASTION_SERVICES_DATA_STORAGE_PG_APPROVAL_STORE_H_
+#define BASTION_SERVICES_DATA_STORAGE_PG_APPROVAL_STORE_H_
+
+#include "common/pg/pg_pool.h"
+#include "services/data/storage/approval_store.h"
+#include "services/data/storage/principal_scope.h"
+
+namespace bastion::data::storage {
+
+// Thread-safe; `pool` (connected as bastion_data_svc) must outlive it.
+// An approver's transactions run at admin level "tenant" (at least), so the
+// database lets it reach the tenant's approvals; that access is audited.
+class PgApprovalStore : public ApprovalStore {
+ public:
+  explicit PgApprovalStore(pg::PgPool& pool,
+                           AdminScopes admin_scopes = AdminScopes())
+      : pool_(pool), admin_scopes_(std::move(admin_scopes)) {}
+
+  absl::StatusOr<v1::Approval> CreateApproval(
+      const common::v1::Principal& principal,
+      const v1::CreateApprovalRequest& request) override;
+  absl::StatusOr<v1::Approval> GetApproval(
+      const common::v1::Principal& principal,
+      const v1::GetApprovalRequest& request) override;
+  absl::StatusOr<v1::ListApprovalsResponse> ListApprovals(
+      const common::v1::Principal& principal,
+      const v1::ListApprovalsRequest& request) override;
+  absl::StatusOr<v1::Approval> ResolveApproval(
+      const common::v1::Principal& principal,
+      const v1::ResolveApprovalRequest& request) override;
+
+ private:
+  absl::StatusOr<pg::PrincipalScope> ApproverScope(
+      const common::v1::Principal& principal) const;
+
+  pg::PgPool& pool_;
+  const AdminScopes admin_scopes_;
+};
+
+}  // namespace bastion::data::storage
+
+#endif  // BASTION_SERVICES_DATA_STORAGE_PG_APPROVAL_STORE_H_
