@@ -3,7 +3,11 @@
 
 #include <vector>
 
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 
 namespace bastion::authn::jwt {
 namespace {
@@ -60,6 +64,20 @@ AlgorithmSet AlgorithmSet::Family(AlgorithmFamily family) {
   AlgorithmSet set;
   for (const AlgInfo& info : kAlgs) {
     if (info.family == family) set.Add(info.alg);
+  }
+  return set;
+}
+
+absl::StatusOr<AlgorithmSet> ParseAlgorithmSet(absl::string_view list) {
+  AlgorithmSet set;
+  for (absl::string_view name : absl::StrSplit(list, ',')) {
+    name = absl::StripAsciiWhitespace(name);
+    std::optional<Algorithm> alg = AlgorithmFromName(name);
+    if (!alg.has_value()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unsupported JWS algorithm \"", name, "\""));
+    }
+    set.Add(*alg);
   }
   return set;
 }

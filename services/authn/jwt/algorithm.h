@@ -9,20 +9,35 @@
 #include <optional>
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
 namespace bastion::authn::jwt {
 
 enum class Algorithm : uint8_t {
-  kHS256, kHS384, kHS512,
-  kRS256, kRS384, kRS512,
-  kPS256, kPS384, kPS512,
-  kES256, kES384, kES512,
+  kHS256,
+  kHS384,
+  kHS512,
+  kRS256,
+  kRS384,
+  kRS512,
+  kPS256,
+  kPS384,
+  kPS512,
+  kES256,
+  kES384,
+  kES512,
   kEdDSA,
 };
 inline constexpr int kAlgorithmCount = 13;
 
-enum class AlgorithmFamily : uint8_t { kHmac, kRsaPkcs1, kRsaPss, kEcdsa, kEdDSA };
+enum class AlgorithmFamily : uint8_t {
+  kHmac,
+  kRsaPkcs1,
+  kRsaPss,
+  kEcdsa,
+  kEdDSA
+};
 
 absl::string_view AlgorithmName(Algorithm alg);
 std::optional<Algorithm> AlgorithmFromName(absl::string_view name);
@@ -50,9 +65,15 @@ class AlgorithmSet {
   static AlgorithmSet Family(AlgorithmFamily family);
 
  private:
-  static uint32_t Bit(Algorithm a) { return uint32_t{1} << static_cast<int>(a); }
+  static uint32_t Bit(Algorithm a) {
+    return uint32_t{1} << static_cast<int>(a);
+  }
   uint32_t bits_ = 0;
 };
+
+// Parses a config list such as "RS256, PS256" (exact names, comma
+// separated). INVALID_ARGUMENT naming the bad entry; "none" is never valid.
+absl::StatusOr<AlgorithmSet> ParseAlgorithmSet(absl::string_view list);
 
 }  // namespace bastion::authn::jwt
 

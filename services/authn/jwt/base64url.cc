@@ -35,10 +35,9 @@ bool Base64UrlDecode(absl::string_view in, std::string* out) {
     const int a = kDecode[src[i]], b = kDecode[src[i + 1]],
               c = kDecode[src[i + 2]], d = kDecode[src[i + 3]];
     if ((a | b | c | d) < 0) return false;
-    const uint32_t v = (static_cast<uint32_t>(a) << 18) |
-                       (static_cast<uint32_t>(b) << 12) |
-                       (static_cast<uint32_t>(c) << 6) |
-                       static_cast<uint32_t>(d);
+    const uint32_t v =
+        (static_cast<uint32_t>(a) << 18) | (static_cast<uint32_t>(b) << 12) |
+        (static_cast<uint32_t>(c) << 6) | static_cast<uint32_t>(d);
     *dst++ = static_cast<char>(v >> 16);
     *dst++ = static_cast<char>((v >> 8) & 0xff);
     *dst++ = static_cast<char>(v & 0xff);

@@ -43,10 +43,10 @@ TEST(Base64UrlTest, RejectsLengthOneModFour) {
 
 TEST(Base64UrlTest, RejectsNonZeroTrailingBits) {
   std::string out;
-  EXPECT_TRUE(Base64UrlDecode("YQ", &out));    // "a"
-  EXPECT_FALSE(Base64UrlDecode("YR", &out));   // same byte, stray bits
+  EXPECT_TRUE(Base64UrlDecode("YQ", &out));   // "a"
+  EXPECT_FALSE(Base64UrlDecode("YR", &out));  // same byte, stray bits
   EXPECT_FALSE(Base64UrlDecode("YX", &out));
-  EXPECT_TRUE(Base64UrlDecode("YWI", &out));   // "ab"
+  EXPECT_TRUE(Base64UrlDecode("YWI", &out));  // "ab"
   EXPECT_FALSE(Base64UrlDecode("YWJ", &out));
   EXPECT_FALSE(Base64UrlDecode("YWL", &out));
 }

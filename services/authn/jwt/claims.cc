@@ -21,9 +21,9 @@ absl::Status TimeClaim(const JsonValue& claims, absl::string_view name,
   if (v == nullptr) return absl::OkStatus();
   *out = v->AsNonNegativeSafeInteger();
   if (!out->has_value()) {
-    return Reject(Reason::kBadTimeClaim,
-                  absl::StrCat("\"", name,
-                               "\" is not a non-negative integer <= 2^53"));
+    return Reject(
+        Reason::kBadTimeClaim,
+        absl::StrCat("\"", name, "\" is not a non-negative integer <= 2^53"));
   }
   return absl::OkStatus();
 }
@@ -61,19 +61,22 @@ absl::Status ReadScopes(const JsonValue& claims, const ClaimNames& names,
     if (v->is_string()) {
       AddScopeString(*v, out);
     } else {
-      absl::Status st = AddStringArray(*v, Reason::kBadScopes, names.scopes, out);
+      absl::Status st =
+          AddStringArray(*v, Reason::kBadScopes, names.scopes, out);
       if (!st.ok()) return st;
     }
   }
   if (names.scopes != "scope") {
     if (const JsonValue* v = claims.Find("scope"); v != nullptr) {
-      if (!v->is_string()) return Reject(Reason::kBadScopes, "\"scope\" not a string");
+      if (!v->is_string())
+        return Reject(Reason::kBadScopes, "\"scope\" not a string");
       AddScopeString(*v, out);
     }
   }
   if (names.scopes != "permissions") {
     if (const JsonValue* v = claims.Find("permissions"); v != nullptr) {
-      absl::Status st = AddStringArray(*v, Reason::kBadScopes, "permissions", out);
+      absl::Status st =
+          AddStringArray(*v, Reason::kBadScopes, "permissions", out);
       if (!st.ok()) return st;
     }
   }
@@ -88,7 +91,8 @@ absl::Status CheckAudience(const JsonValue& claims, const ClaimsPolicy& policy,
     return absl::OkStatus();
   }
   if (aud->is_string()) {
-    if (aud->string_value().empty()) return Reject(Reason::kBadAud, "empty aud");
+    if (aud->string_value().empty())
+      return Reject(Reason::kBadAud, "empty aud");
     out->push_back(aud->string_value());
   } else if (aud->is_array()) {
     if (aud->array_items().empty()) return Reject(Reason::kBadAud, "aud is []");

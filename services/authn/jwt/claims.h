@@ -29,8 +29,8 @@ struct ClaimsPolicy {
   bool require_audience = true;
   absl::Duration leeway = absl::Seconds(60);
   absl::Duration max_lifetime = absl::Hours(24);
-  std::vector<std::string> reserved_subject_prefixes = {"bastion:", "system:",
-                                                        "service:"};
+  std::vector<std::string> reserved_subject_prefixes = {
+      "bastion:", "system:", "service:"};
   ClaimNames names;
   // Used when the tenant claim is absent; if empty, the claim is required.
   std::string default_tenant;

@@ -28,7 +28,8 @@ absl::StatusOr<JoseHeader> CheckJoseHeader(const JsonValue& header,
   JoseHeader out;
   const JsonValue* alg = header.Find("alg");
   if (alg == nullptr) return Reject(Reason::kAlgMissing, "no alg");
-  if (!alg->is_string()) return Reject(Reason::kAlgNotString, "alg not a string");
+  if (!alg->is_string())
+    return Reject(Reason::kAlgNotString, "alg not a string");
   const std::string& name = alg->string_value();
   if (name.empty()) return Reject(Reason::kAlgMissing, "empty alg");
   if (absl::EqualsIgnoreCase(name, "none")) {
@@ -71,7 +72,8 @@ absl::StatusOr<JoseHeader> CheckJoseHeader(const JsonValue& header,
     }
   }
   if (const JsonValue* cty = header.Find("cty"); cty != nullptr) {
-    if (cty->is_string() && absl::EqualsIgnoreCase(cty->string_value(), "JWT")) {
+    if (cty->is_string() &&
+        absl::EqualsIgnoreCase(cty->string_value(), "JWT")) {
       return Reject(Reason::kNestedJwt, "cty JWT (nested token)");
     }
     return Reject(Reason::kBadHeader, "unsupported cty");

@@ -52,7 +52,9 @@ absl::string_view JsonErrorKindName(JsonErrorKind kind) {
 class JsonParser {
  public:
   JsonParser(absl::string_view text, JsonLimits limits)
-      : p_(text.data()), begin_(text.data()), end_(text.data() + text.size()),
+      : p_(text.data()),
+        begin_(text.data()),
+        end_(text.data() + text.size()),
         limits_(limits) {}
 
   std::optional<JsonValue> Run(JsonError* error) {

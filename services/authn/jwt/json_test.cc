@@ -57,7 +57,8 @@ TEST(JsonTest, LimitsNestingDepth) {
   };
   EXPECT_EQ(ErrorOf(nested(16)), JsonErrorKind::kNone);
   EXPECT_EQ(ErrorOf(nested(17)), JsonErrorKind::kTooDeep);
-  EXPECT_EQ(ErrorOf(nested(100000)), JsonErrorKind::kTooDeep);  // No stack blowup.
+  EXPECT_EQ(ErrorOf(nested(100000)),
+            JsonErrorKind::kTooDeep);  // No stack blowup.
   EXPECT_EQ(ErrorOf(nested(4), JsonLimits{3}), JsonErrorKind::kTooDeep);
   std::string objects;
   for (int i = 0; i < 17; ++i) objects += "{\"a\":";
@@ -66,11 +67,12 @@ TEST(JsonTest, LimitsNestingDepth) {
 }
 
 TEST(JsonTest, RejectsBadUtf8) {
-  EXPECT_EQ(ErrorOf("\"\xc0\xaf\""), JsonErrorKind::kBadUtf8);      // overlong '/'
+  EXPECT_EQ(ErrorOf("\"\xc0\xaf\""), JsonErrorKind::kBadUtf8);  // overlong '/'
   EXPECT_EQ(ErrorOf("\"\xe0\x80\xaf\""), JsonErrorKind::kBadUtf8);  // overlong
   EXPECT_EQ(ErrorOf("\"\xf0\x80\x80\xaf\""), JsonErrorKind::kBadUtf8);
   EXPECT_EQ(ErrorOf("\"\xed\xa0\x80\""), JsonErrorKind::kBadUtf8);  // surrogate
-  EXPECT_EQ(ErrorOf("\"\xf4\x90\x80\x80\""), JsonErrorKind::kBadUtf8);  // >10FFFF
+  EXPECT_EQ(ErrorOf("\"\xf4\x90\x80\x80\""),
+            JsonErrorKind::kBadUtf8);  // >10FFFF
   EXPECT_EQ(ErrorOf("\"\x80\""), JsonErrorKind::kBadUtf8);
   EXPECT_EQ(ErrorOf("\"\xff\""), JsonErrorKind::kBadUtf8);
   EXPECT_EQ(ErrorOf("\"\xc3\""), JsonErrorKind::kBadUtf8);  // truncated
@@ -99,11 +101,31 @@ TEST(JsonTest, RejectsTrailingGarbage) {
 }
 
 TEST(JsonTest, RejectsNonRfcSyntax) {
-  for (const char* bad :
-       {"", " ", "{", "}", "[1,]", "{\"a\":1,}", "{'a':1}", "{a:1}", "01",
-        "1.", ".5", "-", "+1", "1e", "NaN", "Infinity", "-Infinity", "tru",
-        "nul", "\"unterminated", "\"tab\there\"", "[1 2]", "{\"a\" 1}",
-        "/* c */ {}", "0x10"}) {
+  for (const char* bad : {"",
+                          " ",
+                          "{",
+                          "}",
+                          "[1,]",
+                          "{\"a\":1,}",
+                          "{'a':1}",
+                          "{a:1}",
+                          "01",
+                          "1.",
+                          ".5",
+                          "-",
+                          "+1",
+                          "1e",
+                          "NaN",
+                          "Infinity",
+                          "-Infinity",
+                          "tru",
+                          "nul",
+                          "\"unterminated",
+                          "\"tab\there\"",
+                          "[1 2]",
+                          "{\"a\" 1}",
+                          "/* c */ {}",
+                          "0x10"}) {
     EXPECT_NE(ErrorOf(bad), JsonErrorKind::kNone) << bad;
   }
 }

@@ -33,7 +33,8 @@ absl::Status KeyError(size_t index, absl::string_view what) {
 absl::StatusOr<std::string> Member(const JsonValue& jwk, absl::string_view name,
                                    size_t index) {
   const JsonValue* v = jwk.Find(name);
-  if (v == nullptr) return KeyError(index, absl::StrCat("missing \"", name, "\""));
+  if (v == nullptr)
+    return KeyError(index, absl::StrCat("missing \"", name, "\""));
   std::string out;
   if (!v->is_string() || !Base64UrlDecode(v->string_value(), &out) ||
       out.empty()) {
@@ -44,21 +45,22 @@ absl::StatusOr<std::string> Member(const JsonValue& jwk, absl::string_view name,
 
 absl::StatusOr<EvpPkeyPtr> FromData(const char* type, OSSL_PARAM_BLD* bld,
                                     size_t index) {
-  std::unique_ptr<OSSL_PARAM, ParamDeleter> params(OSSL_PARAM_BLD_to_param(bld));
+  std::unique_ptr<OSSL_PARAM, ParamDeleter> params(
+      OSSL_PARAM_BLD_to_param(bld));
   EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
   EVP_PKEY* raw = nullptr;
   if (params == nullptr || ctx == nullptr ||
       EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
       EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) !=
           1) {
-    return KeyError(index, absl::StrCat("invalid ", type, " key: ",
-                                        DrainOpenSslErrors()));
+    return KeyError(
+        index, absl::StrCat("invalid ", type, " key: ", DrainOpenSslErrors()));
   }
   EvpPkeyPtr pkey(raw);
   EvpPkeyCtxPtr check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr));
   if (check == nullptr || EVP_PKEY_public_check(check.get()) != 1) {
-    return KeyError(index, absl::StrCat("public key check failed: ",
-                                        DrainOpenSslErrors()));
+    return KeyError(
+        index, absl::StrCat("public key check failed: ", DrainOpenSslErrors()));
   }
   return pkey;
 }
@@ -74,8 +76,10 @@ absl::StatusOr<EvpPkeyPtr> RsaKey(const JsonValue& jwk, size_t index) {
                            static_cast<int>(e->size()), nullptr));
   std::unique_ptr<OSSL_PARAM_BLD, ParamBldDeleter> bld(OSSL_PARAM_BLD_new());
   if (bn_n == nullptr || bn_e == nullptr || bld == nullptr ||
-      OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get()) != 1 ||
-      OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get()) != 1) {
+      OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get()) !=
+          1 ||
+      OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get()) !=
+          1) {
     return KeyError(index, "cannot build RSA parameters");
   }
   return FromData("RSA", bld.get(), index);

@@ -23,8 +23,8 @@ struct FileSnapshot {
 absl::Status StatFile(const std::string& path, FileSnapshot* snap) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("cannot stat JWKS file ", path, ": ", std::strerror(errno)));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot stat JWKS file ", path, ": ", std::strerror(errno)));
   }
   if (!S_ISREG(st.st_mode)) {
     return absl::InvalidArgumentError(
@@ -41,8 +41,8 @@ absl::Status ReadFile(const std::string& path, size_t max_bytes,
                       std::string* out) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("cannot open JWKS file ", path, ": ", std::strerror(errno)));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot open JWKS file ", path, ": ", std::strerror(errno)));
   }
   out->clear();
   char buf[16384];

@@ -47,14 +47,17 @@ absl::Status ParseStatus(const std::string& doc) {
 }
 
 TEST(JwksTest, ParsesEveryKeyType) {
-  auto set = ParseJwks(Jwks(
-      {K().rsa.Jwk("r", "PS256", R"("use":"sig")"), K().p256.Jwk("e", ""),
-       K().p384.Jwk("e3", "ES384", R"("key_ops":["verify"])"),
-       K().ed.Jwk("d", "EdDSA"), TestKey::Hmac(std::string(32, 'h')).Jwk("h", "HS256"),
-       K().rsa2.Jwk("", "")}));
+  auto set = ParseJwks(
+      Jwks({K().rsa.Jwk("r", "PS256", R"("use":"sig")"), K().p256.Jwk("e", ""),
+            K().p384.Jwk("e3", "ES384", R"("key_ops":["verify"])"),
+            K().ed.Jwk("d", "EdDSA"),
+            TestKey::Hmac(std::string(32, 'h')).Jwk("h", "HS256"),
+            K().rsa2.Jwk("", "")}));
   ASSERT_TRUE(set.ok()) << set.status();
-  EXPECT_EQ((*set)->FindByKid("r")->allowed(), AlgorithmSet({Algorithm::kPS256}));
-  EXPECT_EQ((*set)->FindByKid("e")->allowed(), AlgorithmSet({Algorithm::kES256}));
+  EXPECT_EQ((*set)->FindByKid("r")->allowed(),
+            AlgorithmSet({Algorithm::kPS256}));
+  EXPECT_EQ((*set)->FindByKid("e")->allowed(),
+            AlgorithmSet({Algorithm::kES256}));
   EXPECT_EQ((*set)->FindByKid("d")->type(), KeyType::kEd25519);
   EXPECT_EQ((*set)->FindByKid("h")->type(), KeyType::kHmac);
   ASSERT_EQ((*set)->default_keys().size(), 1u);
@@ -71,7 +74,8 @@ TEST(JwksTest, RejectsKtyCrvAlgMismatches) {
         K().ed.Jwk("k", "HS256"), K().rsa.Jwk("k", "none"),
         K().rsa.Jwk("k", "RSA-OAEP"), K().rsa.Jwk("k", "rs256"),
         TestKey::Hmac(std::string(32, 'h')).Jwk("k", "RS256")}) {
-    EXPECT_EQ(ParseStatus(Jwks({jwk})).code(), absl::StatusCode::kInvalidArgument)
+    EXPECT_EQ(ParseStatus(Jwks({jwk})).code(),
+              absl::StatusCode::kInvalidArgument)
         << jwk;
   }
   // crv that does not fit kty or key material.
@@ -85,9 +89,10 @@ TEST(JwksTest, RejectsKtyCrvAlgMismatches) {
        {p256_as_p384, ed_as_x25519, ec_as_okp,
         K().rsa.Jwk("k", "", R"("crv":"P-256")"),
         std::string(R"({"kty":"EC","crv":"secp256k1","x":"AA","y":"AA"})"),
-        std::string(R"({"kty":"DSA","kid":"k"})"), std::string(R"({"kid":"k"})"),
-        std::string(R"({"kty":5})")}) {
-    EXPECT_EQ(ParseStatus(Jwks({jwk})).code(), absl::StatusCode::kInvalidArgument)
+        std::string(R"({"kty":"DSA","kid":"k"})"),
+        std::string(R"({"kid":"k"})"), std::string(R"({"kty":5})")}) {
+    EXPECT_EQ(ParseStatus(Jwks({jwk})).code(),
+              absl::StatusCode::kInvalidArgument)
         << jwk;
   }
 }
@@ -116,8 +121,9 @@ TEST(JwksTest, RejectsSmallRsaPrivateMembersAndBadMaterial) {
   EXPECT_EQ(ParseStatus(Jwks({off_curve})).code(),
             absl::StatusCode::kInvalidArgument);
   // Short HMAC secret in an oct key.
-  EXPECT_EQ(ParseStatus(Jwks({TestKey::Hmac("short").Jwk("k", "HS256")})).code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      ParseStatus(Jwks({TestKey::Hmac("short").Jwk("k", "HS256")})).code(),
+      absl::StatusCode::kInvalidArgument);
 }
 
 TEST(JwksTest, RejectsMalformedDocuments) {
@@ -137,11 +143,10 @@ class JwksFileSourceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const char* dir = std::getenv("TEST_TMPDIR");
-    path_ = absl::StrCat(dir != nullptr ? dir : "/tmp", "/jwks_",
-                         ::testing::UnitTest::GetInstance()
-                             ->current_test_info()
-                             ->name(),
-                         ".json");
+    path_ = absl::StrCat(
+        dir != nullptr ? dir : "/tmp", "/jwks_",
+        ::testing::UnitTest::GetInstance()->current_test_info()->name(),
+        ".json");
   }
   void Write(const std::string& content) {
     // Write-then-rename, as a deployment would.
@@ -182,19 +187,13 @@ TEST_F(JwksFileSourceTest, MissingOrInvalidFileFailsAtStartup) {
   auto missing = JwksFileSource::Create(Opts(path_ + ".nope"), &clock_);
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kInvalidArgument);
   Write("{not json");
-  EXPECT_EQ(JwksFileSource::Create(Opts(path_), &clock_)
-                .status()
-                .code(),
+  EXPECT_EQ(JwksFileSource::Create(Opts(path_), &clock_).status().code(),
             absl::StatusCode::kInvalidArgument);
   Write(R"({"keys":[]})");
-  EXPECT_EQ(JwksFileSource::Create(Opts(path_), &clock_)
-                .status()
-                .code(),
+  EXPECT_EQ(JwksFileSource::Create(Opts(path_), &clock_).status().code(),
             absl::StatusCode::kInvalidArgument);
   Write(Jwks({K().ed.Jwk("k", "", R"("use":"enc")")}));
-  EXPECT_EQ(JwksFileSource::Create(Opts(path_), &clock_)
-                .status()
-                .code(),
+  EXPECT_EQ(JwksFileSource::Create(Opts(path_), &clock_).status().code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(JwksFileSource::Create(Opts("/"), &clock_).status().code(),
             absl::StatusCode::kInvalidArgument);
@@ -208,12 +207,14 @@ TEST_F(JwksFileSourceTest, RotatesWithoutRestartAndOverlapsOldAndNew) {
   ASSERT_NE(source, nullptr);
   auto v = Verifier(source);
   EXPECT_TRUE(v->Verify(Token(old_key, "old")).ok());
-  EXPECT_THAT(v->Verify(Token(new_key, "new")), RejectedWith(Reason::kUnknownKid));
+  EXPECT_THAT(v->Verify(Token(new_key, "new")),
+              RejectedWith(Reason::kUnknownKid));
 
   // Both keys published: invisible until the refresh interval passes.
   Write(Jwks({old_key.Jwk("old", "ES256"), new_key.Jwk("new", "ES256")}));
   clock_.Advance(absl::Milliseconds(499));
-  EXPECT_THAT(v->Verify(Token(new_key, "new")), RejectedWith(Reason::kUnknownKid));
+  EXPECT_THAT(v->Verify(Token(new_key, "new")),
+              RejectedWith(Reason::kUnknownKid));
   clock_.Advance(absl::Milliseconds(1));
   EXPECT_TRUE(v->Verify(Token(new_key, "new")).ok());
   EXPECT_TRUE(v->Verify(Token(old_key, "old")).ok());
@@ -222,7 +223,8 @@ TEST_F(JwksFileSourceTest, RotatesWithoutRestartAndOverlapsOldAndNew) {
   // Old key retired.
   Write(Jwks({new_key.Jwk("new", "ES256")}));
   clock_.Advance(absl::Seconds(1));
-  EXPECT_THAT(v->Verify(Token(old_key, "old")), RejectedWith(Reason::kUnknownKid));
+  EXPECT_THAT(v->Verify(Token(old_key, "old")),
+              RejectedWith(Reason::kUnknownKid));
   EXPECT_TRUE(v->Verify(Token(new_key, "new")).ok());
   EXPECT_EQ(source->reload_count(), 2);
 }
@@ -242,7 +244,8 @@ TEST_F(JwksFileSourceTest, BadUpdateKeepsLastGoodKeys) {
   EXPECT_FALSE(source->last_error().ok());
 }
 
-TEST_F(JwksFileSourceTest, UnchangedFileIsNotReReadAndUnknownKidsDoNotForceReads) {
+TEST_F(JwksFileSourceTest,
+       UnchangedFileIsNotReReadAndUnknownKidsDoNotForceReads) {
   Write(Jwks({K().p256.Jwk("k", "ES256")}));
   std::shared_ptr<JwksFileSource> source = Source();
   ASSERT_NE(source, nullptr);

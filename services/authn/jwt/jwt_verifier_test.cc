@@ -120,9 +120,8 @@ class JwtVerifierTest : public ::testing::Test {
       JwtVerifierOptions options = DefaultOptions()) {
     auto set = KeySet::Create(std::move(keys));
     EXPECT_TRUE(set.ok()) << set.status();
-    auto v = JwtVerifier::Create(std::move(options),
-                                 std::make_shared<StaticKeySource>(*set),
-                                 &clock_);
+    auto v = JwtVerifier::Create(
+        std::move(options), std::make_shared<StaticKeySource>(*set), &clock_);
     EXPECT_TRUE(v.ok()) << v.status();
     return *std::move(v);
   }
@@ -166,8 +165,8 @@ TEST_P(ValidAlgorithmTest, VerifiesAndReportsIdentity) {
       .Set("scopes", R"(["read","write"])")
       .Set("roles", R"(["admin"])")
       .Set("aud", R"(["other","bastion"])");
-  const std::string token = MintToken(Header(AlgorithmName(c.alg), "k1"),
-                                      claims.Json(), key, c.alg);
+  const std::string token =
+      MintToken(Header(AlgorithmName(c.alg), "k1"), claims.Json(), key, c.alg);
   absl::StatusOr<VerifiedToken> t = v->Verify(token);
   ASSERT_TRUE(t.ok()) << t.status();
   EXPECT_EQ(t->subject, "user-1");
@@ -186,9 +185,9 @@ TEST_P(ValidAlgorithmTest, VerifiesAndReportsIdentity) {
   // A flipped bit in the signed input breaks it.
   std::string tampered = token;
   tampered[tampered.find('.') + 3] ^= 0x01;
-  EXPECT_THAT(v->Verify(tampered), ::testing::AnyOf(
-                                       RejectedWith(Reason::kBadSignature),
-                                       RejectedWith(Reason::kBadBase64)));
+  EXPECT_THAT(v->Verify(tampered),
+              ::testing::AnyOf(RejectedWith(Reason::kBadSignature),
+                               RejectedWith(Reason::kBadBase64)));
 }
 
 const TestKey& Rsa() { return K().rsa; }
@@ -200,19 +199,14 @@ const TestKey& Hmac() { return K().hmac; }
 
 INSTANTIATE_TEST_SUITE_P(
     AllAlgorithms, ValidAlgorithmTest,
-    ::testing::Values(AlgCase{Algorithm::kHS256, Hmac},
-                      AlgCase{Algorithm::kHS384, Hmac},
-                      AlgCase{Algorithm::kHS512, Hmac},
-                      AlgCase{Algorithm::kRS256, Rsa},
-                      AlgCase{Algorithm::kRS384, Rsa},
-                      AlgCase{Algorithm::kRS512, Rsa},
-                      AlgCase{Algorithm::kPS256, Rsa},
-                      AlgCase{Algorithm::kPS384, Rsa},
-                      AlgCase{Algorithm::kPS512, Rsa},
-                      AlgCase{Algorithm::kES256, P256},
-                      AlgCase{Algorithm::kES384, P384},
-                      AlgCase{Algorithm::kES512, P521},
-                      AlgCase{Algorithm::kEdDSA, Ed}),
+    ::testing::Values(
+        AlgCase{Algorithm::kHS256, Hmac}, AlgCase{Algorithm::kHS384, Hmac},
+        AlgCase{Algorithm::kHS512, Hmac}, AlgCase{Algorithm::kRS256, Rsa},
+        AlgCase{Algorithm::kRS384, Rsa}, AlgCase{Algorithm::kRS512, Rsa},
+        AlgCase{Algorithm::kPS256, Rsa}, AlgCase{Algorithm::kPS384, Rsa},
+        AlgCase{Algorithm::kPS512, Rsa}, AlgCase{Algorithm::kES256, P256},
+        AlgCase{Algorithm::kES384, P384}, AlgCase{Algorithm::kES512, P521},
+        AlgCase{Algorithm::kEdDSA, Ed}),
     [](const ::testing::TestParamInfo<AlgCase>& info) {
       return std::string(AlgorithmName(info.param.alg));
     });
@@ -301,15 +295,15 @@ TEST_F(JwtVerifierTest, RejectsMissingEmptyOrNonStringAlg) {
               RejectedWith(Reason::kAlgMissing));
   EXPECT_THAT(v->Verify(token(R"({"alg":"","kid":"rsa"})")),
               RejectedWith(Reason::kAlgMissing));
-  for (const char* alg : {"null", "256", "true", R"(["RS256"])",
-                          R"({"name":"RS256"})"}) {
-    EXPECT_THAT(v->Verify(token(absl::StrCat(R"({"alg":)", alg,
-                                             R"(,"kid":"rsa"})"))),
-                RejectedWith(Reason::kAlgNotString))
+  for (const char* alg :
+       {"null", "256", "true", R"(["RS256"])", R"({"name":"RS256"})"}) {
+    EXPECT_THAT(
+        v->Verify(token(absl::StrCat(R"({"alg":)", alg, R"(,"kid":"rsa"})"))),
+        RejectedWith(Reason::kAlgNotString))
         << alg;
   }
-  for (const char* alg : {"rs256", "RS256 ", "HS1", "ES256K", "RSA-OAEP",
-                          "Ed25519"}) {
+  for (const char* alg :
+       {"rs256", "RS256 ", "HS1", "ES256K", "RSA-OAEP", "Ed25519"}) {
     EXPECT_THAT(v->Verify(token(Header(alg, "rsa"))),
                 RejectedWith(Reason::kAlgUnsupported))
         << alg;
@@ -335,9 +329,9 @@ TEST_F(ConfusionTest, Hs256SignedWithPublicKeyBytesIsRejected) {
     const char* kid;
     const char* alg;
   };
-  for (const Case& c : {Case{&K().rsa, "rsa", "RS256"},
-                        Case{&K().p256, "ec", "ES256"},
-                        Case{&K().ed, "ed", "EdDSA"}}) {
+  for (const Case& c :
+       {Case{&K().rsa, "rsa", "RS256"}, Case{&K().p256, "ec", "ES256"},
+        Case{&K().ed, "ed", "EdDSA"}}) {
     // Both as a kid-selected key and as the default (kid-less) key.
     auto by_kid = Standard();
     auto by_default = Make({c.key->VerifierKey()});
@@ -357,8 +351,8 @@ TEST_F(ConfusionTest, Hs256SignedWithPublicKeyBytesIsRejected) {
 
 TEST_F(ConfusionTest, SameFamilyAlgorithmNotAllowedForKeyIsRejected) {
   auto v = Standard();  // "rsa" pinned to RS256, "ec" to ES256.
-  for (Algorithm alg : {Algorithm::kRS384, Algorithm::kRS512,
-                        Algorithm::kPS256, Algorithm::kPS512}) {
+  for (Algorithm alg : {Algorithm::kRS384, Algorithm::kRS512, Algorithm::kPS256,
+                        Algorithm::kPS512}) {
     // Correctly signed by the right private key, but not an allowed alg.
     EXPECT_THAT(v->Verify(MintToken(Header(AlgorithmName(alg), "rsa"),
                                     Claims().Json(), K().rsa, alg)),
@@ -376,8 +370,9 @@ TEST_F(ConfusionTest, SameFamilyAlgorithmNotAllowedForKeyIsRejected) {
   // A family allowed by config: RS256 + PS256 both fine, RS384 still not.
   auto family = Make(
       {K().rsa.VerifierKey("rsa", {Algorithm::kRS256, Algorithm::kPS256})});
-  EXPECT_TRUE(family->Verify(MintToken(Header("PS256", "rsa"), Claims().Json(),
-                                       K().rsa, Algorithm::kPS256))
+  EXPECT_TRUE(family
+                  ->Verify(MintToken(Header("PS256", "rsa"), Claims().Json(),
+                                     K().rsa, Algorithm::kPS256))
                   .ok());
   EXPECT_THAT(family->Verify(MintToken(Header("RS384", "rsa"), Claims().Json(),
                                        K().rsa, Algorithm::kRS384)),
@@ -416,11 +411,11 @@ TEST_F(JwtVerifierTest, RejectsEmbeddedOrRemoteKeys) {
   }
   // The attacker's own key in "jwk", no kid: still never used.
   TestKey attacker = TestKey::Rsa(2048);
-  EXPECT_THAT(v->Verify(MintToken(
-                  Header("RS256", "", absl::StrCat(R"("jwk":)",
-                                                   attacker.Jwk("", ""))),
-                  Claims().Json(), attacker, Algorithm::kRS256)),
-              RejectedWith(Reason::kEmbeddedKey));
+  EXPECT_THAT(
+      v->Verify(MintToken(
+          Header("RS256", "", absl::StrCat(R"("jwk":)", attacker.Jwk("", ""))),
+          Claims().Json(), attacker, Algorithm::kRS256)),
+      RejectedWith(Reason::kEmbeddedKey));
 }
 
 TEST_F(JwtVerifierTest, RejectsAnyCrit) {
@@ -474,8 +469,8 @@ TEST_F(JwtVerifierTest, RequiredTypMustMatch) {
                          R"("typ":"application/at+jwt")"}) {
     EXPECT_TRUE(v->Verify(Rs256(Claims(), ok)).ok()) << ok;
   }
-  for (const char* bad : {R"("typ":"JWT")", R"("typ":"at+jwt ")",
-                          R"("typ":"")", R"("typ":1)"}) {
+  for (const char* bad :
+       {R"("typ":"JWT")", R"("typ":"at+jwt ")", R"("typ":"")", R"("typ":1)"}) {
     EXPECT_THAT(v->Verify(Rs256(Claims(), bad)),
                 RejectedWith(Reason::kTypMismatch))
         << bad;
@@ -508,22 +503,22 @@ TEST_F(JwtVerifierTest, RejectsMalformedKidBeforeLookup) {
                 RejectedWith(Reason::kBadKid))
         << kid.substr(0, 40);
   }
-  for (const char* kid : {R"("kid":"")", R"("kid":5)", R"("kid":null)",
-                          R"("kid":["rsa"])"}) {
-    EXPECT_THAT(v->Verify(MintToken(absl::StrCat(R"({"alg":"RS256",)", kid, "}"),
-                                    Claims().Json(), K().rsa,
-                                    Algorithm::kRS256)),
-                RejectedWith(Reason::kBadKid))
+  for (const char* kid :
+       {R"("kid":"")", R"("kid":5)", R"("kid":null)", R"("kid":["rsa"])"}) {
+    EXPECT_THAT(
+        v->Verify(MintToken(absl::StrCat(R"({"alg":"RS256",)", kid, "}"),
+                            Claims().Json(), K().rsa, Algorithm::kRS256)),
+        RejectedWith(Reason::kBadKid))
         << kid;
   }
   EXPECT_EQ(v->signature_verifications(), 0u);
   // A 10 KB kid under the default cap never gets parsed at all.
   auto capped = Standard();
-  EXPECT_THAT(capped->Verify(MintToken(
-                  absl::StrCat(R"({"alg":"RS256","kid":")",
-                               std::string(10 * 1024, 'A'), "\"}"),
-                  Claims().Json(), K().rsa, Algorithm::kRS256)),
-              RejectedWith(Reason::kTokenTooLarge));
+  EXPECT_THAT(
+      capped->Verify(MintToken(absl::StrCat(R"({"alg":"RS256","kid":")",
+                                            std::string(10 * 1024, 'A'), "\"}"),
+                               Claims().Json(), K().rsa, Algorithm::kRS256)),
+      RejectedWith(Reason::kTokenTooLarge));
 }
 
 TEST_F(JwtVerifierTest, SqlMetacharacterKidIsJustUnknown) {
@@ -570,9 +565,8 @@ TEST_F(JwtVerifierTest, RejectsOutOfRangeEcdsaScalars) {
     const std::string r = valid.substr(0, c.n), s = valid.substr(c.n);
     const std::string zero(c.n, '\0'), order = EcOrderBytes(c.key->type());
     const std::string ones(c.n, '\xff');
-    for (const std::string& sig :
-         {zero + zero, zero + s, r + zero, order + s, r + order, ones + s,
-          r + ones}) {
+    for (const std::string& sig : {zero + zero, zero + s, r + zero, order + s,
+                                   r + order, ones + s, r + ones}) {
       EXPECT_THAT(v->Verify(Compact(header, Claims().Json(), sig)),
                   RejectedWith(Reason::kBadEcdsaScalar))
           << AlgorithmName(c.alg);
@@ -590,8 +584,8 @@ TEST_F(JwtVerifierTest, RejectsDerOrWrongLengthEcdsaSignatures) {
               RejectedWith(Reason::kBadSignatureLength));
   const std::string raw = K().p256.Sign(Algorithm::kES256, input);
   for (const std::string& sig :
-       {raw.substr(0, 63), raw + std::string(1, '\0'), std::string(1, '\0') + raw,
-        raw.substr(0, 32)}) {
+       {raw.substr(0, 63), raw + std::string(1, '\0'),
+        std::string(1, '\0') + raw, raw.substr(0, 32)}) {
     EXPECT_THAT(v->Verify(input + "." + Base64UrlEncode(sig)),
                 RejectedWith(Reason::kBadSignatureLength));
   }
@@ -602,7 +596,8 @@ TEST_F(JwtVerifierTest, RejectsDerOrWrongLengthEcdsaSignatures) {
 
 TEST_F(JwtVerifierTest, RejectsRsaSignatureNotModulusLength) {
   auto v = Standard();
-  const std::string input = SigningInput(Header("RS256", "rsa"), Claims().Json());
+  const std::string input =
+      SigningInput(Header("RS256", "rsa"), Claims().Json());
   const std::string sig = K().rsa.Sign(Algorithm::kRS256, input);
   ASSERT_EQ(sig.size(), 256u);
   EXPECT_TRUE(v->Verify(input + "." + Base64UrlEncode(sig)).ok());
@@ -614,8 +609,9 @@ TEST_F(JwtVerifierTest, RejectsRsaSignatureNotModulusLength) {
                 RejectedWith(Reason::kBadSignatureLength));
   }
   // Right length but >= modulus, or all zero: OpenSSL says 0 or -1, not 1.
-  EXPECT_THAT(v->Verify(input + "." + Base64UrlEncode(std::string(256, '\xff'))),
-              RejectedWith(Reason::kBadSignature));
+  EXPECT_THAT(
+      v->Verify(input + "." + Base64UrlEncode(std::string(256, '\xff'))),
+      RejectedWith(Reason::kBadSignature));
   EXPECT_THAT(v->Verify(input + "." + Base64UrlEncode(std::string(256, '\0'))),
               RejectedWith(Reason::kBadSignature));
   std::string flipped = sig;
@@ -626,7 +622,8 @@ TEST_F(JwtVerifierTest, RejectsRsaSignatureNotModulusLength) {
 
 TEST_F(JwtVerifierTest, RejectsWrongLengthHmacAndEd25519Signatures) {
   auto v = Standard();
-  const std::string hs_input = SigningInput(Header("HS256", "hs"), Claims().Json());
+  const std::string hs_input =
+      SigningInput(Header("HS256", "hs"), Claims().Json());
   const std::string tag = K().hmac.Sign(Algorithm::kHS256, hs_input);
   EXPECT_THAT(v->Verify(hs_input + "." + Base64UrlEncode(tag.substr(0, 16))),
               RejectedWith(Reason::kBadSignatureLength));
@@ -634,7 +631,8 @@ TEST_F(JwtVerifierTest, RejectsWrongLengthHmacAndEd25519Signatures) {
   bad_tag[31] ^= 1;
   EXPECT_THAT(v->Verify(hs_input + "." + Base64UrlEncode(bad_tag)),
               RejectedWith(Reason::kBadSignature));
-  const std::string ed_input = SigningInput(Header("EdDSA", "ed"), Claims().Json());
+  const std::string ed_input =
+      SigningInput(Header("EdDSA", "ed"), Claims().Json());
   const std::string ed_sig = K().ed.Sign(Algorithm::kEdDSA, ed_input);
   EXPECT_THAT(v->Verify(ed_input + "." + Base64UrlEncode(ed_sig + "x")),
               RejectedWith(Reason::kBadSignatureLength));
@@ -663,9 +661,11 @@ TEST_F(JwtVerifierTest, RejectsEmptySegments) {
   const std::string h = token.substr(0, d1),
                     p = token.substr(d1 + 1, d2 - d1 - 1),
                     s = token.substr(d2 + 1);
-  EXPECT_THAT(v->Verify("." + p + "." + s), RejectedWith(Reason::kEmptySegment));
+  EXPECT_THAT(v->Verify("." + p + "." + s),
+              RejectedWith(Reason::kEmptySegment));
   EXPECT_THAT(v->Verify(h + ".." + s), RejectedWith(Reason::kEmptySegment));
-  EXPECT_THAT(v->Verify(h + "." + p + "."), RejectedWith(Reason::kEmptySegment));
+  EXPECT_THAT(v->Verify(h + "." + p + "."),
+              RejectedWith(Reason::kEmptySegment));
   EXPECT_THAT(v->Verify(".."), RejectedWith(Reason::kEmptySegment));
 }
 
@@ -738,8 +738,8 @@ TEST_F(JwtVerifierTest, RejectsMalformedJsonBomUtf8AndTrailingGarbage) {
               RejectedWith(Reason::kMalformedJson));
   EXPECT_THAT(v->Verify(with_payload(claims + "{}")),
               RejectedWith(Reason::kMalformedJson));
-  EXPECT_THAT(v->Verify(with_header(header + " ")), ::testing::Not(
-                                                        RejectedWith(Reason::kMalformedJson)));
+  EXPECT_THAT(v->Verify(with_header(header + " ")),
+              ::testing::Not(RejectedWith(Reason::kMalformedJson)));
   for (const char* bad_sub :
        {"\"\xc0\xaf\"", "\"\xe0\x80\x80\"", "\"\xed\xa0\x80\"", "\"\xff\"",
         R"("\ud800")", R"("\udfff")", R"("ab\ud83dx")"}) {
@@ -747,8 +747,9 @@ TEST_F(JwtVerifierTest, RejectsMalformedJsonBomUtf8AndTrailingGarbage) {
                 RejectedWith(Reason::kMalformedJson))
         << bad_sub;
   }
-  EXPECT_THAT(v->Verify(with_header(R"({"alg":"RS256","kid":"rsa","x":"\xc0\xaf"})")),
-              RejectedWith(Reason::kMalformedJson));
+  EXPECT_THAT(
+      v->Verify(with_header(R"({"alg":"RS256","kid":"rsa","x":"\xc0\xaf"})")),
+      RejectedWith(Reason::kMalformedJson));
   EXPECT_THAT(v->Verify(with_payload(Claims().Set("exp", "NaN").Json())),
               RejectedWith(Reason::kMalformedJson));
 }
@@ -775,14 +776,15 @@ TEST_F(JwtVerifierTest, RejectsDuplicateKeysInHeaderAndClaims) {
                                   Claims().Json(), K().rsa, Algorithm::kRS256)),
               RejectedWith(Reason::kDuplicateKey));
   const std::string dup_sub = Claims().Json();
-  EXPECT_THAT(v->Verify(Rs256(Claims().Set("x", "1"))), ::testing::Not(
-                                                            RejectedWith(Reason::kDuplicateKey)));
-  std::string payload = dup_sub.substr(0, dup_sub.size() - 1) +
-                        R"(,"sub":"admin"})";
+  EXPECT_THAT(v->Verify(Rs256(Claims().Set("x", "1"))),
+              ::testing::Not(RejectedWith(Reason::kDuplicateKey)));
+  std::string payload =
+      dup_sub.substr(0, dup_sub.size() - 1) + R"(,"sub":"admin"})";
   EXPECT_THAT(v->Verify(MintToken(Header("RS256", "rsa"), payload, K().rsa,
                                   Algorithm::kRS256)),
               RejectedWith(Reason::kDuplicateKey));
-  payload = dup_sub.substr(0, dup_sub.size() - 1) + R"(,"\u0065xp":99999999999})";
+  payload =
+      dup_sub.substr(0, dup_sub.size() - 1) + R"(,"\u0065xp":99999999999})";
   EXPECT_THAT(v->Verify(MintToken(Header("RS256", "rsa"), payload, K().rsa,
                                   Algorithm::kRS256)),
               RejectedWith(Reason::kDuplicateKey));
@@ -825,7 +827,8 @@ TEST_F(JwtVerifierTest, ExpiryWithLeeway) {
               RejectedWith(Reason::kExpired));
   EXPECT_THAT(v->Verify(Es256(Claims().Set("exp", absl::StrCat(kNow - 60)))),
               RejectedWith(Reason::kExpired));
-  EXPECT_TRUE(v->Verify(Es256(Claims().Set("exp", absl::StrCat(kNow - 59)))).ok());
+  EXPECT_TRUE(
+      v->Verify(Es256(Claims().Set("exp", absl::StrCat(kNow - 59)))).ok());
   // The same token expires as the injected clock moves.
   const std::string token = Es256(Claims().Set("exp", absl::StrCat(kNow + 5)));
   EXPECT_TRUE(v->Verify(token).ok());
@@ -837,9 +840,9 @@ TEST_F(JwtVerifierTest, TimeClaimsMustBeNonNegativeSafeIntegers) {
   auto v = Standard();
   for (const char* name : {"exp", "nbf", "iat"}) {
     for (const char* bad :
-         {"\"1700000600\"", "1700000600.0", "1.5", "1e9", "1.7e9", "-1",
-          "-0", "9007199254740993", "99999999999999999999999999", "true",
-          "null", "[1700000600]", "{}"}) {
+         {"\"1700000600\"", "1700000600.0", "1.5", "1e9", "1.7e9", "-1", "-0",
+          "9007199254740993", "99999999999999999999999999", "true", "null",
+          "[1700000600]", "{}"}) {
       EXPECT_THAT(v->Verify(Es256(Claims().Set(name, bad))),
                   RejectedWith(Reason::kBadTimeClaim))
           << name << "=" << bad;
@@ -851,10 +854,12 @@ TEST_F(JwtVerifierTest, NotBeforeAndIssuedAtInTheFuture) {
   auto v = Standard();
   EXPECT_THAT(v->Verify(Es256(Claims().Set("nbf", absl::StrCat(kNow + 61)))),
               RejectedWith(Reason::kNotYetValid));
-  EXPECT_TRUE(v->Verify(Es256(Claims().Set("nbf", absl::StrCat(kNow + 60)))).ok());
+  EXPECT_TRUE(
+      v->Verify(Es256(Claims().Set("nbf", absl::StrCat(kNow + 60)))).ok());
   EXPECT_THAT(v->Verify(Es256(Claims().Set("iat", absl::StrCat(kNow + 61)))),
               RejectedWith(Reason::kIssuedInFuture));
-  EXPECT_TRUE(v->Verify(Es256(Claims().Set("iat", absl::StrCat(kNow + 60)))).ok());
+  EXPECT_TRUE(
+      v->Verify(Es256(Claims().Set("iat", absl::StrCat(kNow + 60)))).ok());
 }
 
 TEST_F(JwtVerifierTest, LifetimeAboveMaximum) {
@@ -926,9 +931,9 @@ TEST_F(JwtVerifierTest, SubjectRules) {
                 RejectedWith(Reason::kBadSub))
         << bad;
   }
-  for (const char* reserved : {R"("bastion:admin")", R"("system:root")",
-                               R"("service:billing")", R"("Bastion:admin")",
-                               R"("SYSTEM:x")"}) {
+  for (const char* reserved :
+       {R"("bastion:admin")", R"("system:root")", R"("service:billing")",
+        R"("Bastion:admin")", R"("SYSTEM:x")"}) {
     EXPECT_THAT(v->Verify(Es256(Claims().Set("sub", reserved))),
                 RejectedWith(Reason::kReservedSub))
         << reserved;
@@ -985,8 +990,11 @@ TEST_F(JwtVerifierTest, ScopesFromEveryProviderStyle) {
   EXPECT_THAT(scopes(Claims()), ElementsAre());
   for (const auto& [name, bad] :
        std::vector<std::pair<std::string, std::string>>{
-           {"scopes", "5"}, {"scopes", R"(["a",5])"}, {"scopes", R"([""])"},
-           {"scope", R"(["a"])"}, {"permissions", R"("a b")"},
+           {"scopes", "5"},
+           {"scopes", R"(["a",5])"},
+           {"scopes", R"([""])"},
+           {"scope", R"(["a"])"},
+           {"permissions", R"("a b")"},
            {"permissions", "{}"}}) {
     EXPECT_THAT(v->Verify(Es256(Claims().Set(name, bad))),
                 RejectedWith(Reason::kBadScopes))
@@ -1032,10 +1040,12 @@ TEST_F(JwtVerifierTest, CreateRejectsUnenforceableOptions) {
     auto v = JwtVerifier::Create(o, keys, &clock_);
     EXPECT_EQ(v.status().code(), absl::StatusCode::kInvalidArgument);
   }
-  EXPECT_EQ(JwtVerifier::Create(DefaultOptions(), nullptr, &clock_).status().code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(JwtVerifier::Create(DefaultOptions(), keys, nullptr).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      JwtVerifier::Create(DefaultOptions(), nullptr, &clock_).status().code(),
+      absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      JwtVerifier::Create(DefaultOptions(), keys, nullptr).status().code(),
+      absl::StatusCode::kInvalidArgument);
 }
 
 TEST(ReasonTest, MessageHasStablePrefixAndPayload) {

@@ -36,8 +36,7 @@ AlgorithmSet DefaultAlgorithms(KeyType type) {
   return {};
 }
 
-absl::StatusOr<AlgorithmSet> ResolveAllowed(KeyType type,
-                                            AlgorithmSet allowed,
+absl::StatusOr<AlgorithmSet> ResolveAllowed(KeyType type, AlgorithmSet allowed,
                                             absl::string_view kid) {
   if (allowed.empty()) return DefaultAlgorithms(type);
   const AlgorithmSet compatible = VerificationKey::CompatibleAlgorithms(type);
@@ -81,8 +80,8 @@ AlgorithmSet VerificationKey::CompatibleAlgorithms(KeyType type) {
       return AlgorithmSet::Family(AlgorithmFamily::kHmac);
     case KeyType::kRsa: {
       AlgorithmSet set = AlgorithmSet::Family(AlgorithmFamily::kRsaPkcs1);
-      for (Algorithm a : {Algorithm::kPS256, Algorithm::kPS384,
-                          Algorithm::kPS512}) {
+      for (Algorithm a :
+           {Algorithm::kPS256, Algorithm::kPS384, Algorithm::kPS512}) {
         set.Add(a);
       }
       return set;
@@ -103,10 +102,10 @@ VerificationKey::FromHmacSecret(absl::string_view secret, absl::string_view kid,
     if (resolved->Contains(a)) longest = std::max(longest, DigestSize(a));
   }
   if (secret.size() < static_cast<size_t>(longest)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "key '", kid, "': HMAC secret of ", secret.size(),
-        " bytes is shorter than the ", longest, "-byte hash output of ",
-        resolved->ToString()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("key '", kid, "': HMAC secret of ", secret.size(),
+                     " bytes is shorter than the ", longest,
+                     "-byte hash output of ", resolved->ToString()));
   }
   std::shared_ptr<VerificationKey> key(new VerificationKey());
   key->type_ = KeyType::kHmac;
@@ -157,7 +156,8 @@ VerificationKey::FromPublicKey(EvpPkeyPtr pkey, absl::string_view kid,
     case EVP_PKEY_EC: {
       char group[64] = {0};
       size_t len = 0;
-      if (EVP_PKEY_get_group_name(pkey.get(), group, sizeof(group), &len) != 1) {
+      if (EVP_PKEY_get_group_name(pkey.get(), group, sizeof(group), &len) !=
+          1) {
         return absl::InvalidArgumentError(
             absl::StrCat("key '", kid, "': EC key without a named curve"));
       }

@@ -5,12 +5,12 @@
 #ifndef BASTION_SERVICES_AUTHN_JWT_KEY_H_
 #define BASTION_SERVICES_AUTHN_JWT_KEY_H_
 
+#include <openssl/bn.h>
+#include <openssl/evp.h>
+
 #include <array>
 #include <memory>
 #include <string>
-
-#include <openssl/bn.h>
-#include <openssl/evp.h>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -33,8 +33,9 @@ class VerificationKey {
   // longer than the secret). Errors are INVALID_ARGUMENT.
 
   // PEM SubjectPublicKeyInfo ("-----BEGIN PUBLIC KEY-----").
-  static absl::StatusOr<std::shared_ptr<const VerificationKey>> FromPublicKeyPem(
-      absl::string_view pem, absl::string_view kid, AlgorithmSet allowed);
+  static absl::StatusOr<std::shared_ptr<const VerificationKey>>
+  FromPublicKeyPem(absl::string_view pem, absl::string_view kid,
+                   AlgorithmSet allowed);
   // Raw HMAC secret bytes.
   static absl::StatusOr<std::shared_ptr<const VerificationKey>> FromHmacSecret(
       absl::string_view secret, absl::string_view kid, AlgorithmSet allowed);

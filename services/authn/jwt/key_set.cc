@@ -28,4 +28,27 @@ absl::StatusOr<std::shared_ptr<const KeySet>> KeySet::Create(
   return std::shared_ptr<const KeySet>(std::move(set));
 }
 
+absl::StatusOr<std::shared_ptr<const KeySet>> LoadKeySet(
+    const std::vector<KeySpec>& specs) {
+  std::vector<std::shared_ptr<const VerificationKey>> keys;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const KeySpec& spec = specs[i];
+    if (spec.public_key_pem.empty() == spec.hmac_secret.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "key #", i, ": set exactly one of public_key_pem / hmac_secret"));
+    }
+    auto key = spec.hmac_secret.empty()
+                   ? VerificationKey::FromPublicKeyPem(
+                         spec.public_key_pem, spec.kid, spec.algorithms)
+                   : VerificationKey::FromHmacSecret(spec.hmac_secret, spec.kid,
+                                                     spec.algorithms);
+    if (!key.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("key #", i, ": ", key.status().message()));
+    }
+    keys.push_back(*std::move(key));
+  }
+  return KeySet::Create(std::move(keys));
+}
+
 }  // namespace bastion::authn::jwt

@@ -49,6 +49,19 @@ class KeySet {
   uint64_t generation_ = 0;
 };
 
+// One configured key: exactly one of `public_key_pem` / `hmac_secret`.
+struct KeySpec {
+  std::string kid;  // Empty: a default key for tokens without "kid".
+  std::string public_key_pem;
+  std::string hmac_secret;
+  AlgorithmSet algorithms;  // Empty: the key type's natural algorithm.
+};
+
+// Parses every spec once (see VerificationKey) into a KeySet, keeping
+// order. INVALID_ARGUMENT naming the failing entry.
+absl::StatusOr<std::shared_ptr<const KeySet>> LoadKeySet(
+    const std::vector<KeySpec>& specs);
+
 // Seam: where the verifier gets keys. Implementations are thread-safe and
 // cheap to call on every request (no parsing on the request path).
 class KeySource {

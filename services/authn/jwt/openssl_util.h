@@ -4,11 +4,11 @@
 #ifndef BASTION_SERVICES_AUTHN_JWT_OPENSSL_UTIL_H_
 #define BASTION_SERVICES_AUTHN_JWT_OPENSSL_UTIL_H_
 
-#include <memory>
-#include <string>
-
 #include <openssl/bn.h>
 #include <openssl/evp.h>
+
+#include <memory>
+#include <string>
 
 #include "absl/strings/string_view.h"
 #include "services/authn/jwt/algorithm.h"

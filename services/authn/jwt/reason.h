@@ -16,13 +16,13 @@ enum class Reason {
   // Structure.
   kTokenTooLarge,
   kTokenEmpty,
-  kJwe,               // 5 segments or a JWE-only header ("enc", "zip").
-  kSegmentCount,      // Not exactly 3 segments.
+  kJwe,           // 5 segments or a JWE-only header ("enc", "zip").
+  kSegmentCount,  // Not exactly 3 segments.
   kEmptySegment,
-  kBadBase64,         // Alphabet, padding, trailing bits, whitespace.
-  kMalformedJson,     // Not RFC 8259 JSON, or limits exceeded.
-  kNotJsonObject,     // Header or payload is valid JSON but not an object.
-  kDuplicateKey,      // Duplicate member name in header or claims.
+  kBadBase64,      // Alphabet, padding, trailing bits, whitespace.
+  kMalformedJson,  // Not RFC 8259 JSON, or limits exceeded.
+  kNotJsonObject,  // Header or payload is valid JSON but not an object.
+  kDuplicateKey,   // Duplicate member name in header or claims.
   // Header.
   kAlgMissing,
   kAlgNotString,
@@ -30,21 +30,21 @@ enum class Reason {
   kAlgUnsupported,
   kAlgNotAllowedForKey,
   kCritUnsupported,
-  kEmbeddedKey,       // jwk, jku, x5u, x5c (never trusted or fetched).
+  kEmbeddedKey,  // jwk, jku, x5u, x5c (never trusted or fetched).
   kBadKid,
   kTypMismatch,
-  kNestedJwt,         // cty: JWT.
-  kBadHeader,         // Other malformed header parameter.
+  kNestedJwt,  // cty: JWT.
+  kBadHeader,  // Other malformed header parameter.
   // Key selection and signature.
   kUnknownKid,
   kNoDefaultKey,
   kNoKeys,
   kBadSignatureLength,
-  kBadEcdsaScalar,    // r or s is 0 or >= n.
+  kBadEcdsaScalar,  // r or s is 0 or >= n.
   kBadSignature,
   // Claims.
   kExpMissing,
-  kBadTimeClaim,      // exp/nbf/iat not a non-negative JSON integer <= 2^53.
+  kBadTimeClaim,  // exp/nbf/iat not a non-negative JSON integer <= 2^53.
   kExpired,
   kNotYetValid,
   kIssuedInFuture,
@@ -52,10 +52,10 @@ enum class Reason {
   kIssMissing,
   kIssNotAllowed,
   kAudMissing,
-  kBadAud,            // Wrong type, empty string or empty array.
+  kBadAud,  // Wrong type, empty string or empty array.
   kAudNotAllowed,
   kSubMissing,
-  kBadSub,            // Not a string or empty.
+  kBadSub,  // Not a string or empty.
   kReservedSub,
   kBadTenant,
   kMissingTenant,

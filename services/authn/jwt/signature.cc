@@ -39,9 +39,9 @@ absl::Status VerifyHmac(const VerificationKey& key, Algorithm alg,
   } else {
     const absl::string_view secret = key.hmac_secret();
     unsigned int len = 0;
-    computed = HMAC(DigestFor(alg), secret.data(),
-                    static_cast<int>(secret.size()), Bytes(input), input.size(),
-                    mac, &len) != nullptr;
+    computed =
+        HMAC(DigestFor(alg), secret.data(), static_cast<int>(secret.size()),
+             Bytes(input), input.size(), mac, &len) != nullptr;
     mac_len = len;
   }
   if (!computed || mac_len != size) {
@@ -69,8 +69,8 @@ absl::Status EvpVerify(const VerificationKey& key, Algorithm alg,
     ERR_clear_error();
     return Reject(Reason::kBadSignature, "verify context setup failed");
   }
-  const int rc = EVP_DigestVerify(ctx.get(), sig, sig_len, Bytes(input),
-                                  input.size());
+  const int rc =
+      EVP_DigestVerify(ctx.get(), sig, sig_len, Bytes(input), input.size());
   if (rc != 1) {  // 0 = mismatch, negative = error: both are failures.
     ERR_clear_error();
     return Reject(Reason::kBadSignature,
@@ -126,9 +126,9 @@ absl::Status VerifyEcdsa(const VerificationKey& key, Algorithm alg,
 absl::Status VerifyEdDsa(const VerificationKey& key, Algorithm alg,
                          absl::string_view input, absl::string_view sig) {
   if (sig.size() != 64) {
-    return Reject(Reason::kBadSignatureLength,
-                  absl::StrCat("Ed25519 signature of ", sig.size(),
-                               " bytes, want 64"));
+    return Reject(
+        Reason::kBadSignatureLength,
+        absl::StrCat("Ed25519 signature of ", sig.size(), " bytes, want 64"));
   }
   return EvpVerify(key, alg, input, Bytes(sig), sig.size());
 }
@@ -159,7 +159,8 @@ absl::Status VerifyJwsSignature(const VerificationKey& key, Algorithm alg,
       return VerifyEdDsa(key, alg, signing_input, signature);
   }
   // Unreachable when the key's set was checked at load; fail closed anyway.
-  return Reject(Reason::kAlgNotAllowedForKey, "algorithm does not fit key type");
+  return Reject(Reason::kAlgNotAllowedForKey,
+                "algorithm does not fit key type");
 }
 
 }  // namespace bastion::authn::jwt

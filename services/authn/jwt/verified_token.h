@@ -13,14 +13,14 @@ struct VerifiedToken {
   std::string subject;
   std::string tenant_id;
   std::string issuer;
-  std::string token_id;  // "jti"; may be empty.
+  std::string token_id;             // "jti"; may be empty.
   std::vector<std::string> scopes;  // Deduplicated, in first-seen order.
   std::vector<std::string> roles;
   std::vector<std::string> audiences;
   int64_t expires_at_unix = 0;
   int64_t issued_at_unix = 0;  // 0 when the token has no "iat".
-  std::string algorithm;  // e.g. "RS256".
-  std::string key_id;     // Empty when a default (kid-less) key verified it.
+  std::string algorithm;       // e.g. "RS256".
+  std::string key_id;  // Empty when a default (kid-less) key verified it.
 };
 
 }  // namespace bastion::authn::jwt

@@ -73,12 +73,18 @@ int Main(int argc, char** argv) {
   const TestKey ed = TestKey::Ed25519();
   const TestKey hmac = TestKey::Hmac(std::string(64, 'k'));
   const std::vector<Case> cases = {
-      {Algorithm::kRS256, &rsa, "RSA-2048"}, {Algorithm::kRS384, &rsa, "RSA-2048"},
-      {Algorithm::kRS512, &rsa, "RSA-2048"}, {Algorithm::kPS256, &rsa, "RSA-2048"},
-      {Algorithm::kPS384, &rsa, "RSA-2048"}, {Algorithm::kPS512, &rsa, "RSA-2048"},
-      {Algorithm::kES256, &p256, "P-256"},   {Algorithm::kES384, &p384, "P-384"},
-      {Algorithm::kES512, &p521, "P-521"},   {Algorithm::kEdDSA, &ed, "Ed25519"},
-      {Algorithm::kHS256, &hmac, "64B key"}, {Algorithm::kHS384, &hmac, "64B key"},
+      {Algorithm::kRS256, &rsa, "RSA-2048"},
+      {Algorithm::kRS384, &rsa, "RSA-2048"},
+      {Algorithm::kRS512, &rsa, "RSA-2048"},
+      {Algorithm::kPS256, &rsa, "RSA-2048"},
+      {Algorithm::kPS384, &rsa, "RSA-2048"},
+      {Algorithm::kPS512, &rsa, "RSA-2048"},
+      {Algorithm::kES256, &p256, "P-256"},
+      {Algorithm::kES384, &p384, "P-384"},
+      {Algorithm::kES512, &p521, "P-521"},
+      {Algorithm::kEdDSA, &ed, "Ed25519"},
+      {Algorithm::kHS256, &hmac, "64B key"},
+      {Algorithm::kHS384, &hmac, "64B key"},
       {Algorithm::kHS512, &hmac, "64B key"},
   };
   const int64_t now = absl::ToUnixSeconds(absl::Now());
@@ -88,8 +94,8 @@ int Main(int argc, char** argv) {
       R"("jti":"b7f3","iat":)", now, R"(,"exp":)", now + 3600, "}");
 
   std::printf("median of %d runs x %d ms; ops/s\n", runs, ms);
-  std::printf("%-6s %-9s %12s %12s %7s %12s %9s\n", "alg", "key",
-              "raw_openssl", "uncached", "ratio", "cached", "cached/un");
+  std::printf("%-6s %-9s %12s %12s %7s %12s %9s\n", "alg", "key", "raw_openssl",
+              "uncached", "ratio", "cached", "cached/un");
   for (const Case& c : cases) {
     const std::string kid = "k1";
     auto set = KeySet::Create({c.key->VerifierKey(kid, {c.alg})});
@@ -98,10 +104,11 @@ int Main(int argc, char** argv) {
     options.claims.audiences = {"bastion"};
     auto source = std::make_shared<StaticKeySource>(*set);
     auto uncached = *JwtVerifier::Create(options, source, SystemClock::Get());
-    auto cached = *JwtVerifier::Create(options, source, SystemClock::Get(),
-                                       std::make_shared<VerifiedTokenCache>(1024));
-    const std::string header =
-        absl::StrCat(R"({"alg":")", AlgorithmName(c.alg), R"(","kid":"k1","typ":"JWT"})");
+    auto cached =
+        *JwtVerifier::Create(options, source, SystemClock::Get(),
+                             std::make_shared<VerifiedTokenCache>(1024));
+    const std::string header = absl::StrCat(R"({"alg":")", AlgorithmName(c.alg),
+                                            R"(","kid":"k1","typ":"JWT"})");
     const std::string input = SigningInput(header, claims);
     const std::string sig = c.key->Sign(c.alg, input);
     const std::string token = input + "." + Base64UrlEncode(sig);
@@ -124,7 +131,8 @@ int Main(int argc, char** argv) {
       raw = [&] {
         unsigned char mac[EVP_MAX_MD_SIZE];
         unsigned int len = 0;
-        HMAC(md, c.key->secret().data(), static_cast<int>(c.key->secret().size()),
+        HMAC(md, c.key->secret().data(),
+             static_cast<int>(c.key->secret().size()),
              reinterpret_cast<const unsigned char*>(input.data()), input.size(),
              mac, &len);
         return CRYPTO_memcmp(mac, raw_sig.data(), len) == 0;
@@ -136,13 +144,15 @@ int Main(int argc, char** argv) {
         bool ok = EVP_DigestVerifyInit(ctx, &pctx, md, nullptr, pkey) == 1;
         if (ok && pss) {
           ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
-               EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1;
+               EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) ==
+                   1;
         }
-        ok = ok && EVP_DigestVerify(
-                       ctx, reinterpret_cast<const unsigned char*>(raw_sig.data()),
-                       raw_sig.size(),
-                       reinterpret_cast<const unsigned char*>(input.data()),
-                       input.size()) == 1;
+        ok = ok &&
+             EVP_DigestVerify(
+                 ctx, reinterpret_cast<const unsigned char*>(raw_sig.data()),
+                 raw_sig.size(),
+                 reinterpret_cast<const unsigned char*>(input.data()),
+                 input.size()) == 1;
         EVP_MD_CTX_free(ctx);
         return ok;
       };
@@ -164,4 +174,6 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace bastion::authn::jwt
 
-int main(int argc, char** argv) { return bastion::authn::jwt::Main(argc, argv); }
+int main(int argc, char** argv) {
+  return bastion::authn::jwt::Main(argc, argv);
+}

@@ -52,7 +52,8 @@ struct FuzzEnv {
     keys.push_back(Must(VerificationKey::FromPublicKeyPem(kEdPem, "ed", {})));
     keys.push_back(Must(VerificationKey::FromPublicKeyPem(
         kRsaPem, "rsa", {Algorithm::kRS256, Algorithm::kPS256})));
-    keys.push_back(Must(VerificationKey::FromHmacSecret(kHmacSecret, "hs", {})));
+    keys.push_back(
+        Must(VerificationKey::FromHmacSecret(kHmacSecret, "hs", {})));
     keys.push_back(Must(VerificationKey::FromHmacSecret(kHmacSecret, "", {})));
     auto source = std::make_shared<StaticKeySource>(Must(KeySet::Create(keys)));
     JwtVerifierOptions options;
@@ -60,8 +61,8 @@ struct FuzzEnv {
     options.claims.audiences = {"bastion"};
     options.claims.default_tenant = "default";
     verifier = Must(JwtVerifier::Create(options, source, &clock));
-    cached = Must(JwtVerifier::Create(options, source, &clock,
-                                      std::make_shared<VerifiedTokenCache>(64)));
+    cached = Must(JwtVerifier::Create(
+        options, source, &clock, std::make_shared<VerifiedTokenCache>(64)));
   }
 
   template <typename T>

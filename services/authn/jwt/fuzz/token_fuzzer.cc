@@ -6,7 +6,8 @@
 //      rules are reached with authentic tokens;
 //   2: the rest is fed to the JSON parser and the JWKS loader;
 //   3: the rest is base64url-decoded and must re-encode to itself.
-// Built outside Bazel by run_fuzzer.sh with -fsanitize=fuzzer,address,undefined.
+// Built outside Bazel by run_fuzzer.sh with
+// -fsanitize=fuzzer,address,undefined.
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 

@@ -55,8 +55,8 @@ std::string BnParam(EVP_PKEY* pkey, const char* name, int pad) {
 TestKey TestKey::Rsa(int bits) {
   TestKey k;
   k.type_ = KeyType::kRsa;
-  k.pkey_ = Own(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA",
-                                  static_cast<size_t>(bits)));
+  k.pkey_ = Own(
+      EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(bits)));
   return k;
 }
 
@@ -139,8 +139,8 @@ std::string TestKey::Jwk(absl::string_view kid, absl::string_view alg,
       break;
     }
     case KeyType::kHmac:
-      members = absl::StrCat(R"("kty":"oct","k":")", Base64UrlEncode(secret_),
-                             "\"");
+      members =
+          absl::StrCat(R"("kty":"oct","k":")", Base64UrlEncode(secret_), "\"");
       break;
   }
   if (!kid.empty()) absl::StrAppend(&members, R"(,"kid":")", kid, "\"");
@@ -173,16 +173,17 @@ std::string TestKey::Sign(Algorithm alg, absl::string_view input) const {
     case AlgorithmFamily::kHmac: {
       unsigned char mac[EVP_MAX_MD_SIZE];
       unsigned int len = 0;
-      Check(HMAC(DigestFor(alg), secret_.data(),
-                 static_cast<int>(secret_.size()), in, input.size(), mac,
-                 &len) != nullptr,
-            "HMAC");
+      Check(
+          HMAC(DigestFor(alg), secret_.data(), static_cast<int>(secret_.size()),
+               in, input.size(), mac, &len) != nullptr,
+          "HMAC");
       return std::string(reinterpret_cast<char*>(mac), len);
     }
     case AlgorithmFamily::kEcdsa: {
       const std::string der = SignEcdsaDer(alg, input);
       const auto* p = reinterpret_cast<const unsigned char*>(der.data());
-      ECDSA_SIG* sig = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size()));
+      ECDSA_SIG* sig =
+          d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size()));
       Check(sig != nullptr, "d2i_ECDSA_SIG");
       const int n = CurveBytes(type_);
       std::string raw(2 * n, '\0');

@@ -3,10 +3,10 @@
 #ifndef BASTION_SERVICES_AUTHN_JWT_TESTING_TEST_KEYS_H_
 #define BASTION_SERVICES_AUTHN_JWT_TESTING_TEST_KEYS_H_
 
+#include <openssl/evp.h>
+
 #include <memory>
 #include <string>
-
-#include <openssl/evp.h>
 
 #include "absl/strings/string_view.h"
 #include "services/authn/jwt/algorithm.h"
