@@ -8,14 +8,6 @@
 
 namespace bastion::authn::jwt {
 
-bool IsAcceptableKid(absl::string_view kid) {
-  if (kid.empty() || kid.size() > kMaxKidBytes) return false;
-  for (char c : kid) {
-    if (c < 0x21 || c > 0x7E || c == '/' || c == '\\') return false;
-  }
-  return !absl::StrContains(kid, "..");
-}
-
 absl::StatusOr<JoseHeader> CheckJoseHeader(const JsonValue& header,
                                            const HeaderPolicy& policy) {
   if (!header.is_object()) {

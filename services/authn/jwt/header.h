@@ -10,10 +10,9 @@
 #include "absl/strings/string_view.h"
 #include "services/authn/jwt/algorithm.h"
 #include "services/authn/jwt/json.h"
+#include "services/authn/jwt/key.h"  // IsAcceptableKid
 
 namespace bastion::authn::jwt {
-
-inline constexpr size_t kMaxKidBytes = 256;
 
 struct HeaderPolicy {
   // If non-empty, "typ" must be present and equal this, case-insensitively
@@ -31,10 +30,6 @@ struct JoseHeader {
 // `header` is the parsed first segment. Rejections carry a Reason.
 absl::StatusOr<JoseHeader> CheckJoseHeader(const JsonValue& header,
                                            const HeaderPolicy& policy);
-
-// True for 1..256 bytes of printable ASCII (0x21-0x7E) without '/', '\\'
-// or "..": safe to log and to use as a lookup key anywhere.
-bool IsAcceptableKid(absl::string_view kid);
 
 }  // namespace bastion::authn::jwt
 

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace bastion::authn::jwt {
@@ -48,7 +49,21 @@ absl::StatusOr<AlgorithmSet> ResolveAllowed(KeyType type, AlgorithmSet allowed,
   return allowed;
 }
 
+absl::Status CheckKid(absl::string_view kid) {
+  if (kid.empty() || IsAcceptableKid(kid)) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      "kid must be <= 256 bytes of printable ASCII without '/', '\\', '..'");
+}
+
 }  // namespace
+
+bool IsAcceptableKid(absl::string_view kid) {
+  if (kid.empty() || kid.size() > kMaxKidBytes) return false;
+  for (char c : kid) {
+    if (c < 0x21 || c > 0x7E || c == '/' || c == '\\') return false;
+  }
+  return !absl::StrContains(kid, "..");
+}
 
 VerificationKey::~VerificationKey() {
   if (!secret_.empty()) OPENSSL_cleanse(secret_.data(), secret_.size());
@@ -94,6 +109,7 @@ AlgorithmSet VerificationKey::CompatibleAlgorithms(KeyType type) {
 absl::StatusOr<std::shared_ptr<const VerificationKey>>
 VerificationKey::FromHmacSecret(absl::string_view secret, absl::string_view kid,
                                 AlgorithmSet allowed) {
+  if (absl::Status st = CheckKid(kid); !st.ok()) return st;
   auto resolved = ResolveAllowed(KeyType::kHmac, allowed, kid);
   if (!resolved.ok()) return resolved.status();
   int longest = 0;
@@ -139,6 +155,7 @@ absl::StatusOr<std::shared_ptr<const VerificationKey>>
 VerificationKey::FromPublicKey(EvpPkeyPtr pkey, absl::string_view kid,
                                AlgorithmSet allowed) {
   if (pkey == nullptr) return absl::InvalidArgumentError("null key");
+  if (absl::Status st = CheckKid(kid); !st.ok()) return st;
   std::shared_ptr<VerificationKey> key(new VerificationKey());
   key->kid_ = std::string(kid);
   switch (EVP_PKEY_get_base_id(pkey.get())) {

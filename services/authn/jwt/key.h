@@ -22,6 +22,12 @@ namespace bastion::authn::jwt {
 enum class KeyType { kHmac, kRsa, kEcP256, kEcP384, kEcP521, kEd25519 };
 
 inline constexpr int kMinRsaBits = 2048;
+inline constexpr size_t kMaxKidBytes = 256;
+
+// True for 1..256 bytes of printable ASCII (0x21-0x7E) without '/', '\\'
+// or "..": safe to log and to use as a lookup key anywhere. Token kids and
+// configured kids both obey it.
+bool IsAcceptableKid(absl::string_view kid);
 
 // Immutable after construction; safe to share across threads.
 class VerificationKey {
@@ -31,6 +37,8 @@ class VerificationKey {
   // Otherwise every algorithm in `allowed` must fit the key (RSA: RS*/PS*;
   // EC: only the curve's ES*; Ed25519: EdDSA; secrets: HS* whose digest is no
   // longer than the secret). Errors are INVALID_ARGUMENT.
+
+  // A non-empty `kid` must satisfy IsAcceptableKid.
 
   // PEM SubjectPublicKeyInfo ("-----BEGIN PUBLIC KEY-----").
   static absl::StatusOr<std::shared_ptr<const VerificationKey>>

@@ -73,6 +73,19 @@ TEST(KeysTest, InvalidPemIsRefused) {
   }
 }
 
+TEST(KeysTest, ConfiguredKidMustBeAcceptable) {
+  const std::string secret(32, 's');
+  for (const std::string& kid :
+       {std::string("a/b"), std::string("a\\b"), std::string(".."),
+        std::string("a b"), std::string("k\0", 2), std::string(257, 'k')}) {
+    EXPECT_EQ(VerificationKey::FromHmacSecret(secret, kid, {}).status().code(),
+              absl::StatusCode::kInvalidArgument);
+  }
+  EXPECT_TRUE(
+      VerificationKey::FromHmacSecret(secret, std::string(256, 'k'), {}).ok());
+  EXPECT_TRUE(VerificationKey::FromHmacSecret(secret, "", {}).ok());
+}
+
 TEST(KeysTest, DefaultAlgorithmIsFixedPerKeyType) {
   EXPECT_EQ(TestKey::Rsa().VerifierKey()->allowed(),
             AlgorithmSet({Algorithm::kRS256}));
