@@ -95,11 +95,12 @@ absl::StatusOr<std::unique_ptr<PgConnection>> PgConnection::Connect(
     PQfinish(conn);
     return status;
   }
-  // Server notices (e.g. "already exists, skipping") are not errors and
-  // would only clutter stderr.
-  PQsetNoticeProcessor(
-      conn, [](void*, const char*) {}, nullptr);
-  return std::unique_ptr<PgConnection>(new PgConnection(conn));
+  std::unique_ptr<PgConnection> connection(new PgConnection(conn));
+  // Notices (e.g. "already exists, skipping") are dropped rather than
+  // printed; a FATAL one (the server ending an idle session) marks the
+  // connection dead.
+  PQsetNoticeReceiver(conn, &PgConnection::OnNotice, connection.get());
+  return connection;
 }
 
 PgConnection::~PgConnection() {
@@ -190,9 +191,29 @@ absl::Status PgConnection::ExecuteScript(const char* sql) {
 }
 
 bool PgConnection::IsReusable() const {
-  return conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK &&
+  return conn_ != nullptr && !server_ended_ &&
+         PQstatus(conn_) == CONNECTION_OK &&
          PQtransactionStatus(conn_) == PQTRANS_IDLE &&
          PQpipelineStatus(conn_) == PQ_PIPELINE_OFF;
+}
+
+void PgConnection::OnNotice(void* arg, const PGresult* notice) {
+  const char* severity =
+      PQresultErrorField(notice, PG_DIAG_SEVERITY_NONLOCALIZED);
+  if (severity != nullptr && (std::string_view(severity) == "FATAL" ||
+                              std::string_view(severity) == "PANIC")) {
+    static_cast<PgConnection*>(arg)->server_ended_ = true;
+  }
+}
+
+bool PgConnection::CheckAlive() {
+  if (conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK) return false;
+  // Read and parse what arrived while idle: an unsolicited FATAL error goes
+  // to OnNotice; end of file turns the status bad.
+  if (PQconsumeInput(conn_) != 1) return false;
+  if (PQisBusy(conn_) != 0) return false;
+  while (PGnotify* n = PQnotifies(conn_)) PQfreemem(n);
+  return !server_ended_ && PQstatus(conn_) == CONNECTION_OK;
 }
 
 int PgConnection::BackendPid() const { return PQbackendPID(conn_); }

@@ -92,6 +92,11 @@ class PgConnection {
   // pipeline mode, i.e. safe to hand to the next request.
   bool IsReusable() const;
 
+  // Reads whatever the server sent while the connection sat idle, without
+  // blocking. False when the server has closed it (restart, terminated
+  // backend): the pool then opens a fresh one instead of failing a request.
+  bool CheckAlive();
+
   // Backend process id (tests use it to prove connection reuse).
   int BackendPid() const;
 
@@ -99,8 +104,10 @@ class PgConnection {
 
  private:
   explicit PgConnection(PGconn* conn) : conn_(conn) {}
+  static void OnNotice(void* arg, const PGresult* notice);
 
   PGconn* conn_;
+  bool server_ended_ = false;
 };
 
 }  // namespace bastion::pg

@@ -39,20 +39,27 @@ absl::StatusOr<PgLease> PgPool::Acquire() {
 
 absl::StatusOr<PgLease> PgPool::Acquire(absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
-  {
-    absl::MutexLock lock(&mu_);
-    while (idle_.empty() && open_ >= options_.max_size) {
-      if (available_.WaitWithDeadline(&mu_, deadline) &&
-          idle_.empty() && open_ >= options_.max_size) {
-        return absl::UnavailableError("database busy: no free connection");
+  for (;;) {
+    std::unique_ptr<PgConnection> idle;
+    {
+      absl::MutexLock lock(&mu_);
+      while (idle_.empty() && open_ >= options_.max_size) {
+        if (available_.WaitWithDeadline(&mu_, deadline) && idle_.empty() &&
+            open_ >= options_.max_size) {
+          return absl::UnavailableError("database busy: no free connection");
+        }
       }
-    }
-    if (!idle_.empty()) {
-      std::unique_ptr<PgConnection> conn = std::move(idle_.back());
+      if (idle_.empty()) {
+        ++open_;  // Reserve the slot; connect without holding the lock.
+        break;
+      }
+      idle = std::move(idle_.back());
       idle_.pop_back();
-      return PgLease(this, std::move(conn));
     }
-    ++open_;  // Reserve the slot; connect without holding the lock.
+    // Outside the lock: a connection the server closed while idle is
+    // replaced, not handed out to fail the request.
+    if (idle->CheckAlive()) return PgLease(this, std::move(idle));
+    Release(std::move(idle), /*discard=*/true);
   }
   absl::StatusOr<std::unique_ptr<PgConnection>> conn =
       PgConnection::Connect(options_.conninfo);

@@ -20,6 +20,8 @@ using ::bastion::testing::TestDatabase;
 
 constexpr char kPid[] = "SELECT pg_backend_pid()";
 constexpr char kTerminate[] = "SELECT pg_terminate_backend($1::int)";
+constexpr char kBackendAlive[] =
+    "SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int";
 constexpr char kSleepAndEcho[] = "SELECT $1::text, pg_sleep(0.01)";
 
 class PgPoolTest : public ::testing::Test {
@@ -78,7 +80,22 @@ TEST_F(PgPoolTest, WaiterGetsReleasedConnection) {
   releaser.join();
 }
 
-TEST_F(PgPoolTest, BrokenConnectionIsDiscardedAndReplaced) {
+// Terminates `pid` and waits (by polling the server, not the clock) until
+// it is gone.
+void Terminate(TestDatabase& db, int pid) {
+  auto killer = PgConnection::Connect(db.superuser_conninfo());
+  ASSERT_THAT(killer, IsOk());
+  ASSERT_THAT((*killer)->Execute({kTerminate, {std::to_string(pid)}}), IsOk());
+  for (int i = 0; i < 1000; ++i) {
+    auto left = (*killer)->Execute({kBackendAlive, {std::to_string(pid)}});
+    ASSERT_THAT(left, IsOk());
+    if (left->Get(0, 0) == "0") return;
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  FAIL() << "backend " << pid << " did not exit";
+}
+
+TEST_F(PgPoolTest, ConnectionClosedWhileIdleIsReplacedOnAcquire) {
   PgPool pool(Options(1));
   int victim = 0;
   {
@@ -86,23 +103,28 @@ TEST_F(PgPoolTest, BrokenConnectionIsDiscardedAndReplaced) {
     ASSERT_THAT(lease, IsOk());
     victim = (*lease)->BackendPid();
   }
-  auto killer = PgConnection::Connect(db_->superuser_conninfo());
-  ASSERT_THAT(killer, IsOk());
-  ASSERT_THAT((*killer)->Execute({kTerminate, {std::to_string(victim)}}),
-              IsOk());
+  Terminate(*db_, victim);
+  auto lease = pool.Acquire();
+  ASSERT_THAT(lease, IsOk());
+  auto pid = (*lease)->Execute({kPid, {}});
+  ASSERT_THAT(pid, IsOk());
+  EXPECT_NE(std::string(pid->Get(0, 0)), std::to_string(victim));
+  EXPECT_EQ(pool.OpenConnections(), 1);
+}
+
+TEST_F(PgPoolTest, ConnectionLostInUseIsUnavailableThenDiscarded) {
+  PgPool pool(Options(1));
   {
     auto lease = pool.Acquire();
     ASSERT_THAT(lease, IsOk());
-    // The server closed it; the first use notices.
+    Terminate(*db_, (*lease)->BackendPid());
     EXPECT_THAT((*lease)->Execute({kPid, {}}),
                 StatusIs(absl::StatusCode::kUnavailable));
   }
   EXPECT_EQ(pool.OpenConnections(), 0);
   auto lease = pool.Acquire();
   ASSERT_THAT(lease, IsOk());
-  auto pid = (*lease)->Execute({kPid, {}});
-  ASSERT_THAT(pid, IsOk());
-  EXPECT_NE(std::string(pid->Get(0, 0)), std::to_string(victim));
+  EXPECT_THAT((*lease)->Execute({kPid, {}}), IsOk());
 }
 
 TEST_F(PgPoolTest, OpenTransactionIsNeverReused) {
