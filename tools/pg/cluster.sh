@@ -44,7 +44,14 @@ port_arg="${3:-}"
 
 [[ -x "${PG_BIN}/pg_ctl" ]] || die "no pg_ctl in ${PG_BIN} (install postgresql-15 or set PG_BIN)"
 
-mkdir -p "${dir_arg}"
+if [[ ! -d "${dir_arg}" ]]; then
+  case "${cmd}" in
+    start) mkdir -p "${dir_arg}" ;;
+    stop) echo "cluster.sh: not running (${dir_arg})" >&2; exit 0 ;;
+    status) echo "cluster.sh: not running (${dir_arg})" >&2; exit 3 ;;
+    *) usage ;;
+  esac
+fi
 DIR="$(cd "${dir_arg}" && pwd -P)"
 DATA="${DIR}/data"
 SOCK="${DIR}/socket"
