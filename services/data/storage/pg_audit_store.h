@@ -1,0 +1,29 @@
+// AuditStore on PostgreSQL (bastion_data.audit_events, append-only).
+#ifndef BASTION_SERVICES_DATA_STORAGE_PG_AUDIT_STORE_H_
+#define BASTION_SERVICES_DATA_STORAGE_PG_AUDIT_STORE_H_
+
+#include "common/pg/pg_pool.h"
+#include "services/data/storage/audit_store.h"
+#include "services/data/storage/principal_scope.h"
+
+namespace bastion::data::storage {
+
+// Thread-safe; `pool` (connected as bastion_data_svc) must outlive it.
+class PgAuditStore : public AuditStore {
+ public:
+  explicit PgAuditStore(pg::PgPool& pool,
+                        AdminScopes admin_scopes = AdminScopes())
+      : pool_(pool), admin_scopes_(std::move(admin_scopes)) {}
+
+  absl::StatusOr<v1::ListAuditEventsResponse> ListAuditEvents(
+      const common::v1::Principal& principal,
+      const v1::ListAuditEventsRequest& request) override;
+
+ private:
+  pg::PgPool& pool_;
+  const AdminScopes admin_scopes_;
+};
+
+}  // namespace bastion::data::storage
+
+#endif  // BASTION_SERVICES_DATA_STORAGE_PG_AUDIT_STORE_H_
