@@ -1,0 +1,310 @@
+#include "services/data/storage/pg_schedule_store.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/pg/principal_transaction.h"
+#include "common/status/status_macros.h"
+#include "services/data/storage/store_util.h"
+
+namespace bastion::data::storage {
+namespace {
+
+using ::bastion::common::v1::Principal;
+using ::bastion::pg::PgResult;
+using ::bastion::pg::RunAsPrincipal;
+
+#define SCHEDULE_COLUMNS                                                    \
+  "schedule_id, component_type, component_id, cron, timezone,"              \
+  " input::text AS input, to_jsonb(scopes)::text AS scopes, enabled, "      \
+  BASTION_MICROS("next_run_at") " AS next_us, "                             \
+  BASTION_MICROS("last_run_at") " AS last_us, tenant_id, user_id, "         \
+  BASTION_MICROS("created_at") " AS created_us, "                           \
+  BASTION_MICROS("updated_at") " AS updated_us"
+
+#define OPTIONAL_TS(param)                                                  \
+  "CASE WHEN " param "::bigint IS NULL THEN NULL ELSE " BASTION_TS(param)   \
+  " END"
+
+// $1 tenant, $2 user, $3 id (NULL: generate), $4 type, $5 component,
+// $6 cron, $7 timezone, $8 input, $9 scopes (JSON), $10 next micros.
+constexpr char kInsert[] =
+    "INSERT INTO bastion_data.schedules (tenant_id, user_id, schedule_id,"
+    " component_type, component_id, cron, timezone, input, scopes,"
+    " next_run_at)"
+    " VALUES ($1, $2, coalesce($3, gen_random_uuid()::text), $4, $5, $6, $7,"
+    " coalesce($8::jsonb, 'null'::jsonb),"
+    " ARRAY(SELECT jsonb_array_elements_text($9::jsonb)), " OPTIONAL_TS("$10")
+    ") RETURNING " SCHEDULE_COLUMNS;
+
+constexpr char kSelect[] =
+    "SELECT " SCHEDULE_COLUMNS " FROM bastion_data.schedules"
+    " WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
+    " AND schedule_id = $3";
+
+// $1 tenant (NULL: any), $2 user (NULL: any), $3 cursor micros,
+// $4 cursor id, $5 limit.
+constexpr char kList[] =
+    "SELECT " SCHEDULE_COLUMNS " FROM bastion_data.schedules"
+    " WHERE ($1::text IS NULL OR tenant_id = $1)"
+    " AND ($2::text IS NULL OR user_id = $2)"
+    " AND ($3::bigint IS NULL OR (created_at, schedule_id) > ("
+    BASTION_TS("$3") ", $4::text))"
+    " ORDER BY created_at, schedule_id LIMIT $5::int";
+
+// $1 tenant, $2 user (NULL: any), $3 id, $4 set enabled?, $5 enabled,
+// $6 set cron?, $7 cron, $8 timezone, $9 next micros, $10 set input?,
+// $11 input.
+constexpr char kUpdate[] =
+    "UPDATE bastion_data.schedules SET"
+    " enabled = CASE WHEN $4::boolean THEN $5::boolean ELSE enabled END,"
+    " cron = CASE WHEN $6::boolean THEN $7 ELSE cron END,"
+    " timezone = CASE WHEN $6::boolean THEN $8 ELSE timezone END,"
+    " next_run_at = CASE WHEN $6::boolean THEN " OPTIONAL_TS("$9")
+    " ELSE next_run_at END,"
+    " claimed_by = CASE WHEN $6::boolean THEN NULL ELSE claimed_by END,"
+    " claim_expires_at = CASE WHEN $6::boolean THEN NULL"
+    "   ELSE claim_expires_at END,"
+    " input = CASE WHEN $10::boolean THEN $11::jsonb ELSE input END,"
+    " updated_at = greatest(now(), updated_at + interval '1 microsecond')"
+    " WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
+    " AND schedule_id = $3"
+    " RETURNING " SCHEDULE_COLUMNS;
+
+constexpr char kDelete[] =
+    "DELETE FROM bastion_data.schedules"
+    " WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
+    " AND schedule_id = $3";
+
+// $1 tenant (NULL: any), $2 user (NULL: any), $3 claimer, $4 limit,
+// $5 lease seconds. SKIP LOCKED: concurrent claimers take disjoint rows.
+constexpr char kClaim[] =
+    "UPDATE bastion_data.schedules SET claimed_by = $3,"
+    " claim_expires_at = now() + $5::int * interval '1 second',"
+    " last_run_at = now()"
+    " WHERE (tenant_id, schedule_id) IN ("
+    "  SELECT tenant_id, schedule_id FROM bastion_data.schedules"
+    "  WHERE ($1::text IS NULL OR tenant_id = $1)"
+    "  AND ($2::text IS NULL OR user_id = $2)"
+    "  AND enabled AND next_run_at <= now()"
+    "  AND (claim_expires_at IS NULL OR claim_expires_at <= now())"
+    "  ORDER BY next_run_at LIMIT $4::int FOR UPDATE SKIP LOCKED)"
+    " RETURNING " SCHEDULE_COLUMNS;
+
+absl::StatusOr<v1::Schedule> ToSchedule(const PgResult& r, int row) {
+  v1::Schedule s;
+  s.set_schedule_id(std::string(r.Get(row, "schedule_id")));
+  s.set_component_type(ComponentTypeFromText(r.Get(row, "component_type")));
+  s.set_component_id(std::string(r.Get(row, "component_id")));
+  s.set_cron(std::string(r.Get(row, "cron")));
+  s.set_timezone(std::string(r.Get(row, "timezone")));
+  s.set_input_json(std::string(r.Get(row, "input")));
+  ASSIGN_OR_RETURN(std::vector<std::string> scopes,
+                   ParseJsonStringArray(r.Get(row, "scopes")));
+  for (std::string& scope : scopes) s.add_scopes(std::move(scope));
+  s.set_enabled(r.Get(row, "enabled") == "t");
+  s.set_next_run_at_unix_micros(ToInt64(r.Get(row, "next_us")));
+  s.set_last_run_at_unix_micros(ToInt64(r.Get(row, "last_us")));
+  s.set_tenant_id(std::string(r.Get(row, "tenant_id")));
+  s.set_user_id(std::string(r.Get(row, "user_id")));
+  s.set_created_at_unix_micros(ToInt64(r.Get(row, "created_us")));
+  s.set_updated_at_unix_micros(ToInt64(r.Get(row, "updated_us")));
+  return s;
+}
+
+absl::Status CheckCron(const std::string& cron, const std::string& timezone) {
+  int fields = 0;
+  bool in_field = false;
+  for (char c : cron) {
+    const bool ok = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
+                    (c >= 'a' && c <= 'z') || c == '*' || c == '/' ||
+                    c == ',' || c == '-' || c == ' ' || c == '?';
+    if (!ok) return absl::InvalidArgumentError("cron has invalid characters");
+    if (c != ' ' && !in_field) ++fields;
+    in_field = c != ' ';
+  }
+  if (cron.size() > 128 || fields != 5) {
+    return absl::InvalidArgumentError("cron must have five fields");
+  }
+  for (char c : timezone) {
+    const bool ok = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
+                    (c >= 'a' && c <= 'z') || c == '/' || c == '_' ||
+                    c == '+' || c == '-';
+    if (!ok) return absl::InvalidArgumentError("timezone is invalid");
+  }
+  if (timezone.size() > 64) {
+    return absl::InvalidArgumentError("timezone is invalid");
+  }
+  return absl::OkStatus();
+}
+
+pg::Param MicrosParam(int64_t micros) {
+  if (micros <= 0) return std::nullopt;
+  return std::to_string(micros);
+}
+
+absl::Status NotFound() { return absl::NotFoundError("schedule not found"); }
+
+}  // namespace
+
+absl::StatusOr<v1::Schedule> PgScheduleStore::CreateSchedule(
+    const Principal& principal, const v1::CreateScheduleRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+  if (!request.schedule_id().empty()) {
+    RETURN_IF_ERROR(CheckId(request.schedule_id(), "schedule_id"));
+  }
+  const char* type = ComponentTypeText(request.component_type());
+  if (type == nullptr) {
+    return absl::InvalidArgumentError("component_type is required");
+  }
+  if (request.component_id().empty() || request.component_id().size() > 256) {
+    return absl::InvalidArgumentError(
+        "component_id must have 1 to 256 characters");
+  }
+  const std::string timezone =
+      request.timezone().empty() ? "UTC" : request.timezone();
+  RETURN_IF_ERROR(CheckCron(request.cron(), timezone));
+  if (request.input_json().size() > 65536) {
+    return absl::InvalidArgumentError("input_json is larger than 64 KiB");
+  }
+  // The scopes come from the verified principal, never from the request.
+  ASSIGN_OR_RETURN(
+      std::vector<PgResult> results,
+      RunAsPrincipal(
+          pool_, scope,
+          {{kInsert,
+            {scope.tenant_id, scope.user_id,
+             OptionalParam(request.schedule_id()), std::string(type),
+             request.component_id(), request.cron(), timezone,
+             OptionalParam(request.input_json()),
+             JsonStringArray(principal.scopes()),
+             MicrosParam(request.next_run_at_unix_micros())}}}));
+  return ToSchedule(results[0], 0);
+}
+
+absl::StatusOr<v1::Schedule> PgScheduleStore::GetSchedule(
+    const Principal& principal, const v1::GetScheduleRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+  RETURN_IF_ERROR(CheckId(request.schedule_id(), "schedule_id"));
+  OwnerFilter owner = ByIdFilter(scope);
+  std::vector<pg::Statement> batch = AdminAudit(
+      scope, "schedules.get", "schedules", request.schedule_id(), "");
+  const size_t at = batch.size();
+  batch.push_back(
+      {kSelect, {owner.tenant_id, owner.user_id, request.schedule_id()}});
+  ASSIGN_OR_RETURN(std::vector<PgResult> results,
+                   RunAsPrincipal(pool_, scope, std::move(batch)));
+  if (results[at].rows() != 1) return NotFound();
+  return ToSchedule(results[at], 0);
+}
+
+absl::StatusOr<v1::ListSchedulesResponse> PgScheduleStore::ListSchedules(
+    const Principal& principal, const v1::ListSchedulesRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+  ASSIGN_OR_RETURN(int limit, PageSize(request.page()));
+  constexpr char kOrdering[] = "schedules.created.asc";
+  ASSIGN_OR_RETURN(std::optional<Cursor> cursor,
+                   DecodeCursor(kOrdering, request.page().cursor()));
+  OwnerFilter owner = ListFilter(scope, "");
+  std::vector<pg::Statement> batch =
+      AdminAudit(scope, "schedules.list", "schedules", "", "");
+  const size_t at = batch.size();
+  batch.push_back({kList,
+                   {owner.tenant_id, owner.user_id,
+                    cursor ? pg::Param(std::to_string(cursor->micros))
+                           : std::nullopt,
+                    cursor ? pg::Param(cursor->id) : std::nullopt,
+                    std::to_string(limit + 1)}});
+  ASSIGN_OR_RETURN(std::vector<PgResult> results,
+                   RunAsPrincipal(pool_, scope, std::move(batch)));
+  const PgResult& rows = results[at];
+  v1::ListSchedulesResponse response;
+  const int n = std::min(rows.rows(), limit);
+  for (int i = 0; i < n; ++i) {
+    ASSIGN_OR_RETURN(*response.add_schedules(), ToSchedule(rows, i));
+  }
+  if (rows.rows() > limit) {
+    const v1::Schedule& last = response.schedules(n - 1);
+    response.mutable_page()->set_next_cursor(EncodeCursor(
+        kOrdering, {last.created_at_unix_micros(), last.schedule_id()}));
+  }
+  return response;
+}
+
+absl::StatusOr<v1::Schedule> PgScheduleStore::UpdateSchedule(
+    const Principal& principal, const v1::UpdateScheduleRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+  RETURN_IF_ERROR(CheckId(request.schedule_id(), "schedule_id"));
+  const std::string timezone =
+      request.timezone().empty() ? "UTC" : request.timezone();
+  if (request.update_cron()) {
+    RETURN_IF_ERROR(CheckCron(request.cron(), timezone));
+  }
+  if (request.update_input() && request.input_json().size() > 65536) {
+    return absl::InvalidArgumentError("input_json is larger than 64 KiB");
+  }
+  OwnerFilter owner = ByIdFilter(scope);
+  std::vector<pg::Statement> batch = AdminAudit(
+      scope, "schedules.update", "schedules", request.schedule_id(), "");
+  const size_t at = batch.size();
+  batch.push_back(
+      {kUpdate,
+       {owner.tenant_id, owner.user_id, request.schedule_id(),
+        request.update_enabled() ? "true" : "false",
+        request.enabled() ? "true" : "false",
+        request.update_cron() ? "true" : "false", request.cron(), timezone,
+        MicrosParam(request.next_run_at_unix_micros()),
+        request.update_input() ? "true" : "false",
+        request.input_json().empty() ? "null" : request.input_json()}});
+  ASSIGN_OR_RETURN(std::vector<PgResult> results,
+                   RunAsPrincipal(pool_, scope, std::move(batch)));
+  if (results[at].rows() != 1) return NotFound();
+  return ToSchedule(results[at], 0);
+}
+
+absl::Status PgScheduleStore::DeleteSchedule(
+    const Principal& principal, const v1::DeleteScheduleRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+  RETURN_IF_ERROR(CheckId(request.schedule_id(), "schedule_id"));
+  OwnerFilter owner = ByIdFilter(scope);
+  std::vector<pg::Statement> batch = AdminAudit(
+      scope, "schedules.delete", "schedules", request.schedule_id(), "");
+  const size_t at = batch.size();
+  batch.push_back(
+      {kDelete, {owner.tenant_id, owner.user_id, request.schedule_id()}});
+  ASSIGN_OR_RETURN(std::vector<PgResult> results,
+                   RunAsPrincipal(pool_, scope, std::move(batch)));
+  if (results[at].affected_rows() != 1) return NotFound();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::ClaimDueSchedulesResponse>
+PgScheduleStore::ClaimDueSchedules(const Principal& principal,
+                                   const v1::ClaimDueSchedulesRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+  if (request.claimer_id().empty() || request.claimer_id().size() > 128) {
+    return absl::InvalidArgumentError("claimer_id must have 1 to 128 characters");
+  }
+  if (request.limit() < 1 || request.limit() > 100 ||
+      request.lease_seconds() < 1 || request.lease_seconds() > 3600) {
+    return absl::InvalidArgumentError(
+        "limit must be 1 to 100 and lease_seconds 1 to 3600");
+  }
+  OwnerFilter owner = ListFilter(scope, "");
+  ASSIGN_OR_RETURN(
+      std::vector<PgResult> results,
+      RunAsPrincipal(pool_, scope,
+                     {{kClaim,
+                       {owner.tenant_id, owner.user_id, request.claimer_id(),
+                        std::to_string(request.limit()),
+                        std::to_string(request.lease_seconds())}}}));
+  v1::ClaimDueSchedulesResponse response;
+  for (int i = 0; i < results[0].rows(); ++i) {
+    ASSIGN_OR_RETURN(*response.add_schedules(), ToSchedule(results[0], i));
+  }
+  return response;
+}
+
+}  // namespace bastion::data::storage
