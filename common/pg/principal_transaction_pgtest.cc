@@ -2,7 +2,12 @@
 // settings, one transaction, rollback on failure, no leak through the pool.
 #include "common/pg/principal_transaction.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <thread>
@@ -163,6 +168,49 @@ TEST_F(PrincipalTransactionTest, ConcurrentPrincipalsSeeOnlyThemselves) {
   for (std::thread& t : threads) t.join();
   EXPECT_EQ(ok.load(), 120);
   EXPECT_EQ(wrong.load(), 0);
+}
+
+// libpq's protocol trace lists messages in the order they are written (F)
+// and read (B). One round trip means every frontend message of the request
+// precedes every backend message: nothing is read before all is sent.
+TEST_F(PrincipalTransactionTest, WholeRequestIsOneRoundTrip) {
+  char path[] = "/tmp/bastion_pgtrace_XXXXXX";
+  const int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  FILE* trace = fdopen(fd, "w+");
+  ASSERT_NE(trace, nullptr);
+  {
+    auto lease = pool_->Acquire();  // The pool's only connection.
+    ASSERT_THAT(lease, IsOk());
+    PQtrace((*lease)->raw(), trace);
+    PQsetTraceFlags((*lease)->raw(), PQTRACE_SUPPRESS_TIMESTAMPS);
+  }
+  ASSERT_THAT(RunAsPrincipal(*pool_, kAlice,
+                             {{kInsert, {"rt1"}}, {kInsert, {"rt2"}},
+                              {kCount, {"rt1"}}}),
+              IsOk());
+  {
+    auto lease = pool_->Acquire();
+    ASSERT_THAT(lease, IsOk());
+    PQuntrace((*lease)->raw());
+  }
+  std::fflush(trace);
+  std::rewind(trace);
+  std::string directions;
+  char line[4096];
+  while (std::fgets(line, sizeof(line), trace) != nullptr) {
+    if (line[0] == 'F' || line[0] == 'B') directions.push_back(line[0]);
+  }
+  std::fclose(trace);
+  std::remove(path);
+  ASSERT_FALSE(directions.empty());
+  const size_t first_b = directions.find('B');
+  ASSERT_NE(first_b, std::string::npos);
+  EXPECT_EQ(directions.find('F', first_b), std::string::npos) << directions;
+  // BEGIN, settings, three statements, COMMIT: six executions, one Sync.
+  EXPECT_EQ(std::count(directions.begin(), directions.end(), 'F'),
+            6 * 4 + 1)  // Parse, Bind, Describe, Execute each, then Sync.
+      << directions;
 }
 
 TEST(AdminLevelTest, Names) {
