@@ -279,5 +279,35 @@ TEST_F(SchemaTest, EveryTableForcesRowSecurityWithAPolicy) {
   }
 }
 
+TEST_F(SchemaTest, EveryRowHasOwnersAndEveryIndexLeadsWithThem) {
+  auto su = PgConnection::Connect(db_->superuser_conninfo());
+  ASSERT_THAT(su, IsOk());
+  auto missing = (*su)->Execute(
+      {"SELECT string_agg(c.relname || '.' || col, ',')"
+       " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+       " CROSS JOIN (VALUES ('tenant_id'), ('user_id')) AS v(col)"
+       " WHERE n.nspname = 'bastion_data' AND c.relkind = 'r'"
+       " AND NOT EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid"
+       "   AND a.attname = v.col AND a.attnotnull)",
+       {}});
+  ASSERT_THAT(missing, IsOk());
+  EXPECT_TRUE(missing->IsNull(0, 0)) << missing->Get(0, 0);
+  // Unique keys lead with tenant_id (ids are unique per tenant); every
+  // other index with (tenant_id, user_id).
+  auto bad = (*su)->Execute(
+      {"SELECT string_agg(i.indexrelid::regclass::text, ',')"
+       " FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid"
+       " JOIN pg_namespace n ON n.oid = c.relnamespace"
+       " WHERE n.nspname = 'bastion_data'"
+       " AND ((SELECT attname FROM pg_attribute WHERE attrelid = i.indrelid"
+       "       AND attnum = i.indkey[0]) <> 'tenant_id'"
+       "   OR (NOT i.indisunique AND (SELECT attname FROM pg_attribute"
+       "       WHERE attrelid = i.indrelid AND attnum = i.indkey[1])"
+       "       <> 'user_id'))",
+       {}});
+  ASSERT_THAT(bad, IsOk());
+  EXPECT_TRUE(bad->IsNull(0, 0)) << bad->Get(0, 0);
+}
+
 }  // namespace
 }  // namespace bastion::data
