@@ -1,9 +1,9 @@
 #include "common/pg/pg_error.h"
 
-#include <iostream>
 #include <string>
 
-#include "absl/strings/str_replace.h"
+#include "absl/strings/string_view.h"
+#include "common/log/log.h"
 
 namespace bastion::pg {
 namespace {
@@ -13,15 +13,18 @@ bool HasPrefix(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
 
-// One structured line on stderr; newlines and quotes escaped so a server
-// message cannot forge log lines.
+absl::string_view View(std::string_view s) {
+  return absl::string_view(s.data(), s.size());
+}
+
+// One structured log line (common/log escapes it, so a server message
+// cannot forge lines).
 void LogPgError(std::string_view context, std::string_view sqlstate,
                 std::string_view raw) {
-  std::string text = absl::StrReplaceAll(
-      std::string(raw), {{"\\", "\\\\"}, {"\"", "\\\""}, {"\n", "\\n"}, {"\r", "\\r"}});
-  std::cerr << "level=warn component=pg context=\"" << context
-            << "\" sqlstate=" << (sqlstate.empty() ? "-" : sqlstate)
-            << " error=\"" << text << "\"\n";
+  Log(LogLevel::kWarning, "pg_error",
+      {{"context", View(context)},
+       {"sqlstate", sqlstate.empty() ? "-" : View(sqlstate)},
+       {"error", View(raw)}});
 }
 
 }  // namespace
