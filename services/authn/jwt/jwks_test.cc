@@ -3,10 +3,13 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -266,6 +269,40 @@ TEST_F(JwksFileSourceTest,
   EXPECT_EQ(source->stat_count(), stats + 10);
   EXPECT_EQ(source->read_count(), reads);
   EXPECT_EQ(source->reload_count(), 0);
+}
+
+TEST_F(JwksFileSourceTest, ConcurrentVerifyDuringRotation) {
+  const TestKey& stable = K().p256;
+  const TestKey extra = TestKey::Ec(KeyType::kEcP256);
+  Write(Jwks({stable.Jwk("stable", "ES256")}));
+  std::shared_ptr<JwksFileSource> source = Source();
+  ASSERT_NE(source, nullptr);
+  auto v = Verifier(source);
+  const std::string token = Token(stable, "stable");
+  std::atomic<bool> stop{false};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 3; ++t) {
+    threads.emplace_back([&] {
+      while (!stop.load()) {
+        if (!v->Verify(token).ok()) ++failures;
+      }
+    });
+  }
+  for (int i = 0; i < 40; ++i) {
+    // Alternate between one and two keys; "stable" is always present.
+    if (i % 2 == 0) {
+      Write(Jwks({stable.Jwk("stable", "ES256"), extra.Jwk("extra", "ES256")}));
+    } else {
+      Write(Jwks({stable.Jwk("stable", "ES256")}));
+    }
+    clock_.Advance(absl::Seconds(1));
+    (void)source->Current();
+  }
+  stop = true;
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_GE(source->reload_count(), 20);
 }
 
 }  // namespace

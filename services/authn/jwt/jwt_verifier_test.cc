@@ -152,6 +152,11 @@ struct AlgCase {
   const TestKey& (*key)();
 };
 
+// gtest would otherwise print the struct's raw bytes (including padding).
+void PrintTo(const AlgCase& c, std::ostream* os) {
+  *os << AlgorithmName(c.alg);
+}
+
 class ValidAlgorithmTest : public JwtVerifierTest,
                            public ::testing::WithParamInterface<AlgCase> {};
 
