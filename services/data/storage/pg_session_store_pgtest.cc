@@ -266,6 +266,20 @@ TEST_F(PgSessionStoreTest, PooledConnectionNeverShowsThePreviousPrincipal) {
   EXPECT_EQ(pool_->OpenConnections(), 1);
 }
 
+TEST_F(PgSessionStoreTest, ServiceRoleWithoutPrincipalSettingsSeesNothing) {
+  // What any code path that forgot the principal transaction would get.
+  auto lease = pool_->Acquire();
+  ASSERT_THAT(lease, IsOk());
+  auto rows = (*lease)->Execute(
+      {"SELECT count(*) FROM bastion_data.sessions", {}});
+  ASSERT_THAT(rows, IsOk());
+  EXPECT_EQ(rows->Get(0, 0), "0");
+  EXPECT_EQ(SuperuserScalar("SELECT count(*) FROM bastion_data.sessions"), "3");
+  auto deleted = (*lease)->Execute({"DELETE FROM bastion_data.sessions", {}});
+  ASSERT_THAT(deleted, IsOk());
+  EXPECT_EQ(deleted->affected_rows(), 0);
+}
+
 class PgSessionStoreConcurrencyTest : public PgSessionStoreTest {
  protected:
   int PoolSize() const override { return 4; }
