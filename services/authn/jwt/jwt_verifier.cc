@@ -99,7 +99,8 @@ absl::StatusOr<VerifiedToken> JwtVerifier::VerifyUncached(
   }
   if (ndots != 2) {
     return Reject(Reason::kSegmentCount,
-                  absl::StrCat(ndots + 1, "+ segments, want 3"));
+                  ndots == 4 ? std::string("6+ segments, want 3")
+                             : absl::StrCat(ndots + 1, " segments, want 3"));
   }
   const absl::string_view header_b64 = token.substr(0, dots[0]);
   const absl::string_view payload_b64 =
