@@ -18,7 +18,7 @@ for name in run_executor data authz authn; do
   fi
   rm -f "$pidfile"
 done
-if [ -d "$BASTION_HOME/pg" ]; then
+if [ -d "$BASTION_HOME/pg" ] && "$ROOT/tools/pg/cluster.sh" status "$BASTION_HOME/pg" >/dev/null 2>&1; then
   "$ROOT/tools/pg/cluster.sh" stop "$BASTION_HOME/pg" >/dev/null && echo "stopped PostgreSQL"
 fi
 exit 0

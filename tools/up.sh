@@ -32,6 +32,9 @@ mkdir -p "$BASTION_HOME"/{bin,logs,run,keys,config}
 chmod 755 "$BASTION_HOME"
 PY=/usr/bin/python3
 
+# Nothing is left half-started: any failure stops what is running.
+trap 'echo "tools/up.sh failed; stopping the suite" >&2; tools/down.sh' ERR
+
 say() { printf '\033[1m== %s\033[0m\n' "$*"; }
 
 say "building"
@@ -111,7 +114,7 @@ if [ -z "${BASTION_JWKS_FILE:-}" ]; then
   ALICE=$(mint --sub alice --tenant acme --roles member)
   BOB=$(mint --sub bob --tenant acme --scopes "agents:read")
   echo "\$ call.py $RUNS bastion.runs.v1.Agents/ListAgents   (alice, role member)"
-  $PY tools/call.py "$RUNS" bastion.runs.v1.Agents/ListAgents --token "$ALICE" | head -n 12
+  $PY tools/call.py "$RUNS" bastion.runs.v1.Agents/ListAgents --token "$ALICE" | sed -n '1,12p'
   echo "  ..."
   echo "\$ call.py $DATA bastion.data.v1.Sessions/CreateSession   (alice)"
   $PY tools/call.py "$DATA" bastion.data.v1.Sessions/CreateSession \
@@ -143,4 +146,6 @@ if [ "$DETACH" -eq 1 ]; then
 fi
 echo "Press Ctrl-C to stop."
 trap 'echo; tools/down.sh; exit 0' INT TERM
-while true; do sleep 3600 & wait $!; done
+# Short sleeps in the foreground: the trap runs within a second of Ctrl-C
+# and no child is left holding the terminal.
+while true; do sleep 1; done

@@ -105,9 +105,9 @@ class Suite:
             port_file.unlink()
         environment = dict(os.environ, BASTION_LISTEN_ADDRESS=listen,
                            BASTION_PORT_FILE=str(port_file), **env)
-        log = open(self.dir / f"{name}.log", "ab")
-        self.processes[name] = subprocess.Popen([str(RUNFILES / BINARIES[name])],
-                                                env=environment, stdout=log, stderr=log)
+        with open(self.dir / f"{name}.log", "ab") as log:
+            self.processes[name] = subprocess.Popen([str(RUNFILES / BINARIES[name])],
+                                                    env=environment, stdout=log, stderr=log)
         deadline = time.monotonic() + 30
         while not port_file.exists():
             if self.processes[name].poll() is not None or time.monotonic() > deadline:
