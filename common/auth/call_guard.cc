@@ -43,7 +43,7 @@ CallGuard::CallGuard(std::string service_full_name, PermissionTable table,
       dependencies_(dependencies) {}
 
 absl::StatusOr<Caller> CallGuard::Authenticate(
-    const grpc::ServerContext& context) const {
+    const grpc::ServerContextBase& context) const {
   const auto& metadata = context.client_metadata();
   const size_t bearer_count = metadata.count("authorization");
   const size_t assertion_count = metadata.count(kPrincipalMetadataKey);
@@ -80,7 +80,7 @@ absl::StatusOr<Caller> CallGuard::Authenticate(
 }
 
 absl::StatusOr<Caller> CallGuard::Authorize(
-    const grpc::ServerContext& context, absl::string_view method_name,
+    const grpc::ServerContextBase& context, absl::string_view method_name,
     const google::protobuf::Message& request) const {
   const std::string method = absl::StrCat(service_full_name_, "/", method_name);
   const common::v1::Permission* permission =

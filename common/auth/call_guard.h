@@ -40,14 +40,14 @@ class CallGuard {
   //   authn/authz unreachable         -> UNAVAILABLE (fail closed)
   //   method without a declaration    -> INTERNAL (deny)
   // Public methods return an empty Caller.
-  absl::StatusOr<Caller> Authorize(const grpc::ServerContext& context,
+  absl::StatusOr<Caller> Authorize(const grpc::ServerContextBase& context,
                                    absl::string_view method_name,
                                    const google::protobuf::Message& request) const;
 
   // Runs `handler(const Caller&) -> absl::Status` only after Authorize
   // succeeded, and maps the outcome to a grpc::Status.
   template <typename Handler>
-  grpc::Status Run(const grpc::ServerContext* context,
+  grpc::Status Run(const grpc::ServerContextBase* context,
                    absl::string_view method_name,
                    const google::protobuf::Message& request,
                    Handler&& handler) const {
@@ -60,7 +60,8 @@ class CallGuard {
   CallGuard(std::string service_full_name, PermissionTable table,
             GuardDependencies dependencies);
 
-  absl::StatusOr<Caller> Authenticate(const grpc::ServerContext& context) const;
+  absl::StatusOr<Caller> Authenticate(
+      const grpc::ServerContextBase& context) const;
 
   std::string service_full_name_;
   PermissionTable table_;

@@ -37,6 +37,14 @@ absl::Status WritePortFile(const std::string& path, int port) {
 
 }  // namespace
 
+std::vector<std::string> Names(const std::vector<ServiceBinding>& services) {
+  std::vector<std::string> names;
+  for (const ServiceBinding& binding : services) {
+    names.push_back(binding.full_name);
+  }
+  return names;
+}
+
 RunningServer::RunningServer(std::unique_ptr<grpc::Server> server, int port,
                              absl::Duration shutdown_grace)
     : server_(std::move(server)), port_(port), shutdown_grace_(shutdown_grace) {}
@@ -55,10 +63,9 @@ void RunningServer::Wait() { server_->Wait(); }
 
 absl::StatusOr<std::unique_ptr<RunningServer>> StartServer(
     const ServerOptions& options, const std::vector<ServiceBinding>& services) {
-  std::vector<std::string> names;
-  for (const ServiceBinding& binding : services) {
-    names.push_back(binding.full_name);
-  }
+  std::vector<std::string> names = Names(services);
+  names.insert(names.end(), options.fallback_services.begin(),
+               options.fallback_services.end());
   absl::StatusOr<PermissionTable> table = PermissionTable::Build(names);
   if (!table.ok()) return table.status();
 
@@ -74,6 +81,9 @@ absl::StatusOr<std::unique_ptr<RunningServer>> StartServer(
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   for (const ServiceBinding& binding : services) {
     builder.RegisterService(binding.service);
+  }
+  if (options.fallback != nullptr) {
+    builder.RegisterCallbackGenericService(options.fallback);
   }
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {

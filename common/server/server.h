@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/grpcpp.h>
 
 #include "absl/status/status.h"
@@ -24,6 +25,9 @@ struct ServiceBinding {
   std::string full_name;
 };
 
+// The full names of `services`.
+std::vector<std::string> Names(const std::vector<ServiceBinding>& services);
+
 struct ServerOptions {
   // host:port to listen on; port 0 picks a free port.
   std::string listen_address = "127.0.0.1:0";
@@ -33,6 +37,11 @@ struct ServerOptions {
   std::shared_ptr<grpc::ServerCredentials> credentials;
   // How long in-flight calls may take to finish on shutdown.
   absl::Duration shutdown_grace = absl::Seconds(5);
+  // Answers calls to methods no registered service implements (for example
+  // a guard that denies, then says UNIMPLEMENTED); not owned. Its services'
+  // permissions are checked at startup like the others'.
+  grpc::CallbackGenericService* fallback = nullptr;
+  std::vector<std::string> fallback_services;
   // Largest request message accepted.
   int max_receive_message_bytes = 4 * 1024 * 1024;
 };

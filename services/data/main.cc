@@ -1,6 +1,7 @@
 // data: sessions (and, as they land, memories, traces, runs, approvals and
 // audit) in PostgreSQL, every query run as the verified principal.
 #include "bastion/data/v1/data_config.pb.h"
+#include "common/auth/guarded_fallback.h"
 #include "common/auth/remote_wiring.h"
 #include "common/config/config.h"
 #include "common/log/log.h"
@@ -34,14 +35,22 @@ absl::Status Run(const std::string& config_path) {
                                      auth.dependencies()));
   SessionsService sessions(&sessions_store, std::move(sessions_guard));
 
+  const std::vector<ServiceBinding> served = {
+      {&sessions, v1::Sessions::service_full_name()}};
+  // Services whose adapters are not wired yet: guarded, then UNIMPLEMENTED.
   ServerOptions options;
+  options.fallback_services =
+      UnservedServices(*v1::Session::descriptor()->file(), Names(served));
+  ASSIGN_OR_RETURN(std::unique_ptr<GuardedFallbackService> fallback,
+                   GuardedFallbackService::Create(options.fallback_services,
+                                                  auth.dependencies()));
+  options.fallback = fallback.get();
   if (!config.listen_address().empty()) {
     options.listen_address = config.listen_address();
   }
   options.port_file = config.port_file();
-  ASSIGN_OR_RETURN(
-      std::unique_ptr<RunningServer> server,
-      StartServer(options, {{&sessions, v1::Sessions::service_full_name()}}));
+  ASSIGN_OR_RETURN(std::unique_ptr<RunningServer> server,
+                   StartServer(options, served));
   ServeUntilSignal(*server);
   return absl::OkStatus();
 }

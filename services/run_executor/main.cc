@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "bastion/runs/v1/runs_config.pb.h"
+#include "common/auth/guarded_fallback.h"
 #include "common/auth/remote_wiring.h"
 #include "common/config/config.h"
 #include "common/log/log.h"
@@ -45,16 +46,24 @@ absl::Status Run(const std::string& config_path) {
   TeamsService teams(&registry, std::move(teams_guard));
   WorkflowsService workflows(&registry, std::move(workflows_guard));
 
+  const std::vector<ServiceBinding> served = {
+      {&agents, v1::Agents::service_full_name()},
+      {&teams, v1::Teams::service_full_name()},
+      {&workflows, v1::Workflows::service_full_name()}};
+  // Runs, Approvals, Schedules and ToolService: guarded, then UNIMPLEMENTED.
   ServerOptions options;
+  options.fallback_services =
+      UnservedServices(*v1::Agent::descriptor()->file(), Names(served));
+  ASSIGN_OR_RETURN(std::unique_ptr<GuardedFallbackService> fallback,
+                   GuardedFallbackService::Create(options.fallback_services,
+                                                  auth.dependencies()));
+  options.fallback = fallback.get();
   if (!config.listen_address().empty()) {
     options.listen_address = config.listen_address();
   }
   options.port_file = config.port_file();
-  ASSIGN_OR_RETURN(
-      std::unique_ptr<RunningServer> server,
-      StartServer(options, {{&agents, v1::Agents::service_full_name()},
-                            {&teams, v1::Teams::service_full_name()},
-                            {&workflows, v1::Workflows::service_full_name()}}));
+  ASSIGN_OR_RETURN(std::unique_ptr<RunningServer> server,
+                   StartServer(options, served));
   ServeUntilSignal(*server);
   return absl::OkStatus();
 }
