@@ -31,7 +31,26 @@ RemoteAssertionKeyProvider::FetchIfOlder(absl::Duration max_age) {
   absl::MutexLock lock(&mutex_);
   const absl::Time now = now_();
   if (keys_ != nullptr && now - fetched_at_ < max_age) return keys_;
+  // After a failed fetch, wait before asking authn again, so an outage does
+  // not turn every verification into a blocking network call.
+  if (now - failed_at_ < min_refetch_interval_) {
+    if (keys_ != nullptr) return keys_;
+    return absl::UnavailableError("assertion keys unavailable");
+  }
 
+  absl::StatusOr<std::shared_ptr<const assertion::KeySet>> fetched = Fetch(now);
+  if (!fetched.ok()) {
+    failed_at_ = now;
+    if (keys_ != nullptr) return keys_;  // keep serving the keys we had
+    return fetched.status();
+  }
+  keys_ = *std::move(fetched);
+  fetched_at_ = now;
+  return keys_;
+}
+
+absl::StatusOr<std::shared_ptr<const assertion::KeySet>>
+RemoteAssertionKeyProvider::Fetch(absl::Time now) {
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(now + kAuthCallTimeout));
   authn::v1::GetAssertionKeysResponse response;
@@ -40,8 +59,6 @@ RemoteAssertionKeyProvider::FetchIfOlder(absl::Duration max_age) {
   if (!status.ok()) {
     Log(LogLevel::kWarning, "assertion_keys_fetch_failed",
         {{"error", status.error_message()}});
-    // Keep serving the keys we had; without any, we cannot decide.
-    if (keys_ != nullptr) return keys_;
     return absl::UnavailableError("assertion keys unavailable");
   }
   absl::StatusOr<std::shared_ptr<const assertion::KeySet>> keys =
@@ -50,12 +67,9 @@ RemoteAssertionKeyProvider::FetchIfOlder(absl::Duration max_age) {
   if (!keys.ok()) {
     Log(LogLevel::kError, "assertion_keys_invalid",
         {{"error", keys.status().message()}});
-    if (keys_ != nullptr) return keys_;
     return absl::UnavailableError("assertion keys unavailable");
   }
-  keys_ = *std::move(keys);
-  fetched_at_ = now;
-  return keys_;
+  return keys;
 }
 
 }  // namespace bastion

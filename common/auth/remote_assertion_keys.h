@@ -16,8 +16,9 @@
 
 namespace bastion {
 
-// Thread-safe. One fetch at a time; callers with a cached set never wait on
-// the network except at most once per `refresh`.
+// Thread-safe. One fetch at a time (under the lock); callers with a cached
+// set wait on the network at most once per `refresh`, and after a failure
+// nobody does for `min_refetch_interval`.
 class RemoteAssertionKeyProvider final : public assertion::KeyProvider {
  public:
   RemoteAssertionKeyProvider(std::shared_ptr<grpc::Channel> authn,
@@ -30,9 +31,12 @@ class RemoteAssertionKeyProvider final : public assertion::KeyProvider {
       absl::string_view key_id) override;
 
  private:
-  // Fetches when the cached set is older than `max_age`.
+  // Fetches when the cached set is older than `max_age`, at most once per
+  // min_refetch_interval after a failure.
   absl::StatusOr<std::shared_ptr<const assertion::KeySet>> FetchIfOlder(
       absl::Duration max_age);
+  absl::StatusOr<std::shared_ptr<const assertion::KeySet>> Fetch(
+      absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
   std::unique_ptr<authn::v1::Authn::Stub> stub_;
   const absl::Duration refresh_;
@@ -41,6 +45,7 @@ class RemoteAssertionKeyProvider final : public assertion::KeyProvider {
   absl::Mutex mutex_;
   std::shared_ptr<const assertion::KeySet> keys_ ABSL_GUARDED_BY(mutex_);
   absl::Time fetched_at_ ABSL_GUARDED_BY(mutex_) = absl::InfinitePast();
+  absl::Time failed_at_ ABSL_GUARDED_BY(mutex_) = absl::InfinitePast();
 };
 
 }  // namespace bastion

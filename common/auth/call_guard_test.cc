@@ -1,0 +1,244 @@
+// Tests the call guard through a real gRPC server on port 0, with small fake
+// authn/authz seams: what reaches the handler, and what never does.
+#include "common/auth/call_guard.h"
+
+#include <atomic>
+#include <memory>
+
+#include "bastion/test/v1/test.grpc.pb.h"
+#include "common/server/server.h"
+#include "gtest/gtest.h"
+
+namespace bastion {
+namespace {
+
+using test::v1::EchoRequest;
+using test::v1::EchoResponse;
+
+constexpr char kGoodToken[] = "good-token";
+constexpr char kGoodAssertion[] = "good-assertion";
+
+common::v1::Principal Alice() {
+  common::v1::Principal principal;
+  principal.set_tenant_id("t1");
+  principal.set_subject("alice");
+  return principal;
+}
+
+class FakeAuthenticator : public Authenticator {
+ public:
+  absl::StatusOr<Caller> Authenticate(absl::string_view credential) override {
+    ++calls;
+    if (down) return absl::UnavailableError("authn down");
+    if (credential != kGoodToken) return absl::UnauthenticatedError("bad");
+    return Caller{Alice(), "assertion-for-alice"};
+  }
+  std::atomic<int> calls{0};
+  std::atomic<bool> down{false};
+};
+
+class FakeAssertions : public AssertionAuthenticator {
+ public:
+  absl::StatusOr<common::v1::Principal> Verify(
+      absl::string_view assertion) override {
+    if (assertion != kGoodAssertion) return absl::UnauthenticatedError("bad");
+    return Alice();
+  }
+};
+
+// Allows exactly agents:read on id "a-1" and roles:write on "auditor".
+class FakeAuthorizer : public Authorizer {
+ public:
+  absl::StatusOr<AuthzDecision> Check(const Caller&,
+                                      const PermissionRequest& wanted) override {
+    last = wanted;
+    if (down) return absl::UnavailableError("authz down");
+    const bool allowed =
+        (wanted.resource == "agents" && wanted.action == "read" &&
+         wanted.resource_id == "a-1") ||
+        (wanted.resource == "roles" && wanted.action == "write" &&
+         wanted.resource_id == "auditor");
+    return AuthzDecision{allowed, allowed ? "granted" : "no scope", 1};
+  }
+  PermissionRequest last;
+  std::atomic<bool> down{false};
+};
+
+// Counts handler runs: a denied call must never reach one.
+class AnnotatedService final : public test::v1::Annotated::Service {
+ public:
+  explicit AnnotatedService(CallGuard guard) : guard_(std::move(guard)) {}
+
+  grpc::Status Flat(grpc::ServerContext* context, const EchoRequest* request,
+                    EchoResponse* response) override {
+    return guard_.Run(context, "Flat", *request, [&](const Caller& caller) {
+      ++handled;
+      response->set_text(caller.principal.subject());
+      return absl::OkStatus();
+    });
+  }
+  grpc::Status Nested(grpc::ServerContext* context, const EchoRequest* request,
+                      EchoResponse*) override {
+    return guard_.Run(context, "Nested", *request, [&](const Caller&) {
+      ++handled;
+      return absl::OkStatus();
+    });
+  }
+  grpc::Status Open(grpc::ServerContext* context, const EchoRequest* request,
+                    EchoResponse* response) override {
+    // Misspelled on purpose: an undeclared name must be denied.
+    return guard_.Run(context, request->thing_id() == "typo" ? "Opne" : "Open",
+                      *request, [&](const Caller&) {
+                        ++handled;
+                        response->set_text("open");
+                        return absl::OkStatus();
+                      });
+  }
+  std::atomic<int> handled{0};
+
+ private:
+  CallGuard guard_;
+};
+
+class CallGuardTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    GuardDependencies dependencies{&authenticator_, &assertions_, &authorizer_};
+    absl::StatusOr<CallGuard> guard = CallGuard::Create(
+        test::v1::Annotated::service_full_name(), dependencies);
+    ASSERT_TRUE(guard.ok()) << guard.status();
+    service_ = std::make_unique<AnnotatedService>(*std::move(guard));
+    ServerOptions options;
+    absl::StatusOr<std::unique_ptr<RunningServer>> server = StartServer(
+        options, {{service_.get(), test::v1::Annotated::service_full_name()}});
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    stub_ = test::v1::Annotated::NewStub(grpc::CreateChannel(
+        "127.0.0.1:" + std::to_string(server_->port()),
+        grpc::InsecureChannelCredentials()));
+  }
+
+  grpc::Status Call(const std::vector<std::pair<std::string, std::string>>& md,
+                    const std::string& thing_id = "a-1",
+                    EchoResponse* response = nullptr) {
+    grpc::ClientContext context;
+    for (const auto& [key, value] : md) context.AddMetadata(key, value);
+    EchoRequest request;
+    request.set_thing_id(thing_id);
+    EchoResponse ignored;
+    return stub_->Flat(&context, request, response ? response : &ignored);
+  }
+
+  FakeAuthenticator authenticator_;
+  FakeAssertions assertions_;
+  FakeAuthorizer authorizer_;
+  std::unique_ptr<AnnotatedService> service_;
+  std::unique_ptr<RunningServer> server_;
+  std::unique_ptr<test::v1::Annotated::Stub> stub_;
+};
+
+TEST_F(CallGuardTest, ValidBearerWithPermissionReachesTheHandler) {
+  EchoResponse response;
+  grpc::Status status =
+      Call({{"authorization", std::string("Bearer ") + kGoodToken}}, "a-1",
+           &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.text(), "alice");
+  EXPECT_EQ(authorizer_.last.resource, "agents");
+  EXPECT_EQ(authorizer_.last.action, "read");
+  EXPECT_EQ(authorizer_.last.resource_id, "a-1");
+  EXPECT_EQ(service_->handled, 1);
+}
+
+TEST_F(CallGuardTest, MissingOrMalformedCredentialsAreUnauthenticated) {
+  const std::string bearer = std::string("Bearer ") + kGoodToken;
+  const std::vector<std::vector<std::pair<std::string, std::string>>> cases = {
+      {},
+      {{"authorization", "Bearer wrong"}},
+      {{"authorization", std::string("bearer ") + kGoodToken}},
+      {{"authorization", std::string("Basic ") + kGoodToken}},
+      {{"authorization", kGoodToken}},
+      {{"authorization", "Bearer "}},
+      {{"authorization", bearer}, {"authorization", bearer}},
+      {{"authorization", bearer}, {kPrincipalMetadataKey, kGoodAssertion}},
+      {{kPrincipalMetadataKey, "client-made"}},
+      // Plain identity headers are never read.
+      {{"x-user-id", "alice"}, {"x-tenant-id", "t1"}},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    EXPECT_EQ(Call(cases[i]).error_code(), grpc::StatusCode::UNAUTHENTICATED)
+        << "case " << i;
+  }
+  EXPECT_EQ(service_->handled, 0);
+}
+
+TEST_F(CallGuardTest, OversizedCredentialIsRefused) {
+  // gRPC's own metadata limit (8 KiB) may answer first; either way the call
+  // is refused and no handler runs.
+  const grpc::StatusCode code =
+      Call({{"authorization",
+             "Bearer " + std::string(kMaxCredentialBytes + 1, 'a')}})
+          .error_code();
+  EXPECT_TRUE(code == grpc::StatusCode::UNAUTHENTICATED ||
+              code == grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << code;
+  EXPECT_EQ(authenticator_.calls, 0);
+  EXPECT_EQ(service_->handled, 0);
+}
+
+TEST_F(CallGuardTest, VerifiedAssertionIsAcceptedInPlaceOfABearer) {
+  EXPECT_TRUE(Call({{kPrincipalMetadataKey, kGoodAssertion}}).ok());
+  EXPECT_EQ(authenticator_.calls, 0);
+}
+
+TEST_F(CallGuardTest, MissingPermissionIsDeniedBeforeTheHandler) {
+  grpc::Status status =
+      Call({{"authorization", std::string("Bearer ") + kGoodToken}}, "a-2");
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(status.error_message(), "permission denied");
+  EXPECT_EQ(service_->handled, 0);
+}
+
+TEST_F(CallGuardTest, NestedIdFieldIsWhatTheAuthorizerSees) {
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", std::string("Bearer ") + kGoodToken);
+  EchoRequest request;
+  request.mutable_inner()->set_name("auditor");
+  EchoResponse response;
+  EXPECT_TRUE(stub_->Nested(&context, request, &response).ok());
+  EXPECT_EQ(authorizer_.last.resource_id, "auditor");
+}
+
+TEST_F(CallGuardTest, UnreachableDependenciesFailClosed) {
+  const std::string bearer = std::string("Bearer ") + kGoodToken;
+  authenticator_.down = true;
+  EXPECT_EQ(Call({{"authorization", bearer}}).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+  authenticator_.down = false;
+  authorizer_.down = true;
+  EXPECT_EQ(Call({{"authorization", bearer}}).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(service_->handled, 0);
+}
+
+TEST_F(CallGuardTest, PublicMethodsNeedNothingButUndeclaredNamesAreDenied) {
+  grpc::ClientContext open_context;
+  EchoRequest request;
+  EchoResponse response;
+  ASSERT_TRUE(stub_->Open(&open_context, request, &response).ok());
+  EXPECT_EQ(response.text(), "open");
+
+  grpc::ClientContext typo_context;
+  request.set_thing_id("typo");
+  EXPECT_EQ(stub_->Open(&typo_context, request, &response).error_code(),
+            grpc::StatusCode::INTERNAL);
+  EXPECT_EQ(service_->handled, 1);
+}
+
+TEST(CallGuardCreateTest, RefusesAServiceWithAnUnannotatedMethod) {
+  EXPECT_EQ(CallGuard::Create("bastion.test.v1.Forgotten", {}).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace bastion
