@@ -1,5 +1,5 @@
-// data: sessions (and, as they land, memories, traces, runs, approvals and
-// audit) in PostgreSQL, every query run as the verified principal.
+// data: sessions, memories, traces, runs, approvals, schedules and audit in
+// PostgreSQL, every query run as the verified principal.
 #include "bastion/data/v1/data_config.pb.h"
 #include "common/auth/guarded_fallback.h"
 #include "common/auth/remote_wiring.h"
@@ -8,8 +8,7 @@
 #include "common/pg/pg_pool.h"
 #include "common/server/server.h"
 #include "common/status/status_macros.h"
-#include "services/data/sessions_service.h"
-#include "services/data/storage/pg_session_store.h"
+#include "services/data/data_services.h"
 
 namespace bastion::data {
 namespace {
@@ -26,18 +25,14 @@ absl::Status Run(const std::string& config_path) {
     pool_options.max_size = config.database_pool_size();
   }
   pg::PgPool pool(pool_options);
-  storage::PgSessionStore sessions_store(pool);
 
   RemoteAuth auth(config.authn_address(), config.authz_address(),
                   AudienceOrDefault(config.assertion_audience()));
-  ASSIGN_OR_RETURN(CallGuard sessions_guard,
-                   CallGuard::Create(v1::Sessions::service_full_name(),
-                                     auth.dependencies()));
-  SessionsService sessions(&sessions_store, std::move(sessions_guard));
-
-  const std::vector<ServiceBinding> served = {
-      {&sessions, v1::Sessions::service_full_name()}};
-  // Services whose adapters are not wired yet: guarded, then UNIMPLEMENTED.
+  ASSIGN_OR_RETURN(std::unique_ptr<DataServices> services,
+                   DataServices::Create(pool, auth.dependencies()));
+  const std::vector<ServiceBinding> served = services->Bindings();
+  // A service declared in data.proto but not served yet: guarded, then
+  // UNIMPLEMENTED (none today; unknown methods get UNIMPLEMENTED as well).
   ServerOptions options;
   options.fallback_services =
       UnservedServices(*v1::Session::descriptor()->file(), Names(served));

@@ -2,18 +2,9 @@
 
 #include <utility>
 
+#include "services/data/answer.h"
+
 namespace bastion::data {
-namespace {
-
-// Stores a successful result in the response.
-template <typename T>
-absl::Status Answer(absl::StatusOr<T> result, T* response) {
-  if (!result.ok()) return result.status();
-  *response = *std::move(result);
-  return absl::OkStatus();
-}
-
-}  // namespace
 
 SessionsService::SessionsService(storage::SessionStore* store, CallGuard guard)
     : store_(store), guard_(std::move(guard)) {}

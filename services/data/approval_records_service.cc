@@ -1,0 +1,45 @@
+#include "services/data/approval_records_service.h"
+
+#include <utility>
+
+#include "services/data/answer.h"
+
+namespace bastion::data {
+
+ApprovalRecordsService::ApprovalRecordsService(storage::ApprovalStore* store,
+                                               CallGuard guard)
+    : store_(store), guard_(std::move(guard)) {}
+
+grpc::Status ApprovalRecordsService::CreateApproval(
+    grpc::ServerContext* context, const v1::CreateApprovalRequest* request,
+    v1::Approval* response) {
+  return guard_.Run(context, "CreateApproval", *request, [&](const Caller& c) {
+    return Answer(store_->CreateApproval(c.principal, *request), response);
+  });
+}
+
+grpc::Status ApprovalRecordsService::GetApproval(
+    grpc::ServerContext* context, const v1::GetApprovalRequest* request,
+    v1::Approval* response) {
+  return guard_.Run(context, "GetApproval", *request, [&](const Caller& c) {
+    return Answer(store_->GetApproval(c.principal, *request), response);
+  });
+}
+
+grpc::Status ApprovalRecordsService::ListApprovals(
+    grpc::ServerContext* context, const v1::ListApprovalsRequest* request,
+    v1::ListApprovalsResponse* response) {
+  return guard_.Run(context, "ListApprovals", *request, [&](const Caller& c) {
+    return Answer(store_->ListApprovals(c.principal, *request), response);
+  });
+}
+
+grpc::Status ApprovalRecordsService::ResolveApproval(
+    grpc::ServerContext* context, const v1::ResolveApprovalRequest* request,
+    v1::Approval* response) {
+  return guard_.Run(context, "ResolveApproval", *request, [&](const Caller& c) {
+    return Answer(store_->ResolveApproval(c.principal, *request), response);
+  });
+}
+
+}  // namespace bastion::data

@@ -1,0 +1,20 @@
+#include "services/data/audit_log_service.h"
+
+#include <utility>
+
+#include "services/data/answer.h"
+
+namespace bastion::data {
+
+AuditLogService::AuditLogService(storage::AuditStore* store, CallGuard guard)
+    : store_(store), guard_(std::move(guard)) {}
+
+grpc::Status AuditLogService::ListAuditEvents(
+    grpc::ServerContext* context, const v1::ListAuditEventsRequest* request,
+    v1::ListAuditEventsResponse* response) {
+  return guard_.Run(context, "ListAuditEvents", *request, [&](const Caller& c) {
+    return Answer(store_->ListAuditEvents(c.principal, *request), response);
+  });
+}
+
+}  // namespace bastion::data

@@ -1,0 +1,28 @@
+// gRPC adapter of data's AuditLog: runs the guard, hands the verified
+// principal to the store, maps the status.
+#ifndef BASTION_SERVICES_DATA_AUDIT_LOG_SERVICE_H_
+#define BASTION_SERVICES_DATA_AUDIT_LOG_SERVICE_H_
+
+#include "bastion/data/v1/data.grpc.pb.h"
+#include "common/auth/call_guard.h"
+#include "services/data/storage/audit_store.h"
+
+namespace bastion::data {
+
+// Thread-safe (the store and the guard are).
+class AuditLogService final : public v1::AuditLog::Service {
+ public:
+  AuditLogService(storage::AuditStore* store, CallGuard guard);
+
+  grpc::Status ListAuditEvents(grpc::ServerContext* context,
+                               const v1::ListAuditEventsRequest* request,
+                               v1::ListAuditEventsResponse* response) override;
+
+ private:
+  storage::AuditStore* store_;
+  CallGuard guard_;
+};
+
+}  // namespace bastion::data
+
+#endif  // BASTION_SERVICES_DATA_AUDIT_LOG_SERVICE_H_

@@ -1,0 +1,52 @@
+#include "services/data/run_records_service.h"
+
+#include <utility>
+
+#include "services/data/answer.h"
+
+namespace bastion::data {
+
+RunRecordsService::RunRecordsService(storage::RunStore* store, CallGuard guard)
+    : store_(store), guard_(std::move(guard)) {}
+
+grpc::Status RunRecordsService::CreateRun(grpc::ServerContext* context,
+                                          const v1::CreateRunRequest* request,
+                                          v1::RunRecord* response) {
+  return guard_.Run(context, "CreateRun", *request, [&](const Caller& c) {
+    return Answer(store_->CreateRun(c.principal, *request), response);
+  });
+}
+
+grpc::Status RunRecordsService::GetRun(grpc::ServerContext* context,
+                                       const v1::GetRunRequest* request,
+                                       v1::GetRunResponse* response) {
+  return guard_.Run(context, "GetRun", *request, [&](const Caller& c) {
+    return Answer(store_->GetRun(c.principal, *request), response);
+  });
+}
+
+grpc::Status RunRecordsService::ListRuns(grpc::ServerContext* context,
+                                         const v1::ListRunsRequest* request,
+                                         v1::ListRunsResponse* response) {
+  return guard_.Run(context, "ListRuns", *request, [&](const Caller& c) {
+    return Answer(store_->ListRuns(c.principal, *request), response);
+  });
+}
+
+grpc::Status RunRecordsService::UpdateRun(grpc::ServerContext* context,
+                                          const v1::UpdateRunRequest* request,
+                                          v1::RunRecord* response) {
+  return guard_.Run(context, "UpdateRun", *request, [&](const Caller& c) {
+    return Answer(store_->UpdateRun(c.principal, *request), response);
+  });
+}
+
+grpc::Status RunRecordsService::AppendRunEvents(
+    grpc::ServerContext* context, const v1::AppendRunEventsRequest* request,
+    v1::AppendRunEventsResponse* response) {
+  return guard_.Run(context, "AppendRunEvents", *request, [&](const Caller& c) {
+    return Answer(store_->AppendRunEvents(c.principal, *request), response);
+  });
+}
+
+}  // namespace bastion::data

@@ -1,0 +1,40 @@
+// gRPC adapter of data's RunRecords: runs the guard, hands the verified
+// principal to the store, maps the status.
+#ifndef BASTION_SERVICES_DATA_RUN_RECORDS_SERVICE_H_
+#define BASTION_SERVICES_DATA_RUN_RECORDS_SERVICE_H_
+
+#include "bastion/data/v1/data.grpc.pb.h"
+#include "common/auth/call_guard.h"
+#include "services/data/storage/run_store.h"
+
+namespace bastion::data {
+
+// Thread-safe (the store and the guard are).
+class RunRecordsService final : public v1::RunRecords::Service {
+ public:
+  RunRecordsService(storage::RunStore* store, CallGuard guard);
+
+  grpc::Status CreateRun(grpc::ServerContext* context,
+                         const v1::CreateRunRequest* request,
+                         v1::RunRecord* response) override;
+  grpc::Status GetRun(grpc::ServerContext* context,
+                      const v1::GetRunRequest* request,
+                      v1::GetRunResponse* response) override;
+  grpc::Status ListRuns(grpc::ServerContext* context,
+                        const v1::ListRunsRequest* request,
+                        v1::ListRunsResponse* response) override;
+  grpc::Status UpdateRun(grpc::ServerContext* context,
+                         const v1::UpdateRunRequest* request,
+                         v1::RunRecord* response) override;
+  grpc::Status AppendRunEvents(grpc::ServerContext* context,
+                               const v1::AppendRunEventsRequest* request,
+                               v1::AppendRunEventsResponse* response) override;
+
+ private:
+  storage::RunStore* store_;
+  CallGuard guard_;
+};
+
+}  // namespace bastion::data
+
+#endif  // BASTION_SERVICES_DATA_RUN_RECORDS_SERVICE_H_

@@ -1,0 +1,63 @@
+#include "services/data/schedule_records_service.h"
+
+#include <utility>
+
+#include "services/data/answer.h"
+
+namespace bastion::data {
+
+ScheduleRecordsService::ScheduleRecordsService(storage::ScheduleStore* store,
+                                               CallGuard guard)
+    : store_(store), guard_(std::move(guard)) {}
+
+grpc::Status ScheduleRecordsService::CreateSchedule(
+    grpc::ServerContext* context, const v1::CreateScheduleRequest* request,
+    v1::Schedule* response) {
+  return guard_.Run(context, "CreateSchedule", *request, [&](const Caller& c) {
+    return Answer(store_->CreateSchedule(c.principal, *request), response);
+  });
+}
+
+grpc::Status ScheduleRecordsService::GetSchedule(
+    grpc::ServerContext* context, const v1::GetScheduleRequest* request,
+    v1::Schedule* response) {
+  return guard_.Run(context, "GetSchedule", *request, [&](const Caller& c) {
+    return Answer(store_->GetSchedule(c.principal, *request), response);
+  });
+}
+
+grpc::Status ScheduleRecordsService::ListSchedules(
+    grpc::ServerContext* context, const v1::ListSchedulesRequest* request,
+    v1::ListSchedulesResponse* response) {
+  return guard_.Run(context, "ListSchedules", *request, [&](const Caller& c) {
+    return Answer(store_->ListSchedules(c.principal, *request), response);
+  });
+}
+
+grpc::Status ScheduleRecordsService::UpdateSchedule(
+    grpc::ServerContext* context, const v1::UpdateScheduleRequest* request,
+    v1::Schedule* response) {
+  return guard_.Run(context, "UpdateSchedule", *request, [&](const Caller& c) {
+    return Answer(store_->UpdateSchedule(c.principal, *request), response);
+  });
+}
+
+grpc::Status ScheduleRecordsService::DeleteSchedule(
+    grpc::ServerContext* context, const v1::DeleteScheduleRequest* request,
+    v1::DeleteScheduleResponse*) {
+  return guard_.Run(context, "DeleteSchedule", *request, [&](const Caller& c) {
+    return store_->DeleteSchedule(c.principal, *request);
+  });
+}
+
+grpc::Status ScheduleRecordsService::ClaimDueSchedules(
+    grpc::ServerContext* context, const v1::ClaimDueSchedulesRequest* request,
+    v1::ClaimDueSchedulesResponse* response) {
+  return guard_.Run(
+      context, "ClaimDueSchedules", *request, [&](const Caller& c) {
+        return Answer(store_->ClaimDueSchedules(c.principal, *request),
+                      response);
+      });
+}
+
+}  // namespace bastion::data

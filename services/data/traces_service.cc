@@ -1,0 +1,36 @@
+#include "services/data/traces_service.h"
+
+#include <utility>
+
+#include "services/data/answer.h"
+
+namespace bastion::data {
+
+TracesService::TracesService(storage::TraceStore* store, CallGuard guard)
+    : store_(store), guard_(std::move(guard)) {}
+
+grpc::Status TracesService::AppendSpans(grpc::ServerContext* context,
+                                        const v1::AppendSpansRequest* request,
+                                        v1::AppendSpansResponse* response) {
+  return guard_.Run(context, "AppendSpans", *request, [&](const Caller& c) {
+    return Answer(store_->AppendSpans(c.principal, *request), response);
+  });
+}
+
+grpc::Status TracesService::GetTrace(grpc::ServerContext* context,
+                                     const v1::GetTraceRequest* request,
+                                     v1::GetTraceResponse* response) {
+  return guard_.Run(context, "GetTrace", *request, [&](const Caller& c) {
+    return Answer(store_->GetTrace(c.principal, *request), response);
+  });
+}
+
+grpc::Status TracesService::ListTraces(grpc::ServerContext* context,
+                                       const v1::ListTracesRequest* request,
+                                       v1::ListTracesResponse* response) {
+  return guard_.Run(context, "ListTraces", *request, [&](const Caller& c) {
+    return Answer(store_->ListTraces(c.principal, *request), response);
+  });
+}
+
+}  // namespace bastion::data

@@ -1,0 +1,34 @@
+// gRPC adapter of data's Traces: runs the guard, hands the verified
+// principal to the store, maps the status.
+#ifndef BASTION_SERVICES_DATA_TRACES_SERVICE_H_
+#define BASTION_SERVICES_DATA_TRACES_SERVICE_H_
+
+#include "bastion/data/v1/data.grpc.pb.h"
+#include "common/auth/call_guard.h"
+#include "services/data/storage/trace_store.h"
+
+namespace bastion::data {
+
+// Thread-safe (the store and the guard are).
+class TracesService final : public v1::Traces::Service {
+ public:
+  TracesService(storage::TraceStore* store, CallGuard guard);
+
+  grpc::Status AppendSpans(grpc::ServerContext* context,
+                           const v1::AppendSpansRequest* request,
+                           v1::AppendSpansResponse* response) override;
+  grpc::Status GetTrace(grpc::ServerContext* context,
+                        const v1::GetTraceRequest* request,
+                        v1::GetTraceResponse* response) override;
+  grpc::Status ListTraces(grpc::ServerContext* context,
+                          const v1::ListTracesRequest* request,
+                          v1::ListTracesResponse* response) override;
+
+ private:
+  storage::TraceStore* store_;
+  CallGuard guard_;
+};
+
+}  // namespace bastion::data
+
+#endif  // BASTION_SERVICES_DATA_TRACES_SERVICE_H_
