@@ -79,6 +79,34 @@ absl::StatusOr<Caller> CallGuard::Authenticate(
   return dependencies_.authenticator->Authenticate(credential);
 }
 
+absl::Status CallGuard::CheckCallingService(
+    const grpc::ServerContextBase& context, absl::string_view method) const {
+  const auto& metadata = context.client_metadata();
+  if (metadata.count(kServiceMetadataKey) != 1) {
+    return Denied(method, "internal method: no (or more than one) service "
+                          "assertion");
+  }
+  if (metadata.count(kPrincipalMetadataKey) != 1) {
+    return Denied(method, "internal method: user must be a forwarded "
+                          "assertion, not a bearer credential");
+  }
+  if (dependencies_.services == nullptr) {
+    return Denied(method, "internal method: no trusted services configured");
+  }
+  const grpc::string_ref value = metadata.find(kServiceMetadataKey)->second;
+  absl::StatusOr<common::v1::Principal> service =
+      dependencies_.services->Verify(absl::string_view(value.data(), value.size()));
+  if (!service.ok()) {
+    if (service.status().code() == absl::StatusCode::kUnavailable) {
+      return absl::UnavailableError("service identity unavailable");
+    }
+    return Denied(method, absl::StrCat("internal method: service assertion "
+                                       "rejected: ",
+                                       service.status().message()));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Caller> CallGuard::Authorize(
     const grpc::ServerContextBase& context, absl::string_view method_name,
     const google::protobuf::Message& request) const {
@@ -102,9 +130,8 @@ absl::StatusOr<Caller> CallGuard::Authorize(
   }
   if (permission->authenticated_only()) return caller;
   if (permission->internal()) {
-    // Internal methods need the calling service's own identity on top of
-    // the user's; no service identity is accepted yet, so they are denied.
-    return Denied(method, "internal method requires a service identity");
+    RETURN_IF_ERROR(CheckCallingService(context, method));
+    return caller;
   }
   if (dependencies_.authorizer == nullptr) {
     return absl::UnavailableError("no authorizer configured");

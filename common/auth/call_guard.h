@@ -18,12 +18,16 @@
 
 namespace bastion {
 
-// Non-owning; everything must outlive the guard. A null authorizer is only
-// valid for services whose methods are all public or authenticated_only.
+// Non-owning; everything must outlive the guard. A missing dependency makes
+// the calls that need it fail closed: no authorizer -> UNAVAILABLE for
+// permission checks; no service verifier -> every internal method denied.
 struct GuardDependencies {
   Authenticator* authenticator = nullptr;
   AssertionAuthenticator* assertions = nullptr;
   Authorizer* authorizer = nullptr;
+  // Verifies the calling service's own assertion (kServiceMetadataKey) for
+  // internal methods.
+  AssertionAuthenticator* services = nullptr;
 };
 
 // Thread-safe: immutable after Create; the dependencies are thread-safe.
@@ -37,6 +41,9 @@ class CallGuard {
   // Authenticates and authorizes one call of `method_name`:
   //   no or malformed credential      -> UNAUTHENTICATED
   //   permission not held             -> PERMISSION_DENIED
+  //   internal method without a verified calling service -> PERMISSION_DENIED
+  //     (internal methods need no user permission: the calling service
+  //     checked it at its edge, and the user's principal scopes the work)
   //   authn/authz unreachable         -> UNAVAILABLE (fail closed)
   //   method without a declaration    -> INTERNAL (deny)
   // Public methods return an empty Caller.
@@ -62,6 +69,10 @@ class CallGuard {
 
   absl::StatusOr<Caller> Authenticate(
       const grpc::ServerContextBase& context) const;
+  // For internal methods: a verified Bastion service is calling, on behalf
+  // of a user whose assertion it forwards (not a bearer credential).
+  absl::Status CheckCallingService(const grpc::ServerContextBase& context,
+                                   absl::string_view method) const;
 
   std::string service_full_name_;
   PermissionTable table_;

@@ -16,6 +16,13 @@ namespace bastion {
 
 // Metadata entry carrying a serialized SignedAssertion between services.
 inline constexpr char kPrincipalMetadataKey[] = "x-bastion-principal-bin";
+// Metadata entry carrying the calling service's own SignedAssertion
+// (internal methods only; see service_identity.h).
+inline constexpr char kServiceMetadataKey[] = "x-bastion-service-bin";
+// Tenant and subject prefix of service principals.
+inline constexpr char kServiceTenant[] = "bastion";
+inline constexpr char kServiceSubjectPrefix[] = "service:";
+
 // The suite's default audience, for tokens and for principal assertions.
 inline constexpr char kDefaultAudience[] = "bastion";
 

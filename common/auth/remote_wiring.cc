@@ -3,6 +3,8 @@
 #include "absl/time/clock.h"
 #include "common/assertion/verifier.h"
 #include "common/auth/remote_assertion_keys.h"
+#include "common/auth/service_identity.h"
+#include "common/status/status_macros.h"
 
 namespace bastion {
 namespace {
@@ -33,11 +35,20 @@ RemoteAuth::RemoteAuth(const std::string& authn_address,
           keys, assertion::SystemClock::Get(), assertion_audience));
 }
 
+absl::Status RemoteAuth::TrustServices(const std::string& trusted_services_file) {
+  if (trusted_services_file.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::shared_ptr<const assertion::KeySet> trusted,
+                   LoadTrustedServices(trusted_services_file));
+  ASSIGN_OR_RETURN(services_, MakeServiceVerifier(std::move(trusted)));
+  return absl::OkStatus();
+}
+
 GuardDependencies RemoteAuth::dependencies() {
   GuardDependencies dependencies;
   dependencies.authenticator = authenticator_.get();
   dependencies.assertions = assertions_.get();
   dependencies.authorizer = authorizer_.get();
+  dependencies.services = services_.get();
   return dependencies;
 }
 

@@ -30,12 +30,18 @@ class RemoteAuth {
   RemoteAuth(const std::string& authn_address, const std::string& authz_address,
              const std::string& assertion_audience);
 
+  // Accepts internal calls from the services whose keys are listed in
+  // `trusted_services_file` (see service_identity.h). Without it (empty
+  // path), every internal method is denied.
+  absl::Status TrustServices(const std::string& trusted_services_file);
+
   GuardDependencies dependencies();
 
  private:
   std::unique_ptr<RemoteAuthenticator> authenticator_;
   std::unique_ptr<RemoteAuthorizer> authorizer_;
   std::unique_ptr<assertion::LocalAssertionAuthenticator> assertions_;
+  std::unique_ptr<AssertionAuthenticator> services_;
 };
 
 }  // namespace bastion

@@ -28,6 +28,7 @@ absl::Status Run(const std::string& config_path) {
 
   RemoteAuth auth(config.authn_address(), config.authz_address(),
                   AudienceOrDefault(config.assertion_audience()));
+  RETURN_IF_ERROR(auth.TrustServices(config.trusted_services_file()));
   ASSIGN_OR_RETURN(std::unique_ptr<DataServices> services,
                    DataServices::Create(pool, auth.dependencies()));
   const std::vector<ServiceBinding> served = services->Bindings();

@@ -1,0 +1,108 @@
+#include "common/auth/service_identity.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "bastion/authn/v1/authn.pb.h"
+#include "common/assertion/clock.h"
+#include "common/assertion/verifier.h"
+#include "common/config/config.h"
+#include "common/status/status_macros.h"
+
+namespace bastion {
+namespace {
+
+constexpr absl::Duration kServiceAssertionLifetime = absl::Minutes(5);
+constexpr absl::Duration kRenewBefore = absl::Minutes(1);
+
+// Accepts only service principals; user assertions signed by a trusted key
+// would be a misuse of that key.
+class ServiceVerifier final : public AssertionAuthenticator {
+ public:
+  explicit ServiceVerifier(std::shared_ptr<const assertion::KeySet> trusted)
+      : verifier_(std::make_shared<assertion::StaticKeyProvider>(trusted),
+                  assertion::SystemClock::Get(), kDefaultAudience) {}
+
+  absl::StatusOr<common::v1::Principal> Verify(
+      absl::string_view serialized) override {
+    ASSIGN_OR_RETURN(common::v1::Principal principal,
+                     verifier_.Verify(serialized));
+    if (principal.credential_kind() != common::v1::CREDENTIAL_KIND_SERVICE ||
+        principal.tenant_id() != kServiceTenant ||
+        !absl::StartsWith(principal.subject(), kServiceSubjectPrefix)) {
+      return absl::UnauthenticatedError("not a service principal");
+    }
+    return principal;
+  }
+
+ private:
+  const assertion::AssertionVerifier verifier_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ServiceIdentity>> ServiceIdentity::LoadOrGenerate(
+    const std::string& key_file, const std::string& service_name) {
+  if (service_name.empty()) {
+    return absl::InvalidArgumentError("service identity needs a name");
+  }
+  ASSIGN_OR_RETURN(assertion::AssertionSigner signer,
+                   assertion::AssertionSigner::LoadOrGenerate(key_file));
+  return std::unique_ptr<ServiceIdentity>(
+      new ServiceIdentity(std::move(signer), service_name));
+}
+
+absl::StatusOr<std::string> ServiceIdentity::Assertion(absl::Time now) {
+  absl::MutexLock lock(&mutex_);
+  if (cached_expiry_ - now > kRenewBefore) return cached_;
+  const absl::Time issued = absl::FromUnixSeconds(absl::ToUnixSeconds(now));
+  common::v1::Principal principal;
+  principal.set_tenant_id(kServiceTenant);
+  principal.set_subject(absl::StrCat(kServiceSubjectPrefix, name_));
+  principal.set_credential_kind(common::v1::CREDENTIAL_KIND_SERVICE);
+  principal.set_issuer(absl::StrCat(kServiceSubjectPrefix, name_));
+  ASSIGN_OR_RETURN(cached_,
+                   signer_.Sign(principal, {kDefaultAudience}, issued,
+                                issued + kServiceAssertionLifetime));
+  cached_expiry_ = issued + kServiceAssertionLifetime;
+  return cached_;
+}
+
+absl::StatusOr<std::shared_ptr<const assertion::KeySet>> LoadTrustedServices(
+    const std::string& path) {
+  authn::v1::GetAssertionKeysResponse keys;
+  RETURN_IF_ERROR(LoadConfig(path, /*env_prefix=*/"",
+                             [](absl::string_view) { return std::nullopt; },
+                             &keys));
+  absl::StatusOr<std::shared_ptr<const assertion::KeySet>> set =
+      assertion::KeySet::Create(std::vector<common::v1::AssertionKey>(
+          keys.keys().begin(), keys.keys().end()));
+  if (!set.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": ", set.status().message()));
+  }
+  return set;
+}
+
+absl::StatusOr<std::unique_ptr<AssertionAuthenticator>> MakeServiceVerifier(
+    std::shared_ptr<const assertion::KeySet> trusted) {
+  if (trusted == nullptr) {
+    return absl::InvalidArgumentError("no trusted service keys");
+  }
+  return std::make_unique<ServiceVerifier>(std::move(trusted));
+}
+
+absl::Status AttachCaller(const Caller& caller, ServiceIdentity& self,
+                          grpc::ClientContext* context) {
+  if (caller.assertion.empty()) {
+    return absl::FailedPreconditionError("caller has no assertion to forward");
+  }
+  ASSIGN_OR_RETURN(std::string service_assertion, self.Assertion(absl::Now()));
+  context->AddMetadata(kPrincipalMetadataKey, caller.assertion);
+  context->AddMetadata(kServiceMetadataKey, service_assertion);
+  return absl::OkStatus();
+}
+
+}  // namespace bastion
