@@ -1,4 +1,5 @@
-// migrate: sets up the data service's database.
+// migrate: sets up the data service's database (and, with --schema=authn,
+// authn's schema bastion_authn in the same or another database).
 //
 //   migrate bootstrap --conninfo=<superuser conninfo> --database=bastion
 //       creates roles bastion_owner / bastion_data_svc and the database
@@ -7,6 +8,8 @@
 //   migrate status --conninfo=...   applied and pending migrations
 //   migrate list                    embedded migrations and checksums
 //
+// --schema=data (default) | authn selects the migration set; with authn,
+// bootstrap also creates the role bastion_authn_svc and grants it CONNECT.
 // conninfo is libpq's; PGHOST/PGPORT and friends fill in what it omits.
 #include <iostream>
 #include <string>
@@ -16,6 +19,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "common/pg/pg_connection.h"
+#include "services/authn/migrations/migrations.h"
 #include "services/data/migrate/migrate.h"
 
 ABSL_FLAG(std::string, conninfo, "",
@@ -24,6 +28,9 @@ ABSL_FLAG(std::string, conninfo, "",
           "bastion_owner on the data database");
 ABSL_FLAG(std::string, database, "bastion",
           "bootstrap: name of the database to create");
+ABSL_FLAG(std::string, schema, "data",
+          "migration set: data (schema bastion_data) or authn (schema "
+          "bastion_authn)");
 
 namespace migrate = ::bastion::data::migrate;
 
@@ -34,15 +41,25 @@ int Fail(const absl::Status& status) {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "migrate bootstrap|up|status|list [--conninfo=...] [--database=...]");
+      "migrate bootstrap|up|status|list [--conninfo=...] [--database=...] "
+      "[--schema=data|authn]");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   if (args.size() != 2) {
     std::cerr << "usage: " << absl::ProgramUsageMessage() << "\n";
     return 2;
   }
   const std::string command = args[1];
+  const std::string schema = absl::GetFlag(FLAGS_schema);
+  if (schema != "data" && schema != "authn") {
+    std::cerr << "unknown --schema " << schema << " (data or authn)\n";
+    return 2;
+  }
+  const bool authn = schema == "authn";
   const std::vector<migrate::Migration>& embedded =
-      migrate::EmbeddedMigrations();
+      authn ? bastion::authn::migrations::EmbeddedMigrations()
+            : migrate::EmbeddedMigrations();
+  const std::string history =
+      authn ? migrate::kAuthnHistoryTable : migrate::kDataHistoryTable;
   if (command == "list") {
     for (const migrate::Migration& m : embedded) {
       std::cout << m.version << " " << m.name << " "
@@ -59,25 +76,31 @@ int main(int argc, char** argv) {
   if (!conn.ok()) return Fail(conn.status());
 
   if (command == "bootstrap") {
+    const std::string database = absl::GetFlag(FLAGS_database);
     absl::Status status = migrate::EnsureRoles(**conn);
-    if (status.ok()) {
-      status = migrate::EnsureDatabase(**conn, absl::GetFlag(FLAGS_database));
+    if (status.ok() && authn) {
+      status = migrate::EnsureServiceRole(**conn, migrate::kAuthnServiceRole);
+    }
+    if (status.ok()) status = migrate::EnsureDatabase(**conn, database);
+    if (status.ok() && authn) {
+      status = migrate::GrantConnect(**conn, database,
+                                     migrate::kAuthnServiceRole);
     }
     if (!status.ok()) return Fail(status);
     std::cout << "roles " << migrate::kOwnerRole << ", "
-              << migrate::kServiceRole << " and database "
-              << absl::GetFlag(FLAGS_database) << " ready\n";
+              << (authn ? migrate::kAuthnServiceRole : migrate::kServiceRole)
+              << " and database " << database << " ready\n";
     return 0;
   }
   if (command == "up") {
-    auto applied = migrate::ApplyMigrations(**conn, embedded);
+    auto applied = migrate::ApplyMigrations(**conn, embedded, history);
     if (!applied.ok()) return Fail(applied.status());
     for (int v : *applied) std::cout << "applied " << v << "\n";
     std::cout << (applied->empty() ? "up to date" : "done") << " (version "
               << (embedded.empty() ? 0 : embedded.back().version) << ")\n";
     return 0;
   }
-  auto applied = migrate::ListApplied(**conn);
+  auto applied = migrate::ListApplied(**conn, history);
   if (!applied.ok()) return Fail(applied.status());
   size_t i = 0;
   for (const migrate::Migration& m : embedded) {

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/status/status_macros.h"
@@ -40,10 +41,11 @@ SELECT r.rolname FROM pg_roles r
 constexpr char kDatabaseExists[] =
     "SELECT 1 FROM pg_database WHERE datname = $1";
 
+// $TABLE is one of the k*HistoryTable constants (checked, never input).
 constexpr char kCreateBookkeeping[] = R"sql(
 CREATE SCHEMA IF NOT EXISTS bastion_migrations;
 REVOKE ALL ON SCHEMA bastion_migrations FROM PUBLIC;
-CREATE TABLE IF NOT EXISTS bastion_migrations.schema_migrations (
+CREATE TABLE IF NOT EXISTS $TABLE (
   version    integer     PRIMARY KEY,
   name       text        NOT NULL,
   checksum   text        NOT NULL,
@@ -51,18 +53,24 @@ CREATE TABLE IF NOT EXISTS bastion_migrations.schema_migrations (
 ))sql";
 
 // Advisory locks are per database, so migrating one database never waits
-// for another.
+// for another; every schema's set in one database shares the lock.
 constexpr char kLock[] = "SELECT pg_advisory_lock(7306589125412925293)";
 constexpr char kUnlock[] = "SELECT pg_advisory_unlock(7306589125412925293)";
 
 constexpr char kListApplied[] =
     "SELECT version, name, checksum, applied_at::text"
-    " FROM bastion_migrations.schema_migrations ORDER BY version";
+    " FROM $TABLE ORDER BY version";
 constexpr char kBookkeepingExists[] =
-    "SELECT to_regclass('bastion_migrations.schema_migrations') IS NOT NULL";
+    "SELECT to_regclass($1) IS NOT NULL";
 constexpr char kRecord[] =
-    "INSERT INTO bastion_migrations.schema_migrations (version, name, checksum)"
+    "INSERT INTO $TABLE (version, name, checksum)"
     " VALUES ($1::int, $2, $3)";
+constexpr char kRoleExists[] = "SELECT 1 FROM pg_roles WHERE rolname = $1";
+constexpr char kUnsafeRole[] = R"sql(
+SELECT 1 FROM pg_roles r
+ WHERE r.rolname = $1
+   AND (r.rolsuper OR r.rolbypassrls
+        OR EXISTS (SELECT FROM pg_auth_members m WHERE m.member = r.oid)))sql";
 constexpr char kBegin[] = "BEGIN";
 constexpr char kCommit[] = "COMMIT";
 constexpr char kRollback[] = "ROLLBACK";
@@ -90,6 +98,29 @@ std::string QuoteIdent(pg::PgConnection& conn, const std::string& ident) {
 absl::Status Annotate(const absl::Status& status, const std::string& what) {
   return absl::Status(status.code(),
                       absl::StrCat(what, ": ", status.message()));
+}
+
+absl::Status CheckHistoryTable(const std::string& table) {
+  if (table == kDataHistoryTable || table == kAuthnHistoryTable) {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown migration history table ", table));
+}
+
+// SQL text with $TABLE replaced by a checked history table name.
+std::string WithTable(const char* sql, const std::string& table) {
+  return absl::StrReplaceAll(sql, {{"$TABLE", table}});
+}
+
+bool ValidServiceRoleName(const std::string& role) {
+  if (role.size() < 13 || role.size() > 63) return false;
+  if (role.rfind("bastion_", 0) != 0) return false;
+  if (role.compare(role.size() - 4, 4, "_svc") != 0) return false;
+  for (char c : role) {
+    if (!(c == '_' || (c >= 'a' && c <= 'z'))) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -157,13 +188,67 @@ absl::Status EnsureDatabase(pg::PgConnection& superuser,
                   "granting database access");
 }
 
+absl::Status EnsureServiceRole(pg::PgConnection& superuser,
+                               const std::string& role) {
+  if (!ValidServiceRoleName(role)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("service role must match bastion_[a-z_]+_svc: ", role));
+  }
+  const std::string create = absl::StrCat(
+      "CREATE ROLE ", QuoteIdent(superuser, role),
+      " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS NOINHERIT");
+  absl::Status status;
+  // A concurrent CREATE ROLE of the same name fails in the loser; the retry
+  // then finds the role.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    absl::StatusOr<pg::PgResult> exists =
+        superuser.Execute({kRoleExists, {role}});
+    status = exists.status();
+    if (status.ok()) {
+      if (exists->rows() > 0) break;
+      status = superuser.ExecuteScript(create.c_str());
+      if (status.ok()) break;
+    }
+    absl::SleepFor(absl::Milliseconds(20 * (attempt + 1)));
+  }
+  if (!status.ok()) return Annotate(status, "creating role " + role);
+  ASSIGN_OR_RETURN(pg::PgResult unsafe, superuser.Execute({kUnsafeRole, {role}}));
+  if (unsafe.rows() > 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "role ", role,
+        " exists with SUPERUSER, BYPASSRLS or role memberships; fix it by "
+        "hand, a service must not bypass row-level security"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status GrantConnect(pg::PgConnection& superuser,
+                          const std::string& database,
+                          const std::string& role) {
+  if (!ValidDatabaseName(database) || !ValidServiceRoleName(role)) {
+    return absl::InvalidArgumentError("invalid database or role name");
+  }
+  const std::string grant =
+      absl::StrCat("GRANT CONNECT ON DATABASE ", QuoteIdent(superuser, database),
+                   " TO ", QuoteIdent(superuser, role));
+  return Annotate(superuser.ExecuteScript(grant.c_str()),
+                  "granting database access");
+}
+
 absl::StatusOr<std::vector<AppliedMigration>> ListApplied(
     pg::PgConnection& owner) {
+  return ListApplied(owner, kDataHistoryTable);
+}
+
+absl::StatusOr<std::vector<AppliedMigration>> ListApplied(
+    pg::PgConnection& owner, const std::string& history_table) {
+  RETURN_IF_ERROR(CheckHistoryTable(history_table));
   ASSIGN_OR_RETURN(pg::PgResult exists,
-                   owner.Execute({kBookkeepingExists, {}}));
+                   owner.Execute({kBookkeepingExists, {history_table}}));
   std::vector<AppliedMigration> applied;
   if (exists.Get(0, 0) != "t") return applied;
-  ASSIGN_OR_RETURN(pg::PgResult rows, owner.Execute({kListApplied, {}}));
+  const std::string list = WithTable(kListApplied, history_table);
+  ASSIGN_OR_RETURN(pg::PgResult rows, owner.Execute({list.c_str(), {}}));
   for (int i = 0; i < rows.rows(); ++i) {
     AppliedMigration m;
     m.version = std::stoi(std::string(rows.Get(i, 0)));
@@ -178,10 +263,14 @@ absl::StatusOr<std::vector<AppliedMigration>> ListApplied(
 namespace {
 
 absl::StatusOr<std::vector<int>> ApplyLocked(
-    pg::PgConnection& owner, const std::vector<Migration>& migrations) {
-  RETURN_IF_ERROR(Annotate(owner.ExecuteScript(kCreateBookkeeping),
-                           "creating bastion_migrations.schema_migrations"));
-  ASSIGN_OR_RETURN(std::vector<AppliedMigration> applied, ListApplied(owner));
+    pg::PgConnection& owner, const std::vector<Migration>& migrations,
+    const std::string& history_table) {
+  const std::string create = WithTable(kCreateBookkeeping, history_table);
+  RETURN_IF_ERROR(Annotate(owner.ExecuteScript(create.c_str()),
+                           absl::StrCat("creating ", history_table)));
+  ASSIGN_OR_RETURN(std::vector<AppliedMigration> applied,
+                   ListApplied(owner, history_table));
+  const std::string record = WithTable(kRecord, history_table);
   std::map<int, const Migration*> known;
   for (const Migration& m : migrations) known[m.version] = &m;
   std::map<int, bool> done;
@@ -210,7 +299,7 @@ absl::StatusOr<std::vector<int>> ApplyLocked(
     if (status.ok()) status = owner.ExecuteScript(m.sql);
     if (status.ok()) {
       status = owner
-                   .Execute({kRecord,
+                   .Execute({record.c_str(),
                              {std::to_string(m.version), std::string(m.name),
                               Checksum(m.sql)}})
                    .status();
@@ -229,8 +318,16 @@ absl::StatusOr<std::vector<int>> ApplyLocked(
 
 absl::StatusOr<std::vector<int>> ApplyMigrations(
     pg::PgConnection& owner, const std::vector<Migration>& migrations) {
+  return ApplyMigrations(owner, migrations, kDataHistoryTable);
+}
+
+absl::StatusOr<std::vector<int>> ApplyMigrations(
+    pg::PgConnection& owner, const std::vector<Migration>& migrations,
+    const std::string& history_table) {
+  RETURN_IF_ERROR(CheckHistoryTable(history_table));
   RETURN_IF_ERROR(owner.Execute({kLock, {}}).status());
-  absl::StatusOr<std::vector<int>> result = ApplyLocked(owner, migrations);
+  absl::StatusOr<std::vector<int>> result =
+      ApplyLocked(owner, migrations, history_table);
   (void)owner.Execute({kUnlock, {}});
   return result;
 }

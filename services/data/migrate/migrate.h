@@ -18,6 +18,17 @@ namespace bastion::data::migrate {
 inline constexpr char kOwnerRole[] = "bastion_owner";
 // What the data service logs in as: owns nothing, no BYPASSRLS.
 inline constexpr char kServiceRole[] = "bastion_data_svc";
+// What authn logs in as (its own schema bastion_authn, migrated by
+// `migrate --schema=authn`): owns nothing, no BYPASSRLS.
+inline constexpr char kAuthnServiceRole[] = "bastion_authn_svc";
+
+// Each schema's migration set records what ran in its own history table, so
+// the sets are versioned independently (1, 2, 3... each). The data set keeps
+// the original table.
+inline constexpr char kDataHistoryTable[] =
+    "bastion_migrations.schema_migrations";
+inline constexpr char kAuthnHistoryTable[] =
+    "bastion_migrations.authn_schema_migrations";
 
 // As a superuser (or a CREATEROLE role): creates kOwnerRole and
 // kServiceRole (LOGIN, no SUPERUSER/CREATEDB/CREATEROLE/BYPASSRLS) when
@@ -25,6 +36,18 @@ inline constexpr char kServiceRole[] = "bastion_data_svc";
 // BYPASSRLS, or the service role is a member of another role. Safe to run
 // concurrently (tests do).
 absl::Status EnsureRoles(pg::PgConnection& superuser);
+
+// As a superuser: creates the service role `role` (LOGIN NOINHERIT, no
+// SUPERUSER/CREATEDB/CREATEROLE/BYPASSRLS) when missing. FAILED_PRECONDITION
+// when it exists with SUPERUSER or BYPASSRLS or is a member of another role;
+// INVALID_ARGUMENT for a name other than bastion_<name>_svc. Safe to run
+// concurrently.
+absl::Status EnsureServiceRole(pg::PgConnection& superuser,
+                               const std::string& role);
+
+// As a superuser: grants CONNECT on `database` to the service role `role`.
+absl::Status GrantConnect(pg::PgConnection& superuser,
+                          const std::string& database, const std::string& role);
 
 // As a superuser: creates `database` (UTF8, locale C) owned by kOwnerRole
 // when missing (else hands it to kOwnerRole), revokes PUBLIC's access and
@@ -53,10 +76,17 @@ std::string Checksum(const char* sql);
 // applied.
 absl::StatusOr<std::vector<int>> ApplyMigrations(
     pg::PgConnection& owner, const std::vector<Migration>& migrations);
+// The same for another schema's set, recorded in `history_table` (one of
+// the k*HistoryTable constants; INVALID_ARGUMENT otherwise).
+absl::StatusOr<std::vector<int>> ApplyMigrations(
+    pg::PgConnection& owner, const std::vector<Migration>& migrations,
+    const std::string& history_table);
 
 // The recorded migrations, by version (empty when none ran yet).
 absl::StatusOr<std::vector<AppliedMigration>> ListApplied(
     pg::PgConnection& owner);
+absl::StatusOr<std::vector<AppliedMigration>> ListApplied(
+    pg::PgConnection& owner, const std::string& history_table);
 
 }  // namespace bastion::data::migrate
 
