@@ -37,6 +37,21 @@ class FakeAuthenticator : public Authenticator {
   std::atomic<bool> down{false};
 };
 
+constexpr char kServiceAssertion[] = "service-assertion";
+
+class FakeServices : public AssertionAuthenticator {
+ public:
+  absl::StatusOr<common::v1::Principal> Verify(
+      absl::string_view assertion) override {
+    if (assertion != kServiceAssertion) return absl::UnauthenticatedError("bad");
+    common::v1::Principal principal;
+    principal.set_tenant_id(kServiceTenant);
+    principal.set_subject("service:run_executor");
+    principal.set_credential_kind(common::v1::CREDENTIAL_KIND_SERVICE);
+    return principal;
+  }
+};
+
 class FakeAssertions : public AssertionAuthenticator {
  public:
   absl::StatusOr<common::v1::Principal> Verify(
@@ -94,6 +109,14 @@ class AnnotatedService final : public test::v1::Annotated::Service {
                         return absl::OkStatus();
                       });
   }
+  grpc::Status Inside(grpc::ServerContext* context, const EchoRequest* request,
+                      EchoResponse* response) override {
+    return guard_.Run(context, "Inside", *request, [&](const Caller& caller) {
+      ++handled;
+      response->set_text(caller.principal.subject());
+      return absl::OkStatus();
+    });
+  }
   std::atomic<int> handled{0};
 
  private:
@@ -103,7 +126,8 @@ class AnnotatedService final : public test::v1::Annotated::Service {
 class CallGuardTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    GuardDependencies dependencies{&authenticator_, &assertions_, &authorizer_};
+    GuardDependencies dependencies{&authenticator_, &assertions_, &authorizer_,
+                                   &services_};
     absl::StatusOr<CallGuard> guard = CallGuard::Create(
         test::v1::Annotated::service_full_name(), dependencies);
     ASSERT_TRUE(guard.ok()) << guard.status();
@@ -132,6 +156,7 @@ class CallGuardTest : public ::testing::Test {
   FakeAuthenticator authenticator_;
   FakeAssertions assertions_;
   FakeAuthorizer authorizer_;
+  FakeServices services_;
   std::unique_ptr<AnnotatedService> service_;
   std::unique_ptr<RunningServer> server_;
   std::unique_ptr<test::v1::Annotated::Stub> stub_;
@@ -233,6 +258,42 @@ TEST_F(CallGuardTest, PublicMethodsNeedNothingButUndeclaredNamesAreDenied) {
   EXPECT_EQ(stub_->Open(&typo_context, request, &response).error_code(),
             grpc::StatusCode::INTERNAL);
   EXPECT_EQ(service_->handled, 1);
+}
+
+TEST_F(CallGuardTest, InternalMethodNeedsAServiceAndAForwardedUser) {
+  auto inside = [&](const std::vector<std::pair<std::string, std::string>>& md) {
+    grpc::ClientContext context;
+    for (const auto& [key, value] : md) context.AddMetadata(key, value);
+    EchoResponse response;
+    grpc::Status status = stub_->Inside(&context, EchoRequest(), &response);
+    return status.ok() ? "OK:" + response.text()
+                       : std::to_string(status.error_code());
+  };
+  const std::string bearer = std::string("Bearer ") + kGoodToken;
+  const std::string denied = std::to_string(grpc::StatusCode::PERMISSION_DENIED);
+  // A user's own credential can never call it (no confused deputy).
+  EXPECT_EQ(inside({{"authorization", bearer}}), denied);
+  EXPECT_EQ(inside({{kPrincipalMetadataKey, kGoodAssertion}}), denied);
+  // A service must forward the user's assertion, not a bearer token.
+  EXPECT_EQ(inside({{"authorization", bearer},
+                    {kServiceMetadataKey, kServiceAssertion}}),
+            denied);
+  // A forged or duplicated service assertion is refused.
+  EXPECT_EQ(inside({{kPrincipalMetadataKey, kGoodAssertion},
+                    {kServiceMetadataKey, "made-up"}}),
+            denied);
+  EXPECT_EQ(inside({{kPrincipalMetadataKey, kGoodAssertion},
+                    {kServiceMetadataKey, kServiceAssertion},
+                    {kServiceMetadataKey, kServiceAssertion}}),
+            denied);
+  // No user at all: unauthenticated.
+  EXPECT_EQ(inside({{kServiceMetadataKey, kServiceAssertion}}),
+            std::to_string(grpc::StatusCode::UNAUTHENTICATED));
+  EXPECT_EQ(service_->handled, 0);
+  // A trusted service on behalf of a verified user: the handler sees the user.
+  EXPECT_EQ(inside({{kPrincipalMetadataKey, kGoodAssertion},
+                    {kServiceMetadataKey, kServiceAssertion}}),
+            "OK:alice");
 }
 
 TEST(CallGuardCreateTest, RefusesAServiceWithAnUnannotatedMethod) {
