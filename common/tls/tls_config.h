@@ -35,6 +35,19 @@ struct TlsFiles {
   bool require_client_cert = false;
 };
 
+// The TlsFiles of a service config message with the top-level fields
+// tls_cert_file, tls_key_file, tls_ca_file and tls_require_client_cert
+// (top-level so BASTION_TLS_* environment variables override them).
+template <typename Config>
+TlsFiles TlsFilesOf(const Config& config) {
+  TlsFiles files;
+  files.cert_file = config.tls_cert_file();
+  files.key_file = config.tls_key_file();
+  files.ca_file = config.tls_ca_file();
+  files.require_client_cert = config.tls_require_client_cert();
+  return files;
+}
+
 // True when every field is empty and require_client_cert is false, i.e. the
 // configuration asks for plaintext.
 bool IsPlaintext(const TlsFiles& files);
@@ -53,7 +66,9 @@ bool IsPlaintext(const TlsFiles& files);
 // needed file is missing, unreadable or not valid PEM, when the key does not
 // match the certificate, when the leaf certificate has expired, or when the
 // combination is incomplete (e.g. key without certificate,
-// require_client_cert without ca_file).
+// require_client_cert without ca_file). Call once at startup: the files are
+// read now and never again (restart to rotate). All functions here are
+// thread-safe.
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsFrom(
     const TlsFiles& files);
 

@@ -389,5 +389,21 @@ TEST_F(TlsTest, IncompleteCombinationsAreInvalid) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+// Stands in for a generated config message.
+struct FakeConfig {
+  std::string tls_cert_file() const { return "c.pem"; }
+  std::string tls_key_file() const { return "c.key"; }
+  std::string tls_ca_file() const { return "ca.pem"; }
+  bool tls_require_client_cert() const { return true; }
+};
+
+TEST(TlsFilesOfTest, ReadsTheFourConfigFields) {
+  const TlsFiles files = TlsFilesOf(FakeConfig{});
+  EXPECT_EQ(files.cert_file, "c.pem");
+  EXPECT_EQ(files.key_file, "c.key");
+  EXPECT_EQ(files.ca_file, "ca.pem");
+  EXPECT_TRUE(files.require_client_cert);
+}
+
 }  // namespace
 }  // namespace bastion::tls
