@@ -7,6 +7,7 @@
 #include "bastion/runs/v1/runs_config.pb.h"
 #include "common/auth/guarded_fallback.h"
 #include "common/auth/remote_wiring.h"
+#include "common/auth/service_identity.h"
 #include "common/config/config.h"
 #include "common/log/log.h"
 #include "common/server/server.h"
@@ -30,6 +31,13 @@ absl::Status Run(const std::string& config_path) {
   v1::RunExecutorConfig config;
   RETURN_IF_ERROR(LoadConfig(config_path, "BASTION_", ProcessEnv(), &config));
   ASSIGN_OR_RETURN(AgentRegistry registry, LoadRegistry(config.registry_file()));
+  // The key with which this service will prove itself to data's internal
+  // RPCs; loaded (or created) now so a bad key file fails at startup.
+  std::unique_ptr<ServiceIdentity> identity;
+  if (!config.service_key_file().empty()) {
+    ASSIGN_OR_RETURN(identity, ServiceIdentity::LoadOrGenerate(
+                                   config.service_key_file(), "run_executor"));
+  }
   RemoteAuth auth(config.authn_address(), config.authz_address(),
                   AudienceOrDefault(config.assertion_audience()));
 

@@ -2,142 +2,22 @@
 """Starts the real four services on port 0 against a real PostgreSQL and
 checks health on each and real RPCs end to end (token -> authn -> authz ->
 service -> PostgreSQL with row-level security).
-
-Needs the throwaway cluster tools/test.sh starts (BASTION_TEST_PGHOST,
-BASTION_TEST_PGPORT); fails, never skips, without it.
 """
 
 import os
 import pathlib
-import shutil
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
-import time
 import unittest
-import uuid
 
-RUNFILES = pathlib.Path(os.environ.get("TEST_SRCDIR", ".")) / "bastion"
-if not RUNFILES.is_dir():
-    RUNFILES = pathlib.Path(".").resolve()
-sys.path.insert(0, str(RUNFILES / "protos"))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import bastion_suite  # noqa: E402
+from bastion_suite import SERVICES, Suite, bearer, health  # noqa: E402
 
 import grpc  # noqa: E402
 from bastion.authn.v1 import authn_pb2, authn_pb2_grpc  # noqa: E402
 from bastion.authz.v1 import authz_pb2, authz_pb2_grpc  # noqa: E402
 from bastion.data.v1 import data_pb2, data_pb2_grpc  # noqa: E402
 from bastion.runs.v1 import runs_pb2, runs_pb2_grpc  # noqa: E402
-
-PY = "/usr/bin/python3"
-ISSUER = "https://it.bastion.local"
-SERVICES = ("authn", "authz", "data", "run_executor")
-BINARIES = {
-    "authn": "services/authn/authn",
-    "authz": "services/authz/authz",
-    "data": "services/data/data",
-    "run_executor": "services/run_executor/run_executor",
-}
-
-
-def health(address: str) -> int:
-    """grpc.health.v1.Health/Check for the whole server; returns the status enum."""
-    with grpc.insecure_channel(address) as channel:
-        call = channel.unary_unary("/grpc.health.v1.Health/Check",
-                                   request_serializer=lambda _: b"",
-                                   response_deserializer=lambda data: data)
-        data = call(None, timeout=10, wait_for_ready=True)
-    return data[1] if len(data) == 2 and data[0] == 0x08 else 0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Suite:
-    """The four services and their database, started once for all tests."""
-
-    def __init__(self) -> None:
-        host = os.environ.get("BASTION_TEST_PGHOST")
-        port = os.environ.get("BASTION_TEST_PGPORT")
-        if not host or not port:
-            raise RuntimeError("BASTION_TEST_PGHOST/BASTION_TEST_PGPORT not set: "
-                               "run through tools/test.sh")
-        self.pg = f"host={host} port={port}"
-        self.dir = pathlib.Path(tempfile.mkdtemp(prefix="bastion-it-"))
-        self.database = "it_" + uuid.uuid4().hex[:12]
-        self.processes = {}
-        self.addresses = {}
-
-    def run(self, *args: str) -> str:
-        return subprocess.run(args, check=True, capture_output=True, text=True).stdout
-
-    def start(self) -> None:
-        migrate = str(RUNFILES / "services/data/migrate/migrate")
-        self.run(migrate, "bootstrap", f"--conninfo={self.pg} dbname=postgres user=postgres",
-                 f"--database={self.database}")
-        self.run(migrate, "up", f"--conninfo={self.pg} dbname={self.database} user=bastion_owner")
-        keys = self.dir / "keys"
-        self.run(PY, str(RUNFILES / "tools/keygen.py"), "--type", "ed25519", "--kid", "it",
-                 "--out", str(keys), "--jwks", str(self.dir / "jwks.json"))
-        # authn and authz name each other: authz gets a port picked here,
-        # every other service listens on port 0 and reports its port.
-        authz_address = f"127.0.0.1:{free_port()}"
-        self.launch("authn", BASTION_JWKS_FILE=str(self.dir / "jwks.json"),
-                    BASTION_ISSUER=ISSUER, BASTION_AUDIENCE="bastion",
-                    BASTION_ASSERTION_KEY_FILE=str(self.dir / "assertion.pem"),
-                    BASTION_AUTHZ_ADDRESS=authz_address)
-        self.launch("authz", listen=authz_address,
-                    BASTION_AUTHN_ADDRESS=self.addresses["authn"])
-        common = dict(BASTION_AUTHN_ADDRESS=self.addresses["authn"],
-                      BASTION_AUTHZ_ADDRESS=self.addresses["authz"])
-        self.launch("data", BASTION_DATABASE_URL=(
-            f"{self.pg} dbname={self.database} user=bastion_data_svc"), **common)
-        self.launch("run_executor", BASTION_DATA_ADDRESS=self.addresses["data"],
-                    BASTION_REGISTRY_FILE=str(RUNFILES / "tools/dev/registry.json"), **common)
-
-    def launch(self, name: str, listen: str = "127.0.0.1:0", **env: str) -> None:
-        port_file = self.dir / f"{name}.port"
-        if port_file.exists():
-            port_file.unlink()
-        environment = dict(os.environ, BASTION_LISTEN_ADDRESS=listen,
-                           BASTION_PORT_FILE=str(port_file), **env)
-        with open(self.dir / f"{name}.log", "ab") as log:
-            self.processes[name] = subprocess.Popen([str(RUNFILES / BINARIES[name])],
-                                                    env=environment, stdout=log, stderr=log)
-        deadline = time.monotonic() + 30
-        while not port_file.exists():
-            if self.processes[name].poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{name} did not start:\n" + self.log(name))
-            time.sleep(0.05)
-        self.addresses[name] = "127.0.0.1:" + port_file.read_text().strip()
-
-    def log(self, name: str) -> str:
-        path = self.dir / f"{name}.log"
-        return path.read_text(errors="replace") if path.exists() else ""
-
-    def stop_one(self, name: str) -> int:
-        process = self.processes.pop(name)
-        process.send_signal(signal.SIGTERM)
-        return process.wait(timeout=20)
-
-    def stop(self) -> None:
-        for name in list(self.processes):
-            self.stop_one(name)
-        subprocess.run(["/usr/bin/psql", f"{self.pg} dbname=postgres user=postgres",
-                        "-c", f"DROP DATABASE IF EXISTS {self.database} WITH (FORCE)"],
-                       capture_output=True)
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def token(self, sub: str, tenant: str = "t1", scopes: str = "", roles: str = "") -> str:
-        return self.run(PY, str(RUNFILES / "tools/mint_token.py"),
-                        "--key", str(self.dir / "keys/it.private.pem"), "--kid", "it",
-                        "--iss", ISSUER, "--sub", sub, "--tenant", tenant,
-                        "--scopes", scopes, "--roles", roles).strip()
-
 
 SUITE = None
 
@@ -156,10 +36,6 @@ def setUpModule() -> None:
 
 def tearDownModule() -> None:
     SUITE.stop()
-
-
-def bearer(token: str):
-    return [("authorization", "Bearer " + token)]
 
 
 class SuiteIntegrationTest(unittest.TestCase):
@@ -236,6 +112,31 @@ class SuiteIntegrationTest(unittest.TestCase):
         self.assertCode(grpc.StatusCode.NOT_FOUND, sessions.GetSession,
                         data_pb2.GetSessionRequest(session_id=created.session_id),
                         metadata=bob, timeout=10)
+
+    def test_internal_rpcs_need_a_trusted_service_and_a_forwarded_user(self):
+        authn = self.stub("authn", authn_pb2_grpc.AuthnStub)
+        runs = self.stub("data", data_pb2_grpc.RunRecordsStub)
+        token = SUITE.token("alice", roles="member")
+        assertion = authn.Authenticate(
+            authn_pb2.AuthenticateRequest(credential=token), timeout=10).assertion
+        request = data_pb2.CreateRunRequest(
+            component_type=data_pb2.COMPONENT_TYPE_AGENT, component_id="echo",
+            input_json='"hi"')
+        # The user's own credentials are not enough (no confused deputy).
+        self.assertCode(grpc.StatusCode.PERMISSION_DENIED, runs.CreateRun, request,
+                        metadata=bearer(token), timeout=10)
+        self.assertCode(grpc.StatusCode.PERMISSION_DENIED, runs.CreateRun, request,
+                        metadata=[("x-bastion-principal-bin", assertion)], timeout=10)
+        # A service key data does not trust is refused.
+        stranger = SUITE.service_assertion(SUITE.untrusted_key(), "stranger")
+        self.assertCode(grpc.StatusCode.PERMISSION_DENIED, runs.CreateRun, request,
+                        metadata=[("x-bastion-principal-bin", assertion),
+                                  ("x-bastion-service-bin", stranger)], timeout=10)
+        # The trusted run-executor acting for alice: the run is alice's.
+        run = runs.CreateRun(request, timeout=10, metadata=[
+            ("x-bastion-principal-bin", assertion),
+            ("x-bastion-service-bin", SUITE.service_assertion())])
+        self.assertEqual(run.user_id, "alice")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@
 //       load as trusted_services_file)
 //   service_identity assertion KEY_FILE NAME
 //       prints a fresh service assertion, base64 (for tests and debugging)
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -26,6 +27,10 @@ int Fail(const absl::Status& status) {
 }
 
 int Init(const std::string& dir, const std::vector<std::string>& names) {
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error) return Fail(absl::InvalidArgumentError("cannot create " + dir));
+  std::filesystem::permissions(dir, std::filesystem::perms::owner_all, error);
   bastion::authn::v1::GetAssertionKeysResponse trusted;
   for (const std::string& name : names) {
     absl::StatusOr<std::unique_ptr<bastion::ServiceIdentity>> identity =
