@@ -1,5 +1,6 @@
-// migrate: sets up the data service's database (and, with --schema=authn,
-// authn's schema bastion_authn in the same or another database).
+// migrate: sets up the data service's database (and, with --schema=authn or
+// --schema=authz, authn's schema bastion_authn or authz's schema
+// bastion_authz in the same or another database).
 //
 //   migrate bootstrap --conninfo=<superuser conninfo> --database=bastion
 //       creates roles bastion_owner / bastion_data_svc and the database
@@ -8,8 +9,9 @@
 //   migrate status --conninfo=...   applied and pending migrations
 //   migrate list                    embedded migrations and checksums
 //
-// --schema=data (default) | authn selects the migration set; with authn,
-// bootstrap also creates the role bastion_authn_svc and grants it CONNECT.
+// --schema=data (default) | authn | authz selects the migration set; with
+// authn / authz, bootstrap also creates the role bastion_authn_svc /
+// bastion_authz_svc and grants it CONNECT.
 // conninfo is libpq's; PGHOST/PGPORT and friends fill in what it omits.
 #include <iostream>
 #include <string>
@@ -20,6 +22,7 @@
 #include "absl/flags/usage.h"
 #include "common/pg/pg_connection.h"
 #include "services/authn/migrations/migrations.h"
+#include "services/authz/migrations/migrations.h"
 #include "services/data/migrate/migrate.h"
 
 ABSL_FLAG(std::string, conninfo, "",
@@ -29,8 +32,8 @@ ABSL_FLAG(std::string, conninfo, "",
 ABSL_FLAG(std::string, database, "bastion",
           "bootstrap: name of the database to create");
 ABSL_FLAG(std::string, schema, "data",
-          "migration set: data (schema bastion_data) or authn (schema "
-          "bastion_authn)");
+          "migration set: data (schema bastion_data), authn (schema "
+          "bastion_authn) or authz (schema bastion_authz)");
 
 namespace migrate = ::bastion::data::migrate;
 
@@ -42,7 +45,7 @@ int Fail(const absl::Status& status) {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "migrate bootstrap|up|status|list [--conninfo=...] [--database=...] "
-      "[--schema=data|authn]");
+      "[--schema=data|authn|authz]");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   if (args.size() != 2) {
     std::cerr << "usage: " << absl::ProgramUsageMessage() << "\n";
@@ -50,16 +53,23 @@ int main(int argc, char** argv) {
   }
   const std::string command = args[1];
   const std::string schema = absl::GetFlag(FLAGS_schema);
-  if (schema != "data" && schema != "authn") {
-    std::cerr << "unknown --schema " << schema << " (data or authn)\n";
+  if (schema != "data" && schema != "authn" && schema != "authz") {
+    std::cerr << "unknown --schema " << schema << " (data, authn or authz)\n";
     return 2;
   }
   const bool authn = schema == "authn";
+  const bool authz = schema == "authz";
   const std::vector<migrate::Migration>& embedded =
-      authn ? bastion::authn::migrations::EmbeddedMigrations()
-            : migrate::EmbeddedMigrations();
-  const std::string history =
-      authn ? migrate::kAuthnHistoryTable : migrate::kDataHistoryTable;
+      authn   ? bastion::authn::migrations::EmbeddedMigrations()
+      : authz ? bastion::authz::migrations::EmbeddedMigrations()
+              : migrate::EmbeddedMigrations();
+  const std::string history = authn   ? migrate::kAuthnHistoryTable
+                              : authz ? migrate::kAuthzHistoryTable
+                                      : migrate::kDataHistoryTable;
+  // The service role a non-data set's bootstrap creates and grants CONNECT.
+  const std::string service_role = authn   ? migrate::kAuthnServiceRole
+                                   : authz ? migrate::kAuthzServiceRole
+                                           : "";
   if (command == "list") {
     for (const migrate::Migration& m : embedded) {
       std::cout << m.version << " " << m.name << " "
@@ -78,17 +88,16 @@ int main(int argc, char** argv) {
   if (command == "bootstrap") {
     const std::string database = absl::GetFlag(FLAGS_database);
     absl::Status status = migrate::EnsureRoles(**conn);
-    if (status.ok() && authn) {
-      status = migrate::EnsureServiceRole(**conn, migrate::kAuthnServiceRole);
+    if (status.ok() && !service_role.empty()) {
+      status = migrate::EnsureServiceRole(**conn, service_role);
     }
     if (status.ok()) status = migrate::EnsureDatabase(**conn, database);
-    if (status.ok() && authn) {
-      status = migrate::GrantConnect(**conn, database,
-                                     migrate::kAuthnServiceRole);
+    if (status.ok() && !service_role.empty()) {
+      status = migrate::GrantConnect(**conn, database, service_role);
     }
     if (!status.ok()) return Fail(status);
     std::cout << "roles " << migrate::kOwnerRole << ", "
-              << (authn ? migrate::kAuthnServiceRole : migrate::kServiceRole)
+              << (service_role.empty() ? migrate::kServiceRole : service_role)
               << " and database " << database << " ready\n";
     return 0;
   }

@@ -101,7 +101,8 @@ absl::Status Annotate(const absl::Status& status, const std::string& what) {
 }
 
 absl::Status CheckHistoryTable(const std::string& table) {
-  if (table == kDataHistoryTable || table == kAuthnHistoryTable) {
+  if (table == kDataHistoryTable || table == kAuthnHistoryTable ||
+      table == kAuthzHistoryTable) {
     return absl::OkStatus();
   }
   return absl::InvalidArgumentError(

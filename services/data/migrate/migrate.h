@@ -21,6 +21,9 @@ inline constexpr char kServiceRole[] = "bastion_data_svc";
 // What authn logs in as (its own schema bastion_authn, migrated by
 // `migrate --schema=authn`): owns nothing, no BYPASSRLS.
 inline constexpr char kAuthnServiceRole[] = "bastion_authn_svc";
+// What authz logs in as (its own schema bastion_authz, migrated by
+// `migrate --schema=authz`): owns nothing, no BYPASSRLS.
+inline constexpr char kAuthzServiceRole[] = "bastion_authz_svc";
 
 // Each schema's migration set records what ran in its own history table, so
 // the sets are versioned independently (1, 2, 3... each). The data set keeps
@@ -29,6 +32,8 @@ inline constexpr char kDataHistoryTable[] =
     "bastion_migrations.schema_migrations";
 inline constexpr char kAuthnHistoryTable[] =
     "bastion_migrations.authn_schema_migrations";
+inline constexpr char kAuthzHistoryTable[] =
+    "bastion_migrations.authz_schema_migrations";
 
 // As a superuser (or a CREATEROLE role): creates kOwnerRole and
 // kServiceRole (LOGIN, no SUPERUSER/CREATEDB/CREATEROLE/BYPASSRLS) when
