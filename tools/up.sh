@@ -40,11 +40,13 @@ say() { printf '\033[1m== %s\033[0m\n' "$*"; }
 say "building"
 bazel build //services/authn:authn //services/authz:authz //services/data:data \
   //services/run_executor:run_executor //services/data/migrate:migrate //protos:all \
+  //tools/service_identity \
   2>&1 | grep -vE 'linux-sandbox|^INFO: From' | tail -n 3
 # Copies, so a later rebuild does not change binaries under running services.
 for bin in authn/authn authz/authz data/data run_executor/run_executor data/migrate/migrate; do
   install -m 755 "bazel-bin/services/$bin" "$BASTION_HOME/bin/$(basename "$bin").new"
 done
+install -m 755 bazel-bin/tools/service_identity/service_identity "$BASTION_HOME/bin/service_identity"
 
 say "PostgreSQL"
 PG_PORT=$((BASE + 10))
@@ -85,6 +87,9 @@ start() {  # start NAME PORT ENV...
   echo "$name started on 127.0.0.1:$port (log $BASTION_HOME/logs/$name.log)"
 }
 
+# Service identity: data accepts internal calls only from run-executor's key.
+"$BASTION_HOME/bin/service_identity" init "$BASTION_HOME/keys/services" run_executor >/dev/null
+
 say "services"
 AUTHN=127.0.0.1:$((BASE + 1)); AUTHZ=127.0.0.1:$((BASE + 2))
 DATA=127.0.0.1:$((BASE + 3)); RUNS=127.0.0.1:$((BASE + 4))
@@ -93,9 +98,11 @@ start authn $((BASE + 1)) BASTION_JWKS_FILE="$JWKS" BASTION_ISSUER="$ISSUER" \
   BASTION_ASSERTION_KEY_FILE="$BASTION_HOME/keys/assertion.pem"
 start authz $((BASE + 2)) BASTION_AUTHN_ADDRESS="$AUTHN"
 start data $((BASE + 3)) BASTION_AUTHN_ADDRESS="$AUTHN" BASTION_AUTHZ_ADDRESS="$AUTHZ" \
-  BASTION_DATABASE_URL="host=$PGHOST port=$PGPORT dbname=bastion user=bastion_data_svc"
+  BASTION_DATABASE_URL="host=$PGHOST port=$PGPORT dbname=bastion user=bastion_data_svc" \
+  BASTION_TRUSTED_SERVICES_FILE="$BASTION_HOME/keys/services/trusted_services.json"
 start run_executor $((BASE + 4)) BASTION_AUTHN_ADDRESS="$AUTHN" BASTION_AUTHZ_ADDRESS="$AUTHZ" \
-  BASTION_DATA_ADDRESS="$DATA" BASTION_REGISTRY_FILE="$ROOT/tools/dev/registry.json"
+  BASTION_DATA_ADDRESS="$DATA" BASTION_REGISTRY_FILE="$ROOT/tools/dev/registry.json" \
+  BASTION_SERVICE_KEY_FILE="$BASTION_HOME/keys/services/run_executor.pem"
 rm -f "$BASTION_HOME"/bin/*.new
 
 for addr in "$AUTHN" "$AUTHZ" "$DATA" "$RUNS"; do
