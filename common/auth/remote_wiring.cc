@@ -11,22 +11,27 @@ namespace {
 
 constexpr size_t kCacheCapacity = 100000;
 
-std::shared_ptr<grpc::Channel> Connect(const std::string& address) {
-  return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+std::shared_ptr<grpc::Channel> Connect(
+    const std::string& address,
+    const std::shared_ptr<grpc::ChannelCredentials>& credentials) {
+  return grpc::CreateChannel(address, credentials != nullptr
+                                          ? credentials
+                                          : grpc::InsecureChannelCredentials());
 }
 
 }  // namespace
 
 RemoteAuth::RemoteAuth(const std::string& authn_address,
                        const std::string& authz_address,
-                       const std::string& assertion_audience) {
+                       const std::string& assertion_audience,
+                       std::shared_ptr<grpc::ChannelCredentials> credentials) {
   const NowFunction now = [] { return absl::Now(); };
-  std::shared_ptr<grpc::Channel> authn = Connect(authn_address);
+  std::shared_ptr<grpc::Channel> authn = Connect(authn_address, credentials);
   authenticator_ = std::make_unique<RemoteAuthenticator>(
       authn, kCredentialCacheTtl, kCacheCapacity, now);
   if (!authz_address.empty()) {
     authorizer_ = std::make_unique<RemoteAuthorizer>(
-        Connect(authz_address), kDecisionCacheTtl, kCacheCapacity, now);
+        Connect(authz_address, credentials), kDecisionCacheTtl, kCacheCapacity, now);
   }
   auto keys = std::make_shared<RemoteAssertionKeyProvider>(
       authn, kAssertionKeyRefresh, kAssertionKeyRefetch, now);

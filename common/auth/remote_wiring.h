@@ -27,8 +27,10 @@ inline constexpr absl::Duration kAssertionKeyRefetch = absl::Seconds(5);
 // authz address, no authorizer is built (the owner supplies its own).
 class RemoteAuth {
  public:
+  // Null `credentials` means plaintext channels.
   RemoteAuth(const std::string& authn_address, const std::string& authz_address,
-             const std::string& assertion_audience);
+             const std::string& assertion_audience,
+             std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
 
   // Accepts internal calls from the services whose keys are listed in
   // `trusted_services_file` (see service_identity.h). Without it (empty

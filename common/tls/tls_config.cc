@@ -253,3 +253,16 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> CreateChannel(
 }
 
 }  // namespace bastion::tls
+
+namespace bastion::tls {
+
+absl::StatusOr<ServiceCredentials> ServiceCredentialsFrom(const TlsFiles& files) {
+  ServiceCredentials credentials;
+  ASSIGN_OR_RETURN(credentials.server, ServerCredentialsFrom(files));
+  // A service that listens with TLS also calls its peers with TLS, so it
+  // needs the CA too (ChannelCredentialsFrom refuses TLS without one).
+  ASSIGN_OR_RETURN(credentials.channels, ChannelCredentialsFrom(files));
+  return credentials;
+}
+
+}  // namespace bastion::tls

@@ -48,6 +48,16 @@ TlsFiles TlsFilesOf(const Config& config) {
   return files;
 }
 
+// Server and outgoing-channel credentials of one service, from its files.
+struct ServiceCredentials {
+  std::shared_ptr<grpc::ServerCredentials> server;
+  std::shared_ptr<grpc::ChannelCredentials> channels;
+};
+
+// Both directions at once: TLS (or mTLS) when files are given, plaintext
+// when every field is empty. INVALID_ARGUMENT naming the file otherwise.
+absl::StatusOr<ServiceCredentials> ServiceCredentialsFrom(const TlsFiles& files);
+
 // True when every field is empty and require_client_cert is false, i.e. the
 // configuration asks for plaintext.
 bool IsPlaintext(const TlsFiles& files);

@@ -8,6 +8,7 @@
 #include "common/pg/pg_pool.h"
 #include "common/server/server.h"
 #include "common/status/status_macros.h"
+#include "common/tls/tls_config.h"
 #include "services/data/data_services.h"
 
 namespace bastion::data {
@@ -26,8 +27,11 @@ absl::Status Run(const std::string& config_path) {
   }
   pg::PgPool pool(pool_options);
 
+  ASSIGN_OR_RETURN(tls::ServiceCredentials credentials,
+                   tls::ServiceCredentialsFrom(tls::TlsFilesOf(config)));
   RemoteAuth auth(config.authn_address(), config.authz_address(),
-                  AudienceOrDefault(config.assertion_audience()));
+                  AudienceOrDefault(config.assertion_audience()),
+                  credentials.channels);
   RETURN_IF_ERROR(auth.TrustServices(config.trusted_services_file()));
   ASSIGN_OR_RETURN(std::unique_ptr<DataServices> services,
                    DataServices::Create(pool, auth.dependencies()));
@@ -45,6 +49,7 @@ absl::Status Run(const std::string& config_path) {
     options.listen_address = config.listen_address();
   }
   options.port_file = config.port_file();
+  options.credentials = credentials.server;
   ASSIGN_OR_RETURN(std::unique_ptr<RunningServer> server,
                    StartServer(options, served));
   ServeUntilSignal(*server);

@@ -12,6 +12,7 @@
 #include "common/log/log.h"
 #include "common/server/server.h"
 #include "common/status/status_macros.h"
+#include "common/tls/tls_config.h"
 #include "services/run_executor/registry_service.h"
 
 namespace bastion::runs {
@@ -38,8 +39,11 @@ absl::Status Run(const std::string& config_path) {
     ASSIGN_OR_RETURN(identity, ServiceIdentity::LoadOrGenerate(
                                    config.service_key_file(), "run_executor"));
   }
+  ASSIGN_OR_RETURN(tls::ServiceCredentials credentials,
+                   tls::ServiceCredentialsFrom(tls::TlsFilesOf(config)));
   RemoteAuth auth(config.authn_address(), config.authz_address(),
-                  AudienceOrDefault(config.assertion_audience()));
+                  AudienceOrDefault(config.assertion_audience()),
+                  credentials.channels);
 
   ASSIGN_OR_RETURN(CallGuard agents_guard,
                    CallGuard::Create(v1::Agents::service_full_name(),
@@ -70,6 +74,7 @@ absl::Status Run(const std::string& config_path) {
     options.listen_address = config.listen_address();
   }
   options.port_file = config.port_file();
+  options.credentials = credentials.server;
   ASSIGN_OR_RETURN(std::unique_ptr<RunningServer> server,
                    StartServer(options, served));
   ServeUntilSignal(*server);
