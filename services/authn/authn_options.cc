@@ -1,5 +1,7 @@
 #include "services/authn/authn_options.h"
 
+#include <algorithm>
+
 #include "common/auth/caller.h"
 #include "common/status/status_macros.h"
 
@@ -70,6 +72,17 @@ absl::StatusOr<absl::Duration> AssertionTtlFrom(const v1::AuthnConfig& config) {
     return absl::InvalidArgumentError("assertion_ttl_seconds: must be 1..900");
   }
   return absl::Seconds(config.assertion_ttl_seconds());
+}
+
+absl::StatusOr<absl::Duration> ApiKeyAssertionTtlFrom(
+    const v1::AuthnConfig& config, absl::Duration assertion_ttl) {
+  const int64_t seconds = config.api_key_assertion_ttl_seconds();
+  if (seconds == 0) return std::min(absl::Seconds(60), assertion_ttl);
+  if (seconds < 0 || absl::Seconds(seconds) > assertion_ttl) {
+    return absl::InvalidArgumentError(
+        "api_key_assertion_ttl_seconds: must be 1..assertion_ttl_seconds");
+  }
+  return absl::Seconds(seconds);
 }
 
 }  // namespace bastion::authn

@@ -18,6 +18,11 @@ absl::StatusOr<jwt::JwtVerifierOptions> VerifierOptionsFrom(
 // Assertion lifetime: default 300 s, at most 900 s (INVALID_ARGUMENT above).
 absl::StatusOr<absl::Duration> AssertionTtlFrom(const v1::AuthnConfig& config);
 
+// Assertion lifetime for API keys: default 60 s (or assertion_ttl if
+// shorter), at most `assertion_ttl` (INVALID_ARGUMENT above or below 0).
+absl::StatusOr<absl::Duration> ApiKeyAssertionTtlFrom(
+    const v1::AuthnConfig& config, absl::Duration assertion_ttl);
+
 }  // namespace bastion::authn
 
 #endif  // BASTION_SERVICES_AUTHN_AUTHN_OPTIONS_H_

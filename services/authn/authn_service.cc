@@ -2,19 +2,25 @@
 
 #include <utility>
 
+#include "common/status/status_macros.h"
+
 namespace bastion::authn {
 namespace {
 
-absl::Status ApiKeysUnavailable() {
-  return absl::UnimplementedError("API key storage is not available yet");
+absl::Status ApiKeysNotConfigured() {
+  return absl::FailedPreconditionError(
+      "API keys are not configured on this authn (no database_url)");
 }
 
 }  // namespace
 
 AuthnService::AuthnService(const CredentialAuthenticator* authenticator,
                            const assertion::AssertionSigner* signer,
-                           CallGuard guard)
-    : authenticator_(authenticator), signer_(signer), guard_(std::move(guard)) {}
+                           const ApiKeyManager* api_keys, CallGuard guard)
+    : authenticator_(authenticator),
+      signer_(signer),
+      api_keys_(api_keys),
+      guard_(std::move(guard)) {}
 
 grpc::Status AuthnService::Authenticate(grpc::ServerContext* context,
                                         const v1::AuthenticateRequest* request,
@@ -40,30 +46,54 @@ grpc::Status AuthnService::Authenticate(grpc::ServerContext* context,
 
 grpc::Status AuthnService::CreateApiKey(grpc::ServerContext* context,
                                         const v1::CreateApiKeyRequest* request,
-                                        v1::CreateApiKeyResponse*) {
+                                        v1::CreateApiKeyResponse* response) {
   return guard_.Run(context, "CreateApiKey", *request,
-                    [&](const Caller&) { return ApiKeysUnavailable(); });
+                    [&](const Caller& caller) -> absl::Status {
+                      if (api_keys_ == nullptr) return ApiKeysNotConfigured();
+                      ASSIGN_OR_RETURN(
+                          *response,
+                          api_keys_->Create(caller.principal, *request));
+                      return absl::OkStatus();
+                    });
 }
 
 grpc::Status AuthnService::ListApiKeys(grpc::ServerContext* context,
                                        const v1::ListApiKeysRequest* request,
-                                       v1::ListApiKeysResponse*) {
+                                       v1::ListApiKeysResponse* response) {
   return guard_.Run(context, "ListApiKeys", *request,
-                    [&](const Caller&) { return ApiKeysUnavailable(); });
+                    [&](const Caller& caller) -> absl::Status {
+                      if (api_keys_ == nullptr) return ApiKeysNotConfigured();
+                      ASSIGN_OR_RETURN(
+                          *response,
+                          api_keys_->List(caller.principal, *request));
+                      return absl::OkStatus();
+                    });
 }
 
 grpc::Status AuthnService::RevokeApiKey(grpc::ServerContext* context,
                                         const v1::RevokeApiKeyRequest* request,
-                                        v1::RevokeApiKeyResponse*) {
+                                        v1::RevokeApiKeyResponse* response) {
   return guard_.Run(context, "RevokeApiKey", *request,
-                    [&](const Caller&) { return ApiKeysUnavailable(); });
+                    [&](const Caller& caller) -> absl::Status {
+                      if (api_keys_ == nullptr) return ApiKeysNotConfigured();
+                      ASSIGN_OR_RETURN(
+                          *response,
+                          api_keys_->Revoke(caller.principal, *request));
+                      return absl::OkStatus();
+                    });
 }
 
 grpc::Status AuthnService::RotateApiKey(grpc::ServerContext* context,
                                         const v1::RotateApiKeyRequest* request,
-                                        v1::RotateApiKeyResponse*) {
+                                        v1::RotateApiKeyResponse* response) {
   return guard_.Run(context, "RotateApiKey", *request,
-                    [&](const Caller&) { return ApiKeysUnavailable(); });
+                    [&](const Caller& caller) -> absl::Status {
+                      if (api_keys_ == nullptr) return ApiKeysNotConfigured();
+                      ASSIGN_OR_RETURN(
+                          *response,
+                          api_keys_->Rotate(caller.principal, *request));
+                      return absl::OkStatus();
+                    });
 }
 
 grpc::Status AuthnService::GetAssertionKeys(

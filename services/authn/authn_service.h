@@ -6,15 +6,21 @@
 #include "bastion/authn/v1/authn.grpc.pb.h"
 #include "common/assertion/signer.h"
 #include "common/auth/call_guard.h"
+#include "services/authn/api_key_manager.h"
 #include "services/authn/credential_authenticator.h"
 
 namespace bastion::authn {
 
-// Thread-safe.
+// Thread-safe. Translates only: the guard authenticates and authorizes,
+// the authenticator and the key manager decide.
 class AuthnService final : public v1::Authn::Service {
  public:
+  // `api_keys` is null when authn has no database: the API key RPCs then
+  // answer FAILED_PRECONDITION (after the guard), and Authenticate rejects
+  // every API key like an unknown one.
   AuthnService(const CredentialAuthenticator* authenticator,
-               const assertion::AssertionSigner* signer, CallGuard guard);
+               const assertion::AssertionSigner* signer,
+               const ApiKeyManager* api_keys, CallGuard guard);
 
   grpc::Status Authenticate(grpc::ServerContext* context,
                             const v1::AuthenticateRequest* request,
@@ -31,13 +37,14 @@ class AuthnService final : public v1::Authn::Service {
   grpc::Status RotateApiKey(grpc::ServerContext* context,
                             const v1::RotateApiKeyRequest* request,
                             v1::RotateApiKeyResponse* response) override;
-  grpc::Status GetAssertionKeys(grpc::ServerContext* context,
-                                const v1::GetAssertionKeysRequest* request,
-                                v1::GetAssertionKeysResponse* response) override;
+  grpc::Status GetAssertionKeys(
+      grpc::ServerContext* context, const v1::GetAssertionKeysRequest* request,
+      v1::GetAssertionKeysResponse* response) override;
 
  private:
   const CredentialAuthenticator* authenticator_;
   const assertion::AssertionSigner* signer_;
+  const ApiKeyManager* api_keys_;
   CallGuard guard_;
 };
 

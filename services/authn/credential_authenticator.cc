@@ -31,28 +31,47 @@ common::v1::Principal ToPrincipal(const jwt::VerifiedToken& token) {
 CredentialAuthenticator::CredentialAuthenticator(
     std::unique_ptr<jwt::JwtVerifier> verifier,
     const assertion::AssertionSigner* signer, std::string assertion_audience,
-    absl::Duration assertion_ttl, const jwt::Clock* clock)
+    absl::Duration assertion_ttl, const jwt::Clock* clock,
+    const ApiKeyManager* api_keys, absl::Duration api_key_assertion_ttl)
     : verifier_(std::move(verifier)),
       signer_(signer),
       assertion_audience_(std::move(assertion_audience)),
       assertion_ttl_(assertion_ttl),
-      clock_(clock) {}
+      clock_(clock),
+      api_keys_(api_keys),
+      api_key_assertion_ttl_(std::min(api_key_assertion_ttl, assertion_ttl)) {}
 
 absl::StatusOr<AuthenticatedCredential>
 CredentialAuthenticator::AuthenticateCredential(
     absl::string_view credential) const {
-  if (absl::StartsWith(credential, kApiKeyPrefix)) {
-    // No API key store is configured yet, so no API key can be valid; the
-    // answer is the same as for an unknown key.
-    return Rejected("api key: unknown");
+  if (IsApiKeyCredential(credential)) {
+    if (api_keys_ == nullptr) {
+      // The same answer as for an unknown key.
+      return Rejected("api key: API keys are not configured (no database_url)");
+    }
+    absl::StatusOr<common::v1::Principal> principal =
+        api_keys_->Verify(credential);
+    if (!principal.ok()) {
+      if (principal.status().code() == absl::StatusCode::kUnauthenticated) {
+        return Rejected(principal.status().message());
+      }
+      Log(LogLevel::kError, "api_key_lookup_failed",
+          {{"error", principal.status().message()}});
+      return absl::UnavailableError("credential check unavailable");
+    }
+    return Sign(*std::move(principal), api_key_assertion_ttl_);
   }
   absl::StatusOr<jwt::VerifiedToken> token = verifier_->Verify(credential);
   if (!token.ok()) return Rejected(token.status().message());
+  return Sign(ToPrincipal(*token), assertion_ttl_);
+}
 
-  common::v1::Principal principal = ToPrincipal(*token);
-  const absl::Time now = absl::FromUnixSeconds(absl::ToUnixSeconds(clock_->Now()));
+absl::StatusOr<AuthenticatedCredential> CredentialAuthenticator::Sign(
+    common::v1::Principal principal, absl::Duration ttl) const {
+  const absl::Time now =
+      absl::FromUnixSeconds(absl::ToUnixSeconds(clock_->Now()));
   const absl::Time expires =
-      std::min(now + assertion_ttl_, absl::FromUnixSeconds(token->expires_at_unix));
+      std::min(now + ttl, absl::FromUnixSeconds(principal.expires_at_unix()));
   absl::StatusOr<std::string> signed_assertion =
       signer_->Sign(principal, {assertion_audience_}, now, expires);
   if (!signed_assertion.ok()) {

@@ -9,13 +9,12 @@
 #include "absl/time/time.h"
 #include "common/assertion/signer.h"
 #include "common/auth/caller.h"
+#include "services/authn/api_key_manager.h"
+#include "services/authn/api_key_secret.h"
 #include "services/authn/jwt/clock.h"
 #include "services/authn/jwt/jwt_verifier.h"
 
 namespace bastion::authn {
-
-// API keys start with this prefix; they are not JWTs.
-inline constexpr absl::string_view kApiKeyPrefix = "bst_";
 
 struct AuthenticatedCredential {
   Caller caller;
@@ -25,13 +24,21 @@ struct AuthenticatedCredential {
 // Thread-safe: the verifier and signer are; nothing else is mutable.
 class CredentialAuthenticator final : public Authenticator {
  public:
-  CredentialAuthenticator(std::unique_ptr<jwt::JwtVerifier> verifier,
-                          const assertion::AssertionSigner* signer,
-                          std::string assertion_audience,
-                          absl::Duration assertion_ttl, const jwt::Clock* clock);
+  // `api_keys` may be null (no database configured): every API key is then
+  // rejected like an unknown one. Assertions for API keys live at most
+  // `api_key_assertion_ttl`, which bounds how long an assertion obtained
+  // before a revocation can still be presented.
+  CredentialAuthenticator(
+      std::unique_ptr<jwt::JwtVerifier> verifier,
+      const assertion::AssertionSigner* signer, std::string assertion_audience,
+      absl::Duration assertion_ttl, const jwt::Clock* clock,
+      const ApiKeyManager* api_keys = nullptr,
+      absl::Duration api_key_assertion_ttl = absl::Seconds(60));
 
-  // UNAUTHENTICATED with a generic message for every bad credential; the
-  // precise reason is logged here.
+  // UNAUTHENTICATED with a generic message for every bad credential (JWT or
+  // API key: unknown, expired and revoked keys answer identically); the
+  // precise reason is logged here. UNAVAILABLE when the API key store
+  // cannot answer.
   absl::StatusOr<AuthenticatedCredential> AuthenticateCredential(
       absl::string_view credential) const;
 
@@ -46,6 +53,11 @@ class CredentialAuthenticator final : public Authenticator {
   const std::string assertion_audience_;
   const absl::Duration assertion_ttl_;
   const jwt::Clock* clock_;
+  const ApiKeyManager* api_keys_;
+  const absl::Duration api_key_assertion_ttl_;
+
+  absl::StatusOr<AuthenticatedCredential> Sign(common::v1::Principal principal,
+                                               absl::Duration ttl) const;
 };
 
 }  // namespace bastion::authn

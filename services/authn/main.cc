@@ -1,5 +1,5 @@
-// authn: verifies JWTs (and, later, API keys), signs principal assertions
-// and serves their public keys.
+// authn: verifies JWTs and API keys, signs principal assertions, manages
+// API keys (when a database is configured) and serves its public keys.
 #include "bastion/authn/v1/authn_config.pb.h"
 #include "common/assertion/local_authenticator.h"
 #include "common/auth/remote.h"
@@ -8,6 +8,7 @@
 #include "common/log/log.h"
 #include "common/server/server.h"
 #include "common/status/status_macros.h"
+#include "services/authn/api_key_backend.h"
 #include "services/authn/authn_options.h"
 #include "services/authn/authn_service.h"
 #include "services/authn/key_sources.h"
@@ -19,8 +20,13 @@ absl::Status Run(const std::string& config_path) {
   v1::AuthnConfig config;
   RETURN_IF_ERROR(LoadConfig(config_path, "BASTION_", ProcessEnv(), &config));
   const jwt::Clock* clock = jwt::SystemClock::Get();
-  ASSIGN_OR_RETURN(jwt::JwtVerifierOptions options, VerifierOptionsFrom(config));
+  ASSIGN_OR_RETURN(jwt::JwtVerifierOptions options,
+                   VerifierOptionsFrom(config));
   ASSIGN_OR_RETURN(absl::Duration assertion_ttl, AssertionTtlFrom(config));
+  ASSIGN_OR_RETURN(absl::Duration api_key_assertion_ttl,
+                   ApiKeyAssertionTtlFrom(config, assertion_ttl));
+  ASSIGN_OR_RETURN(std::unique_ptr<ApiKeyBackend> api_keys,
+                   ApiKeyBackend::FromConfig(config, clock));
   ASSIGN_OR_RETURN(std::shared_ptr<jwt::KeySource> keys,
                    LoadKeySource(config, clock));
   ASSIGN_OR_RETURN(
@@ -37,8 +43,9 @@ absl::Status Run(const std::string& config_path) {
       assertion::AssertionSigner signer,
       assertion::AssertionSigner::LoadOrGenerate(config.assertion_key_file()));
   const std::string audience = AudienceOrDefault(config.assertion_audience());
-  CredentialAuthenticator authenticator(std::move(verifier), &signer, audience,
-                                        assertion_ttl, clock);
+  CredentialAuthenticator authenticator(
+      std::move(verifier), &signer, audience, assertion_ttl, clock,
+      api_keys->manager(), api_key_assertion_ttl);
 
   // Our own assertions verify with our own key; decisions come from authz.
   ASSIGN_OR_RETURN(std::shared_ptr<const assertion::KeySet> own_keys,
@@ -51,10 +58,12 @@ absl::Status Run(const std::string& config_path) {
       grpc::CreateChannel(config.authz_address(),
                           grpc::InsecureChannelCredentials()),
       kDecisionCacheTtl, /*capacity=*/100000, [] { return absl::Now(); });
-  ASSIGN_OR_RETURN(CallGuard guard,
-                   CallGuard::Create(v1::Authn::service_full_name(),
-                                     {&authenticator, &assertions, &authorizer}));
-  AuthnService service(&authenticator, &signer, std::move(guard));
+  ASSIGN_OR_RETURN(
+      CallGuard guard,
+      CallGuard::Create(v1::Authn::service_full_name(),
+                        {&authenticator, &assertions, &authorizer}));
+  AuthnService service(&authenticator, &signer, api_keys->manager(),
+                       std::move(guard));
 
   ServerOptions server_options;
   if (!config.listen_address().empty()) {
