@@ -165,8 +165,8 @@ absl::StatusOr<v1::Approval> PgApprovalStore::GetApproval(
   ASSIGN_OR_RETURN(pg::PrincipalScope scope, ApproverScope(principal));
   RETURN_IF_ERROR(CheckId(request.approval_id(), "approval_id"));
   OwnerFilter owner = ByIdFilter(scope);
-  std::vector<pg::Statement> batch = AdminAudit(
-      scope, "approvals.get", "approvals", request.approval_id(), "");
+  std::vector<pg::Statement> batch = AdminAuditById(
+      scope, AuditedTable::kApprovals, "approvals.get", request.approval_id());
   const size_t at = batch.size();
   batch.push_back(
       {kSelect, {owner.tenant_id, owner.user_id, request.approval_id()}});
@@ -240,8 +240,9 @@ absl::StatusOr<v1::Approval> PgApprovalStore::ResolveApproval(
     return absl::InvalidArgumentError("reason is longer than 2048");
   }
   OwnerFilter owner = ByIdFilter(scope);
-  std::vector<pg::Statement> batch = AdminAudit(
-      scope, "approvals.resolve", "approvals", request.approval_id(), "");
+  std::vector<pg::Statement> batch =
+      AdminAuditById(scope, AuditedTable::kApprovals, "approvals.resolve",
+                     request.approval_id());
   const size_t at = batch.size();
   batch.push_back({kResolve,
                    {scope.tenant_id, scope.user_id, request.approval_id(),

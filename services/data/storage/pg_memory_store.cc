@@ -128,8 +128,8 @@ absl::StatusOr<v1::Memory> PgMemoryStore::GetMemory(
   ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
   RETURN_IF_ERROR(CheckId(request.memory_id(), "memory_id"));
   OwnerFilter owner = ByIdFilter(scope);
-  std::vector<pg::Statement> batch = AdminAudit(
-      scope, "memories.get", "memories", request.memory_id(), "");
+  std::vector<pg::Statement> batch = AdminAuditById(
+      scope, AuditedTable::kMemories, "memories.get", request.memory_id());
   const size_t at = batch.size();
   batch.push_back(
       {kSelect, {owner.tenant_id, owner.user_id, request.memory_id()}});
@@ -186,8 +186,8 @@ absl::StatusOr<v1::Memory> PgMemoryStore::UpdateMemory(
   if (request.update_text()) RETURN_IF_ERROR(CheckText(request.text()));
   if (request.update_topics()) RETURN_IF_ERROR(CheckTopics(request.topics()));
   OwnerFilter owner = ByIdFilter(scope);
-  std::vector<pg::Statement> batch = AdminAudit(
-      scope, "memories.update", "memories", request.memory_id(), "");
+  std::vector<pg::Statement> batch = AdminAuditById(
+      scope, AuditedTable::kMemories, "memories.update", request.memory_id());
   const size_t at = batch.size();
   batch.push_back({kUpdate,
                    {owner.tenant_id, owner.user_id, request.memory_id(),
@@ -205,8 +205,8 @@ absl::Status PgMemoryStore::DeleteMemory(
   ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
   RETURN_IF_ERROR(CheckId(request.memory_id(), "memory_id"));
   OwnerFilter owner = ByIdFilter(scope);
-  std::vector<pg::Statement> batch = AdminAudit(
-      scope, "memories.delete", "memories", request.memory_id(), "");
+  std::vector<pg::Statement> batch = AdminAuditById(
+      scope, AuditedTable::kMemories, "memories.delete", request.memory_id());
   const size_t at = batch.size();
   batch.push_back(
       {kDelete, {owner.tenant_id, owner.user_id, request.memory_id()}});

@@ -282,7 +282,7 @@ absl::StatusOr<v1::GetRunResponse> PgRunStore::GetRun(
   }
   OwnerFilter owner = ByIdFilter(scope);
   std::vector<pg::Statement> batch =
-      AdminAudit(scope, "runs.get", "runs", request.run_id(), "");
+      AdminAuditById(scope, AuditedTable::kRuns, "runs.get", request.run_id());
   const size_t at = batch.size();
   batch.push_back({kSelect,
                    {owner.tenant_id, owner.user_id, request.run_id(), type,
@@ -361,8 +361,8 @@ absl::StatusOr<v1::RunRecord> PgRunStore::UpdateRun(
   }
   ASSIGN_OR_RETURN(std::string paused, PausedToJson(request.paused_tool_calls()));
   OwnerFilter owner = ByIdFilter(scope);
-  std::vector<pg::Statement> batch =
-      AdminAudit(scope, "runs.update", "runs", request.run_id(), "");
+  std::vector<pg::Statement> batch = AdminAuditById(
+      scope, AuditedTable::kRuns, "runs.update", request.run_id());
   const size_t at = batch.size();
   batch.push_back(
       {kUpdate,
@@ -402,8 +402,8 @@ absl::StatusOr<v1::AppendRunEventsResponse> PgRunStore::AppendRunEvents(
     payloads.push_back(e.payload_json());
   }
   OwnerFilter owner = ByIdFilter(scope);
-  std::vector<pg::Statement> batch = AdminAudit(
-      scope, "runs.append_events", "runs", request.run_id(), "");
+  std::vector<pg::Statement> batch = AdminAuditById(
+      scope, AuditedTable::kRuns, "runs.append_events", request.run_id());
   batch.push_back({kLockRun, {owner.tenant_id, owner.user_id, request.run_id()}});
   const size_t at = batch.size();
   batch.push_back({kAppendEvents,

@@ -189,8 +189,8 @@ absl::StatusOr<v1::Schedule> PgScheduleStore::GetSchedule(
   ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
   RETURN_IF_ERROR(CheckId(request.schedule_id(), "schedule_id"));
   OwnerFilter owner = ByIdFilter(scope);
-  std::vector<pg::Statement> batch = AdminAudit(
-      scope, "schedules.get", "schedules", request.schedule_id(), "");
+  std::vector<pg::Statement> batch = AdminAuditById(
+      scope, AuditedTable::kSchedules, "schedules.get", request.schedule_id());
   const size_t at = batch.size();
   batch.push_back(
       {kSelect, {owner.tenant_id, owner.user_id, request.schedule_id()}});
@@ -246,8 +246,9 @@ absl::StatusOr<v1::Schedule> PgScheduleStore::UpdateSchedule(
     return absl::InvalidArgumentError("input_json is larger than 64 KiB");
   }
   OwnerFilter owner = ByIdFilter(scope);
-  std::vector<pg::Statement> batch = AdminAudit(
-      scope, "schedules.update", "schedules", request.schedule_id(), "");
+  std::vector<pg::Statement> batch =
+      AdminAuditById(scope, AuditedTable::kSchedules, "schedules.update",
+                     request.schedule_id());
   const size_t at = batch.size();
   batch.push_back(
       {kUpdate,
@@ -269,8 +270,9 @@ absl::Status PgScheduleStore::DeleteSchedule(
   ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
   RETURN_IF_ERROR(CheckId(request.schedule_id(), "schedule_id"));
   OwnerFilter owner = ByIdFilter(scope);
-  std::vector<pg::Statement> batch = AdminAudit(
-      scope, "schedules.delete", "schedules", request.schedule_id(), "");
+  std::vector<pg::Statement> batch =
+      AdminAuditById(scope, AuditedTable::kSchedules, "schedules.delete",
+                     request.schedule_id());
   const size_t at = batch.size();
   batch.push_back(
       {kDelete, {owner.tenant_id, owner.user_id, request.schedule_id()}});
@@ -293,16 +295,19 @@ PgScheduleStore::ClaimDueSchedules(const Principal& principal,
         "limit must be 1 to 100 and lease_seconds 1 to 3600");
   }
   OwnerFilter owner = ListFilter(scope, "");
-  ASSIGN_OR_RETURN(
-      std::vector<PgResult> results,
-      RunAsPrincipal(pool_, scope,
-                     {{kClaim,
-                       {owner.tenant_id, owner.user_id, request.claimer_id(),
-                        std::to_string(request.limit()),
-                        std::to_string(request.lease_seconds())}}}));
+  // An admin (the scheduler) claims other users' schedules: recorded.
+  std::vector<pg::Statement> batch =
+      AdminAudit(scope, "schedules.claim", "schedules", "", "");
+  const size_t at = batch.size();
+  batch.push_back({kClaim,
+                   {owner.tenant_id, owner.user_id, request.claimer_id(),
+                    std::to_string(request.limit()),
+                    std::to_string(request.lease_seconds())}});
+  ASSIGN_OR_RETURN(std::vector<PgResult> results,
+                   RunAsPrincipal(pool_, scope, std::move(batch)));
   v1::ClaimDueSchedulesResponse response;
-  for (int i = 0; i < results[0].rows(); ++i) {
-    ASSIGN_OR_RETURN(*response.add_schedules(), ToSchedule(results[0], i));
+  for (int i = 0; i < results[at].rows(); ++i) {
+    ASSIGN_OR_RETURN(*response.add_schedules(), ToSchedule(results[at], i));
   }
   return response;
 }

@@ -137,8 +137,8 @@ absl::StatusOr<v1::Session> PgSessionStore::GetSession(
   ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
   RETURN_IF_ERROR(CheckId(request.session_id(), "session_id"));
   OwnerFilter owner = ByIdFilter(scope);
-  std::vector<pg::Statement> batch = AdminAudit(
-      scope, "sessions.get", "sessions", request.session_id(), "");
+  std::vector<pg::Statement> batch = AdminAuditById(
+      scope, AuditedTable::kSessions, "sessions.get", request.session_id());
   const size_t at = batch.size();
   batch.push_back(
       {kSelect, {owner.tenant_id, owner.user_id, request.session_id()}});
@@ -206,8 +206,8 @@ absl::StatusOr<v1::Session> PgSessionStore::UpdateSession(
         CheckJsonObject(request.state_json(), kMaxStateBytes, "state_json"));
   }
   OwnerFilter owner = ByIdFilter(scope);
-  std::vector<pg::Statement> batch = AdminAudit(
-      scope, "sessions.update", "sessions", request.session_id(), "");
+  std::vector<pg::Statement> batch = AdminAuditById(
+      scope, AuditedTable::kSessions, "sessions.update", request.session_id());
   const size_t at = batch.size();
   batch.push_back(
       {kUpdate,
@@ -227,8 +227,8 @@ absl::Status PgSessionStore::DeleteSession(
   ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
   RETURN_IF_ERROR(CheckId(request.session_id(), "session_id"));
   OwnerFilter owner = ByIdFilter(scope);
-  std::vector<pg::Statement> batch = AdminAudit(
-      scope, "sessions.delete", "sessions", request.session_id(), "");
+  std::vector<pg::Statement> batch = AdminAuditById(
+      scope, AuditedTable::kSessions, "sessions.delete", request.session_id());
   const size_t at = batch.size();
   batch.push_back(
       {kDelete, {owner.tenant_id, owner.user_id, request.session_id()}});
@@ -250,8 +250,14 @@ absl::StatusOr<v1::DeleteSessionsResponse> PgSessionStore::DeleteSessions(
   v1::DeleteSessionsResponse response;
   if (request.session_ids().empty()) return response;
   OwnerFilter owner = ByIdFilter(scope);
-  std::vector<pg::Statement> batch =
-      AdminAudit(scope, "sessions.delete_many", "sessions", "", "");
+  // An admin's bulk delete is recorded per session, with its owner.
+  std::vector<pg::Statement> batch;
+  for (const std::string& id : request.session_ids()) {
+    for (pg::Statement& audit : AdminAuditById(scope, AuditedTable::kSessions,
+                                               "sessions.delete_many", id)) {
+      batch.push_back(std::move(audit));
+    }
+  }
   const size_t at = batch.size();
   batch.push_back({kDeleteMany,
                    {owner.tenant_id, owner.user_id,

@@ -167,8 +167,8 @@ absl::StatusOr<v1::GetTraceResponse> PgTraceStore::GetTrace(
   ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
   RETURN_IF_ERROR(CheckId(request.trace_id(), "trace_id"));
   OwnerFilter owner = ByIdFilter(scope);
-  std::vector<pg::Statement> batch =
-      AdminAudit(scope, "traces.get", "traces", request.trace_id(), "");
+  std::vector<pg::Statement> batch = AdminAuditById(
+      scope, AuditedTable::kSpans, "traces.get", request.trace_id());
   const size_t at = batch.size();
   batch.push_back(
       {kSelectTrace, {owner.tenant_id, owner.user_id, request.trace_id()}});

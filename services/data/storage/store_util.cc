@@ -17,6 +17,38 @@ constexpr char kAudit[] =
     " action, resource, resource_id, target_user_id)"
     " VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
+// $1..$6 as kAudit; the target is the owner of row $6 of the tenant $1.
+#define AUDIT_BY_ID(table, id_column)                                       \
+  "INSERT INTO bastion_data.audit_events (tenant_id, user_id, admin_level," \
+  " action, resource, resource_id, target_user_id)"                         \
+  " SELECT $1, $2, $3, $4, $5, $6, coalesce((SELECT user_id FROM"           \
+  " bastion_data." table " WHERE tenant_id = $1 AND " id_column             \
+  " = $6"                                                                   \
+  " LIMIT 1), '')"
+
+struct AuditedTableSql {
+  const char* resource;
+  const char* sql;
+};
+
+AuditedTableSql SqlFor(AuditedTable table) {
+  switch (table) {
+    case AuditedTable::kSessions:
+      return {"sessions", AUDIT_BY_ID("sessions", "session_id")};
+    case AuditedTable::kMemories:
+      return {"memories", AUDIT_BY_ID("memories", "memory_id")};
+    case AuditedTable::kSpans:
+      return {"traces", AUDIT_BY_ID("spans", "trace_id")};
+    case AuditedTable::kRuns:
+      return {"runs", AUDIT_BY_ID("runs", "run_id")};
+    case AuditedTable::kApprovals:
+      return {"approvals", AUDIT_BY_ID("approvals", "approval_id")};
+    case AuditedTable::kSchedules:
+      return {"schedules", AUDIT_BY_ID("schedules", "schedule_id")};
+  }
+  return {"", nullptr};
+}
+
 bool IdChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
          (c >= '0' && c <= '9') || c == '.' || c == '_' || c == ':' ||
@@ -191,6 +223,18 @@ std::vector<pg::Statement> AdminAudit(const pg::PrincipalScope& scope,
             std::string(pg::AdminLevelName(scope.admin_level)),
             std::string(action), std::string(resource), resource_id,
             target_user_id}}};
+}
+
+std::vector<pg::Statement> AdminAuditById(const pg::PrincipalScope& scope,
+                                          AuditedTable table,
+                                          const char* action,
+                                          const std::string& resource_id) {
+  if (scope.admin_level == pg::AdminLevel::kNone) return {};
+  const AuditedTableSql sql = SqlFor(table);
+  return {{sql.sql,
+           {scope.tenant_id, scope.user_id,
+            std::string(pg::AdminLevelName(scope.admin_level)),
+            std::string(action), std::string(sql.resource), resource_id}}};
 }
 
 }  // namespace bastion::data::storage

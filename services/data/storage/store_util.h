@@ -100,6 +100,26 @@ std::vector<pg::Statement> AdminAudit(const pg::PrincipalScope& scope,
                                       const std::string& resource_id,
                                       const std::string& target_user_id);
 
+// The tables whose rows an admin reaches by id.
+enum class AuditedTable {
+  kSessions,
+  kMemories,
+  kSpans,
+  kRuns,
+  kApprovals,
+  kSchedules,
+};
+
+// Like AdminAudit for a call on one identified row of `table` in the
+// principal's tenant: the audit row names that row's owner as
+// target_user_id (looked up in the same transaction; empty when there is no
+// such row). Put it before the operation, so a delete is recorded with the
+// owner it had.
+std::vector<pg::Statement> AdminAuditById(const pg::PrincipalScope& scope,
+                                          AuditedTable table,
+                                          const char* action,
+                                          const std::string& resource_id);
+
 }  // namespace bastion::data::storage
 
 #endif  // BASTION_SERVICES_DATA_STORAGE_STORE_UTIL_H_
