@@ -128,11 +128,20 @@ absl::StatusOr<Caller> CallGuard::Authorize(
         {{"method", method}, {"error", caller.status().message()}});
     return absl::UnavailableError("authentication unavailable");
   }
-  if (permission->authenticated_only()) return caller;
   if (permission->internal()) {
     RETURN_IF_ERROR(CheckCallingService(context, method));
     return caller;
   }
+  if (dependencies_.rate_limiter != nullptr) {
+    absl::Status admitted = dependencies_.rate_limiter->Admit(caller->principal);
+    if (!admitted.ok()) {
+      Log(LogLevel::kWarning, "rate_limited",
+          {{"method", method}, {"tenant", caller->principal.tenant_id()},
+           {"subject", caller->principal.subject()}});
+      return admitted;
+    }
+  }
+  if (permission->authenticated_only()) return caller;
   if (dependencies_.authorizer == nullptr) {
     return absl::UnavailableError("no authorizer configured");
   }

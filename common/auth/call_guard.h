@@ -28,6 +28,9 @@ struct GuardDependencies {
   // Verifies the calling service's own assertion (kServiceMetadataKey) for
   // internal methods.
   AssertionAuthenticator* services = nullptr;
+  // Per-principal request rates; null = unlimited. Not applied to internal
+  // methods (the calling service's edge already counted the user's call).
+  RateLimiter* rate_limiter = nullptr;
 };
 
 // Thread-safe: immutable after Create; the dependencies are thread-safe.
@@ -40,6 +43,7 @@ class CallGuard {
 
   // Authenticates and authorizes one call of `method_name`:
   //   no or malformed credential      -> UNAUTHENTICATED
+  //   over the principal's rate limit -> RESOURCE_EXHAUSTED
   //   permission not held             -> PERMISSION_DENIED
   //   internal method without a verified calling service -> PERMISSION_DENIED
   //     (internal methods need no user permission: the calling service

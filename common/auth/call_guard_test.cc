@@ -52,6 +52,16 @@ class FakeServices : public AssertionAuthenticator {
   }
 };
 
+// Refuses everyone once `refuse` is set.
+class FakeLimiter : public RateLimiter {
+ public:
+  absl::Status Admit(const common::v1::Principal&) override {
+    if (refuse) return absl::ResourceExhaustedError("rate limit exceeded");
+    return absl::OkStatus();
+  }
+  std::atomic<bool> refuse{false};
+};
+
 class FakeAssertions : public AssertionAuthenticator {
  public:
   absl::StatusOr<common::v1::Principal> Verify(
@@ -127,7 +137,7 @@ class CallGuardTest : public ::testing::Test {
  protected:
   void SetUp() override {
     GuardDependencies dependencies{&authenticator_, &assertions_, &authorizer_,
-                                   &services_};
+                                   &services_, &limiter_};
     absl::StatusOr<CallGuard> guard = CallGuard::Create(
         test::v1::Annotated::service_full_name(), dependencies);
     ASSERT_TRUE(guard.ok()) << guard.status();
@@ -157,6 +167,7 @@ class CallGuardTest : public ::testing::Test {
   FakeAssertions assertions_;
   FakeAuthorizer authorizer_;
   FakeServices services_;
+  FakeLimiter limiter_;
   std::unique_ptr<AnnotatedService> service_;
   std::unique_ptr<RunningServer> server_;
   std::unique_ptr<test::v1::Annotated::Stub> stub_;
@@ -294,6 +305,14 @@ TEST_F(CallGuardTest, InternalMethodNeedsAServiceAndAForwardedUser) {
   EXPECT_EQ(inside({{kPrincipalMetadataKey, kGoodAssertion},
                     {kServiceMetadataKey, kServiceAssertion}}),
             "OK:alice");
+}
+
+TEST_F(CallGuardTest, OverTheRateLimitIsResourceExhaustedBeforeTheHandler) {
+  limiter_.refuse = true;
+  EXPECT_EQ(Call({{"authorization", std::string("Bearer ") + kGoodToken}})
+                .error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(service_->handled, 0);
 }
 
 TEST(CallGuardCreateTest, RefusesAServiceWithAnUnannotatedMethod) {

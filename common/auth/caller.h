@@ -72,6 +72,14 @@ struct AuthzDecision {
   int64_t policy_version = 0;
 };
 
+// Admits or refuses one call of a principal by its request rate
+// (rate_limiter.h). RESOURCE_EXHAUSTED when over the limit.
+class RateLimiter {
+ public:
+  virtual ~RateLimiter() = default;
+  virtual absl::Status Admit(const common::v1::Principal& principal) = 0;
+};
+
 // Decides a permission for a caller. A decision (allow or deny) is OK; an
 // error means "could not decide" and the call fails closed with it.
 class Authorizer {

@@ -48,12 +48,20 @@ absl::Status RemoteAuth::TrustServices(const std::string& trusted_services_file)
   return absl::OkStatus();
 }
 
+absl::Status RemoteAuth::LimitRates(const common::v1::RateLimitConfig& config) {
+  if (config.disabled()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(rate_limiter_, TokenBucketLimiter::Create(
+                                      config, [] { return absl::Now(); }));
+  return absl::OkStatus();
+}
+
 GuardDependencies RemoteAuth::dependencies() {
   GuardDependencies dependencies;
   dependencies.authenticator = authenticator_.get();
   dependencies.assertions = assertions_.get();
   dependencies.authorizer = authorizer_.get();
   dependencies.services = services_.get();
+  dependencies.rate_limiter = rate_limiter_.get();
   return dependencies;
 }
 

@@ -8,6 +8,7 @@
 
 #include "common/assertion/local_authenticator.h"
 #include "common/auth/call_guard.h"
+#include "common/auth/rate_limiter.h"
 #include "common/auth/remote.h"
 
 namespace bastion {
@@ -37,6 +38,9 @@ class RemoteAuth {
   // path), every internal method is denied.
   absl::Status TrustServices(const std::string& trusted_services_file);
 
+  // Limits each principal's request rate as configured (unless disabled).
+  absl::Status LimitRates(const common::v1::RateLimitConfig& config);
+
   GuardDependencies dependencies();
 
  private:
@@ -44,6 +48,7 @@ class RemoteAuth {
   std::unique_ptr<RemoteAuthorizer> authorizer_;
   std::unique_ptr<assertion::LocalAssertionAuthenticator> assertions_;
   std::unique_ptr<AssertionAuthenticator> services_;
+  std::unique_ptr<RateLimiter> rate_limiter_;
 };
 
 }  // namespace bastion

@@ -33,6 +33,7 @@ absl::Status Run(const std::string& config_path) {
                   AudienceOrDefault(config.assertion_audience()),
                   credentials.channels);
   RETURN_IF_ERROR(auth.TrustServices(config.trusted_services_file()));
+  RETURN_IF_ERROR(auth.LimitRates(config.rate_limits()));
   ASSIGN_OR_RETURN(std::unique_ptr<DataServices> services,
                    DataServices::Create(pool, auth.dependencies()));
   const std::vector<ServiceBinding> served = services->Bindings();

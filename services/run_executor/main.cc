@@ -44,6 +44,7 @@ absl::Status Run(const std::string& config_path) {
   RemoteAuth auth(config.authn_address(), config.authz_address(),
                   AudienceOrDefault(config.assertion_audience()),
                   credentials.channels);
+  RETURN_IF_ERROR(auth.LimitRates(config.rate_limits()));
 
   ASSIGN_OR_RETURN(CallGuard agents_guard,
                    CallGuard::Create(v1::Agents::service_full_name(),

@@ -65,6 +65,7 @@ class Suite:
         self.database = "it_" + uuid.uuid4().hex[:12]
         self.processes = {}
         self.addresses = {}
+        self.launch_env = {}
 
     def run(self, *args: str) -> str:
         return subprocess.run(args, check=True, capture_output=True, text=True).stdout
@@ -99,6 +100,7 @@ class Suite:
                     BASTION_REGISTRY_FILE=str(RUNFILES / "tools/dev/registry.json"), **common)
 
     def launch(self, name: str, listen: str = "127.0.0.1:0", **env: str) -> None:
+        self.launch_env[name] = env
         port_file = self.dir / f"{name}.port"
         if port_file.exists():
             port_file.unlink()
@@ -113,6 +115,10 @@ class Suite:
                 raise RuntimeError(f"{name} did not start:\n" + self.log(name))
             time.sleep(0.05)
         self.addresses[name] = "127.0.0.1:" + port_file.read_text().strip()
+
+    def restart(self, name: str) -> None:
+        """Starts a stopped service again on the address it had."""
+        self.launch(name, listen=self.addresses[name], **self.launch_env[name])
 
     def log(self, name: str) -> str:
         path = self.dir / f"{name}.log"

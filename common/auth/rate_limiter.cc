@@ -1,0 +1,106 @@
+#include "common/auth/rate_limiter.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+
+namespace bastion {
+namespace {
+
+constexpr double kDefaultPerSecond = 100;
+
+absl::StatusOr<RateLimit> MakeLimit(double per_second, double burst,
+                                    absl::string_view where) {
+  if (!std::isfinite(per_second) || !std::isfinite(burst) || per_second < 0 ||
+      burst < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("rate_limits", where, ": limits must be finite and >= 0"));
+  }
+  RateLimit limit;
+  limit.per_second = per_second > 0 ? per_second : kDefaultPerSecond;
+  limit.burst = burst > 0 ? burst : 2 * limit.per_second;
+  return limit;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<TokenBucketLimiter>> TokenBucketLimiter::Create(
+    const common::v1::RateLimitConfig& config, NowFunction now,
+    size_t max_buckets) {
+  absl::StatusOr<RateLimit> default_limit =
+      MakeLimit(config.requests_per_second(), config.burst(), "");
+  if (!default_limit.ok()) return default_limit.status();
+  absl::flat_hash_map<std::string, RateLimit> tenants;
+  for (const auto& [tenant, limit] : config.tenants()) {
+    if (limit.requests_per_second() <= 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "rate_limits.tenants[", tenant, "]: requests_per_second must be > 0"));
+    }
+    absl::StatusOr<RateLimit> parsed =
+        MakeLimit(limit.requests_per_second(), limit.burst(),
+                  absl::StrCat(".tenants[", tenant, "]"));
+    if (!parsed.ok()) return parsed.status();
+    tenants[tenant] = *parsed;
+  }
+  return std::unique_ptr<TokenBucketLimiter>(new TokenBucketLimiter(
+      *default_limit, std::move(tenants), std::move(now), max_buckets));
+}
+
+RateLimit TokenBucketLimiter::LimitFor(
+    const common::v1::Principal& principal) const {
+  if (principal.rate_limit_per_second() > 0) {
+    const double rate = principal.rate_limit_per_second();
+    return RateLimit{rate, 2 * rate};
+  }
+  auto it = tenants_.find(principal.tenant_id());
+  return it != tenants_.end() ? it->second : default_limit_;
+}
+
+absl::Status TokenBucketLimiter::Admit(const common::v1::Principal& principal) {
+  const RateLimit limit = LimitFor(principal);
+  // A credential with its own limit (an API key) has its own bucket.
+  const std::string key =
+      principal.rate_limit_per_second() > 0
+          ? absl::StrCat(principal.tenant_id().size(), ":", principal.tenant_id(),
+                         principal.subject().size(), ":", principal.subject(),
+                         principal.token_id())
+          : absl::StrCat(principal.tenant_id().size(), ":", principal.tenant_id(),
+                         principal.subject());
+  const absl::Time now = now_();
+  absl::MutexLock lock(&mutex_);
+  auto it = buckets_.find(key);
+  if (it == buckets_.end()) {
+    if (buckets_.size() >= max_buckets_) DropIdleBuckets(now);
+    it = buckets_.emplace(key, Bucket{limit.burst, now, limit}).first;
+  }
+  Bucket& bucket = it->second;
+  const double elapsed = std::max(0.0, absl::ToDoubleSeconds(now - bucket.updated));
+  bucket.tokens = std::min(limit.burst, bucket.tokens + elapsed * limit.per_second);
+  bucket.updated = now;
+  bucket.limit = limit;
+  if (bucket.tokens < 1) {
+    return absl::ResourceExhaustedError("rate limit exceeded");
+  }
+  bucket.tokens -= 1;
+  return absl::OkStatus();
+}
+
+void TokenBucketLimiter::DropIdleBuckets(absl::Time now) {
+  for (auto it = buckets_.begin(); it != buckets_.end();) {
+    const Bucket& bucket = it->second;
+    const double refilled =
+        bucket.tokens +
+        absl::ToDoubleSeconds(now - bucket.updated) * bucket.limit.per_second;
+    if (refilled >= bucket.limit.burst) {
+      buckets_.erase(it++);
+    } else {
+      ++it;
+    }
+  }
+  // Everyone is active: refuse to grow past the bound by forgetting all
+  // (they restart with full buckets, erring towards admitting).
+  if (buckets_.size() >= max_buckets_) buckets_.clear();
+}
+
+}  // namespace bastion

@@ -1,0 +1,107 @@
+// Tests the per-principal token buckets with an injected clock.
+#include "common/auth/rate_limiter.h"
+
+#include "common/status/status_matchers.h"
+#include "gtest/gtest.h"
+
+namespace bastion {
+namespace {
+
+using ::bastion::testing::IsOk;
+using ::bastion::testing::StatusIs;
+
+class RateLimiterTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<TokenBucketLimiter> Make(const std::string& text_config,
+                                           size_t max_buckets = 100) {
+    common::v1::RateLimitConfig config;
+    config.set_requests_per_second(2);
+    config.set_burst(3);
+    (*config.mutable_tenants())["big"].set_requests_per_second(50);
+    if (text_config == "zero") config.Clear();
+    absl::StatusOr<std::unique_ptr<TokenBucketLimiter>> limiter =
+        TokenBucketLimiter::Create(config, [this] { return now_; }, max_buckets);
+    EXPECT_THAT(limiter, IsOk());
+    return *std::move(limiter);
+  }
+
+  static common::v1::Principal User(const std::string& tenant,
+                                    const std::string& subject) {
+    common::v1::Principal principal;
+    principal.set_tenant_id(tenant);
+    principal.set_subject(subject);
+    return principal;
+  }
+
+  // How many calls in a row are admitted.
+  static int Admitted(TokenBucketLimiter& limiter,
+                      const common::v1::Principal& principal, int tries) {
+    int admitted = 0;
+    for (int i = 0; i < tries; ++i) admitted += limiter.Admit(principal).ok();
+    return admitted;
+  }
+
+  absl::Time now_ = absl::FromUnixSeconds(1000000);
+};
+
+TEST_F(RateLimiterTest, BurstThenExhaustedThenRefills) {
+  std::unique_ptr<TokenBucketLimiter> limiter = Make("");
+  const common::v1::Principal alice = User("t1", "alice");
+  EXPECT_EQ(Admitted(*limiter, alice, 10), 3);
+  EXPECT_THAT(limiter->Admit(alice),
+              StatusIs(absl::StatusCode::kResourceExhausted));
+  now_ += absl::Milliseconds(500);  // 2/s: one token back
+  EXPECT_EQ(Admitted(*limiter, alice, 10), 1);
+  now_ += absl::Hours(1);  // never more than the burst
+  EXPECT_EQ(Admitted(*limiter, alice, 10), 3);
+}
+
+TEST_F(RateLimiterTest, PrincipalsHaveSeparateBuckets) {
+  std::unique_ptr<TokenBucketLimiter> limiter = Make("");
+  EXPECT_EQ(Admitted(*limiter, User("t1", "alice"), 10), 3);
+  EXPECT_EQ(Admitted(*limiter, User("t1", "bob"), 10), 3);
+  EXPECT_EQ(Admitted(*limiter, User("t2", "alice"), 10), 3);
+  // Length-prefixed keys: ("t1a", "b") is not ("t1", "ab").
+  EXPECT_EQ(Admitted(*limiter, User("t", "1alice"), 10), 3);
+}
+
+TEST_F(RateLimiterTest, TenantOverrideAndApiKeyOwnLimit) {
+  std::unique_ptr<TokenBucketLimiter> limiter = Make("");
+  EXPECT_EQ(Admitted(*limiter, User("big", "carol"), 200), 100);
+  common::v1::Principal key = User("t1", "alice");
+  key.set_token_id("key_1");
+  key.set_rate_limit_per_second(5);
+  EXPECT_EQ(limiter->LimitFor(key).per_second, 5);
+  EXPECT_EQ(Admitted(*limiter, key, 50), 10);
+  // The key's bucket is its own: alice's JWT calls are unaffected.
+  EXPECT_EQ(Admitted(*limiter, User("t1", "alice"), 10), 3);
+}
+
+TEST_F(RateLimiterTest, DefaultsApplyWhenUnset) {
+  std::unique_ptr<TokenBucketLimiter> limiter = Make("zero");
+  EXPECT_EQ(limiter->LimitFor(User("t1", "a")).per_second, 100);
+  EXPECT_EQ(limiter->LimitFor(User("t1", "a")).burst, 200);
+}
+
+TEST_F(RateLimiterTest, MemoryStaysBounded) {
+  std::unique_ptr<TokenBucketLimiter> limiter = Make("", /*max_buckets=*/10);
+  for (int i = 0; i < 1000; ++i) {
+    EXPECT_THAT(limiter->Admit(User("t1", "u" + std::to_string(i))), IsOk());
+  }
+  // Still enforcing for an active principal after the churn.
+  EXPECT_EQ(Admitted(*limiter, User("t1", "hot"), 10), 3);
+}
+
+TEST_F(RateLimiterTest, InvalidConfigIsRefused) {
+  common::v1::RateLimitConfig config;
+  config.set_requests_per_second(-1);
+  EXPECT_THAT(TokenBucketLimiter::Create(config, [] { return absl::Now(); }),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  config.Clear();
+  (*config.mutable_tenants())["t1"].set_requests_per_second(0);
+  EXPECT_THAT(TokenBucketLimiter::Create(config, [] { return absl::Now(); }),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+}  // namespace
+}  // namespace bastion

@@ -1,0 +1,86 @@
+#!/usr/bin/python3
+"""With authn or authz stopped, protected calls answer UNAVAILABLE and do
+nothing (not a row written); when the dependency returns, service resumes.
+"""
+
+import pathlib
+import sys
+import unittest
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from bastion_suite import Suite, bearer  # noqa: E402
+
+import grpc  # noqa: E402
+from bastion.data.v1 import data_pb2, data_pb2_grpc  # noqa: E402
+from bastion.runs.v1 import runs_pb2, runs_pb2_grpc  # noqa: E402
+
+SUITE = None
+
+
+def setUpModule() -> None:
+    global SUITE
+    SUITE = Suite()
+    try:
+        SUITE.start()
+    except Exception:
+        SUITE.stop()
+        raise
+
+
+def tearDownModule() -> None:
+    SUITE.stop()
+
+
+class FailClosedTest(unittest.TestCase):
+
+    def setUp(self):
+        self.channels = [grpc.insecure_channel(SUITE.addresses[name])
+                         for name in ("data", "run_executor")]
+        self.sessions = data_pb2_grpc.SessionsStub(self.channels[0])
+        self.agents = runs_pb2_grpc.AgentsStub(self.channels[1])
+
+    def tearDown(self):
+        for channel in self.channels:
+            channel.close()
+
+    def create_session(self, token: str):
+        return self.sessions.CreateSession(data_pb2.CreateSessionRequest(
+            component_type=data_pb2.COMPONENT_TYPE_AGENT, component_id="echo"),
+            metadata=bearer(token), timeout=15)
+
+    def assertUnavailable(self, call, *args, **kwargs):
+        with self.assertRaises(grpc.RpcError) as raised:
+            call(*args, **kwargs)
+        self.assertEqual(raised.exception.code(), grpc.StatusCode.UNAVAILABLE,
+                         raised.exception.details())
+
+    def check_outage(self, dependency: str):
+        # Works before the outage.
+        self.create_session(SUITE.token("alice", roles="member"))
+        before = SUITE.row_counts()
+        SUITE.stop_one(dependency)
+        try:
+            # Fresh tokens, so no cached answer can stand in for the check.
+            self.assertUnavailable(self.create_session, SUITE.token("alice", roles="member"))
+            self.assertUnavailable(self.agents.ListAgents, runs_pb2.ListAgentsRequest(),
+                                   metadata=bearer(SUITE.token("bob", scopes="agents:read")),
+                                   timeout=15)
+            self.assertEqual(SUITE.row_counts(), before, "nothing may be written")
+        finally:
+            SUITE.restart(dependency)
+        # Service resumes once the dependency is back.
+        self.create_session(SUITE.token("alice", roles="member"))
+        listed = self.agents.ListAgents(
+            runs_pb2.ListAgentsRequest(), timeout=15,
+            metadata=bearer(SUITE.token("bob", scopes="agents:read")))
+        self.assertTrue(listed.agents)
+
+    def test_authz_down_fails_closed_and_recovers(self):
+        self.check_outage("authz")
+
+    def test_authn_down_fails_closed_and_recovers(self):
+        self.check_outage("authn")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
