@@ -1,0 +1,148 @@
+// authn's schema proved in the database itself: the migration set is
+// idempotent and recorded apart from the data service's; bastion_authn_svc
+// reaches only the current principal's keys, cannot delete or move them,
+// and finds a key by hash only through bastion_authn.find_api_key.
+#include <memory>
+#include <string>
+#include <tuple>
+
+#include "common/pg/pg_connection.h"
+#include "common/status/status_matchers.h"
+#include "gtest/gtest.h"
+#include "services/authn/migrations/migrations.h"
+#include "services/authn/storage/authn_test_database.h"
+#include "services/data/migrate/migrate.h"
+
+namespace bastion::authn {
+namespace {
+
+namespace migrate = ::bastion::data::migrate;
+using ::bastion::testing::IsOk;
+using ::bastion::testing::StatusIs;
+
+constexpr char kBegin[] = "BEGIN";
+constexpr char kRollback[] = "ROLLBACK";
+constexpr char kAs[] =
+    "SELECT set_config('bastion.tenant_id', $1, true),"
+    " set_config('bastion.user_id', $2, true)";
+constexpr char kInsert[] =
+    "INSERT INTO bastion_authn.api_keys (tenant_id, user_id, key_id, name,"
+    " scopes, secret_hash, display_prefix, created_at, expires_at)"
+    " VALUES ($1, $2, $3, 'k', ARRAY['agents:read'], sha256($4::bytea),"
+    " 'bst_x', now(), now() + interval '1 day')";
+constexpr char kCount[] = "SELECT count(*) FROM bastion_authn.api_keys";
+constexpr char kFind[] =
+    "SELECT key_id FROM bastion_authn.find_api_key(sha256($1::bytea))";
+constexpr char kDelete[] = "DELETE FROM bastion_authn.api_keys";
+constexpr char kMove[] = "UPDATE bastion_authn.api_keys SET user_id = 'bob'";
+constexpr char kSetLookup[] =
+    "SELECT set_config('bastion.key_lookup', 'on', false)";
+constexpr char kLookupSetting[] =
+    "SELECT coalesce(current_setting('bastion.key_lookup', true), '')";
+
+const char kKeyA[] = "key_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+const char kKeyB[] = "key_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+
+class AuthnSchemaTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = testing::CreateAuthnTestDatabase();
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = *std::move(db);
+    auto svc = pg::PgConnection::Connect(testing::AuthnServiceConninfo(*db_));
+    ASSERT_THAT(svc, IsOk());
+    svc_ = *std::move(svc);
+    // alice has key A (secret "a"); bob has key B (secret "b").
+    for (const auto& [user, key, secret] :
+         {std::tuple<const char*, const char*, const char*>{"alice", kKeyA,
+                                                            "a"},
+          {"bob", kKeyB, "b"}}) {
+      ASSERT_THAT(svc_->Execute({kBegin, {}}), IsOk());
+      ASSERT_THAT(svc_->Execute({kAs, {"t1", user}}), IsOk());
+      ASSERT_THAT(svc_->Execute({kInsert, {"t1", user, key, secret}}), IsOk());
+      ASSERT_THAT(svc_->Execute({"COMMIT", {}}), IsOk());
+    }
+  }
+
+  int64_t Count(pg::PgConnection& conn) {
+    auto r = conn.Execute({kCount, {}});
+    EXPECT_THAT(r, IsOk());
+    return r.ok() ? std::stoll(std::string(r->Get(0, 0))) : -1;
+  }
+
+  std::unique_ptr<::bastion::testing::TestDatabase> db_;
+  std::unique_ptr<pg::PgConnection> svc_;
+};
+
+TEST_F(AuthnSchemaTest, MigrationsAreIdempotentAndRecordedApart) {
+  auto owner = pg::PgConnection::Connect(db_->owner_conninfo());
+  ASSERT_THAT(owner, IsOk());
+  auto again = migrate::ApplyMigrations(
+      **owner, migrations::EmbeddedMigrations(), migrate::kAuthnHistoryTable);
+  ASSERT_THAT(again, IsOk());
+  EXPECT_TRUE(again->empty());
+  auto authn = migrate::ListApplied(**owner, migrate::kAuthnHistoryTable);
+  ASSERT_THAT(authn, IsOk());
+  EXPECT_EQ(authn->size(), migrations::EmbeddedMigrations().size());
+  // The data set's history is untouched: its migrations still all pending.
+  auto data = migrate::ListApplied(**owner);
+  ASSERT_THAT(data, IsOk());
+  EXPECT_TRUE(data->empty());
+  EXPECT_THAT(migrate::ApplyMigrations(
+                  **owner, migrations::EmbeddedMigrations(), "public.evil"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(AuthnSchemaTest, ServiceRoleSeesOnlyThePrincipalsKeys) {
+  EXPECT_EQ(Count(*svc_), 0);  // no principal: nothing
+  ASSERT_THAT(svc_->Execute({kBegin, {}}), IsOk());
+  ASSERT_THAT(svc_->Execute({kAs, {"t1", "alice"}}), IsOk());
+  EXPECT_EQ(Count(*svc_), 1);
+  // alice cannot write a row for bob.
+  EXPECT_THAT(svc_->Execute({kInsert, {"t1", "bob", kKeyB, "c"}}),
+              StatusIs(absl::StatusCode::kInternal));
+  ASSERT_THAT(svc_->Execute({kRollback, {}}), IsOk());
+  ASSERT_THAT(svc_->Execute({kBegin, {}}), IsOk());
+  ASSERT_THAT(svc_->Execute({kAs, {"t2", "alice"}}), IsOk());
+  EXPECT_EQ(Count(*svc_), 0);
+  ASSERT_THAT(svc_->Execute({kRollback, {}}), IsOk());
+}
+
+TEST_F(AuthnSchemaTest, ServiceRoleCannotDeleteOrMoveKeys) {
+  ASSERT_THAT(svc_->Execute({kBegin, {}}), IsOk());
+  ASSERT_THAT(svc_->Execute({kAs, {"t1", "alice"}}), IsOk());
+  EXPECT_THAT(svc_->Execute({kDelete, {}}),
+              StatusIs(absl::StatusCode::kInternal));
+  ASSERT_THAT(svc_->Execute({kRollback, {}}), IsOk());
+  ASSERT_THAT(svc_->Execute({kBegin, {}}), IsOk());
+  ASSERT_THAT(svc_->Execute({kAs, {"t1", "alice"}}), IsOk());
+  EXPECT_THAT(svc_->Execute({kMove, {}}),
+              StatusIs(absl::StatusCode::kInternal));
+  ASSERT_THAT(svc_->Execute({kRollback, {}}), IsOk());
+}
+
+TEST_F(AuthnSchemaTest, LookupByHashReturnsOnlyTheMatchingRow) {
+  auto found = svc_->Execute({kFind, {"a"}});
+  ASSERT_THAT(found, IsOk());
+  ASSERT_EQ(found->rows(), 1);
+  EXPECT_EQ(found->Get(0, 0), kKeyA);
+  auto none = svc_->Execute({kFind, {"nope"}});
+  ASSERT_THAT(none, IsOk());
+  EXPECT_EQ(none->rows(), 0);
+  // The lookup's switch does not leak out of the function, and setting it
+  // by hand does not open the table to the service role.
+  auto setting = svc_->Execute({kLookupSetting, {}});
+  ASSERT_THAT(setting, IsOk());
+  EXPECT_EQ(setting->Get(0, 0), "");
+  ASSERT_THAT(svc_->Execute({kSetLookup, {}}), IsOk());
+  EXPECT_EQ(Count(*svc_), 0);
+}
+
+TEST_F(AuthnSchemaTest, OwnerIsBoundByRowLevelSecurityOutsideTheLookup) {
+  auto owner = pg::PgConnection::Connect(db_->owner_conninfo());
+  ASSERT_THAT(owner, IsOk());
+  EXPECT_EQ(Count(**owner), 0);
+}
+
+}  // namespace
+}  // namespace bastion::authn
