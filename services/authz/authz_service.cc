@@ -1,6 +1,11 @@
+// authz's gRPC adapter; see authz_service.h.
 #include "services/authz/authz_service.h"
 
+#include <memory>
 #include <utility>
+#include <vector>
+
+#include "common/status/status_macros.h"
 
 namespace bastion::authz {
 namespace {
@@ -17,34 +22,49 @@ absl::Status RequireSelf(const Caller& caller, const std::string& assertion) {
 
 void ToProto(const Role& role, bool built_in, int64_t version, v1::Role* out) {
   out->set_name(role.name);
+  out->set_description(role.description);
   for (const std::string& scope : role.scopes) out->add_scopes(scope);
-  for (const std::string& tool : role.allowed_tools) out->add_allowed_tools(tool);
+  for (const std::string& tool : role.allowed_tools)
+    out->add_allowed_tools(tool);
   out->set_built_in(built_in);
   out->set_version(version);
 }
 
+void ToProto(const ToolPolicy& policy, int64_t version, v1::ToolPolicy* out) {
+  for (const std::string& tool : policy.requires_confirmation) {
+    out->add_requires_confirmation(tool);
+  }
+  for (const std::string& tool : policy.requires_approval) {
+    out->add_requires_approval(tool);
+  }
+  out->set_version(version);
+}
+
+std::vector<std::string> ToVector(
+    const google::protobuf::RepeatedPtrField<std::string>& values) {
+  return {values.begin(), values.end()};
+}
+
 }  // namespace
 
-AuthzService::AuthzService(PolicyEngine* engine, CallGuard guard)
-    : engine_(engine), guard_(std::move(guard)) {}
+AuthzService::AuthzService(PolicyEngine* engine, RoleAdmin* admin,
+                           CallGuard guard)
+    : engine_(engine), admin_(admin), guard_(std::move(guard)) {}
 
 grpc::Status AuthzService::Check(grpc::ServerContext* context,
                                  const v1::CheckRequest* request,
                                  v1::CheckResponse* response) {
   return guard_.Run(context, "Check", *request, [&](const Caller& caller) {
-    if (absl::Status self = RequireSelf(caller, request->assertion());
-        !self.ok()) {
-      return self;
-    }
-    absl::StatusOr<CheckOutcome> outcome =
+    RETURN_IF_ERROR(RequireSelf(caller, request->assertion()));
+    ASSIGN_OR_RETURN(
+        CheckOutcome outcome,
         engine_->Decide(caller.principal, request->resource(),
-                        request->action(), request->resource_id());
-    if (!outcome.ok()) return outcome.status();
-    response->set_decision(outcome->decision.allowed ? v1::DECISION_ALLOW
-                                                     : v1::DECISION_DENY);
-    response->set_reason(outcome->decision.reason);
-    response->set_policy_version(outcome->decision.policy_version);
-    response->set_admin_level(std::string(AdminLevelName(outcome->admin_level)));
+                        request->action(), request->resource_id()));
+    response->set_decision(outcome.decision.allowed ? v1::DECISION_ALLOW
+                                                    : v1::DECISION_DENY);
+    response->set_reason(outcome.decision.reason);
+    response->set_policy_version(outcome.decision.policy_version);
+    response->set_admin_level(std::string(AdminLevelName(outcome.admin_level)));
     return absl::OkStatus();
   });
 }
@@ -53,19 +73,16 @@ grpc::Status AuthzService::CheckTool(grpc::ServerContext* context,
                                      const v1::CheckToolRequest* request,
                                      v1::CheckToolResponse* response) {
   return guard_.Run(context, "CheckTool", *request, [&](const Caller& caller) {
-    if (absl::Status self = RequireSelf(caller, request->assertion());
-        !self.ok()) {
-      return self;
-    }
-    const ToolDecision decision =
-        engine_->DecideTool(caller.principal, request->tool_name());
-    response->set_decision(decision.allowed ? v1::DECISION_ALLOW
-                                            : v1::DECISION_DENY);
-    response->set_reason(decision.reason);
-    response->set_requires_confirmation(decision.needs_confirmation);
-    response->set_requires_approval(decision.needs_approval);
-    response->set_policy_version(
-        static_cast<int64_t>(engine_->Snapshot().version()));
+    RETURN_IF_ERROR(RequireSelf(caller, request->assertion()));
+    ASSIGN_OR_RETURN(
+        ToolOutcome outcome,
+        engine_->DecideTool(caller.principal, request->tool_name()));
+    response->set_decision(outcome.decision.allowed ? v1::DECISION_ALLOW
+                                                    : v1::DECISION_DENY);
+    response->set_reason(outcome.decision.reason);
+    response->set_requires_confirmation(outcome.decision.needs_confirmation);
+    response->set_requires_approval(outcome.decision.needs_approval);
+    response->set_policy_version(outcome.policy_version);
     return absl::OkStatus();
   });
 }
@@ -73,16 +90,16 @@ grpc::Status AuthzService::CheckTool(grpc::ServerContext* context,
 grpc::Status AuthzService::ListRoles(grpc::ServerContext* context,
                                      const v1::ListRolesRequest* request,
                                      v1::ListRolesResponse* response) {
-  return guard_.Run(context, "ListRoles", *request, [&](const Caller&) {
-    const RoleSet roles = engine_->Snapshot();
-    const int64_t version = static_cast<int64_t>(roles.version());
-    for (const Role& role : BuiltinRoles(roles.grammar())) {
-      ToProto(role, /*built_in=*/true, version, response->add_roles());
+  return guard_.Run(context, "ListRoles", *request, [&](const Caller& caller) {
+    ASSIGN_OR_RETURN(std::shared_ptr<const TenantPolicy> policy,
+                     engine_->PolicyFor(caller.principal));
+    for (const RoleEntry& entry : policy->roles.ListRoles()) {
+      ToProto(entry.role, entry.built_in, policy->RoleVersion(entry),
+              response->add_roles());
     }
-    for (const Role& role : roles.custom_roles()) {
-      ToProto(role, /*built_in=*/false, version, response->add_roles());
-    }
-    response->set_policy_version(version);
+    response->set_policy_version(policy->version());
+    ToProto(policy->roles.tool_policy(), policy->version(),
+            response->mutable_tool_policy());
     return absl::OkStatus();
   });
 }
@@ -90,30 +107,54 @@ grpc::Status AuthzService::ListRoles(grpc::ServerContext* context,
 grpc::Status AuthzService::GetRole(grpc::ServerContext* context,
                                    const v1::GetRoleRequest* request,
                                    v1::Role* response) {
-  return guard_.Run(context, "GetRole", *request, [&](const Caller&) {
-    const RoleSet roles = engine_->Snapshot();
-    const Role* role = roles.Find(request->name());
-    if (role == nullptr) return absl::NotFoundError("role not found");
-    ToProto(*role, IsBuiltinRoleName(role->name),
-            static_cast<int64_t>(roles.version()), response);
+  return guard_.Run(context, "GetRole", *request, [&](const Caller& caller) {
+    ASSIGN_OR_RETURN(std::shared_ptr<const TenantPolicy> policy,
+                     engine_->PolicyFor(caller.principal));
+    const RoleEntry* entry = policy->roles.FindEntry(request->name());
+    if (entry == nullptr) return absl::NotFoundError("role not found");
+    ToProto(entry->role, entry->built_in, policy->RoleVersion(*entry),
+            response);
     return absl::OkStatus();
   });
 }
 
 grpc::Status AuthzService::PutRole(grpc::ServerContext* context,
                                    const v1::PutRoleRequest* request,
-                                   v1::Role*) {
-  return guard_.Run(context, "PutRole", *request, [&](const Caller&) {
-    return absl::UnimplementedError("custom role storage is not available yet");
+                                   v1::Role* response) {
+  return guard_.Run(context, "PutRole", *request, [&](const Caller& caller) {
+    const v1::Role& in = request->role();
+    Role role{in.name(), ToVector(in.scopes()), ToVector(in.allowed_tools()),
+              in.description()};
+    ASSIGN_OR_RETURN(StoredRole stored,
+                     admin_->PutRole(caller.principal, std::move(role)));
+    ToProto(stored.role, /*built_in=*/false, stored.version, response);
+    return absl::OkStatus();
   });
 }
 
 grpc::Status AuthzService::DeleteRole(grpc::ServerContext* context,
                                       const v1::DeleteRoleRequest* request,
-                                      v1::DeleteRoleResponse*) {
-  return guard_.Run(context, "DeleteRole", *request, [&](const Caller&) {
-    return absl::UnimplementedError("custom role storage is not available yet");
+                                      v1::DeleteRoleResponse* response) {
+  return guard_.Run(context, "DeleteRole", *request, [&](const Caller& caller) {
+    ASSIGN_OR_RETURN(int64_t version,
+                     admin_->DeleteRole(caller.principal, request->name()));
+    response->set_policy_version(version);
+    return absl::OkStatus();
   });
+}
+
+grpc::Status AuthzService::PutToolPolicy(
+    grpc::ServerContext* context, const v1::PutToolPolicyRequest* request,
+    v1::ToolPolicy* response) {
+  return guard_.Run(
+      context, "PutToolPolicy", *request, [&](const Caller& caller) {
+        ToolPolicy policy{ToVector(request->policy().requires_confirmation()),
+                          ToVector(request->policy().requires_approval())};
+        ASSIGN_OR_RETURN(int64_t version,
+                         admin_->PutToolPolicy(caller.principal, policy));
+        ToProto(policy, version, response);
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace bastion::authz

@@ -1,19 +1,20 @@
-// gRPC adapter of authz: runs the guard, calls the policy engine, maps the
-// status. Custom-role storage is not wired yet (PutRole/DeleteRole answer
-// UNIMPLEMENTED; see README).
+// gRPC adapter of authz: runs the guard, calls the policy engine or the role
+// admin, maps the status.
 #ifndef BASTION_SERVICES_AUTHZ_AUTHZ_SERVICE_H_
 #define BASTION_SERVICES_AUTHZ_AUTHZ_SERVICE_H_
 
 #include "bastion/authz/v1/authz.grpc.pb.h"
 #include "common/auth/call_guard.h"
 #include "services/authz/policy_engine.h"
+#include "services/authz/role_admin.h"
 
 namespace bastion::authz {
 
 // Thread-safe.
 class AuthzService final : public v1::Authz::Service {
  public:
-  AuthzService(PolicyEngine* engine, CallGuard guard);
+  // Not owned; both must outlive the service.
+  AuthzService(PolicyEngine* engine, RoleAdmin* admin, CallGuard guard);
 
   grpc::Status Check(grpc::ServerContext* context,
                      const v1::CheckRequest* request,
@@ -33,9 +34,13 @@ class AuthzService final : public v1::Authz::Service {
   grpc::Status DeleteRole(grpc::ServerContext* context,
                           const v1::DeleteRoleRequest* request,
                           v1::DeleteRoleResponse* response) override;
+  grpc::Status PutToolPolicy(grpc::ServerContext* context,
+                             const v1::PutToolPolicyRequest* request,
+                             v1::ToolPolicy* response) override;
 
  private:
   PolicyEngine* engine_;
+  RoleAdmin* admin_;
   CallGuard guard_;
 };
 

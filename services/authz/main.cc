@@ -1,16 +1,20 @@
 // authz: owns policy (scopes, roles, tool permissions) and answers Check.
+#include <memory>
+
 #include "bastion/authz/v1/authz_config.pb.h"
 #include "common/auth/remote_wiring.h"
 #include "common/config/config.h"
 #include "common/log/log.h"
+#include "common/pg/pg_pool.h"
 #include "common/server/server.h"
 #include "common/status/status_macros.h"
 #include "services/authz/authz_service.h"
+#include "services/authz/storage/pg_role_store.h"
 
 namespace bastion::authz {
 namespace {
 
-absl::StatusOr<RoleSet> InitialRoles(const v1::AuthzConfig& config) {
+absl::StatusOr<RoleSet> BaseRoles(const v1::AuthzConfig& config) {
   AdminScopeConfig admin_scopes;
   if (!config.tenant_admin_scope().empty()) {
     admin_scopes.tenant_admin = config.tenant_admin_scope();
@@ -26,18 +30,35 @@ absl::StatusOr<RoleSet> InitialRoles(const v1::AuthzConfig& config) {
 absl::Status Run(const std::string& config_path) {
   v1::AuthzConfig config;
   RETURN_IF_ERROR(LoadConfig(config_path, "BASTION_", ProcessEnv(), &config));
-  ASSIGN_OR_RETURN(RoleSet roles, InitialRoles(config));
-  PolicyEngine engine(std::move(roles));
+  ASSIGN_OR_RETURN(RoleSet builtin, BaseRoles(config));
+
+  // Without a database: built-in roles only; role changes are refused.
+  std::unique_ptr<pg::PgPool> pool;
+  std::unique_ptr<PgRoleStore> store;
+  if (!config.database_url().empty()) {
+    pg::PgPoolOptions pool_options;
+    pool_options.conninfo = config.database_url();
+    if (config.database_pool_size() > 0) {
+      pool_options.max_size = config.database_pool_size();
+    }
+    pool = std::make_unique<pg::PgPool>(pool_options);
+    store = std::make_unique<PgRoleStore>(pool.get());
+  } else {
+    Log(LogLevel::kWarning, "no_database",
+        {{"detail", "database_url is empty: built-in roles only"}});
+  }
+  PolicyEngine engine(std::move(builtin), store.get());
+  RoleAdmin admin(&engine, store.get());
 
   // authn for credentials and assertion keys; the decisions are our own.
   RemoteAuth auth(config.authn_address(), /*authz_address=*/"",
                   AudienceOrDefault(config.assertion_audience()));
   GuardDependencies dependencies = auth.dependencies();
   dependencies.authorizer = &engine;
-  ASSIGN_OR_RETURN(CallGuard guard,
-                   CallGuard::Create(v1::Authz::service_full_name(),
-                                     dependencies));
-  AuthzService service(&engine, std::move(guard));
+  ASSIGN_OR_RETURN(
+      CallGuard guard,
+      CallGuard::Create(v1::Authz::service_full_name(), dependencies));
+  AuthzService service(&engine, &admin, std::move(guard));
 
   ServerOptions options;
   if (!config.listen_address().empty()) {

@@ -1,9 +1,13 @@
 // Tests the engine that backs Check: effective scopes from roles, the
-// decision, the admin level and the policy version.
+// decision, the admin level, the policy version, and per-tenant snapshots
+// rechecked against the store at most once per interval (fake clock, fake
+// store: no sleeping).
 #include "services/authz/policy_engine.h"
 
+#include "common/assertion/fake_clock.h"
 #include "common/status/status_matchers.h"
 #include "gtest/gtest.h"
+#include "services/authz/storage/memory_role_store.h"
 
 namespace bastion::authz {
 namespace {
@@ -17,6 +21,24 @@ common::v1::Principal Member() {
   principal.set_subject("alice");
   principal.add_roles("member");
   return principal;
+}
+
+common::v1::Principal WithRole(const std::string& tenant,
+                               const std::string& subject,
+                               const std::string& role) {
+  common::v1::Principal principal;
+  principal.set_tenant_id(tenant);
+  principal.set_subject(subject);
+  principal.add_roles(role);
+  return principal;
+}
+
+bool Allowed(PolicyEngine& engine, const common::v1::Principal& principal,
+             absl::string_view resource, absl::string_view action) {
+  absl::StatusOr<CheckOutcome> outcome =
+      engine.Decide(principal, resource, action, "");
+  EXPECT_THAT(outcome, IsOk());
+  return outcome.ok() && outcome->decision.allowed;
 }
 
 TEST(PolicyEngineTest, RolesExpandToScopes) {
@@ -38,8 +60,10 @@ TEST(PolicyEngineTest, ExplicitScopesGrantOnlyWhatTheyName) {
   principal.set_tenant_id("t1");
   principal.set_subject("bob");
   principal.add_scopes("agents:a-1:run");
-  EXPECT_TRUE(engine.Decide(principal, "agents", "run", "a-1")->decision.allowed);
-  EXPECT_FALSE(engine.Decide(principal, "agents", "run", "a-2")->decision.allowed);
+  EXPECT_TRUE(
+      engine.Decide(principal, "agents", "run", "a-1")->decision.allowed);
+  EXPECT_FALSE(
+      engine.Decide(principal, "agents", "run", "a-2")->decision.allowed);
   EXPECT_FALSE(engine.Decide(principal, "agents", "run", "")->decision.allowed);
 }
 
@@ -72,9 +96,139 @@ TEST(PolicyEngineTest, DecisionsCarryThePolicyVersion) {
       RoleSet::Create(ScopeGrammar::Create({}).value(), {}, {}, /*version=*/7);
   ASSERT_THAT(roles, IsOk());
   PolicyEngine engine(*roles);
-  EXPECT_EQ(engine.Decide(Member(), "agents", "read", "")
-                ->decision.policy_version,
-            7);
+  EXPECT_EQ(
+      engine.Decide(Member(), "agents", "read", "")->decision.policy_version,
+      7);
+}
+
+// With a store: the engine of another replica (no Forget) sees a change
+// only once the recheck interval has passed.
+class StoredPolicyTest : public ::testing::Test {
+ protected:
+  StoredPolicyTest()
+      : clock_(absl::FromUnixSeconds(1'700'000'000)),
+        engine_(RoleSet(), &store_, &clock_) {}
+
+  common::v1::Principal Writer() {
+    common::v1::Principal principal = WithRole("t1", "olive", "owner");
+    return principal;
+  }
+
+  MemoryRoleStore store_;
+  assertion::FakeClock clock_;
+  PolicyEngine engine_;
+};
+
+TEST_F(StoredPolicyTest, AStoredRoleChangeFlipsTheDecisionAfterTheInterval) {
+  const common::v1::Principal bob = WithRole("t1", "bob", "agent_reader");
+  EXPECT_FALSE(Allowed(engine_, bob, "agents", "read"));
+  EXPECT_EQ(engine_.Decide(bob, "agents", "read", "")->decision.policy_version,
+            0);
+
+  ASSERT_EQ(store_.PutRole(Writer(), Role{"agent_reader", {"agents:read"}, {}})
+                .value(),
+            1);
+  clock_.Advance(kPolicyRecheckInterval - absl::Milliseconds(1));
+  EXPECT_FALSE(Allowed(engine_, bob, "agents", "read"));  // Still cached.
+  clock_.Advance(absl::Milliseconds(1));
+  absl::StatusOr<CheckOutcome> outcome =
+      engine_.Decide(bob, "agents", "read", "");
+  ASSERT_THAT(outcome, IsOk());
+  EXPECT_TRUE(outcome->decision.allowed);
+  EXPECT_EQ(outcome->decision.policy_version, 1);
+
+  ASSERT_THAT(store_.DeleteRole(Writer(), "agent_reader"), IsOk());
+  clock_.Advance(kPolicyRecheckInterval);
+  EXPECT_FALSE(Allowed(engine_, bob, "agents", "read"));
+}
+
+TEST_F(StoredPolicyTest, TheStoreIsAskedAtMostOncePerIntervalPerTenant) {
+  const common::v1::Principal bob = WithRole("t1", "bob", "member");
+  for (int i = 0; i < 20; ++i) Allowed(engine_, bob, "agents", "read");
+  EXPECT_EQ(store_.load_calls(), 1);
+  EXPECT_EQ(store_.version_calls(), 0);
+
+  clock_.Advance(kPolicyRecheckInterval);
+  for (int i = 0; i < 20; ++i) Allowed(engine_, bob, "agents", "read");
+  // Unchanged: one cheap version lookup, no reload.
+  EXPECT_EQ(store_.version_calls(), 1);
+  EXPECT_EQ(store_.load_calls(), 1);
+
+  // Another tenant has its own snapshot.
+  Allowed(engine_, WithRole("t2", "carol", "member"), "agents", "read");
+  EXPECT_EQ(store_.load_calls(), 2);
+
+  // Forget (this replica wrote) reloads at once.
+  engine_.Forget("t1");
+  Allowed(engine_, bob, "agents", "read");
+  EXPECT_EQ(store_.load_calls(), 3);
+}
+
+TEST_F(StoredPolicyTest, TenantsDoNotShareCustomRoles) {
+  ASSERT_THAT(
+      store_.PutRole(Writer(), Role{"agent_reader", {"agents:read"}, {}}),
+      IsOk());
+  EXPECT_TRUE(Allowed(engine_, WithRole("t1", "bob", "agent_reader"), "agents",
+                      "read"));
+  EXPECT_FALSE(Allowed(engine_, WithRole("t2", "bob", "agent_reader"), "agents",
+                       "read"));
+}
+
+TEST_F(StoredPolicyTest, AStoreOutageFailsClosed) {
+  const common::v1::Principal bob = WithRole("t1", "bob", "member");
+  ASSERT_TRUE(Allowed(engine_, bob, "agents", "read"));
+  store_.SetUnavailable(true);
+  // Within the interval the confirmed snapshot still answers.
+  EXPECT_TRUE(Allowed(engine_, bob, "agents", "read"));
+  clock_.Advance(kPolicyRecheckInterval);
+  EXPECT_THAT(engine_.Decide(bob, "agents", "read", ""),
+              StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(engine_.Check(Caller{bob, "a"}, {"agents", "read", ""}),
+              StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(engine_.DecideTool(bob, "shell"),
+              StatusIs(absl::StatusCode::kUnavailable));
+  store_.SetUnavailable(false);
+  EXPECT_TRUE(Allowed(engine_, bob, "agents", "read"));
+}
+
+TEST_F(StoredPolicyTest, CheckToolUsesTheTenantsStoredToolPolicy) {
+  ASSERT_THAT(store_.PutRole(Writer(), Role{"tool_user", {}, {"shell"}}),
+              IsOk());
+  ASSERT_THAT(store_.PutToolPolicy(Writer(), ToolPolicy{{"shell"}, {"shell"}}),
+              IsOk());
+  absl::StatusOr<ToolOutcome> outcome =
+      engine_.DecideTool(WithRole("t1", "bob", "tool_user"), "shell");
+  ASSERT_THAT(outcome, IsOk());
+  EXPECT_TRUE(outcome->decision.allowed);
+  EXPECT_TRUE(outcome->decision.needs_confirmation);
+  EXPECT_TRUE(outcome->decision.needs_approval);
+  EXPECT_EQ(outcome->policy_version, 2);
+
+  // Another tenant: no such role, no such policy.
+  outcome = engine_.DecideTool(WithRole("t2", "bob", "tool_user"), "shell");
+  ASSERT_THAT(outcome, IsOk());
+  EXPECT_FALSE(outcome->decision.allowed);
+  outcome = engine_.DecideTool(WithRole("t2", "olive", "owner"), "shell");
+  ASSERT_THAT(outcome, IsOk());
+  EXPECT_TRUE(outcome->decision.allowed);
+  EXPECT_FALSE(outcome->decision.needs_confirmation);
+  EXPECT_FALSE(outcome->decision.needs_approval);
+}
+
+TEST_F(StoredPolicyTest, AnInvalidStoredRoleGrantsNothingAndOthersStillWork) {
+  // Written behind the engine's back: the platform admin scope.
+  ASSERT_THAT(
+      store_.PutRole(Writer(), Role{"evil", {"bastion:platform_admin"}, {}}),
+      IsOk());
+  ASSERT_THAT(store_.PutRole(Writer(), Role{"reader", {"agents:read"}, {}}),
+              IsOk());
+  absl::StatusOr<CheckOutcome> outcome =
+      engine_.Decide(WithRole("t1", "bob", "evil"), "agents", "read", "");
+  ASSERT_THAT(outcome, IsOk());
+  EXPECT_FALSE(outcome->decision.allowed);
+  EXPECT_EQ(outcome->admin_level, AdminLevel::kNone);
+  EXPECT_TRUE(
+      Allowed(engine_, WithRole("t1", "bob", "reader"), "agents", "read"));
 }
 
 }  // namespace

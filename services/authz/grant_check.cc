@@ -1,0 +1,87 @@
+// CheckCallerMayGrant; see grant_check.h.
+#include "services/authz/grant_check.h"
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "services/authz/policy/decision.h"
+#include "services/authz/policy/tool_decision.h"
+
+namespace bastion::authz {
+namespace {
+
+absl::Status NotHeld(const Role& role, absl::string_view what,
+                     absl::string_view text) {
+  return absl::PermissionDeniedError(absl::StrCat(
+      "role ", QuoteUntrusted(role.name), ": ", what, " ", QuoteUntrusted(text),
+      " is not held by the caller; a role may only grant what its author "
+      "holds"));
+}
+
+bool HoldsScope(const std::vector<Scope>& held, AdminLevel level,
+                const Scope& scope) {
+  std::optional<absl::string_view> id;
+  switch (scope.kind) {
+    case ScopeKind::kPlatformAdmin:
+    case ScopeKind::kMalformed:
+      return false;
+    case ScopeKind::kTenantAdmin:
+      return level != AdminLevel::kNone;
+    case ScopeKind::kResourceIdAction:
+      id = scope.id;
+      break;
+    case ScopeKind::kResourceAction:
+    case ScopeKind::kResourceAnyIdAction:
+      break;
+  }
+  absl::StatusOr<Permission> needed =
+      MakePermission(ResourceName(scope.resource), scope.action, id);
+  return needed.ok() && Decide(held, *needed).allowed;
+}
+
+bool HoldsAllTools(const RoleSet& roles, const common::v1::Principal& caller,
+                   AdminLevel level) {
+  if (level != AdminLevel::kNone) return true;
+  return std::any_of(
+      caller.roles().begin(), caller.roles().end(), [&](const std::string& r) {
+        const Role* role = roles.Find(r);
+        return role != nullptr &&
+               std::find(role->allowed_tools.begin(), role->allowed_tools.end(),
+                         kAllTools) != role->allowed_tools.end();
+      });
+}
+
+}  // namespace
+
+absl::Status CheckCallerMayGrant(const RoleSet& roles,
+                                 const common::v1::Principal& caller,
+                                 const Role& role) {
+  const std::vector<Scope> held = roles.EffectiveScopes(caller);
+  const AdminLevel level = LevelOf(held);
+  for (const std::string& text : role.scopes) {
+    const Scope scope = roles.grammar().Parse(text);
+    if (scope.malformed()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("role ", QuoteUntrusted(role.name), ": malformed scope ",
+                       QuoteUntrusted(text)));
+    }
+    if (scope.kind == ScopeKind::kPlatformAdmin) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "role ", QuoteUntrusted(role.name), ": scope ", QuoteUntrusted(text),
+          " cannot be granted by a custom role"));
+    }
+    if (!HoldsScope(held, level, scope)) return NotHeld(role, "scope", text);
+  }
+  for (const std::string& tool : role.allowed_tools) {
+    const bool holds = tool == kAllTools
+                           ? HoldsAllTools(roles, caller, level)
+                           : DecideTool(roles, caller, tool).allowed;
+    if (!holds) return NotHeld(role, "tool", tool);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace bastion::authz

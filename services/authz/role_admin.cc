@@ -1,0 +1,93 @@
+// RoleAdmin; see role_admin.h.
+#include "services/authz/role_admin.h"
+
+#include <memory>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/status/status_macros.h"
+#include "services/authz/grant_check.h"
+
+namespace bastion::authz {
+namespace {
+
+absl::Status CheckListSize(absl::string_view what, std::size_t size) {
+  if (size > kMaxEntriesPerList) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": more than ", kMaxEntriesPerList, " entries"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status RoleAdmin::RequireStore(
+    const common::v1::Principal& caller) const {
+  if (store_ == nullptr) {
+    return absl::FailedPreconditionError(
+        "custom roles and tool policies need authz's database; this authz "
+        "runs without database_url and serves the built-in roles only");
+  }
+  if (caller.tenant_id().empty()) {
+    return absl::FailedPreconditionError(
+        "the caller has no tenant to store roles for");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<StoredRole> RoleAdmin::PutRole(
+    const common::v1::Principal& caller, Role role) {
+  RETURN_IF_ERROR(RequireStore(caller));
+  const std::string what = absl::StrCat("role ", QuoteUntrusted(role.name));
+  RETURN_IF_ERROR(
+      CheckListSize(absl::StrCat(what, " scopes"), role.scopes.size()));
+  RETURN_IF_ERROR(CheckListSize(absl::StrCat(what, " allowed_tools"),
+                                role.allowed_tools.size()));
+  ASSIGN_OR_RETURN(std::shared_ptr<const TenantPolicy> policy,
+                   engine_->PolicyFor(caller));
+  // Names, scopes (naming the malformed one), tools, the platform admin
+  // scope and built-in names are all RoleSet's rules.
+  RETURN_IF_ERROR(policy->roles.WithRole(role).status());
+  RETURN_IF_ERROR(CheckCallerMayGrant(policy->roles, caller, role));
+  if (policy->roles.Find(role.name) == nullptr &&
+      policy->roles.custom_roles().size() >= kMaxCustomRolesPerTenant) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "a tenant has at most ", kMaxCustomRolesPerTenant, " custom roles"));
+  }
+  ASSIGN_OR_RETURN(int64_t version, store_->PutRole(caller, role));
+  engine_->Forget(caller.tenant_id());
+  return StoredRole{std::move(role), version};
+}
+
+absl::StatusOr<int64_t> RoleAdmin::DeleteRole(
+    const common::v1::Principal& caller, absl::string_view name) {
+  RETURN_IF_ERROR(RequireStore(caller));
+  if (IsBuiltinRoleName(name)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "built-in role ", QuoteUntrusted(name), " cannot be deleted"));
+  }
+  if (!IsValidRoleName(name)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid role name ", QuoteUntrusted(name)));
+  }
+  ASSIGN_OR_RETURN(int64_t version, store_->DeleteRole(caller, name));
+  engine_->Forget(caller.tenant_id());
+  return version;
+}
+
+absl::StatusOr<int64_t> RoleAdmin::PutToolPolicy(
+    const common::v1::Principal& caller, ToolPolicy policy) {
+  RETURN_IF_ERROR(RequireStore(caller));
+  RETURN_IF_ERROR(CheckListSize("requires_confirmation",
+                                policy.requires_confirmation.size()));
+  RETURN_IF_ERROR(
+      CheckListSize("requires_approval", policy.requires_approval.size()));
+  ASSIGN_OR_RETURN(std::shared_ptr<const TenantPolicy> current,
+                   engine_->PolicyFor(caller));
+  RETURN_IF_ERROR(current->roles.WithToolPolicy(policy).status());
+  ASSIGN_OR_RETURN(int64_t version, store_->PutToolPolicy(caller, policy));
+  engine_->Forget(caller.tenant_id());
+  return version;
+}
+
+}  // namespace bastion::authz
