@@ -308,6 +308,7 @@ absl::StatusOr<Principal> ApiKeyManager::Verify(
   principal.set_issuer(kApiKeyIssuer);
   principal.set_token_id(key.key_id);
   principal.set_expires_at_unix(absl::ToUnixSeconds(valid_until));
+  principal.set_rate_limit_per_second(key.rate_limit_per_second);
   return principal;
 }
 

@@ -68,7 +68,8 @@ class ApiKeyManager {
 
   // The principal of a presented secret: the owner's tenant and subject,
   // the key's scopes, credential_kind API_KEY, token_id = key id,
-  // expires_at = the key's expiry (or the old secret's end of grace).
+  // expires_at = the key's expiry (or the old secret's end of grace),
+  // rate_limit_per_second = the key's own limit (enforced by every guard).
   // UNAUTHENTICATED whose message is the precise reason (malformed, unknown,
   // revoked, expired, grace over) — callers must log it and answer
   // generically; UNAVAILABLE when the store cannot answer. Never cached:

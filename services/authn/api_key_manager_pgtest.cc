@@ -125,6 +125,7 @@ TEST_F(ApiKeyManagerTest, CreateAuthenticateListRotateRevoke) {
   EXPECT_EQ(principal->token_id(), key_id);
   EXPECT_EQ(principal->issuer(), kApiKeyIssuer);
   EXPECT_EQ(principal->expires_at_unix(), created.key().expires_at_unix());
+  EXPECT_EQ(principal->rate_limit_per_second(), 7);
 
   // List: metadata only.
   auto listed = manager_->List(alice, v1::ListApiKeysRequest());

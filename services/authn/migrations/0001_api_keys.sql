@@ -107,7 +107,8 @@ GRANT UPDATE (secret_hash, display_prefix, previous_secret_hash,
 CREATE FUNCTION bastion_authn.find_api_key(secret_hash_in bytea)
 RETURNS TABLE (tenant_id text, user_id text, key_id text, scopes text,
                matched_hash bytea, previous boolean, expires_us bigint,
-               previous_expires_us bigint, revoked boolean)
+               previous_expires_us bigint, revoked boolean,
+               rate_limit_per_second integer)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -119,7 +120,7 @@ BEGIN
     SELECT k.tenant_id, k.user_id, k.key_id, array_to_string(k.scopes, ' '),
            k.secret_hash, false,
            (extract(epoch FROM k.expires_at) * 1000000)::bigint,
-           NULL::bigint, k.revoked_at IS NOT NULL
+           NULL::bigint, k.revoked_at IS NOT NULL, k.rate_limit_per_second
       FROM bastion_authn.api_keys k
      WHERE k.secret_hash = secret_hash_in
     UNION ALL
@@ -127,7 +128,7 @@ BEGIN
            k.previous_secret_hash, true,
            (extract(epoch FROM k.expires_at) * 1000000)::bigint,
            (extract(epoch FROM k.previous_expires_at) * 1000000)::bigint,
-           k.revoked_at IS NOT NULL
+           k.revoked_at IS NOT NULL, k.rate_limit_per_second
       FROM bastion_authn.api_keys k
      WHERE k.previous_secret_hash = secret_hash_in
     LIMIT 1;

@@ -65,6 +65,8 @@ struct ApiKeyMatch {
   // Set when previous_secret: the end of its grace period.
   std::optional<absl::Time> previous_secret_expires_at;
   bool revoked = false;
+  // The key's own request rate limit; 0 = the tenant's.
+  int32_t rate_limit_per_second = 0;
 };
 
 // A position in the newest-first listing.

@@ -77,7 +77,7 @@ constexpr char kState[] =
 constexpr char kFind[] =
     "SELECT tenant_id, user_id, key_id, scopes,"
     " encode(matched_hash, 'hex') AS matched_hash, previous, expires_us,"
-    " previous_expires_us, revoked"
+    " previous_expires_us, revoked, rate_limit_per_second"
     " FROM bastion_authn.find_api_key(decode($1, 'hex'))";
 
 // PgResult hands out std::string_view; this Abseil's string_view differs.
@@ -217,6 +217,8 @@ absl::StatusOr<std::optional<ApiKeyMatch>> PgApiKeyStore::FindBySecretHash(
   m.expires_at = TimeAt(r, 0, "expires_us");
   m.previous_secret_expires_at = OptionalTimeAt(r, 0, "previous_expires_us");
   m.revoked = r.Get(0, "revoked") == "t";
+  (void)absl::SimpleAtoi(View(r.Get(0, "rate_limit_per_second")),
+                         &m.rate_limit_per_second);
   return std::optional<ApiKeyMatch>(std::move(m));
 }
 

@@ -95,6 +95,7 @@ TEST_F(PgApiKeyStoreTest, FindsByHashWithoutAPrincipal) {
   EXPECT_FALSE((*found)->previous_secret);
   EXPECT_FALSE((*found)->revoked);
   EXPECT_EQ((*found)->expires_at, kT0 + absl::Hours(24));
+  EXPECT_EQ((*found)->rate_limit_per_second, 5);
   EXPECT_THAT((*found)->scopes,
               ElementsAre("agents:read", "sessions:s-1:read"));
 
