@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Brings up the whole suite locally: a private PostgreSQL cluster, the data
-# migrations, development keys, and the four services, then shows a short
-# demo. Ctrl-C stops everything; --detach leaves it running (tools/down.sh
+# and authn migrations, development keys, and the four services, then shows a
+# short demo. Ctrl-C stops everything; --detach leaves it running (tools/down.sh
 # stops it). Running it again while the suite is up is safe.
 #
 # Environment:
@@ -57,6 +57,11 @@ tools/pg/cluster.sh start "$BASTION_HOME/pg" "$PG_PORT" > "$BASTION_HOME/pg.env"
   --conninfo="host=$PGHOST port=$PGPORT dbname=postgres user=postgres" --database=bastion
 "$BASTION_HOME/bin/migrate.new" up \
   --conninfo="host=$PGHOST port=$PGPORT dbname=bastion user=bastion_owner"
+# authn's schema (API keys) in the same database, with its own role.
+"$BASTION_HOME/bin/migrate.new" --schema=authn bootstrap \
+  --conninfo="host=$PGHOST port=$PGPORT dbname=postgres user=postgres" --database=bastion
+"$BASTION_HOME/bin/migrate.new" --schema=authn up \
+  --conninfo="host=$PGHOST port=$PGPORT dbname=bastion user=bastion_owner"
 
 say "keys"
 ISSUER="${BASTION_ISSUER:-https://dev.bastion.local}"
@@ -95,7 +100,8 @@ AUTHN=127.0.0.1:$((BASE + 1)); AUTHZ=127.0.0.1:$((BASE + 2))
 DATA=127.0.0.1:$((BASE + 3)); RUNS=127.0.0.1:$((BASE + 4))
 start authn $((BASE + 1)) BASTION_JWKS_FILE="$JWKS" BASTION_ISSUER="$ISSUER" \
   BASTION_AUDIENCE="$AUDIENCE" BASTION_AUTHZ_ADDRESS="$AUTHZ" \
-  BASTION_ASSERTION_KEY_FILE="$BASTION_HOME/keys/assertion.pem"
+  BASTION_ASSERTION_KEY_FILE="$BASTION_HOME/keys/assertion.pem" \
+  BASTION_DATABASE_URL="host=$PGHOST port=$PGPORT dbname=bastion user=bastion_authn_svc"
 start authz $((BASE + 2)) BASTION_AUTHN_ADDRESS="$AUTHN"
 start data $((BASE + 3)) BASTION_AUTHN_ADDRESS="$AUTHN" BASTION_AUTHZ_ADDRESS="$AUTHZ" \
   BASTION_DATABASE_URL="host=$PGHOST port=$PGPORT dbname=bastion user=bastion_data_svc" \

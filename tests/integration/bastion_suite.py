@@ -75,6 +75,12 @@ class Suite:
         self.run(migrate, "bootstrap", f"--conninfo={self.pg} dbname=postgres user=postgres",
                  f"--database={self.database}")
         self.run(migrate, "up", f"--conninfo={self.pg} dbname={self.database} user=bastion_owner")
+        # authn's own schema (API keys) in the same database, its own role.
+        self.run(migrate, "--schema=authn", "bootstrap",
+                 f"--conninfo={self.pg} dbname=postgres user=postgres",
+                 f"--database={self.database}")
+        self.run(migrate, "--schema=authn", "up",
+                 f"--conninfo={self.pg} dbname={self.database} user=bastion_owner")
         self.run(str(RUNFILES / "tools/service_identity/service_identity"), "init",
                  str(self.dir / "services"), "run_executor")
         keys = self.dir / "keys"
@@ -86,7 +92,8 @@ class Suite:
         self.launch("authn", BASTION_JWKS_FILE=str(self.dir / "jwks.json"),
                     BASTION_ISSUER=ISSUER, BASTION_AUDIENCE="bastion",
                     BASTION_ASSERTION_KEY_FILE=str(self.dir / "assertion.pem"),
-                    BASTION_AUTHZ_ADDRESS=authz_address)
+                    BASTION_AUTHZ_ADDRESS=authz_address, BASTION_DATABASE_URL=(
+                        f"{self.pg} dbname={self.database} user=bastion_authn_svc"))
         self.launch("authz", listen=authz_address,
                     BASTION_AUTHN_ADDRESS=self.addresses["authn"])
         common = dict(BASTION_AUTHN_ADDRESS=self.addresses["authn"],

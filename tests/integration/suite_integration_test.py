@@ -7,6 +7,7 @@ service -> PostgreSQL with row-level security).
 import os
 import pathlib
 import sys
+import time
 import unittest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
@@ -20,6 +21,10 @@ from bastion.data.v1 import data_pb2, data_pb2_grpc  # noqa: E402
 from bastion.runs.v1 import runs_pb2, runs_pb2_grpc  # noqa: E402
 
 SUITE = None
+# A revoked API key stops working at a service other than authn within this
+# many seconds (common/auth/remote_wiring.h kCredentialCacheTtl; authn
+# itself does not cache API key lookups).
+REVOCATION_BOUND_SECONDS = 1.0
 
 
 def setUpModule() -> None:
@@ -137,6 +142,48 @@ class SuiteIntegrationTest(unittest.TestCase):
             ("x-bastion-principal-bin", assertion),
             ("x-bastion-service-bin", SUITE.service_assertion())])
         self.assertEqual(run.user_id, "alice")
+
+    def test_api_key_made_with_a_jwt_works_until_revoked(self):
+        authn = self.stub("authn", authn_pb2_grpc.AuthnStub)
+        agents = self.stub("run_executor", runs_pb2_grpc.AgentsStub)
+        owner = bearer(SUITE.token(
+            "carol", scopes="api_keys:write api_keys:read api_keys:delete agents:read"))
+        created = authn.CreateApiKey(authn_pb2.CreateApiKeyRequest(
+            name="integration", scopes=["agents:read"]), metadata=owner, timeout=10)
+        self.assertTrue(created.secret.startswith("bst_"))
+        self.assertEqual(created.key.owner_subject, "carol")
+        key = bearer(created.secret)
+        listed = agents.ListAgents(runs_pb2.ListAgentsRequest(), metadata=key, timeout=10)
+        self.assertIn("echo", [a.agent_id for a in listed.agents])
+        # Never more than the creator holds.
+        self.assertCode(grpc.StatusCode.PERMISSION_DENIED, authn.CreateApiKey,
+                        authn_pb2.CreateApiKeyRequest(name="wider", scopes=["agents:run"]),
+                        metadata=owner, timeout=10)
+
+        authn.RevokeApiKey(authn_pb2.RevokeApiKeyRequest(key_id=created.key.key_id),
+                           metadata=owner, timeout=10)
+        revoked_at = time.monotonic()
+        # authn does not cache key lookups: refused at once.
+        self.assertCode(grpc.StatusCode.UNAUTHENTICATED, authn.Authenticate,
+                        authn_pb2.AuthenticateRequest(credential=created.secret), timeout=10)
+        # run-executor caches authn's answer for at most the bound: every call
+        # started later than that must be refused. Bounded poll, no fixed sleep.
+        deadline = revoked_at + REVOCATION_BOUND_SECONDS + 10
+        while True:
+            started = time.monotonic()
+            try:
+                agents.ListAgents(runs_pb2.ListAgentsRequest(), metadata=key, timeout=10)
+            except grpc.RpcError as error:
+                self.assertEqual(error.code(), grpc.StatusCode.UNAUTHENTICATED, error.details())
+                break
+            self.assertLessEqual(started - revoked_at, REVOCATION_BOUND_SECONDS,
+                                 "a call started after the revocation bound succeeded")
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.05)
+        inactive = authn.ListApiKeys(authn_pb2.ListApiKeysRequest(include_inactive=True),
+                                     metadata=owner, timeout=10)
+        self.assertEqual([k.key_id for k in inactive.keys if k.revoked_at_unix],
+                         [created.key.key_id])
 
 
 if __name__ == "__main__":
