@@ -14,9 +14,17 @@ constexpr size_t kCacheCapacity = 100000;
 std::shared_ptr<grpc::Channel> Connect(
     const std::string& address,
     const std::shared_ptr<grpc::ChannelCredentials>& credentials) {
-  return grpc::CreateChannel(address, credentials != nullptr
-                                          ? credentials
-                                          : grpc::InsecureChannelCredentials());
+  // Reconnect quickly once authn/authz is back: service resumes within about
+  // a second of the dependency's return instead of gRPC's default backoff
+  // (up to two minutes).
+  grpc::ChannelArguments arguments;
+  arguments.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  arguments.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  return grpc::CreateCustomChannel(
+      address,
+      credentials != nullptr ? credentials : grpc::InsecureChannelCredentials(),
+      arguments);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@ nothing (not a row written); when the dependency returns, service resumes.
 
 import pathlib
 import sys
+import time
 import unittest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
@@ -56,7 +57,7 @@ class FailClosedTest(unittest.TestCase):
 
     def check_outage(self, dependency: str):
         # Works before the outage.
-        self.create_session(SUITE.token("alice", roles="member"))
+        self.eventually(lambda: self.create_session(SUITE.token("alice", roles="member")))
         before = SUITE.row_counts()
         SUITE.stop_one(dependency)
         try:
@@ -68,12 +69,25 @@ class FailClosedTest(unittest.TestCase):
             self.assertEqual(SUITE.row_counts(), before, "nothing may be written")
         finally:
             SUITE.restart(dependency)
-        # Service resumes once the dependency is back.
-        self.create_session(SUITE.token("alice", roles="member"))
-        listed = self.agents.ListAgents(
+        # Service resumes once the dependency is back (clients reconnect
+        # within about a second; allow a bounded few).
+        self.eventually(lambda: self.create_session(SUITE.token("alice", roles="member")))
+        listed = self.eventually(lambda: self.agents.ListAgents(
             runs_pb2.ListAgentsRequest(), timeout=15,
-            metadata=bearer(SUITE.token("bob", scopes="agents:read")))
+            metadata=bearer(SUITE.token("bob", scopes="agents:read"))))
         self.assertTrue(listed.agents)
+
+    @staticmethod
+    def eventually(call, seconds: float = 10.0):
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                return call()
+            except grpc.RpcError as error:
+                if error.code() != grpc.StatusCode.UNAVAILABLE or \
+                        time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
 
     def test_authz_down_fails_closed_and_recovers(self):
         self.check_outage("authz")
