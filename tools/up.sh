@@ -62,6 +62,11 @@ tools/pg/cluster.sh start "$BASTION_HOME/pg" "$PG_PORT" > "$BASTION_HOME/pg.env"
   --conninfo="host=$PGHOST port=$PGPORT dbname=postgres user=postgres" --database=bastion
 "$BASTION_HOME/bin/migrate.new" --schema=authn up \
   --conninfo="host=$PGHOST port=$PGPORT dbname=bastion user=bastion_owner"
+# authz's schema (custom roles, tool policies, role audit), with its own role.
+"$BASTION_HOME/bin/migrate.new" --schema=authz bootstrap \
+  --conninfo="host=$PGHOST port=$PGPORT dbname=postgres user=postgres" --database=bastion
+"$BASTION_HOME/bin/migrate.new" --schema=authz up \
+  --conninfo="host=$PGHOST port=$PGPORT dbname=bastion user=bastion_owner"
 
 say "keys"
 ISSUER="${BASTION_ISSUER:-https://dev.bastion.local}"
@@ -102,7 +107,8 @@ start authn $((BASE + 1)) BASTION_JWKS_FILE="$JWKS" BASTION_ISSUER="$ISSUER" \
   BASTION_AUDIENCE="$AUDIENCE" BASTION_AUTHZ_ADDRESS="$AUTHZ" \
   BASTION_ASSERTION_KEY_FILE="$BASTION_HOME/keys/assertion.pem" \
   BASTION_DATABASE_URL="host=$PGHOST port=$PGPORT dbname=bastion user=bastion_authn_svc"
-start authz $((BASE + 2)) BASTION_AUTHN_ADDRESS="$AUTHN"
+start authz $((BASE + 2)) BASTION_AUTHN_ADDRESS="$AUTHN" \
+  BASTION_DATABASE_URL="host=$PGHOST port=$PGPORT dbname=bastion user=bastion_authz_svc"
 start data $((BASE + 3)) BASTION_AUTHN_ADDRESS="$AUTHN" BASTION_AUTHZ_ADDRESS="$AUTHZ" \
   BASTION_DATABASE_URL="host=$PGHOST port=$PGPORT dbname=bastion user=bastion_data_svc" \
   BASTION_TRUSTED_SERVICES_FILE="$BASTION_HOME/keys/services/trusted_services.json"

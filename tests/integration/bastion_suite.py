@@ -81,6 +81,12 @@ class Suite:
                  f"--database={self.database}")
         self.run(migrate, "--schema=authn", "up",
                  f"--conninfo={self.pg} dbname={self.database} user=bastion_owner")
+        # authz's own schema (custom roles) in the same database, its own role.
+        self.run(migrate, "--schema=authz", "bootstrap",
+                 f"--conninfo={self.pg} dbname=postgres user=postgres",
+                 f"--database={self.database}")
+        self.run(migrate, "--schema=authz", "up",
+                 f"--conninfo={self.pg} dbname={self.database} user=bastion_owner")
         self.run(str(RUNFILES / "tools/service_identity/service_identity"), "init",
                  str(self.dir / "services"), "run_executor")
         keys = self.dir / "keys"
@@ -95,7 +101,8 @@ class Suite:
                     BASTION_AUTHZ_ADDRESS=authz_address, BASTION_DATABASE_URL=(
                         f"{self.pg} dbname={self.database} user=bastion_authn_svc"))
         self.launch("authz", listen=authz_address,
-                    BASTION_AUTHN_ADDRESS=self.addresses["authn"])
+                    BASTION_AUTHN_ADDRESS=self.addresses["authn"], BASTION_DATABASE_URL=(
+                        f"{self.pg} dbname={self.database} user=bastion_authz_svc"))
         common = dict(BASTION_AUTHN_ADDRESS=self.addresses["authn"],
                       BASTION_AUTHZ_ADDRESS=self.addresses["authz"])
         self.launch("data", BASTION_DATABASE_URL=(

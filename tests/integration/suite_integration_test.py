@@ -25,6 +25,11 @@ SUITE = None
 # many seconds (common/auth/remote_wiring.h kCredentialCacheTtl; authn
 # itself does not cache API key lookups).
 REVOCATION_BOUND_SECONDS = 1.0
+# A role change governs every decision within this many seconds: authz
+# rechecks a tenant's stored policy version at most 1 s after a change
+# (services/authz/policy_engine.h kPolicyRecheckInterval), and services
+# cache authz's decisions for at most 5 s (kDecisionCacheTtl).
+ROLE_CHANGE_BOUND_SECONDS = 6.0
 
 
 def setUpModule() -> None:
@@ -184,6 +189,61 @@ class SuiteIntegrationTest(unittest.TestCase):
                                      metadata=owner, timeout=10)
         self.assertEqual([k.key_id for k in inactive.keys if k.revoked_at_unix],
                          [created.key.key_id])
+
+    def test_a_custom_role_takes_effect_within_the_bound(self):
+        authz = self.stub("authz", authz_pb2_grpc.AuthzStub)
+        agents = self.stub("run_executor", runs_pb2_grpc.AgentsStub)
+        tenant = "roles-" + os.urandom(4).hex()
+        owner = bearer(SUITE.token("olive", tenant=tenant, roles="owner"))
+        reader = bearer(SUITE.token("rita", tenant=tenant, roles="agent_reader"))
+        self.assertCode(grpc.StatusCode.PERMISSION_DENIED, agents.ListAgents,
+                        runs_pb2.ListAgentsRequest(), metadata=reader, timeout=10)
+
+        role = authz_pb2.Role(name="agent_reader", scopes=["agents:read"])
+        put = authz.PutRole(authz_pb2.PutRoleRequest(role=role), metadata=owner, timeout=10)
+        changed_at = time.monotonic()
+        self.assertEqual((put.name, list(put.scopes), put.built_in, put.version),
+                         ("agent_reader", ["agents:read"], False, 1))
+        # Refused: built-in names, malformed scopes (named), the platform
+        # admin scope, and callers without roles:write.
+        for name, scopes in (("owner", ["agents:read"]), ("r", ["agents:Read"]),
+                             ("r", ["bastion:platform_admin"])):
+            self.assertCode(grpc.StatusCode.INVALID_ARGUMENT, authz.PutRole,
+                            authz_pb2.PutRoleRequest(role=authz_pb2.Role(
+                                name=name, scopes=scopes)), metadata=owner, timeout=10)
+        self.assertCode(grpc.StatusCode.PERMISSION_DENIED, authz.PutRole,
+                        authz_pb2.PutRoleRequest(role=role), metadata=reader, timeout=10)
+
+        # Every call started after the bound must be allowed. Bounded poll,
+        # no fixed sleep.
+        deadline = changed_at + ROLE_CHANGE_BOUND_SECONDS + 10
+        while True:
+            started = time.monotonic()
+            try:
+                listed = agents.ListAgents(runs_pb2.ListAgentsRequest(),
+                                           metadata=reader, timeout=10)
+                break
+            except grpc.RpcError as error:
+                self.assertEqual(error.code(), grpc.StatusCode.PERMISSION_DENIED,
+                                 error.details())
+                self.assertLessEqual(started - changed_at, ROLE_CHANGE_BOUND_SECONDS,
+                                     "still denied after the role-change bound")
+                self.assertLess(time.monotonic(), deadline)
+                time.sleep(0.05)
+        self.assertIn("echo", [a.agent_id for a in listed.agents])
+
+        # The role is the tenant's own: another tenant sees nothing of it.
+        roles = authz.ListRoles(authz_pb2.ListRolesRequest(), metadata=owner, timeout=10)
+        self.assertEqual([r.name for r in roles.roles],
+                         ["owner", "admin", "member", "agent_reader"])
+        self.assertEqual(roles.policy_version, 1)
+        other = bearer(SUITE.token("otto", tenant=tenant + "-other", roles="owner"))
+        self.assertCode(grpc.StatusCode.NOT_FOUND, authz.GetRole,
+                        authz_pb2.GetRoleRequest(name="agent_reader"), metadata=other,
+                        timeout=10)
+        self.assertCode(grpc.StatusCode.NOT_FOUND, authz.DeleteRole,
+                        authz_pb2.DeleteRoleRequest(name="agent_reader"), metadata=other,
+                        timeout=10)
 
 
 if __name__ == "__main__":
