@@ -10,23 +10,44 @@ namespace {
 
 constexpr absl::string_view kBearerPrefix = "Bearer ";
 
-// Callers only ever see these generic texts; the precise reason is logged.
+// Callers only ever see these generic texts; the precise reason is logged
+// and audited.
 absl::Status Unauthenticated() {
   return absl::UnauthenticatedError("missing or invalid credentials");
 }
 
-absl::Status Denied(absl::string_view method, absl::string_view why) {
-  Log(LogLevel::kWarning, "call_denied", {{"method", method}, {"reason", why}});
+absl::Status PermissionDenied() {
   return absl::PermissionDeniedError("permission denied");
 }
 
-absl::Status Refused(absl::string_view method, absl::string_view why) {
-  Log(LogLevel::kWarning, "call_unauthenticated",
-      {{"method", method}, {"reason", why}});
-  return Unauthenticated();
-}
-
 }  // namespace
+
+absl::Status CallGuard::Deny(absl::Status status, absl::string_view action,
+                             const common::v1::Principal* principal,
+                             absl::string_view method,
+                             const common::v1::Permission& permission,
+                             absl::string_view resource_id,
+                             absl::string_view reason) const {
+  Log(LogLevel::kWarning, "call_denied",
+      {{"method", method},
+       {"action", action},
+       {"tenant", principal != nullptr ? principal->tenant_id() : ""},
+       {"subject", principal != nullptr ? principal->subject() : ""},
+       {"reason", reason}});
+  if (dependencies_.audit != nullptr) {
+    AuditRecord record;
+    record.tenant_id =
+        principal != nullptr ? principal->tenant_id() : kUnauthenticatedTenant;
+    record.user_id = principal != nullptr ? principal->subject() : kAnonymousUser;
+    record.action = std::string(action);
+    record.resource = permission.resource();
+    record.resource_id = std::string(resource_id);
+    record.method = std::string(method);
+    record.reason = std::string(reason);
+    dependencies_.audit->Record(std::move(record));
+  }
+  return status;
+}
 
 absl::StatusOr<CallGuard> CallGuard::Create(std::string service_full_name,
                                             GuardDependencies dependencies) {
@@ -79,14 +100,21 @@ absl::StatusOr<Caller> CallGuard::Authenticate(
   return dependencies_.authenticator->Authenticate(credential);
 }
 
-absl::Status CallGuard::CheckCallingService(
-    const grpc::ServerContextBase& context, absl::string_view method) const {
+absl::StatusOr<common::v1::Principal> CallGuard::CheckCallingService(
+    const grpc::ServerContextBase& context, absl::string_view method,
+    const common::v1::Permission& permission,
+    const common::v1::Principal* user) const {
+  const bool on_behalf_of_user = user != nullptr;
+  auto Denied = [&](absl::string_view, absl::string_view why) {
+    return Deny(PermissionDenied(), "denied.internal", user, method,
+                permission, "", why);
+  };
   const auto& metadata = context.client_metadata();
   if (metadata.count(kServiceMetadataKey) != 1) {
     return Denied(method, "internal method: no (or more than one) service "
                           "assertion");
   }
-  if (metadata.count(kPrincipalMetadataKey) != 1) {
+  if (on_behalf_of_user && metadata.count(kPrincipalMetadataKey) != 1) {
     return Denied(method, "internal method: user must be a forwarded "
                           "assertion, not a bearer credential");
   }
@@ -104,7 +132,7 @@ absl::Status CallGuard::CheckCallingService(
                                        "rejected: ",
                                        service.status().message()));
   }
-  return absl::OkStatus();
+  return service;
 }
 
 absl::StatusOr<Caller> CallGuard::Authorize(
@@ -118,36 +146,42 @@ absl::StatusOr<Caller> CallGuard::Authorize(
     return absl::InternalError("method has no declared permission");
   }
   if (permission->public_()) return Caller{};
+  if (permission->internal() && permission->resource().empty()) {
+    ASSIGN_OR_RETURN(common::v1::Principal service,
+                     CheckCallingService(context, method, *permission,
+                                         /*user=*/nullptr));
+    return Caller{std::move(service), ""};
+  }
 
   absl::StatusOr<Caller> caller = Authenticate(context);
   if (!caller.ok()) {
     if (caller.status().code() == absl::StatusCode::kUnauthenticated) {
-      return Refused(method, caller.status().message());
+      return Deny(Unauthenticated(), "denied.unauthenticated", nullptr, method,
+                  *permission, "", caller.status().message());
     }
     Log(LogLevel::kError, "authentication_unavailable",
         {{"method", method}, {"error", caller.status().message()}});
     return absl::UnavailableError("authentication unavailable");
   }
   if (permission->internal()) {
-    RETURN_IF_ERROR(CheckCallingService(context, method));
+    RETURN_IF_ERROR(
+        CheckCallingService(context, method, *permission, &caller->principal)
+            .status());
     return caller;
   }
   if (dependencies_.rate_limiter != nullptr) {
     absl::Status admitted = dependencies_.rate_limiter->Admit(caller->principal);
     if (!admitted.ok()) {
-      Log(LogLevel::kWarning, "rate_limited",
-          {{"method", method}, {"tenant", caller->principal.tenant_id()},
-           {"subject", caller->principal.subject()}});
-      return admitted;
+      return Deny(admitted, "denied.rate_limited", &caller->principal, method,
+                  *permission, "", admitted.message());
     }
   }
   if (permission->authenticated_only()) return caller;
   if (dependencies_.authorizer == nullptr) {
     return absl::UnavailableError("no authorizer configured");
   }
-  const PermissionRequest wanted{
-      permission->resource(), permission->action(),
-      ExtractResourceId(request, permission->id_field())};
+  PermissionRequest wanted{permission->resource(), permission->action(),
+                           ExtractResourceId(request, permission->id_field())};
   absl::StatusOr<AuthzDecision> decision =
       dependencies_.authorizer->Check(*caller, wanted);
   if (!decision.ok()) {
@@ -155,7 +189,10 @@ absl::StatusOr<Caller> CallGuard::Authorize(
         {{"method", method}, {"error", decision.status().message()}});
     return absl::UnavailableError("authorization unavailable");
   }
-  if (!decision->allowed) return Denied(method, decision->reason);
+  if (!decision->allowed) {
+    return Deny(PermissionDenied(), "denied.permission", &caller->principal,
+                method, *permission, wanted.resource_id, decision->reason);
+  }
   return caller;
 }
 

@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/auth/audit_sink.h"
 #include "common/auth/caller.h"
 #include "common/server/permission_table.h"
 #include "common/status/grpc_status.h"
@@ -31,6 +32,8 @@ struct GuardDependencies {
   // Per-principal request rates; null = unlimited. Not applied to internal
   // methods (the calling service's edge already counted the user's call).
   RateLimiter* rate_limiter = nullptr;
+  // Receives every denial; null = denials are only logged.
+  AuditSink* audit = nullptr;
 };
 
 // Thread-safe: immutable after Create; the dependencies are thread-safe.
@@ -47,7 +50,9 @@ class CallGuard {
   //   permission not held             -> PERMISSION_DENIED
   //   internal method without a verified calling service -> PERMISSION_DENIED
   //     (internal methods need no user permission: the calling service
-  //     checked it at its edge, and the user's principal scopes the work)
+  //     checked it at its edge, and the user's principal scopes the work;
+  //     an internal method without a resource is the service's own call,
+  //     and the Caller is the service)
   //   authn/authz unreachable         -> UNAVAILABLE (fail closed)
   //   method without a declaration    -> INTERNAL (deny)
   // Public methods return an empty Caller.
@@ -73,10 +78,20 @@ class CallGuard {
 
   absl::StatusOr<Caller> Authenticate(
       const grpc::ServerContextBase& context) const;
-  // For internal methods: a verified Bastion service is calling, on behalf
-  // of a user whose assertion it forwards (not a bearer credential).
-  absl::Status CheckCallingService(const grpc::ServerContextBase& context,
-                                   absl::string_view method) const;
+  // Logs a denial and hands it to the audit sink.
+  absl::Status Deny(absl::Status status, absl::string_view action,
+                    const common::v1::Principal* principal,
+                    absl::string_view method,
+                    const common::v1::Permission& permission,
+                    absl::string_view resource_id,
+                    absl::string_view reason) const;
+  // For internal methods: a verified Bastion service is calling; with a
+  // `user`, for that user, whose assertion it forwards (not a bearer
+  // credential). Returns the service's principal.
+  absl::StatusOr<common::v1::Principal> CheckCallingService(
+      const grpc::ServerContextBase& context, absl::string_view method,
+      const common::v1::Permission& permission,
+      const common::v1::Principal* user) const;
 
   std::string service_full_name_;
   PermissionTable table_;

@@ -62,6 +62,20 @@ class FakeLimiter : public RateLimiter {
   std::atomic<bool> refuse{false};
 };
 
+class FakeAudit : public AuditSink {
+ public:
+  void Record(AuditRecord record) override {
+    absl::MutexLock lock(&mutex);
+    records.push_back(std::move(record));
+  }
+  std::vector<AuditRecord> Take() {
+    absl::MutexLock lock(&mutex);
+    return std::move(records);
+  }
+  absl::Mutex mutex;
+  std::vector<AuditRecord> records;
+};
+
 class FakeAssertions : public AssertionAuthenticator {
  public:
   absl::StatusOr<common::v1::Principal> Verify(
@@ -137,7 +151,7 @@ class CallGuardTest : public ::testing::Test {
  protected:
   void SetUp() override {
     GuardDependencies dependencies{&authenticator_, &assertions_, &authorizer_,
-                                   &services_, &limiter_};
+                                   &services_, &limiter_, &audit_};
     absl::StatusOr<CallGuard> guard = CallGuard::Create(
         test::v1::Annotated::service_full_name(), dependencies);
     ASSERT_TRUE(guard.ok()) << guard.status();
@@ -168,6 +182,7 @@ class CallGuardTest : public ::testing::Test {
   FakeAuthorizer authorizer_;
   FakeServices services_;
   FakeLimiter limiter_;
+  FakeAudit audit_;
   std::unique_ptr<AnnotatedService> service_;
   std::unique_ptr<RunningServer> server_;
   std::unique_ptr<test::v1::Annotated::Stub> stub_;
@@ -313,6 +328,45 @@ TEST_F(CallGuardTest, OverTheRateLimitIsResourceExhaustedBeforeTheHandler) {
                 .error_code(),
             grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_EQ(service_->handled, 0);
+}
+
+TEST_F(CallGuardTest, EveryDenialIsAuditedWithActorAndReason) {
+  const std::string bearer = std::string("Bearer ") + kGoodToken;
+  ASSERT_TRUE(Call({{"authorization", bearer}}, "a-1").ok());
+  EXPECT_TRUE(audit_.Take().empty()) << "allowed calls are not denials";
+
+  Call({{"authorization", bearer}}, "a-2");
+  std::vector<AuditRecord> records = audit_.Take();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].action, "denied.permission");
+  EXPECT_EQ(records[0].tenant_id, "t1");
+  EXPECT_EQ(records[0].user_id, "alice");
+  EXPECT_EQ(records[0].resource, "agents");
+  EXPECT_EQ(records[0].resource_id, "a-2");
+  EXPECT_EQ(records[0].method, "bastion.test.v1.Annotated/Flat");
+
+  Call({});
+  records = audit_.Take();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].action, "denied.unauthenticated");
+  EXPECT_EQ(records[0].tenant_id, kUnauthenticatedTenant);
+  EXPECT_EQ(records[0].user_id, kAnonymousUser);
+
+  limiter_.refuse = true;
+  Call({{"authorization", bearer}});
+  records = audit_.Take();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].action, "denied.rate_limited");
+  limiter_.refuse = false;
+
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", bearer);
+  EchoResponse response;
+  stub_->Inside(&context, EchoRequest(), &response);
+  records = audit_.Take();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].action, "denied.internal");
+  EXPECT_EQ(records[0].user_id, "alice");
 }
 
 TEST(CallGuardCreateTest, RefusesAServiceWithAnUnannotatedMethod) {
