@@ -134,5 +134,34 @@ TEST(EnsureDatabaseTest, RejectsOddNames) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST_F(MigrateTest, ServiceRolesAreUnprivilegedAndNamesChecked) {
+  auto su = pg::PgConnection::Connect(db_->superuser_conninfo());
+  ASSERT_THAT(su, IsOk());
+  ASSERT_THAT(EnsureServiceRole(**su, kAuthnServiceRole), IsOk());
+  ASSERT_THAT(EnsureServiceRole(**su, kAuthnServiceRole), IsOk());  // again
+  auto flags = (*su)->Execute({kRoleFlags, {std::string(kAuthnServiceRole)}});
+  ASSERT_THAT(flags, IsOk());
+  ASSERT_EQ(flags->rows(), 1);
+  for (int c = 0; c < 4; ++c) EXPECT_EQ(flags->Get(0, c), "f");
+  EXPECT_THAT(GrantConnect(**su, db_->name(), kAuthnServiceRole), IsOk());
+  EXPECT_THAT(EnsureServiceRole(**su, "postgres"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(EnsureServiceRole(**su, "bastion_x\"; DROP ROLE y; --_svc"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(GrantConnect(**su, db_->name(), "postgres"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(MigrateTest, HistoryTablesAreSeparateAndOnlyKnownOnes) {
+  ASSERT_THAT(ApplyMigrations(*owner_, EmbeddedMigrations()), IsOk());
+  auto other = ListApplied(*owner_, kAuthnHistoryTable);
+  ASSERT_THAT(other, IsOk());
+  EXPECT_TRUE(other->empty());
+  EXPECT_THAT(ListApplied(*owner_, "bastion_data.sessions"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ApplyMigrations(*owner_, EmbeddedMigrations(), "x; DROP"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 }  // namespace
 }  // namespace bastion::data::migrate
