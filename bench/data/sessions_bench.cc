@@ -1,0 +1,370 @@
+// sessions_bench: "the 20 newest sessions of one user" through the data
+// service's real Sessions gRPC adapter, call guard and row-level-security
+// store (PgSessionStore), served in-process on a loopback port. The guard's
+// authentication and authorization are answered by in-process fakes (a
+// fixed principal, allow), so what is measured is the data path: gRPC, the
+// principal transaction (BEGIN + settings + query + COMMIT in one round
+// trip) and RLS.
+//
+//   sessions_bench --conninfo=C [--tenant=t1 --user=u0 --limit=20] --mode=M
+//     rate     [--clients=8 --seconds=5 --warmup_seconds=1]: C++ gRPC clients
+//              in this process; prints "rate calls_per_s=N calls=N errors=N"
+//     latency  [--calls=2000]: one client, sequential; prints
+//              "latency p50_us=N p99_us=N calls=N errors=N"
+//     serve    --body_file=F --port_file=F: writes a gRPC-framed request for
+//              an external load generator (h2load) and serves until SIGTERM;
+//              then prints "served ok=N bad=N"
+//
+// Every answer is checked, by the client and by the store wrapper on the
+// server side (exactly `limit` sessions, all of the user); a wrong answer
+// counts as an error and makes the exit status 1.
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "bastion/data/v1/data.grpc.pb.h"
+#include "common/auth/call_guard.h"
+#include "common/auth/caller.h"
+#include "common/pg/pg_pool.h"
+#include "common/server/server.h"
+#include "services/data/sessions_service.h"
+#include "services/data/storage/pg_session_store.h"
+#include "services/data/storage/session_store.h"
+
+namespace bastion::data {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Flags {
+  std::string conninfo;
+  std::string mode = "rate";
+  std::string tenant = "t1";
+  std::string user = "u0";
+  int limit = 20;
+  int clients = 8;
+  double seconds = 5;
+  double warmup_seconds = 1;
+  int calls = 2000;
+  std::string body_file;
+  std::string port_file;
+};
+
+bool ParseFlags(int argc, char** argv, Flags* flags) {
+  std::map<std::string, std::string> kv;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    const size_t eq = arg.find('=');
+    if (arg.rfind("--", 0) != 0 || eq == std::string::npos) {
+      std::fprintf(stderr, "bad argument: %s\n", arg.c_str());
+      return false;
+    }
+    kv[arg.substr(2, eq - 2)] = arg.substr(eq + 1);
+  }
+  for (const auto& [key, value] : kv) {
+    bool ok = true;
+    if (key == "conninfo") {
+      flags->conninfo = value;
+    } else if (key == "mode") {
+      flags->mode = value;
+    } else if (key == "tenant") {
+      flags->tenant = value;
+    } else if (key == "user") {
+      flags->user = value;
+    } else if (key == "limit") {
+      ok = absl::SimpleAtoi(value, &flags->limit);
+    } else if (key == "clients") {
+      ok = absl::SimpleAtoi(value, &flags->clients);
+    } else if (key == "seconds") {
+      ok = absl::SimpleAtod(value, &flags->seconds);
+    } else if (key == "warmup_seconds") {
+      ok = absl::SimpleAtod(value, &flags->warmup_seconds);
+    } else if (key == "body_file") {
+      flags->body_file = value;
+    } else if (key == "port_file") {
+      flags->port_file = value;
+    } else if (key == "calls") {
+      ok = absl::SimpleAtoi(value, &flags->calls);
+    } else {
+      ok = false;
+    }
+    if (!ok) {
+      std::fprintf(stderr, "bad flag --%s=%s\n", key.c_str(), value.c_str());
+      return false;
+    }
+  }
+  if (flags->conninfo.empty() || flags->clients < 1 || flags->limit < 1 ||
+      (flags->mode != "rate" && flags->mode != "latency" &&
+       flags->mode != "serve") ||
+      (flags->mode == "serve" &&
+       (flags->body_file.empty() || flags->port_file.empty()))) {
+    std::fprintf(stderr, "usage: see the header of sessions_bench.cc\n");
+    return false;
+  }
+  return true;
+}
+
+// The bench token stands for one fixed principal (a plain user).
+class FixedPrincipal final : public Authenticator {
+ public:
+  explicit FixedPrincipal(common::v1::Principal principal)
+      : principal_(std::move(principal)) {}
+  absl::StatusOr<Caller> Authenticate(absl::string_view token) override {
+    if (token != "bench") return absl::UnauthenticatedError("unknown token");
+    return Caller{principal_, "bench-assertion"};
+  }
+
+ private:
+  const common::v1::Principal principal_;
+};
+
+class AllowAll final : public Authorizer {
+ public:
+  absl::StatusOr<AuthzDecision> Check(const Caller&,
+                                      const PermissionRequest&) override {
+    AuthzDecision d;
+    d.allowed = true;
+    return d;
+  }
+};
+
+// The real store, with every list answer checked on the server side.
+class CheckedSessionStore final : public storage::SessionStore {
+ public:
+  CheckedSessionStore(storage::SessionStore* store, const Flags& flags)
+      : store_(store), flags_(flags) {}
+
+  absl::StatusOr<v1::ListSessionsResponse> ListSessions(
+      const common::v1::Principal& principal,
+      const v1::ListSessionsRequest& request) override {
+    absl::StatusOr<v1::ListSessionsResponse> out =
+        store_->ListSessions(principal, request);
+    bool good = out.ok() && out->sessions_size() == flags_.limit;
+    if (good) {
+      for (const v1::Session& s : out->sessions()) {
+        good = good && s.user_id() == flags_.user &&
+               s.tenant_id() == flags_.tenant;
+      }
+    }
+    ++(good ? ok_ : bad_);
+    return out;
+  }
+  absl::StatusOr<v1::Session> CreateSession(
+      const common::v1::Principal& p,
+      const v1::CreateSessionRequest& r) override {
+    return store_->CreateSession(p, r);
+  }
+  absl::StatusOr<v1::Session> GetSession(
+      const common::v1::Principal& p, const v1::GetSessionRequest& r) override {
+    return store_->GetSession(p, r);
+  }
+  absl::StatusOr<v1::Session> UpdateSession(
+      const common::v1::Principal& p,
+      const v1::UpdateSessionRequest& r) override {
+    return store_->UpdateSession(p, r);
+  }
+  absl::Status DeleteSession(const common::v1::Principal& p,
+                             const v1::DeleteSessionRequest& r) override {
+    return store_->DeleteSession(p, r);
+  }
+  absl::StatusOr<v1::DeleteSessionsResponse> DeleteSessions(
+      const common::v1::Principal& p,
+      const v1::DeleteSessionsRequest& r) override {
+    return store_->DeleteSessions(p, r);
+  }
+
+  long ok() const { return ok_.load(); }
+  long bad() const { return bad_.load(); }
+
+ private:
+  storage::SessionStore* store_;
+  const Flags& flags_;
+  std::atomic<long> ok_{0};
+  std::atomic<long> bad_{0};
+};
+
+// One client: its own channel (own connection) and stub.
+class Client {
+ public:
+  Client(int port, const Flags& flags) : flags_(flags) {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    stub_ = v1::Sessions::NewStub(
+        grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", port),
+                                  grpc::InsecureChannelCredentials(), args));
+    request_.mutable_page()->set_limit(flags.limit);
+  }
+
+  // One call; false when it failed or answered anything but `limit` of the
+  // user's sessions.
+  bool Call() {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer bench");
+    v1::ListSessionsResponse response;
+    const grpc::Status status =
+        stub_->ListSessions(&context, request_, &response);
+    if (!status.ok()) {
+      std::fprintf(stderr, "call failed: %d %s\n", status.error_code(),
+                   status.error_message().c_str());
+      return false;
+    }
+    if (response.sessions_size() != flags_.limit) return false;
+    for (const v1::Session& s : response.sessions()) {
+      if (s.user_id() != flags_.user || s.tenant_id() != flags_.tenant) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+ private:
+  const Flags& flags_;
+  std::unique_ptr<v1::Sessions::Stub> stub_;
+  v1::ListSessionsRequest request_;
+};
+
+int Rate(int port, const Flags& flags) {
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < flags.clients; ++i) {
+    clients.push_back(std::make_unique<Client>(port, flags));
+  }
+  std::atomic<bool> measuring{false};
+  std::atomic<bool> stop{false};
+  std::atomic<long> calls{0};
+  std::atomic<long> errors{0};
+  std::vector<std::thread> threads;
+  for (auto& client : clients) {
+    threads.emplace_back([&, c = client.get()] {
+      while (!stop.load(std::memory_order_relaxed)) {
+        const bool ok = c->Call();
+        if (measuring.load(std::memory_order_relaxed)) {
+          ++calls;
+          if (!ok) ++errors;
+        }
+      }
+    });
+  }
+  std::this_thread::sleep_for(
+      std::chrono::duration<double>(flags.warmup_seconds));
+  measuring = true;
+  const Clock::time_point start = Clock::now();
+  std::this_thread::sleep_for(std::chrono::duration<double>(flags.seconds));
+  measuring = false;
+  const double elapsed =
+      std::chrono::duration<double>(Clock::now() - start).count();
+  stop = true;
+  for (auto& t : threads) t.join();
+  std::printf("rate calls_per_s=%.0f calls=%ld errors=%ld clients=%d\n",
+              calls.load() / elapsed, calls.load(), errors.load(),
+              flags.clients);
+  return errors.load() == 0 ? 0 : 1;
+}
+
+int Latency(int port, const Flags& flags) {
+  Client client(port, flags);
+  long errors = 0;
+  for (int i = 0; i < std::max(100, flags.calls / 10); ++i) {
+    if (!client.Call()) ++errors;
+  }
+  std::vector<double> micros;
+  micros.reserve(flags.calls);
+  for (int i = 0; i < flags.calls; ++i) {
+    const Clock::time_point start = Clock::now();
+    if (!client.Call()) ++errors;
+    micros.push_back(
+        std::chrono::duration<double, std::micro>(Clock::now() - start)
+            .count());
+  }
+  std::sort(micros.begin(), micros.end());
+  auto at = [&micros](double q) {
+    return micros[std::min(micros.size() - 1,
+                           static_cast<size_t>(q * micros.size()))];
+  };
+  std::printf("latency p50_us=%.0f p99_us=%.0f calls=%d errors=%ld\n", at(0.50),
+              at(0.99), flags.calls, errors);
+  return errors == 0 ? 0 : 1;
+}
+
+// Writes the request as a gRPC length-prefixed message (for h2load -d).
+bool WriteBody(const Flags& flags) {
+  v1::ListSessionsRequest request;
+  request.mutable_page()->set_limit(flags.limit);
+  const std::string bytes = request.SerializeAsString();
+  std::string framed(5, '\0');
+  for (int i = 0; i < 4; ++i) {
+    framed[1 + i] = static_cast<char>((bytes.size() >> (8 * (3 - i))) & 0xff);
+  }
+  framed += bytes;
+  std::ofstream out(flags.body_file, std::ios::binary);
+  out << framed;
+  return static_cast<bool>(out);
+}
+
+int Serve(RunningServer& server, const CheckedSessionStore& checked,
+          const Flags& flags) {
+  if (!WriteBody(flags)) return 1;
+  {
+    std::ofstream port(flags.port_file + ".tmp");
+    port << server.port() << "\n";
+  }
+  std::rename((flags.port_file + ".tmp").c_str(), flags.port_file.c_str());
+  ServeUntilSignal(server);
+  std::printf("served ok=%ld bad=%ld\n", checked.ok(), checked.bad());
+  return checked.bad() == 0 ? 0 : 1;
+}
+
+int Main(int argc, char** argv) {
+  Flags flags;
+  if (!ParseFlags(argc, argv, &flags)) return 2;
+  common::v1::Principal principal;
+  principal.set_tenant_id(flags.tenant);
+  principal.set_subject(flags.user);
+  principal.add_scopes("sessions:read");
+  principal.set_credential_kind(common::v1::CREDENTIAL_KIND_JWT);
+  FixedPrincipal authn(principal);
+  AllowAll authz;
+
+  pg::PgPoolOptions pool_options;
+  pool_options.conninfo = flags.conninfo;
+  pool_options.max_size = flags.clients + 1;
+  pg::PgPool pool(pool_options);
+  storage::PgSessionStore store(pool);
+  CheckedSessionStore checked(&store, flags);
+  auto guard = CallGuard::Create(
+      v1::Sessions::service_full_name(),
+      GuardDependencies{&authn, /*assertions=*/nullptr, &authz});
+  if (!guard.ok()) {
+    std::fprintf(stderr, "%s\n", guard.status().ToString().c_str());
+    return 1;
+  }
+  SessionsService service(&checked, *std::move(guard));
+  auto server = StartServer(ServerOptions(),
+                            {{&service, v1::Sessions::service_full_name()}});
+  if (!server.ok()) {
+    std::fprintf(stderr, "%s\n", server.status().ToString().c_str());
+    return 1;
+  }
+  if (flags.mode == "serve") return Serve(**server, checked, flags);
+  int rc = flags.mode == "rate" ? Rate((*server)->port(), flags)
+                                : Latency((*server)->port(), flags);
+  (*server)->Shutdown();
+  if (checked.bad() != 0) rc = 1;
+  return rc;
+}
+
+}  // namespace
+}  // namespace bastion::data
+
+int main(int argc, char** argv) { return bastion::data::Main(argc, argv); }
