@@ -260,6 +260,33 @@ TEST_F(PgRoleStoreTest, TheAuditTrailIsAppendOnlyForEveryone) {
             "r");
 }
 
+TEST_F(PgRoleStoreTest,
+       EveryTableForcesRowLevelSecurityAndTheServiceOwnsNothing) {
+  std::unique_ptr<pg::PgConnection> admin = Connect(db_->superuser_conninfo());
+  ASSERT_NE(admin, nullptr);
+  EXPECT_EQ(Raw(*admin,
+                "SELECT string_agg(c.relname || ':' || c.relrowsecurity || "
+                "c.relforcerowsecurity || ':' || r.rolname, ',' ORDER BY "
+                "c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = "
+                "c.relnamespace JOIN pg_roles r ON r.oid = c.relowner WHERE "
+                "n.nspname = 'bastion_authz' AND c.relkind = 'r'")
+                .value,
+            "role_audit:truetrue:bastion_owner,roles:truetrue:bastion_owner,"
+            "tenant_policy:truetrue:bastion_owner");
+  EXPECT_EQ(Raw(*admin,
+                "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE "
+                "rolname = 'bastion_authz_svc'")
+                .value,
+            "f");
+  EXPECT_EQ(Raw(*admin,
+                "SELECT string_agg(privilege_type, ',' ORDER BY "
+                "privilege_type) FROM information_schema.role_table_grants "
+                "WHERE grantee = 'bastion_authz_svc' AND table_name = "
+                "'role_audit'")
+                .value,
+            "INSERT,SELECT");
+}
+
 TEST_F(PgRoleStoreTest, ConcurrentChangesGetDistinctVersions) {
   constexpr int kThreads = 6;
   constexpr int kPutsEach = 5;
