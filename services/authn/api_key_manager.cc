@@ -95,7 +95,7 @@ absl::StatusOr<std::vector<std::string>> GrantableScopes(
     }
     if (!held.contains(scope)) {
       return absl::PermissionDeniedError(absl::StrCat(
-          "scope ", absl::CEscape(scope), " is not held by the caller"));
+          "scope \"", absl::CEscape(scope), "\" is not held by the caller"));
     }
     if (seen.insert(scope).second) out.push_back(scope);
   }
