@@ -6,6 +6,7 @@ service -> PostgreSQL with row-level security).
 
 import os
 import pathlib
+import subprocess
 import sys
 import time
 import unittest
@@ -244,6 +245,70 @@ class SuiteIntegrationTest(unittest.TestCase):
         self.assertCode(grpc.StatusCode.NOT_FOUND, authz.DeleteRole,
                         authz_pb2.DeleteRoleRequest(name="agent_reader"), metadata=other,
                         timeout=10)
+
+    def test_check_tool_uses_the_tenants_stored_tool_policy(self):
+        authn = self.stub("authn", authn_pb2_grpc.AuthnStub)
+        authz = self.stub("authz", authz_pb2_grpc.AuthzStub)
+        tenant = "tools-" + os.urandom(4).hex()
+        owner = bearer(SUITE.token("olive", tenant=tenant, roles="owner"))
+        authz.PutRole(authz_pb2.PutRoleRequest(role=authz_pb2.Role(
+            name="tool_user", allowed_tools=["shell"])), metadata=owner, timeout=10)
+        stored = authz.PutToolPolicy(authz_pb2.PutToolPolicyRequest(
+            policy=authz_pb2.ToolPolicy(requires_approval=["shell"])),
+            metadata=owner, timeout=10)
+        self.assertEqual((list(stored.requires_approval), stored.version), (["shell"], 2))
+        listed = authz.ListRoles(authz_pb2.ListRolesRequest(), metadata=owner, timeout=10)
+        self.assertEqual(list(listed.tool_policy.requires_approval), ["shell"])
+
+        def check_tool(token: str, tool: str):
+            assertion = authn.Authenticate(
+                authn_pb2.AuthenticateRequest(credential=token), timeout=10).assertion
+            return authz.CheckTool(authz_pb2.CheckToolRequest(
+                assertion=assertion, tool_name=tool),
+                metadata=[("x-bastion-principal-bin", assertion)], timeout=10)
+
+        user = SUITE.token("tom", tenant=tenant, roles="tool_user")
+        decision = check_tool(user, "shell")
+        self.assertEqual((decision.decision, decision.requires_confirmation,
+                          decision.requires_approval, decision.policy_version),
+                         (authz_pb2.DECISION_ALLOW, False, True, 2))
+        self.assertEqual(check_tool(user, "http").decision, authz_pb2.DECISION_DENY)
+        # The same role name in another tenant grants nothing there.
+        stranger = SUITE.token("tom", tenant=tenant + "-other", roles="tool_user")
+        self.assertEqual(check_tool(stranger, "shell").decision, authz_pb2.DECISION_DENY)
+
+    def test_authz_without_a_database_serves_builtin_roles_only(self):
+        port_file = SUITE.dir / "authz-nodb.port"
+        environment = dict(os.environ, BASTION_LISTEN_ADDRESS="127.0.0.1:0",
+                           BASTION_PORT_FILE=str(port_file),
+                           BASTION_AUTHN_ADDRESS=SUITE.addresses["authn"])
+        environment.pop("BASTION_DATABASE_URL", None)
+        with open(SUITE.dir / "authz-nodb.log", "ab") as log:
+            process = subprocess.Popen([str(bastion_suite.RUNFILES / "services/authz/authz")],
+                                       env=environment, stdout=log, stderr=log)
+        self.addCleanup(process.wait, 20)
+        self.addCleanup(process.terminate)
+        deadline = time.monotonic() + 30
+        while not port_file.exists():
+            self.assertIsNone(process.poll(), "authz without a database did not start")
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.05)
+        channel = grpc.insecure_channel("127.0.0.1:" + port_file.read_text().strip())
+        self.addCleanup(channel.close)
+        authz = authz_pb2_grpc.AuthzStub(channel)
+        owner = bearer(SUITE.token("olive", tenant="nodb", roles="owner"))
+        with self.assertRaises(grpc.RpcError) as raised:
+            authz.PutRole(authz_pb2.PutRoleRequest(role=authz_pb2.Role(
+                name="reader", scopes=["agents:read"])), metadata=owner, timeout=10)
+        self.assertEqual(raised.exception.code(), grpc.StatusCode.FAILED_PRECONDITION)
+        self.assertIn("database_url", raised.exception.details())
+        # Authorization still comes first: no roles:write, no hint.
+        self.assertCode(grpc.StatusCode.PERMISSION_DENIED, authz.PutRole,
+                        authz_pb2.PutRoleRequest(role=authz_pb2.Role(name="reader")),
+                        metadata=bearer(SUITE.token("mia", tenant="nodb", roles="member")),
+                        timeout=10)
+        roles = authz.ListRoles(authz_pb2.ListRolesRequest(), metadata=owner, timeout=10)
+        self.assertEqual([r.name for r in roles.roles], ["owner", "admin", "member"])
 
 
 if __name__ == "__main__":
