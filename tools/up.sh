@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Brings up the whole suite locally: a private PostgreSQL cluster, the data
-# and authn migrations, development keys, and the four services, then shows a
-# short demo. Ctrl-C stops everything; --detach leaves it running (tools/down.sh
-# stops it). Running it again while the suite is up is safe.
+# Brings up the whole suite locally: a private PostgreSQL cluster, the data,
+# authn and authz migrations, development keys, and the four services, then
+# shows a short demo. Ctrl-C stops everything; --detach leaves it running
+# (tools/down.sh stops it). Running it again while the suite is up is safe.
 #
 # Environment:
 #   BASTION_HOME       state folder (default: .bastion/ in the checkout)
