@@ -147,6 +147,13 @@ absl::StatusOr<Caller> CallGuard::Authorize(
   }
   if (permission->public_()) return Caller{};
   if (permission->internal() && permission->resource().empty()) {
+    const auto& metadata = context.client_metadata();
+    if (metadata.count(kServiceMetadataKey) + metadata.count("authorization") +
+            metadata.count(kPrincipalMetadataKey) ==
+        0) {
+      return Deny(Unauthenticated(), "denied.unauthenticated", nullptr, method,
+                  *permission, "", "no credentials");
+    }
     ASSIGN_OR_RETURN(common::v1::Principal service,
                      CheckCallingService(context, method, *permission,
                                          /*user=*/nullptr));

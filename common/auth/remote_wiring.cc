@@ -63,6 +63,10 @@ absl::Status RemoteAuth::LimitRates(const common::v1::RateLimitConfig& config) {
   return absl::OkStatus();
 }
 
+void RemoteAuth::AuditWith(QueuedAuditSink::Writer writer) {
+  audit_ = std::make_unique<QueuedAuditSink>(std::move(writer));
+}
+
 GuardDependencies RemoteAuth::dependencies() {
   GuardDependencies dependencies;
   dependencies.authenticator = authenticator_.get();
@@ -70,6 +74,7 @@ GuardDependencies RemoteAuth::dependencies() {
   dependencies.authorizer = authorizer_.get();
   dependencies.services = services_.get();
   dependencies.rate_limiter = rate_limiter_.get();
+  dependencies.audit = audit_.get();
   return dependencies;
 }
 

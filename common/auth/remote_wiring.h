@@ -7,6 +7,7 @@
 #include <string>
 
 #include "common/assertion/local_authenticator.h"
+#include "common/auth/audit_sink.h"
 #include "common/auth/call_guard.h"
 #include "common/auth/rate_limiter.h"
 #include "common/auth/remote.h"
@@ -41,6 +42,9 @@ class RemoteAuth {
   // Limits each principal's request rate as configured (unless disabled).
   absl::Status LimitRates(const common::v1::RateLimitConfig& config);
 
+  // Sends every denial to `writer` through a bounded background queue.
+  void AuditWith(QueuedAuditSink::Writer writer);
+
   GuardDependencies dependencies();
 
  private:
@@ -49,6 +53,7 @@ class RemoteAuth {
   std::unique_ptr<assertion::LocalAssertionAuthenticator> assertions_;
   std::unique_ptr<AssertionAuthenticator> services_;
   std::unique_ptr<RateLimiter> rate_limiter_;
+  std::unique_ptr<QueuedAuditSink> audit_;
 };
 
 }  // namespace bastion

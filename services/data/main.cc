@@ -1,7 +1,9 @@
 // data: sessions, memories, traces, runs, approvals, schedules and audit in
 // PostgreSQL, every query run as the verified principal.
 #include "bastion/data/v1/data_config.pb.h"
+#include "absl/time/clock.h"
 #include "common/auth/guarded_fallback.h"
+#include "common/auth/remote_audit.h"
 #include "common/auth/remote_wiring.h"
 #include "common/config/config.h"
 #include "common/log/log.h"
@@ -9,7 +11,9 @@
 #include "common/server/server.h"
 #include "common/status/status_macros.h"
 #include "common/tls/tls_config.h"
+#include "services/data/audit_writer_service.h"
 #include "services/data/data_services.h"
+#include "services/data/storage/pg_audit_writer.h"
 
 namespace bastion::data {
 namespace {
@@ -26,6 +30,8 @@ absl::Status Run(const std::string& config_path) {
     pool_options.max_size = config.database_pool_size();
   }
   pg::PgPool pool(pool_options);
+  // Declared before `auth`, whose audit queue flushes into it on shutdown.
+  storage::PgAuditWriter audit_writer(pool);
 
   ASSIGN_OR_RETURN(tls::ServiceCredentials credentials,
                    tls::ServiceCredentialsFrom(tls::TlsFilesOf(config)));
@@ -34,9 +40,25 @@ absl::Status Run(const std::string& config_path) {
                   credentials.channels);
   RETURN_IF_ERROR(auth.TrustServices(config.trusted_services_file()));
   RETURN_IF_ERROR(auth.LimitRates(config.rate_limits()));
+  // Denials here go straight to the audit table; other services send
+  // theirs through AuditWriter.
+  auth.AuditWith([&](const std::vector<AuditRecord>& records) {
+    std::vector<v1::AuditEvent> events;
+    for (const AuditRecord& record : records) {
+      events.push_back(AuditEventFrom(record));
+    }
+    return audit_writer.Append(events, absl::Now());
+  });
+  const GuardDependencies dependencies = auth.dependencies();
   ASSIGN_OR_RETURN(std::unique_ptr<DataServices> services,
-                   DataServices::Create(pool, auth.dependencies()));
-  const std::vector<ServiceBinding> served = services->Bindings();
+                   DataServices::Create(pool, dependencies));
+  ASSIGN_OR_RETURN(CallGuard writer_guard,
+                   CallGuard::Create(v1::AuditWriter::service_full_name(),
+                                     dependencies));
+  AuditWriterService audit_writer_service(&audit_writer, std::move(writer_guard));
+  std::vector<ServiceBinding> served = services->Bindings();
+  served.push_back(
+      {&audit_writer_service, v1::AuditWriter::service_full_name()});
   // A service declared in data.proto but not served yet: guarded, then
   // UNIMPLEMENTED (none today; unknown methods get UNIMPLEMENTED as well).
   ServerOptions options;
@@ -44,7 +66,7 @@ absl::Status Run(const std::string& config_path) {
       UnservedServices(*v1::Session::descriptor()->file(), Names(served));
   ASSIGN_OR_RETURN(std::unique_ptr<GuardedFallbackService> fallback,
                    GuardedFallbackService::Create(options.fallback_services,
-                                                  auth.dependencies()));
+                                                  dependencies));
   options.fallback = fallback.get();
   if (!config.listen_address().empty()) {
     options.listen_address = config.listen_address();

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "bastion/runs/v1/runs_config.pb.h"
 #include "common/auth/guarded_fallback.h"
+#include "common/auth/remote_audit.h"
 #include "common/auth/remote_wiring.h"
 #include "common/auth/service_identity.h"
 #include "common/config/config.h"
@@ -45,6 +46,12 @@ absl::Status Run(const std::string& config_path) {
                   AudienceOrDefault(config.assertion_audience()),
                   credentials.channels);
   RETURN_IF_ERROR(auth.LimitRates(config.rate_limits()));
+  if (identity != nullptr && !config.data_address().empty()) {
+    // Denials are appended to data's audit log as this service.
+    auth.AuditWith(RemoteAuditWriter(
+        grpc::CreateChannel(config.data_address(), credentials.channels),
+        identity.get()));
+  }
 
   ASSIGN_OR_RETURN(CallGuard agents_guard,
                    CallGuard::Create(v1::Agents::service_full_name(),

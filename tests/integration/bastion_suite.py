@@ -162,16 +162,27 @@ class Suite:
     def untrusted_key(self) -> str:
         return str(self.dir / "stranger.pem")
 
-    def row_counts(self) -> str:
-        """Rows per table of the data schema, read as the superuser."""
+    def row_counts(self, without_audit: bool = False) -> str:
+        """Rows per table of the Bastion schemas, read as the superuser;
+        `without_audit` leaves out the audit log (which denials append to)."""
         query = ("SELECT string_agg(format('%s=%s', c.relname, "
                  "(xpath('/row/n/text()', query_to_xml(format("
                  "'SELECT count(*) AS n FROM %I.%I', n.nspname, c.relname), "
                  "false, true, '')))[1]::text), ',' ORDER BY c.relname) "
                  "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                 "WHERE n.nspname LIKE 'bastion_%' AND c.relkind = 'r'")
+                 "WHERE n.nspname LIKE 'bastion_%' AND c.relkind = 'r'" +
+                 (" AND c.relname <> 'audit_events'" if without_audit else ""))
         return self.run("/usr/bin/psql", f"{self.pg} dbname={self.database} user=postgres",
                         "-At", "-c", query).strip()
+
+    def audit_actions(self, tenant: str) -> list:
+        """(action, user, method) of the tenant's audit events, oldest first."""
+        out = self.run("/usr/bin/psql", f"{self.pg} dbname={self.database} user=postgres",
+                       "-At", "-F", "|", "-c",
+                       "SELECT action, user_id, detail->>'method' FROM "
+                       "bastion_data.audit_events WHERE tenant_id = '" +
+                       tenant.replace("'", "''") + "' ORDER BY occurred_at")
+        return [tuple(line.split("|")) for line in out.splitlines() if line]
 
     def token(self, sub: str, tenant: str = "t1", scopes: str = "", roles: str = "") -> str:
         return self.run(PY, str(RUNFILES / "tools/mint_token.py"),

@@ -1,0 +1,91 @@
+// Tests that appended audit events are stored, visible to the tenant's
+// admin through the audit store, validated, and all-or-nothing.
+#include "services/data/storage/pg_audit_writer.h"
+
+#include "absl/time/clock.h"
+#include "common/status/status_matchers.h"
+#include "gtest/gtest.h"
+#include "services/data/storage/pg_audit_store.h"
+#include "tests/pg/test_database.h"
+
+namespace bastion::data::storage {
+namespace {
+
+using ::bastion::testing::IsOk;
+using ::bastion::testing::StatusIs;
+
+v1::AuditEvent Denial(const std::string& tenant, const std::string& user) {
+  v1::AuditEvent event;
+  event.set_tenant_id(tenant);
+  event.set_user_id(user);
+  event.set_action("denied.permission");
+  event.set_resource("sessions");
+  event.set_detail_json(R"({"method":"bastion.data.v1.Sessions/GetSession"})");
+  return event;
+}
+
+common::v1::Principal Admin(const std::string& tenant) {
+  common::v1::Principal principal;
+  principal.set_tenant_id(tenant);
+  principal.set_subject("root");
+  principal.set_credential_kind(common::v1::CREDENTIAL_KIND_JWT);
+  principal.add_scopes("agent_os:admin");
+  return principal;
+}
+
+class PgAuditWriterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::unique_ptr<bastion::testing::TestDatabase>> db =
+        bastion::testing::TestDatabase::Create();
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = *std::move(db);
+    pg::PgPoolOptions options;
+    options.conninfo = db_->service_conninfo();
+    pool_ = std::make_unique<pg::PgPool>(options);
+  }
+
+  size_t Visible(const std::string& tenant) {
+    PgAuditStore store(*pool_);
+    absl::StatusOr<v1::ListAuditEventsResponse> listed =
+        store.ListAuditEvents(Admin(tenant), v1::ListAuditEventsRequest());
+    EXPECT_THAT(listed, IsOk());
+    return listed.ok() ? listed->events_size() : 0;
+  }
+
+  std::unique_ptr<bastion::testing::TestDatabase> db_;
+  std::unique_ptr<pg::PgPool> pool_;
+};
+
+TEST_F(PgAuditWriterTest, AppendedEventsAreVisibleToThatTenantOnly) {
+  PgAuditWriter writer(*pool_);
+  ASSERT_THAT(writer.Append({Denial("t1", "alice"), Denial("t1", "bob"),
+                             Denial("t2", "carol")},
+                            absl::Now()),
+              IsOk());
+  EXPECT_EQ(Visible("t1"), 2u);
+  EXPECT_EQ(Visible("t2"), 1u);
+}
+
+TEST_F(PgAuditWriterTest, InvalidEventsRejectTheWholeBatch) {
+  PgAuditWriter writer(*pool_);
+  v1::AuditEvent no_user = Denial("t1", "");
+  EXPECT_THAT(writer.Append({Denial("t1", "alice"), no_user}, absl::Now()),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  v1::AuditEvent stale = Denial("t1", "alice");
+  stale.set_occurred_at_unix_micros(absl::ToUnixMicros(absl::Now()) -
+                                    absl::ToInt64Microseconds(absl::Hours(1)));
+  EXPECT_THAT(writer.Append({stale}, absl::Now()),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  v1::AuditEvent bad_json = Denial("t1", "alice");
+  bad_json.set_detail_json("{not json");
+  EXPECT_FALSE(writer.Append({Denial("t1", "bob"), bad_json}, absl::Now()).ok());
+  std::vector<v1::AuditEvent> flood(kMaxAuditEventsPerBatch + 1,
+                                    Denial("t1", "alice"));
+  EXPECT_THAT(writer.Append(flood, absl::Now()),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(Visible("t1"), 0u) << "nothing half-written";
+}
+
+}  // namespace
+}  // namespace bastion::data::storage
