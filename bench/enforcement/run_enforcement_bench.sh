@@ -6,11 +6,20 @@
 # and as medians, and proves that every call counted was a gRPC OK (h2load
 # only sees HTTP 200, which a denied call is too) with the server's counters.
 #
+# Sides, each its own server in the one bench process (same StartServer
+# options), measured in every round in alternating order:
+#   off      no guard, no authorization header
+#   off-hdr  no guard, with the same authorization header (ignored): what
+#            carrying the ~730-byte bearer token costs HTTP/2 alone
+#   on       real guard + real remote clients, warm caches
+#   proto    real guard + the prototype clients of proto_remote.h
+#
 # Settings (environment):
 #   ROUNDS=5 DURATION=5   rounds of DURATION seconds per side, order alternating
 #   CLIENTS=8 STREAMS=16 THREADS=1   h2load -c / -m / -t (tuned for 2 cores)
 #   WARMUP=20000          requests per side before measuring
 #   LATENCY_DURATION=3    seconds per side of the unloaded (-c1 -m1) pass; 0 skips
+#   MICROBENCH=1          also time the warm cache paths in-process (0 skips)
 #   TARGET=0.8            lowest acceptable on/off throughput ratio
 #   KEEP=1                keep the work folder (h2load logs, server log)
 # Exit: 0 all checks passed and ratio >= TARGET; 1 a check failed; 2 below TARGET.
@@ -25,6 +34,7 @@ WARMUP=${WARMUP:-20000}
 LATENCY_DURATION=${LATENCY_DURATION:-3}
 TARGET=${TARGET:-0.8}
 KEEP=${KEEP:-0}
+MICROBENCH=${MICROBENCH:-1}
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 METHOD=/bastion.runs.v1.Agents/ListAgents
@@ -68,8 +78,8 @@ SERVER_PID=$!
 for _ in $(seq 100); do [[ -f $WORK/env ]] && break; sleep 0.1; done
 [[ -f $WORK/env ]] || die "server did not start: $(tail -n 3 "$WORK/server.log")"
 # shellcheck disable=SC1091
-source "$WORK/env"  # ON_PORT OFF_PORT FAKES_PORT TOKEN
-echo "servers: off=127.0.0.1:$OFF_PORT on=127.0.0.1:$ON_PORT fakes=127.0.0.1:$FAKES_PORT (pid $SERVER_PID)"
+source "$WORK/env"  # ON_PORT OFF_PORT PROTO_PORT FAKES_PORT TOKEN
+echo "servers: off=127.0.0.1:$OFF_PORT on=127.0.0.1:$ON_PORT proto=127.0.0.1:$PROTO_PORT fakes=127.0.0.1:$FAKES_PORT (pid $SERVER_PID)"
 
 # The gRPC body of an empty ListAgentsRequest: flag 0, length 0.
 printf '\x00\x00\x00\x00\x00' >"$WORK/request.bin"
@@ -93,30 +103,27 @@ snapshot() {
 #   h2 SIDE LOGNAME h2load-args...
 h2() {
   local side=$1 log=$2; shift 2
-  local port auth=()
-  if [[ $side == on ]]; then
-    port=$ON_PORT; auth=(-H "authorization: Bearer $TOKEN")
-  elif [[ $side == on-noauth ]]; then
-    port=$ON_PORT; side=on
-  elif [[ $side == on-badtoken ]]; then
-    port=$ON_PORT; side=on; auth=(-H "authorization: Bearer not-the-token")
-  else
-    port=$OFF_PORT
-  fi
+  local port server auth=()
+  case $side in
+    on) server=ON; auth=(-H "authorization: Bearer $TOKEN") ;;
+    proto) server=PROTO; auth=(-H "authorization: Bearer $TOKEN") ;;
+    on-noauth) server=ON ;;
+    on-badtoken) server=ON; auth=(-H "authorization: Bearer not-the-token") ;;
+    off) server=OFF ;;
+    off-hdr) server=OFF; auth=(-H "authorization: Bearer $TOKEN") ;;
+    *) die "unknown side $side" ;;
+  esac
+  port_var=${server}_PORT; port=${!port_var}
+  ok_var=${server}_OK; failed_var=${server}_FAILED
   snapshot
-  local ok0 failed0
-  if [[ $side == on ]]; then ok0=$ON_OK; failed0=$ON_FAILED; else ok0=$OFF_OK; failed0=$OFF_FAILED; fi
+  local ok0=${!ok_var} failed0=${!failed_var}
   timeout $((DURATION + LATENCY_DURATION + 60)) h2load "$@" \
       -H 'content-type: application/grpc' -H 'te: trailers' "${auth[@]}" \
       -d "$WORK/request.bin" --log-file="$WORK/$log.tsv" \
       "http://127.0.0.1:$port$METHOD" >"$WORK/$log.out" 2>&1 \
     || die "h2load failed ($log): $(tail -n 3 "$WORK/$log.out")"
   snapshot
-  if [[ $side == on ]]; then
-    SERVED_OK=$((ON_OK - ok0)); SERVED_FAILED=$((ON_FAILED - failed0))
-  else
-    SERVED_OK=$((OFF_OK - ok0)); SERVED_FAILED=$((OFF_FAILED - failed0))
-  fi
+  SERVED_OK=$((${!ok_var} - ok0)); SERVED_FAILED=$((${!failed_var} - failed0))
   local out="$WORK/$log.out"
   RPS=$(sed -nE 's/^finished in .*, ([0-9.]+) req\/s.*/\1/p' "$out")
   read -r STARTED DONE SUCCEEDED < <(sed -nE \
@@ -144,59 +151,76 @@ prove() {  # prove LABEL
   check "$1: server OK $SERVED_OK, failed $SERVED_FAILED; h2load done $DONE, succeeded $SUCCEEDED, started $STARTED" $good
 }
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print (m == int(m) || m > 1000) ? sprintf("%.0f", m) : sprintf("%.3f", m) }'; }
 
 echo "== warm-up ($WARMUP requests per side) and enforcement sanity"
 h2 off warm-off -n "$WARMUP" -c "$CLIENTS" -m "$STREAMS" -t "$THREADS"; prove "warm-up off"
+h2 off-hdr warm-off-hdr -n "$WARMUP" -c "$CLIENTS" -m "$STREAMS" -t "$THREADS"; prove "warm-up off-hdr"
 h2 on warm-on -n "$WARMUP" -c "$CLIENTS" -m "$STREAMS" -t "$THREADS"; prove "warm-up on"
+h2 proto warm-proto -n "$WARMUP" -c "$CLIENTS" -m "$STREAMS" -t "$THREADS"; prove "warm-up proto"
 h2 on-noauth deny-noauth -n 200 -c 1 -m 1 -t 1
 (( SERVED_OK == 0 && SERVED_FAILED == 200 )); check "on without credentials: 200 HTTP 200 answers ($SUCCEEDED by h2load), all denied by the guard (server: OK $SERVED_OK, failed $SERVED_FAILED)" $?
 h2 on-badtoken deny-badtoken -n 200 -c 1 -m 1 -t 1
 (( SERVED_OK == 0 && SERVED_FAILED == 200 )); check "on with an unknown token: all denied (server: OK $SERVED_OK, failed $SERVED_FAILED)" $?
 
-echo "== throughput: $ROUNDS rounds x ${DURATION}s per side, h2load -c $CLIENTS -m $STREAMS -t $THREADS, order alternating"
+SIDES=(off off-hdr on proto)
+echo "== throughput: $ROUNDS rounds x ${DURATION}s per side (${SIDES[*]}), h2load -c $CLIENTS -m $STREAMS -t $THREADS, order alternating"
+echo "   load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores (other work on the machine skews all sides)"
 snapshot; AUTHN0=$AUTHN_CALLS; AUTHZ0=$AUTHZ_CALLS
-RPS_OFF=() RPS_ON=() RATIOS=() P50_OFF=() P50_ON=() P99_OFF=() P99_ON=()
-printf '%-6s %-4s %10s %9s %9s\n' round side "req/s" "p50 ms" "p99 ms"
+declare -A RPS_OF P50_OF P99_OF RATIOS_OF
+printf '%-6s %-8s %10s %9s %9s\n' round side "req/s" "p50 ms" "p99 ms"
 for round in $(seq "$ROUNDS"); do
-  if (( round % 2 )); then order=(off on); else order=(on off); fi
+  if (( round % 2 )); then order=("${SIDES[@]}"); else order=(proto on off-hdr off); fi
+  declare -A this=()
   for side in "${order[@]}"; do
     h2 "$side" "round$round-$side" -D "$DURATION" -c "$CLIENTS" -m "$STREAMS" -t "$THREADS"
-    printf '%-6s %-4s %10.0f %9s %9s\n' "$round" "$side" "$RPS" "$P50" "$P99"
+    printf '%-6s %-8s %10.0f %9s %9s\n' "$round" "$side" "$RPS" "$P50" "$P99"
     prove "round $round $side"
-    if [[ $side == on ]]; then RPS_ON+=("$RPS"); P50_ON+=("$P50"); P99_ON+=("$P99"); on_rps=$RPS
-    else RPS_OFF+=("$RPS"); P50_OFF+=("$P50"); P99_OFF+=("$P99"); off_rps=$RPS; fi
+    RPS_OF[$side]+=" $RPS"; P50_OF[$side]+=" $P50"; P99_OF[$side]+=" $P99"; this[$side]=$RPS
   done
-  RATIOS+=("$(awk -v a="$on_rps" -v b="$off_rps" 'BEGIN { printf "%.3f", a / b }')")
-  echo "       ratio on/off ${RATIOS[-1]}"
+  for pair in on/off proto/off off-hdr/off on/off-hdr; do
+    RATIOS_OF[$pair]+=" $(awk -v a="${this[${pair%/*}]}" -v b="${this[${pair#*/}]}" 'BEGIN { printf "%.3f", a / b }')"
+  done
+  echo "       ratios: on/off ${RATIOS_OF[on/off]##* }  proto/off ${RATIOS_OF[proto/off]##* }  off-hdr/off ${RATIOS_OF[off-hdr/off]##* }  on/off-hdr ${RATIOS_OF[on/off-hdr]##* }"
 done
 snapshot
 MEASURED_SECONDS=$((ROUNDS * DURATION))
+echo "   load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
+declare -A LAT_OF
 if (( LATENCY_DURATION > 0 )); then
   echo "== unloaded latency: ${LATENCY_DURATION}s per side, h2load -c 1 -m 1"
-  h2 off lat-off -D "$LATENCY_DURATION" -c 1 -m 1 -t 1; prove "unloaded off"
-  LAT_OFF="$P50 $P99 $RPS"
-  h2 on lat-on -D "$LATENCY_DURATION" -c 1 -m 1 -t 1; prove "unloaded on"
-  LAT_ON="$P50 $P99 $RPS"
+  for side in "${SIDES[@]}"; do
+    h2 "$side" "lat-$side" -D "$LATENCY_DURATION" -c 1 -m 1 -t 1; prove "unloaded $side"
+    LAT_OF[$side]="$P50 $P99 $RPS"
+  done
 fi
 
-med_off=$(echo "${RPS_OFF[*]}" | median)
-med_on=$(echo "${RPS_ON[*]}" | median)
-med_ratio=$(echo "${RATIOS[*]}" | median)
 echo
 echo "== result (medians of $ROUNDS rounds; h2load -c $CLIENTS -m $STREAMS -t $THREADS, ${DURATION}s each)"
-printf '  %-4s %10.0f req/s   p50 %s ms   p99 %s ms\n' off "$med_off" \
-  "$(echo "${P50_OFF[*]}" | median)" "$(echo "${P99_OFF[*]}" | median)"
-printf '  %-4s %10.0f req/s   p50 %s ms   p99 %s ms\n' on "$med_on" \
-  "$(echo "${P50_ON[*]}" | median)" "$(echo "${P99_ON[*]}" | median)"
-echo "  ratio on/off: median of rounds $med_ratio, of medians $(awk -v a="$med_on" -v b="$med_off" 'BEGIN { printf "%.3f", a / b }') (target >= $TARGET)"
-if [[ -n ${LAT_OFF:-} ]]; then
-  read -r a b c <<<"$LAT_OFF"; echo "  unloaded (-c1 -m1) off: p50 $a ms  p99 $b ms  ($c req/s)"
-  read -r a b c <<<"$LAT_ON";  echo "  unloaded (-c1 -m1) on:  p50 $a ms  p99 $b ms  ($c req/s)"
+for side in "${SIDES[@]}"; do
+  printf '  %-8s %10.0f req/s   p50 %7s ms   p99 %7s ms\n' "$side" "$(median <<<"${RPS_OF[$side]}")" \
+    "$(median <<<"${P50_OF[$side]}")" "$(median <<<"${P99_OF[$side]}")"
+done
+med_ratio=$(median <<<"${RATIOS_OF[on/off]}")
+echo "  ratio on/off       $med_ratio   (median of per-round ratios; target >= $TARGET)"
+echo "  ratio proto/off    $(median <<<"${RATIOS_OF[proto/off]}")   (prototype warm path, proto_remote.h)"
+echo "  ratio off-hdr/off  $(median <<<"${RATIOS_OF[off-hdr/off]}")   (HTTP/2 cost of the bearer header alone)"
+echo "  ratio on/off-hdr   $(median <<<"${RATIOS_OF[on/off-hdr]}")   (guard alone, header cost excluded)"
+if (( LATENCY_DURATION > 0 )); then
+  for side in "${SIDES[@]}"; do
+    read -r a b c <<<"${LAT_OF[$side]}"
+    printf '  unloaded (-c1 -m1) %-8s p50 %s ms  p99 %s ms  (%.0f req/s)\n' "$side" "$a" "$b" "$c"
+  done
 fi
-echo "  cache misses while measuring on: authn.Authenticate $((AUTHN_CALLS - AUTHN0)), authz.Check $((AUTHZ_CALLS - AUTHZ0)) in ${MEASURED_SECONDS}s on"
+echo "  cache misses while measuring: authn.Authenticate $((AUTHN_CALLS - AUTHN0)), authz.Check $((AUTHZ_CALLS - AUTHZ0)) (on + proto, ${MEASURED_SECONDS}s each)"
 echo "  (credential cache ttl 1 s, decision cache ttl 5 s: common/auth/remote_wiring.h)"
+
+if [[ $MICROBENCH == 1 ]]; then
+  echo
+  echo "== warm guard path in-process (enforcement_bench_server --microbench)"
+  timeout 120 "$WORK/server" --microbench 2>/dev/null | sed 's/^/  /' || echo "  (microbench failed)"
+fi
 
 if (( CHECKS_FAILED > 0 )); then
   echo "FAILED: $CHECKS_FAILED check(s) failed; numbers above are not trustworthy"

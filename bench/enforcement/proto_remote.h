@@ -1,0 +1,100 @@
+// PROTOTYPE of a cheaper warm path for common/auth/remote.h, kept in the
+// benchmark to measure the fix proposed in README.md before it is made in
+// common/. Same caching rules and bounds as RemoteAuthenticator and
+// RemoteAuthorizer; what changes on a cache hit:
+//   1. SHA-256 of the credential through an EVP_MD fetched once and a
+//      per-thread EVP_MD_CTX (EVP_sha256() in EVP_Digest re-fetches the
+//      algorithm from OpenSSL 3's provider store, under a global lock, and
+//      allocates a context, on every call);
+//   2. the credential cache hands out a shared immutable SharedCaller instead
+//      of copying the Principal and the assertion out of the cache per call;
+//   3. the assertion's digest is computed once per authn answer and kept in
+//      the SharedCaller; the decision cache key is that digest plus the
+//      permission, instead of a SHA-256 over the whole assertion per call;
+//   4. decisions are shared too (no copy of the reason string per call).
+// Never used outside the benchmark.
+#ifndef BASTION_BENCH_ENFORCEMENT_PROTO_REMOTE_H_
+#define BASTION_BENCH_ENFORCEMENT_PROTO_REMOTE_H_
+
+#include <memory>
+#include <string>
+
+#include <openssl/evp.h>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "common/auth/remote.h"
+
+namespace bastion::bench {
+
+// SHA-256 with the algorithm fetched once. Thread-safe.
+class Sha256Hasher {
+ public:
+  Sha256Hasher();
+  ~Sha256Hasher();
+  Sha256Hasher(const Sha256Hasher&) = delete;
+  Sha256Hasher& operator=(const Sha256Hasher&) = delete;
+
+  // 32 raw bytes.
+  std::string operator()(absl::string_view data) const;
+
+ private:
+  EVP_MD* md_;
+};
+
+// A verified caller as cached: immutable, shared by every call that
+// presents the same credential while the entry lives.
+struct SharedCaller {
+  Caller caller;
+  // SHA-256 of caller.assertion, computed once.
+  std::string assertion_digest;
+};
+
+// RemoteAuthenticator returning the shared cache entry. Thread-safe.
+class ProtoRemoteAuthenticator {
+ public:
+  ProtoRemoteAuthenticator(std::shared_ptr<grpc::Channel> authn,
+                           absl::Duration max_ttl, size_t capacity,
+                           NowFunction now);
+  absl::StatusOr<std::shared_ptr<const SharedCaller>> Authenticate(
+      absl::string_view credential);
+
+ private:
+  struct Entry {
+    std::shared_ptr<const SharedCaller> caller;
+    absl::Time expires;
+  };
+  std::unique_ptr<authn::v1::Authn::Stub> stub_;
+  absl::Duration max_ttl_;
+  size_t capacity_;
+  NowFunction now_;
+  Sha256Hasher sha256_;
+  absl::Mutex mutex_;
+  absl::flat_hash_map<std::string, Entry> cache_ ABSL_GUARDED_BY(mutex_);
+};
+
+// RemoteAuthorizer keyed by (assertion digest, permission). Thread-safe.
+class ProtoRemoteAuthorizer {
+ public:
+  ProtoRemoteAuthorizer(std::shared_ptr<grpc::Channel> authz,
+                        absl::Duration max_ttl, size_t capacity,
+                        NowFunction now);
+  absl::StatusOr<std::shared_ptr<const AuthzDecision>> Check(
+      const SharedCaller& caller, const PermissionRequest& wanted);
+
+ private:
+  struct Entry {
+    std::shared_ptr<const AuthzDecision> decision;
+    absl::Time expires;
+  };
+  std::unique_ptr<authz::v1::Authz::Stub> stub_;
+  absl::Duration max_ttl_;
+  size_t capacity_;
+  NowFunction now_;
+  absl::Mutex mutex_;
+  absl::flat_hash_map<std::string, Entry> cache_ ABSL_GUARDED_BY(mutex_);
+};
+
+}  // namespace bastion::bench
+
+#endif  // BASTION_BENCH_ENFORCEMENT_PROTO_REMOTE_H_
