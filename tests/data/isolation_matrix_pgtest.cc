@@ -254,7 +254,14 @@ std::vector<const MethodDescriptor*> EveryDataMethod() {
   const auto* file = v1::Session::descriptor()->file();
   for (int s = 0; s < file->service_count(); ++s) {
     for (int m = 0; m < DataService(s)->method_count(); ++m) {
-      out.push_back(DataService(s)->method(m));
+      const MethodDescriptor* method = DataService(s)->method(m);
+      // Service-only methods (internal, no resource: AuditWriter) act for no
+      // user; no user can call them at all, which the call guard tests and
+      // the permission enumeration integration test prove.
+      const common::v1::Permission& permission =
+          method->options().GetExtension(common::v1::permission);
+      if (permission.internal() && permission.resource().empty()) continue;
+      out.push_back(method);
     }
   }
   return out;
