@@ -15,7 +15,8 @@
 //                  FAKES_PORT, TOKEN
 //   counters_file  rewritten (atomically) on every SIGUSR1: SEQ, ON_OK,
 //                  ON_FAILED, OFF_OK, OFF_FAILED, PROTO_OK, PROTO_FAILED,
-//                  AUTHN_CALLS, AUTHZ_CALLS
+//                  AUTHN_CALLS, AUTHZ_CALLS (fakes behind "on"),
+//                  PROTO_AUTHN_CALLS, PROTO_AUTHZ_CALLS (fakes behind "proto")
 // SIGINT/SIGTERM print the counters and stop.
 //
 //        enforcement_bench_server --microbench
@@ -127,6 +128,8 @@ struct Counted {
   const CountingAgents* proto;
   const FakeAuthn* authn;
   const FakeAuthz* authz;
+  const FakeAuthn* proto_authn;
+  const FakeAuthz* proto_authz;
 };
 
 std::string CountersText(uint64_t seq, const Counted& counted) {
@@ -137,7 +140,10 @@ std::string CountersText(uint64_t seq, const Counted& counted) {
                       "\nPROTO_OK=", counted.proto->ok(),
                       "\nPROTO_FAILED=", counted.proto->failed(),
                       "\nAUTHN_CALLS=", counted.authn->calls(),
-                      "\nAUTHZ_CALLS=", counted.authz->calls(), "\n");
+                      "\nAUTHZ_CALLS=", counted.authz->calls(),
+                      "\nPROTO_AUTHN_CALLS=", counted.proto_authn->calls(),
+                      "\nPROTO_AUTHZ_CALLS=", counted.proto_authz->calls(),
+                      "\n");
 }
 
 // Nanoseconds per call of `op`, each of `threads` threads calling it
@@ -240,22 +246,35 @@ absl::Status Run(const Flags& flags) {
       StartServer(options, {{&authn, authn::v1::Authn::service_full_name()},
                             {&authz, authz::v1::Authz::service_full_name()}}));
 
+  // The prototype clients get fakes of their own, to count their misses.
+  FakeAuthn proto_authn(&identity);
+  FakeAuthz proto_authz(&identity);
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<RunningServer> proto_fakes,
+      StartServer(options,
+                  {{&proto_authn, authn::v1::Authn::service_full_name()},
+                   {&proto_authz, authz::v1::Authz::service_full_name()}}));
+
   // The production remote clients with the production cache bounds.
   const std::shared_ptr<grpc::Channel> channel =
       grpc::CreateChannel(absl::StrCat("127.0.0.1:", fakes->port()),
+                          grpc::InsecureChannelCredentials());
+  const std::shared_ptr<grpc::Channel> proto_channel =
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", proto_fakes->port()),
                           grpc::InsecureChannelCredentials());
   const NowFunction now = [] { return absl::Now(); };
   RemoteAuthenticator authenticator(channel, kCredentialCacheTtl,
                                     kCacheCapacity, now);
   RemoteAuthorizer authorizer(channel, kDecisionCacheTtl, kCacheCapacity, now);
-  ProtoRemoteAuthenticator proto_authenticator(channel, kCredentialCacheTtl,
-                                               kCacheCapacity, now);
-  ProtoRemoteAuthorizer proto_authorizer(channel, kDecisionCacheTtl,
+  ProtoRemoteAuthenticator proto_authenticator(
+      proto_channel, kCredentialCacheTtl, kCacheCapacity, now);
+  ProtoRemoteAuthorizer proto_authorizer(proto_channel, kDecisionCacheTtl,
                                          kCacheCapacity, now);
   if (flags.microbench) {
     Microbench(identity, authenticator, authorizer, proto_authenticator,
                proto_authorizer);
     fakes->Shutdown();
+    proto_fakes->Shutdown();
     return absl::OkStatus();
   }
 
@@ -281,7 +300,8 @@ absl::Status Run(const Flags& flags) {
   ASSIGN_OR_RETURN(std::unique_ptr<RunningServer> proto_server,
                    StartServer(options, {{&proto, agents_name}}));
 
-  const Counted counted{&on, &off, &proto, &authn, &authz};
+  const Counted counted{&on,    &off,        &proto,      &authn,
+                        &authz, &proto_authn, &proto_authz};
   uint64_t seq = 0;
   RETURN_IF_ERROR(WriteAtomically(flags.counters_file,
                                   CountersText(seq, counted)));
@@ -309,6 +329,7 @@ absl::Status Run(const Flags& flags) {
   off_server->Shutdown();
   proto_server->Shutdown();
   fakes->Shutdown();
+  proto_fakes->Shutdown();
   return absl::OkStatus();
 }
 

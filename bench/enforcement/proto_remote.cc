@@ -31,6 +31,11 @@ absl::Status FromRemote(const grpc::Status& status) {
       absl::StrCat("dependency failed: ", status.error_message()));
 }
 
+// When one call should start asking again: after 80% of the lifetime.
+absl::Time RefreshAt(absl::Time now, absl::Time expires) {
+  return now + (expires - now) * 4 / 5;
+}
+
 struct ContextDeleter {
   void operator()(EVP_MD_CTX* context) const { EVP_MD_CTX_free(context); }
 };
@@ -63,18 +68,8 @@ ProtoRemoteAuthenticator::ProtoRemoteAuthenticator(
       capacity_(capacity),
       now_(std::move(now)) {}
 
-absl::StatusOr<std::shared_ptr<const SharedCaller>>
-ProtoRemoteAuthenticator::Authenticate(absl::string_view credential) {
-  const std::string key = sha256_(credential);
-  const absl::Time now = now_();
-  {
-    absl::MutexLock lock(&mutex_);
-    auto it = cache_.find(key);
-    if (it != cache_.end()) {
-      if (it->second.expires > now) return it->second.caller;
-      cache_.erase(it);
-    }
-  }
+absl::StatusOr<ProtoRemoteAuthenticator::Entry> ProtoRemoteAuthenticator::Fetch(
+    absl::string_view credential, absl::Time now) {
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(now + kAuthCallTimeout));
   authn::v1::AuthenticateRequest request;
@@ -90,9 +85,43 @@ ProtoRemoteAuthenticator::Authenticate(absl::string_view credential) {
       {now + max_ttl_,
        absl::FromUnixSeconds(response.assertion_expires_at_unix()),
        absl::FromUnixSeconds(response.principal().expires_at_unix())});
+  return Entry{std::move(caller), expires, RefreshAt(now, expires)};
+}
+
+absl::StatusOr<std::shared_ptr<const SharedCaller>>
+ProtoRemoteAuthenticator::Authenticate(absl::string_view credential) {
+  const std::string key = sha256_(credential);
+  const absl::Time now = now_();
+  {
+    absl::MutexLock lock(&mutex_);
+    auto it = cache_.find(key);
+    if (it != cache_.end()) {
+      Entry& entry = it->second;
+      if (entry.expires > now) {
+        if (now < entry.refresh_at || entry.refreshing) return entry.caller;
+        entry.refreshing = true;  // this call refreshes it
+      } else {
+        cache_.erase(it);
+      }
+    }
+  }
+  absl::StatusOr<Entry> fetched = Fetch(credential, now);
   absl::MutexLock lock(&mutex_);
+  if (!fetched.ok()) {
+    auto it = cache_.find(key);
+    if (it != cache_.end()) {
+      if (fetched.status().code() != absl::StatusCode::kUnauthenticated &&
+          it->second.expires > now_()) {
+        it->second.refreshing = false;  // the next call retries
+        return it->second.caller;
+      }
+      cache_.erase(it);  // revoked: stop now, not at expiry
+    }
+    return fetched.status();
+  }
   MakeRoom(cache_, capacity_, now);
-  cache_[key] = Entry{caller, expires};
+  std::shared_ptr<const SharedCaller> caller = fetched->caller;
+  cache_[key] = *std::move(fetched);
   return caller;
 }
 
@@ -103,6 +132,29 @@ ProtoRemoteAuthorizer::ProtoRemoteAuthorizer(
       max_ttl_(max_ttl),
       capacity_(capacity),
       now_(std::move(now)) {}
+
+absl::StatusOr<ProtoRemoteAuthorizer::Entry> ProtoRemoteAuthorizer::Fetch(
+    const Caller& caller, const PermissionRequest& wanted, absl::Time now) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(now + kAuthCallTimeout));
+  context.AddMetadata(kPrincipalMetadataKey, caller.assertion);
+  authz::v1::CheckRequest request;
+  request.set_assertion(caller.assertion);
+  request.set_resource(wanted.resource);
+  request.set_action(wanted.action);
+  request.set_resource_id(wanted.resource_id);
+  authz::v1::CheckResponse response;
+  const grpc::Status status = stub_->Check(&context, request, &response);
+  if (!status.ok()) return FromRemote(status);
+
+  auto decision = std::make_shared<const AuthzDecision>(AuthzDecision{
+      response.decision() == authz::v1::DECISION_ALLOW, response.reason(),
+      response.policy_version()});
+  const absl::Time expires =
+      std::min(now + max_ttl_,
+               absl::FromUnixSeconds(caller.principal.expires_at_unix()));
+  return Entry{std::move(decision), expires, RefreshAt(now, expires)};
+}
 
 absl::StatusOr<std::shared_ptr<const AuthzDecision>>
 ProtoRemoteAuthorizer::Check(const SharedCaller& caller,
@@ -117,32 +169,31 @@ ProtoRemoteAuthorizer::Check(const SharedCaller& caller,
     absl::MutexLock lock(&mutex_);
     auto it = cache_.find(key);
     if (it != cache_.end()) {
-      if (it->second.expires > now) return it->second.decision;
-      cache_.erase(it);
+      Entry& entry = it->second;
+      if (entry.expires > now) {
+        if (now < entry.refresh_at || entry.refreshing) return entry.decision;
+        entry.refreshing = true;  // this call refreshes it
+      } else {
+        cache_.erase(it);
+      }
     }
   }
-  const Caller& who = caller.caller;
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(now + kAuthCallTimeout));
-  context.AddMetadata(kPrincipalMetadataKey, who.assertion);
-  authz::v1::CheckRequest request;
-  request.set_assertion(who.assertion);
-  request.set_resource(wanted.resource);
-  request.set_action(wanted.action);
-  request.set_resource_id(wanted.resource_id);
-  authz::v1::CheckResponse response;
-  const grpc::Status status = stub_->Check(&context, request, &response);
-  if (!status.ok()) return FromRemote(status);
-
-  auto decision = std::make_shared<const AuthzDecision>(AuthzDecision{
-      response.decision() == authz::v1::DECISION_ALLOW, response.reason(),
-      response.policy_version()});
-  const absl::Time expires =
-      std::min(now + max_ttl_,
-               absl::FromUnixSeconds(who.principal.expires_at_unix()));
+  absl::StatusOr<Entry> fetched = Fetch(caller.caller, wanted, now);
   absl::MutexLock lock(&mutex_);
+  if (!fetched.ok()) {
+    auto it = cache_.find(key);
+    if (it != cache_.end()) {
+      if (it->second.expires > now_()) {
+        it->second.refreshing = false;  // the next call retries
+        return it->second.decision;
+      }
+      cache_.erase(it);
+    }
+    return fetched.status();
+  }
   MakeRoom(cache_, capacity_, now);
-  cache_[key] = Entry{decision, expires};
+  std::shared_ptr<const AuthzDecision> decision = fetched->decision;
+  cache_[key] = *std::move(fetched);
   return decision;
 }
 

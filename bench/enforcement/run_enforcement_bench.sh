@@ -166,7 +166,7 @@ h2 on-badtoken deny-badtoken -n 200 -c 1 -m 1 -t 1
 SIDES=(off off-hdr on proto)
 echo "== throughput: $ROUNDS rounds x ${DURATION}s per side (${SIDES[*]}), h2load -c $CLIENTS -m $STREAMS -t $THREADS, order alternating"
 echo "   load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores (other work on the machine skews all sides)"
-snapshot; AUTHN0=$AUTHN_CALLS; AUTHZ0=$AUTHZ_CALLS
+snapshot; AUTHN0=$AUTHN_CALLS; AUTHZ0=$AUTHZ_CALLS; PAUTHN0=$PROTO_AUTHN_CALLS; PAUTHZ0=$PROTO_AUTHZ_CALLS
 declare -A RPS_OF P50_OF P99_OF RATIOS_OF
 printf '%-6s %-8s %10s %9s %9s\n' round side "req/s" "p50 ms" "p99 ms"
 for round in $(seq "$ROUNDS"); do
@@ -183,7 +183,7 @@ for round in $(seq "$ROUNDS"); do
   done
   echo "       ratios: on/off ${RATIOS_OF[on/off]##* }  proto/off ${RATIOS_OF[proto/off]##* }  off-hdr/off ${RATIOS_OF[off-hdr/off]##* }  on/off-hdr ${RATIOS_OF[on/off-hdr]##* }"
 done
-snapshot
+snapshot; AUTHN1=$AUTHN_CALLS; AUTHZ1=$AUTHZ_CALLS; PAUTHN1=$PROTO_AUTHN_CALLS; PAUTHZ1=$PROTO_AUTHZ_CALLS
 MEASURED_SECONDS=$((ROUNDS * DURATION))
 echo "   load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -213,7 +213,9 @@ if (( LATENCY_DURATION > 0 )); then
     printf '  unloaded (-c1 -m1) %-8s p50 %s ms  p99 %s ms  (%.0f req/s)\n' "$side" "$a" "$b" "$c"
   done
 fi
-echo "  cache misses while measuring: authn.Authenticate $((AUTHN_CALLS - AUTHN0)), authz.Check $((AUTHZ_CALLS - AUTHZ0)) (on + proto, ${MEASURED_SECONDS}s each)"
+echo "  calls to the fakes while measuring (${MEASURED_SECONDS}s per side):"
+echo "    on:    authn.Authenticate $((AUTHN1 - AUTHN0)), authz.Check $((AUTHZ1 - AUTHZ0))"
+echo "    proto: authn.Authenticate $((PAUTHN1 - PAUTHN0)), authz.Check $((PAUTHZ1 - PAUTHZ0))"
 echo "  (credential cache ttl 1 s, decision cache ttl 5 s: common/auth/remote_wiring.h)"
 
 if [[ $MICROBENCH == 1 ]]; then
