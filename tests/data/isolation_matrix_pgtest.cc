@@ -10,6 +10,9 @@
 // Related checks that live with the stores and are not repeated here:
 //   PgSessionStoreTest.TakenIdIsAlreadyExistsRevealingNothing,
 //   PgSessionStoreTest.OtherUsersSessionIsNotFound (missing == foreign),
+//   PgSessionStoreTest.UserFilterIsHonouredOnlyForAdmins (a non-admin's
+//     user_id filter returns its own rows; here: never A's),
+//   AdminAuditTest.* (every admin call on A's rows names A in the audit),
 //   PgTraceStoreTest.WritesAsThePrincipalWhateverTheSpanSays,
 //   PgTraceStoreTest.RawUpdateAndDeleteFailForTheServiceRole (as a user),
 //   PgApprovalStoreTest.* (self-approval, expiry, races),
