@@ -2,12 +2,15 @@
 #include <memory>
 
 #include "bastion/authz/v1/authz_config.pb.h"
+#include "common/auth/remote_audit.h"
 #include "common/auth/remote_wiring.h"
+#include "common/auth/service_identity.h"
 #include "common/config/config.h"
 #include "common/log/log.h"
 #include "common/pg/pg_pool.h"
 #include "common/server/server.h"
 #include "common/status/status_macros.h"
+#include "common/tls/tls_config.h"
 #include "services/authz/authz_service.h"
 #include "services/authz/storage/pg_role_store.h"
 
@@ -48,12 +51,26 @@ absl::Status Run(const std::string& config_path) {
         {{"detail", "database_url is empty: built-in roles only"}});
   }
   PolicyEngine engine(std::move(builtin), store.get());
-  RoleAdmin admin(&engine, store.get());
-
+  ASSIGN_OR_RETURN(tls::ServiceCredentials credentials,
+                   tls::ServiceCredentialsFrom(tls::TlsFilesOf(config)));
+  std::unique_ptr<ServiceIdentity> identity;
+  if (!config.service_key_file().empty()) {
+    ASSIGN_OR_RETURN(identity, ServiceIdentity::LoadOrGenerate(
+                                   config.service_key_file(), "authz"));
+  }
   // authn for credentials and assertion keys; the decisions are our own.
   RemoteAuth auth(config.authn_address(), /*authz_address=*/"",
-                  AudienceOrDefault(config.assertion_audience()));
+                  AudienceOrDefault(config.assertion_audience()),
+                  credentials.channels);
+  RETURN_IF_ERROR(auth.LimitRates(config.rate_limits()));
+  if (identity != nullptr && !config.data_address().empty()) {
+    // Denials and role changes go to the suite's audit log, as this service.
+    auth.AuditWith(RemoteAuditWriter(
+        grpc::CreateChannel(config.data_address(), credentials.channels),
+        identity.get()));
+  }
   GuardDependencies dependencies = auth.dependencies();
+  RoleAdmin admin(&engine, store.get(), dependencies.audit);
   dependencies.authorizer = &engine;
   ASSIGN_OR_RETURN(
       CallGuard guard,
@@ -65,6 +82,7 @@ absl::Status Run(const std::string& config_path) {
     options.listen_address = config.listen_address();
   }
   options.port_file = config.port_file();
+  options.credentials = credentials.server;
   ASSIGN_OR_RETURN(
       std::unique_ptr<RunningServer> server,
       StartServer(options, {{&service, v1::Authz::service_full_name()}}));

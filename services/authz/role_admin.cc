@@ -55,6 +55,7 @@ absl::StatusOr<StoredRole> RoleAdmin::PutRole(
         "a tenant has at most ", kMaxCustomRolesPerTenant, " custom roles"));
   }
   ASSIGN_OR_RETURN(int64_t version, store_->PutRole(caller, role));
+  Audit(caller, "role.put", role.name, version);
   engine_->Forget(caller.tenant_id());
   return StoredRole{std::move(role), version};
 }
@@ -71,6 +72,7 @@ absl::StatusOr<int64_t> RoleAdmin::DeleteRole(
         absl::StrCat("invalid role name ", QuoteUntrusted(name)));
   }
   ASSIGN_OR_RETURN(int64_t version, store_->DeleteRole(caller, name));
+  Audit(caller, "role.delete", name, version);
   engine_->Forget(caller.tenant_id());
   return version;
 }
@@ -86,8 +88,23 @@ absl::StatusOr<int64_t> RoleAdmin::PutToolPolicy(
                    engine_->PolicyFor(caller));
   RETURN_IF_ERROR(current->roles.WithToolPolicy(policy).status());
   ASSIGN_OR_RETURN(int64_t version, store_->PutToolPolicy(caller, policy));
+  Audit(caller, "tool_policy.put", "", version);
   engine_->Forget(caller.tenant_id());
   return version;
+}
+
+void RoleAdmin::Audit(const common::v1::Principal& caller,
+                      absl::string_view action, absl::string_view id,
+                      int64_t version) const {
+  if (audit_ == nullptr) return;
+  AuditRecord record;
+  record.tenant_id = caller.tenant_id();
+  record.user_id = caller.subject();
+  record.action = std::string(action);
+  record.resource = "roles";
+  record.resource_id = std::string(id);
+  record.reason = absl::StrCat("policy version ", version);
+  audit_->Record(std::move(record));
 }
 
 }  // namespace bastion::authz

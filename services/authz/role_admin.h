@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "absl/status/statusor.h"
+#include "common/auth/audit_sink.h"
 #include "absl/strings/string_view.h"
 #include "bastion/common/v1/common.pb.h"
 #include "services/authz/policy/roles.h"
@@ -25,10 +26,12 @@ inline constexpr std::size_t kMaxEntriesPerList = 256;
 // Thread-safe (the engine and the store are).
 class RoleAdmin {
  public:
-  // Neither is owned. `store` may be null (authz without a database): every
-  // change then answers FAILED_PRECONDITION.
-  RoleAdmin(PolicyEngine* engine, RoleStore* store)
-      : engine_(engine), store_(store) {}
+  // None is owned. `store` may be null (authz without a database): every
+  // change then answers FAILED_PRECONDITION. `audit` (may be null) also
+  // receives every change, for the suite's audit log; authz's own
+  // role_audit table is written by the store either way.
+  RoleAdmin(PolicyEngine* engine, RoleStore* store, AuditSink* audit = nullptr)
+      : engine_(engine), store_(store), audit_(audit) {}
 
   // Creates or replaces a custom role of the caller's tenant.
   //   built-in or malformed name, malformed scope or tool, the platform
@@ -51,9 +54,12 @@ class RoleAdmin {
 
  private:
   absl::Status RequireStore(const common::v1::Principal& caller) const;
+  void Audit(const common::v1::Principal& caller, absl::string_view action,
+             absl::string_view id, int64_t version) const;
 
   PolicyEngine* engine_;
   RoleStore* store_;
+  AuditSink* audit_;
 };
 
 }  // namespace bastion::authz

@@ -88,13 +88,15 @@ class Suite:
         self.run(migrate, "--schema=authz", "up",
                  f"--conninfo={self.pg} dbname={self.database} user=bastion_owner")
         self.run(str(RUNFILES / "tools/service_identity/service_identity"), "init",
-                 str(self.dir / "services"), "run_executor")
+                 str(self.dir / "services"), "run_executor", "authz")
         keys = self.dir / "keys"
         self.run(PY, str(RUNFILES / "tools/keygen.py"), "--type", "ed25519", "--kid", "it",
                  "--out", str(keys), "--jwks", str(self.dir / "jwks.json"))
-        # authn and authz name each other: authz gets a port picked here,
-        # every other service listens on port 0 and reports its port.
+        # authn and authz name each other, and authz names data (audit):
+        # those two get ports picked here, the others listen on port 0 and
+        # report theirs.
         authz_address = f"127.0.0.1:{free_port()}"
+        data_address = f"127.0.0.1:{free_port()}"
         self.launch("authn", BASTION_JWKS_FILE=str(self.dir / "jwks.json"),
                     BASTION_ISSUER=ISSUER, BASTION_AUDIENCE="bastion",
                     BASTION_ASSERTION_KEY_FILE=str(self.dir / "assertion.pem"),
@@ -102,10 +104,12 @@ class Suite:
                         f"{self.pg} dbname={self.database} user=bastion_authn_svc"))
         self.launch("authz", listen=authz_address,
                     BASTION_AUTHN_ADDRESS=self.addresses["authn"], BASTION_DATABASE_URL=(
-                        f"{self.pg} dbname={self.database} user=bastion_authz_svc"))
+                        f"{self.pg} dbname={self.database} user=bastion_authz_svc"),
+                    BASTION_DATA_ADDRESS=data_address,
+                    BASTION_SERVICE_KEY_FILE=str(self.dir / "services/authz.pem"))
         common = dict(BASTION_AUTHN_ADDRESS=self.addresses["authn"],
                       BASTION_AUTHZ_ADDRESS=self.addresses["authz"])
-        self.launch("data", BASTION_DATABASE_URL=(
+        self.launch("data", listen=data_address, BASTION_DATABASE_URL=(
             f"{self.pg} dbname={self.database} user=bastion_data_svc"),
             BASTION_TRUSTED_SERVICES_FILE=str(self.dir / "services/trusted_services.json"),
             **common)

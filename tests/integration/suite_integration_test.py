@@ -232,6 +232,15 @@ class SuiteIntegrationTest(unittest.TestCase):
                 self.assertLess(time.monotonic(), deadline)
                 time.sleep(0.05)
         self.assertIn("echo", [a.agent_id for a in listed.agents])
+        # The change (and rita's earlier denial) reached the suite's audit
+        # log, which the tenant's admins read through AuditLog.
+        deadline = time.monotonic() + 10
+        while True:
+            actions = {(a[0], a[1]) for a in SUITE.audit_actions(tenant)}
+            if {("role.put", "olive"), ("denied.permission", "rita")} <= actions:
+                break
+            self.assertLess(time.monotonic(), deadline, actions)
+            time.sleep(0.1)
 
         # The role is the tenant's own: another tenant sees nothing of it.
         roles = authz.ListRoles(authz_pb2.ListRolesRequest(), metadata=owner, timeout=10)
