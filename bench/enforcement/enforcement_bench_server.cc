@@ -210,7 +210,7 @@ void Microbench(const BenchIdentity& identity, Authenticator& reference_authn,
        }},
   };
   constexpr int kIterations = 100000;
-  std::printf("%-48s %12s %12s\n", "warm path (ns per call)", "1 thread",
+  std::printf("%-48s %12s %12s\n", "warm path (ns per call, per thread)", "1 thread",
               "2 threads");
   for (const Case& c : cases) {
     NanosPerCall(1, kIterations / 10, c.op);  // warm
