@@ -90,13 +90,15 @@ absl::StatusOr<runs::AgentRegistry> BenchRegistry() {
   runs::v1::Agent* echo = registry.add_agents();
   echo->set_agent_id("echo");
   echo->set_name("Echo");
-  echo->set_description("Repeats what it is told (deterministic scripted model).");
+  echo->set_description(
+      "Repeats what it is told (deterministic scripted model).");
   echo->set_model("scripted:echo");
   echo->set_instructions("Repeat the user's message.");
   runs::v1::Agent* ops = registry.add_agents();
   ops->set_agent_id("ops");
   ops->set_name("Ops assistant");
-  ops->set_description("Can restart services; every restart needs an approver.");
+  ops->set_description(
+      "Can restart services; every restart needs an approver.");
   ops->set_model("scripted:tool-call");
   runs::v1::ToolSpec* tool = ops->add_tools();
   tool->set_name("restart_service");
@@ -133,22 +135,22 @@ struct Counted {
 };
 
 std::string CountersText(uint64_t seq, const Counted& counted) {
-  return absl::StrCat("SEQ=", seq, "\nON_OK=", counted.on->ok(),
-                      "\nON_FAILED=", counted.on->failed(),
-                      "\nOFF_OK=", counted.off->ok(),
-                      "\nOFF_FAILED=", counted.off->failed(),
-                      "\nPROTO_OK=", counted.proto->ok(),
-                      "\nPROTO_FAILED=", counted.proto->failed(),
-                      "\nAUTHN_CALLS=", counted.authn->calls(),
-                      "\nAUTHZ_CALLS=", counted.authz->calls(),
-                      "\nPROTO_AUTHN_CALLS=", counted.proto_authn->calls(),
-                      "\nPROTO_AUTHZ_CALLS=", counted.proto_authz->calls(),
-                      "\n");
+  return absl::StrCat(
+      "SEQ=", seq, "\nON_OK=", counted.on->ok(),
+      "\nON_FAILED=", counted.on->failed(), "\nOFF_OK=", counted.off->ok(),
+      "\nOFF_FAILED=", counted.off->failed(),
+      "\nPROTO_OK=", counted.proto->ok(),
+      "\nPROTO_FAILED=", counted.proto->failed(),
+      "\nAUTHN_CALLS=", counted.authn->calls(),
+      "\nAUTHZ_CALLS=", counted.authz->calls(),
+      "\nPROTO_AUTHN_CALLS=", counted.proto_authn->calls(),
+      "\nPROTO_AUTHZ_CALLS=", counted.proto_authz->calls(), "\n");
 }
 
 // Nanoseconds per call of `op`, each of `threads` threads calling it
 // `iterations` times at once.
-double NanosPerCall(int threads, int iterations, const std::function<void()>& op) {
+double NanosPerCall(int threads, int iterations,
+                    const std::function<void()>& op) {
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; ++t) {
@@ -192,14 +194,18 @@ void Microbench(const BenchIdentity& identity, Authenticator& reference_authn,
       {"Sha256(authz key) via EVP_sha256() [remote.cc]",
        [&] { Sha256(authz_key); }},
       {"Caller copy (principal + assertion)",
-       [&] { Caller copy = *caller; (void)copy; }},
+       [&] {
+         Caller copy = *caller;
+         (void)copy;
+       }},
       {"RemoteAuthenticator::Authenticate warm",
        [&] { (void)reference_authn.Authenticate(identity.token); }},
       {"RemoteAuthorizer::Check warm",
        [&] { (void)reference_authz.Check(*caller, wanted); }},
       {"authn+authz warm [remote.cc]",
        [&] {
-         absl::StatusOr<Caller> c = reference_authn.Authenticate(identity.token);
+         absl::StatusOr<Caller> c =
+             reference_authn.Authenticate(identity.token);
          (void)reference_authz.Check(*c, wanted);
        }},
       {"authn+authz warm [proto]",
@@ -210,8 +216,8 @@ void Microbench(const BenchIdentity& identity, Authenticator& reference_authn,
        }},
   };
   constexpr int kIterations = 100000;
-  std::printf("%-48s %12s %12s\n", "warm path (ns per call, per thread)", "1 thread",
-              "2 threads");
+  std::printf("%-48s %12s %12s\n", "warm path (ns per call, per thread)",
+              "1 thread", "2 threads");
   for (const Case& c : cases) {
     NanosPerCall(1, kIterations / 10, c.op);  // warm
     const double one = NanosPerCall(1, kIterations, c.op);
@@ -282,7 +288,8 @@ absl::Status Run(const Flags& flags) {
   GuardDependencies dependencies;
   dependencies.authenticator = &authenticator;
   dependencies.authorizer = &authorizer;
-  ASSIGN_OR_RETURN(CallGuard guard, CallGuard::Create(agents_name, dependencies));
+  ASSIGN_OR_RETURN(CallGuard guard,
+                   CallGuard::Create(agents_name, dependencies));
   ASSIGN_OR_RETURN(ProtoCallGuard proto_guard,
                    ProtoCallGuard::Create(agents_name, &proto_authenticator,
                                           &proto_authorizer));
@@ -300,28 +307,29 @@ absl::Status Run(const Flags& flags) {
   ASSIGN_OR_RETURN(std::unique_ptr<RunningServer> proto_server,
                    StartServer(options, {{&proto, agents_name}}));
 
-  const Counted counted{&on,    &off,        &proto,      &authn,
+  const Counted counted{&on,    &off,         &proto,      &authn,
                         &authz, &proto_authn, &proto_authz};
   uint64_t seq = 0;
-  RETURN_IF_ERROR(WriteAtomically(flags.counters_file,
-                                  CountersText(seq, counted)));
+  RETURN_IF_ERROR(
+      WriteAtomically(flags.counters_file, CountersText(seq, counted)));
   const std::string env = absl::StrCat(
       "ON_PORT=", on_server->port(), "\nOFF_PORT=", off_server->port(),
       "\nPROTO_PORT=", proto_server->port(), "\nFAKES_PORT=", fakes->port(),
       "\nTOKEN=", identity.token, "\n");
   RETURN_IF_ERROR(WriteAtomically(flags.env_file, env));
-  std::printf("on=127.0.0.1:%d off=127.0.0.1:%d proto=127.0.0.1:%d "
-              "fakes=127.0.0.1:%d\n",
-              on_server->port(), off_server->port(), proto_server->port(),
-              fakes->port());
+  std::printf(
+      "on=127.0.0.1:%d off=127.0.0.1:%d proto=127.0.0.1:%d "
+      "fakes=127.0.0.1:%d\n",
+      on_server->port(), off_server->port(), proto_server->port(),
+      fakes->port());
   std::fflush(stdout);
 
   while (true) {
     int signal = 0;
     if (sigwait(&signals, &signal) != 0) continue;
     if (signal != SIGUSR1) break;
-    RETURN_IF_ERROR(WriteAtomically(flags.counters_file,
-                                    CountersText(++seq, counted)));
+    RETURN_IF_ERROR(
+        WriteAtomically(flags.counters_file, CountersText(++seq, counted)));
   }
   std::printf("%s", CountersText(++seq, counted).c_str());
   std::fflush(stdout);

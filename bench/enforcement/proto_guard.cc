@@ -38,7 +38,8 @@ absl::StatusOr<ProtoCallGuard> ProtoCallGuard::Create(
       google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
           service_full_name);
   if (service == nullptr) {
-    return absl::FailedPreconditionError("unknown service " + service_full_name);
+    return absl::FailedPreconditionError("unknown service " +
+                                         service_full_name);
   }
   ProtoCallGuard guard;
   guard.service_full_name_ = service_full_name;
@@ -93,12 +94,13 @@ absl::StatusOr<std::shared_ptr<const SharedCaller>> ProtoCallGuard::Authorize(
     return Denied(service_full_name_, method_name,
                   "prototype: internal methods not supported");
   }
-  const PermissionRequest wanted{permission.resource(), permission.action(),
-                                 ExtractResourceId(request,
-                                                   permission.id_field())};
+  const PermissionRequest wanted{
+      permission.resource(), permission.action(),
+      ExtractResourceId(request, permission.id_field())};
   absl::StatusOr<std::shared_ptr<const AuthzDecision>> decision =
       authorizer_->Check(**caller, wanted);
-  if (!decision.ok()) return absl::UnavailableError("authorization unavailable");
+  if (!decision.ok())
+    return absl::UnavailableError("authorization unavailable");
   if (!(*decision)->allowed) {
     return Denied(service_full_name_, method_name, (*decision)->reason);
   }

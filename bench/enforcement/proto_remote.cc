@@ -81,10 +81,10 @@ absl::StatusOr<ProtoRemoteAuthenticator::Entry> ProtoRemoteAuthenticator::Fetch(
   auto caller = std::make_shared<SharedCaller>();
   caller->caller = Caller{response.principal(), response.assertion()};
   caller->assertion_digest = sha256_(response.assertion());
-  const absl::Time expires = std::min(
-      {now + max_ttl_,
-       absl::FromUnixSeconds(response.assertion_expires_at_unix()),
-       absl::FromUnixSeconds(response.principal().expires_at_unix())});
+  const absl::Time expires =
+      std::min({now + max_ttl_,
+                absl::FromUnixSeconds(response.assertion_expires_at_unix()),
+                absl::FromUnixSeconds(response.principal().expires_at_unix())});
   return Entry{std::move(caller), expires, RefreshAt(now, expires)};
 }
 
@@ -147,9 +147,9 @@ absl::StatusOr<ProtoRemoteAuthorizer::Entry> ProtoRemoteAuthorizer::Fetch(
   const grpc::Status status = stub_->Check(&context, request, &response);
   if (!status.ok()) return FromRemote(status);
 
-  auto decision = std::make_shared<const AuthzDecision>(AuthzDecision{
-      response.decision() == authz::v1::DECISION_ALLOW, response.reason(),
-      response.policy_version()});
+  auto decision = std::make_shared<const AuthzDecision>(
+      AuthzDecision{response.decision() == authz::v1::DECISION_ALLOW,
+                    response.reason(), response.policy_version()});
   const absl::Time expires =
       std::min(now + max_ttl_,
                absl::FromUnixSeconds(caller.principal.expires_at_unix()));
@@ -160,10 +160,10 @@ absl::StatusOr<std::shared_ptr<const AuthzDecision>>
 ProtoRemoteAuthorizer::Check(const SharedCaller& caller,
                              const PermissionRequest& wanted) {
   // The digest has a fixed size; the other parts are length-prefixed.
-  const std::string key = absl::StrCat(
-      caller.assertion_digest, wanted.resource.size(), ":", wanted.resource,
-      wanted.action.size(), ":", wanted.action, wanted.resource_id.size(), ":",
-      wanted.resource_id);
+  const std::string key =
+      absl::StrCat(caller.assertion_digest, wanted.resource.size(), ":",
+                   wanted.resource, wanted.action.size(), ":", wanted.action,
+                   wanted.resource_id.size(), ":", wanted.resource_id);
   const absl::Time now = now_();
   {
     absl::MutexLock lock(&mutex_);
