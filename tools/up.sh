@@ -98,7 +98,7 @@ start() {  # start NAME PORT ENV...
 }
 
 # Service identity: data accepts internal calls only from run-executor's key.
-"$BASTION_HOME/bin/service_identity" init "$BASTION_HOME/keys/services" run_executor authz >/dev/null
+"$BASTION_HOME/bin/service_identity" init "$BASTION_HOME/keys/services" run_executor authz authn >/dev/null
 
 say "services"
 AUTHN=127.0.0.1:$((BASE + 1)); AUTHZ=127.0.0.1:$((BASE + 2))
@@ -106,7 +106,8 @@ DATA=127.0.0.1:$((BASE + 3)); RUNS=127.0.0.1:$((BASE + 4))
 start authn $((BASE + 1)) BASTION_JWKS_FILE="$JWKS" BASTION_ISSUER="$ISSUER" \
   BASTION_AUDIENCE="$AUDIENCE" BASTION_AUTHZ_ADDRESS="$AUTHZ" \
   BASTION_ASSERTION_KEY_FILE="$BASTION_HOME/keys/assertion.pem" \
-  BASTION_DATABASE_URL="host=$PGHOST port=$PGPORT dbname=bastion user=bastion_authn_svc"
+  BASTION_DATABASE_URL="host=$PGHOST port=$PGPORT dbname=bastion user=bastion_authn_svc" \
+  BASTION_DATA_ADDRESS="$DATA" BASTION_SERVICE_KEY_FILE="$BASTION_HOME/keys/services/authn.pem"
 start authz $((BASE + 2)) BASTION_AUTHN_ADDRESS="$AUTHN" \
   BASTION_DATABASE_URL="host=$PGHOST port=$PGPORT dbname=bastion user=bastion_authz_svc" \
   BASTION_DATA_ADDRESS="$DATA" BASTION_SERVICE_KEY_FILE="$BASTION_HOME/keys/services/authz.pem"

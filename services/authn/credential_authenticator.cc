@@ -1,5 +1,8 @@
 #include "services/authn/credential_authenticator.h"
 
+#include "common/assertion/local_authenticator.h"
+#include "common/assertion/verifier.h"
+
 #include <algorithm>
 
 #include "absl/strings/match.h"
@@ -88,6 +91,17 @@ absl::StatusOr<Caller> CredentialAuthenticator::Authenticate(
       AuthenticateCredential(credential);
   if (!result.ok()) return result.status();
   return std::move(result->caller);
+}
+
+absl::StatusOr<std::unique_ptr<AssertionAuthenticator>> OwnAssertions(
+    const assertion::AssertionSigner& signer, const std::string& audience) {
+  absl::StatusOr<std::shared_ptr<const assertion::KeySet>> own_keys =
+      assertion::KeySet::Create({signer.PublicKey()});
+  if (!own_keys.ok()) return own_keys.status();
+  return std::make_unique<assertion::LocalAssertionAuthenticator>(
+      std::make_shared<const assertion::AssertionVerifier>(
+          std::make_shared<assertion::StaticKeyProvider>(*std::move(own_keys)),
+          assertion::SystemClock::Get(), audience));
 }
 
 }  // namespace bastion::authn

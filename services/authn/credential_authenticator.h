@@ -60,6 +60,11 @@ class CredentialAuthenticator final : public Authenticator {
                                                absl::Duration ttl) const;
 };
 
+// Verifies authn's own assertions (calls it receives from other services
+// on a user's behalf) with its own signing key.
+absl::StatusOr<std::unique_ptr<AssertionAuthenticator>> OwnAssertions(
+    const assertion::AssertionSigner& signer, const std::string& audience);
+
 }  // namespace bastion::authn
 
 #endif  // BASTION_SERVICES_AUTHN_CREDENTIAL_AUTHENTICATOR_H_

@@ -3,11 +3,13 @@
 #include "bastion/authn/v1/authn_config.pb.h"
 #include "common/assertion/local_authenticator.h"
 #include "common/auth/remote.h"
+#include "common/auth/guard_extras.h"
 #include "common/auth/remote_wiring.h"
 #include "common/config/config.h"
 #include "common/log/log.h"
 #include "common/server/server.h"
 #include "common/status/status_macros.h"
+#include "common/tls/tls_config.h"
 #include "services/authn/api_key_backend.h"
 #include "services/authn/authn_options.h"
 #include "services/authn/authn_service.h"
@@ -48,20 +50,21 @@ absl::Status Run(const std::string& config_path) {
       api_keys->manager(), api_key_assertion_ttl);
 
   // Our own assertions verify with our own key; decisions come from authz.
-  ASSIGN_OR_RETURN(std::shared_ptr<const assertion::KeySet> own_keys,
-                   assertion::KeySet::Create({signer.PublicKey()}));
-  assertion::LocalAssertionAuthenticator assertions(
-      std::make_shared<const assertion::AssertionVerifier>(
-          std::make_shared<assertion::StaticKeyProvider>(own_keys),
-          assertion::SystemClock::Get(), audience));
+  ASSIGN_OR_RETURN(std::unique_ptr<AssertionAuthenticator> assertions,
+                   OwnAssertions(signer, audience));
+  ASSIGN_OR_RETURN(tls::ServiceCredentials credentials,
+                   tls::ServiceCredentialsFrom(tls::TlsFilesOf(config)));
   RemoteAuthorizer authorizer(
-      grpc::CreateChannel(config.authz_address(),
-                          grpc::InsecureChannelCredentials()),
+      grpc::CreateChannel(config.authz_address(), credentials.channels),
       kDecisionCacheTtl, /*capacity=*/100000, [] { return absl::Now(); });
+  ASSIGN_OR_RETURN(std::unique_ptr<GuardExtras> extras,
+                   GuardExtras::FromConfig(config, "authn", credentials));
+  GuardDependencies dependencies{&authenticator, assertions.get(),
+                                 &authorizer};
+  extras->AddTo(&dependencies);
   ASSIGN_OR_RETURN(
       CallGuard guard,
-      CallGuard::Create(v1::Authn::service_full_name(),
-                        {&authenticator, &assertions, &authorizer}));
+      CallGuard::Create(v1::Authn::service_full_name(), dependencies));
   AuthnService service(&authenticator, &signer, api_keys->manager(),
                        std::move(guard));
 
@@ -70,6 +73,7 @@ absl::Status Run(const std::string& config_path) {
     server_options.listen_address = config.listen_address();
   }
   server_options.port_file = config.port_file();
+  server_options.credentials = credentials.server;
   ASSIGN_OR_RETURN(std::unique_ptr<RunningServer> server,
                    StartServer(server_options,
                                {{&service, v1::Authn::service_full_name()}}));

@@ -2,9 +2,8 @@
 #include <memory>
 
 #include "bastion/authz/v1/authz_config.pb.h"
-#include "common/auth/remote_audit.h"
 #include "common/auth/remote_wiring.h"
-#include "common/auth/service_identity.h"
+#include "common/auth/guard_extras.h"
 #include "common/config/config.h"
 #include "common/log/log.h"
 #include "common/pg/pg_pool.h"
@@ -53,23 +52,15 @@ absl::Status Run(const std::string& config_path) {
   PolicyEngine engine(std::move(builtin), store.get());
   ASSIGN_OR_RETURN(tls::ServiceCredentials credentials,
                    tls::ServiceCredentialsFrom(tls::TlsFilesOf(config)));
-  std::unique_ptr<ServiceIdentity> identity;
-  if (!config.service_key_file().empty()) {
-    ASSIGN_OR_RETURN(identity, ServiceIdentity::LoadOrGenerate(
-                                   config.service_key_file(), "authz"));
-  }
+  ASSIGN_OR_RETURN(std::unique_ptr<GuardExtras> extras,
+                   GuardExtras::FromConfig(config, "authz", credentials));
   // authn for credentials and assertion keys; the decisions are our own.
   RemoteAuth auth(config.authn_address(), /*authz_address=*/"",
                   AudienceOrDefault(config.assertion_audience()),
                   credentials.channels);
-  RETURN_IF_ERROR(auth.LimitRates(config.rate_limits()));
-  if (identity != nullptr && !config.data_address().empty()) {
-    // Denials and role changes go to the suite's audit log, as this service.
-    auth.AuditWith(RemoteAuditWriter(
-        grpc::CreateChannel(config.data_address(), credentials.channels),
-        identity.get()));
-  }
   GuardDependencies dependencies = auth.dependencies();
+  // Rate limits; denials and role changes go to the suite's audit log.
+  extras->AddTo(&dependencies);
   RoleAdmin admin(&engine, store.get(), dependencies.audit);
   dependencies.authorizer = &engine;
   ASSIGN_OR_RETURN(

@@ -6,9 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "bastion/runs/v1/runs_config.pb.h"
 #include "common/auth/guarded_fallback.h"
-#include "common/auth/remote_audit.h"
 #include "common/auth/remote_wiring.h"
-#include "common/auth/service_identity.h"
+#include "common/auth/guard_extras.h"
 #include "common/config/config.h"
 #include "common/log/log.h"
 #include "common/server/server.h"
@@ -33,35 +32,27 @@ absl::Status Run(const std::string& config_path) {
   v1::RunExecutorConfig config;
   RETURN_IF_ERROR(LoadConfig(config_path, "BASTION_", ProcessEnv(), &config));
   ASSIGN_OR_RETURN(AgentRegistry registry, LoadRegistry(config.registry_file()));
-  // The key with which this service will prove itself to data's internal
-  // RPCs; loaded (or created) now so a bad key file fails at startup.
-  std::unique_ptr<ServiceIdentity> identity;
-  if (!config.service_key_file().empty()) {
-    ASSIGN_OR_RETURN(identity, ServiceIdentity::LoadOrGenerate(
-                                   config.service_key_file(), "run_executor"));
-  }
   ASSIGN_OR_RETURN(tls::ServiceCredentials credentials,
                    tls::ServiceCredentialsFrom(tls::TlsFilesOf(config)));
+  // Service identity (for data's internal RPCs), rate limits, and denials
+  // audited through data's AuditWriter.
+  ASSIGN_OR_RETURN(std::unique_ptr<GuardExtras> extras,
+                   GuardExtras::FromConfig(config, "run_executor", credentials));
   RemoteAuth auth(config.authn_address(), config.authz_address(),
                   AudienceOrDefault(config.assertion_audience()),
                   credentials.channels);
-  RETURN_IF_ERROR(auth.LimitRates(config.rate_limits()));
-  if (identity != nullptr && !config.data_address().empty()) {
-    // Denials are appended to data's audit log as this service.
-    auth.AuditWith(RemoteAuditWriter(
-        grpc::CreateChannel(config.data_address(), credentials.channels),
-        identity.get()));
-  }
+  GuardDependencies dependencies = auth.dependencies();
+  extras->AddTo(&dependencies);
 
   ASSIGN_OR_RETURN(CallGuard agents_guard,
                    CallGuard::Create(v1::Agents::service_full_name(),
-                                     auth.dependencies()));
+                                     dependencies));
   ASSIGN_OR_RETURN(CallGuard teams_guard,
                    CallGuard::Create(v1::Teams::service_full_name(),
-                                     auth.dependencies()));
+                                     dependencies));
   ASSIGN_OR_RETURN(CallGuard workflows_guard,
                    CallGuard::Create(v1::Workflows::service_full_name(),
-                                     auth.dependencies()));
+                                     dependencies));
   AgentsService agents(&registry, std::move(agents_guard));
   TeamsService teams(&registry, std::move(teams_guard));
   WorkflowsService workflows(&registry, std::move(workflows_guard));
@@ -76,7 +67,7 @@ absl::Status Run(const std::string& config_path) {
       UnservedServices(*v1::Agent::descriptor()->file(), Names(served));
   ASSIGN_OR_RETURN(std::unique_ptr<GuardedFallbackService> fallback,
                    GuardedFallbackService::Create(options.fallback_services,
-                                                  auth.dependencies()));
+                                                  dependencies));
   options.fallback = fallback.get();
   if (!config.listen_address().empty()) {
     options.listen_address = config.listen_address();

@@ -88,7 +88,7 @@ class Suite:
         self.run(migrate, "--schema=authz", "up",
                  f"--conninfo={self.pg} dbname={self.database} user=bastion_owner")
         self.run(str(RUNFILES / "tools/service_identity/service_identity"), "init",
-                 str(self.dir / "services"), "run_executor", "authz")
+                 str(self.dir / "services"), "run_executor", "authz", "authn")
         keys = self.dir / "keys"
         self.run(PY, str(RUNFILES / "tools/keygen.py"), "--type", "ed25519", "--kid", "it",
                  "--out", str(keys), "--jwks", str(self.dir / "jwks.json"))
@@ -101,7 +101,9 @@ class Suite:
                     BASTION_ISSUER=ISSUER, BASTION_AUDIENCE="bastion",
                     BASTION_ASSERTION_KEY_FILE=str(self.dir / "assertion.pem"),
                     BASTION_AUTHZ_ADDRESS=authz_address, BASTION_DATABASE_URL=(
-                        f"{self.pg} dbname={self.database} user=bastion_authn_svc"))
+                        f"{self.pg} dbname={self.database} user=bastion_authn_svc"),
+                    BASTION_DATA_ADDRESS=data_address,
+                    BASTION_SERVICE_KEY_FILE=str(self.dir / "services/authn.pem"))
         self.launch("authz", listen=authz_address,
                     BASTION_AUTHN_ADDRESS=self.addresses["authn"], BASTION_DATABASE_URL=(
                         f"{self.pg} dbname={self.database} user=bastion_authz_svc"),

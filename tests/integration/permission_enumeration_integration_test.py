@@ -120,7 +120,7 @@ class PermissionEnumerationTest(unittest.TestCase):
             denials = [a for a in SUITE.audit_actions(tenant)
                        if a[0] == "denied.permission" and a[1] == user]
             # Every service's guard records: data directly, the others
-            # (run-executor, authz) through data's AuditWriter.
+            # (run-executor, authz, authn) through data's AuditWriter.
             methods = {a[2].split("/")[0].rsplit(".", 1)[0] for a in denials}
             if (len(denials) >= at_least or time.monotonic() > deadline):
                 break
@@ -128,6 +128,7 @@ class PermissionEnumerationTest(unittest.TestCase):
         self.assertIn("bastion.data.v1", methods)
         self.assertIn("bastion.runs.v1", methods)
         self.assertIn("bastion.authz.v1", methods)
+        self.assertIn("bastion.authn.v1", methods)
 
     def test_plain_identity_headers_grant_nothing(self):
         forged = [("x-user-id", "alice"), ("x-tenant-id", "t1"),
