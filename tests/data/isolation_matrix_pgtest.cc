@@ -3,9 +3,10 @@
 // principals, against objects owned by user A. The expected outcome of each
 // cell is written in kMatrix; an RPC without a row fails the test.
 //
-// Internal RPCs are refused by the call guard until service identity lands
-// (PERMISSION_DENIED for everyone, asserted below); their data path is then
-// checked against the same table by calling the store the adapter calls.
+// Internal RPCs (run-executor's records) are called as the guard requires:
+// a trusted service's own assertion plus the user's forwarded assertion;
+// the same RPC with only the user's bearer token is PERMISSION_DENIED
+// (no confused deputy), also asserted for every internal cell.
 //
 // Related checks that live with the stores and are not repeated here:
 //   PgSessionStoreTest.TakenIdIsAlreadyExistsRevealingNothing,
@@ -21,9 +22,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <array>
-#include <functional>
 #include <future>
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -48,7 +47,6 @@
 #include "gtest/gtest.h"
 #include "services/data/data_services.h"
 #include "services/data/storage/pg_approval_store.h"
-#include "services/data/storage/pg_audit_store.h"
 #include "services/data/storage/pg_memory_store.h"
 #include "services/data/storage/pg_run_store.h"
 #include "services/data/storage/pg_schedule_store.h"
@@ -319,33 +317,44 @@ class AllowAllButNoScope final : public Authorizer {
   }
 };
 
-using StoreCall =
-    std::function<absl::Status(const Principal&, const Message&, Message*)>;
-
-absl::Status Into(absl::Status status, Message*) { return status; }
-template <typename T>
-absl::Status Into(absl::StatusOr<T> result, Message* response) {
-  if (!result.ok()) return result.status();
-  response->CopyFrom(*result);
-  return absl::OkStatus();
-}
-
-#define BASTION_STORE_CALL(store, Service, Method, Request)          \
-  {                                                                  \
-#Service "/" #Method,                                              \
-        [this](const Principal& p, const Message& r, Message* out) {   \
-          return Into(store.Method(p, static_cast<const v1::Request&>(r)), \
-                      out);                                            \
-        } \
+// Forwarded user assertions: the assertion text is the user's subject.
+class FixedAssertions final : public AssertionAuthenticator {
+ public:
+  absl::StatusOr<Principal> Verify(absl::string_view assertion) override {
+    for (int w = 0; w < kWhoCount; ++w) {
+      Principal p = PrincipalOf(static_cast<Who>(w));
+      if (p.subject() == assertion) return p;
+    }
+    return absl::UnauthenticatedError("unknown assertion");
   }
+};
+
+// The calling service's own assertion: only "run-executor" is trusted.
+class TrustedServices final : public AssertionAuthenticator {
+ public:
+  absl::StatusOr<Principal> Verify(absl::string_view assertion) override {
+    if (assertion != "run-executor") {
+      return absl::UnauthenticatedError("untrusted service");
+    }
+    Principal service;
+    service.set_tenant_id("bastion");
+    service.set_subject("run-executor");
+    service.set_credential_kind(common::v1::CREDENTIAL_KIND_SERVICE);
+    return service;
+  }
+};
 
 class IsolationMatrixTest : public storage::StoreTest {
  protected:
   void SetUp() override {
     storage::StoreTest::SetUp();
     if (HasFatalFailure()) return;
-    auto services = DataServices::Create(
-        *pool_, GuardDependencies{&authn_, /*assertions=*/nullptr, &authz_});
+    GuardDependencies dependencies;
+    dependencies.authenticator = &authn_;
+    dependencies.assertions = &assertions_;
+    dependencies.authorizer = &authz_;
+    dependencies.services = &trusted_services_;
+    auto services = DataServices::Create(*pool_, dependencies);
     ASSERT_THAT(services, IsOk());
     services_ = *std::move(services);
     auto server = StartServer(ServerOptions(), services_->Bindings());
@@ -359,49 +368,32 @@ class IsolationMatrixTest : public storage::StoreTest {
     runs_ = std::make_unique<storage::PgRunStore>(*pool_);
     approvals_ = std::make_unique<storage::PgApprovalStore>(*pool_);
     schedules_ = std::make_unique<storage::PgScheduleStore>(*pool_);
-    audit_ = std::make_unique<storage::PgAuditStore>(*pool_);
-    store_calls_ = {
-        BASTION_STORE_CALL((*traces_), Traces, AppendSpans, AppendSpansRequest),
-        BASTION_STORE_CALL((*runs_), RunRecords, CreateRun, CreateRunRequest),
-        BASTION_STORE_CALL((*runs_), RunRecords, GetRun, GetRunRequest),
-        BASTION_STORE_CALL((*runs_), RunRecords, ListRuns, ListRunsRequest),
-        BASTION_STORE_CALL((*runs_), RunRecords, UpdateRun, UpdateRunRequest),
-        BASTION_STORE_CALL((*runs_), RunRecords, AppendRunEvents,
-                           AppendRunEventsRequest),
-        BASTION_STORE_CALL((*approvals_), ApprovalRecords, CreateApproval,
-                           CreateApprovalRequest),
-        BASTION_STORE_CALL((*approvals_), ApprovalRecords, GetApproval,
-                           GetApprovalRequest),
-        BASTION_STORE_CALL((*approvals_), ApprovalRecords, ListApprovals,
-                           ListApprovalsRequest),
-        BASTION_STORE_CALL((*approvals_), ApprovalRecords, ResolveApproval,
-                           ResolveApprovalRequest),
-        BASTION_STORE_CALL((*schedules_), ScheduleRecords, CreateSchedule,
-                           CreateScheduleRequest),
-        BASTION_STORE_CALL((*schedules_), ScheduleRecords, GetSchedule,
-                           GetScheduleRequest),
-        BASTION_STORE_CALL((*schedules_), ScheduleRecords, ListSchedules,
-                           ListSchedulesRequest),
-        BASTION_STORE_CALL((*schedules_), ScheduleRecords, UpdateSchedule,
-                           UpdateScheduleRequest),
-        BASTION_STORE_CALL((*schedules_), ScheduleRecords, DeleteSchedule,
-                           DeleteScheduleRequest),
-        BASTION_STORE_CALL((*schedules_), ScheduleRecords, ClaimDueSchedules,
-                           ClaimDueSchedulesRequest),
-    };
   }
 
   void TearDown() override {
     if (server_ != nullptr) server_->Shutdown();
   }
 
-  // One unary call through the real server, with `token` as bearer (none
-  // when empty).
+  // How a call carries the user.
+  enum class Via {
+    kBearer,   // the user's own token, as a client calls
+    kService,  // run-executor's assertion + the user's forwarded assertion
+  };
+
+  // One unary call through the real server for the user `token` (no
+  // credentials when empty).
   grpc::Status Call(const MethodDescriptor& method, const std::string& token,
-                    const Message& request, Message* response) {
+                    const Message& request, Message* response,
+                    Via via = Via::kBearer) {
     grpc::TemplatedGenericStub<Message, Message> stub(channel_);
     grpc::ClientContext context;
-    if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
+    if (!token.empty() && via == Via::kBearer) {
+      context.AddMetadata("authorization", "Bearer " + token);
+    }
+    if (via == Via::kService) {
+      context.AddMetadata(kServiceMetadataKey, "run-executor");
+      context.AddMetadata(kPrincipalMetadataKey, token);
+    }
     std::promise<grpc::Status> done;
     stub.UnaryCall(
         &context,
@@ -531,6 +523,8 @@ class IsolationMatrixTest : public storage::StoreTest {
   }
 
   FixedPrincipals authn_;
+  FixedAssertions assertions_;
+  TrustedServices trusted_services_;
   AllowAllButNoScope authz_;
   std::unique_ptr<DataServices> services_;
   std::unique_ptr<RunningServer> server_;
@@ -541,8 +535,6 @@ class IsolationMatrixTest : public storage::StoreTest {
   std::unique_ptr<storage::PgRunStore> runs_;
   std::unique_ptr<storage::PgApprovalStore> approvals_;
   std::unique_ptr<storage::PgScheduleStore> schedules_;
-  std::unique_ptr<storage::PgAuditStore> audit_;
-  std::map<std::string, StoreCall> store_calls_;
 };
 
 absl::Status FromGrpc(const grpc::Status& s) {
@@ -583,24 +575,17 @@ TEST_F(IsolationMatrixTest, EveryCellAsWritten) {
       const std::string before = Snapshot(id);
       const std::string token = PrincipalOf(who).subject();
       std::unique_ptr<Message> response = NewMessage(method->output_type());
-      const grpc::Status status =
-          Call(*method, token, *request, response.get());
-      if (!IsInternal(*method)) {
-        Expect(row.want[w], who, FromGrpc(status), *response, id, before);
-        continue;
+      if (IsInternal(*method)) {
+        // The user alone may not call what only a service may call for it.
+        EXPECT_EQ(Call(*method, token, *request, response.get()).error_code(),
+                  grpc::StatusCode::PERMISSION_DENIED);
+        ASSERT_EQ(Snapshot(id), before);
+        response->Clear();
       }
-      // Refused before any work until service identity lands ...
-      EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
-          << status.error_message();
-      ASSERT_EQ(Snapshot(id), before);
-      // ... and the data path behind the adapter answers as the table says.
-      auto store_call = store_calls_.find(row.method);
-      ASSERT_NE(store_call, store_calls_.end())
-          << "no store call for internal " << row.method;
-      std::unique_ptr<Message> direct = NewMessage(method->output_type());
-      const absl::Status direct_status =
-          store_call->second(PrincipalOf(who), *request, direct.get());
-      Expect(row.want[w], who, direct_status, *direct, id, before);
+      const grpc::Status status =
+          Call(*method, token, *request, response.get(),
+               IsInternal(*method) ? Via::kService : Via::kBearer);
+      Expect(row.want[w], who, FromGrpc(status), *response, id, before);
     }
   }
 }
@@ -653,7 +638,8 @@ TEST_F(IsolationMatrixTest, WriteCarryingAnotherUsersIdLandsAsTheCaller) {
   EXPECT_EQ(stored.user_id(), "bob");
   EXPECT_EQ(stored.tenant_id(), "t1");
 
-  // A span's user_id is a declared field, set by the server.
+  // A span's user_id is a declared field, set by the server (AppendSpans is
+  // internal: run-executor calls it for the user).
   v1::AppendSpansRequest append;
   v1::Span* span = append.add_spans();
   span->set_trace_id("tr-smuggled");
@@ -661,9 +647,11 @@ TEST_F(IsolationMatrixTest, WriteCarryingAnotherUsersIdLandsAsTheCaller) {
   span->set_name("op");
   span->set_start_time_unix_nano(1700000000000000000);
   span->set_user_id("alice");
-  auto spans = traces_->AppendSpans(PrincipalOf(kB), append);
-  ASSERT_THAT(spans, IsOk());
-  EXPECT_EQ(spans->spans(0).user_id(), "bob");
+  v1::AppendSpansResponse spans;
+  ASSERT_TRUE(Call(*FindMethod("Traces/AppendSpans"), "bob", append, &spans,
+                   Via::kService)
+                  .ok());
+  EXPECT_EQ(spans.spans(0).user_id(), "bob");
 }
 
 // The server's pool has one connection: every request of A and B runs on
