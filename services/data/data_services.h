@@ -1,6 +1,6 @@
 // Composition of the data service: one PostgreSQL store and one guarded gRPC
 // adapter for every service of bastion.data.v1, over one connection pool.
-// main.cc serves these; tests and the benchmark serve exactly the same.
+// main.cc serves these; the isolation tests serve exactly the same.
 #ifndef BASTION_SERVICES_DATA_DATA_SERVICES_H_
 #define BASTION_SERVICES_DATA_DATA_SERVICES_H_
 
