@@ -5,7 +5,7 @@ BASTION_PACKAGES=(
   bazel-bootstrap pkg-config g++
   libgrpc++-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev
   libabsl-dev libssl-dev libpq-dev libgtest-dev libgmock-dev
-  postgresql-15 python3-grpcio python3-protobuf
+  postgresql-15 python3-grpcio python3-protobuf python3-jwt python3-cryptography openssl
 )
 
 bastion_missing_packages() {
