@@ -12,7 +12,7 @@
 #   off-hdr  no guard, with the same authorization header (ignored): what
 #            carrying the ~730-byte bearer token costs HTTP/2 alone
 #   on       real guard + real remote clients, warm caches
-#   proto    real guard + the prototype clients of proto_remote.h
+#   proto    the prototype guard and clients of proto_guard.h / proto_remote.h
 #
 # Settings (environment):
 #   ROUNDS=5 DURATION=5   rounds of DURATION seconds per side, order alternating
@@ -214,7 +214,7 @@ for side in "${SIDES[@]}"; do
 done
 med_ratio=$(median <<<"${RATIOS_OF[on/off]}")
 echo "  ratio on/off       $med_ratio   (median of per-round ratios; target >= $TARGET)"
-echo "  ratio proto/off    $(median <<<"${RATIOS_OF[proto/off]}")   (prototype warm path, proto_remote.h)"
+echo "  ratio proto/off    $(median <<<"${RATIOS_OF[proto/off]}")   (prototype warm path, proto_guard.h + proto_remote.h)"
 echo "  ratio off-hdr/off  $(median <<<"${RATIOS_OF[off-hdr/off]}")   (HTTP/2 cost of the bearer header alone)"
 echo "  ratio on/off-hdr   $(median <<<"${RATIOS_OF[on/off-hdr]}")   (guard alone, header cost excluded)"
 if (( LATENCY_DURATION > 0 )); then
