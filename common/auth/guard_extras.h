@@ -14,6 +14,7 @@
 #include "common/auth/rate_limiter.h"
 #include "common/auth/remote_audit.h"
 #include "common/auth/service_identity.h"
+#include "common/log/log.h"
 #include "common/status/status_macros.h"
 #include "common/tls/tls_config.h"
 
@@ -44,6 +45,10 @@ class GuardExtras {
       extras->audit_ = std::make_unique<QueuedAuditSink>(RemoteAuditWriter(
           grpc::CreateChannel(config.data_address(), credentials.channels),
           extras->identity_.get()));
+    } else {
+      Log(LogLevel::kWarning, "denials_not_audited",
+          {{"detail", "set service_key_file and data_address to append "
+                      "denials to the audit log; they are only logged"}});
     }
     return extras;
   }
