@@ -110,9 +110,27 @@ absl::StatusOr<std::vector<PgResult>> PrincipalTransaction::Send(
 absl::StatusOr<std::vector<PgResult>> RunAsPrincipal(
     PgPool& pool, const PrincipalScope& scope,
     std::vector<Statement> statements) {
-  ASSIGN_OR_RETURN(PrincipalTransaction tx,
-                   PrincipalTransaction::Begin(pool, scope));
-  return tx.RunAndCommit(std::move(statements));
+  if (scope.tenant_id.empty() || scope.user_id.empty()) {
+    return absl::InvalidArgumentError("principal without tenant or user");
+  }
+  ASSIGN_OR_RETURN(PgLease lease, pool.Acquire());
+  // No BEGIN/COMMIT: everything up to the pipeline's sync runs in one
+  // implicit transaction, so the transaction-local settings cover exactly
+  // these statements, vanish at the sync, and any failure rolls all of them
+  // back. Two statements instead of four per request.
+  std::vector<Statement> batch;
+  batch.reserve(statements.size() + 1);
+  batch.push_back({kSetPrincipal,
+                   {scope.tenant_id, scope.user_id,
+                    std::string(AdminLevelName(scope.admin_level))}});
+  for (Statement& s : statements) batch.push_back(std::move(s));
+  absl::StatusOr<std::vector<PgResult>> results = lease->ExecutePipeline(batch);
+  if (!results.ok()) {
+    if (!lease->IsReusable()) lease.Discard();
+    return results.status();
+  }
+  results->erase(results->begin());
+  return results;
 }
 
 }  // namespace bastion::pg

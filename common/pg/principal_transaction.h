@@ -81,8 +81,11 @@ class PrincipalTransaction {
   bool done_ = false;
 };
 
-// Convenience: BEGIN; settings; statements; COMMIT in one round trip on a
-// pooled connection. Returns one result per statement.
+// One request as a principal, in one round trip on a pooled connection: the
+// settings and `statements` in a pipeline without BEGIN/COMMIT, which
+// PostgreSQL runs as one implicit transaction ending at the sync (so the
+// transaction-local settings vanish there, and a failure rolls back every
+// statement). Returns one result per statement.
 absl::StatusOr<std::vector<PgResult>> RunAsPrincipal(
     PgPool& pool, const PrincipalScope& scope,
     std::vector<Statement> statements);

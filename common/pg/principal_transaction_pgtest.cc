@@ -207,9 +207,10 @@ TEST_F(PrincipalTransactionTest, WholeRequestIsOneRoundTrip) {
   const size_t first_b = directions.find('B');
   ASSERT_NE(first_b, std::string::npos);
   EXPECT_EQ(directions.find('F', first_b), std::string::npos) << directions;
-  // BEGIN, settings, three statements, COMMIT: six executions, one Sync.
+  // Settings and three statements, no BEGIN/COMMIT (one implicit
+  // transaction up to the Sync): four executions, one Sync.
   EXPECT_EQ(std::count(directions.begin(), directions.end(), 'F'),
-            6 * 4 + 1)  // Parse, Bind, Describe, Execute each, then Sync.
+            4 * 4 + 1)  // Parse, Bind, Describe, Execute each, then Sync.
       << directions;
 }
 
