@@ -39,6 +39,8 @@ struct Caller {
   common::v1::Principal principal;
   // Serialized bastion.common.v1.SignedAssertion.
   std::string assertion;
+  // SHA-256 of `assertion` when already known (a cache key); may be empty.
+  std::string assertion_digest = {};
 };
 
 // Turns a bearer credential (JWT or API key) into a Caller.

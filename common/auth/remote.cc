@@ -8,21 +8,6 @@
 namespace bastion {
 namespace {
 
-// Keeps a cache within capacity: expired entries go first; if none expired,
-// the whole cache is dropped (simple, bounded, and only costs warm-up).
-template <typename Map>
-void MakeRoom(Map& cache, size_t capacity, absl::Time now) {
-  if (cache.size() < capacity) return;
-  for (auto it = cache.begin(); it != cache.end();) {
-    if (it->second.expires <= now) {
-      cache.erase(it++);
-    } else {
-      ++it;
-    }
-  }
-  if (cache.size() >= capacity) cache.clear();
-}
-
 // Maps a failed call to authn/authz: a verdict passes through, anything
 // else means "could not decide".
 absl::Status FromRemote(const grpc::Status& status) {
@@ -36,9 +21,20 @@ absl::Status FromRemote(const grpc::Status& status) {
 }  // namespace
 
 std::string Sha256(absl::string_view data) {
+  // Fetched once: EVP_sha256() makes OpenSSL 3 look the algorithm up (under
+  // a lock) and EVP_Digest allocates a context, on every call.
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(
+      EVP_MD_CTX_new(), &EVP_MD_CTX_free);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
+  if (md == nullptr || ctx == nullptr ||
+      EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx.get(), digest, &length) != 1) {
+    // Never equal to a real digest (32 bytes), so never a false cache hit.
+    return std::string();
+  }
   return std::string(reinterpret_cast<const char*>(digest), length);
 }
 
@@ -47,37 +43,41 @@ RemoteAuthenticator::RemoteAuthenticator(std::shared_ptr<grpc::Channel> authn,
                                          size_t capacity, NowFunction now)
     : stub_(authn::v1::Authn::NewStub(std::move(authn))),
       max_ttl_(max_ttl),
-      capacity_(capacity),
-      now_(std::move(now)) {}
+      now_(std::move(now)),
+      cache_(capacity) {}
 
 absl::StatusOr<Caller> RemoteAuthenticator::Authenticate(
     absl::string_view credential) {
   const std::string key = Sha256(credential);
+  if (key.empty()) return absl::UnavailableError("digest failed");
   const absl::Time now = now_();
-  {
-    absl::MutexLock lock(&mutex_);
-    auto it = cache_.find(key);
-    if (it != cache_.end()) {
-      if (it->second.expires > now) return it->second.caller;
-      cache_.erase(it);
-    }
-  }
+  const auto cached = cache_.Find(key, now);
+  if (cached.value.has_value() && !cached.refresh) return *cached.value;
+
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(now + kAuthCallTimeout));
   authn::v1::AuthenticateRequest request;
   request.set_credential(std::string(credential));
   authn::v1::AuthenticateResponse response;
   const grpc::Status status = stub_->Authenticate(&context, request, &response);
-  if (!status.ok()) return FromRemote(status);
-
-  Caller caller{response.principal(), response.assertion()};
+  if (!status.ok()) {
+    if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
+      cache_.Drop(key);  // e.g. revoked: stop using it at once
+    } else if (cached.value.has_value()) {
+      // authn unreachable while refreshing ahead: the entry is still
+      // within its lifetime, so it may serve until then.
+      cache_.RefreshFailed(key);
+      return *cached.value;
+    }
+    return FromRemote(status);
+  }
+  Caller caller{response.principal(), response.assertion(),
+                Sha256(response.assertion())};
   const absl::Time expires = std::min(
       {now + max_ttl_,
        absl::FromUnixSeconds(response.assertion_expires_at_unix()),
        absl::FromUnixSeconds(response.principal().expires_at_unix())});
-  absl::MutexLock lock(&mutex_);
-  MakeRoom(cache_, capacity_, now);
-  cache_[key] = Entry{caller, expires};
+  cache_.Put(key, caller, now, expires);
   return caller;
 }
 
@@ -86,25 +86,23 @@ RemoteAuthorizer::RemoteAuthorizer(std::shared_ptr<grpc::Channel> authz,
                                    NowFunction now)
     : stub_(authz::v1::Authz::NewStub(std::move(authz))),
       max_ttl_(max_ttl),
-      capacity_(capacity),
-      now_(std::move(now)) {}
+      now_(std::move(now)),
+      cache_(capacity) {}
 
 absl::StatusOr<AuthzDecision> RemoteAuthorizer::Check(
     const Caller& caller, const PermissionRequest& wanted) {
+  const std::string& assertion_digest = caller.assertion_digest.empty()
+                                            ? Sha256(caller.assertion)
+                                            : caller.assertion_digest;
   // Length-prefixed parts so no two requests share a key.
-  const std::string key = Sha256(absl::StrCat(
-      caller.assertion.size(), ":", caller.assertion, wanted.resource.size(),
-      ":", wanted.resource, wanted.action.size(), ":", wanted.action,
-      wanted.resource_id.size(), ":", wanted.resource_id));
+  const std::string key = absl::StrCat(
+      assertion_digest, wanted.resource.size(), ":", wanted.resource,
+      wanted.action.size(), ":", wanted.action, wanted.resource_id.size(), ":",
+      wanted.resource_id);
   const absl::Time now = now_();
-  {
-    absl::MutexLock lock(&mutex_);
-    auto it = cache_.find(key);
-    if (it != cache_.end()) {
-      if (it->second.expires > now) return it->second.decision;
-      cache_.erase(it);
-    }
-  }
+  const auto cached = cache_.Find(key, now);
+  if (cached.value.has_value() && !cached.refresh) return *cached.value;
+
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(now + kAuthCallTimeout));
   context.AddMetadata(kPrincipalMetadataKey, caller.assertion);
@@ -115,17 +113,22 @@ absl::StatusOr<AuthzDecision> RemoteAuthorizer::Check(
   request.set_resource_id(wanted.resource_id);
   authz::v1::CheckResponse response;
   const grpc::Status status = stub_->Check(&context, request, &response);
-  if (!status.ok()) return FromRemote(status);
-
+  if (!status.ok()) {
+    if (cached.value.has_value() &&
+        status.error_code() != grpc::StatusCode::UNAUTHENTICATED) {
+      cache_.RefreshFailed(key);
+      return *cached.value;
+    }
+    cache_.Drop(key);
+    return FromRemote(status);
+  }
   AuthzDecision decision{
       response.decision() == authz::v1::DECISION_ALLOW, response.reason(),
       response.policy_version()};
   const absl::Time expires =
       std::min(now + max_ttl_,
                absl::FromUnixSeconds(caller.principal.expires_at_unix()));
-  absl::MutexLock lock(&mutex_);
-  MakeRoom(cache_, capacity_, now);
-  cache_[key] = Entry{decision, expires};
+  cache_.Put(key, decision, now, expires);
   return decision;
 }
 

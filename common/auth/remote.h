@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <grpcpp/grpcpp.h>
@@ -24,10 +25,91 @@ using NowFunction = std::function<absl::Time()>;
 // SHA-256 of `data`, as 32 raw bytes.
 std::string Sha256(absl::string_view data);
 
+// A bounded map of values that expire, with refresh-ahead: once 80% of an
+// entry's lifetime has passed, one caller is told to refresh it while the
+// others keep using it, so a hot entry never expires under load and
+// concurrent callers do not all miss at once. An entry is never returned
+// past its expiry. Thread-safe.
+template <typename V>
+class RefreshingCache {
+ public:
+  explicit RefreshingCache(size_t capacity) : capacity_(capacity) {}
+
+  struct Lookup {
+    std::optional<V> value;
+    // This caller should fetch a fresh value (value is still usable).
+    bool refresh = false;
+  };
+
+  Lookup Find(const std::string& key, absl::Time now) {
+    absl::MutexLock lock(&mutex_);
+    auto it = entries_.find(key);
+    if (it == entries_.end()) return {};
+    Entry& entry = it->second;
+    if (entry.expires <= now) {
+      entries_.erase(it);
+      return {};
+    }
+    Lookup lookup{entry.value, false};
+    if (now >= entry.refresh_at && !entry.refreshing) {
+      entry.refreshing = true;
+      lookup.refresh = true;
+    }
+    return lookup;
+  }
+
+  void Put(const std::string& key, V value, absl::Time now, absl::Time expires) {
+    absl::MutexLock lock(&mutex_);
+    if (entries_.size() >= capacity_ && entries_.count(key) == 0) {
+      MakeRoom(now);
+    }
+    entries_[key] = Entry{std::move(value), expires,
+                          now + (expires - now) * 4 / 5, false};
+  }
+
+  // The refresh did not happen (dependency unreachable): another caller
+  // may try again.
+  void RefreshFailed(const std::string& key) {
+    absl::MutexLock lock(&mutex_);
+    auto it = entries_.find(key);
+    if (it != entries_.end()) it->second.refreshing = false;
+  }
+
+  void Drop(const std::string& key) {
+    absl::MutexLock lock(&mutex_);
+    entries_.erase(key);
+  }
+
+ private:
+  struct Entry {
+    V value;
+    absl::Time expires;
+    absl::Time refresh_at;
+    bool refreshing;
+  };
+
+  // Expired entries go first; if none expired, everything goes (bounded,
+  // and only costs warm-up).
+  void MakeRoom(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    for (auto it = entries_.begin(); it != entries_.end();) {
+      if (it->second.expires <= now) {
+        entries_.erase(it++);
+      } else {
+        ++it;
+      }
+    }
+    if (entries_.size() >= capacity_) entries_.clear();
+  }
+
+  const size_t capacity_;
+  absl::Mutex mutex_;
+  absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mutex_);
+};
+
 // Asks authn.Authenticate; caches each answer by the credential's SHA-256
 // until the earlier of the assertion's and the credential's expiry (and at
 // most `max_ttl`, which bounds how long a revoked API key keeps working
-// here). Thread-safe.
+// here); refreshed ahead of expiry. Thread-safe.
 class RemoteAuthenticator : public Authenticator {
  public:
   RemoteAuthenticator(std::shared_ptr<grpc::Channel> authn,
@@ -35,21 +117,16 @@ class RemoteAuthenticator : public Authenticator {
   absl::StatusOr<Caller> Authenticate(absl::string_view credential) override;
 
  private:
-  struct Entry {
-    Caller caller;
-    absl::Time expires;
-  };
   std::unique_ptr<authn::v1::Authn::Stub> stub_;
-  absl::Duration max_ttl_;
-  size_t capacity_;
-  NowFunction now_;
-  absl::Mutex mutex_;
-  absl::flat_hash_map<std::string, Entry> cache_ ABSL_GUARDED_BY(mutex_);
+  const absl::Duration max_ttl_;
+  const NowFunction now_;
+  RefreshingCache<Caller> cache_;
 };
 
 // Asks authz.Check; caches decisions per (assertion, permission) for at
 // most `max_ttl` (the bound within which a role change takes effect) and
-// never past the assertion's expiry. Thread-safe.
+// never past the assertion's expiry; refreshed ahead of expiry.
+// Thread-safe.
 class RemoteAuthorizer : public Authorizer {
  public:
   RemoteAuthorizer(std::shared_ptr<grpc::Channel> authz,
@@ -58,16 +135,10 @@ class RemoteAuthorizer : public Authorizer {
                                       const PermissionRequest& request) override;
 
  private:
-  struct Entry {
-    AuthzDecision decision;
-    absl::Time expires;
-  };
   std::unique_ptr<authz::v1::Authz::Stub> stub_;
-  absl::Duration max_ttl_;
-  size_t capacity_;
-  NowFunction now_;
-  absl::Mutex mutex_;
-  absl::flat_hash_map<std::string, Entry> cache_ ABSL_GUARDED_BY(mutex_);
+  const absl::Duration max_ttl_;
+  const NowFunction now_;
+  RefreshingCache<AuthzDecision> cache_;
 };
 
 // Deadline for calls to authn and authz.

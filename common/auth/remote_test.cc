@@ -1,0 +1,147 @@
+// Tests the cached authn/authz clients against real fake servers on port 0,
+// with an injected clock: what is cached, for how long, and when the
+// network is asked again.
+#include "common/auth/remote.h"
+
+#include <atomic>
+
+#include "bastion/authn/v1/authn.grpc.pb.h"
+#include "bastion/authz/v1/authz.grpc.pb.h"
+#include "common/server/server.h"
+#include "common/status/status_matchers.h"
+#include "gtest/gtest.h"
+
+namespace bastion {
+namespace {
+
+using ::bastion::testing::IsOk;
+using ::bastion::testing::StatusIs;
+
+const absl::Time kStart = absl::FromUnixSeconds(2000000000);
+
+class FakeAuthn final : public authn::v1::Authn::Service {
+ public:
+  grpc::Status Authenticate(grpc::ServerContext*,
+                            const authn::v1::AuthenticateRequest* request,
+                            authn::v1::AuthenticateResponse* response) override {
+    ++calls;
+    if (request->credential() != "good" || revoked) {
+      return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "no");
+    }
+    response->mutable_principal()->set_subject("alice");
+    response->mutable_principal()->set_expires_at_unix(
+        absl::ToUnixSeconds(kStart + absl::Hours(1)));
+    response->set_assertion("assertion-" + std::to_string(calls.load()));
+    response->set_assertion_expires_at_unix(
+        absl::ToUnixSeconds(kStart + absl::Minutes(5)));
+    return grpc::Status::OK;
+  }
+  std::atomic<int> calls{0};
+  std::atomic<bool> revoked{false};
+};
+
+class FakeAuthz final : public authz::v1::Authz::Service {
+ public:
+  grpc::Status Check(grpc::ServerContext*, const authz::v1::CheckRequest* request,
+                     authz::v1::CheckResponse* response) override {
+    ++calls;
+    response->set_decision(request->resource() == "agents"
+                               ? authz::v1::DECISION_ALLOW
+                               : authz::v1::DECISION_DENY);
+    return grpc::Status::OK;
+  }
+  std::atomic<int> calls{0};
+};
+
+class RemoteTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // Started directly (no permission table): these are stand-ins.
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                             &port_);
+    builder.RegisterService(&authn_);
+    builder.RegisterService(&authz_);
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+    channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(port_),
+                                   grpc::InsecureChannelCredentials());
+  }
+  void TearDown() override { server_->Shutdown(); }
+
+  NowFunction Clock() {
+    return [this] { return now_; };
+  }
+
+  FakeAuthn authn_;
+  FakeAuthz authz_;
+  int port_ = 0;
+  std::unique_ptr<grpc::Server> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  absl::Time now_ = kStart;
+};
+
+TEST_F(RemoteTest, CredentialIsCachedUpToTheBoundThenAskedAgain) {
+  RemoteAuthenticator authenticator(channel_, absl::Seconds(1), 100, Clock());
+  ASSERT_THAT(authenticator.Authenticate("good"), IsOk());
+  ASSERT_THAT(authenticator.Authenticate("good"), IsOk());
+  EXPECT_EQ(authn_.calls, 1);
+  now_ += absl::Seconds(1);  // the bound: never served from cache past it
+  authn_.revoked = true;
+  EXPECT_THAT(authenticator.Authenticate("good"),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_EQ(authn_.calls, 2);
+}
+
+TEST_F(RemoteTest, RefreshAheadAsksOnceAndRevocationDropsTheEntry) {
+  RemoteAuthenticator authenticator(channel_, absl::Seconds(10), 100, Clock());
+  ASSERT_THAT(authenticator.Authenticate("good"), IsOk());
+  now_ += absl::Seconds(9);  // past 80%: the next caller refreshes
+  authn_.revoked = true;
+  EXPECT_THAT(authenticator.Authenticate("good"),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_EQ(authn_.calls, 2);
+  // The refusal dropped the entry at once (no more cached answers).
+  EXPECT_THAT(authenticator.Authenticate("good"),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_EQ(authn_.calls, 3);
+}
+
+TEST_F(RemoteTest, UnreachableAuthnServesOnlyUntilExpiryThenFailsClosed) {
+  RemoteAuthenticator authenticator(channel_, absl::Seconds(10), 100, Clock());
+  ASSERT_THAT(authenticator.Authenticate("good"), IsOk());
+  server_->Shutdown();
+  now_ += absl::Seconds(9);
+  EXPECT_THAT(authenticator.Authenticate("good"), IsOk());  // still valid
+  now_ += absl::Seconds(1);
+  EXPECT_THAT(authenticator.Authenticate("good"),
+              StatusIs(absl::StatusCode::kUnavailable));
+}
+
+TEST_F(RemoteTest, DecisionsAreCachedPerAssertionAndPermission) {
+  RemoteAuthorizer authorizer(channel_, absl::Seconds(5), 100, Clock());
+  Caller caller;
+  caller.principal.set_expires_at_unix(absl::ToUnixSeconds(kStart + absl::Hours(1)));
+  caller.assertion = "a1";
+  ASSERT_TRUE(authorizer.Check(caller, {"agents", "read", ""})->allowed);
+  ASSERT_TRUE(authorizer.Check(caller, {"agents", "read", ""})->allowed);
+  EXPECT_EQ(authz_.calls, 1);
+  EXPECT_FALSE(authorizer.Check(caller, {"roles", "read", ""})->allowed);
+  ASSERT_TRUE(authorizer.Check(caller, {"agents", "read", "x"})->allowed);
+  EXPECT_EQ(authz_.calls, 3);
+  caller.assertion = "a2";  // another principal's assertion: its own entry
+  ASSERT_TRUE(authorizer.Check(caller, {"agents", "read", ""})->allowed);
+  EXPECT_EQ(authz_.calls, 4);
+  now_ += absl::Seconds(5);
+  ASSERT_TRUE(authorizer.Check(caller, {"agents", "read", ""})->allowed);
+  EXPECT_EQ(authz_.calls, 5);
+}
+
+TEST(Sha256Test, KnownDigest) {
+  EXPECT_EQ(Sha256("abc").size(), 32u);
+  EXPECT_EQ(static_cast<unsigned char>(Sha256("abc")[0]), 0xba);
+  EXPECT_EQ(static_cast<unsigned char>(Sha256("abc")[31]), 0xad);
+}
+
+}  // namespace
+}  // namespace bastion
