@@ -38,7 +38,7 @@ MICROBENCH=${MICROBENCH:-1}
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 METHOD=/bastion.runs.v1.Agents/ListAgents
-BAZEL_FLAGS=(-c opt --nocheck_visibility)  # see BUILD: registry targets are private
+BAZEL_FLAGS=(-c opt)
 
 die() { echo "run_enforcement_bench: $*" >&2; exit 1; }
 

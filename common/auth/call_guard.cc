@@ -53,14 +53,26 @@ absl::StatusOr<CallGuard> CallGuard::Create(std::string service_full_name,
                                             GuardDependencies dependencies) {
   ASSIGN_OR_RETURN(PermissionTable table,
                    PermissionTable::Build({service_full_name}));
-  return CallGuard(std::move(service_full_name), std::move(table),
+  // Keyed by method name alone, so a call looks its permission up without
+  // building "service/method".
+  absl::flat_hash_map<std::string, common::v1::Permission> permissions;
+  const google::protobuf::ServiceDescriptor* service =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+          service_full_name);
+  for (int i = 0; i < service->method_count(); ++i) {
+    const std::string& name = service->method(i)->name();
+    permissions[name] = *table.Find(service_full_name, name);
+  }
+  return CallGuard(std::move(service_full_name), std::move(permissions),
                    dependencies);
 }
 
-CallGuard::CallGuard(std::string service_full_name, PermissionTable table,
-                     GuardDependencies dependencies)
+CallGuard::CallGuard(
+    std::string service_full_name,
+    absl::flat_hash_map<std::string, common::v1::Permission> permissions,
+    GuardDependencies dependencies)
     : service_full_name_(std::move(service_full_name)),
-      table_(std::move(table)),
+      permissions_(std::move(permissions)),
       dependencies_(dependencies) {}
 
 absl::StatusOr<Caller> CallGuard::Authenticate(
@@ -138,11 +150,15 @@ absl::StatusOr<common::v1::Principal> CallGuard::CheckCallingService(
 absl::StatusOr<Caller> CallGuard::Authorize(
     const grpc::ServerContextBase& context, absl::string_view method_name,
     const google::protobuf::Message& request) const {
-  const std::string method = absl::StrCat(service_full_name_, "/", method_name);
+  // The full name is needed only to log or audit a refusal.
+  const auto method = [&] {
+    return absl::StrCat(service_full_name_, "/", method_name);
+  };
+  auto found = permissions_.find(method_name);
   const common::v1::Permission* permission =
-      table_.Find(service_full_name_, method_name);
+      found == permissions_.end() ? nullptr : &found->second;
   if (permission == nullptr) {
-    Log(LogLevel::kError, "undeclared_method", {{"method", method}});
+    Log(LogLevel::kError, "undeclared_method", {{"method", method()}});
     return absl::InternalError("method has no declared permission");
   }
   if (permission->public_()) return Caller{};
@@ -151,11 +167,11 @@ absl::StatusOr<Caller> CallGuard::Authorize(
     if (metadata.count(kServiceMetadataKey) + metadata.count("authorization") +
             metadata.count(kPrincipalMetadataKey) ==
         0) {
-      return Deny(Unauthenticated(), "denied.unauthenticated", nullptr, method,
+      return Deny(Unauthenticated(), "denied.unauthenticated", nullptr, method(),
                   *permission, "", "no credentials");
     }
     ASSIGN_OR_RETURN(common::v1::Principal service,
-                     CheckCallingService(context, method, *permission,
+                     CheckCallingService(context, method(), *permission,
                                          /*user=*/nullptr));
     return Caller{std::move(service), ""};
   }
@@ -163,23 +179,23 @@ absl::StatusOr<Caller> CallGuard::Authorize(
   absl::StatusOr<Caller> caller = Authenticate(context);
   if (!caller.ok()) {
     if (caller.status().code() == absl::StatusCode::kUnauthenticated) {
-      return Deny(Unauthenticated(), "denied.unauthenticated", nullptr, method,
+      return Deny(Unauthenticated(), "denied.unauthenticated", nullptr, method(),
                   *permission, "", caller.status().message());
     }
     Log(LogLevel::kError, "authentication_unavailable",
-        {{"method", method}, {"error", caller.status().message()}});
+        {{"method", method()}, {"error", caller.status().message()}});
     return absl::UnavailableError("authentication unavailable");
   }
   if (permission->internal()) {
     RETURN_IF_ERROR(
-        CheckCallingService(context, method, *permission, &caller->principal)
+        CheckCallingService(context, method(), *permission, &caller->principal)
             .status());
     return caller;
   }
   if (dependencies_.rate_limiter != nullptr) {
     absl::Status admitted = dependencies_.rate_limiter->Admit(caller->principal);
     if (!admitted.ok()) {
-      return Deny(admitted, "denied.rate_limited", &caller->principal, method,
+      return Deny(admitted, "denied.rate_limited", &caller->principal, method(),
                   *permission, "", admitted.message());
     }
   }
@@ -193,12 +209,12 @@ absl::StatusOr<Caller> CallGuard::Authorize(
       dependencies_.authorizer->Check(*caller, wanted);
   if (!decision.ok()) {
     Log(LogLevel::kError, "authorization_unavailable",
-        {{"method", method}, {"error", decision.status().message()}});
+        {{"method", method()}, {"error", decision.status().message()}});
     return absl::UnavailableError("authorization unavailable");
   }
   if (!decision->allowed) {
     return Deny(PermissionDenied(), "denied.permission", &caller->principal,
-                method, *permission, wanted.resource_id, decision->reason);
+                method(), *permission, wanted.resource_id, decision->reason);
   }
   return caller;
 }

@@ -9,6 +9,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/auth/audit_sink.h"
@@ -73,7 +74,8 @@ class CallGuard {
   }
 
  private:
-  CallGuard(std::string service_full_name, PermissionTable table,
+  CallGuard(std::string service_full_name,
+            absl::flat_hash_map<std::string, common::v1::Permission> permissions,
             GuardDependencies dependencies);
 
   absl::StatusOr<Caller> Authenticate(
@@ -94,7 +96,7 @@ class CallGuard {
       const common::v1::Principal* user) const;
 
   std::string service_full_name_;
-  PermissionTable table_;
+  absl::flat_hash_map<std::string, common::v1::Permission> permissions_;
   GuardDependencies dependencies_;
 };
 

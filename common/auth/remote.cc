@@ -52,7 +52,7 @@ absl::StatusOr<Caller> RemoteAuthenticator::Authenticate(
   if (key.empty()) return absl::UnavailableError("digest failed");
   const absl::Time now = now_();
   const auto cached = cache_.Find(key, now);
-  if (cached.value.has_value() && !cached.refresh) return *cached.value;
+  if (cached.value.has_value() && !cached.refresh) return **cached.value;
 
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(now + kAuthCallTimeout));
@@ -67,18 +67,18 @@ absl::StatusOr<Caller> RemoteAuthenticator::Authenticate(
       // authn unreachable while refreshing ahead: the entry is still
       // within its lifetime, so it may serve until then.
       cache_.RefreshFailed(key);
-      return *cached.value;
+      return **cached.value;
     }
     return FromRemote(status);
   }
-  Caller caller{response.principal(), response.assertion(),
-                Sha256(response.assertion())};
+  auto caller = std::make_shared<const Caller>(Caller{response.principal(), response.assertion(),
+                Sha256(response.assertion())});
   const absl::Time expires = std::min(
       {now + max_ttl_,
        absl::FromUnixSeconds(response.assertion_expires_at_unix()),
        absl::FromUnixSeconds(response.principal().expires_at_unix())});
   cache_.Put(key, caller, now, expires);
-  return caller;
+  return *caller;
 }
 
 RemoteAuthorizer::RemoteAuthorizer(std::shared_ptr<grpc::Channel> authz,
@@ -100,8 +100,10 @@ absl::StatusOr<AuthzDecision> RemoteAuthorizer::Check(
       wanted.action.size(), ":", wanted.action, wanted.resource_id.size(), ":",
       wanted.resource_id);
   const absl::Time now = now_();
-  const auto cached = cache_.Find(key, now);
-  if (cached.value.has_value() && !cached.refresh) return *cached.value;
+  auto cached = cache_.Find(key, now);
+  if (cached.value.has_value() && !cached.refresh) {
+    return *std::move(cached.value);
+  }
 
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(now + kAuthCallTimeout));

@@ -120,7 +120,8 @@ class RemoteAuthenticator : public Authenticator {
   std::unique_ptr<authn::v1::Authn::Stub> stub_;
   const absl::Duration max_ttl_;
   const NowFunction now_;
-  RefreshingCache<Caller> cache_;
+  // Shared, so a hit copies the Caller once (into the answer), not twice.
+  RefreshingCache<std::shared_ptr<const Caller>> cache_;
 };
 
 // Asks authz.Check; caches decisions per (assertion, permission) for at
