@@ -7,6 +7,11 @@
 #include "common/pg/pg_error.h"
 
 namespace bastion::pg {
+
+namespace {
+// Statements one connection keeps prepared at most.
+constexpr size_t kMaxPreparedStatements = 256;
+}  // namespace
 namespace {
 
 // The first line of a SQL constant, as a log label (constants only, so no
@@ -128,13 +133,42 @@ absl::StatusOr<std::vector<PgResult>> PgConnection::ExecutePipeline(
   }
   absl::Status failure;
   size_t sent = 0;
+  // Statements prepared by this pipeline, in order, with the statement they
+  // precede; their results come first and are consumed, not returned.
+  std::vector<std::pair<size_t, std::string>> preparing;
   for (const Statement& statement : statements) {
     std::vector<const char*> values = ParamValues(statement.params);
-    if (PQsendQueryParams(conn_, statement.sql,
-                          static_cast<int>(values.size()),
-                          /*paramTypes=*/nullptr, values.data(),
-                          /*paramLengths=*/nullptr, /*paramFormats=*/nullptr,
-                          /*resultFormat=*/0) != 1) {
+    const int count = static_cast<int>(values.size());
+    auto known = prepared_.find(std::string_view(statement.sql));
+    std::string name = known != prepared_.end() ? known->second : "";
+    for (const auto& [index, pending] : preparing) {
+      // The same SQL twice in one pipeline: prepared by its first use.
+      if (name.empty() && std::string_view(statements[index].sql) ==
+                              std::string_view(statement.sql)) {
+        name = pending;
+      }
+    }
+    if (name.empty() && prepared_.size() + preparing.size() <
+                            kMaxPreparedStatements) {
+      name = "bst_" + std::to_string(next_statement_id_++);
+      if (PQsendPrepare(conn_, name.c_str(), statement.sql, count,
+                        /*paramTypes=*/nullptr) != 1) {
+        failure = StatusFromPg(nullptr, conn_, SqlLabel(statement.sql));
+        break;
+      }
+      preparing.emplace_back(sent, name);
+    }
+    const int ok =
+        name.empty()
+            ? PQsendQueryParams(conn_, statement.sql, count,
+                                /*paramTypes=*/nullptr, values.data(),
+                                /*paramLengths=*/nullptr,
+                                /*paramFormats=*/nullptr, /*resultFormat=*/0)
+            : PQsendQueryPrepared(conn_, name.c_str(), count, values.data(),
+                                  /*paramLengths=*/nullptr,
+                                  /*paramFormats=*/nullptr,
+                                  /*resultFormat=*/0);
+    if (ok != 1) {
       failure = StatusFromPg(nullptr, conn_, SqlLabel(statement.sql));
       break;
     }
@@ -149,7 +183,24 @@ absl::StatusOr<std::vector<PgResult>> PgConnection::ExecutePipeline(
 
   std::vector<PgResult> results;
   results.reserve(sent);
+  size_t next_prepare = 0;
   for (size_t i = 0; i < sent; ++i) {
+    if (next_prepare < preparing.size() && preparing[next_prepare].first == i) {
+      // The Prepare's own result; remember the name only if it worked.
+      PgResult prepared(PQgetResult(conn_));
+      if (prepared.get() == nullptr) {
+        return StatusFromPg(nullptr, conn_, "pipeline result");
+      }
+      if (PQresultStatus(prepared.get()) == PGRES_COMMAND_OK) {
+        prepared_.emplace(statements[i].sql, preparing[next_prepare].second);
+      } else if (PQresultStatus(prepared.get()) != PGRES_PIPELINE_ABORTED &&
+                 failure.ok()) {
+        failure =
+            StatusFromPg(prepared.get(), conn_, SqlLabel(statements[i].sql));
+      }
+      while (PGresult* extra = PQgetResult(conn_)) PQclear(extra);
+      ++next_prepare;
+    }
     PgResult result(PQgetResult(conn_));
     if (result.get() == nullptr) {
       return StatusFromPg(nullptr, conn_, "pipeline result");

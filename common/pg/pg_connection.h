@@ -4,6 +4,7 @@
 #ifndef BASTION_COMMON_PG_PG_CONNECTION_H_
 #define BASTION_COMMON_PG_PG_CONNECTION_H_
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -108,6 +109,12 @@ class PgConnection {
 
   PGconn* conn_;
   bool server_ended_ = false;
+  // Statements this connection has prepared, by SQL text: each statement is
+  // parsed and planned once per connection, not once per request. Bounded
+  // (kMaxPreparedStatements); past the bound, statements run unnamed.
+  std::map<std::string, std::string, std::less<>> prepared_;
+  // Names are never reused on a connection.
+  uint64_t next_statement_id_ = 0;
 };
 
 }  // namespace bastion::pg

@@ -197,9 +197,20 @@ TEST_F(PrincipalTransactionTest, WholeRequestIsOneRoundTrip) {
   std::fflush(trace);
   std::rewind(trace);
   std::string directions;
+  int executes = 0;
+  int syncs = 0;
+  int begins_or_commits = 0;
   char line[4096];
   while (std::fgets(line, sizeof(line), trace) != nullptr) {
-    if (line[0] == 'F' || line[0] == 'B') directions.push_back(line[0]);
+    if (line[0] != 'F' && line[0] != 'B') continue;
+    directions.push_back(line[0]);
+    const std::string text(line);
+    if (line[0] == 'F' && text.find("Execute") != std::string::npos) ++executes;
+    if (line[0] == 'F' && text.find("Sync") != std::string::npos) ++syncs;
+    if (text.find("BEGIN") != std::string::npos ||
+        text.find("COMMIT") != std::string::npos) {
+      ++begins_or_commits;
+    }
   }
   std::fclose(trace);
   std::remove(path);
@@ -209,9 +220,51 @@ TEST_F(PrincipalTransactionTest, WholeRequestIsOneRoundTrip) {
   EXPECT_EQ(directions.find('F', first_b), std::string::npos) << directions;
   // Settings and three statements, no BEGIN/COMMIT (one implicit
   // transaction up to the Sync): four executions, one Sync.
-  EXPECT_EQ(std::count(directions.begin(), directions.end(), 'F'),
-            4 * 4 + 1)  // Parse, Bind, Describe, Execute each, then Sync.
-      << directions;
+  EXPECT_EQ(executes, 4);
+  EXPECT_EQ(syncs, 1);
+  EXPECT_EQ(begins_or_commits, 0);
+}
+
+TEST_F(PrincipalTransactionTest, StatementsAreParsedOncePerConnection) {
+  char path[] = "/tmp/bastion_pgtrace_XXXXXX";
+  const int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  FILE* trace = fdopen(fd, "w+");
+  ASSERT_NE(trace, nullptr);
+  {
+    auto lease = pool_->Acquire();  // The pool's only connection.
+    ASSERT_THAT(lease, IsOk());
+    PQtrace((*lease)->raw(), trace);
+    PQsetTraceFlags((*lease)->raw(), PQTRACE_SUPPRESS_TIMESTAMPS);
+  }
+  for (int i = 0; i < 3; ++i) {
+    // The same SQL twice in one pipeline, and again in later requests.
+    ASSERT_THAT(RunAsPrincipal(*pool_, kAlice,
+                               {{kCount, {"p1"}}, {kCount, {"p2"}}}),
+                IsOk());
+  }
+  {
+    auto lease = pool_->Acquire();
+    ASSERT_THAT(lease, IsOk());
+    PQuntrace((*lease)->raw());
+  }
+  std::fflush(trace);
+  std::rewind(trace);
+  int parses = 0;
+  int executes = 0;
+  char line[4096];
+  while (std::fgets(line, sizeof(line), trace) != nullptr) {
+    const std::string text(line);
+    if (line[0] != 'F') continue;
+    parses += text.find("Parse") != std::string::npos;
+    executes += text.find("Execute") != std::string::npos;
+  }
+  std::fclose(trace);
+  std::remove(path);
+  // Earlier tests may have prepared the settings statement already; the
+  // count query is parsed at most once, whatever runs it.
+  EXPECT_LE(parses, 2);
+  EXPECT_EQ(executes, 9);
 }
 
 TEST(AdminLevelTest, Names) {
