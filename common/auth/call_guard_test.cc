@@ -6,6 +6,8 @@
 #include <memory>
 
 #include "bastion/test/v1/test.grpc.pb.h"
+#include "common/assertion/key_set.h"
+#include "common/auth/service_identity.h"
 #include "common/server/server.h"
 #include "gtest/gtest.h"
 
@@ -367,6 +369,56 @@ TEST_F(CallGuardTest, EveryDenialIsAuditedWithActorAndReason) {
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].action, "denied.internal");
   EXPECT_EQ(records[0].user_id, "alice");
+}
+
+// The real path between services: a ServiceChannel's interceptor attaches
+// the calling service's assertion, ForwardCaller the user's, and the
+// receiving guard verifies the service against its trusted keys.
+TEST(ServiceChannelTest, InterceptorProvesTheCallingService) {
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  const std::string dir = tmp != nullptr ? tmp : "/tmp";
+  absl::StatusOr<std::unique_ptr<ServiceIdentity>> trusted =
+      ServiceIdentity::LoadOrGenerate(dir + "/runs.pem", "run_executor");
+  absl::StatusOr<std::unique_ptr<ServiceIdentity>> stranger =
+      ServiceIdentity::LoadOrGenerate(dir + "/stranger.pem", "stranger");
+  ASSERT_TRUE(trusted.ok() && stranger.ok());
+  absl::StatusOr<std::shared_ptr<const assertion::KeySet>> keys =
+      assertion::KeySet::Create({(*trusted)->PublicKey()});
+  ASSERT_TRUE(keys.ok());
+  absl::StatusOr<std::unique_ptr<AssertionAuthenticator>> services =
+      MakeServiceVerifier(*keys);
+  ASSERT_TRUE(services.ok());
+
+  FakeAssertions assertions;
+  GuardDependencies dependencies;
+  dependencies.assertions = &assertions;
+  dependencies.services = services->get();
+  absl::StatusOr<CallGuard> guard = CallGuard::Create(
+      test::v1::Annotated::service_full_name(), dependencies);
+  ASSERT_TRUE(guard.ok());
+  AnnotatedService service(*std::move(guard));
+  absl::StatusOr<std::unique_ptr<RunningServer>> server = StartServer(
+      ServerOptions(), {{&service, test::v1::Annotated::service_full_name()}});
+  ASSERT_TRUE(server.ok());
+  const std::string address = "127.0.0.1:" + std::to_string((*server)->port());
+
+  auto inside = [&](std::shared_ptr<grpc::Channel> channel) {
+    auto stub = test::v1::Annotated::NewStub(channel);
+    grpc::ClientContext context;
+    Caller alice;
+    alice.assertion = kGoodAssertion;
+    EXPECT_TRUE(ForwardCaller(alice, &context).ok());
+    EchoResponse response;
+    return stub->Inside(&context, EchoRequest(), &response).error_code();
+  };
+  EXPECT_EQ(inside(ServiceChannel(address, nullptr, trusted->get())),
+            grpc::StatusCode::OK);
+  EXPECT_EQ(inside(ServiceChannel(address, nullptr, stranger->get())),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(inside(grpc::CreateChannel(address,
+                                       grpc::InsecureChannelCredentials())),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(service.handled, 1);
 }
 
 TEST(CallGuardCreateTest, RefusesAServiceWithAnUnannotatedMethod) {

@@ -42,9 +42,10 @@ class GuardExtras {
                                                   [] { return absl::Now(); }));
     }
     if (extras->identity_ != nullptr && !config.data_address().empty()) {
-      extras->audit_ = std::make_unique<QueuedAuditSink>(RemoteAuditWriter(
-          grpc::CreateChannel(config.data_address(), credentials.channels),
-          extras->identity_.get()));
+      extras->audit_ = std::make_unique<QueuedAuditSink>(
+          RemoteAuditWriter(ServiceChannel(config.data_address(),
+                                           credentials.channels,
+                                           extras->identity_.get())));
     } else {
       Log(LogLevel::kWarning, "denials_not_audited",
           {{"detail", "set service_key_file and data_address to append "

@@ -29,18 +29,15 @@ data::v1::AuditEvent AuditEventFrom(const AuditRecord& record) {
   return event;
 }
 
-QueuedAuditSink::Writer RemoteAuditWriter(std::shared_ptr<grpc::Channel> data,
-                                          ServiceIdentity* identity) {
+QueuedAuditSink::Writer RemoteAuditWriter(std::shared_ptr<grpc::Channel> data) {
   auto stub = std::shared_ptr<data::v1::AuditWriter::Stub>(
       data::v1::AuditWriter::NewStub(std::move(data)));
-  return [stub, identity](const std::vector<AuditRecord>& records) {
+  return [stub](const std::vector<AuditRecord>& records) {
     data::v1::AppendAuditEventsRequest request;
     for (const AuditRecord& record : records) {
       *request.add_events() = AuditEventFrom(record);
     }
-    ASSIGN_OR_RETURN(std::string assertion, identity->Assertion(absl::Now()));
     grpc::ClientContext context;
-    context.AddMetadata(kServiceMetadataKey, assertion);
     context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
     data::v1::AppendAuditEventsResponse response;
     return FromGrpcStatus(stub->AppendAuditEvents(&context, request, &response));

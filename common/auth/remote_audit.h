@@ -16,10 +16,9 @@ namespace bastion {
 // The stored form: method and reason go into detail_json.
 data::v1::AuditEvent AuditEventFrom(const AuditRecord& record);
 
-// A QueuedAuditSink writer that calls data's AuditWriter.AppendAuditEvents.
-// `identity` must outlive the writer.
-QueuedAuditSink::Writer RemoteAuditWriter(std::shared_ptr<grpc::Channel> data,
-                                          ServiceIdentity* identity);
+// A QueuedAuditSink writer that calls data's AuditWriter.AppendAuditEvents
+// over `data`, a ServiceChannel (which attaches the service's identity).
+QueuedAuditSink::Writer RemoteAuditWriter(std::shared_ptr<grpc::Channel> data);
 
 }  // namespace bastion
 

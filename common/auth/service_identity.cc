@@ -2,6 +2,9 @@
 
 #include <fstream>
 #include <sstream>
+#include <vector>
+
+#include <grpcpp/support/client_interceptor.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -9,6 +12,7 @@
 #include "common/assertion/clock.h"
 #include "common/assertion/verifier.h"
 #include "common/config/config.h"
+#include "common/log/log.h"
 #include "common/status/status_macros.h"
 
 namespace bastion {
@@ -94,14 +98,72 @@ absl::StatusOr<std::unique_ptr<AssertionAuthenticator>> MakeServiceVerifier(
   return std::make_unique<ServiceVerifier>(std::move(trusted));
 }
 
-absl::Status AttachCaller(const Caller& caller, ServiceIdentity& self,
-                          grpc::ClientContext* context) {
+namespace {
+
+// Adds the service assertion before the call's headers go out.
+class ServiceIdentityInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  explicit ServiceIdentityInterceptor(ServiceIdentity* identity)
+      : identity_(identity) {}
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            grpc::experimental::InterceptionHookPoints::
+                PRE_SEND_INITIAL_METADATA)) {
+      absl::StatusOr<std::string> assertion = identity_->Assertion(absl::Now());
+      if (assertion.ok()) {
+        methods->GetSendInitialMetadata()->emplace(kServiceMetadataKey,
+                                                  *std::move(assertion));
+      } else {
+        // Without it the receiver denies the call: fail closed, say why.
+        Log(LogLevel::kError, "service_assertion_failed",
+            {{"error", assertion.status().message()}});
+      }
+    }
+    methods->Proceed();
+  }
+
+ private:
+  ServiceIdentity* identity_;
+};
+
+class ServiceIdentityInterceptorFactory final
+    : public grpc::experimental::ClientInterceptorFactoryInterface {
+ public:
+  explicit ServiceIdentityInterceptorFactory(ServiceIdentity* identity)
+      : identity_(identity) {}
+
+  grpc::experimental::Interceptor* CreateClientInterceptor(
+      grpc::experimental::ClientRpcInfo*) override {
+    return new ServiceIdentityInterceptor(identity_);
+  }
+
+ private:
+  ServiceIdentity* identity_;
+};
+
+}  // namespace
+
+std::shared_ptr<grpc::Channel> ServiceChannel(
+    const std::string& address,
+    std::shared_ptr<grpc::ChannelCredentials> credentials,
+    ServiceIdentity* identity) {
+  std::vector<
+      std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(
+      std::make_unique<ServiceIdentityInterceptorFactory>(identity));
+  return grpc::experimental::CreateCustomChannelWithInterceptors(
+      address,
+      credentials != nullptr ? credentials : grpc::InsecureChannelCredentials(),
+      grpc::ChannelArguments(), std::move(interceptors));
+}
+
+absl::Status ForwardCaller(const Caller& caller, grpc::ClientContext* context) {
   if (caller.assertion.empty()) {
     return absl::FailedPreconditionError("caller has no assertion to forward");
   }
-  ASSIGN_OR_RETURN(std::string service_assertion, self.Assertion(absl::Now()));
   context->AddMetadata(kPrincipalMetadataKey, caller.assertion);
-  context->AddMetadata(kServiceMetadataKey, service_assertion);
   return absl::OkStatus();
 }
 

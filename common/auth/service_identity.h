@@ -54,11 +54,19 @@ absl::StatusOr<std::shared_ptr<const assertion::KeySet>> LoadTrustedServices(
 absl::StatusOr<std::unique_ptr<AssertionAuthenticator>> MakeServiceVerifier(
     std::shared_ptr<const assertion::KeySet> trusted);
 
-// Prepares a call to another Bastion service on behalf of `caller`: the
-// user's assertion and this service's own. Explicit on purpose (no
-// interceptor reading a principal from thread-local state).
-absl::Status AttachCaller(const Caller& caller, ServiceIdentity& self,
-                          grpc::ClientContext* context);
+// A channel to another Bastion service whose client interceptor attaches
+// this service's own assertion (kServiceMetadataKey) to every call.
+// `identity` must outlive the channel.
+std::shared_ptr<grpc::Channel> ServiceChannel(
+    const std::string& address,
+    std::shared_ptr<grpc::ChannelCredentials> credentials,
+    ServiceIdentity* identity);
+
+// Puts the user's assertion on a call made on that user's behalf. The
+// principal is passed explicitly, never taken from thread-local state, so
+// this is a call per RPC rather than part of the interceptor.
+// FAILED_PRECONDITION when the caller has no assertion to forward.
+absl::Status ForwardCaller(const Caller& caller, grpc::ClientContext* context);
 
 }  // namespace bastion
 

@@ -1,5 +1,6 @@
 // Tests service assertions: what a trusted service signs verifies, nothing
-// else does, and AttachCaller forwards exactly the two assertions.
+// else does. (The interceptor that attaches them is tested end to end in
+// call_guard_test.)
 #include "common/auth/service_identity.h"
 
 #include <filesystem>
@@ -102,14 +103,13 @@ TEST(ServiceIdentityTest, TrustedServicesFileIsValidated) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
-TEST(ServiceIdentityTest, AttachCallerForwardsBothAssertions) {
-  std::unique_ptr<ServiceIdentity> runs = Identity("attach");
+TEST(ServiceIdentityTest, ForwardCallerNeedsAnAssertion) {
   grpc::ClientContext context;
-  EXPECT_THAT(AttachCaller(Caller{}, *runs, &context),
+  EXPECT_THAT(ForwardCaller(Caller{}, &context),
               StatusIs(absl::StatusCode::kFailedPrecondition));
   Caller caller;
   caller.assertion = "user-assertion";
-  EXPECT_THAT(AttachCaller(caller, *runs, &context), IsOk());
+  EXPECT_THAT(ForwardCaller(caller, &context), IsOk());
 }
 
 }  // namespace
