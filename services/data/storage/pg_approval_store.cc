@@ -164,16 +164,11 @@ absl::StatusOr<v1::Approval> PgApprovalStore::GetApproval(
     const Principal& principal, const v1::GetApprovalRequest& request) {
   ASSIGN_OR_RETURN(pg::PrincipalScope scope, ApproverScope(principal));
   RETURN_IF_ERROR(CheckId(request.approval_id(), "approval_id"));
-  OwnerFilter owner = ByIdFilter(scope);
-  std::vector<pg::Statement> batch = AdminAuditById(
-      scope, AuditedTable::kApprovals, "approvals.get", request.approval_id());
-  const size_t at = batch.size();
-  batch.push_back(
-      {kSelect, {owner.tenant_id, owner.user_id, request.approval_id()}});
-  ASSIGN_OR_RETURN(std::vector<PgResult> results,
-                   RunAsPrincipal(pool_, scope, std::move(batch)));
-  if (results[at].rows() != 1) return NotFound();
-  return ToApproval(results[at], 0);
+  ASSIGN_OR_RETURN(PgResult result,
+                   RunById(pool_, scope, AuditedTable::kApprovals,
+                           "approvals.get", request.approval_id(), kSelect));
+  if (result.rows() != 1) return NotFound();
+  return ToApproval(result, 0);
 }
 
 absl::StatusOr<v1::ListApprovalsResponse> PgApprovalStore::ListApprovals(

@@ -127,16 +127,11 @@ absl::StatusOr<v1::Memory> PgMemoryStore::GetMemory(
     const Principal& principal, const v1::GetMemoryRequest& request) {
   ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
   RETURN_IF_ERROR(CheckId(request.memory_id(), "memory_id"));
-  OwnerFilter owner = ByIdFilter(scope);
-  std::vector<pg::Statement> batch = AdminAuditById(
-      scope, AuditedTable::kMemories, "memories.get", request.memory_id());
-  const size_t at = batch.size();
-  batch.push_back(
-      {kSelect, {owner.tenant_id, owner.user_id, request.memory_id()}});
-  ASSIGN_OR_RETURN(std::vector<PgResult> results,
-                   RunAsPrincipal(pool_, scope, std::move(batch)));
-  if (results[at].rows() != 1) return NotFound();
-  return ToMemory(results[at], 0);
+  ASSIGN_OR_RETURN(PgResult result,
+                   RunById(pool_, scope, AuditedTable::kMemories,
+                           "memories.get", request.memory_id(), kSelect));
+  if (result.rows() != 1) return NotFound();
+  return ToMemory(result, 0);
 }
 
 absl::StatusOr<v1::ListMemoriesResponse> PgMemoryStore::ListMemories(
@@ -204,15 +199,10 @@ absl::Status PgMemoryStore::DeleteMemory(
     const Principal& principal, const v1::DeleteMemoryRequest& request) {
   ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
   RETURN_IF_ERROR(CheckId(request.memory_id(), "memory_id"));
-  OwnerFilter owner = ByIdFilter(scope);
-  std::vector<pg::Statement> batch = AdminAuditById(
-      scope, AuditedTable::kMemories, "memories.delete", request.memory_id());
-  const size_t at = batch.size();
-  batch.push_back(
-      {kDelete, {owner.tenant_id, owner.user_id, request.memory_id()}});
-  ASSIGN_OR_RETURN(std::vector<PgResult> results,
-                   RunAsPrincipal(pool_, scope, std::move(batch)));
-  if (results[at].affected_rows() != 1) return NotFound();
+  ASSIGN_OR_RETURN(PgResult result,
+                   RunById(pool_, scope, AuditedTable::kMemories,
+                           "memories.delete", request.memory_id(), kDelete));
+  if (result.affected_rows() != 1) return NotFound();
   return absl::OkStatus();
 }
 

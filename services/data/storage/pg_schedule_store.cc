@@ -188,16 +188,11 @@ absl::StatusOr<v1::Schedule> PgScheduleStore::GetSchedule(
     const Principal& principal, const v1::GetScheduleRequest& request) {
   ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
   RETURN_IF_ERROR(CheckId(request.schedule_id(), "schedule_id"));
-  OwnerFilter owner = ByIdFilter(scope);
-  std::vector<pg::Statement> batch = AdminAuditById(
-      scope, AuditedTable::kSchedules, "schedules.get", request.schedule_id());
-  const size_t at = batch.size();
-  batch.push_back(
-      {kSelect, {owner.tenant_id, owner.user_id, request.schedule_id()}});
-  ASSIGN_OR_RETURN(std::vector<PgResult> results,
-                   RunAsPrincipal(pool_, scope, std::move(batch)));
-  if (results[at].rows() != 1) return NotFound();
-  return ToSchedule(results[at], 0);
+  ASSIGN_OR_RETURN(PgResult result,
+                   RunById(pool_, scope, AuditedTable::kSchedules,
+                           "schedules.get", request.schedule_id(), kSelect));
+  if (result.rows() != 1) return NotFound();
+  return ToSchedule(result, 0);
 }
 
 absl::StatusOr<v1::ListSchedulesResponse> PgScheduleStore::ListSchedules(

@@ -136,16 +136,11 @@ absl::StatusOr<v1::Session> PgSessionStore::GetSession(
     const Principal& principal, const v1::GetSessionRequest& request) {
   ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
   RETURN_IF_ERROR(CheckId(request.session_id(), "session_id"));
-  OwnerFilter owner = ByIdFilter(scope);
-  std::vector<pg::Statement> batch = AdminAuditById(
-      scope, AuditedTable::kSessions, "sessions.get", request.session_id());
-  const size_t at = batch.size();
-  batch.push_back(
-      {kSelect, {owner.tenant_id, owner.user_id, request.session_id()}});
-  ASSIGN_OR_RETURN(std::vector<PgResult> results,
-                   RunAsPrincipal(pool_, scope, std::move(batch)));
-  if (results[at].rows() != 1) return NotFound();
-  return ToSession(results[at], 0);
+  ASSIGN_OR_RETURN(PgResult result,
+                   RunById(pool_, scope, AuditedTable::kSessions,
+                           "sessions.get", request.session_id(), kSelect));
+  if (result.rows() != 1) return NotFound();
+  return ToSession(result, 0);
 }
 
 absl::StatusOr<v1::ListSessionsResponse> PgSessionStore::ListSessions(
@@ -226,15 +221,10 @@ absl::Status PgSessionStore::DeleteSession(
     const Principal& principal, const v1::DeleteSessionRequest& request) {
   ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
   RETURN_IF_ERROR(CheckId(request.session_id(), "session_id"));
-  OwnerFilter owner = ByIdFilter(scope);
-  std::vector<pg::Statement> batch = AdminAuditById(
-      scope, AuditedTable::kSessions, "sessions.delete", request.session_id());
-  const size_t at = batch.size();
-  batch.push_back(
-      {kDelete, {owner.tenant_id, owner.user_id, request.session_id()}});
-  ASSIGN_OR_RETURN(std::vector<PgResult> results,
-                   RunAsPrincipal(pool_, scope, std::move(batch)));
-  if (results[at].affected_rows() != 1) return NotFound();
+  ASSIGN_OR_RETURN(PgResult result,
+                   RunById(pool_, scope, AuditedTable::kSessions,
+                           "sessions.delete", request.session_id(), kDelete));
+  if (result.affected_rows() != 1) return NotFound();
   return absl::OkStatus();
 }
 

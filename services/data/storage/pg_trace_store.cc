@@ -166,15 +166,9 @@ absl::StatusOr<v1::GetTraceResponse> PgTraceStore::GetTrace(
     const Principal& principal, const v1::GetTraceRequest& request) {
   ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
   RETURN_IF_ERROR(CheckId(request.trace_id(), "trace_id"));
-  OwnerFilter owner = ByIdFilter(scope);
-  std::vector<pg::Statement> batch = AdminAuditById(
-      scope, AuditedTable::kSpans, "traces.get", request.trace_id());
-  const size_t at = batch.size();
-  batch.push_back(
-      {kSelectTrace, {owner.tenant_id, owner.user_id, request.trace_id()}});
-  ASSIGN_OR_RETURN(std::vector<PgResult> results,
-                   RunAsPrincipal(pool_, scope, std::move(batch)));
-  const PgResult& rows = results[at];
+  ASSIGN_OR_RETURN(PgResult rows,
+                   RunById(pool_, scope, AuditedTable::kSpans,
+                           "traces.get", request.trace_id(), kSelectTrace));
   if (rows.rows() == 0) return absl::NotFoundError("trace not found");
   v1::GetTraceResponse response;
   response.set_chain_valid(true);

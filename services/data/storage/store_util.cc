@@ -237,4 +237,19 @@ std::vector<pg::Statement> AdminAuditById(const pg::PrincipalScope& scope,
             std::string(action), std::string(sql.resource), resource_id}}};
 }
 
+absl::StatusOr<pg::PgResult> RunById(pg::PgPool& pool,
+                                        const pg::PrincipalScope& scope,
+                                        AuditedTable table, const char* action,
+                                        const std::string& id,
+                                        const char* statement) {
+  OwnerFilter owner = ByIdFilter(scope);
+  std::vector<pg::Statement> batch = AdminAuditById(scope, table, action, id);
+  const size_t at = batch.size();
+  batch.push_back({statement, {owner.tenant_id, owner.user_id, id}});
+  absl::StatusOr<std::vector<pg::PgResult>> results =
+      pg::RunAsPrincipal(pool, scope, std::move(batch));
+  if (!results.ok()) return results.status();
+  return std::move((*results)[at]);
+}
+
 }  // namespace bastion::data::storage

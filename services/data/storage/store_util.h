@@ -120,6 +120,16 @@ std::vector<pg::Statement> AdminAuditById(const pg::PrincipalScope& scope,
                                           const char* action,
                                           const std::string& resource_id);
 
+// Runs `statement` on one identified row as the principal: it takes $1
+// tenant, $2 owner (NULL for an admin) and $3 the id; the admin audit, if
+// any, runs first in the same transaction. Returns the statement's result
+// (callers decide what no row means).
+absl::StatusOr<pg::PgResult> RunById(pg::PgPool& pool,
+                                        const pg::PrincipalScope& scope,
+                                        AuditedTable table, const char* action,
+                                        const std::string& id,
+                                        const char* statement);
+
 }  // namespace bastion::data::storage
 
 #endif  // BASTION_SERVICES_DATA_STORAGE_STORE_UTIL_H_
