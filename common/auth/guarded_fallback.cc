@@ -111,4 +111,20 @@ std::vector<std::string> UnservedServices(
   return unserved;
 }
 
+absl::Status ServeDeclared(ServerOptions options,
+                           const std::vector<ServiceBinding>& served,
+                           const google::protobuf::FileDescriptor& declared,
+                           GuardDependencies dependencies) {
+  options.fallback_services = UnservedServices(declared, Names(served));
+  absl::StatusOr<std::unique_ptr<GuardedFallbackService>> fallback =
+      GuardedFallbackService::Create(options.fallback_services, dependencies);
+  if (!fallback.ok()) return fallback.status();
+  options.fallback = fallback->get();
+  absl::StatusOr<std::unique_ptr<RunningServer>> server =
+      StartServer(options, served);
+  if (!server.ok()) return server.status();
+  ServeUntilSignal(**server);
+  return absl::OkStatus();
+}
+
 }  // namespace bastion

@@ -15,6 +15,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "common/auth/call_guard.h"
+#include "common/server/server.h"
 #include "google/protobuf/descriptor.h"
 
 namespace bastion {
@@ -39,6 +40,14 @@ class GuardedFallbackService final : public grpc::CallbackGenericService {
 
   absl::flat_hash_map<std::string, CallGuard> guards_;
 };
+
+// Serves `served` and, behind the same guard dependencies, every other
+// service declared in `declared` (answering UNIMPLEMENTED once authorized),
+// until SIGINT/SIGTERM.
+absl::Status ServeDeclared(ServerOptions options,
+                           const std::vector<ServiceBinding>& served,
+                           const google::protobuf::FileDescriptor& declared,
+                           GuardDependencies dependencies);
 
 // The services of `file` whose full names are not in `served`.
 std::vector<std::string> UnservedServices(

@@ -65,6 +65,20 @@ class RunningServer {
   absl::Duration shutdown_grace_;
 };
 
+// Listen address, port file and credentials from a service config message
+// (fields listen_address, port_file); other options keep their defaults.
+template <typename Config>
+ServerOptions ServerOptionsFrom(
+    const Config& config, std::shared_ptr<grpc::ServerCredentials> credentials) {
+  ServerOptions options;
+  if (!config.listen_address().empty()) {
+    options.listen_address = config.listen_address();
+  }
+  options.port_file = config.port_file();
+  options.credentials = std::move(credentials);
+  return options;
+}
+
 // Builds and starts a server for `services`. Refuses to start
 // (FAILED_PRECONDITION) when any method lacks a declared permission, and
 // UNAVAILABLE when the address cannot be bound.

@@ -68,12 +68,8 @@ absl::Status Run(const std::string& config_path) {
   AuthnService service(&authenticator, &signer, api_keys->manager(),
                        std::move(guard));
 
-  ServerOptions server_options;
-  if (!config.listen_address().empty()) {
-    server_options.listen_address = config.listen_address();
-  }
-  server_options.port_file = config.port_file();
-  server_options.credentials = credentials.server;
+  const ServerOptions server_options =
+      ServerOptionsFrom(config, credentials.server);
   ASSIGN_OR_RETURN(std::unique_ptr<RunningServer> server,
                    StartServer(server_options,
                                {{&service, v1::Authn::service_full_name()}}));

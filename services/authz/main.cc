@@ -68,12 +68,8 @@ absl::Status Run(const std::string& config_path) {
       CallGuard::Create(v1::Authz::service_full_name(), dependencies));
   AuthzService service(&engine, &admin, std::move(guard));
 
-  ServerOptions options;
-  if (!config.listen_address().empty()) {
-    options.listen_address = config.listen_address();
-  }
-  options.port_file = config.port_file();
-  options.credentials = credentials.server;
+  const ServerOptions options =
+      ServerOptionsFrom(config, credentials.server);
   ASSIGN_OR_RETURN(
       std::unique_ptr<RunningServer> server,
       StartServer(options, {{&service, v1::Authz::service_full_name()}}));

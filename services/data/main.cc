@@ -61,22 +61,8 @@ absl::Status Run(const std::string& config_path) {
       {&audit_writer_service, v1::AuditWriter::service_full_name()});
   // A service declared in data.proto but not served yet: guarded, then
   // UNIMPLEMENTED (none today; unknown methods get UNIMPLEMENTED as well).
-  ServerOptions options;
-  options.fallback_services =
-      UnservedServices(*v1::Session::descriptor()->file(), Names(served));
-  ASSIGN_OR_RETURN(std::unique_ptr<GuardedFallbackService> fallback,
-                   GuardedFallbackService::Create(options.fallback_services,
-                                                  dependencies));
-  options.fallback = fallback.get();
-  if (!config.listen_address().empty()) {
-    options.listen_address = config.listen_address();
-  }
-  options.port_file = config.port_file();
-  options.credentials = credentials.server;
-  ASSIGN_OR_RETURN(std::unique_ptr<RunningServer> server,
-                   StartServer(options, served));
-  ServeUntilSignal(*server);
-  return absl::OkStatus();
+  return ServeDeclared(ServerOptionsFrom(config, credentials.server), served,
+                       *v1::Session::descriptor()->file(), dependencies);
 }
 
 }  // namespace

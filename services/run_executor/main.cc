@@ -62,22 +62,8 @@ absl::Status Run(const std::string& config_path) {
       {&teams, v1::Teams::service_full_name()},
       {&workflows, v1::Workflows::service_full_name()}};
   // Runs, Approvals, Schedules and ToolService: guarded, then UNIMPLEMENTED.
-  ServerOptions options;
-  options.fallback_services =
-      UnservedServices(*v1::Agent::descriptor()->file(), Names(served));
-  ASSIGN_OR_RETURN(std::unique_ptr<GuardedFallbackService> fallback,
-                   GuardedFallbackService::Create(options.fallback_services,
-                                                  dependencies));
-  options.fallback = fallback.get();
-  if (!config.listen_address().empty()) {
-    options.listen_address = config.listen_address();
-  }
-  options.port_file = config.port_file();
-  options.credentials = credentials.server;
-  ASSIGN_OR_RETURN(std::unique_ptr<RunningServer> server,
-                   StartServer(options, served));
-  ServeUntilSignal(*server);
-  return absl::OkStatus();
+  return ServeDeclared(ServerOptionsFrom(config, credentials.server), served,
+                       *v1::Agent::descriptor()->file(), dependencies);
 }
 
 }  // namespace
