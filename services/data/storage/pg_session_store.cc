@@ -36,21 +36,32 @@ constexpr char kSelect[] =
     " WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
     " AND session_id = $3";
 
-// $1 tenant (NULL: any), $2 user (NULL: any), $3 type, $4 component,
-// $5 cursor micros, $6 cursor id, $7 limit.
-#define LIST_SESSIONS(col, cmp, dir)                                        \
-  "SELECT " SESSION_COLUMNS " FROM bastion_data.sessions"                   \
-  " WHERE ($1::text IS NULL OR tenant_id = $1)"                             \
-  " AND ($2::text IS NULL OR user_id = $2)"                                 \
+// $1 tenant, $2 user, $3 type, $4 component, $5 cursor micros, $6 cursor
+// id, $7 limit. Two owner forms: one user's sessions (the common call; plain
+// equalities, so PostgreSQL keeps one generic plan on the index instead of
+// planning, with the RLS policy, on every call) and any user's for admins
+// ($1/$2 NULL: any tenant/user).
+#define ONE_OWNER " WHERE tenant_id = $1 AND user_id = $2"
+#define ANY_OWNER \
+  " WHERE ($1::text IS NULL OR tenant_id = $1)" \
+  " AND ($2::text IS NULL OR user_id = $2)"
+#define LIST_SESSIONS(owner, col, cmp, dir)                                 \
+  "SELECT " SESSION_COLUMNS " FROM bastion_data.sessions" owner             \
   " AND ($3::text IS NULL OR component_type = $3)"                          \
   " AND ($4::text IS NULL OR component_id = $4)"                            \
   " AND ($5::bigint IS NULL OR (" col ", session_id) " cmp " (" BASTION_TS( \
       "$5") ", $6::text))"                                                  \
   " ORDER BY " col " " dir ", session_id " dir " LIMIT $7::int"
-constexpr char kListCreatedAsc[] = LIST_SESSIONS("created_at", ">", "ASC");
-constexpr char kListCreatedDesc[] = LIST_SESSIONS("created_at", "<", "DESC");
-constexpr char kListUpdatedAsc[] = LIST_SESSIONS("updated_at", ">", "ASC");
-constexpr char kListUpdatedDesc[] = LIST_SESSIONS("updated_at", "<", "DESC");
+// [one owner][by updated][ascending]
+constexpr const char* kList[2][2][2] = {
+    {{LIST_SESSIONS(ANY_OWNER, "created_at", "<", "DESC"),
+      LIST_SESSIONS(ANY_OWNER, "created_at", ">", "ASC")},
+     {LIST_SESSIONS(ANY_OWNER, "updated_at", "<", "DESC"),
+      LIST_SESSIONS(ANY_OWNER, "updated_at", ">", "ASC")}},
+    {{LIST_SESSIONS(ONE_OWNER, "created_at", "<", "DESC"),
+      LIST_SESSIONS(ONE_OWNER, "created_at", ">", "ASC")},
+     {LIST_SESSIONS(ONE_OWNER, "updated_at", "<", "DESC"),
+      LIST_SESSIONS(ONE_OWNER, "updated_at", ">", "ASC")}}};
 
 // $1 tenant, $2 user (NULL: any), $3 id, $4 set name?, $5 name,
 // $6 set state?, $7 state.
@@ -149,8 +160,6 @@ absl::StatusOr<v1::ListSessionsResponse> PgSessionStore::ListSessions(
   ASSIGN_OR_RETURN(int limit, PageSize(request.page()));
   const bool by_updated = request.sort_field() == v1::SORT_FIELD_UPDATED_AT;
   const bool asc = request.sort_order() == v1::SORT_ORDER_ASC;
-  const char* sql = by_updated ? (asc ? kListUpdatedAsc : kListUpdatedDesc)
-                               : (asc ? kListCreatedAsc : kListCreatedDesc);
   const std::string ordering = absl::StrCat(
       "sessions.", by_updated ? "updated" : "created", asc ? ".asc" : ".desc");
   ASSIGN_OR_RETURN(std::optional<Cursor> cursor,
@@ -164,6 +173,9 @@ absl::StatusOr<v1::ListSessionsResponse> PgSessionStore::ListSessions(
     type = std::string(text);
   }
   OwnerFilter owner = ListFilter(scope, request.user_id());
+  const bool one_owner =
+      owner.tenant_id.has_value() && owner.user_id.has_value();
+  const char* sql = kList[one_owner][by_updated][asc];
   std::vector<pg::Statement> batch =
       AdminAudit(scope, "sessions.list", "sessions", "",
                  owner.user_id.value_or(""));
