@@ -92,6 +92,19 @@ class Suite:
         keys = self.dir / "keys"
         self.run(PY, str(RUNFILES / "tools/keygen.py"), "--type", "ed25519", "--kid", "it",
                  "--out", str(keys), "--jwks", str(self.dir / "jwks.json"))
+        # A port picked here can be taken by another test before the service
+        # binds it: start again on fresh ports, a bounded number of times.
+        for attempt in range(3):
+            try:
+                self.launch_services()
+                return
+            except RuntimeError:
+                for name in list(self.processes):
+                    self.stop_one(name)
+                if attempt == 2:
+                    raise
+
+    def launch_services(self) -> None:
         # authn and authz name each other, and authz names data (audit):
         # those two get ports picked here, the others listen on port 0 and
         # report theirs.
