@@ -86,6 +86,12 @@ absl::StatusOr<int64_t> RoleAdmin::PutToolPolicy(
       CheckListSize("requires_approval", policy.requires_approval.size()));
   ASSIGN_OR_RETURN(std::shared_ptr<const TenantPolicy> current,
                    engine_->PolicyFor(caller));
+  // The tool policy decides which calls pause for a human; lifting that is
+  // the tenant admin's decision, not any holder of roles:write.
+  if (LevelOf(current->roles.EffectiveScopes(caller)) == AdminLevel::kNone) {
+    return absl::PermissionDeniedError(
+        "changing the tool policy needs the tenant admin");
+  }
   RETURN_IF_ERROR(current->roles.WithToolPolicy(policy).status());
   ASSIGN_OR_RETURN(int64_t version, store_->PutToolPolicy(caller, policy));
   Audit(caller, "tool_policy.put", "", version);

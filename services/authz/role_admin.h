@@ -48,7 +48,8 @@ class RoleAdmin {
                                      absl::string_view name);
 
   // Replaces the tenant's tool policy (INVALID_ARGUMENT for a bad tool
-  // name). Returns the new policy version.
+  // name; PERMISSION_DENIED unless the caller is a tenant or platform
+  // admin). Returns the new policy version.
   absl::StatusOr<int64_t> PutToolPolicy(const common::v1::Principal& caller,
                                         ToolPolicy policy);
 

@@ -194,5 +194,11 @@ TEST_F(RoleAdminTest, ToolPolicyChangesReachCheckTool) {
   EXPECT_EQ(outcome->policy_version, 2);
 }
 
+TEST_F(RoleAdminTest, OnlyTenantAdminsChangeTheToolPolicy) {
+  EXPECT_THAT(admin_.PutToolPolicy(kAdmin, ToolPolicy{{}, {}}),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(admin_.PutToolPolicy(kOwner, ToolPolicy{{}, {}}), IsOk());
+}
+
 }  // namespace
 }  // namespace bastion::authz
