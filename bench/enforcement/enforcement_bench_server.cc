@@ -270,8 +270,9 @@ absl::Status Run(const Flags& flags) {
                           grpc::InsecureChannelCredentials());
   const NowFunction now = [] { return absl::Now(); };
   RemoteAuthenticator authenticator(channel, kCredentialCacheTtl,
-                                    kCacheCapacity, now);
-  RemoteAuthorizer authorizer(channel, kDecisionCacheTtl, kCacheCapacity, now);
+                                    kCacheCapacity, SystemClock::Get());
+  RemoteAuthorizer authorizer(channel, kDecisionCacheTtl, kCacheCapacity,
+                              SystemClock::Get());
   ProtoRemoteAuthenticator proto_authenticator(
       proto_channel, kCredentialCacheTtl, kCacheCapacity, now);
   ProtoRemoteAuthorizer proto_authorizer(proto_channel, kDecisionCacheTtl,

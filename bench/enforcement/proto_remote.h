@@ -23,6 +23,7 @@
 #ifndef BASTION_BENCH_ENFORCEMENT_PROTO_REMOTE_H_
 #define BASTION_BENCH_ENFORCEMENT_PROTO_REMOTE_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -33,6 +34,9 @@
 #include "common/auth/remote.h"
 
 namespace bastion::bench {
+
+// The prototype keeps the lambda clock it was measured with.
+using NowFunction = std::function<absl::Time()>;
 
 // SHA-256 with the algorithm fetched once. Thread-safe.
 class Sha256Hasher {

@@ -39,7 +39,7 @@ class GuardExtras {
     if (!config.rate_limits().disabled()) {
       ASSIGN_OR_RETURN(extras->rate_limiter_,
                        TokenBucketLimiter::Create(config.rate_limits(),
-                                                  [] { return absl::Now(); }));
+                                                  SystemClock::Get()));
     }
     if (extras->identity_ != nullptr && !config.data_address().empty()) {
       extras->audit_ = std::make_unique<QueuedAuditSink>(

@@ -26,7 +26,7 @@ absl::StatusOr<RateLimit> MakeLimit(double per_second, double burst,
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<TokenBucketLimiter>> TokenBucketLimiter::Create(
-    const common::v1::RateLimitConfig& config, NowFunction now,
+    const common::v1::RateLimitConfig& config, const Clock* clock,
     size_t max_buckets) {
   absl::StatusOr<RateLimit> default_limit =
       MakeLimit(config.requests_per_second(), config.burst(), "");
@@ -44,7 +44,7 @@ absl::StatusOr<std::unique_ptr<TokenBucketLimiter>> TokenBucketLimiter::Create(
     tenants[tenant] = *parsed;
   }
   return std::unique_ptr<TokenBucketLimiter>(new TokenBucketLimiter(
-      *default_limit, std::move(tenants), std::move(now), max_buckets));
+      *default_limit, std::move(tenants), clock, max_buckets));
 }
 
 RateLimit TokenBucketLimiter::LimitFor(
@@ -67,7 +67,7 @@ absl::Status TokenBucketLimiter::Admit(const common::v1::Principal& principal) {
                          principal.token_id())
           : absl::StrCat(principal.tenant_id().size(), ":", principal.tenant_id(),
                          principal.subject());
-  const absl::Time now = now_();
+  const absl::Time now = clock_->Now();
   absl::MutexLock lock(&mutex_);
   auto it = buckets_.find(key);
   if (it == buckets_.end()) {

@@ -13,7 +13,7 @@
 #include "absl/time/time.h"
 #include "bastion/common/v1/common.pb.h"
 #include "common/auth/caller.h"
-#include "common/auth/remote.h"
+#include "common/clock/clock.h"
 
 namespace bastion {
 
@@ -29,7 +29,7 @@ class TokenBucketLimiter final : public RateLimiter {
  public:
   // INVALID_ARGUMENT for negative or non-finite limits, naming the tenant.
   static absl::StatusOr<std::unique_ptr<TokenBucketLimiter>> Create(
-      const common::v1::RateLimitConfig& config, NowFunction now,
+      const common::v1::RateLimitConfig& config, const Clock* clock,
       size_t max_buckets = 100000);
 
   absl::Status Admit(const common::v1::Principal& principal) override;
@@ -46,17 +46,17 @@ class TokenBucketLimiter final : public RateLimiter {
 
   TokenBucketLimiter(RateLimit default_limit,
                      absl::flat_hash_map<std::string, RateLimit> tenants,
-                     NowFunction now, size_t max_buckets)
+                     const Clock* clock, size_t max_buckets)
       : default_limit_(default_limit),
         tenants_(std::move(tenants)),
-        now_(std::move(now)),
+        clock_(clock),
         max_buckets_(max_buckets) {}
 
   void DropIdleBuckets(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
   const RateLimit default_limit_;
   const absl::flat_hash_map<std::string, RateLimit> tenants_;
-  const NowFunction now_;
+  const Clock* const clock_;
   const size_t max_buckets_;
   absl::Mutex mutex_;
   absl::flat_hash_map<std::string, Bucket> buckets_ ABSL_GUARDED_BY(mutex_);

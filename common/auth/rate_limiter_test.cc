@@ -1,6 +1,7 @@
 // Tests the per-principal token buckets with an injected clock.
 #include "common/auth/rate_limiter.h"
 
+#include "common/clock/fake_clock.h"
 #include "common/status/status_matchers.h"
 #include "gtest/gtest.h"
 
@@ -20,7 +21,7 @@ class RateLimiterTest : public ::testing::Test {
     (*config.mutable_tenants())["big"].set_requests_per_second(50);
     if (text_config == "zero") config.Clear();
     absl::StatusOr<std::unique_ptr<TokenBucketLimiter>> limiter =
-        TokenBucketLimiter::Create(config, [this] { return now_; }, max_buckets);
+        TokenBucketLimiter::Create(config, &clock_, max_buckets);
     EXPECT_THAT(limiter, IsOk());
     return *std::move(limiter);
   }
@@ -41,7 +42,7 @@ class RateLimiterTest : public ::testing::Test {
     return admitted;
   }
 
-  absl::Time now_ = absl::FromUnixSeconds(1000000);
+  FakeClock clock_{absl::FromUnixSeconds(1000000)};
 };
 
 TEST_F(RateLimiterTest, BurstThenExhaustedThenRefills) {
@@ -50,9 +51,9 @@ TEST_F(RateLimiterTest, BurstThenExhaustedThenRefills) {
   EXPECT_EQ(Admitted(*limiter, alice, 10), 3);
   EXPECT_THAT(limiter->Admit(alice),
               StatusIs(absl::StatusCode::kResourceExhausted));
-  now_ += absl::Milliseconds(500);  // 2/s: one token back
+  clock_.Advance(absl::Milliseconds(500));  // 2/s: one token back
   EXPECT_EQ(Admitted(*limiter, alice, 10), 1);
-  now_ += absl::Hours(1);  // never more than the burst
+  clock_.Advance(absl::Hours(1));  // never more than the burst
   EXPECT_EQ(Admitted(*limiter, alice, 10), 3);
 }
 
@@ -95,11 +96,11 @@ TEST_F(RateLimiterTest, MemoryStaysBounded) {
 TEST_F(RateLimiterTest, InvalidConfigIsRefused) {
   common::v1::RateLimitConfig config;
   config.set_requests_per_second(-1);
-  EXPECT_THAT(TokenBucketLimiter::Create(config, [] { return absl::Now(); }),
+  EXPECT_THAT(TokenBucketLimiter::Create(config, SystemClock::Get()),
               StatusIs(absl::StatusCode::kInvalidArgument));
   config.Clear();
   (*config.mutable_tenants())["t1"].set_requests_per_second(0);
-  EXPECT_THAT(TokenBucketLimiter::Create(config, [] { return absl::Now(); }),
+  EXPECT_THAT(TokenBucketLimiter::Create(config, SystemClock::Get()),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 

@@ -40,17 +40,17 @@ std::string Sha256(absl::string_view data) {
 
 RemoteAuthenticator::RemoteAuthenticator(std::shared_ptr<grpc::Channel> authn,
                                          absl::Duration max_ttl,
-                                         size_t capacity, NowFunction now)
+                                         size_t capacity, const Clock* clock)
     : stub_(authn::v1::Authn::NewStub(std::move(authn))),
       max_ttl_(max_ttl),
-      now_(std::move(now)),
+      clock_(clock),
       cache_(capacity) {}
 
 absl::StatusOr<Caller> RemoteAuthenticator::Authenticate(
     absl::string_view credential) {
   const std::string key = Sha256(credential);
   if (key.empty()) return absl::UnavailableError("digest failed");
-  const absl::Time now = now_();
+  const absl::Time now = clock_->Now();
   const auto cached = cache_.Find(key, now);
   if (cached.value.has_value() && !cached.refresh) return **cached.value;
 
@@ -83,10 +83,10 @@ absl::StatusOr<Caller> RemoteAuthenticator::Authenticate(
 
 RemoteAuthorizer::RemoteAuthorizer(std::shared_ptr<grpc::Channel> authz,
                                    absl::Duration max_ttl, size_t capacity,
-                                   NowFunction now)
+                                   const Clock* clock)
     : stub_(authz::v1::Authz::NewStub(std::move(authz))),
       max_ttl_(max_ttl),
-      now_(std::move(now)),
+      clock_(clock),
       cache_(capacity) {}
 
 absl::StatusOr<AuthzDecision> RemoteAuthorizer::Check(
@@ -99,7 +99,7 @@ absl::StatusOr<AuthzDecision> RemoteAuthorizer::Check(
       assertion_digest, wanted.resource.size(), ":", wanted.resource,
       wanted.action.size(), ":", wanted.action, wanted.resource_id.size(), ":",
       wanted.resource_id);
-  const absl::Time now = now_();
+  const absl::Time now = clock_->Now();
   auto cached = cache_.Find(key, now);
   if (cached.value.has_value() && !cached.refresh) {
     return *std::move(cached.value);

@@ -16,11 +16,10 @@
 #include "bastion/authn/v1/authn.grpc.pb.h"
 #include "bastion/authz/v1/authz.grpc.pb.h"
 #include "common/auth/caller.h"
+#include "common/clock/clock.h"
 
 namespace bastion {
 
-// A clock seam so cache expiry is tested without sleeping.
-using NowFunction = std::function<absl::Time()>;
 
 // SHA-256 of `data`, as 32 raw bytes.
 std::string Sha256(absl::string_view data);
@@ -113,13 +112,14 @@ class RefreshingCache {
 class RemoteAuthenticator : public Authenticator {
  public:
   RemoteAuthenticator(std::shared_ptr<grpc::Channel> authn,
-                      absl::Duration max_ttl, size_t capacity, NowFunction now);
+                      absl::Duration max_ttl, size_t capacity,
+                      const Clock* clock);
   absl::StatusOr<Caller> Authenticate(absl::string_view credential) override;
 
  private:
   std::unique_ptr<authn::v1::Authn::Stub> stub_;
   const absl::Duration max_ttl_;
-  const NowFunction now_;
+  const Clock* const clock_;
   // Shared, so a hit copies the Caller once (into the answer), not twice.
   RefreshingCache<std::shared_ptr<const Caller>> cache_;
 };
@@ -131,14 +131,15 @@ class RemoteAuthenticator : public Authenticator {
 class RemoteAuthorizer : public Authorizer {
  public:
   RemoteAuthorizer(std::shared_ptr<grpc::Channel> authz,
-                   absl::Duration max_ttl, size_t capacity, NowFunction now);
+                   absl::Duration max_ttl, size_t capacity,
+                   const Clock* clock);
   absl::StatusOr<AuthzDecision> Check(const Caller& caller,
                                       const PermissionRequest& request) override;
 
  private:
   std::unique_ptr<authz::v1::Authz::Stub> stub_;
   const absl::Duration max_ttl_;
-  const NowFunction now_;
+  const Clock* const clock_;
   RefreshingCache<AuthzDecision> cache_;
 };
 

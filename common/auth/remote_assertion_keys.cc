@@ -8,11 +8,11 @@ namespace bastion {
 
 RemoteAssertionKeyProvider::RemoteAssertionKeyProvider(
     std::shared_ptr<grpc::Channel> authn, absl::Duration refresh,
-    absl::Duration min_refetch_interval, NowFunction now)
+    absl::Duration min_refetch_interval, const Clock* clock)
     : stub_(authn::v1::Authn::NewStub(std::move(authn))),
       refresh_(refresh),
       min_refetch_interval_(min_refetch_interval),
-      now_(std::move(now)) {}
+      clock_(clock) {}
 
 absl::StatusOr<std::shared_ptr<const assertion::KeySet>>
 RemoteAssertionKeyProvider::Keys() {
@@ -29,7 +29,7 @@ RemoteAssertionKeyProvider::KeysAfterMiss(absl::string_view) {
 absl::StatusOr<std::shared_ptr<const assertion::KeySet>>
 RemoteAssertionKeyProvider::FetchIfOlder(absl::Duration max_age) {
   absl::MutexLock lock(&mutex_);
-  const absl::Time now = now_();
+  const absl::Time now = clock_->Now();
   if (keys_ != nullptr && now - fetched_at_ < max_age) return keys_;
   // After a failed fetch, wait before asking authn again, so an outage does
   // not turn every verification into a blocking network call.

@@ -24,7 +24,7 @@ class RemoteAssertionKeyProvider final : public assertion::KeyProvider {
   RemoteAssertionKeyProvider(std::shared_ptr<grpc::Channel> authn,
                              absl::Duration refresh,
                              absl::Duration min_refetch_interval,
-                             NowFunction now);
+                             const Clock* clock);
 
   absl::StatusOr<std::shared_ptr<const assertion::KeySet>> Keys() override;
   absl::StatusOr<std::shared_ptr<const assertion::KeySet>> KeysAfterMiss(
@@ -41,7 +41,7 @@ class RemoteAssertionKeyProvider final : public assertion::KeyProvider {
   std::unique_ptr<authn::v1::Authn::Stub> stub_;
   const absl::Duration refresh_;
   const absl::Duration min_refetch_interval_;
-  const NowFunction now_;
+  const Clock* const clock_;
   absl::Mutex mutex_;
   std::shared_ptr<const assertion::KeySet> keys_ ABSL_GUARDED_BY(mutex_);
   absl::Time fetched_at_ ABSL_GUARDED_BY(mutex_) = absl::InfinitePast();

@@ -7,6 +7,7 @@
 
 #include "bastion/authn/v1/authn.grpc.pb.h"
 #include "bastion/authz/v1/authz.grpc.pb.h"
+#include "common/clock/fake_clock.h"
 #include "common/server/server.h"
 #include "common/status/status_matchers.h"
 #include "gtest/gtest.h"
@@ -69,16 +70,14 @@ class RemoteTest : public ::testing::Test {
   }
   void TearDown() override { server_->Shutdown(); }
 
-  NowFunction Clock() {
-    return [this] { return now_; };
-  }
+  const bastion::Clock* Clock() { return &clock_; }
 
   FakeAuthn authn_;
   FakeAuthz authz_;
   int port_ = 0;
   std::unique_ptr<grpc::Server> server_;
   std::shared_ptr<grpc::Channel> channel_;
-  absl::Time now_ = kStart;
+  FakeClock clock_{kStart};
 };
 
 TEST_F(RemoteTest, CredentialIsCachedUpToTheBoundThenAskedAgain) {
@@ -86,7 +85,7 @@ TEST_F(RemoteTest, CredentialIsCachedUpToTheBoundThenAskedAgain) {
   ASSERT_THAT(authenticator.Authenticate("good"), IsOk());
   ASSERT_THAT(authenticator.Authenticate("good"), IsOk());
   EXPECT_EQ(authn_.calls, 1);
-  now_ += absl::Seconds(1);  // the bound: never served from cache past it
+  clock_.Advance(absl::Seconds(1));  // the bound: never cached past it
   authn_.revoked = true;
   EXPECT_THAT(authenticator.Authenticate("good"),
               StatusIs(absl::StatusCode::kUnauthenticated));
@@ -96,7 +95,7 @@ TEST_F(RemoteTest, CredentialIsCachedUpToTheBoundThenAskedAgain) {
 TEST_F(RemoteTest, RefreshAheadAsksOnceAndRevocationDropsTheEntry) {
   RemoteAuthenticator authenticator(channel_, absl::Seconds(10), 100, Clock());
   ASSERT_THAT(authenticator.Authenticate("good"), IsOk());
-  now_ += absl::Seconds(9);  // past 80%: the next caller refreshes
+  clock_.Advance(absl::Seconds(9));  // past 80%: the next caller refreshes
   authn_.revoked = true;
   EXPECT_THAT(authenticator.Authenticate("good"),
               StatusIs(absl::StatusCode::kUnauthenticated));
@@ -111,9 +110,9 @@ TEST_F(RemoteTest, UnreachableAuthnServesOnlyUntilExpiryThenFailsClosed) {
   RemoteAuthenticator authenticator(channel_, absl::Seconds(10), 100, Clock());
   ASSERT_THAT(authenticator.Authenticate("good"), IsOk());
   server_->Shutdown();
-  now_ += absl::Seconds(9);
+  clock_.Advance(absl::Seconds(9));
   EXPECT_THAT(authenticator.Authenticate("good"), IsOk());  // still valid
-  now_ += absl::Seconds(1);
+  clock_.Advance(absl::Seconds(1));
   EXPECT_THAT(authenticator.Authenticate("good"),
               StatusIs(absl::StatusCode::kUnavailable));
 }
@@ -132,7 +131,7 @@ TEST_F(RemoteTest, DecisionsAreCachedPerAssertionAndPermission) {
   caller.assertion = "a2";  // another principal's assertion: its own entry
   ASSERT_TRUE(authorizer.Check(caller, {"agents", "read", ""})->allowed);
   EXPECT_EQ(authz_.calls, 4);
-  now_ += absl::Seconds(5);
+  clock_.Advance(absl::Seconds(5));
   ASSERT_TRUE(authorizer.Check(caller, {"agents", "read", ""})->allowed);
   EXPECT_EQ(authz_.calls, 5);
 }

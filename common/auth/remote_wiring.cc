@@ -33,7 +33,7 @@ RemoteAuth::RemoteAuth(const std::string& authn_address,
                        const std::string& authz_address,
                        const std::string& assertion_audience,
                        std::shared_ptr<grpc::ChannelCredentials> credentials) {
-  const NowFunction now = [] { return absl::Now(); };
+  const Clock* now = SystemClock::Get();
   std::shared_ptr<grpc::Channel> authn = Connect(authn_address, credentials);
   authenticator_ = std::make_unique<RemoteAuthenticator>(
       authn, kCredentialCacheTtl, kCacheCapacity, now);
@@ -59,7 +59,7 @@ absl::Status RemoteAuth::TrustServices(const std::string& trusted_services_file)
 absl::Status RemoteAuth::LimitRates(const common::v1::RateLimitConfig& config) {
   if (config.disabled()) return absl::OkStatus();
   ASSIGN_OR_RETURN(rate_limiter_, TokenBucketLimiter::Create(
-                                      config, [] { return absl::Now(); }));
+                                      config, SystemClock::Get()));
   return absl::OkStatus();
 }
 

@@ -56,7 +56,7 @@ absl::Status Run(const std::string& config_path) {
                    tls::ServiceCredentialsFrom(tls::TlsFilesOf(config)));
   RemoteAuthorizer authorizer(
       grpc::CreateChannel(config.authz_address(), credentials.channels),
-      kDecisionCacheTtl, /*capacity=*/100000, [] { return absl::Now(); });
+      kDecisionCacheTtl, /*capacity=*/100000, SystemClock::Get());
   ASSIGN_OR_RETURN(std::unique_ptr<GuardExtras> extras,
                    GuardExtras::FromConfig(config, "authn", credentials));
   GuardDependencies dependencies{&authenticator, assertions.get(),
