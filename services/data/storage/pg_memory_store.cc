@@ -35,19 +35,21 @@ constexpr char kSelect[] =
     " WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
     " AND memory_id = $3";
 
-// $1 tenant (NULL: any), $2 user (NULL: any), $3 topic, $4 text query,
-// $5 cursor micros, $6 cursor id, $7 limit.
-#define LIST_MEMORIES(cmp, dir)                                            \
-  "SELECT " MEMORY_COLUMNS " FROM bastion_data.memories"                   \
-  " WHERE ($1::text IS NULL OR tenant_id = $1)"                            \
-  " AND ($2::text IS NULL OR user_id = $2)"                                \
+// $1 tenant, $2 user, $3 topic, $4 text query, $5 cursor micros, $6 cursor
+// id, $7 limit; `owner` is BASTION_ONE_OWNER or BASTION_ANY_OWNER.
+#define LIST_MEMORIES(owner, cmp, dir)                                     \
+  "SELECT " MEMORY_COLUMNS " FROM bastion_data.memories" owner             \
   " AND ($3::text IS NULL OR topics @> ARRAY[$3::text])"                   \
   " AND ($4::text IS NULL OR strpos(lower(text), lower($4)) > 0)"          \
   " AND ($5::bigint IS NULL OR (created_at, memory_id) " cmp               \
   " (" BASTION_TS("$5") ", $6::text))"                                     \
   " ORDER BY created_at " dir ", memory_id " dir " LIMIT $7::int"
-constexpr char kListAsc[] = LIST_MEMORIES(">", "ASC");
-constexpr char kListDesc[] = LIST_MEMORIES("<", "DESC");
+// [one owner][ascending]
+constexpr const char* kList[2][2] = {
+    {LIST_MEMORIES(BASTION_ANY_OWNER, "<", "DESC"),
+     LIST_MEMORIES(BASTION_ANY_OWNER, ">", "ASC")},
+    {LIST_MEMORIES(BASTION_ONE_OWNER, "<", "DESC"),
+     LIST_MEMORIES(BASTION_ONE_OWNER, ">", "ASC")}};
 
 // $1 tenant, $2 user (NULL: any), $3 id, $4 set text?, $5 text,
 // $6 set topics?, $7 topics (JSON).
@@ -150,7 +152,7 @@ absl::StatusOr<v1::ListMemoriesResponse> PgMemoryStore::ListMemories(
   std::vector<pg::Statement> batch = AdminAudit(
       scope, "memories.list", "memories", "", owner.user_id.value_or(""));
   const size_t at = batch.size();
-  batch.push_back({asc ? kListAsc : kListDesc,
+  batch.push_back({kList[OneOwner(owner)][asc],
                    {owner.tenant_id, owner.user_id,
                     OptionalParam(request.topic()),
                     OptionalParam(request.text_query()),

@@ -37,14 +37,7 @@ constexpr char kSelect[] =
     " AND session_id = $3";
 
 // $1 tenant, $2 user, $3 type, $4 component, $5 cursor micros, $6 cursor
-// id, $7 limit. Two owner forms: one user's sessions (the common call; plain
-// equalities, so PostgreSQL keeps one generic plan on the index instead of
-// planning, with the RLS policy, on every call) and any user's for admins
-// ($1/$2 NULL: any tenant/user).
-#define ONE_OWNER " WHERE tenant_id = $1 AND user_id = $2"
-#define ANY_OWNER \
-  " WHERE ($1::text IS NULL OR tenant_id = $1)" \
-  " AND ($2::text IS NULL OR user_id = $2)"
+// id, $7 limit; `owner` is BASTION_ONE_OWNER or BASTION_ANY_OWNER.
 #define LIST_SESSIONS(owner, col, cmp, dir)                                 \
   "SELECT " SESSION_COLUMNS " FROM bastion_data.sessions" owner             \
   " AND ($3::text IS NULL OR component_type = $3)"                          \
@@ -54,14 +47,14 @@ constexpr char kSelect[] =
   " ORDER BY " col " " dir ", session_id " dir " LIMIT $7::int"
 // [one owner][by updated][ascending]
 constexpr const char* kList[2][2][2] = {
-    {{LIST_SESSIONS(ANY_OWNER, "created_at", "<", "DESC"),
-      LIST_SESSIONS(ANY_OWNER, "created_at", ">", "ASC")},
-     {LIST_SESSIONS(ANY_OWNER, "updated_at", "<", "DESC"),
-      LIST_SESSIONS(ANY_OWNER, "updated_at", ">", "ASC")}},
-    {{LIST_SESSIONS(ONE_OWNER, "created_at", "<", "DESC"),
-      LIST_SESSIONS(ONE_OWNER, "created_at", ">", "ASC")},
-     {LIST_SESSIONS(ONE_OWNER, "updated_at", "<", "DESC"),
-      LIST_SESSIONS(ONE_OWNER, "updated_at", ">", "ASC")}}};
+    {{LIST_SESSIONS(BASTION_ANY_OWNER, "created_at", "<", "DESC"),
+      LIST_SESSIONS(BASTION_ANY_OWNER, "created_at", ">", "ASC")},
+     {LIST_SESSIONS(BASTION_ANY_OWNER, "updated_at", "<", "DESC"),
+      LIST_SESSIONS(BASTION_ANY_OWNER, "updated_at", ">", "ASC")}},
+    {{LIST_SESSIONS(BASTION_ONE_OWNER, "created_at", "<", "DESC"),
+      LIST_SESSIONS(BASTION_ONE_OWNER, "created_at", ">", "ASC")},
+     {LIST_SESSIONS(BASTION_ONE_OWNER, "updated_at", "<", "DESC"),
+      LIST_SESSIONS(BASTION_ONE_OWNER, "updated_at", ">", "ASC")}}};
 
 // $1 tenant, $2 user (NULL: any), $3 id, $4 set name?, $5 name,
 // $6 set state?, $7 state.
@@ -173,9 +166,7 @@ absl::StatusOr<v1::ListSessionsResponse> PgSessionStore::ListSessions(
     type = std::string(text);
   }
   OwnerFilter owner = ListFilter(scope, request.user_id());
-  const bool one_owner =
-      owner.tenant_id.has_value() && owner.user_id.has_value();
-  const char* sql = kList[one_owner][by_updated][asc];
+  const char* sql = kList[OneOwner(owner)][by_updated][asc];
   std::vector<pg::Statement> batch =
       AdminAudit(scope, "sessions.list", "sessions", "",
                  owner.user_id.value_or(""));

@@ -23,6 +23,15 @@
 #define BASTION_TS(param) \
   "(timestamptz 'epoch' + " param "::bigint * interval '1 microsecond')"
 
+// Owner conditions of list queries ($1 tenant, $2 user). One user's rows
+// (the common call) use plain equalities, so PostgreSQL keeps one generic
+// plan on the index instead of planning, with the RLS policy, on every
+// call; admins' lists use the NULL-means-any form.
+#define BASTION_ONE_OWNER " WHERE tenant_id = $1 AND user_id = $2"
+#define BASTION_ANY_OWNER                     \
+  " WHERE ($1::text IS NULL OR tenant_id = $1)" \
+  " AND ($2::text IS NULL OR user_id = $2)"
+
 namespace bastion::data::storage {
 
 // "agent" / "team" / "workflow"; nullptr for unspecified or unknown.
@@ -86,6 +95,11 @@ struct OwnerFilter {
   pg::Param tenant_id;
   pg::Param user_id;
 };
+// True when a list filter names one tenant and one user (BASTION_ONE_OWNER).
+inline bool OneOwner(const OwnerFilter& filter) {
+  return filter.tenant_id.has_value() && filter.user_id.has_value();
+}
+
 // For lists: `requested_user` is honoured only for admins.
 OwnerFilter ListFilter(const pg::PrincipalScope& scope,
                        const std::string& requested_user);
