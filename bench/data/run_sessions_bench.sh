@@ -5,11 +5,14 @@
 #      with the query plan under row-level security at each size;
 #   2. throughput through the data service (real Sessions gRPC adapter, call
 #      guard, principal transaction and RLS store, in-process; authn/authz
-#      answered by in-process fakes), driven by h2load and by in-process C++
-#      clients, side by side with the same SQL through `pgbench -M prepared`
-#      as the superuser (no RLS, no settings, no gRPC) and, to show the
-#      database's share, the service's own transaction through pgbench as
-#      the service role; alternating, medians of BENCH_ROUNDS rounds, ratios.
+#      answered by in-process fakes), driven by h2load (A), side by side with
+#      the same list query through `pgbench -M prepared` as the superuser
+#      (C: no RLS, no settings, no gRPC) and, to show the database's share,
+#      the service's exact request through pgbench as the service role (D:
+#      settings + query in one pipeline, RLS); the SQL comes from the binary
+#      itself (sessions_bench --mode=sql). Alternating rounds, medians of
+#      BENCH_ROUNDS, ratios, and the CPU time per call of each process
+#      (PostgreSQL, the data service, the load generator).
 # Starts its own throwaway cluster under /tmp, builds with -c opt (without
 # touching the workspace's bazel-* symlinks), and cleans up.
 #
@@ -60,25 +63,31 @@ psql_service() {
     -U bastion_data_svc -d bench "$@"
 }
 
-# The store's query (services/data/storage/pg_session_store.cc,
-# LIST_SESSIONS("created_at", "<", "DESC")) with the filters the call leaves
-# unset as NULL, exactly as the store sends them; $1 tenant, $2 user.
-list_sql() { # TENANT_EXPR USER_EXPR
-  cat <<SQL
-SELECT session_id, component_type, component_id, name, state::text AS state,
- tenant_id, user_id, (extract(epoch FROM created_at) * 1000000)::bigint AS created_us,
- (extract(epoch FROM updated_at) * 1000000)::bigint AS updated_us
- FROM bastion_data.sessions
- WHERE ($1::text IS NULL OR tenant_id = $1)
- AND ($2::text IS NULL OR user_id = $2)
- AND (NULL::text IS NULL OR component_type = NULL::text)
- AND (NULL::text IS NULL OR component_id = NULL::text)
- AND (NULL::bigint IS NULL OR (created_at, session_id) <
-      ((timestamptz 'epoch' + NULL::bigint * interval '1 microsecond'), NULL::text))
- ORDER BY created_at DESC, session_id DESC LIMIT 21
-SQL
+# The statements the data service sends for the bench's call, as the binary
+# itself prints them (principal settings, "--", the store's list query),
+# bound for pgbench: tenant and user as pgbench variables; the filters the
+# call leaves unset and the limit (20 + 1 to detect a next page) as
+# constants, which lets the planner drop those clauses for the reference
+# (it can only favour the reference).
+"$BENCH" --mode=sql > "$WORK/service.sql"
+SETTINGS_SQL="$(sed -n '1p' "$WORK/service.sql")"
+LIST_SQL="$(sed -n '3p' "$WORK/service.sql")"
+[ -n "$SETTINGS_SQL" ] && [ -n "$LIST_SQL" ] || { echo "no SQL from sessions_bench --mode=sql" >&2; exit 1; }
+bind_list() { # TENANT USER: the list query with its parameters bound
+  sed -e 's/\$7/21/g; s/\$6/NULL::text/g; s/\$5/NULL::bigint/g' \
+      -e 's/\$4/NULL::text/g; s/\$3/NULL::text/g' \
+      -e "s/\\\$2/$2/g; s/\\\$1/$1/g" <<<"$LIST_SQL"
 }
-list_sql ':tenant' ':user' > "$WORK/list.sql"
+bind_list ':tenant' ':user' | sed 's/$/;/' > "$WORK/list.sql"
+# The service's request exactly as common/pg sends it (RunAsPrincipal): the
+# settings and the query in one pipeline ending in one sync, no BEGIN or
+# COMMIT (one implicit transaction), prepared statements, service role, RLS.
+{
+  echo '\startpipeline'
+  sed -e "s/\\\$3/'none'/; s/\\\$2/:user/; s/\\\$1/:tenant/; s/\$/;/" <<<"$SETTINGS_SQL"
+  bind_list ':tenant' ':user' | sed 's/$/;/'
+  echo '\endpipeline'
+} > "$WORK/service_tx.sql"
 
 # Rows FROM..TO of other users: 4 tenants x 5,000 users; plus the target
 # user's 200 sessions, created first, so they interleave with the rest.
@@ -109,8 +118,9 @@ SELECT set_config('bastion.tenant_id', '$TENANT', true),
        set_config('bastion.user_id', '$USER_ID', true),
        set_config('bastion.admin_level', 'none', true);
 \o
-PREPARE q(text, text) AS $(list_sql '$1' '$2');
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE q('$TENANT', '$USER_ID');
+PREPARE q(text, text, text, text, bigint, text, int) AS $LIST_SQL;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+  EXECUTE q('$TENANT', '$USER_ID', NULL, NULL, NULL, NULL, 21);
 COMMIT;
 SQL
 }
@@ -138,79 +148,94 @@ seed $((10000 - TARGET_ROWS + 1)) $((1000000 - TARGET_ROWS))
 latency_at 1000000
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+micros_per() { awk -v t="$1" -v n="$2" 'BEGIN { printf "%.0f\n", t * 1e6 / ('"$(getconf CLK_TCK)"' * n) }'; }
 
-# The service's own transaction, as the service role under RLS, pipelined
-# like common/pg sends it (diagnostic: the database's share of the cost).
-{
-  echo '\startpipeline'
-  echo 'BEGIN ISOLATION LEVEL READ COMMITTED;'
-  echo "SELECT set_config('bastion.tenant_id', :tenant, true), set_config('bastion.user_id', :user, true), set_config('bastion.admin_level', 'none', true);"
-  list_sql ':tenant' ':user' | tr '\n' ' '
-  echo ';'
-  echo 'COMMIT;'
-  echo '\endpipeline'
-} > "$WORK/service_tx.sql"
+# CPU ticks used so far by the cluster: the postmaster, its live children
+# and the children it has reaped (backends of closed connections).
+pg_ticks() {
+  local pm t c
+  pm="$(head -n 1 "$WORK/pg/data/postmaster.pid")"
+  t="$(awk '{print $14 + $15 + $16 + $17}' "/proc/$pm/stat")"
+  for c in $(pgrep -P "$pm"); do
+    t=$((t + $(awk '{print $14 + $15}' "/proc/$c/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$t"
+}
+# Runs "$@" in a subshell: its output, then "ticks=N", the CPU ticks it used.
+with_ticks() {
+  ( me=$BASHPID; "$@"; rc=$?
+    echo "ticks=$(awk '{print $16 + $17}' "/proc/$me/stat")"; exit "$rc" )
+}
 
-pgbench_tps() { # USER SCRIPT MODE
-  local out tps
-  out="$("$PG_BIN/pgbench" -n -M "$3" -c "$CLIENTS" -j 2 -T "$SECONDS_PER_RUN" \
-    -D tenant="$TENANT" -D user="$USER_ID" -f "$2" \
+# Prints "RATE CALLS PG_TICKS CLIENT_TICKS" for one pgbench run.
+pgbench_run() { # USER SCRIPT
+  local before out tps n
+  before="$(pg_ticks)"
+  out="$(with_ticks "$PG_BIN/pgbench" -n -M prepared -c "$CLIENTS" -j 2 \
+    -T "$SECONDS_PER_RUN" -D tenant="$TENANT" -D user="$USER_ID" -f "$2" \
     -h "$PGHOST" -p "$PGPORT" -U "$1" bench 2>&1)"
   tps="$(sed -nE 's/^tps = ([0-9.]+) .*/\1/p' <<<"$out")"
-  [ -n "$tps" ] || { echo "$out" >&2; return 1; }
-  printf '%.0f\n' "$tps"
+  n="$(sed -nE 's/^number of transactions actually processed: ([0-9]+).*/\1/p' <<<"$out")"
+  [ -n "$tps" ] && [ -n "$n" ] || { echo "$out" >&2; return 1; }
+  printf '%.0f %s %s %s\n' "$tps" "$n" "$(( $(pg_ticks) - before ))" \
+    "$(sed -n 's/^ticks=//p' <<<"$out")"
 }
 
 # The data service driven by h2load (a light HTTP/2 client, so the load
 # generator takes little of the machine's CPU, as pgbench's does). h2load
 # counts HTTP statuses only: the server checks every answer itself and the
-# run fails if any was wrong.
-h2load_rate() {
+# run fails if any was wrong. Prints "RATE CALLS PG_TICKS CLIENT_TICKS
+# SERVER_TICKS".
+h2load_run() {
   rm -f "$WORK/port"
   "$BENCH" --conninfo="$SERVICE_URL" --tenant="$TENANT" --user="$USER_ID" \
     --clients="$CLIENTS" --mode=serve --body_file="$WORK/body" \
     --port_file="$WORK/port" > "$WORK/serve.out" 2> "$WORK/serve.log" &
-  local pid=$! out rate
+  local pid=$! out rate before pg server calls
   for _ in $(seq 100); do [ -f "$WORK/port" ] && break; sleep 0.1; done
-  out="$(h2load -c "$CLIENTS" -m 1 -t 1 -D "$SECONDS_PER_RUN" --warm-up-time=1 \
-    -d "$WORK/body" -H 'content-type: application/grpc' -H 'te: trailers' \
-    -H 'authorization: Bearer bench' \
+  before="$(pg_ticks)"
+  out="$(with_ticks h2load -c "$CLIENTS" -m 1 -t 1 -D "$SECONDS_PER_RUN" \
+    --warm-up-time=1 -d "$WORK/body" -H 'content-type: application/grpc' \
+    -H 'te: trailers' -H 'authorization: Bearer bench' \
     "http://127.0.0.1:$(cat "$WORK/port")/bastion.data.v1.Sessions/ListSessions")"
+  pg=$(( $(pg_ticks) - before ))
+  server="$(awk '{print $14 + $15}' "/proc/$pid/stat")"
   kill -TERM "$pid"
   wait "$pid" || { cat "$WORK/serve.out" "$WORK/serve.log" >&2; return 1; }
   grep -q ' 0 failed, 0 errored' <<<"$out" || { echo "$out" >&2; return 1; }
   rate="$(sed -nE 's/^finished in [0-9.]+s, ([0-9.]+) req\/s.*/\1/p' <<<"$out")"
-  printf '%.0f\n' "$rate"
+  # Every call the server answered, warm-up included, as the CPU counts.
+  calls="$(sed -nE 's/^served ok=([0-9]+) .*/\1/p' "$WORK/serve.out")"
+  printf '%.0f %s %s %s %s\n' "$rate" "$calls" "$pg" \
+    "$(sed -n 's/^ticks=//p' <<<"$out")" "$server"
 }
 
-echo "== throughput, $CLIENTS concurrent calls, ${SECONDS_PER_RUN}s per run, $ROUNDS rounds (alternating)"
-for f in h2load grpc pgbench service_tx; do : > "$WORK/$f"; done
+echo "== throughput, $CLIENTS concurrent, ${SECONDS_PER_RUN}s per run, $ROUNDS rounds (alternating)"
+for f in a c d a_pg a_client a_server c_pg c_client d_pg; do : > "$WORK/$f"; done
 for round in $(seq 1 "$ROUNDS"); do
-  h2="$(h2load_rate)"
-  echo "$h2" >> "$WORK/h2load"
-  cpp="$("$BENCH" --conninfo="$SERVICE_URL" --tenant="$TENANT" --user="$USER_ID" \
-    --mode=rate --clients="$CLIENTS" --seconds="$SECONDS_PER_RUN" 2>/dev/null \
-    | sed -n 's/.*calls_per_s=\([0-9.]*\).*/\1/p')"
-  [ -n "$cpp" ] || { echo "sessions_bench --mode=rate failed" >&2; exit 1; }
-  echo "$cpp" >> "$WORK/grpc"
-  raw="$(pgbench_tps postgres "$WORK/list.sql" prepared)"
-  echo "$raw" >> "$WORK/pgbench"
-  tx="$(pgbench_tps bastion_data_svc "$WORK/service_tx.sql" extended)"
-  echo "$tx" >> "$WORK/service_tx"
-  echo "  round $round: data service via h2load $h2/s, via C++ clients $cpp/s;" \
-       "pgbench no RLS $raw tps; pgbench service transaction under RLS $tx tps"
+  read -r a_rate a_calls a_pg a_client a_server <<<"$(h2load_run)"
+  read -r c_rate c_calls c_pg c_client <<<"$(pgbench_run postgres "$WORK/list.sql")"
+  read -r d_rate d_calls d_pg _ <<<"$(pgbench_run bastion_data_svc "$WORK/service_tx.sql")"
+  [ -n "$a_calls" ] && [ -n "$c_calls" ] && [ -n "$d_calls" ] || exit 1
+  echo "$a_rate" >> "$WORK/a"; echo "$c_rate" >> "$WORK/c"; echo "$d_rate" >> "$WORK/d"
+  micros_per "$a_pg" "$a_calls" >> "$WORK/a_pg"
+  micros_per "$a_client" "$a_calls" >> "$WORK/a_client"
+  micros_per "$a_server" "$a_calls" >> "$WORK/a_server"
+  micros_per "$c_pg" "$c_calls" >> "$WORK/c_pg"
+  micros_per "$c_client" "$c_calls" >> "$WORK/c_client"
+  micros_per "$d_pg" "$d_calls" >> "$WORK/d_pg"
+  echo "  round $round: A $a_rate calls/s; C $c_rate tps; D $d_rate tps"
 done
-h2_median="$(median < "$WORK/h2load")"
-cpp_median="$(median < "$WORK/grpc")"
-pg_median="$(median < "$WORK/pgbench")"
-tx_median="$(median < "$WORK/service_tx")"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-echo "== result (medians of $ROUNDS rounds, $CLIENTS concurrent)"
-echo "  A data service, h2load client (gRPC + guard + principal tx + RLS): $h2_median calls/s"
-echo "  B data service, in-process C++ gRPC clients:                       $cpp_median calls/s"
-echo "  C same SQL, pgbench -M prepared, superuser (no RLS, no tx):        $pg_median tps"
-echo "  D service's transaction, pgbench -M extended, service role + RLS:  $tx_median tps"
-echo "  ratio A/C: $(ratio "$h2_median" "$pg_median")x (target >= 0.8x)"
-echo "  ratio B/C: $(ratio "$cpp_median" "$pg_median")x"
-echo "  ratio D/C: $(ratio "$tx_median" "$pg_median")x (the database's share: RLS + settings + BEGIN/COMMIT)"
+m() { median < "$WORK/$1"; }
+echo "== result (medians of $ROUNDS rounds, $CLIENTS concurrent; CPU in microseconds per call)"
+echo "  A data service via h2load (gRPC + guard + principal settings + RLS): $(m a) calls/s"
+echo "      CPU per call: PostgreSQL $(m a_pg), data service $(m a_server), h2load $(m a_client)"
+echo "  C the same list query via pgbench -M prepared, superuser (no RLS, no settings): $(m c) tps"
+echo "      CPU per call: PostgreSQL $(m c_pg), pgbench $(m c_client)"
+echo "  D the service's request via pgbench (settings + query in one pipeline, service role, RLS): $(m d) tps"
+echo "      CPU per call: PostgreSQL $(m d_pg)"
+echo "  ratio A/C: $(ratio "$(m a)" "$(m c)")x (target >= 0.8x)"
+echo "  ratio D/C: $(ratio "$(m d)" "$(m c)")x (the database's own work for the service's request, no gRPC;"
+echo "             A/C cannot exceed it while everything shares these $(nproc) cores)"
 echo "  load average after: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine depresses every number)"

@@ -3,8 +3,7 @@
 // store (PgSessionStore), served in-process on a loopback port. The guard's
 // authentication and authorization are answered by in-process fakes (a
 // fixed principal, allow), so what is measured is the data path: gRPC, the
-// principal transaction (BEGIN + settings + query + COMMIT in one round
-// trip) and RLS.
+// principal settings and the query in one pipelined round trip, and RLS.
 //
 //   sessions_bench --conninfo=C [--tenant=t1 --user=u0 --limit=20] --mode=M
 //     rate     [--clients=8 --seconds=5 --warmup_seconds=1]: C++ gRPC clients
@@ -14,6 +13,9 @@
 //     serve    --body_file=F --port_file=F: writes a gRPC-framed request for
 //              an external load generator (h2load) and serves until SIGTERM;
 //              then prints "served ok=N bad=N"
+//     sql      prints the statements one such call sends, for replaying
+//              them through pgbench: the principal settings, a line
+//              "--", then the list query (neither needs --conninfo)
 //
 // Every answer is checked, by the client and by the store wrapper on the
 // server side (exactly `limit` sessions, all of the user); a wrong answer
@@ -38,6 +40,7 @@
 #include "common/auth/call_guard.h"
 #include "common/auth/caller.h"
 #include "common/pg/pg_pool.h"
+#include "common/pg/principal_transaction.h"
 #include "common/server/server.h"
 #include "services/data/sessions_service.h"
 #include "services/data/storage/pg_session_store.h"
@@ -105,9 +108,10 @@ bool ParseFlags(int argc, char** argv, Flags* flags) {
       return false;
     }
   }
-  if (flags->conninfo.empty() || flags->clients < 1 || flags->limit < 1 ||
+  if ((flags->conninfo.empty() && flags->mode != "sql") ||
+      flags->clients < 1 || flags->limit < 1 ||
       (flags->mode != "rate" && flags->mode != "latency" &&
-       flags->mode != "serve") ||
+       flags->mode != "serve" && flags->mode != "sql") ||
       (flags->mode == "serve" &&
        (flags->body_file.empty() || flags->port_file.empty()))) {
     std::fprintf(stderr, "usage: see the header of sessions_bench.cc\n");
@@ -328,6 +332,14 @@ int Serve(RunningServer& server, const CheckedSessionStore& checked,
 int Main(int argc, char** argv) {
   Flags flags;
   if (!ParseFlags(argc, argv, &flags)) return 2;
+  if (flags.mode == "sql") {
+    // What the bench's call (one user, newest first) makes the store send.
+    std::printf("%s\n--\n%s\n", pg::PrincipalSettingsSql(),
+                storage::PgSessionStore::ListSql(/*one_owner=*/true,
+                                                 /*by_updated=*/false,
+                                                 /*ascending=*/false));
+    return 0;
+  }
   common::v1::Principal principal;
   principal.set_tenant_id(flags.tenant);
   principal.set_subject(flags.user);

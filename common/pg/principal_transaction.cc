@@ -20,6 +20,8 @@ constexpr char kRollback[] = "ROLLBACK";
 
 }  // namespace
 
+const char* PrincipalSettingsSql() { return kSetPrincipal; }
+
 std::string_view AdminLevelName(AdminLevel level) {
   switch (level) {
     case AdminLevel::kTenant:

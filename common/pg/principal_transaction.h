@@ -81,6 +81,10 @@ class PrincipalTransaction {
   bool done_ = false;
 };
 
+// The statement that sets the principal for one transaction ($1 tenant,
+// $2 user, $3 admin level name); benchmarks replay it.
+const char* PrincipalSettingsSql();
+
 // One request as a principal, in one round trip on a pooled connection: the
 // settings and `statements` in a pipeline without BEGIN/COMMIT, which
 // PostgreSQL runs as one implicit transaction ending at the sync (so the

@@ -147,6 +147,11 @@ absl::StatusOr<v1::Session> PgSessionStore::GetSession(
   return ToSession(result, 0);
 }
 
+const char* PgSessionStore::ListSql(bool one_owner, bool by_updated,
+                                    bool ascending) {
+  return kList[one_owner][by_updated][ascending];
+}
+
 absl::StatusOr<v1::ListSessionsResponse> PgSessionStore::ListSessions(
     const Principal& principal, const v1::ListSessionsRequest& request) {
   ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
@@ -166,7 +171,7 @@ absl::StatusOr<v1::ListSessionsResponse> PgSessionStore::ListSessions(
     type = std::string(text);
   }
   OwnerFilter owner = ListFilter(scope, request.user_id());
-  const char* sql = kList[OneOwner(owner)][by_updated][asc];
+  const char* sql = ListSql(OneOwner(owner), by_updated, asc);
   std::vector<pg::Statement> batch =
       AdminAudit(scope, "sessions.list", "sessions", "",
                  owner.user_id.value_or(""));

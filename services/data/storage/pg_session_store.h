@@ -34,6 +34,11 @@ class PgSessionStore : public SessionStore {
       const common::v1::Principal& principal,
       const v1::DeleteSessionsRequest& request) override;
 
+  // The SQL ListSessions sends for one owner or any, by creation or update
+  // time, ascending or descending ($1 tenant, $2 user, $3 type, $4 component,
+  // $5 cursor micros, $6 cursor id, $7 limit). Benchmarks replay it.
+  static const char* ListSql(bool one_owner, bool by_updated, bool ascending);
+
  private:
   pg::PgPool& pool_;
   const AdminScopes admin_scopes_;
