@@ -9,6 +9,7 @@
 #include "common/assertion/key_set.h"
 #include "common/auth/service_identity.h"
 #include "common/server/server.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace bastion {
@@ -16,6 +17,8 @@ namespace {
 
 using test::v1::EchoRequest;
 using test::v1::EchoResponse;
+using ::testing::Contains;
+using ::testing::Not;
 
 constexpr char kGoodToken[] = "good-token";
 constexpr char kGoodAssertion[] = "good-assertion";
@@ -87,7 +90,8 @@ class FakeAssertions : public AssertionAuthenticator {
   }
 };
 
-// Allows exactly agents:read on id "a-1" and roles:write on "auditor".
+// Allows exactly agents:read on id "a-1" and roles:write on "auditor";
+// reports `level` as the caller's admin level.
 class FakeAuthorizer : public Authorizer {
  public:
   absl::StatusOr<AuthzDecision> Check(const Caller&,
@@ -99,10 +103,12 @@ class FakeAuthorizer : public Authorizer {
          wanted.resource_id == "a-1") ||
         (wanted.resource == "roles" && wanted.action == "write" &&
          wanted.resource_id == "auditor");
-    return AuthzDecision{allowed, allowed ? "granted" : "no scope", 1};
+    return AuthzDecision{allowed, allowed ? "granted" : "no scope", 1,
+                         level.load()};
   }
   PermissionRequest last;
   std::atomic<bool> down{false};
+  std::atomic<AdminLevel> level{AdminLevel::kNone};
 };
 
 // Counts handler runs: a denied call must never reach one.
@@ -114,9 +120,15 @@ class AnnotatedService final : public test::v1::Annotated::Service {
                     EchoResponse* response) override {
     return guard_.Run(context, "Flat", *request, [&](const Caller& caller) {
       ++handled;
+      absl::MutexLock lock(&mutex_);
+      last_caller_ = caller;
       response->set_text(caller.principal.subject());
       return absl::OkStatus();
     });
+  }
+  Caller LastCaller() {
+    absl::MutexLock lock(&mutex_);
+    return last_caller_;
   }
   grpc::Status Nested(grpc::ServerContext* context, const EchoRequest* request,
                       EchoResponse*) override {
@@ -147,13 +159,16 @@ class AnnotatedService final : public test::v1::Annotated::Service {
 
  private:
   CallGuard guard_;
+  absl::Mutex mutex_;
+  Caller last_caller_;
 };
 
 class CallGuardTest : public ::testing::Test {
  protected:
   void SetUp() override {
     GuardDependencies dependencies{&authenticator_, &assertions_, &authorizer_,
-                                   &services_, &limiter_, &audit_};
+                                   &services_,      &limiter_,    &audit_,
+                                   &admin_scopes_};
     absl::StatusOr<CallGuard> guard = CallGuard::Create(
         test::v1::Annotated::service_full_name(), dependencies);
     ASSERT_TRUE(guard.ok()) << guard.status();
@@ -185,6 +200,7 @@ class CallGuardTest : public ::testing::Test {
   FakeServices services_;
   FakeLimiter limiter_;
   FakeAudit audit_;
+  const AdminScopes admin_scopes_{"t:admin", "p:admin"};
   std::unique_ptr<AnnotatedService> service_;
   std::unique_ptr<RunningServer> server_;
   std::unique_ptr<test::v1::Annotated::Stub> stub_;
@@ -201,6 +217,37 @@ TEST_F(CallGuardTest, ValidBearerWithPermissionReachesTheHandler) {
   EXPECT_EQ(authorizer_.last.action, "read");
   EXPECT_EQ(authorizer_.last.resource_id, "a-1");
   EXPECT_EQ(service_->handled, 1);
+}
+
+TEST_F(CallGuardTest, AnAdminByRoleGetsTheLevelsScopeForTheCall) {
+  const std::vector<std::pair<std::string, std::string>> bearer = {
+      {"authorization", std::string("Bearer ") + kGoodToken}};
+  // Not an admin: the principal is as the credential made it.
+  ASSERT_TRUE(Call(bearer).ok());
+  Caller seen = service_->LastCaller();
+  EXPECT_EQ(seen.admin_level, AdminLevel::kNone);
+  EXPECT_THAT(seen.principal.scopes(), Not(Contains("t:admin")));
+  EXPECT_THAT(seen.principal.scopes(), Not(Contains("p:admin")));
+
+  // authz says tenant admin (a role such as owner): the tenant scope only.
+  authorizer_.level = AdminLevel::kTenant;
+  ASSERT_TRUE(Call(bearer).ok());
+  seen = service_->LastCaller();
+  EXPECT_EQ(seen.admin_level, AdminLevel::kTenant);
+  EXPECT_THAT(seen.principal.scopes(), Contains("t:admin"));
+  EXPECT_THAT(seen.principal.scopes(), Not(Contains("p:admin")));
+
+  authorizer_.level = AdminLevel::kPlatform;
+  ASSERT_TRUE(Call(bearer).ok());
+  seen = service_->LastCaller();
+  EXPECT_EQ(seen.admin_level, AdminLevel::kPlatform);
+  EXPECT_THAT(seen.principal.scopes(), Contains("p:admin"));
+
+  // A denied call reaches no handler, whatever level authz reports.
+  const int handled = service_->handled;
+  EXPECT_EQ(Call(bearer, "a-2").error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(service_->handled, handled);
 }
 
 TEST_F(CallGuardTest, MissingOrMalformedCredentialsAreUnauthenticated) {

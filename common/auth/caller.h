@@ -33,6 +33,14 @@ inline std::string AudienceOrDefault(const std::string& configured) {
 // Largest bearer credential accepted.
 inline constexpr size_t kMaxCredentialBytes = 8 * 1024;
 
+// How far a caller reaches beyond its own data, as authz decides it from
+// the principal's scopes and roles.
+enum class AdminLevel {
+  kNone,      // Its own data only.
+  kTenant,    // Every user of its own tenant.
+  kPlatform,  // Every tenant.
+};
+
 // A verified caller: the principal and the assertion that proves it to
 // other services.
 struct Caller {
@@ -41,6 +49,18 @@ struct Caller {
   std::string assertion;
   // SHA-256 of `assertion` when already known (a cache key); may be empty.
   std::string assertion_digest = {};
+  // The admin level authz reported when it allowed this call; kNone when no
+  // permission was checked (public, authenticated-only, internal methods).
+  AdminLevel admin_level = AdminLevel::kNone;
+};
+
+// The scope that stands for each admin level in the principal's scopes.
+// Defaults match authz's (services/authz/policy/scope.h); matching is exact.
+struct AdminScopes {
+  // Sees every user of its own tenant (AgentOS-compatible default).
+  std::string tenant_admin = "agent_os:admin";
+  // Sees every tenant.
+  std::string platform_admin = "bastion:platform_admin";
 };
 
 // Turns a bearer credential (JWT or API key) into a Caller.
@@ -72,6 +92,8 @@ struct AuthzDecision {
   bool allowed = false;
   std::string reason;
   int64_t policy_version = 0;
+  // The caller's admin level under that policy (its scopes and roles).
+  AdminLevel admin_level = AdminLevel::kNone;
 };
 
 // Admits or refuses one call of a principal by its request rate

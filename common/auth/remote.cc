@@ -8,6 +8,13 @@
 namespace bastion {
 namespace {
 
+// authz's CheckResponse.admin_level; anything unknown is no admin level.
+AdminLevel AdminLevelOf(absl::string_view name) {
+  if (name == "platform") return AdminLevel::kPlatform;
+  if (name == "tenant") return AdminLevel::kTenant;
+  return AdminLevel::kNone;
+}
+
 // Maps a failed call to authn/authz: a verdict passes through, anything
 // else means "could not decide".
 absl::Status FromRemote(const grpc::Status& status) {
@@ -126,7 +133,7 @@ absl::StatusOr<AuthzDecision> RemoteAuthorizer::Check(
   }
   AuthzDecision decision{
       response.decision() == authz::v1::DECISION_ALLOW, response.reason(),
-      response.policy_version()};
+      response.policy_version(), AdminLevelOf(response.admin_level())};
   const absl::Time expires =
       std::min(now + max_ttl_,
                absl::FromUnixSeconds(caller.principal.expires_at_unix()));

@@ -49,6 +49,9 @@ class FakeAuthz final : public authz::v1::Authz::Service {
     response->set_decision(request->resource() == "agents"
                                ? authz::v1::DECISION_ALLOW
                                : authz::v1::DECISION_DENY);
+    // The assertion names the admin level this stand-in reports.
+    response->set_admin_level(request->assertion().substr(
+        0, request->assertion().find(':')));
     return grpc::Status::OK;
   }
   std::atomic<int> calls{0};
@@ -134,6 +137,30 @@ TEST_F(RemoteTest, DecisionsAreCachedPerAssertionAndPermission) {
   clock_.Advance(absl::Seconds(5));
   ASSERT_TRUE(authorizer.Check(caller, {"agents", "read", ""})->allowed);
   EXPECT_EQ(authz_.calls, 5);
+}
+
+TEST_F(RemoteTest, DecisionsCarryTheAdminLevelAuthzReports) {
+  RemoteAuthorizer authorizer(channel_, absl::Seconds(5), 100, Clock());
+  Caller caller;
+  caller.principal.set_expires_at_unix(absl::ToUnixSeconds(kStart + absl::Hours(1)));
+  const std::pair<const char*, AdminLevel> cases[] = {
+      {"tenant:a", AdminLevel::kTenant},
+      {"platform:a", AdminLevel::kPlatform},
+      {"none:a", AdminLevel::kNone},
+      {"Tenant:a", AdminLevel::kNone},  // Exact names only.
+      {"root:a", AdminLevel::kNone},
+  };
+  for (const auto& [assertion, level] : cases) {
+    caller.assertion = assertion;
+    absl::StatusOr<AuthzDecision> decision =
+        authorizer.Check(caller, {"agents", "read", ""});
+    ASSERT_TRUE(decision.ok()) << decision.status();
+    EXPECT_EQ(decision->admin_level, level) << assertion;
+    // A cached decision keeps it.
+    EXPECT_EQ(authorizer.Check(caller, {"agents", "read", ""})->admin_level,
+              level)
+        << assertion;
+  }
 }
 
 TEST(Sha256Test, KnownDigest) {

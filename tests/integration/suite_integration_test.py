@@ -124,6 +124,37 @@ class SuiteIntegrationTest(unittest.TestCase):
                         data_pb2.GetSessionRequest(session_id=created.session_id),
                         metadata=bob, timeout=10)
 
+    def test_an_owner_by_role_is_a_tenant_admin_in_data(self):
+        # authz makes the built-in `owner` role a tenant admin; data's row
+        # security agrees although the token carries no admin scope.
+        tenant = "t-owner-role"
+        sessions = self.stub("data", data_pb2_grpc.SessionsStub)
+        mia = bearer(SUITE.token("mia", tenant=tenant, roles="member"))
+        created = sessions.CreateSession(data_pb2.CreateSessionRequest(
+            component_type=data_pb2.COMPONENT_TYPE_AGENT, component_id="echo", name="mias"),
+            metadata=mia, timeout=10)
+        owner = bearer(SUITE.token("olga", tenant=tenant, roles="owner"))
+        listed = sessions.ListSessions(data_pb2.ListSessionsRequest(user_id="mia"),
+                                       metadata=owner, timeout=10)
+        self.assertEqual([s.session_id for s in listed.sessions], [created.session_id])
+        fetched = sessions.GetSession(data_pb2.GetSessionRequest(
+            session_id=created.session_id), metadata=owner, timeout=10)
+        self.assertEqual(fetched.user_id, "mia")
+        # A member is no admin, and another tenant's owner sees nothing.
+        max_ = bearer(SUITE.token("max", tenant=tenant, roles="member"))
+        other = bearer(SUITE.token("oleg", tenant=tenant + "-other", roles="owner"))
+        for stranger in (max_, other):
+            self.assertCode(grpc.StatusCode.NOT_FOUND, sessions.GetSession,
+                            data_pb2.GetSessionRequest(session_id=created.session_id),
+                            metadata=stranger, timeout=10)
+            listed = sessions.ListSessions(data_pb2.ListSessionsRequest(user_id="mia"),
+                                           metadata=stranger, timeout=10)
+            self.assertEqual(list(listed.sessions), [])
+        # The owner's reads of another user's data are in the audit log.
+        actions = {(a[0], a[1]) for a in SUITE.audit_actions(tenant)}
+        self.assertLessEqual({("sessions.list", "olga"), ("sessions.get", "olga")},
+                             actions)
+
     def test_internal_rpcs_need_a_trusted_service_and_a_forwarded_user(self):
         authn = self.stub("authn", authn_pb2_grpc.AuthnStub)
         runs = self.stub("data", data_pb2_grpc.RunRecordsStub)

@@ -6,21 +6,19 @@
 
 #include "absl/status/statusor.h"
 #include "bastion/common/v1/common.pb.h"
+#include "common/auth/caller.h"
 #include "common/pg/principal_transaction.h"
 
 namespace bastion::data::storage {
 
-// The scopes that make a principal an admin. Matching is exact.
-struct AdminScopes {
-  // Sees every user of its own tenant (AgentOS-compatible default).
-  std::string tenant_admin = "agent_os:admin";
-  // Sees every tenant.
-  std::string platform_admin = "bastion:platform_admin";
-};
+// The scopes that make a principal an admin (common/auth/caller.h).
+using AdminScopes = ::bastion::AdminScopes;
 
 // kPlatform if the principal holds the platform admin scope, else kTenant
-// if it holds the tenant admin scope, else kNone. Roles are not consulted:
-// authz expands roles into scopes before the principal gets here.
+// if it holds the tenant admin scope, else kNone. Roles are not consulted
+// here: the data service's call guard adds the admin scope of a level that
+// authz grants by role (GuardDependencies::admin_scopes) before the
+// principal gets here.
 pg::AdminLevel AdminLevelFor(const common::v1::Principal& principal,
                              const AdminScopes& admin_scopes = AdminScopes());
 
