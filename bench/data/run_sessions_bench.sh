@@ -20,7 +20,10 @@
 #
 # Needs postgresql-15 (pgbench) and nghttp2-client (h2load).
 # Environment: BENCH_CLIENTS (8), BENCH_SECONDS (5), BENCH_ROUNDS (3),
-# BENCH_LATENCY_CALLS (2000), BENCH_KEEP=1 keeps the work folder.
+# BENCH_LATENCY_CALLS (2000), BENCH_KEEP=1 keeps the work folder,
+# BENCH_PIN=1 runs the throughput part with PostgreSQL on CPU 0 and
+# everything else (data service, h2load, pgbench) on CPU 1, a stand-in for
+# a database on its own host (needs 2 or more cores).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -161,6 +164,16 @@ pg_ticks() {
   done
   echo "$t"
 }
+# Waits (up to 2 s) until the postmaster has reaped its exited backends, so
+# their CPU time has moved into its children's total that pg_ticks reads.
+pg_settle() {
+  local pm
+  pm="$(head -n 1 "$WORK/pg/data/postmaster.pid")"
+  for _ in $(seq 40); do
+    ps --ppid "$pm" -o stat= | grep -q '^Z' || return 0
+    sleep 0.05
+  done
+}
 # Runs "$@" in a subshell: its output, then "ticks=N", the CPU ticks it used.
 with_ticks() {
   ( me=$BASHPID; "$@"; rc=$?
@@ -171,12 +184,13 @@ with_ticks() {
 pgbench_run() { # USER SCRIPT
   local before out tps n
   before="$(pg_ticks)"
-  out="$(with_ticks "$PG_BIN/pgbench" -n -M prepared -c "$CLIENTS" -j 2 \
+  out="$(with_ticks "${PIN[@]}" "$PG_BIN/pgbench" -n -M prepared -c "$CLIENTS" -j 2 \
     -T "$SECONDS_PER_RUN" -D tenant="$TENANT" -D user="$USER_ID" -f "$2" \
     -h "$PGHOST" -p "$PGPORT" -U "$1" bench 2>&1)"
   tps="$(sed -nE 's/^tps = ([0-9.]+) .*/\1/p' <<<"$out")"
   n="$(sed -nE 's/^number of transactions actually processed: ([0-9]+).*/\1/p' <<<"$out")"
   [ -n "$tps" ] && [ -n "$n" ] || { echo "$out" >&2; return 1; }
+  pg_settle
   printf '%.0f %s %s %s\n' "$tps" "$n" "$(( $(pg_ticks) - before ))" \
     "$(sed -n 's/^ticks=//p' <<<"$out")"
 }
@@ -188,13 +202,13 @@ pgbench_run() { # USER SCRIPT
 # SERVER_TICKS".
 h2load_run() {
   rm -f "$WORK/port"
-  "$BENCH" --conninfo="$SERVICE_URL" --tenant="$TENANT" --user="$USER_ID" \
+  "${PIN[@]}" "$BENCH" --conninfo="$SERVICE_URL" --tenant="$TENANT" --user="$USER_ID" \
     --clients="$CLIENTS" --mode=serve --body_file="$WORK/body" \
     --port_file="$WORK/port" > "$WORK/serve.out" 2> "$WORK/serve.log" &
   local pid=$! out rate before pg server calls
   for _ in $(seq 100); do [ -f "$WORK/port" ] && break; sleep 0.1; done
   before="$(pg_ticks)"
-  out="$(with_ticks h2load -c "$CLIENTS" -m 1 -t 1 -D "$SECONDS_PER_RUN" \
+  out="$(with_ticks "${PIN[@]}" h2load -c "$CLIENTS" -m 1 -t 1 -D "$SECONDS_PER_RUN" \
     --warm-up-time=1 -d "$WORK/body" -H 'content-type: application/grpc' \
     -H 'te: trailers' -H 'authorization: Bearer bench' \
     "http://127.0.0.1:$(cat "$WORK/port")/bastion.data.v1.Sessions/ListSessions")"
@@ -209,6 +223,16 @@ h2load_run() {
   printf '%.0f %s %s %s %s\n' "$rate" "$calls" "$pg" \
     "$(sed -n 's/^ticks=//p' <<<"$out")" "$server"
 }
+
+# Everything but PostgreSQL runs through $PIN (empty unless BENCH_PIN=1).
+PIN=()
+if [ "${BENCH_PIN:-0}" = 1 ]; then
+  pm="$(head -n 1 "$WORK/pg/data/postmaster.pid")"
+  # Backends forked from now on inherit the postmaster's CPU.
+  for p in "$pm" $(pgrep -P "$pm"); do taskset -pc 0 "$p" > /dev/null; done
+  PIN=(taskset -c 1)
+  echo "== pinned: PostgreSQL on CPU 0; data service, h2load and pgbench on CPU 1"
+fi
 
 echo "== throughput, $CLIENTS concurrent, ${SECONDS_PER_RUN}s per run, $ROUNDS rounds (alternating)"
 for f in a c d a_pg a_client a_server c_pg c_client d_pg; do : > "$WORK/$f"; done
@@ -237,5 +261,9 @@ echo "  D the service's request via pgbench (settings + query in one pipeline, s
 echo "      CPU per call: PostgreSQL $(m d_pg)"
 echo "  ratio A/C: $(ratio "$(m a)" "$(m c)")x (target >= 0.8x)"
 echo "  ratio D/C: $(ratio "$(m d)" "$(m c)")x (the database's own work for the service's request, no gRPC;"
-echo "             A/C cannot exceed it while everything shares these $(nproc) cores)"
+if [ ${#PIN[@]} -eq 0 ]; then
+  echo "             A/C cannot exceed it while everything shares these $(nproc) cores)"
+else
+  echo "             with the database on its own CPU, A/C cannot exceed it either)"
+fi
 echo "  load average after: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine depresses every number)"
