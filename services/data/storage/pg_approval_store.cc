@@ -45,16 +45,20 @@ constexpr char kSelect[] =
 
 // $1 tenant (NULL: any), $2 user (NULL: any), $3 status, $4 run,
 // $5 cursor micros, $6 cursor id, $7 limit.
-constexpr char kList[] =
-    "SELECT " APPROVAL_COLUMNS " FROM bastion_data.approvals"
-    " WHERE ($1::text IS NULL OR tenant_id = $1)"
-    " AND ($2::text IS NULL OR user_id = $2)"
-    " AND ($3::text IS NULL OR $3 = CASE WHEN status = 'pending'"
-    "      AND expires_at <= now() THEN 'expired' ELSE status END)"
-    " AND ($4::text IS NULL OR run_id = $4)"
-    " AND ($5::bigint IS NULL OR (created_at, approval_id) < ("
-    BASTION_TS("$5") ", $6::text))"
-    " ORDER BY created_at DESC, approval_id DESC LIMIT $7::int";
+// `owner` is BASTION_ONE_OWNER (tenant and user set: plain equalities, so
+// one generic plan uses the owner index) or BASTION_ANY_OWNER.
+#define LIST_APPROVALS(owner)                                      \
+  "SELECT " APPROVAL_COLUMNS " FROM bastion_data.approvals"        \
+  owner                                                            \
+  " AND ($3::text IS NULL OR $3 = CASE WHEN status = 'pending'"    \
+  "      AND expires_at <= now() THEN 'expired' ELSE status END)"  \
+  " AND ($4::text IS NULL OR run_id = $4)"                         \
+  " AND ($5::bigint IS NULL OR (created_at, approval_id) < ("      \
+  BASTION_TS("$5") ", $6::text))"                                  \
+  " ORDER BY created_at DESC, approval_id DESC LIMIT $7::int"
+// [one owner]
+constexpr const char* kList[2] = {LIST_APPROVALS(BASTION_ANY_OWNER),
+                                  LIST_APPROVALS(BASTION_ONE_OWNER)};
 
 // The single atomic transition. $1 tenant, $2 resolver, $3 id,
 // $4 new status, $5 expected args hash, $6 reason.
@@ -191,7 +195,7 @@ absl::StatusOr<v1::ListApprovalsResponse> PgApprovalStore::ListApprovals(
   std::vector<pg::Statement> batch =
       AdminAudit(scope, "approvals.list", "approvals", "", "");
   const size_t at = batch.size();
-  batch.push_back({kList,
+  batch.push_back({kList[OneOwner(owner)],
                    {owner.tenant_id, owner.user_id, status,
                     OptionalParam(request.run_id()),
                     cursor ? pg::Param(std::to_string(cursor->micros))

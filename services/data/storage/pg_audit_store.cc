@@ -18,17 +18,21 @@ using ::bastion::pg::RunAsPrincipal;
 
 // $1 tenant (NULL: any), $2 user (NULL: any), $3 action (NULL: any),
 // $4 cursor micros, $5 cursor id, $6 limit.
-constexpr char kList[] =
-    "SELECT event_id::text AS event_id, tenant_id, user_id, admin_level,"
-    " action, resource, resource_id, target_user_id, detail::text AS detail, "
-    BASTION_MICROS("occurred_at") " AS occurred_us"
-    " FROM bastion_data.audit_events"
-    " WHERE ($1::text IS NULL OR tenant_id = $1)"
-    " AND ($2::text IS NULL OR user_id = $2)"
-    " AND ($3::text IS NULL OR action = $3)"
-    " AND ($4::bigint IS NULL OR (occurred_at, event_id::text) < ("
-    BASTION_TS("$4") ", $5::text))"
-    " ORDER BY occurred_at DESC, event_id::text DESC LIMIT $6::int";
+// `owner` is BASTION_ONE_OWNER (tenant and user set: plain equalities, so
+// one generic plan uses the owner index) or BASTION_ANY_OWNER.
+#define LIST_AUDIT(owner)                                                     \
+  "SELECT event_id::text AS event_id, tenant_id, user_id, admin_level,"       \
+  " action, resource, resource_id, target_user_id, detail::text AS detail, "  \
+  BASTION_MICROS("occurred_at") " AS occurred_us"                             \
+  " FROM bastion_data.audit_events"                                           \
+  owner                                                                       \
+  " AND ($3::text IS NULL OR action = $3)"                                    \
+  " AND ($4::bigint IS NULL OR (occurred_at, event_id::text) < ("             \
+  BASTION_TS("$4") ", $5::text))"                                             \
+  " ORDER BY occurred_at DESC, event_id::text DESC LIMIT $6::int"
+// [one owner]
+constexpr const char* kList[2] = {LIST_AUDIT(BASTION_ANY_OWNER),
+                                  LIST_AUDIT(BASTION_ONE_OWNER)};
 
 }  // namespace
 
@@ -46,7 +50,7 @@ absl::StatusOr<v1::ListAuditEventsResponse> PgAuditStore::ListAuditEvents(
   std::vector<pg::Statement> batch =
       AdminAudit(scope, "audit.list", "audit", "", owner.user_id.value_or(""));
   const size_t at = batch.size();
-  batch.push_back({kList,
+  batch.push_back({kList[OneOwner(owner)],
                    {owner.tenant_id, owner.user_id,
                     OptionalParam(request.action()),
                     cursor ? pg::Param(std::to_string(cursor->micros))

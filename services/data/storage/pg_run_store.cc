@@ -55,17 +55,21 @@ constexpr char kSelectEvents[] =
 
 // $1 tenant (NULL: any), $2 user (NULL: any), $3 type, $4 component,
 // $5 session, $6 status, $7 cursor micros, $8 cursor id, $9 limit.
-constexpr char kList[] =
-    "SELECT " RUN_COLUMNS " FROM bastion_data.runs"
-    " WHERE ($1::text IS NULL OR tenant_id = $1)"
-    " AND ($2::text IS NULL OR user_id = $2)"
-    " AND ($3::text IS NULL OR component_type = $3)"
-    " AND ($4::text IS NULL OR component_id = $4)"
-    " AND ($5::text IS NULL OR session_id = $5)"
-    " AND ($6::text IS NULL OR status = $6)"
-    " AND ($7::bigint IS NULL OR (created_at, run_id) < (" BASTION_TS("$7")
-    ", $8::text))"
-    " ORDER BY created_at DESC, run_id DESC LIMIT $9::int";
+// `owner` is BASTION_ONE_OWNER (tenant and user set: plain equalities, so
+// one generic plan uses the owner index) or BASTION_ANY_OWNER.
+#define LIST_RUNS(owner)                                                   \
+  "SELECT " RUN_COLUMNS " FROM bastion_data.runs"                          \
+  owner                                                                    \
+  " AND ($3::text IS NULL OR component_type = $3)"                         \
+  " AND ($4::text IS NULL OR component_id = $4)"                           \
+  " AND ($5::text IS NULL OR session_id = $5)"                             \
+  " AND ($6::text IS NULL OR status = $6)"                                 \
+  " AND ($7::bigint IS NULL OR (created_at, run_id) < (" BASTION_TS("$7")  \
+  ", $8::text))"                                                           \
+  " ORDER BY created_at DESC, run_id DESC LIMIT $9::int"
+// [one owner]
+constexpr const char* kList[2] = {LIST_RUNS(BASTION_ANY_OWNER),
+                                  LIST_RUNS(BASTION_ONE_OWNER)};
 
 // $1 tenant, $2 user (NULL: any), $3 id, $4 expected status (NULL: any),
 // $5 new status (NULL: keep), $6 set output?, $7 output, $8 set error?,
@@ -326,7 +330,7 @@ absl::StatusOr<v1::ListRunsResponse> PgRunStore::ListRuns(
   std::vector<pg::Statement> batch = AdminAudit(
       scope, "runs.list", "runs", "", owner.user_id.value_or(""));
   const size_t at = batch.size();
-  batch.push_back({kList,
+  batch.push_back({kList[OneOwner(owner)],
                    {owner.tenant_id, owner.user_id, type,
                     OptionalParam(request.component_id()),
                     OptionalParam(request.session_id()),

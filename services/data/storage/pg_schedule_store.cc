@@ -46,13 +46,17 @@ constexpr char kSelect[] =
 
 // $1 tenant (NULL: any), $2 user (NULL: any), $3 cursor micros,
 // $4 cursor id, $5 limit.
-constexpr char kList[] =
-    "SELECT " SCHEDULE_COLUMNS " FROM bastion_data.schedules"
-    " WHERE ($1::text IS NULL OR tenant_id = $1)"
-    " AND ($2::text IS NULL OR user_id = $2)"
-    " AND ($3::bigint IS NULL OR (created_at, schedule_id) > ("
-    BASTION_TS("$3") ", $4::text))"
-    " ORDER BY created_at, schedule_id LIMIT $5::int";
+// `owner` is BASTION_ONE_OWNER (tenant and user set: plain equalities, so
+// one generic plan uses the owner index) or BASTION_ANY_OWNER.
+#define LIST_SCHEDULES(owner)                                  \
+  "SELECT " SCHEDULE_COLUMNS " FROM bastion_data.schedules"    \
+  owner                                                        \
+  " AND ($3::bigint IS NULL OR (created_at, schedule_id) > ("  \
+  BASTION_TS("$3") ", $4::text))"                              \
+  " ORDER BY created_at, schedule_id LIMIT $5::int"
+// [one owner]
+constexpr const char* kList[2] = {LIST_SCHEDULES(BASTION_ANY_OWNER),
+                                  LIST_SCHEDULES(BASTION_ONE_OWNER)};
 
 // $1 tenant, $2 user (NULL: any), $3 id, $4 set enabled?, $5 enabled,
 // $6 set cron?, $7 cron, $8 timezone, $9 next micros, $10 set input?,
@@ -206,7 +210,7 @@ absl::StatusOr<v1::ListSchedulesResponse> PgScheduleStore::ListSchedules(
   std::vector<pg::Statement> batch =
       AdminAudit(scope, "schedules.list", "schedules", "", "");
   const size_t at = batch.size();
-  batch.push_back({kList,
+  batch.push_back({kList[OneOwner(owner)],
                    {owner.tenant_id, owner.user_id,
                     cursor ? pg::Param(std::to_string(cursor->micros))
                            : std::nullopt,

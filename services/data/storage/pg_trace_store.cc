@@ -52,19 +52,23 @@ constexpr char kSelectTrace[] =
 
 // $1 tenant (NULL: any), $2 user (NULL: any), $3 cursor micros,
 // $4 cursor trace id, $5 limit.
-constexpr char kListTraces[] =
-    "SELECT trace_id, user_id, count(*) AS spans,"
-    " " BASTION_MICROS("min(start_time)") " AS start_us,"
-    " " BASTION_MICROS("max(end_time)") " AS end_us,"
-    " (array_agg(name ORDER BY seq))[1] AS root_name,"
-    " " BASTION_MICROS("min(created_at)") " AS created_us"
-    " FROM bastion_data.spans"
-    " WHERE ($1::text IS NULL OR tenant_id = $1)"
-    " AND ($2::text IS NULL OR user_id = $2)"
-    " GROUP BY tenant_id, user_id, trace_id"
-    " HAVING $3::bigint IS NULL"
-    " OR (min(created_at), trace_id) < (" BASTION_TS("$3") ", $4::text)"
-    " ORDER BY min(created_at) DESC, trace_id DESC LIMIT $5::int";
+// `owner` is BASTION_ONE_OWNER (tenant and user set: plain equalities, so
+// one generic plan uses the owner index) or BASTION_ANY_OWNER.
+#define LIST_TRACES(owner)                                              \
+  "SELECT trace_id, user_id, count(*) AS spans,"                        \
+  " " BASTION_MICROS("min(start_time)") " AS start_us,"                 \
+  " " BASTION_MICROS("max(end_time)") " AS end_us,"                     \
+  " (array_agg(name ORDER BY seq))[1] AS root_name,"                    \
+  " " BASTION_MICROS("min(created_at)") " AS created_us"                \
+  " FROM bastion_data.spans"                                            \
+  owner                                                                 \
+  " GROUP BY tenant_id, user_id, trace_id"                              \
+  " HAVING $3::bigint IS NULL"                                          \
+  " OR (min(created_at), trace_id) < (" BASTION_TS("$3") ", $4::text)"  \
+  " ORDER BY min(created_at) DESC, trace_id DESC LIMIT $5::int"
+// [one owner]
+constexpr const char* kListTraces[2] = {LIST_TRACES(BASTION_ANY_OWNER),
+                                        LIST_TRACES(BASTION_ONE_OWNER)};
 
 constexpr size_t kMaxAttributesBytes = 64 * 1024;
 
@@ -193,7 +197,7 @@ absl::StatusOr<v1::ListTracesResponse> PgTraceStore::ListTraces(
   std::vector<pg::Statement> batch = AdminAudit(
       scope, "traces.list", "traces", "", owner.user_id.value_or(""));
   const size_t at = batch.size();
-  batch.push_back({kListTraces,
+  batch.push_back({kListTraces[OneOwner(owner)],
                    {owner.tenant_id, owner.user_id,
                     cursor ? pg::Param(std::to_string(cursor->micros))
                            : std::nullopt,
