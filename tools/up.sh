@@ -11,7 +11,9 @@
 #   BASTION_JWKS_FILE, BASTION_ISSUER, BASTION_AUDIENCE
 #                      your identity provider's keys and claims instead of
 #                      the development keys generated here
-set -euo pipefail
+# -E: the ERR trap below also fires for failures inside functions (start),
+# which would otherwise exit through set -e without stopping anything.
+set -Eeuo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -32,8 +34,13 @@ mkdir -p "$BASTION_HOME"/{bin,logs,run,keys,config}
 chmod 755 "$BASTION_HOME"
 PY=/usr/bin/python3
 
-# Nothing is left half-started: any failure stops what is running.
-trap 'echo "tools/up.sh failed; stopping the suite" >&2; tools/down.sh' ERR
+# Nothing is left half-started: any failure stops what is running. With -E
+# subshells inherit the trap too (ALICE=$(mint ...), the services started
+# with &); only the main shell stops the suite, once, and a failure in a
+# command substitution reaches it through the assignment's status.
+trap 'if [ "$BASHPID" = "$$" ]; then
+        echo "tools/up.sh failed; stopping the suite" >&2; tools/down.sh
+      fi' ERR
 
 say() { printf '\033[1m== %s\033[0m\n' "$*"; }
 
