@@ -93,7 +93,11 @@ class PermissionEnumerationTest(unittest.TestCase):
     def test_every_rpc_denies_and_denied_calls_change_nothing(self):
         before = SUITE.row_counts(without_audit=True)
         nobody = bearer(SUITE.token("nobody", tenant="t9"))
-        checked = 0
+        checked = set()
+        # Service-only methods (internal, no resource) never look at a user's
+        # credential, so their denials are recorded for no known actor
+        # (common/auth/audit_sink.h kUnauthenticatedTenant, kAnonymousUser).
+        service_only = set()
         for binary, service, method in every_method():
             name = f"{service.full_name}/{method.name}"
             permission = permission_of(method)
@@ -108,27 +112,42 @@ class PermissionEnumerationTest(unittest.TestCase):
             with self.subTest(rpc=name, caller="token without the permission"):
                 self.assertEqual(call(address, service, method, nobody),
                                  grpc.StatusCode.PERMISSION_DENIED)
-            checked += 1
-        self.assertGreater(checked, 50)
-        # Nothing changed but the audit log, which recorded the denials.
+            if permission.internal and not permission.resource:
+                service_only.add(name)
+            else:
+                checked.add(name)
+        self.assertGreater(len(checked), 50)
+        self.assertGreater(len(service_only), 0)
+        # Nothing changed but the audit log, which recorded every denial.
         self.assertEqual(SUITE.row_counts(without_audit=True), before)
         self.eventually_audited("t9", "nobody", checked)
+        self.eventually_audited("_unauthenticated", "anonymous", service_only,
+                                every_service=False)
 
-    def eventually_audited(self, tenant: str, user: str, at_least: int):
+    def eventually_audited(self, tenant: str, user: str, denied: set,
+                           every_service: bool = True):
+        """Every method in `denied` has a denial of `user` in the audit log."""
         deadline = time.monotonic() + 10
         while True:
-            denials = [a for a in SUITE.audit_actions(tenant)
-                       if a[0] == "denied.permission" and a[1] == user]
+            # A missing permission is "denied.permission"; an internal
+            # method called without a trusted service is "denied.internal".
             # Every service's guard records: data directly, the others
             # (run-executor, authz, authn) through data's AuditWriter.
-            methods = {a[2].split("/")[0].rsplit(".", 1)[0] for a in denials}
-            if (len(denials) >= at_least or time.monotonic() > deadline):
+            audited = {a[2] for a in SUITE.audit_actions(tenant)
+                       if a[0] in ("denied.permission", "denied.internal")
+                       and a[1] == user}
+            if denied <= audited or time.monotonic() > deadline:
                 break
             time.sleep(0.2)
-        self.assertIn("bastion.data.v1", methods)
-        self.assertIn("bastion.runs.v1", methods)
-        self.assertIn("bastion.authz.v1", methods)
-        self.assertIn("bastion.authn.v1", methods)
+        self.assertEqual(sorted(denied - audited), [],
+                         f"denials of {user} in {tenant} not audited within 10s")
+        if not every_service:
+            return
+        packages = {m.split("/")[0].rsplit(".", 1)[0] for m in audited}
+        self.assertIn("bastion.data.v1", packages)
+        self.assertIn("bastion.runs.v1", packages)
+        self.assertIn("bastion.authz.v1", packages)
+        self.assertIn("bastion.authn.v1", packages)
 
     def test_plain_identity_headers_grant_nothing(self):
         forged = [("x-user-id", "alice"), ("x-tenant-id", "t1"),

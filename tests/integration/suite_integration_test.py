@@ -98,6 +98,26 @@ class SuiteIntegrationTest(unittest.TestCase):
                         authz_pb2.CheckRequest(assertion=b"forged"),
                         metadata=[("x-bastion-principal-bin", b"forged")], timeout=10)
 
+    def test_authz_answers_only_about_the_caller_itself(self):
+        # authz's RequireSelf: the assertion in CheckRequest must be the one
+        # that authenticated the call, so alice cannot ask about bob.
+        authn = self.stub("authn", authn_pb2_grpc.AuthnStub)
+        authz = self.stub("authz", authz_pb2_grpc.AuthzStub)
+        alice = authn.Authenticate(authn_pb2.AuthenticateRequest(
+            credential=SUITE.token("alice", roles="member")), timeout=10).assertion
+        bob = authn.Authenticate(authn_pb2.AuthenticateRequest(
+            credential=SUITE.token("bob", roles="member")), timeout=10).assertion
+        # Both assertions are valid: each holder may ask about itself.
+        for assertion in (alice, bob):
+            own = authz.Check(authz_pb2.CheckRequest(
+                assertion=assertion, resource="sessions", action="read"),
+                metadata=[("x-bastion-principal-bin", assertion)], timeout=10)
+            self.assertEqual(own.decision, authz_pb2.DECISION_ALLOW)
+        self.assertCode(grpc.StatusCode.PERMISSION_DENIED, authz.Check,
+                        authz_pb2.CheckRequest(
+                            assertion=bob, resource="sessions", action="read"),
+                        metadata=[("x-bastion-principal-bin", alice)], timeout=10)
+
     def test_run_executor_lists_agents_only_with_the_scope(self):
         agents = self.stub("run_executor", runs_pb2_grpc.AgentsStub)
         allowed = agents.ListAgents(runs_pb2.ListAgentsRequest(), timeout=10,
