@@ -1,5 +1,6 @@
 #include "common/auth/remote_assertion_keys.h"
 
+#include <utility>
 #include <vector>
 
 #include "common/log/log.h"
@@ -16,29 +17,56 @@ RemoteAssertionKeyProvider::RemoteAssertionKeyProvider(
 
 absl::StatusOr<std::shared_ptr<const assertion::KeySet>>
 RemoteAssertionKeyProvider::Keys() {
-  return FetchIfOlder(refresh_);
+  // Called on every verification: a cached set is returned at once, even
+  // while another caller refreshes it.
+  return FetchIfOlder(refresh_, /*serve_cached_while_fetching=*/true);
 }
 
 absl::StatusOr<std::shared_ptr<const assertion::KeySet>>
 RemoteAssertionKeyProvider::KeysAfterMiss(absl::string_view) {
   // Unknown ids may come from an attacker: never more than one fetch per
-  // interval, whatever they send.
-  return FetchIfOlder(min_refetch_interval_);
+  // interval, whatever they send. The caller needs the newest set (authn may
+  // just have rotated), so it waits for a fetch already in flight.
+  return FetchIfOlder(min_refetch_interval_,
+                      /*serve_cached_while_fetching=*/false);
 }
 
 absl::StatusOr<std::shared_ptr<const assertion::KeySet>>
-RemoteAssertionKeyProvider::FetchIfOlder(absl::Duration max_age) {
-  absl::MutexLock lock(&mutex_);
-  const absl::Time now = clock_->Now();
-  if (keys_ != nullptr && now - fetched_at_ < max_age) return keys_;
-  // After a failed fetch, wait before asking authn again, so an outage does
-  // not turn every verification into a blocking network call.
-  if (now - failed_at_ < min_refetch_interval_) {
-    if (keys_ != nullptr) return keys_;
-    return absl::UnavailableError("assertion keys unavailable");
+RemoteAssertionKeyProvider::CachedOrUnavailable() const {
+  if (keys_ != nullptr) return keys_;  // keep serving the keys we had
+  return absl::UnavailableError("assertion keys unavailable");
+}
+
+absl::StatusOr<std::shared_ptr<const assertion::KeySet>>
+RemoteAssertionKeyProvider::FetchIfOlder(absl::Duration max_age,
+                                         bool serve_cached_while_fetching) {
+  absl::Time now;
+  {
+    absl::MutexLock lock(&mutex_);
+    while (true) {
+      now = clock_->Now();
+      if (keys_ != nullptr && now - fetched_at_ < max_age) return keys_;
+      // After a failed fetch, wait before asking authn again, so an outage
+      // does not turn every verification into a network call.
+      if (now - failed_at_ < min_refetch_interval_) {
+        return CachedOrUnavailable();
+      }
+      if (!fetching_) break;
+      if (keys_ != nullptr && serve_cached_while_fetching) return keys_;
+      // Nothing cached, or the caller needs the fetch's result: wait for it
+      // (the wait releases mutex_), then decide again on what it left.
+      fetch_done_.Wait(&mutex_);
+    }
+    fetching_ = true;  // this caller fetches; nobody else starts a fetch
   }
 
+  // The RPC runs with the lock released: other callers keep reading the
+  // cached set.
   absl::StatusOr<std::shared_ptr<const assertion::KeySet>> fetched = Fetch(now);
+
+  absl::MutexLock lock(&mutex_);
+  fetching_ = false;
+  fetch_done_.SignalAll();
   if (!fetched.ok()) {
     failed_at_ = now;
     if (keys_ != nullptr) return keys_;  // keep serving the keys we had

@@ -90,10 +90,24 @@ absl::StatusOr<std::shared_ptr<const jwt::KeySet>> OrderedKeySource::Merge(
 }
 
 std::shared_ptr<const jwt::KeySet> OrderedKeySource::Current() const {
-  absl::MutexLock lock(&mutex_);
-  if (rotating_ == nullptr) return merged_;
+  if (rotating_ == nullptr) {
+    absl::ReaderMutexLock lock(&mutex_);
+    return merged_;
+  }
+  // Outside the lock: the rotating source may stat, read and parse its file
+  // on this call, and no other verification should wait for that.
   std::shared_ptr<const jwt::KeySet> current = rotating_->Current();
-  if (current->generation() == rotating_generation_) return merged_;
+  {
+    absl::ReaderMutexLock lock(&mutex_);
+    // Generations only grow (KeySet::Create numbers sets in creation order),
+    // so an older one means another caller already merged a newer set: keep
+    // it rather than swap the older keys back in.
+    if (current->generation() <= rotating_generation_) return merged_;
+  }
+  absl::MutexLock lock(&mutex_);
+  // Re-check: another caller may have merged this set (or a newer one)
+  // between the two locks; merge and log each new set once.
+  if (current->generation() <= rotating_generation_) return merged_;
   absl::StatusOr<std::shared_ptr<const jwt::KeySet>> merged =
       Merge(fixed_, current.get());
   if (!merged.ok()) {
