@@ -1,7 +1,5 @@
 #include "common/auth/service_identity.h"
 
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 #include <grpcpp/support/client_interceptor.h>

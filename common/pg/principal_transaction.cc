@@ -18,27 +18,24 @@ constexpr char kSetPrincipal[] =
 constexpr char kCommit[] = "COMMIT";
 constexpr char kRollback[] = "ROLLBACK";
 
+// The settings statement for `scope`; INVALID_ARGUMENT for an empty tenant
+// or user (such a principal must never reach the database).
+absl::StatusOr<Statement> SettingsFor(const PrincipalScope& scope) {
+  if (scope.tenant_id.empty() || scope.user_id.empty()) {
+    return absl::InvalidArgumentError("principal without tenant or user");
+  }
+  return Statement{kSetPrincipal,
+                   {scope.tenant_id, scope.user_id,
+                    std::string(AdminLevelName(scope.admin_level))}};
+}
+
 }  // namespace
 
 const char* PrincipalSettingsSql() { return kSetPrincipal; }
 
-std::string_view AdminLevelName(AdminLevel level) {
-  switch (level) {
-    case AdminLevel::kTenant:
-      return "tenant";
-    case AdminLevel::kPlatform:
-      return "platform";
-    case AdminLevel::kNone:
-      break;
-  }
-  return "none";
-}
-
 absl::StatusOr<PrincipalTransaction> PrincipalTransaction::Begin(
     PgPool& pool, const PrincipalScope& scope) {
-  if (scope.tenant_id.empty() || scope.user_id.empty()) {
-    return absl::InvalidArgumentError("principal without tenant or user");
-  }
+  RETURN_IF_ERROR(SettingsFor(scope).status());
   ASSIGN_OR_RETURN(PgLease lease, pool.Acquire());
   return PrincipalTransaction(std::move(lease), scope);
 }
@@ -77,10 +74,9 @@ absl::StatusOr<std::vector<PgResult>> PrincipalTransaction::Send(
   batch.reserve(statements.size() + 3);
   size_t prefix = 0;
   if (!begun_) {
+    ASSIGN_OR_RETURN(Statement settings, SettingsFor(scope_));
     batch.push_back({kBegin, {}});
-    batch.push_back({kSetPrincipal,
-                     {scope_.tenant_id, scope_.user_id,
-                      std::string(AdminLevelName(scope_.admin_level))}});
+    batch.push_back(std::move(settings));
     prefix = batch.size();
     begun_ = true;
   }
@@ -112,9 +108,7 @@ absl::StatusOr<std::vector<PgResult>> PrincipalTransaction::Send(
 absl::StatusOr<std::vector<PgResult>> RunAsPrincipal(
     PgPool& pool, const PrincipalScope& scope,
     std::vector<Statement> statements) {
-  if (scope.tenant_id.empty() || scope.user_id.empty()) {
-    return absl::InvalidArgumentError("principal without tenant or user");
-  }
+  ASSIGN_OR_RETURN(Statement settings, SettingsFor(scope));
   ASSIGN_OR_RETURN(PgLease lease, pool.Acquire());
   // No BEGIN/COMMIT: everything up to the pipeline's sync runs in one
   // implicit transaction, so the transaction-local settings cover exactly
@@ -122,9 +116,7 @@ absl::StatusOr<std::vector<PgResult>> RunAsPrincipal(
   // back. Two statements instead of four per request.
   std::vector<Statement> batch;
   batch.reserve(statements.size() + 1);
-  batch.push_back({kSetPrincipal,
-                   {scope.tenant_id, scope.user_id,
-                    std::string(AdminLevelName(scope.admin_level))}});
+  batch.push_back(std::move(settings));
   for (Statement& s : statements) batch.push_back(std::move(s));
   absl::StatusOr<std::vector<PgResult>> results = lease->ExecutePipeline(batch);
   if (!results.ok()) {

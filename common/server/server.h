@@ -4,7 +4,6 @@
 #ifndef BASTION_COMMON_SERVER_SERVER_H_
 #define BASTION_COMMON_SERVER_SERVER_H_
 
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
