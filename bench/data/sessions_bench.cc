@@ -151,7 +151,7 @@ class CheckedSessionStore final : public storage::SessionStore {
       : store_(store), flags_(flags) {}
 
   absl::StatusOr<v1::ListSessionsResponse> ListSessions(
-      const common::v1::Principal& principal,
+      const storage::Actor& principal,
       const v1::ListSessionsRequest& request) override {
     absl::StatusOr<v1::ListSessionsResponse> out =
         store_->ListSessions(principal, request);
@@ -166,25 +166,25 @@ class CheckedSessionStore final : public storage::SessionStore {
     return out;
   }
   absl::StatusOr<v1::Session> CreateSession(
-      const common::v1::Principal& p,
+      const storage::Actor& p,
       const v1::CreateSessionRequest& r) override {
     return store_->CreateSession(p, r);
   }
   absl::StatusOr<v1::Session> GetSession(
-      const common::v1::Principal& p, const v1::GetSessionRequest& r) override {
+      const storage::Actor& p, const v1::GetSessionRequest& r) override {
     return store_->GetSession(p, r);
   }
   absl::StatusOr<v1::Session> UpdateSession(
-      const common::v1::Principal& p,
+      const storage::Actor& p,
       const v1::UpdateSessionRequest& r) override {
     return store_->UpdateSession(p, r);
   }
-  absl::Status DeleteSession(const common::v1::Principal& p,
+  absl::Status DeleteSession(const storage::Actor& p,
                              const v1::DeleteSessionRequest& r) override {
     return store_->DeleteSession(p, r);
   }
   absl::StatusOr<v1::DeleteSessionsResponse> DeleteSessions(
-      const common::v1::Principal& p,
+      const storage::Actor& p,
       const v1::DeleteSessionsRequest& r) override {
     return store_->DeleteSessions(p, r);
   }

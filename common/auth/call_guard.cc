@@ -20,27 +20,6 @@ absl::Status PermissionDenied() {
   return absl::PermissionDeniedError("permission denied");
 }
 
-// Adds the scope that stands for `level` unless the principal holds it.
-void GrantAdminScope(const AdminScopes& names, AdminLevel level,
-                     common::v1::Principal* principal) {
-  const std::string* scope = nullptr;
-  switch (level) {
-    case AdminLevel::kTenant:
-      scope = &names.tenant_admin;
-      break;
-    case AdminLevel::kPlatform:
-      scope = &names.platform_admin;
-      break;
-    case AdminLevel::kNone:
-      return;
-  }
-  if (scope->empty()) return;
-  for (const std::string& held : principal->scopes()) {
-    if (held == *scope) return;
-  }
-  principal->add_scopes(*scope);
-}
-
 }  // namespace
 
 absl::Status CallGuard::Deny(absl::Status status, absl::string_view action,
@@ -238,10 +217,6 @@ absl::StatusOr<Caller> CallGuard::Authorize(
                 method(), *permission, wanted.resource_id, decision->reason);
   }
   caller->admin_level = decision->admin_level;
-  if (dependencies_.admin_scopes != nullptr) {
-    GrantAdminScope(*dependencies_.admin_scopes, decision->admin_level,
-                    &caller->principal);
-  }
   return caller;
 }
 

@@ -35,12 +35,6 @@ struct GuardDependencies {
   RateLimiter* rate_limiter = nullptr;
   // Receives every denial; null = denials are only logged.
   AuditSink* audit = nullptr;
-  // For services that read a caller's admin level from its scopes (data's
-  // row security): when set, a caller whom authz reports as an admin by
-  // role, without the level's scope in its credential, gets that scope
-  // added to its principal for the call. Null = scopes as the credential
-  // has them.
-  const AdminScopes* admin_scopes = nullptr;
 };
 
 // Thread-safe: immutable after Create; the dependencies are thread-safe.

@@ -6,11 +6,13 @@
 #define BASTION_COMMON_AUTH_CALLER_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "bastion/common/v1/common.pb.h"
+#include "common/auth/admin_level.h"
 
 namespace bastion {
 
@@ -33,14 +35,6 @@ inline std::string AudienceOrDefault(const std::string& configured) {
 // Largest bearer credential accepted.
 inline constexpr size_t kMaxCredentialBytes = 8 * 1024;
 
-// How far a caller reaches beyond its own data, as authz decides it from
-// the principal's scopes and roles.
-enum class AdminLevel {
-  kNone,      // Its own data only.
-  kTenant,    // Every user of its own tenant.
-  kPlatform,  // Every tenant.
-};
-
 // A verified caller: the principal and the assertion that proves it to
 // other services.
 struct Caller {
@@ -49,18 +43,10 @@ struct Caller {
   std::string assertion;
   // SHA-256 of `assertion` when already known (a cache key); may be empty.
   std::string assertion_digest = {};
-  // The admin level authz reported when it allowed this call; kNone when no
-  // permission was checked (public, authenticated-only, internal methods).
-  AdminLevel admin_level = AdminLevel::kNone;
-};
-
-// The scope that stands for each admin level in the principal's scopes.
-// Defaults match authz's (services/authz/policy/scope.h); matching is exact.
-struct AdminScopes {
-  // Sees every user of its own tenant (AgentOS-compatible default).
-  std::string tenant_admin = "agent_os:admin";
-  // Sees every tenant.
-  std::string platform_admin = "bastion:platform_admin";
+  // The admin level authz reported when it allowed this call (from the
+  // principal's scopes and roles); empty when authz was not asked (public,
+  // authenticated-only and internal methods).
+  std::optional<AdminLevel> admin_level = std::nullopt;
 };
 
 // Turns a bearer credential (JWT or API key) into a Caller.

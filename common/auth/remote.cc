@@ -1,19 +1,10 @@
 #include "common/auth/remote.h"
 
-#include <openssl/evp.h>
-
 #include "absl/strings/str_cat.h"
 #include "common/status/grpc_status.h"
 
 namespace bastion {
 namespace {
-
-// authz's CheckResponse.admin_level; anything unknown is no admin level.
-AdminLevel AdminLevelOf(absl::string_view name) {
-  if (name == "platform") return AdminLevel::kPlatform;
-  if (name == "tenant") return AdminLevel::kTenant;
-  return AdminLevel::kNone;
-}
 
 // Maps a failed call to authn/authz: a verdict passes through, anything
 // else means "could not decide".
@@ -26,24 +17,6 @@ absl::Status FromRemote(const grpc::Status& status) {
 }
 
 }  // namespace
-
-std::string Sha256(absl::string_view data) {
-  // Fetched once: EVP_sha256() makes OpenSSL 3 look the algorithm up (under
-  // a lock) and EVP_Digest allocates a context, on every call.
-  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(
-      EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (md == nullptr || ctx == nullptr ||
-      EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1 ||
-      EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
-      EVP_DigestFinal_ex(ctx.get(), digest, &length) != 1) {
-    // Never equal to a real digest (32 bytes), so never a false cache hit.
-    return std::string();
-  }
-  return std::string(reinterpret_cast<const char*>(digest), length);
-}
 
 RemoteAuthenticator::RemoteAuthenticator(std::shared_ptr<grpc::Channel> authn,
                                          absl::Duration max_ttl,
@@ -133,7 +106,7 @@ absl::StatusOr<AuthzDecision> RemoteAuthorizer::Check(
   }
   AuthzDecision decision{
       response.decision() == authz::v1::DECISION_ALLOW, response.reason(),
-      response.policy_version(), AdminLevelOf(response.admin_level())};
+      response.policy_version(), AdminLevelFromName(response.admin_level())};
   const absl::Time expires =
       std::min(now + max_ttl_,
                absl::FromUnixSeconds(caller.principal.expires_at_unix()));

@@ -3,7 +3,6 @@
 #ifndef BASTION_COMMON_AUTH_REMOTE_H_
 #define BASTION_COMMON_AUTH_REMOTE_H_
 
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,13 +15,11 @@
 #include "bastion/authn/v1/authn.grpc.pb.h"
 #include "bastion/authz/v1/authz.grpc.pb.h"
 #include "common/auth/caller.h"
+#include "common/auth/sha256.h"
 #include "common/clock/clock.h"
 
 namespace bastion {
 
-
-// SHA-256 of `data`, as 32 raw bytes.
-std::string Sha256(absl::string_view data);
 
 // A bounded map of values that expire, with refresh-ahead: once 80% of an
 // entry's lifetime has passed, one caller is told to refresh it while the

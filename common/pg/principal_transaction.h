@@ -11,21 +11,16 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/auth/admin_level.h"
 #include "common/pg/pg_connection.h"
 #include "common/pg/pg_pool.h"
 
 namespace bastion::pg {
 
-// How far a principal's reads and writes reach; mirrors the policies'
-// `bastion.admin_level` values.
-enum class AdminLevel {
-  kNone,      // "none": only the principal's own (tenant, user) rows.
-  kTenant,    // "tenant": every row of the principal's tenant.
-  kPlatform,  // "platform": every row.
-};
-
-// "none", "tenant" or "platform".
-std::string_view AdminLevelName(AdminLevel level);
+// How far a principal's reads and writes reach; AdminLevelName gives the
+// policies' `bastion.admin_level` values.
+using ::bastion::AdminLevel;
+using ::bastion::AdminLevelName;
 
 // The database-side identity of a request.
 struct PrincipalScope {

@@ -1,11 +1,11 @@
 #include "services/authn/api_key_secret.h"
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/auth/sha256.h"
 
 namespace bastion::authn {
 namespace {
@@ -33,6 +33,9 @@ absl::StatusOr<GeneratedApiKeySecret> GenerateApiKeySecret() {
   GeneratedApiKeySecret out;
   out.secret = absl::StrCat(kApiKeyPrefix, absl::WebSafeBase64Escape(*random));
   out.hash = ApiKeySecretHash(out.secret);
+  if (out.hash.size() != kApiKeyHashBytes) {
+    return absl::InternalError("secret digest failed");
+  }
   out.display_prefix = out.secret.substr(0, kApiKeyDisplayPrefixLength);
   return out;
 }
@@ -64,12 +67,11 @@ bool IsWellFormedApiKeySecret(absl::string_view secret) {
          absl::WebSafeBase64Escape(decoded).back() == last;
 }
 
+// The shared digest: same 32 raw bytes as before, so stored hashes keep
+// matching. It returns an empty string when OpenSSL fails, which can never
+// equal a stored (32-byte) hash.
 std::string ApiKeySecretHash(absl::string_view secret) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(secret.data(), secret.size(), digest, &length, EVP_sha256(),
-             nullptr);
-  return std::string(reinterpret_cast<const char*>(digest), length);
+  return Sha256(secret);
 }
 
 bool IsWellFormedApiKeyId(absl::string_view key_id) {

@@ -57,14 +57,14 @@ grpc::Status AuthzService::Check(grpc::ServerContext* context,
   return guard_.Run(context, "Check", *request, [&](const Caller& caller) {
     RETURN_IF_ERROR(RequireSelf(caller, request->assertion()));
     ASSIGN_OR_RETURN(
-        CheckOutcome outcome,
+        AuthzDecision decision,
         engine_->Decide(caller.principal, request->resource(),
                         request->action(), request->resource_id()));
-    response->set_decision(outcome.decision.allowed ? v1::DECISION_ALLOW
-                                                    : v1::DECISION_DENY);
-    response->set_reason(outcome.decision.reason);
-    response->set_policy_version(outcome.decision.policy_version);
-    response->set_admin_level(std::string(AdminLevelName(outcome.admin_level)));
+    response->set_decision(decision.allowed ? v1::DECISION_ALLOW
+                                            : v1::DECISION_DENY);
+    response->set_reason(decision.reason);
+    response->set_policy_version(decision.policy_version);
+    response->set_admin_level(std::string(AdminLevelName(decision.admin_level)));
     return absl::OkStatus();
   });
 }

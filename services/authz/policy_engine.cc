@@ -111,7 +111,7 @@ absl::StatusOr<std::shared_ptr<const TenantPolicy>> PolicyEngine::PolicyFor(
   return policy;
 }
 
-absl::StatusOr<CheckOutcome> PolicyEngine::Decide(
+absl::StatusOr<AuthzDecision> PolicyEngine::Decide(
     const common::v1::Principal& principal, absl::string_view resource,
     absl::string_view action, absl::string_view resource_id) {
   std::optional<absl::string_view> id;
@@ -121,12 +121,8 @@ absl::StatusOr<CheckOutcome> PolicyEngine::Decide(
                    PolicyFor(principal));
   const std::vector<Scope> scopes = policy->roles.EffectiveScopes(principal);
   const Decision decision = authz::Decide(scopes, needed);
-  CheckOutcome outcome;
-  outcome.decision.allowed = decision.allowed;
-  outcome.decision.reason = decision.reason;
-  outcome.decision.policy_version = policy->version();
-  outcome.admin_level = LevelOf(scopes);
-  return outcome;
+  return AuthzDecision{decision.allowed, decision.reason, policy->version(),
+                       LevelOf(scopes)};
 }
 
 absl::StatusOr<ToolOutcome> PolicyEngine::DecideTool(
@@ -139,14 +135,13 @@ absl::StatusOr<ToolOutcome> PolicyEngine::DecideTool(
 
 absl::StatusOr<AuthzDecision> PolicyEngine::Check(
     const Caller& caller, const PermissionRequest& request) {
-  absl::StatusOr<CheckOutcome> outcome = Decide(
+  absl::StatusOr<AuthzDecision> decision = Decide(
       caller.principal, request.resource, request.action, request.resource_id);
-  if (outcome.status().code() == absl::StatusCode::kInvalidArgument) {
+  if (decision.status().code() == absl::StatusCode::kInvalidArgument) {
     // A malformed id from a hostile request: nothing can grant it.
-    return AuthzDecision{false, std::string(outcome.status().message()), 0};
+    return AuthzDecision{false, std::string(decision.status().message()), 0};
   }
-  if (!outcome.ok()) return outcome.status();
-  return outcome->decision;
+  return decision;
 }
 
 }  // namespace bastion::authz

@@ -53,11 +53,6 @@ struct TenantPolicy {
   int64_t RoleVersion(const RoleEntry& entry) const;
 };
 
-struct CheckOutcome {
-  AuthzDecision decision;
-  AdminLevel admin_level = AdminLevel::kNone;
-};
-
 struct ToolOutcome {
   ToolDecision decision;
   int64_t policy_version = 0;
@@ -88,7 +83,7 @@ class PolicyEngine final : public Authorizer {
 
   // INVALID_ARGUMENT for a permission no scope could grant (unknown
   // resource, malformed action or id); otherwise a decision.
-  absl::StatusOr<CheckOutcome> Decide(const common::v1::Principal& principal,
+  absl::StatusOr<AuthzDecision> Decide(const common::v1::Principal& principal,
                                       absl::string_view resource,
                                       absl::string_view action,
                                       absl::string_view resource_id);

@@ -35,23 +35,23 @@ common::v1::Principal WithRole(const std::string& tenant,
 
 bool Allowed(PolicyEngine& engine, const common::v1::Principal& principal,
              absl::string_view resource, absl::string_view action) {
-  absl::StatusOr<CheckOutcome> outcome =
+  absl::StatusOr<AuthzDecision> outcome =
       engine.Decide(principal, resource, action, "");
   EXPECT_THAT(outcome, IsOk());
-  return outcome.ok() && outcome->decision.allowed;
+  return outcome.ok() && outcome->allowed;
 }
 
 TEST(PolicyEngineTest, RolesExpandToScopes) {
   PolicyEngine engine{RoleSet()};
-  absl::StatusOr<CheckOutcome> outcome =
+  absl::StatusOr<AuthzDecision> outcome =
       engine.Decide(Member(), "sessions", "read", "s-1");
   ASSERT_THAT(outcome, IsOk());
-  EXPECT_TRUE(outcome->decision.allowed);
+  EXPECT_TRUE(outcome->allowed);
   EXPECT_EQ(outcome->admin_level, AdminLevel::kNone);
 
   outcome = engine.Decide(Member(), "roles", "write", "");
   ASSERT_THAT(outcome, IsOk());
-  EXPECT_FALSE(outcome->decision.allowed);
+  EXPECT_FALSE(outcome->allowed);
 }
 
 TEST(PolicyEngineTest, ExplicitScopesGrantOnlyWhatTheyName) {
@@ -61,10 +61,10 @@ TEST(PolicyEngineTest, ExplicitScopesGrantOnlyWhatTheyName) {
   principal.set_subject("bob");
   principal.add_scopes("agents:a-1:run");
   EXPECT_TRUE(
-      engine.Decide(principal, "agents", "run", "a-1")->decision.allowed);
+      engine.Decide(principal, "agents", "run", "a-1")->allowed);
   EXPECT_FALSE(
-      engine.Decide(principal, "agents", "run", "a-2")->decision.allowed);
-  EXPECT_FALSE(engine.Decide(principal, "agents", "run", "")->decision.allowed);
+      engine.Decide(principal, "agents", "run", "a-2")->allowed);
+  EXPECT_FALSE(engine.Decide(principal, "agents", "run", "")->allowed);
 }
 
 TEST(PolicyEngineTest, AdminLevelsAreReported) {
@@ -97,7 +97,7 @@ TEST(PolicyEngineTest, DecisionsCarryThePolicyVersion) {
   ASSERT_THAT(roles, IsOk());
   PolicyEngine engine(*roles);
   EXPECT_EQ(
-      engine.Decide(Member(), "agents", "read", "")->decision.policy_version,
+      engine.Decide(Member(), "agents", "read", "")->policy_version,
       7);
 }
 
@@ -122,7 +122,7 @@ class StoredPolicyTest : public ::testing::Test {
 TEST_F(StoredPolicyTest, AStoredRoleChangeFlipsTheDecisionAfterTheInterval) {
   const common::v1::Principal bob = WithRole("t1", "bob", "agent_reader");
   EXPECT_FALSE(Allowed(engine_, bob, "agents", "read"));
-  EXPECT_EQ(engine_.Decide(bob, "agents", "read", "")->decision.policy_version,
+  EXPECT_EQ(engine_.Decide(bob, "agents", "read", "")->policy_version,
             0);
 
   ASSERT_EQ(store_.PutRole(Writer(), Role{"agent_reader", {"agents:read"}, {}})
@@ -131,11 +131,11 @@ TEST_F(StoredPolicyTest, AStoredRoleChangeFlipsTheDecisionAfterTheInterval) {
   clock_.Advance(kPolicyRecheckInterval - absl::Milliseconds(1));
   EXPECT_FALSE(Allowed(engine_, bob, "agents", "read"));  // Still cached.
   clock_.Advance(absl::Milliseconds(1));
-  absl::StatusOr<CheckOutcome> outcome =
+  absl::StatusOr<AuthzDecision> outcome =
       engine_.Decide(bob, "agents", "read", "");
   ASSERT_THAT(outcome, IsOk());
-  EXPECT_TRUE(outcome->decision.allowed);
-  EXPECT_EQ(outcome->decision.policy_version, 1);
+  EXPECT_TRUE(outcome->allowed);
+  EXPECT_EQ(outcome->policy_version, 1);
 
   ASSERT_THAT(store_.DeleteRole(Writer(), "agent_reader"), IsOk());
   clock_.Advance(kPolicyRecheckInterval);
@@ -222,10 +222,10 @@ TEST_F(StoredPolicyTest, AnInvalidStoredRoleGrantsNothingAndOthersStillWork) {
       IsOk());
   ASSERT_THAT(store_.PutRole(Writer(), Role{"reader", {"agents:read"}, {}}),
               IsOk());
-  absl::StatusOr<CheckOutcome> outcome =
+  absl::StatusOr<AuthzDecision> outcome =
       engine_.Decide(WithRole("t1", "bob", "evil"), "agents", "read", "");
   ASSERT_THAT(outcome, IsOk());
-  EXPECT_FALSE(outcome->decision.allowed);
+  EXPECT_FALSE(outcome->allowed);
   EXPECT_EQ(outcome->admin_level, AdminLevel::kNone);
   EXPECT_TRUE(
       Allowed(engine_, WithRole("t1", "bob", "reader"), "agents", "read"));

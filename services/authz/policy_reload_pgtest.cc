@@ -59,11 +59,11 @@ class PolicyReloadTest : public ::testing::Test {
   }
 
   // The decision replica `r` gives for agents:read (ListAgents).
-  CheckOutcome ListAgents(Replica& r, const common::v1::Principal& p) {
-    absl::StatusOr<CheckOutcome> outcome =
+  AuthzDecision ListAgents(Replica& r, const common::v1::Principal& p) {
+    absl::StatusOr<AuthzDecision> outcome =
         r.engine.Decide(p, "agents", "read", "");
     EXPECT_THAT(outcome, IsOk());
-    return outcome.value_or(CheckOutcome{});
+    return outcome.value_or(AuthzDecision{});
   }
 
   std::unique_ptr<testing::TestDatabase> db_;
@@ -75,10 +75,10 @@ TEST_F(PolicyReloadTest, ARoleChangeFlipsCheckOnEveryReplicaWithinTheBound) {
   const common::v1::Principal owner = Principal("t1", "olive", "owner");
   const common::v1::Principal bob = Principal("t1", "bob", "agent_reader");
 
-  EXPECT_FALSE(ListAgents(*a_, bob).decision.allowed);
-  CheckOutcome before = ListAgents(*b_, bob);
-  EXPECT_FALSE(before.decision.allowed);
-  EXPECT_EQ(before.decision.policy_version, 0);
+  EXPECT_FALSE(ListAgents(*a_, bob).allowed);
+  AuthzDecision before = ListAgents(*b_, bob);
+  EXPECT_FALSE(before.allowed);
+  EXPECT_EQ(before.policy_version, 0);
 
   absl::StatusOr<StoredRole> put =
       a_->admin.PutRole(owner, Role{"agent_reader", {"agents:read"}, {}});
@@ -86,22 +86,22 @@ TEST_F(PolicyReloadTest, ARoleChangeFlipsCheckOnEveryReplicaWithinTheBound) {
   EXPECT_EQ(put->version, 1);
 
   // The replica that wrote sees it at once.
-  EXPECT_TRUE(ListAgents(*a_, bob).decision.allowed);
+  EXPECT_TRUE(ListAgents(*a_, bob).allowed);
   // The other one within kPolicyRecheckInterval, not before.
   b_->clock.Advance(kPolicyRecheckInterval - absl::Milliseconds(1));
-  EXPECT_FALSE(ListAgents(*b_, bob).decision.allowed);
+  EXPECT_FALSE(ListAgents(*b_, bob).allowed);
   b_->clock.Advance(absl::Milliseconds(1));
-  CheckOutcome after = ListAgents(*b_, bob);
-  EXPECT_TRUE(after.decision.allowed);
-  EXPECT_EQ(after.decision.policy_version, 1);
+  AuthzDecision after = ListAgents(*b_, bob);
+  EXPECT_TRUE(after.allowed);
+  EXPECT_EQ(after.policy_version, 1);
 
   // Deleting it takes the permission away the same way.
   EXPECT_EQ(a_->admin.DeleteRole(owner, "agent_reader").value(), 2);
-  EXPECT_FALSE(ListAgents(*a_, bob).decision.allowed);
+  EXPECT_FALSE(ListAgents(*a_, bob).allowed);
   b_->clock.Advance(kPolicyRecheckInterval);
-  CheckOutcome deleted = ListAgents(*b_, bob);
-  EXPECT_FALSE(deleted.decision.allowed);
-  EXPECT_EQ(deleted.decision.policy_version, 2);
+  AuthzDecision deleted = ListAgents(*b_, bob);
+  EXPECT_FALSE(deleted.allowed);
+  EXPECT_EQ(deleted.policy_version, 2);
 }
 
 TEST_F(PolicyReloadTest, AnotherTenantIsNeverAffected) {
@@ -109,15 +109,15 @@ TEST_F(PolicyReloadTest, AnotherTenantIsNeverAffected) {
                                 Role{"agent_reader", {"agents:read"}, {}}),
               IsOk());
   const common::v1::Principal carol = Principal("t2", "carol", "agent_reader");
-  CheckOutcome outcome = ListAgents(*b_, carol);
-  EXPECT_FALSE(outcome.decision.allowed);
-  EXPECT_EQ(outcome.decision.policy_version, 0);
+  AuthzDecision outcome = ListAgents(*b_, carol);
+  EXPECT_FALSE(outcome.allowed);
+  EXPECT_EQ(outcome.policy_version, 0);
   // And T2's owner cannot remove T1's role.
   EXPECT_THAT(
       b_->admin.DeleteRole(Principal("t2", "eve", "owner"), "agent_reader"),
       StatusIs(absl::StatusCode::kNotFound));
   EXPECT_TRUE(
-      ListAgents(*a_, Principal("t1", "bob", "agent_reader")).decision.allowed);
+      ListAgents(*a_, Principal("t1", "bob", "agent_reader")).allowed);
 }
 
 TEST_F(PolicyReloadTest, ToolPolicyIsStoredAndReadByCheckTool) {

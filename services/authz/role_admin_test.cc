@@ -59,7 +59,7 @@ TEST(RoleAdminWithoutDatabaseTest, ChangesAreAFailedPrecondition) {
 
 TEST_F(RoleAdminTest, PutStoresAuditsAndTakesEffectAtOnceHere) {
   const common::v1::Principal bob = Principal("t1", "bob", {"agent_reader"});
-  EXPECT_FALSE(engine_.Decide(bob, "agents", "read", "")->decision.allowed);
+  EXPECT_FALSE(engine_.Decide(bob, "agents", "read", "")->allowed);
 
   absl::StatusOr<StoredRole> put = admin_.PutRole(
       kOwner, Role{"agent_reader", {"agents:read"}, {}, "reads agents"});
@@ -67,14 +67,14 @@ TEST_F(RoleAdminTest, PutStoresAuditsAndTakesEffectAtOnceHere) {
   EXPECT_EQ(put->version, 1);
   EXPECT_EQ(put->role.description, "reads agents");
   // This replica forgot its snapshot: no wait.
-  absl::StatusOr<CheckOutcome> outcome =
+  absl::StatusOr<AuthzDecision> outcome =
       engine_.Decide(bob, "agents", "read", "");
   ASSERT_THAT(outcome, IsOk());
-  EXPECT_TRUE(outcome->decision.allowed);
-  EXPECT_EQ(outcome->decision.policy_version, 1);
+  EXPECT_TRUE(outcome->allowed);
+  EXPECT_EQ(outcome->policy_version, 1);
 
   EXPECT_EQ(admin_.DeleteRole(kOwner, "agent_reader").value(), 2);
-  EXPECT_FALSE(engine_.Decide(bob, "agents", "read", "")->decision.allowed);
+  EXPECT_FALSE(engine_.Decide(bob, "agents", "read", "")->allowed);
 
   const auto audit = store_.audit();
   ASSERT_EQ(audit.size(), 2u);

@@ -13,7 +13,7 @@ grpc::Status AuditLogService::ListAuditEvents(
     grpc::ServerContext* context, const v1::ListAuditEventsRequest* request,
     v1::ListAuditEventsResponse* response) {
   return guard_.Run(context, "ListAuditEvents", *request, [&](const Caller& c) {
-    return Answer(store_->ListAuditEvents(c.principal, *request), response);
+    return Answer(store_->ListAuditEvents(c, *request), response);
   });
 }
 

@@ -18,8 +18,7 @@ absl::StatusOr<CallGuard> GuardOf(GuardDependencies dependencies) {
 
 DataServices::DataServices(pg::PgPool& pool,
                            const storage::AdminScopes& admin_scopes)
-    : admin_scopes_(admin_scopes),
-      sessions_store_(pool, admin_scopes),
+    : sessions_store_(pool, admin_scopes),
       memories_store_(pool, admin_scopes),
       traces_store_(pool, admin_scopes),
       runs_store_(pool, admin_scopes),
@@ -31,7 +30,6 @@ absl::StatusOr<std::unique_ptr<DataServices>> DataServices::Create(
     pg::PgPool& pool, GuardDependencies dependencies,
     storage::AdminScopes admin_scopes) {
   std::unique_ptr<DataServices> s(new DataServices(pool, admin_scopes));
-  dependencies.admin_scopes = &s->admin_scopes_;
   ASSIGN_OR_RETURN(CallGuard sessions, GuardOf<v1::Sessions>(dependencies));
   ASSIGN_OR_RETURN(CallGuard memories, GuardOf<v1::Memories>(dependencies));
   ASSIGN_OR_RETURN(CallGuard traces, GuardOf<v1::Traces>(dependencies));

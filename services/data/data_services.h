@@ -33,9 +33,6 @@ namespace bastion::data {
 class DataServices {
  public:
   // FAILED_PRECONDITION when a method of bastion.data.v1 lacks a permission.
-  // A caller whom authz reports as a tenant or platform admin (by a role
-  // such as `owner`) gets that level's scope from `admin_scopes` for the
-  // call, so row security treats it as the admin it is.
   static absl::StatusOr<std::unique_ptr<DataServices>> Create(
       pg::PgPool& pool, GuardDependencies dependencies,
       storage::AdminScopes admin_scopes = storage::AdminScopes());
@@ -46,8 +43,6 @@ class DataServices {
  private:
   DataServices(pg::PgPool& pool, const storage::AdminScopes& admin_scopes);
 
-  // The guards add these to a principal that authz makes an admin by role.
-  const storage::AdminScopes admin_scopes_;
   storage::PgSessionStore sessions_store_;
   storage::PgMemoryStore memories_store_;
   storage::PgTraceStore traces_store_;

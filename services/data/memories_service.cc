@@ -13,7 +13,7 @@ grpc::Status MemoriesService::CreateMemory(
     grpc::ServerContext* context, const v1::CreateMemoryRequest* request,
     v1::Memory* response) {
   return guard_.Run(context, "CreateMemory", *request, [&](const Caller& c) {
-    return Answer(store_->CreateMemory(c.principal, *request), response);
+    return Answer(store_->CreateMemory(c, *request), response);
   });
 }
 
@@ -21,7 +21,7 @@ grpc::Status MemoriesService::GetMemory(grpc::ServerContext* context,
                                         const v1::GetMemoryRequest* request,
                                         v1::Memory* response) {
   return guard_.Run(context, "GetMemory", *request, [&](const Caller& c) {
-    return Answer(store_->GetMemory(c.principal, *request), response);
+    return Answer(store_->GetMemory(c, *request), response);
   });
 }
 
@@ -29,7 +29,7 @@ grpc::Status MemoriesService::ListMemories(
     grpc::ServerContext* context, const v1::ListMemoriesRequest* request,
     v1::ListMemoriesResponse* response) {
   return guard_.Run(context, "ListMemories", *request, [&](const Caller& c) {
-    return Answer(store_->ListMemories(c.principal, *request), response);
+    return Answer(store_->ListMemories(c, *request), response);
   });
 }
 
@@ -37,7 +37,7 @@ grpc::Status MemoriesService::UpdateMemory(
     grpc::ServerContext* context, const v1::UpdateMemoryRequest* request,
     v1::Memory* response) {
   return guard_.Run(context, "UpdateMemory", *request, [&](const Caller& c) {
-    return Answer(store_->UpdateMemory(c.principal, *request), response);
+    return Answer(store_->UpdateMemory(c, *request), response);
   });
 }
 
@@ -45,7 +45,7 @@ grpc::Status MemoriesService::DeleteMemory(
     grpc::ServerContext* context, const v1::DeleteMemoryRequest* request,
     v1::DeleteMemoryResponse*) {
   return guard_.Run(context, "DeleteMemory", *request, [&](const Caller& c) {
-    return store_->DeleteMemory(c.principal, *request);
+    return store_->DeleteMemory(c, *request);
   });
 }
 

@@ -13,7 +13,7 @@ grpc::Status RunRecordsService::CreateRun(grpc::ServerContext* context,
                                           const v1::CreateRunRequest* request,
                                           v1::RunRecord* response) {
   return guard_.Run(context, "CreateRun", *request, [&](const Caller& c) {
-    return Answer(store_->CreateRun(c.principal, *request), response);
+    return Answer(store_->CreateRun(c, *request), response);
   });
 }
 
@@ -21,7 +21,7 @@ grpc::Status RunRecordsService::GetRun(grpc::ServerContext* context,
                                        const v1::GetRunRequest* request,
                                        v1::GetRunResponse* response) {
   return guard_.Run(context, "GetRun", *request, [&](const Caller& c) {
-    return Answer(store_->GetRun(c.principal, *request), response);
+    return Answer(store_->GetRun(c, *request), response);
   });
 }
 
@@ -29,7 +29,7 @@ grpc::Status RunRecordsService::ListRuns(grpc::ServerContext* context,
                                          const v1::ListRunsRequest* request,
                                          v1::ListRunsResponse* response) {
   return guard_.Run(context, "ListRuns", *request, [&](const Caller& c) {
-    return Answer(store_->ListRuns(c.principal, *request), response);
+    return Answer(store_->ListRuns(c, *request), response);
   });
 }
 
@@ -37,7 +37,7 @@ grpc::Status RunRecordsService::UpdateRun(grpc::ServerContext* context,
                                           const v1::UpdateRunRequest* request,
                                           v1::RunRecord* response) {
   return guard_.Run(context, "UpdateRun", *request, [&](const Caller& c) {
-    return Answer(store_->UpdateRun(c.principal, *request), response);
+    return Answer(store_->UpdateRun(c, *request), response);
   });
 }
 
@@ -45,7 +45,7 @@ grpc::Status RunRecordsService::AppendRunEvents(
     grpc::ServerContext* context, const v1::AppendRunEventsRequest* request,
     v1::AppendRunEventsResponse* response) {
   return guard_.Run(context, "AppendRunEvents", *request, [&](const Caller& c) {
-    return Answer(store_->AppendRunEvents(c.principal, *request), response);
+    return Answer(store_->AppendRunEvents(c, *request), response);
   });
 }
 

@@ -13,7 +13,7 @@ grpc::Status SessionsService::CreateSession(
     grpc::ServerContext* context, const v1::CreateSessionRequest* request,
     v1::Session* response) {
   return guard_.Run(context, "CreateSession", *request, [&](const Caller& c) {
-    return Answer(store_->CreateSession(c.principal, *request), response);
+    return Answer(store_->CreateSession(c, *request), response);
   });
 }
 
@@ -21,7 +21,7 @@ grpc::Status SessionsService::GetSession(grpc::ServerContext* context,
                                          const v1::GetSessionRequest* request,
                                          v1::Session* response) {
   return guard_.Run(context, "GetSession", *request, [&](const Caller& c) {
-    return Answer(store_->GetSession(c.principal, *request), response);
+    return Answer(store_->GetSession(c, *request), response);
   });
 }
 
@@ -29,7 +29,7 @@ grpc::Status SessionsService::ListSessions(
     grpc::ServerContext* context, const v1::ListSessionsRequest* request,
     v1::ListSessionsResponse* response) {
   return guard_.Run(context, "ListSessions", *request, [&](const Caller& c) {
-    return Answer(store_->ListSessions(c.principal, *request), response);
+    return Answer(store_->ListSessions(c, *request), response);
   });
 }
 
@@ -37,7 +37,7 @@ grpc::Status SessionsService::UpdateSession(
     grpc::ServerContext* context, const v1::UpdateSessionRequest* request,
     v1::Session* response) {
   return guard_.Run(context, "UpdateSession", *request, [&](const Caller& c) {
-    return Answer(store_->UpdateSession(c.principal, *request), response);
+    return Answer(store_->UpdateSession(c, *request), response);
   });
 }
 
@@ -45,7 +45,7 @@ grpc::Status SessionsService::DeleteSession(
     grpc::ServerContext* context, const v1::DeleteSessionRequest* request,
     v1::DeleteSessionResponse*) {
   return guard_.Run(context, "DeleteSession", *request, [&](const Caller& c) {
-    return store_->DeleteSession(c.principal, *request);
+    return store_->DeleteSession(c, *request);
   });
 }
 
@@ -53,7 +53,7 @@ grpc::Status SessionsService::DeleteSessions(
     grpc::ServerContext* context, const v1::DeleteSessionsRequest* request,
     v1::DeleteSessionsResponse* response) {
   return guard_.Run(context, "DeleteSessions", *request, [&](const Caller& c) {
-    return Answer(store_->DeleteSessions(c.principal, *request), response);
+    return Answer(store_->DeleteSessions(c, *request), response);
   });
 }
 

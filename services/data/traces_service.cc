@@ -13,7 +13,7 @@ grpc::Status TracesService::AppendSpans(grpc::ServerContext* context,
                                         const v1::AppendSpansRequest* request,
                                         v1::AppendSpansResponse* response) {
   return guard_.Run(context, "AppendSpans", *request, [&](const Caller& c) {
-    return Answer(store_->AppendSpans(c.principal, *request), response);
+    return Answer(store_->AppendSpans(c, *request), response);
   });
 }
 
@@ -21,7 +21,7 @@ grpc::Status TracesService::GetTrace(grpc::ServerContext* context,
                                      const v1::GetTraceRequest* request,
                                      v1::GetTraceResponse* response) {
   return guard_.Run(context, "GetTrace", *request, [&](const Caller& c) {
-    return Answer(store_->GetTrace(c.principal, *request), response);
+    return Answer(store_->GetTrace(c, *request), response);
   });
 }
 
@@ -29,7 +29,7 @@ grpc::Status TracesService::ListTraces(grpc::ServerContext* context,
                                        const v1::ListTracesRequest* request,
                                        v1::ListTracesResponse* response) {
   return guard_.Run(context, "ListTraces", *request, [&](const Caller& c) {
-    return Answer(store_->ListTraces(c.principal, *request), response);
+    return Answer(store_->ListTraces(c, *request), response);
   });
 }
 

@@ -46,6 +46,7 @@
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "services/data/data_services.h"
+#include "services/data/storage/principal_scope.h"
 #include "services/data/storage/pg_approval_store.h"
 #include "services/data/storage/pg_memory_store.h"
 #include "services/data/storage/pg_run_store.h"
@@ -96,11 +97,13 @@ enum class Want {
   kNotFound,
   kAlreadyExists,
   kFailedPrecondition,
+  kPermissionDenied,
 };
 constexpr Want OK = Want::kOk;
 constexpr Want HID = Want::kHidden;
 constexpr Want NEW = Want::kNew;
 constexpr Want NF = Want::kNotFound;
+constexpr Want PD = Want::kPermissionDenied;
 constexpr Want AE = Want::kAlreadyExists;
 constexpr Want FP = Want::kFailedPrecondition;
 
@@ -224,9 +227,10 @@ constexpr Row kMatrix[] = {
     {"ScheduleRecords/DeleteSchedule",
      "schedule_id: '$ID'",
      {OK, NF, NF, OK, NF, NF}},
+    // The scheduler's call: platform level only.
     {"ScheduleRecords/ClaimDueSchedules",
      "claimer_id: 'replica-1' limit: 100 lease_seconds: 3600",
-     {OK, HID, HID, OK, HID, OK}},
+     {PD, PD, PD, PD, PD, OK}},
     // ---------------------------------------------------------- AuditLog
     // A's object here is the audit event of T1-admin reading A's session
     // (seeded with every cell): the actor's tenant admin and the platform
@@ -313,6 +317,8 @@ class AllowAllButNoScope final : public Authorizer {
                                       const PermissionRequest&) override {
     AuthzDecision d;
     d.allowed = caller.principal.subject() != "noscope";
+    // The admin level, as authz decides it with its default admin scopes.
+    d.admin_level = storage::AdminLevelFor(caller.principal);
     return d;
   }
 };
@@ -517,6 +523,9 @@ class IsolationMatrixTest : public storage::StoreTest {
         break;
       case Want::kFailedPrecondition:
         EXPECT_THAT(status, StatusIs(absl::StatusCode::kFailedPrecondition));
+        break;
+      case Want::kPermissionDenied:
+        EXPECT_THAT(status, StatusIs(absl::StatusCode::kPermissionDenied));
         break;
     }
     EXPECT_EQ(after, before) << "A's objects changed";

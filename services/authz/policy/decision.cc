@@ -165,18 +165,6 @@ Decision Decide(const std::vector<Scope>& granted, const Permission& needed) {
               absl::StrCat("no scope grants ", PermissionString(needed)));
 }
 
-absl::string_view AdminLevelName(AdminLevel level) {
-  switch (level) {
-    case AdminLevel::kNone:
-      return "none";
-    case AdminLevel::kTenant:
-      return "tenant";
-    case AdminLevel::kPlatform:
-      return "platform";
-  }
-  return "";
-}
-
 AdminLevel LevelOf(const std::vector<Scope>& scopes) {
   AdminLevel level = AdminLevel::kNone;
   for (const Scope& scope : scopes) {

@@ -24,6 +24,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/auth/admin_level.h"
 #include "services/authz/policy/scope.h"
 
 namespace bastion::authz {
@@ -93,16 +94,9 @@ std::ostream& operator<<(std::ostream& os, const Decision& decision);
 // recorded as using admin power.
 Decision Decide(const std::vector<Scope>& granted, const Permission& needed);
 
-// How far a principal's admin power reaches.
-enum class AdminLevel {
-  kNone,
-  // Every user of the principal's own tenant.
-  kTenant,
-  // Every tenant.
-  kPlatform,
-};
-
-absl::string_view AdminLevelName(AdminLevel level);
+// How far a principal's admin power reaches (common/auth/admin_level.h).
+using ::bastion::AdminLevel;
+using ::bastion::AdminLevelName;
 
 // kPlatform if any scope is the platform admin scope, else kTenant if any is
 // the tenant admin scope, else kNone. Malformed scopes count for nothing.

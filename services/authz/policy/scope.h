@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/auth/admin_level.h"
 
 namespace bastion::authz {
 
@@ -69,19 +70,12 @@ bool IsValidResourceId(absl::string_view id);
 // untrusted scopes, ids and tool names into reasons and log lines.
 std::string QuoteUntrusted(absl::string_view text);
 
-// The admin scope strings, configurable per deployment. Both must be
-// printable ASCII without whitespace, at most kMaxScopeBytes, distinct, and
-// must not themselves parse as a resource scope (their first segment must not
-// be a resource name), so an admin scope can never be confused with an
-// ordinary grant.
-struct AdminScopeConfig {
-  // Grants everything within the principal's own tenant (AgentOS
-  // compatible).
-  std::string tenant_admin = "agent_os:admin";
-  // Grants everything in every tenant. Never assignable through a tenant's
-  // custom role.
-  std::string platform_admin = "bastion:platform_admin";
-};
+// The admin scope strings (common/auth/admin_level.h), configurable per
+// deployment. Both must be printable ASCII without whitespace, at most
+// kMaxScopeBytes, distinct, and must not themselves parse as a resource
+// scope (their first segment must not be a resource name), so an admin
+// scope can never be confused with an ordinary grant.
+using AdminScopeConfig = ::bastion::AdminScopes;
 
 // What kind of grant a scope is.
 enum class ScopeKind {

@@ -5,6 +5,7 @@
 
 #include "absl/status/statusor.h"
 #include "bastion/common/v1/common.pb.h"
+#include "services/data/storage/actor.h"
 #include "bastion/data/v1/data.pb.h"
 
 namespace bastion::data::storage {
@@ -18,19 +19,19 @@ class ApprovalStore {
 
   // For a tool call of one of the principal's own runs (else NOT_FOUND).
   virtual absl::StatusOr<v1::Approval> CreateApproval(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::CreateApprovalRequest& request) = 0;
   virtual absl::StatusOr<v1::Approval> GetApproval(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::GetApprovalRequest& request) = 0;
   virtual absl::StatusOr<v1::ListApprovalsResponse> ListApprovals(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::ListApprovalsRequest& request) = 0;
   // Atomic and once: succeeds only while pending and unexpired, for a
   // resolver other than the requester, with the stored arguments hash;
   // FAILED_PRECONDITION otherwise.
   virtual absl::StatusOr<v1::Approval> ResolveApproval(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::ResolveApprovalRequest& request) = 0;
 };
 

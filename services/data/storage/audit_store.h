@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "bastion/common/v1/common.pb.h"
+#include "services/data/storage/actor.h"
 #include "bastion/data/v1/data.pb.h"
 
 namespace bastion::data::storage {
@@ -17,7 +18,7 @@ class AuditStore {
   virtual ~AuditStore() = default;
 
   virtual absl::StatusOr<v1::ListAuditEventsResponse> ListAuditEvents(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::ListAuditEventsRequest& request) = 0;
 };
 

@@ -5,6 +5,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "bastion/common/v1/common.pb.h"
+#include "services/data/storage/actor.h"
 #include "bastion/data/v1/data.pb.h"
 
 namespace bastion::data::storage {
@@ -16,18 +17,18 @@ class MemoryStore {
   virtual ~MemoryStore() = default;
 
   virtual absl::StatusOr<v1::Memory> CreateMemory(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::CreateMemoryRequest& request) = 0;
   virtual absl::StatusOr<v1::Memory> GetMemory(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::GetMemoryRequest& request) = 0;
   virtual absl::StatusOr<v1::ListMemoriesResponse> ListMemories(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::ListMemoriesRequest& request) = 0;
   virtual absl::StatusOr<v1::Memory> UpdateMemory(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::UpdateMemoryRequest& request) = 0;
-  virtual absl::Status DeleteMemory(const common::v1::Principal& principal,
+  virtual absl::Status DeleteMemory(const Actor& actor,
                                     const v1::DeleteMemoryRequest& request) = 0;
 };
 

@@ -123,19 +123,19 @@ absl::Status NotFound() { return absl::NotFoundError("approval not found"); }
 }  // namespace
 
 absl::StatusOr<pg::PrincipalScope> PgApprovalStore::ApproverScope(
-    const Principal& principal) const {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+    const Actor& actor) const {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
   if (scope.admin_level == pg::AdminLevel::kNone &&
-      IsApprover(principal, admin_scopes_)) {
+      IsApprover(actor, admin_scopes_)) {
     scope.admin_level = pg::AdminLevel::kTenant;
   }
   return scope;
 }
 
 absl::StatusOr<v1::Approval> PgApprovalStore::CreateApproval(
-    const Principal& principal, const v1::CreateApprovalRequest& request) {
+    const Actor& actor, const v1::CreateApprovalRequest& request) {
   // Created as the run's owner, at its own level.
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
   if (!request.approval_id().empty()) {
     RETURN_IF_ERROR(CheckId(request.approval_id(), "approval_id"));
   }
@@ -165,8 +165,8 @@ absl::StatusOr<v1::Approval> PgApprovalStore::CreateApproval(
 }
 
 absl::StatusOr<v1::Approval> PgApprovalStore::GetApproval(
-    const Principal& principal, const v1::GetApprovalRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ApproverScope(principal));
+    const Actor& actor, const v1::GetApprovalRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ApproverScope(actor));
   RETURN_IF_ERROR(CheckId(request.approval_id(), "approval_id"));
   ASSIGN_OR_RETURN(PgResult result,
                    RunById(pool_, scope, AuditedTable::kApprovals,
@@ -176,8 +176,8 @@ absl::StatusOr<v1::Approval> PgApprovalStore::GetApproval(
 }
 
 absl::StatusOr<v1::ListApprovalsResponse> PgApprovalStore::ListApprovals(
-    const Principal& principal, const v1::ListApprovalsRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ApproverScope(principal));
+    const Actor& actor, const v1::ListApprovalsRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ApproverScope(actor));
   ASSIGN_OR_RETURN(int limit, PageSize(request.page()));
   constexpr char kOrdering[] = "approvals.created.desc";
   ASSIGN_OR_RETURN(std::optional<Cursor> cursor,
@@ -217,8 +217,8 @@ absl::StatusOr<v1::ListApprovalsResponse> PgApprovalStore::ListApprovals(
 }
 
 absl::StatusOr<v1::Approval> PgApprovalStore::ResolveApproval(
-    const Principal& principal, const v1::ResolveApprovalRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ApproverScope(principal));
+    const Actor& actor, const v1::ResolveApprovalRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ApproverScope(actor));
   RETURN_IF_ERROR(CheckId(request.approval_id(), "approval_id"));
   const char* decision = nullptr;
   switch (request.decision()) {

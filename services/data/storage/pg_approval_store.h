@@ -18,21 +18,21 @@ class PgApprovalStore : public ApprovalStore {
       : pool_(pool), admin_scopes_(std::move(admin_scopes)) {}
 
   absl::StatusOr<v1::Approval> CreateApproval(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::CreateApprovalRequest& request) override;
   absl::StatusOr<v1::Approval> GetApproval(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::GetApprovalRequest& request) override;
   absl::StatusOr<v1::ListApprovalsResponse> ListApprovals(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::ListApprovalsRequest& request) override;
   absl::StatusOr<v1::Approval> ResolveApproval(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::ResolveApprovalRequest& request) override;
 
  private:
   absl::StatusOr<pg::PrincipalScope> ApproverScope(
-      const common::v1::Principal& principal) const;
+      const Actor& actor) const;
 
   pg::PgPool& pool_;
   const AdminScopes admin_scopes_;

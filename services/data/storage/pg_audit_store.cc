@@ -37,8 +37,8 @@ constexpr const char* kList[2] = {LIST_AUDIT(BASTION_ANY_OWNER),
 }  // namespace
 
 absl::StatusOr<v1::ListAuditEventsResponse> PgAuditStore::ListAuditEvents(
-    const Principal& principal, const v1::ListAuditEventsRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+    const Actor& actor, const v1::ListAuditEventsRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
   ASSIGN_OR_RETURN(int limit, PageSize(request.page()));
   if (request.action().size() > 128) {
     return absl::InvalidArgumentError("action is longer than 128");

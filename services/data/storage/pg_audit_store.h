@@ -16,7 +16,7 @@ class PgAuditStore : public AuditStore {
       : pool_(pool), admin_scopes_(std::move(admin_scopes)) {}
 
   absl::StatusOr<v1::ListAuditEventsResponse> ListAuditEvents(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::ListAuditEventsRequest& request) override;
 
  private:

@@ -108,8 +108,8 @@ absl::Status NotFound() { return absl::NotFoundError("memory not found"); }
 }  // namespace
 
 absl::StatusOr<v1::Memory> PgMemoryStore::CreateMemory(
-    const Principal& principal, const v1::CreateMemoryRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+    const Actor& actor, const v1::CreateMemoryRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
   if (!request.memory_id().empty()) {
     RETURN_IF_ERROR(CheckId(request.memory_id(), "memory_id"));
   }
@@ -126,8 +126,8 @@ absl::StatusOr<v1::Memory> PgMemoryStore::CreateMemory(
 }
 
 absl::StatusOr<v1::Memory> PgMemoryStore::GetMemory(
-    const Principal& principal, const v1::GetMemoryRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+    const Actor& actor, const v1::GetMemoryRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
   RETURN_IF_ERROR(CheckId(request.memory_id(), "memory_id"));
   ASSIGN_OR_RETURN(PgResult result,
                    RunById(pool_, scope, AuditedTable::kMemories,
@@ -137,8 +137,8 @@ absl::StatusOr<v1::Memory> PgMemoryStore::GetMemory(
 }
 
 absl::StatusOr<v1::ListMemoriesResponse> PgMemoryStore::ListMemories(
-    const Principal& principal, const v1::ListMemoriesRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+    const Actor& actor, const v1::ListMemoriesRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
   ASSIGN_OR_RETURN(int limit, PageSize(request.page()));
   if (request.text_query().size() > 1024) {
     return absl::InvalidArgumentError("text_query is longer than 1024");
@@ -177,8 +177,8 @@ absl::StatusOr<v1::ListMemoriesResponse> PgMemoryStore::ListMemories(
 }
 
 absl::StatusOr<v1::Memory> PgMemoryStore::UpdateMemory(
-    const Principal& principal, const v1::UpdateMemoryRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+    const Actor& actor, const v1::UpdateMemoryRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
   RETURN_IF_ERROR(CheckId(request.memory_id(), "memory_id"));
   if (request.update_text()) RETURN_IF_ERROR(CheckText(request.text()));
   if (request.update_topics()) RETURN_IF_ERROR(CheckTopics(request.topics()));
@@ -198,8 +198,8 @@ absl::StatusOr<v1::Memory> PgMemoryStore::UpdateMemory(
 }
 
 absl::Status PgMemoryStore::DeleteMemory(
-    const Principal& principal, const v1::DeleteMemoryRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+    const Actor& actor, const v1::DeleteMemoryRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
   RETURN_IF_ERROR(CheckId(request.memory_id(), "memory_id"));
   ASSIGN_OR_RETURN(PgResult result,
                    RunById(pool_, scope, AuditedTable::kMemories,

@@ -16,18 +16,18 @@ class PgMemoryStore : public MemoryStore {
       : pool_(pool), admin_scopes_(std::move(admin_scopes)) {}
 
   absl::StatusOr<v1::Memory> CreateMemory(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::CreateMemoryRequest& request) override;
   absl::StatusOr<v1::Memory> GetMemory(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::GetMemoryRequest& request) override;
   absl::StatusOr<v1::ListMemoriesResponse> ListMemories(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::ListMemoriesRequest& request) override;
   absl::StatusOr<v1::Memory> UpdateMemory(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::UpdateMemoryRequest& request) override;
-  absl::Status DeleteMemory(const common::v1::Principal& principal,
+  absl::Status DeleteMemory(const Actor& actor,
                             const v1::DeleteMemoryRequest& request) override;
 
  private:

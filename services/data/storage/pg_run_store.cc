@@ -234,8 +234,8 @@ absl::Status NotFound() { return absl::NotFoundError("run not found"); }
 }  // namespace
 
 absl::StatusOr<v1::RunRecord> PgRunStore::CreateRun(
-    const Principal& principal, const v1::CreateRunRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+    const Actor& actor, const v1::CreateRunRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
   if (!request.run_id().empty()) {
     RETURN_IF_ERROR(CheckId(request.run_id(), "run_id"));
   }
@@ -270,8 +270,8 @@ absl::StatusOr<v1::RunRecord> PgRunStore::CreateRun(
 }
 
 absl::StatusOr<v1::GetRunResponse> PgRunStore::GetRun(
-    const Principal& principal, const v1::GetRunRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+    const Actor& actor, const v1::GetRunRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
   RETURN_IF_ERROR(CheckId(request.run_id(), "run_id"));
   pg::Param type;
   if (request.component_type() != v1::COMPONENT_TYPE_UNSPECIFIED) {
@@ -312,8 +312,8 @@ absl::StatusOr<v1::GetRunResponse> PgRunStore::GetRun(
 }
 
 absl::StatusOr<v1::ListRunsResponse> PgRunStore::ListRuns(
-    const Principal& principal, const v1::ListRunsRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+    const Actor& actor, const v1::ListRunsRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
   ASSIGN_OR_RETURN(int limit, PageSize(request.page()));
   constexpr char kOrdering[] = "runs.created.desc";
   ASSIGN_OR_RETURN(std::optional<Cursor> cursor,
@@ -356,8 +356,8 @@ absl::StatusOr<v1::ListRunsResponse> PgRunStore::ListRuns(
 }
 
 absl::StatusOr<v1::RunRecord> PgRunStore::UpdateRun(
-    const Principal& principal, const v1::UpdateRunRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+    const Actor& actor, const v1::UpdateRunRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
   RETURN_IF_ERROR(CheckId(request.run_id(), "run_id"));
   if (request.output().size() > kMaxJsonBytes ||
       request.error().size() > 65536) {
@@ -387,8 +387,8 @@ absl::StatusOr<v1::RunRecord> PgRunStore::UpdateRun(
 }
 
 absl::StatusOr<v1::AppendRunEventsResponse> PgRunStore::AppendRunEvents(
-    const Principal& principal, const v1::AppendRunEventsRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+    const Actor& actor, const v1::AppendRunEventsRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
   RETURN_IF_ERROR(CheckId(request.run_id(), "run_id"));
   if (request.events().empty() || request.events_size() > kMaxPageSize) {
     return absl::InvalidArgumentError("1 to 1000 events");

@@ -15,19 +15,19 @@ class PgRunStore : public RunStore {
       : pool_(pool), admin_scopes_(std::move(admin_scopes)) {}
 
   absl::StatusOr<v1::RunRecord> CreateRun(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::CreateRunRequest& request) override;
   absl::StatusOr<v1::GetRunResponse> GetRun(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::GetRunRequest& request) override;
   absl::StatusOr<v1::ListRunsResponse> ListRuns(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::ListRunsRequest& request) override;
   absl::StatusOr<v1::RunRecord> UpdateRun(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::UpdateRunRequest& request) override;
   absl::StatusOr<v1::AppendRunEventsResponse> AppendRunEvents(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::AppendRunEventsRequest& request) override;
 
  private:

@@ -154,8 +154,8 @@ absl::Status NotFound() { return absl::NotFoundError("schedule not found"); }
 }  // namespace
 
 absl::StatusOr<v1::Schedule> PgScheduleStore::CreateSchedule(
-    const Principal& principal, const v1::CreateScheduleRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+    const Actor& actor, const v1::CreateScheduleRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
   if (!request.schedule_id().empty()) {
     RETURN_IF_ERROR(CheckId(request.schedule_id(), "schedule_id"));
   }
@@ -183,14 +183,14 @@ absl::StatusOr<v1::Schedule> PgScheduleStore::CreateSchedule(
              OptionalParam(request.schedule_id()), std::string(type),
              request.component_id(), request.cron(), timezone,
              OptionalParam(request.input_json()),
-             JsonStringArray(principal.scopes()),
+             JsonStringArray(actor.principal.scopes()),
              MicrosParam(request.next_run_at_unix_micros())}}}));
   return ToSchedule(results[0], 0);
 }
 
 absl::StatusOr<v1::Schedule> PgScheduleStore::GetSchedule(
-    const Principal& principal, const v1::GetScheduleRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+    const Actor& actor, const v1::GetScheduleRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
   RETURN_IF_ERROR(CheckId(request.schedule_id(), "schedule_id"));
   ASSIGN_OR_RETURN(PgResult result,
                    RunById(pool_, scope, AuditedTable::kSchedules,
@@ -200,8 +200,8 @@ absl::StatusOr<v1::Schedule> PgScheduleStore::GetSchedule(
 }
 
 absl::StatusOr<v1::ListSchedulesResponse> PgScheduleStore::ListSchedules(
-    const Principal& principal, const v1::ListSchedulesRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+    const Actor& actor, const v1::ListSchedulesRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
   ASSIGN_OR_RETURN(int limit, PageSize(request.page()));
   constexpr char kOrdering[] = "schedules.created.asc";
   ASSIGN_OR_RETURN(std::optional<Cursor> cursor,
@@ -233,8 +233,8 @@ absl::StatusOr<v1::ListSchedulesResponse> PgScheduleStore::ListSchedules(
 }
 
 absl::StatusOr<v1::Schedule> PgScheduleStore::UpdateSchedule(
-    const Principal& principal, const v1::UpdateScheduleRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+    const Actor& actor, const v1::UpdateScheduleRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
   RETURN_IF_ERROR(CheckId(request.schedule_id(), "schedule_id"));
   const std::string timezone =
       request.timezone().empty() ? "UTC" : request.timezone();
@@ -265,8 +265,8 @@ absl::StatusOr<v1::Schedule> PgScheduleStore::UpdateSchedule(
 }
 
 absl::Status PgScheduleStore::DeleteSchedule(
-    const Principal& principal, const v1::DeleteScheduleRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+    const Actor& actor, const v1::DeleteScheduleRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
   RETURN_IF_ERROR(CheckId(request.schedule_id(), "schedule_id"));
   OwnerFilter owner = ByIdFilter(scope);
   std::vector<pg::Statement> batch =
@@ -282,9 +282,15 @@ absl::Status PgScheduleStore::DeleteSchedule(
 }
 
 absl::StatusOr<v1::ClaimDueSchedulesResponse>
-PgScheduleStore::ClaimDueSchedules(const Principal& principal,
+PgScheduleStore::ClaimDueSchedules(const Actor& actor,
                                    const v1::ClaimDueSchedulesRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
+  // The scheduler's call, across every tenant: a claim by anyone else would
+  // hold due schedules back from the real scheduler for the lease.
+  if (scope.admin_level != pg::AdminLevel::kPlatform) {
+    return absl::PermissionDeniedError(
+        "claiming due schedules needs a platform admin");
+  }
   if (request.claimer_id().empty() || request.claimer_id().size() > 128) {
     return absl::InvalidArgumentError("claimer_id must have 1 to 128 characters");
   }
@@ -294,7 +300,7 @@ PgScheduleStore::ClaimDueSchedules(const Principal& principal,
         "limit must be 1 to 100 and lease_seconds 1 to 3600");
   }
   OwnerFilter owner = ListFilter(scope, "");
-  // An admin (the scheduler) claims other users' schedules: recorded.
+  // The scheduler claims other users' schedules: recorded.
   std::vector<pg::Statement> batch =
       AdminAudit(scope, "schedules.claim", "schedules", "", "");
   const size_t at = batch.size();

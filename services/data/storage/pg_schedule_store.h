@@ -16,22 +16,22 @@ class PgScheduleStore : public ScheduleStore {
       : pool_(pool), admin_scopes_(std::move(admin_scopes)) {}
 
   absl::StatusOr<v1::Schedule> CreateSchedule(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::CreateScheduleRequest& request) override;
   absl::StatusOr<v1::Schedule> GetSchedule(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::GetScheduleRequest& request) override;
   absl::StatusOr<v1::ListSchedulesResponse> ListSchedules(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::ListSchedulesRequest& request) override;
   absl::StatusOr<v1::Schedule> UpdateSchedule(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::UpdateScheduleRequest& request) override;
   absl::Status DeleteSchedule(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::DeleteScheduleRequest& request) override;
   absl::StatusOr<v1::ClaimDueSchedulesResponse> ClaimDueSchedules(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::ClaimDueSchedulesRequest& request) override;
 
  private:

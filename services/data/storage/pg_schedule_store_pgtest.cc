@@ -86,14 +86,18 @@ TEST_F(PgScheduleStoreTest, ClaimsAreExclusiveAndScoped) {
   }
   ASSERT_THAT(store_->CreateSchedule(alice_, NewSchedule("later", future_)),
               IsOk());
-  // A plain user only ever claims its own.
+  // Only the platform-level scheduler claims: a user or a tenant admin
+  // claiming would hold schedules back from it for the lease.
   v1::ClaimDueSchedulesRequest claim;
   claim.set_claimer_id("replica-x");
   claim.set_limit(100);
   claim.set_lease_seconds(60);
-  auto bobs = store_->ClaimDueSchedules(bob_, claim);
-  ASSERT_THAT(bobs, IsOk());
-  EXPECT_EQ(bobs->schedules_size(), 0);
+  EXPECT_THAT(store_->ClaimDueSchedules(bob_, claim),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(store_->ClaimDueSchedules(alice_, claim),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(store_->ClaimDueSchedules(t1_admin_, claim),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   // Platform claimers race; each due schedule is claimed exactly once.
   std::mutex mu;
   std::multiset<std::string> claimed;

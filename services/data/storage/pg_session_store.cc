@@ -106,8 +106,8 @@ absl::Status CheckName(const std::string& name) {
 }  // namespace
 
 absl::StatusOr<v1::Session> PgSessionStore::CreateSession(
-    const Principal& principal, const v1::CreateSessionRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+    const Actor& actor, const v1::CreateSessionRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
   if (!request.session_id().empty()) {
     RETURN_IF_ERROR(CheckId(request.session_id(), "session_id"));
   }
@@ -137,8 +137,8 @@ absl::StatusOr<v1::Session> PgSessionStore::CreateSession(
 }
 
 absl::StatusOr<v1::Session> PgSessionStore::GetSession(
-    const Principal& principal, const v1::GetSessionRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+    const Actor& actor, const v1::GetSessionRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
   RETURN_IF_ERROR(CheckId(request.session_id(), "session_id"));
   ASSIGN_OR_RETURN(PgResult result,
                    RunById(pool_, scope, AuditedTable::kSessions,
@@ -153,8 +153,8 @@ const char* PgSessionStore::ListSql(bool one_owner, bool by_updated,
 }
 
 absl::StatusOr<v1::ListSessionsResponse> PgSessionStore::ListSessions(
-    const Principal& principal, const v1::ListSessionsRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+    const Actor& actor, const v1::ListSessionsRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
   ASSIGN_OR_RETURN(int limit, PageSize(request.page()));
   const bool by_updated = request.sort_field() == v1::SORT_FIELD_UPDATED_AT;
   const bool asc = request.sort_order() == v1::SORT_ORDER_ASC;
@@ -200,8 +200,8 @@ absl::StatusOr<v1::ListSessionsResponse> PgSessionStore::ListSessions(
 }
 
 absl::StatusOr<v1::Session> PgSessionStore::UpdateSession(
-    const Principal& principal, const v1::UpdateSessionRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+    const Actor& actor, const v1::UpdateSessionRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
   RETURN_IF_ERROR(CheckId(request.session_id(), "session_id"));
   if (request.update_name()) RETURN_IF_ERROR(CheckName(request.name()));
   if (request.update_state()) {
@@ -226,8 +226,8 @@ absl::StatusOr<v1::Session> PgSessionStore::UpdateSession(
 }
 
 absl::Status PgSessionStore::DeleteSession(
-    const Principal& principal, const v1::DeleteSessionRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+    const Actor& actor, const v1::DeleteSessionRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
   RETURN_IF_ERROR(CheckId(request.session_id(), "session_id"));
   ASSIGN_OR_RETURN(PgResult result,
                    RunById(pool_, scope, AuditedTable::kSessions,
@@ -237,8 +237,8 @@ absl::Status PgSessionStore::DeleteSession(
 }
 
 absl::StatusOr<v1::DeleteSessionsResponse> PgSessionStore::DeleteSessions(
-    const Principal& principal, const v1::DeleteSessionsRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+    const Actor& actor, const v1::DeleteSessionsRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
   if (request.session_ids_size() > kMaxPageSize) {
     return absl::InvalidArgumentError("at most 1000 session_ids");
   }

@@ -17,21 +17,21 @@ class PgSessionStore : public SessionStore {
       : pool_(pool), admin_scopes_(std::move(admin_scopes)) {}
 
   absl::StatusOr<v1::Session> CreateSession(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::CreateSessionRequest& request) override;
   absl::StatusOr<v1::Session> GetSession(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::GetSessionRequest& request) override;
   absl::StatusOr<v1::ListSessionsResponse> ListSessions(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::ListSessionsRequest& request) override;
   absl::StatusOr<v1::Session> UpdateSession(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::UpdateSessionRequest& request) override;
-  absl::Status DeleteSession(const common::v1::Principal& principal,
+  absl::Status DeleteSession(const Actor& actor,
                              const v1::DeleteSessionRequest& request) override;
   absl::StatusOr<v1::DeleteSessionsResponse> DeleteSessions(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::DeleteSessionsRequest& request) override;
 
   // The SQL ListSessions sends for one owner or any, by creation or update

@@ -138,8 +138,8 @@ absl::Status CheckSpan(const v1::Span& span) {
 }  // namespace
 
 absl::StatusOr<v1::AppendSpansResponse> PgTraceStore::AppendSpans(
-    const Principal& principal, const v1::AppendSpansRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+    const Actor& actor, const v1::AppendSpansRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
   if (request.spans().empty() || request.spans_size() > kMaxPageSize) {
     return absl::InvalidArgumentError("1 to 1000 spans");
   }
@@ -167,8 +167,8 @@ absl::StatusOr<v1::AppendSpansResponse> PgTraceStore::AppendSpans(
 }
 
 absl::StatusOr<v1::GetTraceResponse> PgTraceStore::GetTrace(
-    const Principal& principal, const v1::GetTraceRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+    const Actor& actor, const v1::GetTraceRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
   RETURN_IF_ERROR(CheckId(request.trace_id(), "trace_id"));
   ASSIGN_OR_RETURN(PgResult rows,
                    RunById(pool_, scope, AuditedTable::kSpans,
@@ -187,8 +187,8 @@ absl::StatusOr<v1::GetTraceResponse> PgTraceStore::GetTrace(
 }
 
 absl::StatusOr<v1::ListTracesResponse> PgTraceStore::ListTraces(
-    const Principal& principal, const v1::ListTracesRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(principal, admin_scopes_));
+    const Actor& actor, const v1::ListTracesRequest& request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
   ASSIGN_OR_RETURN(int limit, PageSize(request.page()));
   constexpr char kOrdering[] = "traces.created.desc";
   ASSIGN_OR_RETURN(std::optional<Cursor> cursor,

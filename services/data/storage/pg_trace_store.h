@@ -16,13 +16,13 @@ class PgTraceStore : public TraceStore {
       : pool_(pool), admin_scopes_(std::move(admin_scopes)) {}
 
   absl::StatusOr<v1::AppendSpansResponse> AppendSpans(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::AppendSpansRequest& request) override;
   absl::StatusOr<v1::GetTraceResponse> GetTrace(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::GetTraceRequest& request) override;
   absl::StatusOr<v1::ListTracesResponse> ListTraces(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::ListTracesRequest& request) override;
 
  private:

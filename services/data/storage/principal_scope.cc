@@ -18,21 +18,25 @@ pg::AdminLevel AdminLevelFor(const common::v1::Principal& principal,
   return tenant ? pg::AdminLevel::kTenant : pg::AdminLevel::kNone;
 }
 
-absl::StatusOr<pg::PrincipalScope> ScopeFor(
-    const common::v1::Principal& principal, const AdminScopes& admin_scopes) {
+pg::AdminLevel AdminLevelOf(const Actor& actor,
+                            const AdminScopes& admin_scopes) {
+  if (actor.granted.has_value()) return *actor.granted;
+  return AdminLevelFor(actor.principal, admin_scopes);
+}
+
+absl::StatusOr<pg::PrincipalScope> ScopeFor(const Actor& actor,
+                                            const AdminScopes& admin_scopes) {
+  const common::v1::Principal& principal = actor.principal;
   if (principal.tenant_id().empty() || principal.subject().empty()) {
     return absl::UnauthenticatedError("principal without tenant or subject");
   }
   return pg::PrincipalScope{principal.tenant_id(), principal.subject(),
-                            AdminLevelFor(principal, admin_scopes)};
+                            AdminLevelOf(actor, admin_scopes)};
 }
 
-bool IsApprover(const common::v1::Principal& principal,
-                const AdminScopes& admin_scopes) {
-  if (AdminLevelFor(principal, admin_scopes) != pg::AdminLevel::kNone) {
-    return true;
-  }
-  for (const std::string& scope : principal.scopes()) {
+bool IsApprover(const Actor& actor, const AdminScopes& admin_scopes) {
+  if (AdminLevelOf(actor, admin_scopes) != pg::AdminLevel::kNone) return true;
+  for (const std::string& scope : actor.principal.scopes()) {
     if (scope == "approvals:write" || scope == "approvals:*:write") return true;
   }
   return false;

@@ -27,6 +27,30 @@ TEST(AdminLevelForTest, ScopesDecide) {
             pg::AdminLevel::kPlatform);
 }
 
+TEST(AdminLevelOfTest, AuthzsLevelAloneDecidesWhenAuthzWasAsked) {
+  // An owner by role: no admin scope, but authz granted the tenant level.
+  Caller owner{With({"sessions:read"}), "assertion"};
+  owner.admin_level = AdminLevel::kTenant;
+  EXPECT_EQ(AdminLevelOf(owner), pg::AdminLevel::kTenant);
+  absl::StatusOr<pg::PrincipalScope> scope = ScopeFor(owner);
+  ASSERT_TRUE(scope.ok()) << scope.status();
+  EXPECT_EQ(scope->admin_level, pg::AdminLevel::kTenant);
+  EXPECT_TRUE(IsApprover(owner));
+
+  // authz said "none" (e.g. it names its admin scope differently): an admin
+  // scope of data's own naming in the credential grants nothing.
+  Caller plain{With({"agent_os:admin", "bastion:platform_admin"}), "a"};
+  plain.admin_level = AdminLevel::kNone;
+  EXPECT_EQ(AdminLevelOf(plain), pg::AdminLevel::kNone);
+  EXPECT_EQ(ScopeFor(plain)->admin_level, pg::AdminLevel::kNone);
+  EXPECT_FALSE(IsApprover(plain));
+
+  // authz not asked (internal calls): the principal's own scopes decide.
+  Caller internal{With({"agent_os:admin"}), "a"};
+  EXPECT_EQ(AdminLevelOf(internal), pg::AdminLevel::kTenant);
+  EXPECT_EQ(AdminLevelOf(With({"agent_os:admin"})), pg::AdminLevel::kTenant);
+}
+
 TEST(AdminLevelForTest, MatchingIsExact) {
   for (const char* near : {"AGENT_OS:ADMIN", "agent_os:admin ", "agent_os:*",
                            "agent_os:admin:x", "*", "bastion:platform_admin*",

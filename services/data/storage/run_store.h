@@ -5,6 +5,7 @@
 
 #include "absl/status/statusor.h"
 #include "bastion/common/v1/common.pb.h"
+#include "services/data/storage/actor.h"
 #include "bastion/data/v1/data.pb.h"
 
 namespace bastion::data::storage {
@@ -17,21 +18,21 @@ class RunStore {
   virtual ~RunStore() = default;
 
   virtual absl::StatusOr<v1::RunRecord> CreateRun(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::CreateRunRequest& request) = 0;
   virtual absl::StatusOr<v1::GetRunResponse> GetRun(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::GetRunRequest& request) = 0;
   virtual absl::StatusOr<v1::ListRunsResponse> ListRuns(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::ListRunsRequest& request) = 0;
   // FAILED_PRECONDITION when expected_status is set and differs.
   virtual absl::StatusOr<v1::RunRecord> UpdateRun(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::UpdateRunRequest& request) = 0;
   // Events get the run's next sequence numbers, atomically.
   virtual absl::StatusOr<v1::AppendRunEventsResponse> AppendRunEvents(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::AppendRunEventsRequest& request) = 0;
 };
 

@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "bastion/common/v1/common.pb.h"
+#include "services/data/storage/actor.h"
 #include "bastion/data/v1/data.pb.h"
 
 namespace bastion::data::storage {
@@ -19,25 +20,25 @@ class ScheduleStore {
   virtual ~ScheduleStore() = default;
 
   virtual absl::StatusOr<v1::Schedule> CreateSchedule(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::CreateScheduleRequest& request) = 0;
   virtual absl::StatusOr<v1::Schedule> GetSchedule(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::GetScheduleRequest& request) = 0;
   virtual absl::StatusOr<v1::ListSchedulesResponse> ListSchedules(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::ListSchedulesRequest& request) = 0;
   virtual absl::StatusOr<v1::Schedule> UpdateSchedule(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::UpdateScheduleRequest& request) = 0;
   virtual absl::Status DeleteSchedule(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::DeleteScheduleRequest& request) = 0;
   // Claims due, enabled, unclaimed schedules within the principal's reach
   // (all tenants for a platform admin, e.g. the scheduler's service
   // principal); concurrent claimers never get the same schedule.
   virtual absl::StatusOr<v1::ClaimDueSchedulesResponse> ClaimDueSchedules(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::ClaimDueSchedulesRequest& request) = 0;
 };
 

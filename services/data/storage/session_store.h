@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "bastion/common/v1/common.pb.h"
+#include "services/data/storage/actor.h"
 #include "bastion/data/v1/data.pb.h"
 
 namespace bastion::data::storage {
@@ -19,21 +20,21 @@ class SessionStore {
   virtual ~SessionStore() = default;
 
   virtual absl::StatusOr<v1::Session> CreateSession(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::CreateSessionRequest& request) = 0;
   virtual absl::StatusOr<v1::Session> GetSession(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::GetSessionRequest& request) = 0;
   virtual absl::StatusOr<v1::ListSessionsResponse> ListSessions(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::ListSessionsRequest& request) = 0;
   virtual absl::StatusOr<v1::Session> UpdateSession(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::UpdateSessionRequest& request) = 0;
-  virtual absl::Status DeleteSession(const common::v1::Principal& principal,
+  virtual absl::Status DeleteSession(const Actor& actor,
                                      const v1::DeleteSessionRequest& request) = 0;
   virtual absl::StatusOr<v1::DeleteSessionsResponse> DeleteSessions(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::DeleteSessionsRequest& request) = 0;
 };
 

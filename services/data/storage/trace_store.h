@@ -5,6 +5,7 @@
 
 #include "absl/status/statusor.h"
 #include "bastion/common/v1/common.pb.h"
+#include "services/data/storage/actor.h"
 #include "bastion/data/v1/data.pb.h"
 
 namespace bastion::data::storage {
@@ -18,14 +19,14 @@ class TraceStore {
 
   // Appends all spans or none (one transaction).
   virtual absl::StatusOr<v1::AppendSpansResponse> AppendSpans(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::AppendSpansRequest& request) = 0;
   // The trace's spans in chain order plus the chain's verification.
   virtual absl::StatusOr<v1::GetTraceResponse> GetTrace(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::GetTraceRequest& request) = 0;
   virtual absl::StatusOr<v1::ListTracesResponse> ListTraces(
-      const common::v1::Principal& principal,
+      const Actor& actor,
       const v1::ListTracesRequest& request) = 0;
 };
 
