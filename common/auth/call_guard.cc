@@ -24,10 +24,11 @@ absl::Status PermissionDenied() {
 
 absl::Status CallGuard::Deny(absl::Status status, absl::string_view action,
                              const common::v1::Principal* principal,
-                             absl::string_view method,
+                             absl::string_view method_name,
                              const common::v1::Permission& permission,
                              absl::string_view resource_id,
                              absl::string_view reason) const {
+  const std::string method = FullName(method_name);
   Log(LogLevel::kWarning, "call_denied",
       {{"method", method},
        {"action", action},
@@ -51,25 +52,20 @@ absl::Status CallGuard::Deny(absl::Status status, absl::string_view action,
 
 absl::StatusOr<CallGuard> CallGuard::Create(std::string service_full_name,
                                             GuardDependencies dependencies) {
-  ASSIGN_OR_RETURN(PermissionTable table,
-                   PermissionTable::Build({service_full_name}));
   // Keyed by method name alone, so a call looks its permission up without
   // building "service/method".
-  absl::flat_hash_map<std::string, common::v1::Permission> permissions;
-  const google::protobuf::ServiceDescriptor* service =
-      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
-          service_full_name);
-  for (int i = 0; i < service->method_count(); ++i) {
-    const std::string& name = service->method(i)->name();
-    permissions[name] = *table.Find(service_full_name, name);
-  }
+  ASSIGN_OR_RETURN(auto permissions, ReadPermissions(service_full_name));
   return CallGuard(std::move(service_full_name), std::move(permissions),
                    dependencies);
 }
 
+std::string CallGuard::FullName(absl::string_view method_name) const {
+  return absl::StrCat(service_full_name_, "/", method_name);
+}
+
 CallGuard::CallGuard(
     std::string service_full_name,
-    absl::flat_hash_map<std::string, common::v1::Permission> permissions,
+    absl::flat_hash_map<std::string, MethodPermission> permissions,
     GuardDependencies dependencies)
     : service_full_name_(std::move(service_full_name)),
       permissions_(std::move(permissions)),
@@ -113,25 +109,25 @@ absl::StatusOr<Caller> CallGuard::Authenticate(
 }
 
 absl::StatusOr<common::v1::Principal> CallGuard::CheckCallingService(
-    const grpc::ServerContextBase& context, absl::string_view method,
+    const grpc::ServerContextBase& context, absl::string_view method_name,
     const common::v1::Permission& permission,
     const common::v1::Principal* user) const {
   const bool on_behalf_of_user = user != nullptr;
-  auto Denied = [&](absl::string_view, absl::string_view why) {
-    return Deny(PermissionDenied(), "denied.internal", user, method,
+  auto Denied = [&](absl::string_view why) {
+    return Deny(PermissionDenied(), "denied.internal", user, method_name,
                 permission, "", why);
   };
   const auto& metadata = context.client_metadata();
   if (metadata.count(kServiceMetadataKey) != 1) {
-    return Denied(method, "internal method: no (or more than one) service "
-                          "assertion");
+    return Denied("internal method: no (or more than one) service assertion");
   }
   if (on_behalf_of_user && metadata.count(kPrincipalMetadataKey) != 1) {
-    return Denied(method, "internal method: user must be a forwarded "
-                          "assertion, not a bearer credential");
+    return Denied(
+        "internal method: user must be a forwarded assertion, not a bearer "
+        "credential");
   }
   if (dependencies_.services == nullptr) {
-    return Denied(method, "internal method: no trusted services configured");
+    return Denied("internal method: no trusted services configured");
   }
   const grpc::string_ref value = metadata.find(kServiceMetadataKey)->second;
   absl::StatusOr<common::v1::Principal> service =
@@ -140,9 +136,8 @@ absl::StatusOr<common::v1::Principal> CallGuard::CheckCallingService(
     if (service.status().code() == absl::StatusCode::kUnavailable) {
       return absl::UnavailableError("service identity unavailable");
     }
-    return Denied(method, absl::StrCat("internal method: service assertion "
-                                       "rejected: ",
-                                       service.status().message()));
+    return Denied(absl::StrCat("internal method: service assertion rejected: ",
+                               service.status().message()));
   }
   return service;
 }
@@ -150,28 +145,24 @@ absl::StatusOr<common::v1::Principal> CallGuard::CheckCallingService(
 absl::StatusOr<Caller> CallGuard::Authorize(
     const grpc::ServerContextBase& context, absl::string_view method_name,
     const google::protobuf::Message& request) const {
-  // The full name is needed only to log or audit a refusal.
-  const auto method = [&] {
-    return absl::StrCat(service_full_name_, "/", method_name);
-  };
   auto found = permissions_.find(method_name);
-  const common::v1::Permission* permission =
-      found == permissions_.end() ? nullptr : &found->second;
-  if (permission == nullptr) {
-    Log(LogLevel::kError, "undeclared_method", {{"method", method()}});
+  if (found == permissions_.end()) {
+    Log(LogLevel::kError, "undeclared_method",
+        {{"method", FullName(method_name)}});
     return absl::InternalError("method has no declared permission");
   }
+  const common::v1::Permission* permission = &found->second.permission;
   if (permission->public_()) return Caller{};
   if (permission->internal() && permission->resource().empty()) {
     const auto& metadata = context.client_metadata();
     if (metadata.count(kServiceMetadataKey) + metadata.count("authorization") +
             metadata.count(kPrincipalMetadataKey) ==
         0) {
-      return Deny(Unauthenticated(), "denied.unauthenticated", nullptr, method(),
+      return Deny(Unauthenticated(), "denied.unauthenticated", nullptr, method_name,
                   *permission, "", "no credentials");
     }
     ASSIGN_OR_RETURN(common::v1::Principal service,
-                     CheckCallingService(context, method(), *permission,
+                     CheckCallingService(context, method_name, *permission,
                                          /*user=*/nullptr));
     return Caller{std::move(service), ""};
   }
@@ -179,23 +170,23 @@ absl::StatusOr<Caller> CallGuard::Authorize(
   absl::StatusOr<Caller> caller = Authenticate(context);
   if (!caller.ok()) {
     if (caller.status().code() == absl::StatusCode::kUnauthenticated) {
-      return Deny(Unauthenticated(), "denied.unauthenticated", nullptr, method(),
+      return Deny(Unauthenticated(), "denied.unauthenticated", nullptr, method_name,
                   *permission, "", caller.status().message());
     }
     Log(LogLevel::kError, "authentication_unavailable",
-        {{"method", method()}, {"error", caller.status().message()}});
+        {{"method", FullName(method_name)}, {"error", caller.status().message()}});
     return absl::UnavailableError("authentication unavailable");
   }
   if (permission->internal()) {
     RETURN_IF_ERROR(
-        CheckCallingService(context, method(), *permission, &caller->principal)
+        CheckCallingService(context, method_name, *permission, &caller->principal)
             .status());
     return caller;
   }
   if (dependencies_.rate_limiter != nullptr) {
     absl::Status admitted = dependencies_.rate_limiter->Admit(caller->principal);
     if (!admitted.ok()) {
-      return Deny(admitted, "denied.rate_limited", &caller->principal, method(),
+      return Deny(admitted, "denied.rate_limited", &caller->principal, method_name,
                   *permission, "", admitted.message());
     }
   }
@@ -204,17 +195,17 @@ absl::StatusOr<Caller> CallGuard::Authorize(
     return absl::UnavailableError("no authorizer configured");
   }
   PermissionRequest wanted{permission->resource(), permission->action(),
-                           ExtractResourceId(request, permission->id_field())};
+                           ExtractResourceId(request, found->second.id_path)};
   absl::StatusOr<AuthzDecision> decision =
       dependencies_.authorizer->Check(*caller, wanted);
   if (!decision.ok()) {
     Log(LogLevel::kError, "authorization_unavailable",
-        {{"method", method()}, {"error", decision.status().message()}});
+        {{"method", FullName(method_name)}, {"error", decision.status().message()}});
     return absl::UnavailableError("authorization unavailable");
   }
   if (!decision->allowed) {
     return Deny(PermissionDenied(), "denied.permission", &caller->principal,
-                method(), *permission, wanted.resource_id, decision->reason);
+                method_name, *permission, wanted.resource_id, decision->reason);
   }
   caller->admin_level = decision->admin_level;
   return caller;

@@ -75,15 +75,17 @@ class CallGuard {
 
  private:
   CallGuard(std::string service_full_name,
-            absl::flat_hash_map<std::string, common::v1::Permission> permissions,
+            absl::flat_hash_map<std::string, MethodPermission> permissions,
             GuardDependencies dependencies);
+  // "<service>/<method>", for logs and the audit log.
+  std::string FullName(absl::string_view method_name) const;
 
   absl::StatusOr<Caller> Authenticate(
       const grpc::ServerContextBase& context) const;
   // Logs a denial and hands it to the audit sink.
   absl::Status Deny(absl::Status status, absl::string_view action,
                     const common::v1::Principal* principal,
-                    absl::string_view method,
+                    absl::string_view method_name,
                     const common::v1::Permission& permission,
                     absl::string_view resource_id,
                     absl::string_view reason) const;
@@ -91,12 +93,12 @@ class CallGuard {
   // `user`, for that user, whose assertion it forwards (not a bearer
   // credential). Returns the service's principal.
   absl::StatusOr<common::v1::Principal> CheckCallingService(
-      const grpc::ServerContextBase& context, absl::string_view method,
+      const grpc::ServerContextBase& context, absl::string_view method_name,
       const common::v1::Permission& permission,
       const common::v1::Principal* user) const;
 
   std::string service_full_name_;
-  absl::flat_hash_map<std::string, common::v1::Permission> permissions_;
+  absl::flat_hash_map<std::string, MethodPermission> permissions_;
   GuardDependencies dependencies_;
 };
 

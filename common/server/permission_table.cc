@@ -5,31 +5,32 @@
 #include "common/status/status_macros.h"
 
 namespace bastion {
-namespace {
 
 using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 
-// Resolves a dotted path of singular message fields ending in a string field.
-const FieldDescriptor* ResolveIdField(const Descriptor& request,
-                                      absl::string_view path) {
+absl::StatusOr<IdFieldPath> ResolveIdField(const Descriptor& request,
+                                           absl::string_view id_field) {
+  IdFieldPath path;
+  if (id_field.empty()) return path;
   const Descriptor* message = &request;
-  const FieldDescriptor* field = nullptr;
-  for (absl::string_view part : absl::StrSplit(path, '.')) {
-    if (message == nullptr) return nullptr;
-    field = message->FindFieldByName(std::string(part));
-    if (field == nullptr || field->is_repeated()) return nullptr;
+  for (absl::string_view part : absl::StrSplit(id_field, '.')) {
+    const FieldDescriptor* field =
+        message == nullptr ? nullptr
+                           : message->FindFieldByName(std::string(part));
+    if (field == nullptr || field->is_repeated()) {
+      return absl::InvalidArgumentError("not a path of singular fields");
+    }
+    path.push_back(field);
     message = field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE
                   ? field->message_type()
                   : nullptr;
   }
-  if (field == nullptr || field->cpp_type() != FieldDescriptor::CPPTYPE_STRING) {
-    return nullptr;
+  if (path.back()->cpp_type() != FieldDescriptor::CPPTYPE_STRING) {
+    return absl::InvalidArgumentError("does not end in a string field");
   }
-  return field;
+  return path;
 }
-
-}  // namespace
 
 absl::Status ValidatePermission(
     const google::protobuf::MethodDescriptor& method) {
@@ -54,6 +55,11 @@ absl::Status ValidatePermission(
     }
     return absl::OkStatus();
   }
+  if (!ResolveIdField(*method.input_type(), permission.id_field()).ok()) {
+    return refuse(absl::StrCat("names id_field \"", permission.id_field(),
+                               "\" which is not a string field of ",
+                               method.input_type()->full_name()));
+  }
   if (permission.internal() && permission.resource().empty()) {
     // Service identity alone decides.
     return absl::OkStatus();
@@ -61,58 +67,50 @@ absl::Status ValidatePermission(
   if (permission.resource().empty() || permission.action().empty()) {
     return refuse("declares a permission without resource and action");
   }
-  if (!permission.id_field().empty() &&
-      ResolveIdField(*method.input_type(), permission.id_field()) == nullptr) {
-    return refuse(absl::StrCat("names id_field \"", permission.id_field(),
-                               "\" which is not a string field of ",
-                               method.input_type()->full_name()));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<absl::flat_hash_map<std::string, MethodPermission>>
+ReadPermissions(absl::string_view service_full_name) {
+  const google::protobuf::ServiceDescriptor* service =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+          std::string(service_full_name));
+  if (service == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("unknown service ", service_full_name));
+  }
+  absl::flat_hash_map<std::string, MethodPermission> permissions;
+  for (int i = 0; i < service->method_count(); ++i) {
+    const google::protobuf::MethodDescriptor& method = *service->method(i);
+    RETURN_IF_ERROR(ValidatePermission(method));
+    MethodPermission& entry = permissions[method.name()];
+    entry.permission = method.options().GetExtension(common::v1::permission);
+    if (!entry.permission.public_()) {
+      // Cannot fail: ValidatePermission resolved it already.
+      ASSIGN_OR_RETURN(entry.id_path,
+                       ResolveIdField(*method.input_type(),
+                                      entry.permission.id_field()));
+    }
+  }
+  return permissions;
+}
+
+absl::Status ValidatePermissions(
+    const std::vector<std::string>& service_full_names) {
+  for (const std::string& name : service_full_names) {
+    RETURN_IF_ERROR(ReadPermissions(name).status());
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<PermissionTable> PermissionTable::Build(
-    const std::vector<std::string>& service_full_names) {
-  PermissionTable table;
-  const auto* pool = google::protobuf::DescriptorPool::generated_pool();
-  for (const std::string& name : service_full_names) {
-    const google::protobuf::ServiceDescriptor* service =
-        pool->FindServiceByName(name);
-    if (service == nullptr) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("unknown service ", name));
-    }
-    for (int i = 0; i < service->method_count(); ++i) {
-      const google::protobuf::MethodDescriptor& method = *service->method(i);
-      RETURN_IF_ERROR(ValidatePermission(method));
-      table.permissions_[absl::StrCat(name, "/", method.name())] =
-          method.options().GetExtension(common::v1::permission);
-    }
-  }
-  return table;
-}
-
-const common::v1::Permission* PermissionTable::Find(
-    absl::string_view service_full_name, absl::string_view method_name) const {
-  auto it = permissions_.find(absl::StrCat(service_full_name, "/", method_name));
-  return it == permissions_.end() ? nullptr : &it->second;
-}
-
-std::string ExtractResourceId(const google::protobuf::Message& request,
-                              absl::string_view id_field) {
-  if (id_field.empty()) return "";
+std::string ExtractResourceId(
+    const google::protobuf::Message& request,
+    absl::Span<const FieldDescriptor* const> path) {
   const google::protobuf::Message* message = &request;
-  std::vector<absl::string_view> parts = absl::StrSplit(id_field, '.');
-  for (size_t i = 0; i < parts.size(); ++i) {
-    const FieldDescriptor* field =
-        message->GetDescriptor()->FindFieldByName(std::string(parts[i]));
-    if (field == nullptr || field->is_repeated()) return "";
+  for (size_t i = 0; i < path.size(); ++i) {
     const google::protobuf::Reflection& reflection = *message->GetReflection();
-    if (i + 1 == parts.size()) {
-      if (field->cpp_type() != FieldDescriptor::CPPTYPE_STRING) return "";
-      return reflection.GetString(*message, field);
-    }
-    if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) return "";
-    message = &reflection.GetMessage(*message, field);
+    if (i + 1 == path.size()) return reflection.GetString(*message, path[i]);
+    message = &reflection.GetMessage(*message, path[i]);
   }
   return "";
 }

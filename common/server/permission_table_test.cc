@@ -37,38 +37,51 @@ std::vector<std::string> AllBastionServices() {
 TEST(PermissionTableTest, EveryBastionRpcDeclaresAValidPermission) {
   const std::vector<std::string> names = AllBastionServices();
   ASSERT_GE(names.size(), 14u);
-  absl::StatusOr<PermissionTable> table = PermissionTable::Build(names);
-  ASSERT_THAT(table, IsOk());
-  EXPECT_NE(table->Find("bastion.data.v1.Sessions", "GetSession"), nullptr);
-  EXPECT_EQ(table->Find("bastion.data.v1.Sessions", "NoSuchMethod"), nullptr);
+  EXPECT_THAT(ValidatePermissions(names), IsOk());
+  auto sessions = ReadPermissions("bastion.data.v1.Sessions");
+  ASSERT_THAT(sessions, IsOk());
+  EXPECT_TRUE(sessions->contains("GetSession"));
+  EXPECT_FALSE(sessions->contains("NoSuchMethod"));
+  EXPECT_EQ(sessions->at("GetSession").permission.id_field(), "session_id");
+  ASSERT_EQ(sessions->at("GetSession").id_path.size(), 1u);
 }
 
 TEST(PermissionTableTest, MissingDeclarationRefusesStartupNamingTheMethod) {
-  absl::StatusOr<PermissionTable> table =
-      PermissionTable::Build({"bastion.test.v1.Forgotten"});
-  EXPECT_THAT(table, StatusIs(absl::StatusCode::kFailedPrecondition));
-  EXPECT_THAT(std::string(table.status().message()),
+  absl::Status status = ValidatePermissions({"bastion.test.v1.Forgotten"});
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(std::string(status.message()),
               HasSubstr("bastion.test.v1.Forgotten.Missing"));
 }
 
 TEST(PermissionTableTest, InconsistentDeclarationsRefuseStartup) {
-  EXPECT_THAT(PermissionTable::Build({"bastion.test.v1.Inconsistent"}),
+  EXPECT_THAT(ValidatePermissions({"bastion.test.v1.Inconsistent"}),
               StatusIs(absl::StatusCode::kFailedPrecondition));
-  EXPECT_THAT(PermissionTable::Build({"bastion.test.v1.BadIdField"}),
+  EXPECT_THAT(ValidatePermissions({"bastion.test.v1.BadIdField"}),
               StatusIs(absl::StatusCode::kFailedPrecondition));
-  EXPECT_THAT(PermissionTable::Build({"bastion.test.v1.NoSuchService"}),
+  EXPECT_THAT(ValidatePermissions({"bastion.test.v1.NoSuchService"}),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(ReadPermissions("bastion.test.v1.BadIdField"),
               StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 TEST(PermissionTableTest, ExtractsFlatAndNestedIds) {
+  const google::protobuf::Descriptor& type = *test::v1::EchoRequest::descriptor();
   test::v1::EchoRequest request;
   request.set_thing_id("t-1");
   request.mutable_inner()->set_name("auditor");
-  EXPECT_EQ(ExtractResourceId(request, "thing_id"), "t-1");
-  EXPECT_EQ(ExtractResourceId(request, "inner.name"), "auditor");
-  EXPECT_EQ(ExtractResourceId(request, "count"), "");
-  EXPECT_EQ(ExtractResourceId(request, ""), "");
-  EXPECT_EQ(ExtractResourceId(test::v1::EchoRequest(), "inner.name"), "");
+  auto Extract = [&](const test::v1::EchoRequest& r, absl::string_view field) {
+    absl::StatusOr<IdFieldPath> path = ResolveIdField(type, field);
+    EXPECT_THAT(path, IsOk()) << field;
+    return path.ok() ? ExtractResourceId(r, *path) : "<unresolved>";
+  };
+  EXPECT_EQ(Extract(request, "thing_id"), "t-1");
+  EXPECT_EQ(Extract(request, "inner.name"), "auditor");
+  EXPECT_EQ(Extract(request, ""), "");
+  EXPECT_EQ(Extract(test::v1::EchoRequest(), "inner.name"), "");
+  // Not a string field, not a field, not singular messages all the way.
+  EXPECT_FALSE(ResolveIdField(type, "count").ok());
+  EXPECT_FALSE(ResolveIdField(type, "nope").ok());
+  EXPECT_FALSE(ResolveIdField(type, "thing_id.x").ok());
 }
 
 }  // namespace

@@ -66,8 +66,8 @@ absl::StatusOr<std::unique_ptr<RunningServer>> StartServer(
   std::vector<std::string> names = Names(services);
   names.insert(names.end(), options.fallback_services.begin(),
                options.fallback_services.end());
-  absl::StatusOr<PermissionTable> table = PermissionTable::Build(names);
-  if (!table.ok()) return table.status();
+  absl::Status declared = ValidatePermissions(names);
+  if (!declared.ok()) return declared;
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
