@@ -8,6 +8,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "bastion/common/v1/common.pb.h"
 
 namespace bastion::assertion {
 
@@ -26,6 +27,20 @@ inline constexpr absl::string_view kAlgorithm = "EdDSA";
 // claims, so an assertion signature can never be replayed as (or made from)
 // a signature over some other kind of message.
 inline constexpr absl::string_view kSignatureContext = "bastion.assertion.v1";
+
+// Why `principal` cannot be carried by an assertion, or "" when it can: it
+// needs a tenant, a subject and a valid credential kind.
+inline absl::string_view PrincipalDefect(
+    const common::v1::Principal& principal) {
+  if (principal.tenant_id().empty()) return "principal has no tenant_id";
+  if (principal.subject().empty()) return "principal has no subject";
+  if (principal.credential_kind() ==
+          common::v1::CREDENTIAL_KIND_UNSPECIFIED ||
+      !common::v1::CredentialKind_IsValid(principal.credential_kind())) {
+    return "principal has no valid credential_kind";
+  }
+  return "";
+}
 
 }  // namespace bastion::assertion
 

@@ -127,17 +127,8 @@ absl::StatusOr<std::string> WriteTempFile(const std::string& path,
 absl::Status CheckSignable(const Principal& principal,
                            const std::vector<std::string>& audiences,
                            std::int64_t issued_at, std::int64_t expires_at) {
-  if (principal.tenant_id().empty()) {
-    return absl::InvalidArgumentError("principal has no tenant_id");
-  }
-  if (principal.subject().empty()) {
-    return absl::InvalidArgumentError("principal has no subject");
-  }
-  if (principal.credential_kind() ==
-          bastion::common::v1::CREDENTIAL_KIND_UNSPECIFIED ||
-      !bastion::common::v1::CredentialKind_IsValid(
-          principal.credential_kind())) {
-    return absl::InvalidArgumentError("principal has no valid credential_kind");
+  if (absl::string_view why = PrincipalDefect(principal); !why.empty()) {
+    return absl::InvalidArgumentError(why);
   }
   if (audiences.empty()) {
     return absl::InvalidArgumentError("assertion needs at least one audience");

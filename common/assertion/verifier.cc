@@ -21,14 +21,9 @@ absl::Status Reject(absl::string_view why) {
 
 absl::Status CheckPrincipal(const AssertionClaims& claims) {
   if (!claims.has_principal()) return Reject("no principal");
-  const Principal& principal = claims.principal();
-  if (principal.tenant_id().empty()) return Reject("principal has no tenant_id");
-  if (principal.subject().empty()) return Reject("principal has no subject");
-  if (principal.credential_kind() ==
-          bastion::common::v1::CREDENTIAL_KIND_UNSPECIFIED ||
-      !bastion::common::v1::CredentialKind_IsValid(
-          principal.credential_kind())) {
-    return Reject("principal has no valid credential_kind");
+  if (absl::string_view why = PrincipalDefect(claims.principal());
+      !why.empty()) {
+    return Reject(why);
   }
   return absl::OkStatus();
 }
