@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
 #include "common/auth/caller.h"
 #include "common/status/status_macros.h"
 
@@ -56,8 +57,12 @@ absl::StatusOr<jwt::JwtVerifierOptions> VerifierOptionsFrom(
   SetIfNotEmpty(config.roles_claim(), &options.claims.names.roles);
   options.header.required_typ = config.required_typ();
   if (config.max_token_bytes() != 0) {
-    if (config.max_token_bytes() < 1024 || config.max_token_bytes() > 65536) {
-      return absl::InvalidArgumentError("max_token_bytes: must be 1024..65536");
+    // Every entry point refuses a credential over kMaxCredentialBytes before
+    // it reaches the verifier, so a larger bound would never apply.
+    if (config.max_token_bytes() < 1024 ||
+        static_cast<size_t>(config.max_token_bytes()) > kMaxCredentialBytes) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("max_token_bytes: must be 1024..", kMaxCredentialBytes));
     }
     options.max_token_bytes = static_cast<size_t>(config.max_token_bytes());
   }

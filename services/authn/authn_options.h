@@ -11,7 +11,8 @@
 namespace bastion::authn {
 
 // INVALID_ARGUMENT naming the key for: no issuer, negative or huge leeway
-// (> 300 s), a non-positive lifetime, a token size cap outside 1 KiB..64 KiB.
+// (> 300 s), a non-positive lifetime, a token size cap outside 1 KiB..8 KiB
+// (kMaxCredentialBytes, the most any entry point accepts).
 absl::StatusOr<jwt::JwtVerifierOptions> VerifierOptionsFrom(
     const v1::AuthnConfig& config);
 

@@ -27,5 +27,20 @@ TEST(ApiKeyAssertionTtlTest, RefusesValuesOutsideOneToTheAssertionTtl) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST(VerifierOptionsTest, MaxTokenBytesStaysWithinWhatEveryEntryAccepts) {
+  v1::AuthnConfig config;
+  config.add_issuer("https://issuer.example");
+  config.set_max_token_bytes(8192);
+  absl::StatusOr<jwt::JwtVerifierOptions> options = VerifierOptionsFrom(config);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->max_token_bytes, 8192u);
+  for (int bad : {1023, 8193, 65536}) {
+    config.set_max_token_bytes(bad);
+    EXPECT_EQ(VerifierOptionsFrom(config).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << bad;
+  }
+}
+
 }  // namespace
 }  // namespace bastion::authn
