@@ -4,7 +4,6 @@
 #include "absl/strings/str_cat.h"
 #include "common/log/log.h"
 #include "common/status/status_macros.h"
-#include "google/protobuf/descriptor.h"
 
 namespace bastion::bench {
 namespace {
@@ -32,26 +31,9 @@ absl::StatusOr<ProtoCallGuard> ProtoCallGuard::Create(
     const std::string& service_full_name,
     ProtoRemoteAuthenticator* authenticator,
     ProtoRemoteAuthorizer* authorizer) {
-  ASSIGN_OR_RETURN(PermissionTable table,
-                   PermissionTable::Build({service_full_name}));
-  const google::protobuf::ServiceDescriptor* service =
-      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
-          service_full_name);
-  if (service == nullptr) {
-    return absl::FailedPreconditionError("unknown service " +
-                                         service_full_name);
-  }
   ProtoCallGuard guard;
   guard.service_full_name_ = service_full_name;
-  for (int i = 0; i < service->method_count(); ++i) {
-    const std::string& name = service->method(i)->name();
-    const common::v1::Permission* permission =
-        table.Find(service_full_name, name);
-    if (permission == nullptr) {
-      return absl::FailedPreconditionError("undeclared method " + name);
-    }
-    guard.permissions_[name] = *permission;
-  }
+  ASSIGN_OR_RETURN(guard.permissions_, ReadPermissions(service_full_name));
   guard.authenticator_ = authenticator;
   guard.authorizer_ = authorizer;
   return guard;
@@ -64,7 +46,7 @@ absl::StatusOr<std::shared_ptr<const SharedCaller>> ProtoCallGuard::Authorize(
   if (found == permissions_.end()) {
     return absl::InternalError("method has no declared permission");
   }
-  const common::v1::Permission& permission = found->second;
+  const common::v1::Permission& permission = found->second.permission;
   if (permission.public_()) return nullptr;
 
   const auto& metadata = context.client_metadata();
@@ -96,7 +78,7 @@ absl::StatusOr<std::shared_ptr<const SharedCaller>> ProtoCallGuard::Authorize(
   }
   const PermissionRequest wanted{
       permission.resource(), permission.action(),
-      ExtractResourceId(request, permission.id_field())};
+      ExtractResourceId(request, found->second.id_path)};
   absl::StatusOr<std::shared_ptr<const AuthzDecision>> decision =
       authorizer_->Check(**caller, wanted);
   if (!decision.ok())

@@ -55,7 +55,7 @@ class ProtoCallGuard {
   std::string service_full_name_;
   // Method name -> its declared permission, resolved once (no per-call
   // "service/method" string).
-  absl::flat_hash_map<std::string, common::v1::Permission> permissions_;
+  absl::flat_hash_map<std::string, MethodPermission> permissions_;
   ProtoRemoteAuthenticator* authenticator_ = nullptr;
   ProtoRemoteAuthorizer* authorizer_ = nullptr;
 };
