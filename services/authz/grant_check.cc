@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
 #include "services/authz/policy/decision.h"
 #include "services/authz/policy/tool_decision.h"
 
@@ -21,7 +22,7 @@ absl::Status NotHeld(const Role& role, absl::string_view what,
       "holds"));
 }
 
-bool HoldsScope(const std::vector<Scope>& held, AdminLevel level,
+bool HoldsScope(absl::Span<const Scope* const> held, AdminLevel level,
                 const Scope& scope) {
   std::optional<absl::string_view> id;
   switch (scope.kind) {
@@ -59,7 +60,8 @@ bool HoldsAllTools(const RoleSet& roles, const common::v1::Principal& caller,
 absl::Status CheckCallerMayGrant(const RoleSet& roles,
                                  const common::v1::Principal& caller,
                                  const Role& role) {
-  const std::vector<Scope> held = roles.EffectiveScopes(caller);
+  const EffectiveScopes effective(roles, caller);
+  const absl::Span<const Scope* const> held = effective.all();
   const AdminLevel level = LevelOf(held);
   for (const std::string& text : role.scopes) {
     const Scope scope = roles.grammar().Parse(text);

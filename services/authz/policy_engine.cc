@@ -50,15 +50,15 @@ absl::StatusOr<std::shared_ptr<const TenantPolicy>> PolicyEngine::Build(
   const ScopeGrammar& grammar = base_->roles.grammar();
   const auto version = static_cast<std::uint64_t>(stored.version);
   std::vector<Role> roles;
+  roles.reserve(stored.roles.size());
   auto policy = std::make_shared<TenantPolicy>();
   for (StoredRole& entry : stored.roles) {
     // A stored role that no longer validates (the admin scopes were
     // reconfigured, say) grants nothing; the others still work.
-    absl::StatusOr<RoleSet> alone =
-        RoleSet::Create(grammar, {entry.role}, ToolPolicy{}, version);
-    if (!alone.ok()) {
+    const absl::Status valid = ValidateCustomRole(grammar, entry.role);
+    if (!valid.ok()) {
       Log(LogLevel::kError, "stored_role_invalid",
-          {{"tenant", tenant_id}, {"error", alone.status().message()}});
+          {{"tenant", tenant_id}, {"error", valid.message()}});
       continue;
     }
     policy->role_versions[entry.role.name] = entry.version;
@@ -119,10 +119,11 @@ absl::StatusOr<AuthzDecision> PolicyEngine::Decide(
   ASSIGN_OR_RETURN(Permission needed, MakePermission(resource, action, id));
   ASSIGN_OR_RETURN(std::shared_ptr<const TenantPolicy> policy,
                    PolicyFor(principal));
-  const std::vector<Scope> scopes = policy->roles.EffectiveScopes(principal);
-  const Decision decision = authz::Decide(scopes, needed);
+  // Borrowed from the snapshot, which `policy` keeps alive meanwhile.
+  const EffectiveScopes scopes(policy->roles, principal);
+  const Decision decision = authz::Decide(scopes.all(), needed);
   return AuthzDecision{decision.allowed, decision.reason, policy->version(),
-                       LevelOf(scopes)};
+                       LevelOf(scopes.all())};
 }
 
 absl::StatusOr<ToolOutcome> PolicyEngine::DecideTool(

@@ -1,11 +1,14 @@
-// Tests the engine that backs Check: effective scopes from roles, the
-// decision, the admin level, the policy version, and per-tenant snapshots
+// Tests the engine that backs Check: effective scopes from the token and
+// from roles, the decision, the admin level, the policy version, and per-tenant snapshots
 // rechecked against the store at most once per interval (fake clock, fake
 // store: no sleeping).
 #include "services/authz/policy_engine.h"
 
+#include <string>
+
 #include "common/assertion/fake_clock.h"
 #include "common/status/status_matchers.h"
+#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "services/authz/storage/memory_role_store.h"
 
@@ -99,6 +102,104 @@ TEST(PolicyEngineTest, DecisionsCarryThePolicyVersion) {
   EXPECT_EQ(
       engine.Decide(Member(), "agents", "read", "")->policy_version,
       7);
+}
+
+// Decisions for a principal: scopes from its token and from its roles
+// combine; unknown roles and malformed scopes add nothing. (Formerly the
+// tests of a separate DecideForPrincipal, now of the path Check takes.)
+class PrincipalDecisionTest : public ::testing::Test {
+ protected:
+  static RoleSet TestRoleSet() {
+    absl::StatusOr<RoleSet> set = RoleSet::Create(
+        ScopeGrammar(), {Role{"approver", {"approvals:write"}, {}}}, {}, 3);
+    EXPECT_THAT(set, IsOk());
+    return set.ok() ? *set : RoleSet();
+  }
+
+  static common::v1::Principal Parse(const std::string& text) {
+    common::v1::Principal principal;
+    EXPECT_TRUE(
+        google::protobuf::TextFormat::ParseFromString(text, &principal))
+        << text;
+    return principal;
+  }
+
+  // Resolving approval ap1: approvals:ap1:write.
+  AuthzDecision ResolveApproval(const common::v1::Principal& principal) {
+    absl::StatusOr<AuthzDecision> decision =
+        engine_.Decide(principal, "approvals", "write", "ap1");
+    EXPECT_THAT(decision, IsOk());
+    return decision.ok() ? *decision : AuthzDecision{};
+  }
+
+  AdminLevel LevelOf(const common::v1::Principal& principal) {
+    absl::StatusOr<AuthzDecision> decision =
+        engine_.Decide(principal, "agents", "read", "");
+    EXPECT_THAT(decision, IsOk());
+    return decision.ok() ? decision->admin_level : AdminLevel::kNone;
+  }
+
+  PolicyEngine engine_{TestRoleSet()};
+};
+
+TEST_F(PrincipalDecisionTest, TokenScopesAlone) {
+  const AuthzDecision decision = ResolveApproval(Parse(
+      R"pb(tenant_id: "t" subject: "u" scopes: "approvals:ap1:write")pb"));
+  EXPECT_TRUE(decision.allowed);
+  EXPECT_EQ(decision.reason, "granted by scope \"approvals:ap1:write\"");
+  EXPECT_EQ(decision.policy_version, 3);
+}
+
+TEST_F(PrincipalDecisionTest, CustomRoleScopes) {
+  const AuthzDecision decision = ResolveApproval(Parse(
+      R"pb(tenant_id: "t" subject: "u" roles: "member" roles: "approver")pb"));
+  EXPECT_TRUE(decision.allowed);
+  EXPECT_EQ(decision.reason, "granted by scope \"approvals:write\"");
+}
+
+TEST_F(PrincipalDecisionTest, MemberAloneIsNotAnApprover) {
+  const AuthzDecision decision =
+      ResolveApproval(Parse(R"pb(tenant_id: "t" subject: "u"
+                                 roles: "member" roles: "Approver"
+                                 scopes: "approvals:*:*")pb"));
+  EXPECT_FALSE(decision.allowed);
+  EXPECT_EQ(decision.reason, "no scope grants approvals:ap1:write");
+}
+
+TEST_F(PrincipalDecisionTest, OwnerRoleIsTenantAdmin) {
+  const common::v1::Principal owner =
+      Parse(R"pb(tenant_id: "t" subject: "u" roles: "owner")pb");
+  EXPECT_EQ(LevelOf(owner), AdminLevel::kTenant);
+  const AuthzDecision decision = ResolveApproval(owner);
+  EXPECT_TRUE(decision.allowed);
+  EXPECT_EQ(decision.reason,
+            "granted by tenant admin scope \"agent_os:admin\"");
+  EXPECT_EQ(decision.admin_level, AdminLevel::kTenant);
+}
+
+TEST_F(PrincipalDecisionTest, AdminRoleIsNoAdminLevel) {
+  // So data's row security keeps an admin by role to its own rows of its
+  // own tenant, and never across tenants.
+  EXPECT_EQ(LevelOf(Parse(R"pb(tenant_id: "t" subject: "u" roles: "admin")pb")),
+            AdminLevel::kNone);
+}
+
+TEST_F(PrincipalDecisionTest, PlatformAdminOnlyFromTheToken) {
+  EXPECT_EQ(LevelOf(Parse(R"pb(tenant_id: "t" subject: "u"
+                               scopes: "bastion:platform_admin")pb")),
+            AdminLevel::kPlatform);
+  EXPECT_EQ(LevelOf(Parse(R"pb(roles: "owner" roles: "admin")pb")),
+            AdminLevel::kTenant);
+}
+
+TEST_F(PrincipalDecisionTest, DuplicateScopesAndRolesDecideAsOnce) {
+  // Effective scopes are not de-duplicated; the decision names the first.
+  const AuthzDecision decision = ResolveApproval(Parse(
+      R"pb(tenant_id: "t" subject: "u" scopes: "approvals:write"
+           roles: "approver" roles: "approver" roles: "owner")pb"));
+  EXPECT_TRUE(decision.allowed);
+  EXPECT_EQ(decision.reason, "granted by scope \"approvals:write\"");
+  EXPECT_EQ(decision.admin_level, AdminLevel::kTenant);
 }
 
 // With a store: the engine of another replica (no Forget) sees a change

@@ -47,10 +47,10 @@ absl::StatusOr<StoredRole> RoleAdmin::PutRole(
                    engine_->PolicyFor(caller));
   // Names, scopes (naming the malformed one), tools, the platform admin
   // scope and built-in names are all RoleSet's rules.
-  RETURN_IF_ERROR(policy->roles.WithRole(role).status());
+  RETURN_IF_ERROR(ValidateCustomRole(policy->roles.grammar(), role));
   RETURN_IF_ERROR(CheckCallerMayGrant(policy->roles, caller, role));
   if (policy->roles.Find(role.name) == nullptr &&
-      policy->roles.custom_roles().size() >= kMaxCustomRolesPerTenant) {
+      policy->roles.custom_role_count() >= kMaxCustomRolesPerTenant) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "a tenant has at most ", kMaxCustomRolesPerTenant, " custom roles"));
   }
@@ -88,11 +88,12 @@ absl::StatusOr<int64_t> RoleAdmin::PutToolPolicy(
                    engine_->PolicyFor(caller));
   // The tool policy decides which calls pause for a human; lifting that is
   // the tenant admin's decision, not any holder of roles:write.
-  if (LevelOf(current->roles.EffectiveScopes(caller)) == AdminLevel::kNone) {
+  if (LevelOf(EffectiveScopes(current->roles, caller).all()) ==
+      AdminLevel::kNone) {
     return absl::PermissionDeniedError(
         "changing the tool policy needs the tenant admin");
   }
-  RETURN_IF_ERROR(current->roles.WithToolPolicy(policy).status());
+  RETURN_IF_ERROR(ValidateToolPolicy(policy));
   ASSIGN_OR_RETURN(int64_t version, store_->PutToolPolicy(caller, policy));
   Audit(caller, "tool_policy.put", "", version);
   engine_->Forget(caller.tenant_id());

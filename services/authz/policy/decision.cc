@@ -63,8 +63,7 @@ std::optional<DecisionCode> GrantOf(const Scope& scope,
 
 absl::StatusOr<Permission> MakePermission(absl::string_view resource,
                                           absl::string_view action,
-                                          std::optional<absl::string_view> id,
-                                          bool cross_tenant) {
+                                          std::optional<absl::string_view> id) {
   const std::optional<Resource> parsed = ParseResource(resource);
   if (!parsed.has_value()) {
     return absl::InvalidArgumentError(
@@ -84,7 +83,6 @@ absl::StatusOr<Permission> MakePermission(absl::string_view resource,
     }
     permission.id = std::string(*id);
   }
-  permission.cross_tenant = cross_tenant;
   return permission;
 }
 
@@ -111,8 +109,6 @@ absl::string_view DecisionCodeName(DecisionCode code) {
       return "granted_by_platform_admin";
     case DecisionCode::kNoMatchingScope:
       return "no_matching_scope";
-    case DecisionCode::kCrossTenant:
-      return "cross_tenant";
     case DecisionCode::kInvalidPermission:
       return "invalid_permission";
   }
@@ -129,7 +125,12 @@ std::ostream& operator<<(std::ostream& os, const Decision& decision) {
             << ")";
 }
 
-Decision Decide(const std::vector<Scope>& granted, const Permission& needed) {
+namespace {
+
+// Decide and LevelOf over scopes held by value or borrowed: `get` maps an
+// element of `scopes` to a const Scope&.
+template <typename Scopes, typename Get>
+Decision DecideOver(const Scopes& granted, Get get, const Permission& needed) {
   // A hand-built permission is re-checked: an invalid one is denied rather
   // than risk an odd string matching an odd scope.
   if (!IsValidAction(needed.action)) {
@@ -144,34 +145,51 @@ Decision Decide(const std::vector<Scope>& granted, const Permission& needed) {
 
   const Scope* best_scope = nullptr;
   DecisionCode best = DecisionCode::kNoMatchingScope;
-  for (const Scope& scope : granted) {
+  for (const auto& element : granted) {
+    const Scope& scope = get(element);
     std::optional<DecisionCode> grant = GrantOf(scope, needed);
     if (!grant.has_value()) continue;
-    if (needed.cross_tenant && *grant != DecisionCode::kGrantedByPlatformAdmin) {
-      continue;
-    }
     if (best_scope == nullptr || *grant < best) {
       best = *grant;
       best_scope = &scope;
     }
   }
   if (best_scope != nullptr) return Allow(best, *best_scope);
-  if (needed.cross_tenant) {
-    return Deny(DecisionCode::kCrossTenant,
-                absl::StrCat("only the platform admin scope grants ",
-                             PermissionString(needed), " in another tenant"));
-  }
   return Deny(DecisionCode::kNoMatchingScope,
               absl::StrCat("no scope grants ", PermissionString(needed)));
 }
 
-AdminLevel LevelOf(const std::vector<Scope>& scopes) {
+template <typename Scopes, typename Get>
+AdminLevel LevelOver(const Scopes& scopes, Get get) {
   AdminLevel level = AdminLevel::kNone;
-  for (const Scope& scope : scopes) {
+  for (const auto& element : scopes) {
+    const Scope& scope = get(element);
     if (scope.kind == ScopeKind::kPlatformAdmin) return AdminLevel::kPlatform;
     if (scope.kind == ScopeKind::kTenantAdmin) level = AdminLevel::kTenant;
   }
   return level;
+}
+
+const Scope& ByValue(const Scope& scope) { return scope; }
+const Scope& ByPointer(const Scope* scope) { return *scope; }
+
+}  // namespace
+
+Decision Decide(const std::vector<Scope>& granted, const Permission& needed) {
+  return DecideOver(granted, ByValue, needed);
+}
+
+Decision Decide(absl::Span<const Scope* const> granted,
+                const Permission& needed) {
+  return DecideOver(granted, ByPointer, needed);
+}
+
+AdminLevel LevelOf(const std::vector<Scope>& scopes) {
+  return LevelOver(scopes, ByValue);
+}
+
+AdminLevel LevelOf(absl::Span<const Scope* const> scopes) {
+  return LevelOver(scopes, ByPointer);
 }
 
 }  // namespace bastion::authz

@@ -8,8 +8,9 @@
 //   granted by "R:A"                     granted by "R:A"
 //   granted by the tenant admin scope    granted by the tenant admin scope
 //   granted by the platform admin scope  granted by the platform admin scope
-// A permission marked cross_tenant (the target belongs to another tenant than
-// the principal) is granted only by the platform admin scope.
+// A permission is always about the principal's own tenant: authz is never
+// told a target tenant. Reach across tenants is the admin level's business
+// (LevelOf, enforced by the data service's row security), not Decide's.
 //
 // Actions are exact strings with no implication between them: "write" does
 // NOT imply "read", "delete" does NOT imply "write", "run" implies nothing.
@@ -24,6 +25,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "common/auth/admin_level.h"
 #include "services/authz/policy/scope.h"
 
@@ -38,8 +40,6 @@ struct Permission {
   // The one resource the call is about; nullopt for id-less calls (list,
   // create).
   std::optional<std::string> id;
-  // The target belongs to a tenant other than the principal's own.
-  bool cross_tenant = false;
 };
 
 // Validates the parts: INVALID_ARGUMENT for an unknown resource, an invalid
@@ -47,8 +47,7 @@ struct Permission {
 // id).
 absl::StatusOr<Permission> MakePermission(
     absl::string_view resource, absl::string_view action,
-    std::optional<absl::string_view> id = std::nullopt,
-    bool cross_tenant = false);
+    std::optional<absl::string_view> id = std::nullopt);
 
 // "sessions:s-1:read" / "sessions:read" (id and action C-escaped for logs).
 std::string PermissionString(const Permission& permission);
@@ -67,9 +66,6 @@ enum class DecisionCode {
   kGrantedByPlatformAdmin,
   // Denied: no granted scope covers the permission.
   kNoMatchingScope,
-  // Denied: the target is in another tenant and the caller is not a platform
-  // admin.
-  kCrossTenant,
   // Denied: the permission itself is invalid (bad action or id), so nothing
   // can grant it.
   kInvalidPermission,
@@ -91,8 +87,13 @@ std::ostream& operator<<(std::ostream& os, const Decision& decision);
 // When several scopes grant the permission, the most specific one is
 // reported, in the order of DecisionCode (id, any id, resource, tenant admin,
 // platform admin), so an admin who also holds an ordinary grant is not
-// recorded as using admin power.
+// recorded as using admin power; among equally specific ones, the first.
+// Duplicates are harmless.
 Decision Decide(const std::vector<Scope>& granted, const Permission& needed);
+// The same over borrowed scopes (EffectiveScopes in roles.h), without copying
+// them. No pointer may be null.
+Decision Decide(absl::Span<const Scope* const> granted,
+                const Permission& needed);
 
 // How far a principal's admin power reaches (common/auth/admin_level.h).
 using ::bastion::AdminLevel;
@@ -101,6 +102,7 @@ using ::bastion::AdminLevelName;
 // kPlatform if any scope is the platform admin scope, else kTenant if any is
 // the tenant admin scope, else kNone. Malformed scopes count for nothing.
 AdminLevel LevelOf(const std::vector<Scope>& scopes);
+AdminLevel LevelOf(absl::Span<const Scope* const> scopes);
 
 }  // namespace bastion::authz
 

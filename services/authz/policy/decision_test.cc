@@ -17,13 +17,11 @@ namespace {
 using ::bastion::testing::StatusIs;
 
 Permission Needs(Resource resource, std::string action,
-                 std::optional<std::string> id = std::nullopt,
-                 bool cross_tenant = false) {
+                 std::optional<std::string> id = std::nullopt) {
   Permission permission;
   permission.resource = resource;
   permission.action = std::move(action);
   permission.id = std::move(id);
-  permission.cross_tenant = cross_tenant;
   return permission;
 }
 
@@ -43,10 +41,18 @@ Decision Denied(DecisionCode code, std::string reason) {
 
 class DecideTest : public ::testing::TestWithParam<DecideCase> {};
 
+std::vector<const Scope*> Borrow(const std::vector<Scope>& scopes) {
+  std::vector<const Scope*> borrowed;
+  for (const Scope& scope : scopes) borrowed.push_back(&scope);
+  return borrowed;
+}
+
 TEST_P(DecideTest, ExactDecisionAndReason) {
   const DecideCase& c = GetParam();
   const std::vector<Scope> granted = ScopeGrammar().ParseAll(c.granted);
   EXPECT_EQ(Decide(granted, c.needed), c.expected);
+  // Borrowed scopes (the Check path) decide the same.
+  EXPECT_EQ(Decide(Borrow(granted), c.needed), c.expected);
 }
 
 const Permission kRunAgentA1 = Needs(Resource::kAgents, "run", "a1");
@@ -176,20 +182,6 @@ INSTANTIATE_TEST_SUITE_P(
                    Allowed(DecisionCode::kGrantedByTenantAdmin,
                            "granted by tenant admin scope "
                            "\"agent_os:admin\"")},
-        // --- Across tenants only the platform admin scope counts.
-        DecideCase{"CrossTenantNeedsPlatformAdmin",
-                   {"agent_os:admin", "agents:run", "agents:*:run",
-                    "agents:a1:run"},
-                   Needs(Resource::kAgents, "run", "a1", true),
-                   Denied(DecisionCode::kCrossTenant,
-                          "only the platform admin scope grants "
-                          "agents:a1:run in another tenant")},
-        DecideCase{"CrossTenantByPlatformAdmin",
-                   {"agents:a1:run", "bastion:platform_admin"},
-                   Needs(Resource::kAgents, "run", "a1", true),
-                   Allowed(DecisionCode::kGrantedByPlatformAdmin,
-                           "granted by platform admin scope "
-                           "\"bastion:platform_admin\"")},
         // --- Invalid permissions are denied before any scope is looked at.
         DecideCase{"InvalidActionDenied",
                    {"bastion:platform_admin"},
@@ -327,13 +319,11 @@ TEST(MakePermissionTest, BuildsValidPermissions) {
   EXPECT_EQ(permission->resource, Resource::kSessions);
   EXPECT_EQ(permission->action, "read");
   EXPECT_EQ(permission->id, std::optional<std::string>("s1"));
-  EXPECT_FALSE(permission->cross_tenant);
   EXPECT_EQ(PermissionString(*permission), "sessions:s1:read");
 
-  permission = MakePermission("api_keys", "write", std::nullopt, true);
+  permission = MakePermission("api_keys", "write", std::nullopt);
   ASSERT_TRUE(permission.ok()) << permission.status();
   EXPECT_EQ(permission->id, std::nullopt);
-  EXPECT_TRUE(permission->cross_tenant);
   EXPECT_EQ(PermissionString(*permission), "api_keys:write");
 }
 
@@ -384,8 +374,9 @@ struct LevelCase {
 class LevelOfTest : public ::testing::TestWithParam<LevelCase> {};
 
 TEST_P(LevelOfTest, Level) {
-  EXPECT_EQ(LevelOf(ScopeGrammar().ParseAll(GetParam().scopes)),
-            GetParam().expected);
+  const std::vector<Scope> scopes = ScopeGrammar().ParseAll(GetParam().scopes);
+  EXPECT_EQ(LevelOf(scopes), GetParam().expected);
+  EXPECT_EQ(LevelOf(Borrow(scopes)), GetParam().expected);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -403,7 +394,15 @@ INSTANTIATE_TEST_SUITE_P(
                   AdminLevel::kPlatform},
         LevelCase{{"agent_os:admin ", "AGENT_OS:ADMIN",
                    "bastion:platform_admin:x", "agent_os:*:admin"},
-                  AdminLevel::kNone}));
+                  AdminLevel::kNone},
+        // Reach into other tenants is the platform level alone (data's row
+        // security acts on it): no ordinary grant and no tenant admin scope
+        // adds up to it.
+        LevelCase{{"agent_os:admin", "agents:run", "agents:*:run",
+                   "agents:a1:run"},
+                  AdminLevel::kTenant},
+        LevelCase{{"agents:a1:run", "bastion:platform_admin"},
+                  AdminLevel::kPlatform}));
 
 TEST(AdminLevelTest, Names) {
   EXPECT_EQ(AdminLevelName(AdminLevel::kNone), "none");

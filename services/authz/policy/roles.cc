@@ -122,9 +122,9 @@ std::vector<Role> BuiltinRoles(const ScopeGrammar& grammar) {
 
 namespace {
 
-// Parses and validates one custom role, stamped with `version`.
-absl::StatusOr<ParsedRole> ParseCustomRole(const ScopeGrammar& grammar,
-                                           Role role, std::uint64_t version) {
+// Validates one custom role; with `scopes`, also appends its parsed scopes.
+absl::Status CheckCustomRole(const ScopeGrammar& grammar, const Role& role,
+                             std::vector<Scope>* scopes) {
   if (!IsValidRoleName(role.name)) {
     return absl::InvalidArgumentError(
         absl::StrCat("invalid role name ", QuoteUntrusted(role.name)));
@@ -135,7 +135,6 @@ absl::StatusOr<ParsedRole> ParseCustomRole(const ScopeGrammar& grammar,
                      " is reserved for a built-in role"));
   }
   const std::string what = absl::StrCat("role ", QuoteUntrusted(role.name));
-  ParsedRole parsed;
   for (const std::string& text : role.scopes) {
     absl::StatusOr<Scope> scope = grammar.ParseStrict(text);
     if (!scope.ok()) {
@@ -147,29 +146,40 @@ absl::StatusOr<ParsedRole> ParseCustomRole(const ScopeGrammar& grammar,
           absl::StrCat(what, ": scope ", QuoteUntrusted(text),
                        " cannot be granted by a custom role"));
     }
-    parsed.scopes.push_back(*std::move(scope));
+    if (scopes != nullptr) scopes->push_back(*std::move(scope));
   }
-  absl::Status tools = ValidateToolList(what, role.allowed_tools);
-  if (!tools.ok()) return tools;
+  RETURN_IF_ERROR(ValidateToolList(what, role.allowed_tools));
   if (role.description.size() > kMaxRoleDescriptionBytes) {
     return absl::InvalidArgumentError(
         absl::StrCat(what, ": description longer than ",
                      kMaxRoleDescriptionBytes, " bytes"));
   }
+  return absl::OkStatus();
+}
+
+// Parses and validates one custom role, stamped with `version`.
+absl::StatusOr<ParsedRole> ParseCustomRole(const ScopeGrammar& grammar,
+                                           Role role, std::uint64_t version) {
+  ParsedRole parsed;
+  parsed.scopes.reserve(role.scopes.size());
+  RETURN_IF_ERROR(CheckCustomRole(grammar, role, &parsed.scopes));
   parsed.entry.role = std::move(role);
   parsed.entry.built_in = false;
   parsed.entry.version = version;
   return parsed;
 }
 
-absl::Status ValidateToolPolicy(const ToolPolicy& policy) {
-  absl::Status status =
-      ValidateToolList("requires_confirmation", policy.requires_confirmation);
-  if (!status.ok()) return status;
-  return ValidateToolList("requires_approval", policy.requires_approval);
+}  // namespace
+
+absl::Status ValidateCustomRole(const ScopeGrammar& grammar, const Role& role) {
+  return CheckCustomRole(grammar, role, /*scopes=*/nullptr);
 }
 
-}  // namespace
+absl::Status ValidateToolPolicy(const ToolPolicy& policy) {
+  RETURN_IF_ERROR(
+      ValidateToolList("requires_confirmation", policy.requires_confirmation));
+  return ValidateToolList("requires_approval", policy.requires_approval);
+}
 
 RoleSet::RoleSet(std::shared_ptr<const Snapshot> snapshot)
     : snapshot_(std::move(snapshot)) {}
@@ -273,10 +283,17 @@ const ToolPolicy& RoleSet::tool_policy() const {
 
 std::vector<Role> RoleSet::custom_roles() const {
   std::vector<Role> roles;
+  roles.reserve(custom_role_count());
   for (const auto& [name, parsed] : snapshot_->roles) {
     if (!parsed.entry.built_in) roles.push_back(parsed.entry.role);
   }
   return roles;
+}
+
+std::size_t RoleSet::custom_role_count() const {
+  return static_cast<std::size_t>(std::count_if(
+      snapshot_->roles.begin(), snapshot_->roles.end(),
+      [](const auto& role) { return !role.second.entry.built_in; }));
 }
 
 const Role* RoleSet::Find(absl::string_view name) const {
@@ -312,13 +329,27 @@ void RoleSet::AppendRoleScopes(absl::string_view role_name,
   }
 }
 
-std::vector<Scope> RoleSet::EffectiveScopes(
-    const bastion::common::v1::Principal& principal) const {
-  std::vector<Scope> scopes = grammar().ParseAll(principal.scopes());
+const std::vector<Scope>* RoleSet::RoleScopes(absl::string_view name) const {
+  auto it = snapshot_->roles.find(name);
+  return it == snapshot_->roles.end() ? nullptr : &it->second.scopes;
+}
+
+EffectiveScopes::EffectiveScopes(
+    const RoleSet& role_set, const bastion::common::v1::Principal& principal)
+    : own_(role_set.grammar().ParseAll(principal.scopes())) {
+  // Two lookups per role (they are few) buy one allocation for all_.
+  std::size_t size = own_.size();
   for (const std::string& role : principal.roles()) {
-    AppendRoleScopes(role, &scopes);
+    const std::vector<Scope>* scopes = role_set.RoleScopes(role);
+    if (scopes != nullptr) size += scopes->size();
   }
-  return scopes;
+  all_.reserve(size);
+  for (const Scope& scope : own_) all_.push_back(&scope);
+  for (const std::string& role : principal.roles()) {
+    const std::vector<Scope>* scopes = role_set.RoleScopes(role);
+    if (scopes == nullptr) continue;
+    for (const Scope& scope : *scopes) all_.push_back(&scope);
+  }
 }
 
 bool RoleSet::RoleAllowsTool(absl::string_view role_name,

@@ -34,8 +34,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "bastion/common/v1/common.pb.h"
 #include "services/authz/policy/scope.h"
 
@@ -94,6 +96,15 @@ bool IsValidRoleName(absl::string_view name);
 // True for owner, admin and member.
 bool IsBuiltinRoleName(absl::string_view name);
 
+// OK if `role` may be a custom role under `grammar` (the rules of
+// RoleSet::Create for one role); otherwise INVALID_ARGUMENT naming the role
+// and the offending name / scope / tool / description. Builds no RoleSet.
+absl::Status ValidateCustomRole(const ScopeGrammar& grammar, const Role& role);
+
+// OK if every entry of both lists is a tool name or kAllTools; otherwise
+// INVALID_ARGUMENT naming the list and the entry.
+absl::Status ValidateToolPolicy(const ToolPolicy& policy);
+
 // The three built-in roles, with the owner's scope taken from `grammar`'s
 // tenant admin scope.
 std::vector<Role> BuiltinRoles(const ScopeGrammar& grammar);
@@ -130,6 +141,8 @@ class RoleSet {
   const ToolPolicy& tool_policy() const;
   // The custom roles, sorted by name.
   std::vector<Role> custom_roles() const;
+  // How many there are, without copying them.
+  std::size_t custom_role_count() const;
   // A built-in or custom role; nullptr if unknown. Valid while this RoleSet
   // (or a copy of it) lives.
   const Role* Find(absl::string_view name) const;
@@ -139,19 +152,20 @@ class RoleSet {
   // name (the order of authz.v1.ListRolesResponse).
   std::vector<RoleEntry> ListRoles() const;
 
-  // The union of the scopes of the named roles, parsed, without duplicates,
-  // in role order. Unknown role names expand to nothing.
+  // The scopes of a built-in or custom role, parsed when the snapshot was
+  // built (a built-in role's are all well-formed); nullptr if unknown. Valid
+  // while this RoleSet (or a copy of it) lives.
+  const std::vector<Scope>* RoleScopes(absl::string_view name) const;
+
+  // The union of the scopes of the named roles, copied, without duplicates,
+  // in role order. Unknown role names expand to nothing. For listing and
+  // tests; decisions use EffectiveScopes (below), which copies nothing.
   template <typename Container>
   std::vector<Scope> Expand(const Container& role_names) const {
     std::vector<Scope> scopes;
     for (const auto& name : role_names) AppendRoleScopes(name, &scopes);
     return scopes;
   }
-
-  // The principal's own scopes (parsed with grammar(); malformed ones kept,
-  // granting nothing) followed by the expansion of its roles.
-  std::vector<Scope> EffectiveScopes(
-      const bastion::common::v1::Principal& principal) const;
 
   // True if the named role lets its runs invoke `tool` (kAllTools or the
   // exact name). False for unknown roles.
@@ -166,6 +180,29 @@ class RoleSet {
                         std::vector<Scope>* scopes) const;
 
   std::shared_ptr<const Snapshot> snapshot_;
+};
+
+// A principal's effective scopes under a RoleSet, for one decision: the
+// principal's own scopes (parsed with the RoleSet's grammar; malformed ones
+// kept, granting nothing), then the scopes of each of its roles in order,
+// borrowed from the snapshot that parsed them once (unknown role names add
+// nothing). Not de-duplicated: Decide and LevelOf do not need it. Use it only
+// while `role_set` (or a copy of it) lives. Neither copyable nor movable,
+// since it points into itself; not shared between threads.
+class EffectiveScopes {
+ public:
+  EffectiveScopes(const RoleSet& role_set,
+                  const bastion::common::v1::Principal& principal);
+  EffectiveScopes(const EffectiveScopes&) = delete;
+  EffectiveScopes& operator=(const EffectiveScopes&) = delete;
+
+  // For Decide and LevelOf (decision.h).
+  absl::Span<const Scope* const> all() const { return all_; }
+
+ private:
+  // The principal's own scopes; all_ points into it.
+  std::vector<Scope> own_;
+  std::vector<const Scope*> all_;
 };
 
 }  // namespace bastion::authz

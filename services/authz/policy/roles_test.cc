@@ -15,6 +15,7 @@ namespace bastion::authz {
 namespace {
 
 using ::bastion::common::v1::Principal;
+using ::bastion::testing::IsOk;
 using ::bastion::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
@@ -23,6 +24,12 @@ using ::testing::IsEmpty;
 std::vector<std::string> Texts(const std::vector<Scope>& scopes) {
   std::vector<std::string> texts;
   for (const Scope& scope : scopes) texts.push_back(scope.text);
+  return texts;
+}
+
+std::vector<std::string> Texts(absl::Span<const Scope* const> scopes) {
+  std::vector<std::string> texts;
+  for (const Scope* scope : scopes) texts.push_back(scope->text);
   return texts;
 }
 
@@ -74,15 +81,12 @@ TEST(BuiltinRolesTest, AdminHasEveryActionButIsNotAnAdminLevel) {
   for (const Scope& scope : scopes) {
     EXPECT_EQ(scope.kind, ScopeKind::kResourceAction) << scope;
   }
-  EXPECT_FALSE(Decide(scopes, Permission{Resource::kAudit, "delete", {}, false})
-                   .allowed);
+  EXPECT_FALSE(
+      Decide(scopes, Permission{Resource::kAudit, "delete", {}}).allowed);
   EXPECT_TRUE(
-      Decide(scopes, Permission{Resource::kRoles, "write", "r1", false})
-          .allowed);
-  // Never across tenants.
-  EXPECT_EQ(
-      Decide(scopes, Permission{Resource::kAgents, "read", "a1", true}).code,
-      DecisionCode::kCrossTenant);
+      Decide(scopes, Permission{Resource::kRoles, "write", "r1"}).allowed);
+  // Never across tenants: that takes the platform admin level.
+  EXPECT_NE(LevelOf(scopes), AdminLevel::kPlatform);
 }
 
 TEST(BuiltinRolesTest, MemberScopes) {
@@ -119,15 +123,24 @@ TEST_P(MemberDecisionTest, Decision) {
 INSTANTIATE_TEST_SUITE_P(
     Member, MemberDecisionTest,
     ::testing::Values(
-        MemberCase{{Resource::kAgents, "run", "a1", false}, true},
-        MemberCase{{Resource::kAgents, "write", "a1", false}, false},
-        MemberCase{{Resource::kApprovals, "write", "ap1", false}, false},
-        MemberCase{{Resource::kTraces, "write", std::nullopt, false}, false},
-        MemberCase{{Resource::kRoles, "read", std::nullopt, false}, false},
-        MemberCase{{Resource::kConfig, "read", std::nullopt, false}, false},
-        MemberCase{{Resource::kAudit, "read", std::nullopt, false}, false},
-        MemberCase{{Resource::kSessions, "delete", "s1", false}, true},
-        MemberCase{{Resource::kSessions, "read", "s1", true}, false}));
+        MemberCase{{Resource::kAgents, "run", "a1"}, true},
+        MemberCase{{Resource::kAgents, "write", "a1"}, false},
+        MemberCase{{Resource::kApprovals, "write", "ap1"}, false},
+        MemberCase{{Resource::kTraces, "write", std::nullopt}, false},
+        MemberCase{{Resource::kRoles, "read", std::nullopt}, false},
+        MemberCase{{Resource::kConfig, "read", std::nullopt}, false},
+        MemberCase{{Resource::kAudit, "read", std::nullopt}, false},
+        MemberCase{{Resource::kSessions, "delete", "s1"}, true}));
+
+// A member never reaches another tenant: that takes the platform admin level,
+// which no built-in role carries.
+TEST(BuiltinRolesTest, NoBuiltinRoleIsPlatformAdmin) {
+  const RoleSet set;
+  for (const char* role : {"owner", "admin", "member"}) {
+    EXPECT_NE(LevelOf(set.Expand(Names({role}))), AdminLevel::kPlatform)
+        << role;
+  }
+}
 
 TEST(BuiltinRolesTest, BuiltinRoleNames) {
   EXPECT_TRUE(IsBuiltinRoleName("owner"));
@@ -173,10 +186,30 @@ TEST(RoleSetTest, EffectiveScopesJoinPrincipalScopesAndRoles) {
   principal.add_scopes("bogus scope");
   principal.add_roles("viewer");
   principal.add_roles("ghost");
-  const std::vector<Scope> scopes = set.EffectiveScopes(principal);
-  EXPECT_THAT(Texts(scopes),
-              ElementsAre("teams:read", "bogus scope", "agents:read"));
-  EXPECT_EQ(scopes[1].kind, ScopeKind::kMalformed);
+  const EffectiveScopes effective(set, principal);
+  const absl::Span<const Scope* const> scopes = effective.all();
+  // Token scopes first, then each known role's, in order. Not de-duplicated
+  // ("teams:read" twice): the first of equals is the one a decision names.
+  EXPECT_THAT(Texts(scopes), ElementsAre("teams:read", "bogus scope",
+                                         "agents:read", "teams:read"));
+  EXPECT_EQ(scopes[1]->kind, ScopeKind::kMalformed);
+  EXPECT_EQ(Decide(scopes, Permission{Resource::kTeams, "read", {}}),
+            (Decision{true, DecisionCode::kGrantedByResource,
+                      "granted by scope \"teams:read\""}));
+  // A role's scopes are borrowed from the snapshot, not copied.
+  EXPECT_EQ(scopes[2], &set.RoleScopes("viewer")->front());
+}
+
+TEST(RoleSetTest, RoleScopesAreParsedOnce) {
+  const RoleSet set = MustCreate({Role{"viewer", {"agents:read"}, {}}});
+  ASSERT_NE(set.RoleScopes("viewer"), nullptr);
+  EXPECT_THAT(Texts(*set.RoleScopes("viewer")), ElementsAre("agents:read"));
+  ASSERT_NE(set.RoleScopes("owner"), nullptr);
+  EXPECT_THAT(Texts(*set.RoleScopes("owner")), ElementsAre("agent_os:admin"));
+  EXPECT_EQ(set.RoleScopes("ghost"), nullptr);
+  // A copy of the RoleSet shares the snapshot, parsed scopes included.
+  const RoleSet copy = set;
+  EXPECT_EQ(copy.RoleScopes("viewer"), set.RoleScopes("viewer"));
 }
 
 TEST(RoleSetTest, CustomRoleMayHoldTenantAdminScope) {
@@ -197,6 +230,13 @@ TEST_P(BadRoleTest, CreateRefuses) {
       RoleSet::Create(ScopeGrammar(), {GetParam().role}, {}, 1);
   EXPECT_THAT(set, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(set.status().message(), GetParam().message);
+}
+
+TEST_P(BadRoleTest, ValidateCustomRoleRefusesTheSame) {
+  const absl::Status status =
+      ValidateCustomRole(ScopeGrammar(), GetParam().role);
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(status.message(), GetParam().message);
 }
 
 TEST_P(BadRoleTest, WithRoleRefusesAndKeepsTheSnapshot) {
@@ -270,6 +310,32 @@ TEST(RoleSetTest, CreateRefusesBadToolPolicy) {
   EXPECT_THAT(set, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(set.status().message(),
             "requires_approval: invalid tool name \"not ok\"");
+  EXPECT_EQ(ValidateToolPolicy(ToolPolicy{{"ok"}, {"not ok"}}),
+            set.status());
+  EXPECT_THAT(ValidateToolPolicy(ToolPolicy{{"*", "shell"}, {"a.b-c"}}),
+              IsOk());
+}
+
+TEST(RoleSetTest, ValidateCustomRoleAcceptsWhatCreateAccepts) {
+  const Role role{"deputy", {"agent_os:admin", "agents:*:run"}, {"*"}, "d"};
+  EXPECT_THAT(ValidateCustomRole(ScopeGrammar(), role), IsOk());
+  EXPECT_THAT(RoleSet::Create(ScopeGrammar(), {role}, {}, 1), IsOk());
+  // Under another admin configuration the same role is malformed.
+  absl::StatusOr<ScopeGrammar> acme =
+      ScopeGrammar::Create({"acme:admin", "acme:root"});
+  ASSERT_TRUE(acme.ok());
+  EXPECT_THAT(ValidateCustomRole(*acme, role),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(RoleSetTest, CustomRoleCountCountsOnlyCustomRoles) {
+  EXPECT_EQ(RoleSet().custom_role_count(), 0u);
+  const RoleSet two = MustCreate(
+      {Role{"viewer", {"agents:read"}, {}}, Role{"runner", {}, {}}});
+  EXPECT_EQ(two.custom_role_count(), 2u);
+  EXPECT_EQ(two.custom_role_count(), two.custom_roles().size());
+  EXPECT_EQ(two.WithRole(Role{"viewer", {}, {}})->custom_role_count(), 2u);
+  EXPECT_EQ(two.WithoutRole("runner")->custom_role_count(), 1u);
 }
 
 TEST(RoleSetTest, PutReplaceAndRemoveBumpTheVersion) {

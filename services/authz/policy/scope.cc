@@ -1,11 +1,11 @@
 // Scope grammar; see scope.h.
 #include "services/authz/policy/scope.h"
 
+#include <array>
 #include <utility>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 
 namespace bastion::authz {
 namespace {
@@ -163,72 +163,126 @@ absl::StatusOr<ScopeGrammar> ScopeGrammar::Create(AdminScopeConfig config) {
   return ScopeGrammar(std::move(config));
 }
 
-absl::StatusOr<Scope> ScopeGrammar::ParseImpl(absl::string_view text) const {
-  if (text.empty()) return Malformed(text, "empty");
-  if (text.size() > kMaxScopeBytes) {
-    return Malformed(text,
-                     absl::StrCat("longer than ", kMaxScopeBytes, " bytes"));
+namespace {
+
+// Why a text is not a scope. Only ParseStrict turns it into a message; Parse
+// (the per-request path) drops it without formatting anything.
+enum class Flaw {
+  kNone,
+  kEmpty,
+  kTooLong,
+  kNotGraphic,
+  kWrongShape,
+  kEmptyPart,
+  kUnknownResource,
+  kInvalidAction,
+  kInvalidId,
+};
+
+struct Outcome {
+  Flaw flaw = Flaw::kNone;
+  // The offending part of the text, for the flaws that name one.
+  absl::string_view part = {};
+};
+
+std::string FlawMessage(const Outcome& outcome) {
+  switch (outcome.flaw) {
+    case Flaw::kNone:
+      return "";
+    case Flaw::kEmpty:
+      return "empty";
+    case Flaw::kTooLong:
+      return absl::StrCat("longer than ", kMaxScopeBytes, " bytes");
+    case Flaw::kNotGraphic:
+      return "contains whitespace or a non-printable character";
+    case Flaw::kWrongShape:
+      return "expected resource:action or resource:id:action";
+    case Flaw::kEmptyPart:
+      return "empty part";
+    case Flaw::kUnknownResource:
+      return absl::StrCat("unknown resource ", QuoteUntrusted(outcome.part));
+    case Flaw::kInvalidAction:
+      return absl::StrCat("invalid action ", QuoteUntrusted(outcome.part));
+    case Flaw::kInvalidId:
+      return absl::StrCat("invalid id ", QuoteUntrusted(outcome.part));
   }
-  if (!AllGraphic(text)) {
-    return Malformed(text, "contains whitespace or a non-printable character");
+  return "";
+}
+
+// Parses `text` under `config`. Fills `*scope` (all but its text) only when
+// the text is a scope; leaves it untouched otherwise.
+Outcome ParseInto(const AdminScopeConfig& config, absl::string_view text,
+                  Scope* scope) {
+  if (text.empty()) return {Flaw::kEmpty};
+  if (text.size() > kMaxScopeBytes) return {Flaw::kTooLong};
+  if (!AllGraphic(text)) return {Flaw::kNotGraphic};
+  if (text == config.tenant_admin) {
+    scope->kind = ScopeKind::kTenantAdmin;
+    return {};
+  }
+  if (text == config.platform_admin) {
+    scope->kind = ScopeKind::kPlatformAdmin;
+    return {};
   }
 
+  // Split at every ':' into two or three parts, without allocating.
+  std::array<absl::string_view, 3> parts;
+  std::size_t count = 0;
+  for (std::size_t start = 0;;) {
+    if (count == parts.size()) return {Flaw::kWrongShape};
+    const std::size_t colon = text.find(':', start);
+    parts[count++] = colon == absl::string_view::npos
+                         ? text.substr(start)
+                         : text.substr(start, colon - start);
+    if (colon == absl::string_view::npos) break;
+    start = colon + 1;
+  }
+  if (count < 2) return {Flaw::kWrongShape};
+  for (std::size_t i = 0; i < count; ++i) {
+    if (parts[i].empty()) return {Flaw::kEmptyPart};
+  }
+  const std::optional<Resource> resource = ParseResource(parts[0]);
+  if (!resource.has_value()) return {Flaw::kUnknownResource, parts[0]};
+  const absl::string_view action = parts[count - 1];
+  if (!IsValidAction(action)) return {Flaw::kInvalidAction, action};
+  ScopeKind kind = ScopeKind::kResourceAction;
+  absl::string_view id;
+  if (count == 3) {
+    id = parts[1];
+    if (id == "*") {
+      kind = ScopeKind::kResourceAnyIdAction;
+      id = {};
+    } else if (!IsValidResourceId(id)) {
+      return {Flaw::kInvalidId, id};
+    } else {
+      kind = ScopeKind::kResourceIdAction;
+    }
+  }
+  scope->kind = kind;
+  scope->resource = *resource;
+  scope->id = std::string(id);
+  scope->action = std::string(action);
+  return {};
+}
+
+}  // namespace
+
+Scope ScopeGrammar::Parse(absl::string_view text) const {
   Scope scope;
+  // A malformed scope keeps only its kind (kMalformed) and text.
+  ParseInto(config_, text, &scope);
   scope.text = std::string(text);
-  if (text == config_.tenant_admin) {
-    scope.kind = ScopeKind::kTenantAdmin;
-    return scope;
-  }
-  if (text == config_.platform_admin) {
-    scope.kind = ScopeKind::kPlatformAdmin;
-    return scope;
-  }
-
-  const std::vector<absl::string_view> parts = absl::StrSplit(text, ':');
-  if (parts.size() != 2 && parts.size() != 3) {
-    return Malformed(text, "expected resource:action or resource:id:action");
-  }
-  for (absl::string_view part : parts) {
-    if (part.empty()) return Malformed(text, "empty part");
-  }
-  const std::optional<Resource> resource = ParseResource(parts.front());
-  if (!resource.has_value()) {
-    return Malformed(text,
-                     absl::StrCat("unknown resource ", QuoteUntrusted(parts.front())));
-  }
-  const absl::string_view action = parts.back();
-  if (!IsValidAction(action)) {
-    return Malformed(text, absl::StrCat("invalid action ", QuoteUntrusted(action)));
-  }
-  scope.resource = *resource;
-  scope.action = std::string(action);
-  if (parts.size() == 2) {
-    scope.kind = ScopeKind::kResourceAction;
-    return scope;
-  }
-  const absl::string_view id = parts[1];
-  if (id == "*") {
-    scope.kind = ScopeKind::kResourceAnyIdAction;
-    return scope;
-  }
-  if (!IsValidResourceId(id)) {
-    return Malformed(text, absl::StrCat("invalid id ", QuoteUntrusted(id)));
-  }
-  scope.kind = ScopeKind::kResourceIdAction;
-  scope.id = std::string(id);
   return scope;
 }
 
-Scope ScopeGrammar::Parse(absl::string_view text) const {
-  absl::StatusOr<Scope> scope = ParseImpl(text);
-  if (scope.ok()) return *std::move(scope);
-  Scope malformed;
-  malformed.text = std::string(text);
-  return malformed;
-}
-
 absl::StatusOr<Scope> ScopeGrammar::ParseStrict(absl::string_view text) const {
-  return ParseImpl(text);
+  Scope scope;
+  const Outcome outcome = ParseInto(config_, text, &scope);
+  if (outcome.flaw != Flaw::kNone) {
+    return Malformed(text, FlawMessage(outcome));
+  }
+  scope.text = std::string(text);
+  return scope;
 }
 
 }  // namespace bastion::authz

@@ -128,7 +128,8 @@ class ScopeGrammar {
   static absl::StatusOr<ScopeGrammar> Create(AdminScopeConfig config);
 
   // Never fails: anything outside the grammar yields a kMalformed scope that
-  // carries the text and grants nothing.
+  // carries the text and grants nothing. Builds no error message (the
+  // per-request path: a token's malformed scope is simply ignored).
   Scope Parse(absl::string_view text) const;
 
   // Like Parse, but a malformed scope is INVALID_ARGUMENT whose message names
@@ -149,9 +150,6 @@ class ScopeGrammar {
 
  private:
   explicit ScopeGrammar(AdminScopeConfig config);
-
-  // OK and the scope, or the reason it is malformed.
-  absl::StatusOr<Scope> ParseImpl(absl::string_view text) const;
 
   AdminScopeConfig config_;
 };

@@ -100,6 +100,10 @@ TEST_P(MalformedScopeTest, IsMalformedWithReason) {
   EXPECT_EQ(scope.kind, ScopeKind::kMalformed);
   EXPECT_TRUE(scope.malformed());
   EXPECT_EQ(scope.text, c.text);
+  // Nothing half-parsed is kept: only the kind and the text.
+  Scope only_text;
+  only_text.text = c.text;
+  EXPECT_EQ(scope, only_text);
   absl::StatusOr<Scope> strict = grammar.ParseStrict(c.text);
   EXPECT_THAT(strict, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(strict.status().message(), c.message);
@@ -187,7 +191,13 @@ INSTANTIATE_TEST_SUITE_P(
         MalformedCase{"OnlyColon", ":",
                       "malformed scope \":\": empty part"},
         MalformedCase{"ThreeColonsEmpty", "::",
-                      "malformed scope \"::\": empty part"}),
+                      "malformed scope \"::\": empty part"},
+        MalformedCase{"FourEmptyParts", ":::",
+                      "malformed scope \":::\": expected resource:action "
+                      "or resource:id:action"},
+        MalformedCase{"TrailingColonAfterThreeParts", "agents:x:run:",
+                      "malformed scope \"agents:x:run:\": expected "
+                      "resource:action or resource:id:action"}),
     [](const ::testing::TestParamInfo<MalformedCase>& info) {
       return info.param.name;
     });

@@ -47,14 +47,17 @@ std::ostream& operator<<(std::ostream& os, const ToolDecision& decision) {
             << decision.reason << ")";
 }
 
-ToolDecision DecideTool(const RoleSet& role_set,
-                        const std::vector<std::string>& roles,
-                        const std::vector<Scope>& scopes,
-                        absl::string_view tool) {
+namespace {
+
+// `roles`: the caller's role names (any range of strings); `level`: its admin
+// level from its effective scopes.
+template <typename Roles>
+ToolDecision DecideToolAt(const RoleSet& role_set, const Roles& roles,
+                          AdminLevel level, absl::string_view tool) {
   if (!IsValidToolName(tool)) {
     return Deny(absl::StrCat("invalid tool name ", QuoteUntrusted(tool)));
   }
-  switch (LevelOf(scopes)) {
+  switch (level) {
     case AdminLevel::kPlatform:
       return Allow(role_set, tool,
                    "every tool is allowed by the platform admin scope");
@@ -75,12 +78,21 @@ ToolDecision DecideTool(const RoleSet& role_set,
                            QuoteUntrusted(tool)));
 }
 
+}  // namespace
+
+ToolDecision DecideTool(const RoleSet& role_set,
+                        const std::vector<std::string>& roles,
+                        const std::vector<Scope>& scopes,
+                        absl::string_view tool) {
+  return DecideToolAt(role_set, roles, LevelOf(scopes), tool);
+}
+
 ToolDecision DecideTool(const RoleSet& role_set,
                         const bastion::common::v1::Principal& principal,
                         absl::string_view tool) {
-  const std::vector<std::string> roles(principal.roles().begin(),
-                                       principal.roles().end());
-  return DecideTool(role_set, roles, role_set.EffectiveScopes(principal), tool);
+  const EffectiveScopes scopes(role_set, principal);
+  return DecideToolAt(role_set, principal.roles(), LevelOf(scopes.all()),
+                      tool);
 }
 
 }  // namespace bastion::authz

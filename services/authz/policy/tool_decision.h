@@ -31,15 +31,15 @@ std::ostream& operator<<(std::ostream& os, const ToolDecision& decision);
 // Allowed when the caller holds the tenant or platform admin scope, or when
 // one of its roles (in order; unknown names count for nothing) lists the
 // tool or kAllTools. Refused for an invalid tool name, and otherwise.
-// `scopes` are the caller's effective scopes (RoleSet::EffectiveScopes); they
-// matter only for the admin level.
+// `scopes` are the caller's effective scopes (see EffectiveScopes in
+// roles.h); they matter only for the admin level.
 ToolDecision DecideTool(const RoleSet& role_set,
                         const std::vector<std::string>& roles,
                         const std::vector<Scope>& scopes,
                         absl::string_view tool);
 
 // The same for a verified principal: its roles, and its effective scopes
-// from `role_set`.
+// under `role_set` (borrowed, not copied: the CheckTool path).
 ToolDecision DecideTool(const RoleSet& role_set,
                         const bastion::common::v1::Principal& principal,
                         absl::string_view tool);
