@@ -14,10 +14,8 @@ grpc::Status AuditWriterService::AppendAuditEvents(
     grpc::ServerContext* context, const v1::AppendAuditEventsRequest* request,
     v1::AppendAuditEventsResponse* response) {
   return guard_.Run(context, "AppendAuditEvents", *request, [&](const Caller&) {
-    const std::vector<v1::AuditEvent> events(request->events().begin(),
-                                             request->events().end());
-    absl::Status appended = writer_->Append(events, absl::Now());
-    if (appended.ok()) response->set_appended(static_cast<int>(events.size()));
+    absl::Status appended = writer_->Append(request->events(), absl::Now());
+    if (appended.ok()) response->set_appended(request->events_size());
     return appended;
   });
 }

@@ -43,9 +43,10 @@ absl::Status Run(const std::string& config_path) {
   // Denials here go straight to the audit table; other services send
   // theirs through AuditWriter.
   auth.AuditWith([&](const std::vector<AuditRecord>& records) {
-    std::vector<v1::AuditEvent> events;
+    google::protobuf::RepeatedPtrField<v1::AuditEvent> events;
+    events.Reserve(static_cast<int>(records.size()));
     for (const AuditRecord& record : records) {
-      events.push_back(AuditEventFrom(record));
+      *events.Add() = AuditEventFrom(record);
     }
     return audit_writer.Append(events, absl::Now());
   });

@@ -145,5 +145,54 @@ TEST_F(ListPlansTest, EveryOwnListFindsItsRowsByTheOwnerIndex) {
   }
 }
 
+// The scheduler's claim is platform-wide: it must reach the earliest due
+// schedules through the claim index, not by sorting every tenant's rows.
+TEST_F(ListPlansTest, TheClaimFindsDueSchedulesByTheClaimIndex) {
+  ASSERT_NO_FATAL_FAILURE(SuperuserScript(
+      "UPDATE bastion_data.schedules"
+      " SET next_run_at = now() + (substr(schedule_id, 3)::int - 100)"
+      " * interval '1 minute';"
+      " ANALYZE bastion_data.schedules;"));
+  PgScheduleStore schedules(*pool_);
+  v1::ClaimDueSchedulesRequest claim;
+  claim.set_claimer_id("scheduler-1");
+  claim.set_limit(10);
+  claim.set_lease_seconds(60);
+  absl::StatusOr<v1::ClaimDueSchedulesResponse> claimed =
+      schedules.ClaimDueSchedules(platform_, claim);
+  ASSERT_TRUE(claimed.ok()) << claimed.status();
+  EXPECT_EQ(claimed->schedules_size(), 10);
+
+  absl::StatusOr<pg::PgLease> lease = pool_->Acquire();
+  ASSERT_TRUE(lease.ok()) << lease.status();
+  pg::PgConnection& conn = **lease;
+  absl::StatusOr<pg::PgResult> found = conn.Execute(
+      {"SELECT name FROM pg_prepared_statements"
+       " WHERE statement LIKE 'UPDATE bastion_data.schedules SET claimed_by%'",
+       {}});
+  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_EQ(found->rows(), 1);
+  const std::string explain =
+      absl::StrCat("EXPLAIN (COSTS OFF) EXECUTE ",
+                   std::string(found->Get(0, 0)), "('scheduler-2', 10, 60)");
+  ASSERT_TRUE(conn.ExecuteScript("BEGIN;"
+                                 " SET LOCAL plan_cache_mode ="
+                                 " force_generic_plan;"
+                                 " SELECT set_config('bastion.tenant_id',"
+                                 " 't0', true),"
+                                 " set_config('bastion.user_id', 'root',"
+                                 " true),"
+                                 " set_config('bastion.admin_level',"
+                                 " 'platform', true);")
+                  .ok());
+  absl::StatusOr<pg::PgResult> plan = conn.Execute({explain.c_str(), {}});
+  EXPECT_TRUE(conn.ExecuteScript("ROLLBACK").ok());
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  std::vector<std::string> lines;
+  for (int i = 0; i < plan->rows(); ++i) lines.emplace_back(plan->Get(i, 0));
+  EXPECT_THAT(absl::StrJoin(lines, "\n"),
+              HasSubstr("Index Scan using schedules_due_at"));
+}
+
 }  // namespace
 }  // namespace bastion::data::storage

@@ -1,6 +1,5 @@
 #include "services/data/storage/pg_approval_store.h"
 
-#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -178,10 +177,8 @@ absl::StatusOr<v1::Approval> PgApprovalStore::GetApproval(
 absl::StatusOr<v1::ListApprovalsResponse> PgApprovalStore::ListApprovals(
     const Actor& actor, const v1::ListApprovalsRequest& request) {
   ASSIGN_OR_RETURN(pg::PrincipalScope scope, ApproverScope(actor));
-  ASSIGN_OR_RETURN(int limit, PageSize(request.page()));
-  constexpr char kOrdering[] = "approvals.created.desc";
-  ASSIGN_OR_RETURN(std::optional<Cursor> cursor,
-                   DecodeCursor(kOrdering, request.page().cursor()));
+  ASSIGN_OR_RETURN(Page page,
+                   PageOf("approvals.created.desc", request.page()));
   pg::Param status;
   if (request.status() != v1::APPROVAL_STATUS_UNSPECIFIED) {
     const char* text = StatusText(request.status());
@@ -192,27 +189,17 @@ absl::StatusOr<v1::ListApprovalsResponse> PgApprovalStore::ListApprovals(
     RETURN_IF_ERROR(CheckId(request.run_id(), "run_id"));
   }
   OwnerFilter owner = ListFilter(scope, "");
-  std::vector<pg::Statement> batch =
-      AdminAudit(scope, "approvals.list", "approvals", "", "");
-  const size_t at = batch.size();
-  batch.push_back({kList[OneOwner(owner)],
-                   {owner.tenant_id, owner.user_id, status,
-                    OptionalParam(request.run_id()),
-                    cursor ? pg::Param(std::to_string(cursor->micros))
-                           : std::nullopt,
-                    cursor ? pg::Param(cursor->id) : std::nullopt,
-                    std::to_string(limit + 1)}});
-  ASSIGN_OR_RETURN(std::vector<PgResult> results,
-                   RunAsPrincipal(pool_, scope, std::move(batch)));
-  const PgResult& rows = results[at];
+  ASSIGN_OR_RETURN(
+      PgResult rows,
+      RunAudited(pool_, scope,
+                 AdminAudit(scope, "approvals.list", "approvals", "", ""),
+                 {kList[OneOwner(owner)],
+                  PageParams(page, {owner.tenant_id, owner.user_id, status,
+                                    OptionalParam(request.run_id())})}));
   v1::ListApprovalsResponse response;
-  const int n = std::min(rows.rows(), limit);
-  for (int i = 0; i < n; ++i) *response.add_approvals() = ToApproval(rows, i);
-  if (rows.rows() > limit) {
-    const v1::Approval& last = response.approvals(n - 1);
-    response.mutable_page()->set_next_cursor(EncodeCursor(
-        kOrdering, {last.created_at_unix_micros(), last.approval_id()}));
-  }
+  RETURN_IF_ERROR(FillPage(rows, page, {"created_us", "approval_id"},
+                           ToApproval, response.mutable_approvals(),
+                           response.mutable_page()));
   return response;
 }
 

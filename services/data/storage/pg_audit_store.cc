@@ -1,6 +1,5 @@
 #include "services/data/storage/pg_audit_store.h"
 
-#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,7 +13,6 @@ namespace {
 
 using ::bastion::common::v1::Principal;
 using ::bastion::pg::PgResult;
-using ::bastion::pg::RunAsPrincipal;
 
 // $1 tenant (NULL: any), $2 user (NULL: any), $3 action (NULL: any),
 // $4 cursor micros, $5 cursor id, $6 limit.
@@ -34,52 +32,43 @@ using ::bastion::pg::RunAsPrincipal;
 constexpr const char* kList[2] = {LIST_AUDIT(BASTION_ANY_OWNER),
                                   LIST_AUDIT(BASTION_ONE_OWNER)};
 
+v1::AuditEvent ToAuditEvent(const PgResult& r, int row) {
+  v1::AuditEvent e;
+  e.set_event_id(std::string(r.Get(row, "event_id")));
+  e.set_tenant_id(std::string(r.Get(row, "tenant_id")));
+  e.set_user_id(std::string(r.Get(row, "user_id")));
+  e.set_admin_level(std::string(r.Get(row, "admin_level")));
+  e.set_action(std::string(r.Get(row, "action")));
+  e.set_resource(std::string(r.Get(row, "resource")));
+  e.set_resource_id(std::string(r.Get(row, "resource_id")));
+  e.set_target_user_id(std::string(r.Get(row, "target_user_id")));
+  e.set_detail_json(std::string(r.Get(row, "detail")));
+  e.set_occurred_at_unix_micros(ToInt64(r.Get(row, "occurred_us")));
+  return e;
+}
+
 }  // namespace
 
 absl::StatusOr<v1::ListAuditEventsResponse> PgAuditStore::ListAuditEvents(
     const Actor& actor, const v1::ListAuditEventsRequest& request) {
   ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
-  ASSIGN_OR_RETURN(int limit, PageSize(request.page()));
   if (request.action().size() > 128) {
     return absl::InvalidArgumentError("action is longer than 128");
   }
-  constexpr char kOrdering[] = "audit.occurred.desc";
-  ASSIGN_OR_RETURN(std::optional<Cursor> cursor,
-                   DecodeCursor(kOrdering, request.page().cursor()));
+  ASSIGN_OR_RETURN(Page page, PageOf("audit.occurred.desc", request.page()));
   OwnerFilter owner = ListFilter(scope, request.user_id());
-  std::vector<pg::Statement> batch =
-      AdminAudit(scope, "audit.list", "audit", "", owner.user_id.value_or(""));
-  const size_t at = batch.size();
-  batch.push_back({kList[OneOwner(owner)],
-                   {owner.tenant_id, owner.user_id,
-                    OptionalParam(request.action()),
-                    cursor ? pg::Param(std::to_string(cursor->micros))
-                           : std::nullopt,
-                    cursor ? pg::Param(cursor->id) : std::nullopt,
-                    std::to_string(limit + 1)}});
-  ASSIGN_OR_RETURN(std::vector<PgResult> results,
-                   RunAsPrincipal(pool_, scope, std::move(batch)));
-  const PgResult& rows = results[at];
+  ASSIGN_OR_RETURN(
+      PgResult rows,
+      RunAudited(pool_, scope,
+                 AdminAudit(scope, "audit.list", "audit", "",
+                            owner.user_id.value_or("")),
+                 {kList[OneOwner(owner)],
+                  PageParams(page, {owner.tenant_id, owner.user_id,
+                                    OptionalParam(request.action())})}));
   v1::ListAuditEventsResponse response;
-  const int n = std::min(rows.rows(), limit);
-  for (int i = 0; i < n; ++i) {
-    v1::AuditEvent* e = response.add_events();
-    e->set_event_id(std::string(rows.Get(i, "event_id")));
-    e->set_tenant_id(std::string(rows.Get(i, "tenant_id")));
-    e->set_user_id(std::string(rows.Get(i, "user_id")));
-    e->set_admin_level(std::string(rows.Get(i, "admin_level")));
-    e->set_action(std::string(rows.Get(i, "action")));
-    e->set_resource(std::string(rows.Get(i, "resource")));
-    e->set_resource_id(std::string(rows.Get(i, "resource_id")));
-    e->set_target_user_id(std::string(rows.Get(i, "target_user_id")));
-    e->set_detail_json(std::string(rows.Get(i, "detail")));
-    e->set_occurred_at_unix_micros(ToInt64(rows.Get(i, "occurred_us")));
-  }
-  if (rows.rows() > limit) {
-    const v1::AuditEvent& last = response.events(n - 1);
-    response.mutable_page()->set_next_cursor(EncodeCursor(
-        kOrdering, {last.occurred_at_unix_micros(), last.event_id()}));
-  }
+  RETURN_IF_ERROR(FillPage(rows, page, {"occurred_us", "event_id"},
+                           ToAuditEvent, response.mutable_events(),
+                           response.mutable_page()));
   return response;
 }
 

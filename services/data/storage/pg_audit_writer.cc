@@ -1,10 +1,12 @@
 #include "services/data/storage/pg_audit_writer.h"
 
 #include <cstdlib>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "common/pg/principal_transaction.h"
 #include "common/status/status_macros.h"
+#include "services/data/storage/store_util.h"
 
 namespace bastion::data::storage {
 namespace {
@@ -14,8 +16,7 @@ namespace {
 constexpr char kInsertAuditEvent[] =
     "INSERT INTO bastion_data.audit_events (tenant_id, user_id, occurred_at, "
     "admin_level, action, resource, resource_id, target_user_id, detail) "
-    "VALUES ($1, $2, to_timestamp($3::double precision / 1e6), $4, $5, $6, "
-    "$7, $8, $9::jsonb)";
+    "VALUES ($1, $2, " BASTION_TS("$3") ", $4, $5, $6, $7, $8, $9::jsonb)";
 
 absl::Status Validate(const v1::AuditEvent& event, int index) {
   auto bad = [index](absl::string_view why) {
@@ -46,19 +47,20 @@ absl::Status Validate(const v1::AuditEvent& event, int index) {
 
 }  // namespace
 
-absl::Status PgAuditWriter::Append(const std::vector<v1::AuditEvent>& events,
-                                   absl::Time now) {
+absl::Status PgAuditWriter::Append(
+    const google::protobuf::RepeatedPtrField<v1::AuditEvent>& events,
+    absl::Time now) {
   if (events.empty()) return absl::OkStatus();
-  if (events.size() > static_cast<size_t>(kMaxAuditEventsPerBatch)) {
+  if (events.size() > kMaxAuditEventsPerBatch) {
     return absl::InvalidArgumentError(
         absl::StrCat("at most ", kMaxAuditEventsPerBatch, " events per call"));
   }
   const int64_t now_micros = absl::ToUnixMicros(now);
   std::vector<pg::Statement> statements;
   statements.reserve(events.size());
-  for (size_t i = 0; i < events.size(); ++i) {
+  for (int i = 0; i < events.size(); ++i) {
     const v1::AuditEvent& event = events[i];
-    RETURN_IF_ERROR(Validate(event, static_cast<int>(i)));
+    RETURN_IF_ERROR(Validate(event, i));
     int64_t at = event.occurred_at_unix_micros();
     if (at == 0) at = now_micros;
     if (std::llabs(at - now_micros) > absl::ToInt64Microseconds(absl::Minutes(5))) {

@@ -3,12 +3,11 @@
 #ifndef BASTION_SERVICES_DATA_STORAGE_PG_AUDIT_WRITER_H_
 #define BASTION_SERVICES_DATA_STORAGE_PG_AUDIT_WRITER_H_
 
-#include <vector>
-
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "bastion/data/v1/data.pb.h"
 #include "common/pg/pg_pool.h"
+#include "google/protobuf/repeated_ptr_field.h"
 
 namespace bastion::data::storage {
 
@@ -22,8 +21,11 @@ class PgAuditWriter {
   // All or nothing. INVALID_ARGUMENT (naming the event index) for more than
   // kMaxAuditEventsPerBatch events, an empty tenant/user/action, fields over
   // the table's bounds, detail that is not a JSON object, or a time more
-  // than five minutes from `now` (0 means now).
-  absl::Status Append(const std::vector<v1::AuditEvent>& events, absl::Time now);
+  // than five minutes from `now` (0 means now). Takes the request's field
+  // itself, so an oversized batch is refused before anything is copied.
+  absl::Status Append(
+      const google::protobuf::RepeatedPtrField<v1::AuditEvent>& events,
+      absl::Time now);
 
  private:
   pg::PgPool& pool_;

@@ -2,6 +2,8 @@
 // admin through the audit store, validated, and all-or-nothing.
 #include "services/data/storage/pg_audit_writer.h"
 
+#include <vector>
+
 #include "absl/time/clock.h"
 #include "common/status/status_matchers.h"
 #include "gtest/gtest.h"
@@ -22,6 +24,11 @@ v1::AuditEvent Denial(const std::string& tenant, const std::string& user) {
   event.set_resource("sessions");
   event.set_detail_json(R"({"method":"bastion.data.v1.Sessions/GetSession"})");
   return event;
+}
+
+google::protobuf::RepeatedPtrField<v1::AuditEvent> Batch(
+    const std::vector<v1::AuditEvent>& events) {
+  return {events.begin(), events.end()};
 }
 
 common::v1::Principal Admin(const std::string& tenant) {
@@ -66,8 +73,8 @@ class PgAuditWriterTest : public ::testing::Test {
 
 TEST_F(PgAuditWriterTest, AppendedEventsAreVisibleToThatTenantOnly) {
   PgAuditWriter writer(*pool_);
-  ASSERT_THAT(writer.Append({Denial("t1", "alice"), Denial("t1", "bob"),
-                             Denial("t2", "carol")},
+  ASSERT_THAT(writer.Append(Batch({Denial("t1", "alice"), Denial("t1", "bob"),
+                                   Denial("t2", "carol")}),
                             absl::Now()),
               IsOk());
   EXPECT_EQ(VisibleDenials("t1"), 2u);
@@ -77,21 +84,42 @@ TEST_F(PgAuditWriterTest, AppendedEventsAreVisibleToThatTenantOnly) {
 TEST_F(PgAuditWriterTest, InvalidEventsRejectTheWholeBatch) {
   PgAuditWriter writer(*pool_);
   v1::AuditEvent no_user = Denial("t1", "");
-  EXPECT_THAT(writer.Append({Denial("t1", "alice"), no_user}, absl::Now()),
+  EXPECT_THAT(writer.Append(Batch({Denial("t1", "alice"), no_user}), absl::Now()),
               StatusIs(absl::StatusCode::kInvalidArgument));
   v1::AuditEvent stale = Denial("t1", "alice");
   stale.set_occurred_at_unix_micros(absl::ToUnixMicros(absl::Now()) -
                                     absl::ToInt64Microseconds(absl::Hours(1)));
-  EXPECT_THAT(writer.Append({stale}, absl::Now()),
+  EXPECT_THAT(writer.Append(Batch({stale}), absl::Now()),
               StatusIs(absl::StatusCode::kInvalidArgument));
   v1::AuditEvent bad_json = Denial("t1", "alice");
   bad_json.set_detail_json("{not json");
-  EXPECT_FALSE(writer.Append({Denial("t1", "bob"), bad_json}, absl::Now()).ok());
+  EXPECT_FALSE(writer.Append(Batch({Denial("t1", "bob"), bad_json}), absl::Now()).ok());
   std::vector<v1::AuditEvent> flood(kMaxAuditEventsPerBatch + 1,
                                     Denial("t1", "alice"));
-  EXPECT_THAT(writer.Append(flood, absl::Now()),
+  EXPECT_THAT(writer.Append(Batch(flood), absl::Now()),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(VisibleDenials("t1"), 0u) << "nothing half-written";
+}
+
+TEST_F(PgAuditWriterTest, OccurredAtIsStoredToTheMicrosecond) {
+  PgAuditWriter writer(*pool_);
+  const absl::Time now = absl::Now();
+  // Odd microseconds that a round trip through double seconds can shift.
+  const int64_t at = absl::ToUnixMicros(now) / 1000000 * 1000000 - 999999;
+  v1::AuditEvent event = Denial("t1", "alice");
+  event.set_occurred_at_unix_micros(at);
+  ASSERT_THAT(writer.Append(Batch({event}), now), IsOk());
+  PgAuditStore store(*pool_);
+  absl::StatusOr<v1::ListAuditEventsResponse> listed =
+      store.ListAuditEvents(Admin("t1"), v1::ListAuditEventsRequest());
+  ASSERT_THAT(listed, IsOk());
+  bool found = false;
+  for (const v1::AuditEvent& stored : listed->events()) {
+    if (stored.action() != "denied.permission") continue;
+    found = true;
+    EXPECT_EQ(stored.occurred_at_unix_micros(), at);
+  }
+  EXPECT_TRUE(found);
 }
 
 }  // namespace

@@ -1,6 +1,5 @@
 #include "services/data/storage/pg_memory_store.h"
 
-#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -139,40 +138,28 @@ absl::StatusOr<v1::Memory> PgMemoryStore::GetMemory(
 absl::StatusOr<v1::ListMemoriesResponse> PgMemoryStore::ListMemories(
     const Actor& actor, const v1::ListMemoriesRequest& request) {
   ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
-  ASSIGN_OR_RETURN(int limit, PageSize(request.page()));
   if (request.text_query().size() > 1024) {
     return absl::InvalidArgumentError("text_query is longer than 1024");
   }
   const bool asc = request.sort_order() == v1::SORT_ORDER_ASC;
-  const std::string ordering =
-      absl::StrCat("memories.created", asc ? ".asc" : ".desc");
-  ASSIGN_OR_RETURN(std::optional<Cursor> cursor,
-                   DecodeCursor(ordering, request.page().cursor()));
+  ASSIGN_OR_RETURN(
+      Page page,
+      PageOf(absl::StrCat("memories.created", asc ? ".asc" : ".desc"),
+             request.page()));
   OwnerFilter owner = ListFilter(scope, request.user_id());
-  std::vector<pg::Statement> batch = AdminAudit(
-      scope, "memories.list", "memories", "", owner.user_id.value_or(""));
-  const size_t at = batch.size();
-  batch.push_back({kList[OneOwner(owner)][asc],
-                   {owner.tenant_id, owner.user_id,
-                    OptionalParam(request.topic()),
-                    OptionalParam(request.text_query()),
-                    cursor ? pg::Param(std::to_string(cursor->micros))
-                           : std::nullopt,
-                    cursor ? pg::Param(cursor->id) : std::nullopt,
-                    std::to_string(limit + 1)}});
-  ASSIGN_OR_RETURN(std::vector<PgResult> results,
-                   RunAsPrincipal(pool_, scope, std::move(batch)));
-  const PgResult& rows = results[at];
+  ASSIGN_OR_RETURN(
+      PgResult rows,
+      RunAudited(pool_, scope,
+                 AdminAudit(scope, "memories.list", "memories", "",
+                            owner.user_id.value_or("")),
+                 {kList[OneOwner(owner)][asc],
+                  PageParams(page, {owner.tenant_id, owner.user_id,
+                                    OptionalParam(request.topic()),
+                                    OptionalParam(request.text_query())})}));
   v1::ListMemoriesResponse response;
-  const int n = std::min(rows.rows(), limit);
-  for (int i = 0; i < n; ++i) {
-    ASSIGN_OR_RETURN(*response.add_memories(), ToMemory(rows, i));
-  }
-  if (rows.rows() > limit) {
-    const v1::Memory& last = response.memories(n - 1);
-    response.mutable_page()->set_next_cursor(EncodeCursor(
-        ordering, {last.created_at_unix_micros(), last.memory_id()}));
-  }
+  RETURN_IF_ERROR(FillPage(rows, page, {"created_us", "memory_id"}, ToMemory,
+                           response.mutable_memories(),
+                           response.mutable_page()));
   return response;
 }
 
@@ -182,19 +169,15 @@ absl::StatusOr<v1::Memory> PgMemoryStore::UpdateMemory(
   RETURN_IF_ERROR(CheckId(request.memory_id(), "memory_id"));
   if (request.update_text()) RETURN_IF_ERROR(CheckText(request.text()));
   if (request.update_topics()) RETURN_IF_ERROR(CheckTopics(request.topics()));
-  OwnerFilter owner = ByIdFilter(scope);
-  std::vector<pg::Statement> batch = AdminAuditById(
-      scope, AuditedTable::kMemories, "memories.update", request.memory_id());
-  const size_t at = batch.size();
-  batch.push_back({kUpdate,
-                   {owner.tenant_id, owner.user_id, request.memory_id(),
-                    request.update_text() ? "true" : "false", request.text(),
-                    request.update_topics() ? "true" : "false",
-                    JsonStringArray(request.topics())}});
-  ASSIGN_OR_RETURN(std::vector<PgResult> results,
-                   RunAsPrincipal(pool_, scope, std::move(batch)));
-  if (results[at].rows() != 1) return NotFound();
-  return ToMemory(results[at], 0);
+  ASSIGN_OR_RETURN(
+      PgResult result,
+      RunById(pool_, scope, AuditedTable::kMemories, "memories.update",
+              request.memory_id(), kUpdate,
+              {request.update_text() ? "true" : "false", request.text(),
+               request.update_topics() ? "true" : "false",
+               JsonStringArray(request.topics())}));
+  if (result.rows() != 1) return NotFound();
+  return ToMemory(result, 0);
 }
 
 absl::Status PgMemoryStore::DeleteMemory(

@@ -1,6 +1,5 @@
 #include "services/data/storage/pg_run_store.h"
 
-#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -239,14 +238,9 @@ absl::StatusOr<v1::RunRecord> PgRunStore::CreateRun(
   if (!request.run_id().empty()) {
     RETURN_IF_ERROR(CheckId(request.run_id(), "run_id"));
   }
-  const char* type = ComponentTypeText(request.component_type());
-  if (type == nullptr) {
-    return absl::InvalidArgumentError("component_type is required");
-  }
-  if (request.component_id().empty() || request.component_id().size() > 256) {
-    return absl::InvalidArgumentError(
-        "component_id must have 1 to 256 characters");
-  }
+  ASSIGN_OR_RETURN(
+      std::string type,
+      CheckComponent(request.component_type(), request.component_id()));
   if (!request.session_id().empty()) {
     RETURN_IF_ERROR(CheckId(request.session_id(), "session_id"));
   }
@@ -262,7 +256,7 @@ absl::StatusOr<v1::RunRecord> PgRunStore::CreateRun(
       RunAsPrincipal(pool_, scope,
                      {{kInsert,
                        {scope.tenant_id, scope.user_id,
-                        OptionalParam(request.run_id()), std::string(type),
+                        OptionalParam(request.run_id()), type,
                         request.component_id(), request.session_id(),
                         std::string(status),
                         OptionalParam(request.input_json())}}}));
@@ -273,14 +267,8 @@ absl::StatusOr<v1::GetRunResponse> PgRunStore::GetRun(
     const Actor& actor, const v1::GetRunRequest& request) {
   ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
   RETURN_IF_ERROR(CheckId(request.run_id(), "run_id"));
-  pg::Param type;
-  if (request.component_type() != v1::COMPONENT_TYPE_UNSPECIFIED) {
-    const char* text = ComponentTypeText(request.component_type());
-    if (text == nullptr) {
-      return absl::InvalidArgumentError("unknown component_type");
-    }
-    type = std::string(text);
-  }
+  ASSIGN_OR_RETURN(pg::Param type,
+                   ComponentTypeFilter(request.component_type()));
   if (request.events_after_seq() < 0) {
     return absl::InvalidArgumentError("events_after_seq must be >= 0");
   }
@@ -314,44 +302,23 @@ absl::StatusOr<v1::GetRunResponse> PgRunStore::GetRun(
 absl::StatusOr<v1::ListRunsResponse> PgRunStore::ListRuns(
     const Actor& actor, const v1::ListRunsRequest& request) {
   ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
-  ASSIGN_OR_RETURN(int limit, PageSize(request.page()));
-  constexpr char kOrdering[] = "runs.created.desc";
-  ASSIGN_OR_RETURN(std::optional<Cursor> cursor,
-                   DecodeCursor(kOrdering, request.page().cursor()));
-  pg::Param type;
-  if (request.component_type() != v1::COMPONENT_TYPE_UNSPECIFIED) {
-    const char* text = ComponentTypeText(request.component_type());
-    if (text == nullptr) {
-      return absl::InvalidArgumentError("unknown component_type");
-    }
-    type = std::string(text);
-  }
+  ASSIGN_OR_RETURN(Page page, PageOf("runs.created.desc", request.page()));
+  ASSIGN_OR_RETURN(pg::Param type,
+                   ComponentTypeFilter(request.component_type()));
   OwnerFilter owner = ListFilter(scope, request.user_id());
-  std::vector<pg::Statement> batch = AdminAudit(
-      scope, "runs.list", "runs", "", owner.user_id.value_or(""));
-  const size_t at = batch.size();
-  batch.push_back({kList[OneOwner(owner)],
-                   {owner.tenant_id, owner.user_id, type,
-                    OptionalParam(request.component_id()),
-                    OptionalParam(request.session_id()),
-                    StatusParam(request.status()),
-                    cursor ? pg::Param(std::to_string(cursor->micros))
-                           : std::nullopt,
-                    cursor ? pg::Param(cursor->id) : std::nullopt,
-                    std::to_string(limit + 1)}});
-  ASSIGN_OR_RETURN(std::vector<PgResult> results,
-                   RunAsPrincipal(pool_, scope, std::move(batch)));
-  const PgResult& rows = results[at];
+  ASSIGN_OR_RETURN(
+      PgResult rows,
+      RunAudited(pool_, scope,
+                 AdminAudit(scope, "runs.list", "runs", "",
+                            owner.user_id.value_or("")),
+                 {kList[OneOwner(owner)],
+                  PageParams(page, {owner.tenant_id, owner.user_id, type,
+                                    OptionalParam(request.component_id()),
+                                    OptionalParam(request.session_id()),
+                                    StatusParam(request.status())})}));
   v1::ListRunsResponse response;
-  const int n = std::min(rows.rows(), limit);
-  for (int i = 0; i < n; ++i) {
-    ASSIGN_OR_RETURN(*response.add_runs(), ToRun(rows, i));
-  }
-  if (rows.rows() > limit) {
-    const v1::RunRecord& last = response.runs(n - 1);
-    response.mutable_page()->set_next_cursor(EncodeCursor(
-        kOrdering, {last.created_at_unix_micros(), last.run_id()}));
-  }
+  RETURN_IF_ERROR(FillPage(rows, page, {"created_us", "run_id"}, ToRun,
+                           response.mutable_runs(), response.mutable_page()));
   return response;
 }
 

@@ -1,6 +1,5 @@
 #include "services/data/storage/pg_schedule_store.h"
 
-#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -82,19 +81,19 @@ constexpr char kDelete[] =
     " WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
     " AND schedule_id = $3";
 
-// $1 tenant (NULL: any), $2 user (NULL: any), $3 claimer, $4 limit,
-// $5 lease seconds. SKIP LOCKED: concurrent claimers take disjoint rows.
+// Every tenant's due schedules (a platform admin's call), earliest first
+// through the schedules_due_at index (migration 0004). $1 claimer,
+// $2 limit, $3 lease seconds. SKIP LOCKED: concurrent claimers take
+// disjoint rows.
 constexpr char kClaim[] =
-    "UPDATE bastion_data.schedules SET claimed_by = $3,"
-    " claim_expires_at = now() + $5::int * interval '1 second',"
+    "UPDATE bastion_data.schedules SET claimed_by = $1,"
+    " claim_expires_at = now() + $3::int * interval '1 second',"
     " last_run_at = now()"
     " WHERE (tenant_id, schedule_id) IN ("
     "  SELECT tenant_id, schedule_id FROM bastion_data.schedules"
-    "  WHERE ($1::text IS NULL OR tenant_id = $1)"
-    "  AND ($2::text IS NULL OR user_id = $2)"
-    "  AND enabled AND next_run_at <= now()"
+    "  WHERE enabled AND next_run_at <= now()"
     "  AND (claim_expires_at IS NULL OR claim_expires_at <= now())"
-    "  ORDER BY next_run_at LIMIT $4::int FOR UPDATE SKIP LOCKED)"
+    "  ORDER BY next_run_at LIMIT $2::int FOR UPDATE SKIP LOCKED)"
     " RETURNING " SCHEDULE_COLUMNS;
 
 absl::StatusOr<v1::Schedule> ToSchedule(const PgResult& r, int row) {
@@ -159,14 +158,9 @@ absl::StatusOr<v1::Schedule> PgScheduleStore::CreateSchedule(
   if (!request.schedule_id().empty()) {
     RETURN_IF_ERROR(CheckId(request.schedule_id(), "schedule_id"));
   }
-  const char* type = ComponentTypeText(request.component_type());
-  if (type == nullptr) {
-    return absl::InvalidArgumentError("component_type is required");
-  }
-  if (request.component_id().empty() || request.component_id().size() > 256) {
-    return absl::InvalidArgumentError(
-        "component_id must have 1 to 256 characters");
-  }
+  ASSIGN_OR_RETURN(
+      std::string type,
+      CheckComponent(request.component_type(), request.component_id()));
   const std::string timezone =
       request.timezone().empty() ? "UTC" : request.timezone();
   RETURN_IF_ERROR(CheckCron(request.cron(), timezone));
@@ -180,7 +174,7 @@ absl::StatusOr<v1::Schedule> PgScheduleStore::CreateSchedule(
           pool_, scope,
           {{kInsert,
             {scope.tenant_id, scope.user_id,
-             OptionalParam(request.schedule_id()), std::string(type),
+             OptionalParam(request.schedule_id()), type,
              request.component_id(), request.cron(), timezone,
              OptionalParam(request.input_json()),
              JsonStringArray(actor.principal.scopes()),
@@ -202,33 +196,19 @@ absl::StatusOr<v1::Schedule> PgScheduleStore::GetSchedule(
 absl::StatusOr<v1::ListSchedulesResponse> PgScheduleStore::ListSchedules(
     const Actor& actor, const v1::ListSchedulesRequest& request) {
   ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
-  ASSIGN_OR_RETURN(int limit, PageSize(request.page()));
-  constexpr char kOrdering[] = "schedules.created.asc";
-  ASSIGN_OR_RETURN(std::optional<Cursor> cursor,
-                   DecodeCursor(kOrdering, request.page().cursor()));
+  ASSIGN_OR_RETURN(Page page,
+                   PageOf("schedules.created.asc", request.page()));
   OwnerFilter owner = ListFilter(scope, "");
-  std::vector<pg::Statement> batch =
-      AdminAudit(scope, "schedules.list", "schedules", "", "");
-  const size_t at = batch.size();
-  batch.push_back({kList[OneOwner(owner)],
-                   {owner.tenant_id, owner.user_id,
-                    cursor ? pg::Param(std::to_string(cursor->micros))
-                           : std::nullopt,
-                    cursor ? pg::Param(cursor->id) : std::nullopt,
-                    std::to_string(limit + 1)}});
-  ASSIGN_OR_RETURN(std::vector<PgResult> results,
-                   RunAsPrincipal(pool_, scope, std::move(batch)));
-  const PgResult& rows = results[at];
+  ASSIGN_OR_RETURN(
+      PgResult rows,
+      RunAudited(pool_, scope,
+                 AdminAudit(scope, "schedules.list", "schedules", "", ""),
+                 {kList[OneOwner(owner)],
+                  PageParams(page, {owner.tenant_id, owner.user_id})}));
   v1::ListSchedulesResponse response;
-  const int n = std::min(rows.rows(), limit);
-  for (int i = 0; i < n; ++i) {
-    ASSIGN_OR_RETURN(*response.add_schedules(), ToSchedule(rows, i));
-  }
-  if (rows.rows() > limit) {
-    const v1::Schedule& last = response.schedules(n - 1);
-    response.mutable_page()->set_next_cursor(EncodeCursor(
-        kOrdering, {last.created_at_unix_micros(), last.schedule_id()}));
-  }
+  RETURN_IF_ERROR(FillPage(rows, page, {"created_us", "schedule_id"},
+                           ToSchedule, response.mutable_schedules(),
+                           response.mutable_page()));
   return response;
 }
 
@@ -244,40 +224,28 @@ absl::StatusOr<v1::Schedule> PgScheduleStore::UpdateSchedule(
   if (request.update_input() && request.input_json().size() > 65536) {
     return absl::InvalidArgumentError("input_json is larger than 64 KiB");
   }
-  OwnerFilter owner = ByIdFilter(scope);
-  std::vector<pg::Statement> batch =
-      AdminAuditById(scope, AuditedTable::kSchedules, "schedules.update",
-                     request.schedule_id());
-  const size_t at = batch.size();
-  batch.push_back(
-      {kUpdate,
-       {owner.tenant_id, owner.user_id, request.schedule_id(),
-        request.update_enabled() ? "true" : "false",
-        request.enabled() ? "true" : "false",
-        request.update_cron() ? "true" : "false", request.cron(), timezone,
-        MicrosParam(request.next_run_at_unix_micros()),
-        request.update_input() ? "true" : "false",
-        request.input_json().empty() ? "null" : request.input_json()}});
-  ASSIGN_OR_RETURN(std::vector<PgResult> results,
-                   RunAsPrincipal(pool_, scope, std::move(batch)));
-  if (results[at].rows() != 1) return NotFound();
-  return ToSchedule(results[at], 0);
+  ASSIGN_OR_RETURN(
+      PgResult result,
+      RunById(pool_, scope, AuditedTable::kSchedules, "schedules.update",
+              request.schedule_id(), kUpdate,
+              {request.update_enabled() ? "true" : "false",
+               request.enabled() ? "true" : "false",
+               request.update_cron() ? "true" : "false", request.cron(),
+               timezone, MicrosParam(request.next_run_at_unix_micros()),
+               request.update_input() ? "true" : "false",
+               request.input_json().empty() ? "null" : request.input_json()}));
+  if (result.rows() != 1) return NotFound();
+  return ToSchedule(result, 0);
 }
 
 absl::Status PgScheduleStore::DeleteSchedule(
     const Actor& actor, const v1::DeleteScheduleRequest& request) {
   ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
   RETURN_IF_ERROR(CheckId(request.schedule_id(), "schedule_id"));
-  OwnerFilter owner = ByIdFilter(scope);
-  std::vector<pg::Statement> batch =
-      AdminAuditById(scope, AuditedTable::kSchedules, "schedules.delete",
-                     request.schedule_id());
-  const size_t at = batch.size();
-  batch.push_back(
-      {kDelete, {owner.tenant_id, owner.user_id, request.schedule_id()}});
-  ASSIGN_OR_RETURN(std::vector<PgResult> results,
-                   RunAsPrincipal(pool_, scope, std::move(batch)));
-  if (results[at].affected_rows() != 1) return NotFound();
+  ASSIGN_OR_RETURN(PgResult result,
+                   RunById(pool_, scope, AuditedTable::kSchedules,
+                           "schedules.delete", request.schedule_id(), kDelete));
+  if (result.affected_rows() != 1) return NotFound();
   return absl::OkStatus();
 }
 
@@ -299,20 +267,17 @@ PgScheduleStore::ClaimDueSchedules(const Actor& actor,
     return absl::InvalidArgumentError(
         "limit must be 1 to 100 and lease_seconds 1 to 3600");
   }
-  OwnerFilter owner = ListFilter(scope, "");
   // The scheduler claims other users' schedules: recorded.
-  std::vector<pg::Statement> batch =
-      AdminAudit(scope, "schedules.claim", "schedules", "", "");
-  const size_t at = batch.size();
-  batch.push_back({kClaim,
-                   {owner.tenant_id, owner.user_id, request.claimer_id(),
-                    std::to_string(request.limit()),
-                    std::to_string(request.lease_seconds())}});
-  ASSIGN_OR_RETURN(std::vector<PgResult> results,
-                   RunAsPrincipal(pool_, scope, std::move(batch)));
+  ASSIGN_OR_RETURN(
+      PgResult claimed,
+      RunAudited(pool_, scope,
+                 AdminAudit(scope, "schedules.claim", "schedules", "", ""),
+                 {kClaim,
+                  {request.claimer_id(), std::to_string(request.limit()),
+                   std::to_string(request.lease_seconds())}}));
   v1::ClaimDueSchedulesResponse response;
-  for (int i = 0; i < results[at].rows(); ++i) {
-    ASSIGN_OR_RETURN(*response.add_schedules(), ToSchedule(results[at], i));
+  for (int i = 0; i < claimed.rows(); ++i) {
+    ASSIGN_OR_RETURN(*response.add_schedules(), ToSchedule(claimed, i));
   }
   return response;
 }

@@ -111,14 +111,9 @@ absl::StatusOr<v1::Session> PgSessionStore::CreateSession(
   if (!request.session_id().empty()) {
     RETURN_IF_ERROR(CheckId(request.session_id(), "session_id"));
   }
-  const char* type = ComponentTypeText(request.component_type());
-  if (type == nullptr) {
-    return absl::InvalidArgumentError("component_type is required");
-  }
-  if (request.component_id().empty() || request.component_id().size() > 256) {
-    return absl::InvalidArgumentError(
-        "component_id must have 1 to 256 characters");
-  }
+  ASSIGN_OR_RETURN(
+      std::string type,
+      CheckComponent(request.component_type(), request.component_id()));
   RETURN_IF_ERROR(CheckName(request.name()));
   if (!request.state_json().empty()) {
     RETURN_IF_ERROR(
@@ -130,7 +125,7 @@ absl::StatusOr<v1::Session> PgSessionStore::CreateSession(
       RunAsPrincipal(pool_, scope,
                      {{kInsert,
                        {scope.tenant_id, scope.user_id,
-                        OptionalParam(request.session_id()), std::string(type),
+                        OptionalParam(request.session_id()), type,
                         request.component_id(), request.name(),
                         OptionalParam(request.state_json())}}}));
   return ToSession(results[0], 0);
@@ -155,47 +150,28 @@ const char* PgSessionStore::ListSql(bool one_owner, bool by_updated,
 absl::StatusOr<v1::ListSessionsResponse> PgSessionStore::ListSessions(
     const Actor& actor, const v1::ListSessionsRequest& request) {
   ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
-  ASSIGN_OR_RETURN(int limit, PageSize(request.page()));
   const bool by_updated = request.sort_field() == v1::SORT_FIELD_UPDATED_AT;
   const bool asc = request.sort_order() == v1::SORT_ORDER_ASC;
-  const std::string ordering = absl::StrCat(
-      "sessions.", by_updated ? "updated" : "created", asc ? ".asc" : ".desc");
-  ASSIGN_OR_RETURN(std::optional<Cursor> cursor,
-                   DecodeCursor(ordering, request.page().cursor()));
-  pg::Param type;
-  if (request.component_type() != v1::COMPONENT_TYPE_UNSPECIFIED) {
-    const char* text = ComponentTypeText(request.component_type());
-    if (text == nullptr) {
-      return absl::InvalidArgumentError("unknown component_type");
-    }
-    type = std::string(text);
-  }
+  ASSIGN_OR_RETURN(Page page,
+                   PageOf(absl::StrCat("sessions.",
+                                       by_updated ? "updated" : "created",
+                                       asc ? ".asc" : ".desc"),
+                          request.page()));
+  ASSIGN_OR_RETURN(pg::Param type,
+                   ComponentTypeFilter(request.component_type()));
   OwnerFilter owner = ListFilter(scope, request.user_id());
-  const char* sql = ListSql(OneOwner(owner), by_updated, asc);
-  std::vector<pg::Statement> batch =
-      AdminAudit(scope, "sessions.list", "sessions", "",
-                 owner.user_id.value_or(""));
-  const size_t at = batch.size();
-  batch.push_back({sql,
-                   {owner.tenant_id, owner.user_id, type,
-                    OptionalParam(request.component_id()),
-                    cursor ? pg::Param(std::to_string(cursor->micros))
-                           : std::nullopt,
-                    cursor ? pg::Param(cursor->id) : std::nullopt,
-                    std::to_string(limit + 1)}});
-  ASSIGN_OR_RETURN(std::vector<PgResult> results,
-                   RunAsPrincipal(pool_, scope, std::move(batch)));
-  const PgResult& rows = results[at];
+  ASSIGN_OR_RETURN(
+      PgResult rows,
+      RunAudited(pool_, scope,
+                 AdminAudit(scope, "sessions.list", "sessions", "",
+                            owner.user_id.value_or("")),
+                 {ListSql(OneOwner(owner), by_updated, asc),
+                  PageParams(page, {owner.tenant_id, owner.user_id, type,
+                                    OptionalParam(request.component_id())})}));
   v1::ListSessionsResponse response;
-  const int n = std::min(rows.rows(), limit);
-  for (int i = 0; i < n; ++i) *response.add_sessions() = ToSession(rows, i);
-  if (rows.rows() > limit) {
-    const v1::Session& last = response.sessions(n - 1);
-    response.mutable_page()->set_next_cursor(EncodeCursor(
-        ordering, {by_updated ? last.updated_at_unix_micros()
-                              : last.created_at_unix_micros(),
-                   last.session_id()}));
-  }
+  RETURN_IF_ERROR(FillPage(
+      rows, page, {by_updated ? "updated_us" : "created_us", "session_id"},
+      ToSession, response.mutable_sessions(), response.mutable_page()));
   return response;
 }
 
@@ -208,21 +184,16 @@ absl::StatusOr<v1::Session> PgSessionStore::UpdateSession(
     RETURN_IF_ERROR(
         CheckJsonObject(request.state_json(), kMaxStateBytes, "state_json"));
   }
-  OwnerFilter owner = ByIdFilter(scope);
-  std::vector<pg::Statement> batch = AdminAuditById(
-      scope, AuditedTable::kSessions, "sessions.update", request.session_id());
-  const size_t at = batch.size();
-  batch.push_back(
-      {kUpdate,
-       {owner.tenant_id, owner.user_id, request.session_id(),
-        request.update_name() ? "true" : "false", request.name(),
-        request.update_state() ? "true" : "false",
-        request.update_state() ? pg::Param(request.state_json())
-                               : std::nullopt}});
-  ASSIGN_OR_RETURN(std::vector<PgResult> results,
-                   RunAsPrincipal(pool_, scope, std::move(batch)));
-  if (results[at].rows() != 1) return NotFound();
-  return ToSession(results[at], 0);
+  ASSIGN_OR_RETURN(
+      PgResult result,
+      RunById(pool_, scope, AuditedTable::kSessions, "sessions.update",
+              request.session_id(), kUpdate,
+              {request.update_name() ? "true" : "false", request.name(),
+               request.update_state() ? "true" : "false",
+               request.update_state() ? pg::Param(request.state_json())
+                                      : std::nullopt}));
+  if (result.rows() != 1) return NotFound();
+  return ToSession(result, 0);
 }
 
 absl::Status PgSessionStore::DeleteSession(
@@ -248,21 +219,18 @@ absl::StatusOr<v1::DeleteSessionsResponse> PgSessionStore::DeleteSessions(
   v1::DeleteSessionsResponse response;
   if (request.session_ids().empty()) return response;
   OwnerFilter owner = ByIdFilter(scope);
-  // An admin's bulk delete is recorded per session, with its owner.
-  std::vector<pg::Statement> batch;
-  for (const std::string& id : request.session_ids()) {
-    for (pg::Statement& audit : AdminAuditById(scope, AuditedTable::kSessions,
-                                               "sessions.delete_many", id)) {
-      batch.push_back(std::move(audit));
-    }
-  }
-  const size_t at = batch.size();
-  batch.push_back({kDeleteMany,
-                   {owner.tenant_id, owner.user_id,
-                    JsonStringArray(request.session_ids())}});
-  ASSIGN_OR_RETURN(std::vector<PgResult> results,
-                   RunAsPrincipal(pool_, scope, std::move(batch)));
-  response.set_deleted_count(results[at].affected_rows());
+  // An admin's bulk delete is recorded per session, with its owner, by one
+  // statement.
+  ASSIGN_OR_RETURN(
+      PgResult deleted,
+      RunAudited(pool_, scope,
+                 AdminAuditByIds(scope, AuditedTable::kSessions,
+                                 "sessions.delete_many",
+                                 request.session_ids()),
+                 {kDeleteMany,
+                  {owner.tenant_id, owner.user_id,
+                   JsonStringArray(request.session_ids())}}));
+  response.set_deleted_count(deleted.affected_rows());
   return response;
 }
 

@@ -1,6 +1,5 @@
 #include "services/data/storage/pg_trace_store.h"
 
-#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -111,6 +110,17 @@ v1::Span ToSpan(const PgResult& r, int row) {
   return s;
 }
 
+v1::TraceSummary ToTraceSummary(const PgResult& r, int row) {
+  v1::TraceSummary t;
+  t.set_trace_id(std::string(r.Get(row, "trace_id")));
+  t.set_user_id(std::string(r.Get(row, "user_id")));
+  t.set_span_count(ToInt64(r.Get(row, "spans")));
+  t.set_start_time_unix_nano(ToInt64(r.Get(row, "start_us")) * 1000);
+  t.set_end_time_unix_nano(ToInt64(r.Get(row, "end_us")) * 1000);
+  t.set_root_name(std::string(r.Get(row, "root_name")));
+  return t;
+}
+
 absl::Status CheckSpan(const v1::Span& span) {
   RETURN_IF_ERROR(CheckId(span.trace_id(), "trace_id"));
   RETURN_IF_ERROR(CheckId(span.span_id(), "span_id"));
@@ -189,39 +199,19 @@ absl::StatusOr<v1::GetTraceResponse> PgTraceStore::GetTrace(
 absl::StatusOr<v1::ListTracesResponse> PgTraceStore::ListTraces(
     const Actor& actor, const v1::ListTracesRequest& request) {
   ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
-  ASSIGN_OR_RETURN(int limit, PageSize(request.page()));
-  constexpr char kOrdering[] = "traces.created.desc";
-  ASSIGN_OR_RETURN(std::optional<Cursor> cursor,
-                   DecodeCursor(kOrdering, request.page().cursor()));
+  ASSIGN_OR_RETURN(Page page, PageOf("traces.created.desc", request.page()));
   OwnerFilter owner = ListFilter(scope, request.user_id());
-  std::vector<pg::Statement> batch = AdminAudit(
-      scope, "traces.list", "traces", "", owner.user_id.value_or(""));
-  const size_t at = batch.size();
-  batch.push_back({kListTraces[OneOwner(owner)],
-                   {owner.tenant_id, owner.user_id,
-                    cursor ? pg::Param(std::to_string(cursor->micros))
-                           : std::nullopt,
-                    cursor ? pg::Param(cursor->id) : std::nullopt,
-                    std::to_string(limit + 1)}});
-  ASSIGN_OR_RETURN(std::vector<PgResult> results,
-                   RunAsPrincipal(pool_, scope, std::move(batch)));
-  const PgResult& rows = results[at];
+  ASSIGN_OR_RETURN(
+      PgResult rows,
+      RunAudited(pool_, scope,
+                 AdminAudit(scope, "traces.list", "traces", "",
+                            owner.user_id.value_or("")),
+                 {kListTraces[OneOwner(owner)],
+                  PageParams(page, {owner.tenant_id, owner.user_id})}));
   v1::ListTracesResponse response;
-  const int n = std::min(rows.rows(), limit);
-  for (int i = 0; i < n; ++i) {
-    v1::TraceSummary* t = response.add_traces();
-    t->set_trace_id(std::string(rows.Get(i, "trace_id")));
-    t->set_user_id(std::string(rows.Get(i, "user_id")));
-    t->set_span_count(ToInt64(rows.Get(i, "spans")));
-    t->set_start_time_unix_nano(ToInt64(rows.Get(i, "start_us")) * 1000);
-    t->set_end_time_unix_nano(ToInt64(rows.Get(i, "end_us")) * 1000);
-    t->set_root_name(std::string(rows.Get(i, "root_name")));
-  }
-  if (rows.rows() > limit) {
-    response.mutable_page()->set_next_cursor(EncodeCursor(
-        kOrdering, {ToInt64(rows.Get(n - 1, "created_us")),
-                    std::string(rows.Get(n - 1, "trace_id"))}));
-  }
+  RETURN_IF_ERROR(FillPage(rows, page, {"created_us", "trace_id"},
+                           ToTraceSummary, response.mutable_traces(),
+                           response.mutable_page()));
   return response;
 }
 

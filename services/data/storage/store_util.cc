@@ -26,27 +26,51 @@ constexpr char kAudit[] =
   " = $6"                                                                   \
   " LIMIT 1), '')"
 
+// $1..$5 as kAudit, $6 a JSON array of ids: one row per id, in order, each
+// naming the owner of that row of the tenant $1.
+#define AUDIT_BY_IDS(table, id_column)                                      \
+  "INSERT INTO bastion_data.audit_events (tenant_id, user_id, admin_level," \
+  " action, resource, resource_id, target_user_id)"                         \
+  " SELECT $1, $2, $3, $4, $5, ids.id, coalesce((SELECT user_id FROM"       \
+  " bastion_data." table " WHERE tenant_id = $1 AND " id_column             \
+  " = ids.id LIMIT 1), '')"                                                 \
+  " FROM jsonb_array_elements_text($6::jsonb) WITH ORDINALITY"              \
+  " AS ids(id, ord) ORDER BY ids.ord"
+
 struct AuditedTableSql {
   const char* resource;
-  const char* sql;
+  const char* by_id;   // AUDIT_BY_ID
+  const char* by_ids;  // AUDIT_BY_IDS
 };
+
+#define AUDITED_TABLE(resource, table, id_column) \
+  {resource, AUDIT_BY_ID(table, id_column), AUDIT_BY_IDS(table, id_column)}
 
 AuditedTableSql SqlFor(AuditedTable table) {
   switch (table) {
     case AuditedTable::kSessions:
-      return {"sessions", AUDIT_BY_ID("sessions", "session_id")};
+      return AUDITED_TABLE("sessions", "sessions", "session_id");
     case AuditedTable::kMemories:
-      return {"memories", AUDIT_BY_ID("memories", "memory_id")};
+      return AUDITED_TABLE("memories", "memories", "memory_id");
     case AuditedTable::kSpans:
-      return {"traces", AUDIT_BY_ID("spans", "trace_id")};
+      return AUDITED_TABLE("traces", "spans", "trace_id");
     case AuditedTable::kRuns:
-      return {"runs", AUDIT_BY_ID("runs", "run_id")};
+      return AUDITED_TABLE("runs", "runs", "run_id");
     case AuditedTable::kApprovals:
-      return {"approvals", AUDIT_BY_ID("approvals", "approval_id")};
+      return AUDITED_TABLE("approvals", "approvals", "approval_id");
     case AuditedTable::kSchedules:
-      return {"schedules", AUDIT_BY_ID("schedules", "schedule_id")};
+      return AUDITED_TABLE("schedules", "schedules", "schedule_id");
   }
-  return {"", nullptr};
+  return {"", nullptr, nullptr};
+}
+
+// $1..$5 of the audit statements: the admin, its level, `action` and
+// `resource`.
+std::vector<pg::Param> AuditParams(const pg::PrincipalScope& scope,
+                                   const char* action, const char* resource) {
+  return {scope.tenant_id, scope.user_id,
+          std::string(pg::AdminLevelName(scope.admin_level)),
+          std::string(action), std::string(resource)};
 }
 
 bool IdChar(char c) {
@@ -75,6 +99,28 @@ v1::ComponentType ComponentTypeFromText(std::string_view text) {
   if (text == "team") return v1::COMPONENT_TYPE_TEAM;
   if (text == "workflow") return v1::COMPONENT_TYPE_WORKFLOW;
   return v1::COMPONENT_TYPE_UNSPECIFIED;
+}
+
+absl::StatusOr<pg::Param> ComponentTypeFilter(v1::ComponentType type) {
+  if (type == v1::COMPONENT_TYPE_UNSPECIFIED) return pg::Param();
+  const char* text = ComponentTypeText(type);
+  if (text == nullptr) {
+    return absl::InvalidArgumentError("unknown component_type");
+  }
+  return pg::Param(text);
+}
+
+absl::StatusOr<std::string> CheckComponent(v1::ComponentType type,
+                                           const std::string& component_id) {
+  const char* text = ComponentTypeText(type);
+  if (text == nullptr) {
+    return absl::InvalidArgumentError("component_type is required");
+  }
+  if (component_id.empty() || component_id.size() > 256) {
+    return absl::InvalidArgumentError(
+        "component_id must have 1 to 256 characters");
+  }
+  return std::string(text);
 }
 
 absl::Status CheckId(std::string_view id, const char* field) {
@@ -119,6 +165,33 @@ absl::StatusOr<std::optional<Cursor>> DecodeCursor(std::string_view ordering,
   cursor.id = rest.substr(bar + 1);
   if (!CheckId(cursor.id, "cursor").ok()) return bad;
   return std::optional<Cursor>(std::move(cursor));
+}
+
+absl::StatusOr<Page> PageOf(std::string ordering,
+                            const common::v1::PageRequest& request) {
+  Page page;
+  absl::StatusOr<int> limit = PageSize(request);
+  if (!limit.ok()) return limit.status();
+  page.limit = *limit;
+  absl::StatusOr<std::optional<Cursor>> after =
+      DecodeCursor(ordering, request.cursor());
+  if (!after.ok()) return after.status();
+  page.after = *std::move(after);
+  page.ordering = std::move(ordering);
+  return page;
+}
+
+std::vector<pg::Param> PageParams(const Page& page,
+                                  std::vector<pg::Param> filters) {
+  if (page.after) {
+    filters.push_back(std::to_string(page.after->micros));
+    filters.push_back(page.after->id);
+  } else {
+    filters.push_back(std::nullopt);
+    filters.push_back(std::nullopt);
+  }
+  filters.push_back(std::to_string(page.limit + 1));
+  return filters;
 }
 
 std::string JsonQuote(std::string_view s) {
@@ -218,11 +291,10 @@ std::vector<pg::Statement> AdminAudit(const pg::PrincipalScope& scope,
                                       const std::string& resource_id,
                                       const std::string& target_user_id) {
   if (scope.admin_level == pg::AdminLevel::kNone) return {};
-  return {{kAudit,
-           {scope.tenant_id, scope.user_id,
-            std::string(pg::AdminLevelName(scope.admin_level)),
-            std::string(action), std::string(resource), resource_id,
-            target_user_id}}};
+  std::vector<pg::Param> params = AuditParams(scope, action, resource);
+  params.push_back(resource_id);
+  params.push_back(target_user_id);
+  return {{kAudit, std::move(params)}};
 }
 
 std::vector<pg::Statement> AdminAuditById(const pg::PrincipalScope& scope,
@@ -231,25 +303,46 @@ std::vector<pg::Statement> AdminAuditById(const pg::PrincipalScope& scope,
                                           const std::string& resource_id) {
   if (scope.admin_level == pg::AdminLevel::kNone) return {};
   const AuditedTableSql sql = SqlFor(table);
-  return {{sql.sql,
-           {scope.tenant_id, scope.user_id,
-            std::string(pg::AdminLevelName(scope.admin_level)),
-            std::string(action), std::string(sql.resource), resource_id}}};
+  std::vector<pg::Param> params = AuditParams(scope, action, sql.resource);
+  params.push_back(resource_id);
+  return {{sql.by_id, std::move(params)}};
+}
+
+std::vector<pg::Statement> AdminAuditByIds(
+    const pg::PrincipalScope& scope, AuditedTable table, const char* action,
+    const google::protobuf::RepeatedPtrField<std::string>& resource_ids) {
+  if (scope.admin_level == pg::AdminLevel::kNone || resource_ids.empty()) {
+    return {};
+  }
+  const AuditedTableSql sql = SqlFor(table);
+  std::vector<pg::Param> params = AuditParams(scope, action, sql.resource);
+  params.push_back(JsonStringArray(resource_ids));
+  return {{sql.by_ids, std::move(params)}};
+}
+
+absl::StatusOr<pg::PgResult> RunAudited(pg::PgPool& pool,
+                                        const pg::PrincipalScope& scope,
+                                        std::vector<pg::Statement> audit,
+                                        pg::Statement statement) {
+  const size_t at = audit.size();
+  audit.push_back(std::move(statement));
+  absl::StatusOr<std::vector<pg::PgResult>> results =
+      pg::RunAsPrincipal(pool, scope, std::move(audit));
+  if (!results.ok()) return results.status();
+  return std::move((*results)[at]);
 }
 
 absl::StatusOr<pg::PgResult> RunById(pg::PgPool& pool,
-                                        const pg::PrincipalScope& scope,
-                                        AuditedTable table, const char* action,
-                                        const std::string& id,
-                                        const char* statement) {
+                                     const pg::PrincipalScope& scope,
+                                     AuditedTable table, const char* action,
+                                     const std::string& id,
+                                     const char* statement,
+                                     std::vector<pg::Param> extra) {
   OwnerFilter owner = ByIdFilter(scope);
-  std::vector<pg::Statement> batch = AdminAuditById(scope, table, action, id);
-  const size_t at = batch.size();
-  batch.push_back({statement, {owner.tenant_id, owner.user_id, id}});
-  absl::StatusOr<std::vector<pg::PgResult>> results =
-      pg::RunAsPrincipal(pool, scope, std::move(batch));
-  if (!results.ok()) return results.status();
-  return std::move((*results)[at]);
+  std::vector<pg::Param> params = {owner.tenant_id, owner.user_id, id};
+  for (pg::Param& param : extra) params.push_back(std::move(param));
+  return RunAudited(pool, scope, AdminAuditById(scope, table, action, id),
+                    {statement, std::move(params)});
 }
 
 }  // namespace bastion::data::storage

@@ -1,5 +1,6 @@
-// Small helpers the PostgreSQL stores share: id and size checks, page
-// limits, opaque cursors, JSON string arrays, timestamps.
+// Small helpers the PostgreSQL stores share: id and size checks, keyset
+// pages and their opaque cursors, JSON string arrays, timestamps, owner
+// filters and admin-audited statements.
 #ifndef BASTION_SERVICES_DATA_STORAGE_STORE_UTIL_H_
 #define BASTION_SERVICES_DATA_STORAGE_STORE_UTIL_H_
 
@@ -7,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -14,6 +16,7 @@
 #include "bastion/common/v1/common.pb.h"
 #include "common/pg/pg_connection.h"
 #include "common/pg/principal_transaction.h"
+#include "google/protobuf/repeated_ptr_field.h"
 
 #include "bastion/data/v1/data.pb.h"
 
@@ -38,6 +41,18 @@ namespace bastion::data::storage {
 const char* ComponentTypeText(v1::ComponentType type);
 v1::ComponentType ComponentTypeFromText(std::string_view text);
 
+// The parameter of an optional component-type filter: NULL (any) for
+// unspecified, INVALID_ARGUMENT for an unknown value.
+absl::StatusOr<pg::Param> ComponentTypeFilter(v1::ComponentType type);
+
+// The component a new row runs: the type's text once the type is given and
+// `component_id` has 1 to 256 characters; INVALID_ARGUMENT otherwise.
+absl::StatusOr<std::string> CheckComponent(v1::ComponentType type,
+                                           const std::string& component_id);
+
+// A decimal int64 column value (0 when NULL or empty).
+int64_t ToInt64(std::string_view text);
+
 inline constexpr int kDefaultPageSize = 20;
 inline constexpr int kMaxPageSize = 1000;
 
@@ -58,6 +73,65 @@ std::string EncodeCursor(std::string_view ordering, const Cursor& cursor);
 // made for another ordering.
 absl::StatusOr<std::optional<Cursor>> DecodeCursor(std::string_view ordering,
                                                    std::string_view text);
+
+// One page of a keyset-paged list: its ordering, size and the position it
+// starts after (none on the first page).
+struct Page {
+  std::string ordering;
+  int limit = 0;
+  std::optional<Cursor> after;
+};
+// PageSize and DecodeCursor of `request` for `ordering`.
+absl::StatusOr<Page> PageOf(std::string ordering,
+                            const common::v1::PageRequest& request);
+// `filters` followed by the parameters every list statement ends with:
+// cursor micros and cursor id (NULL on the first page), then limit + 1 (the
+// extra row tells whether a next page exists).
+std::vector<pg::Param> PageParams(const Page& page,
+                                  std::vector<pg::Param> filters);
+
+// The result columns a list is ordered by: the cursor is made from them.
+struct PageKey {
+  const char* micros_column;
+  const char* id_column;
+};
+
+namespace internal {
+template <typename T>
+absl::Status Assign(T value, T* out) {
+  *out = std::move(value);
+  return absl::OkStatus();
+}
+template <typename T>
+absl::Status Assign(absl::StatusOr<T> value, T* out) {
+  if (!value.ok()) return value.status();
+  *out = *std::move(value);
+  return absl::OkStatus();
+}
+}  // namespace internal
+
+// Fills one page from `rows` (a list statement's result with at most
+// limit + 1 rows): the first `limit` rows, each converted by
+// `convert(rows, i)` (returning the item or a StatusOr of it), into `items`,
+// and, when the extra row came back, the cursor after the last item kept
+// into `next`.
+template <typename T, typename Convert>
+absl::Status FillPage(const pg::PgResult& rows, const Page& page,
+                      const PageKey& key, Convert convert,
+                      google::protobuf::RepeatedPtrField<T>* items,
+                      common::v1::PageResponse* next) {
+  const int n = rows.rows() < page.limit ? rows.rows() : page.limit;
+  for (int i = 0; i < n; ++i) {
+    absl::Status converted = internal::Assign(convert(rows, i), items->Add());
+    if (!converted.ok()) return converted;
+  }
+  if (rows.rows() > page.limit) {
+    next->set_next_cursor(EncodeCursor(
+        page.ordering, {ToInt64(rows.Get(n - 1, key.micros_column)),
+                        std::string(rows.Get(n - 1, key.id_column))}));
+  }
+  return absl::OkStatus();
+}
 
 // JSON text of a string: quoted and escaped.
 std::string JsonQuote(std::string_view s);
@@ -81,9 +155,6 @@ absl::StatusOr<std::vector<std::string>> ParseJsonStringArray(
 // `max_bytes`; PostgreSQL then checks the syntax (INVALID_ARGUMENT).
 absl::Status CheckJsonObject(std::string_view json, size_t max_bytes,
                              const char* field);
-
-// A decimal int64 column value (0 when NULL or empty).
-int64_t ToInt64(std::string_view text);
 
 // The parameter for an optional filter: nullopt (= no filter) when empty.
 pg::Param OptionalParam(const std::string& value);
@@ -114,6 +185,13 @@ std::vector<pg::Statement> AdminAudit(const pg::PrincipalScope& scope,
                                       const std::string& resource_id,
                                       const std::string& target_user_id);
 
+// Runs the `audit` statements (none for a non-admin), then `statement`, as
+// the principal in one transaction; returns the statement's result.
+absl::StatusOr<pg::PgResult> RunAudited(pg::PgPool& pool,
+                                        const pg::PrincipalScope& scope,
+                                        std::vector<pg::Statement> audit,
+                                        pg::Statement statement);
+
 // The tables whose rows an admin reaches by id.
 enum class AuditedTable {
   kSessions,
@@ -134,15 +212,23 @@ std::vector<pg::Statement> AdminAuditById(const pg::PrincipalScope& scope,
                                           const char* action,
                                           const std::string& resource_id);
 
+// Like AdminAuditById for a call on many identified rows at once: one
+// statement writing one audit row per entry of `resource_ids` (duplicates
+// included), each naming that row's owner.
+std::vector<pg::Statement> AdminAuditByIds(
+    const pg::PrincipalScope& scope, AuditedTable table, const char* action,
+    const google::protobuf::RepeatedPtrField<std::string>& resource_ids);
+
 // Runs `statement` on one identified row as the principal: it takes $1
-// tenant, $2 owner (NULL for an admin) and $3 the id; the admin audit, if
-// any, runs first in the same transaction. Returns the statement's result
-// (callers decide what no row means).
+// tenant, $2 owner (NULL for an admin), $3 the id and `extra` as $4...; the
+// admin audit, if any, runs first in the same transaction. Returns the
+// statement's result (callers decide what no row means).
 absl::StatusOr<pg::PgResult> RunById(pg::PgPool& pool,
-                                        const pg::PrincipalScope& scope,
-                                        AuditedTable table, const char* action,
-                                        const std::string& id,
-                                        const char* statement);
+                                     const pg::PrincipalScope& scope,
+                                     AuditedTable table, const char* action,
+                                     const std::string& id,
+                                     const char* statement,
+                                     std::vector<pg::Param> extra = {});
 
 }  // namespace bastion::data::storage
 

@@ -1,4 +1,5 @@
-// Store helpers (pure): ids, page sizes, cursors, JSON, owner filters.
+// Store helpers (pure): ids, page sizes, cursors, page parameters,
+// component types, JSON, owner filters.
 #include "services/data/storage/store_util.h"
 
 #include "common/status/status_matchers.h"
@@ -46,6 +47,53 @@ TEST(CursorTest, RoundTripsAndIsBoundToItsOrdering) {
   auto empty = DecodeCursor("x.created.asc", "");
   ASSERT_THAT(empty, IsOk());
   EXPECT_FALSE(empty->has_value());
+}
+
+TEST(PageTest, ParamsEndWithCursorAndOneExtraRow) {
+  common::v1::PageRequest request;
+  request.set_limit(5);
+  auto first = PageOf("x.created.asc", request);
+  ASSERT_THAT(first, IsOk());
+  EXPECT_EQ(first->limit, 5);
+  EXPECT_FALSE(first->after.has_value());
+  EXPECT_EQ(PageParams(*first, {"t1", std::nullopt}),
+            (std::vector<pg::Param>{"t1", std::nullopt, std::nullopt,
+                                    std::nullopt, "6"}));
+  request.set_cursor(EncodeCursor("x.created.asc", {42, "s-9"}));
+  auto next = PageOf("x.created.asc", request);
+  ASSERT_THAT(next, IsOk());
+  EXPECT_EQ(PageParams(*next, {"t1", "alice"}),
+            (std::vector<pg::Param>{"t1", "alice", "42", "s-9", "6"}));
+  EXPECT_THAT(PageOf("x.created.desc", request),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  request.set_limit(-1);
+  EXPECT_THAT(PageOf("x.created.asc", request),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(ComponentTest, FilterIsOptionalButNeverUnknown) {
+  auto any = ComponentTypeFilter(v1::COMPONENT_TYPE_UNSPECIFIED);
+  ASSERT_THAT(any, IsOk());
+  EXPECT_EQ(*any, std::nullopt);
+  auto team = ComponentTypeFilter(v1::COMPONENT_TYPE_TEAM);
+  ASSERT_THAT(team, IsOk());
+  EXPECT_EQ(*team, "team");
+  EXPECT_THAT(ComponentTypeFilter(static_cast<v1::ComponentType>(99)),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(ComponentTest, NewRowsNeedATypeAndAnId) {
+  auto agent = CheckComponent(v1::COMPONENT_TYPE_AGENT, "echo");
+  ASSERT_THAT(agent, IsOk());
+  EXPECT_EQ(*agent, "agent");
+  EXPECT_THAT(CheckComponent(v1::COMPONENT_TYPE_WORKFLOW, std::string(256, 'w')),
+              IsOk());
+  EXPECT_THAT(CheckComponent(v1::COMPONENT_TYPE_UNSPECIFIED, "echo"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(CheckComponent(v1::COMPONENT_TYPE_AGENT, ""),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(CheckComponent(v1::COMPONENT_TYPE_AGENT, std::string(257, 'a')),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(JsonTest, QuotesAndParsesBack) {
