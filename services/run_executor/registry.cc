@@ -1,7 +1,11 @@
 #include "services/run_executor/registry.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/status/status_macros.h"
 
 namespace bastion::runs {
@@ -42,6 +46,56 @@ absl::StatusOr<Spec> Find(absl::string_view kind,
   return it->second;
 }
 
+// Depth-first search over the workflow steps that name workflows. A
+// workflow that reaches itself (directly or through others) could never
+// finish a run, so the first cycle found is an error naming its path.
+// `workflows` holds only known ids: dangling steps were rejected before.
+class CycleFinder {
+ public:
+  explicit CycleFinder(const std::map<std::string, v1::Workflow>& workflows)
+      : workflows_(workflows) {}
+
+  absl::Status Check() {
+    for (const auto& [id, workflow] : workflows_) {
+      RETURN_IF_ERROR(Visit(id));
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  enum class Mark { kOnPath, kDone };
+
+  absl::Status Visit(const std::string& id) {
+    auto mark = marks_.find(id);
+    if (mark != marks_.end()) {
+      if (mark->second == Mark::kDone) return absl::OkStatus();
+      // On the current path: the cycle is the path from `id` back to it.
+      auto start = std::find(path_.begin(), path_.end(), id);
+      std::vector<std::string> cycle(start, path_.end());
+      cycle.push_back(id);
+      return absl::InvalidArgumentError(
+          absl::StrCat("registry: workflow cycle ",
+                       absl::StrJoin(cycle, " -> "),
+                       " (a workflow may not run itself, directly or "
+                       "through other workflows)"));
+    }
+    marks_[id] = Mark::kOnPath;
+    path_.push_back(id);
+    for (const v1::WorkflowStep& step : workflows_.at(id).steps()) {
+      if (step.component_type() == v1::COMPONENT_TYPE_WORKFLOW) {
+        RETURN_IF_ERROR(Visit(step.component_id()));
+      }
+    }
+    path_.pop_back();
+    marks_[id] = Mark::kDone;
+    return absl::OkStatus();
+  }
+
+  const std::map<std::string, v1::Workflow>& workflows_;
+  std::map<std::string, Mark> marks_;
+  std::vector<std::string> path_;
+};
+
 }  // namespace
 
 absl::StatusOr<AgentRegistry> AgentRegistry::Create(
@@ -72,7 +126,6 @@ absl::StatusOr<AgentRegistry> AgentRegistry::Create(
           (step.component_type() == v1::COMPONENT_TYPE_TEAM &&
            result.teams_.count(step.component_id()) > 0) ||
           (step.component_type() == v1::COMPONENT_TYPE_WORKFLOW &&
-           step.component_id() != workflow.workflow_id() &&
            result.workflows_.count(step.component_id()) > 0);
       if (!known) {
         return absl::InvalidArgumentError(absl::StrCat(
@@ -81,6 +134,8 @@ absl::StatusOr<AgentRegistry> AgentRegistry::Create(
       }
     }
   }
+  // Self-reference included (loop -> loop).
+  RETURN_IF_ERROR(CycleFinder(result.workflows_).Check());
   return result;
 }
 

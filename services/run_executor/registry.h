@@ -16,7 +16,8 @@ namespace bastion::runs {
 class AgentRegistry {
  public:
   // Validates ids (non-empty, unique, [A-Za-z0-9_.-]{1,64}), team members
-  // and workflow steps (they must name registered components).
+  // and workflow steps (they must name registered components, and no
+  // workflow may reach itself through its steps: A -> A, A -> B -> A, ...).
   static absl::StatusOr<AgentRegistry> Create(const v1::Registry& registry);
 
   const std::map<std::string, v1::Agent>& agents() const { return agents_; }

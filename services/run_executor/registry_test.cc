@@ -11,6 +11,7 @@ namespace {
 
 using ::bastion::testing::IsOk;
 using ::bastion::testing::StatusIs;
+using ::testing::HasSubstr;
 
 v1::Registry Parse(const std::string& text) {
   v1::Registry registry;
@@ -64,6 +65,84 @@ TEST(AgentRegistryTest, RejectsDanglingReferences) {
                 }
               )pb")),
               StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(AgentRegistryTest, RejectsIndirectWorkflowCycles) {
+  // a -> b -> a
+  absl::StatusOr<AgentRegistry> two = AgentRegistry::Create(Parse(R"pb(
+    workflows {
+      workflow_id: "a"
+      steps { name: "to_b" component_type: COMPONENT_TYPE_WORKFLOW component_id: "b" }
+    }
+    workflows {
+      workflow_id: "b"
+      steps { name: "to_a" component_type: COMPONENT_TYPE_WORKFLOW component_id: "a" }
+    }
+  )pb"));
+  EXPECT_THAT(two, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(std::string(two.status().message()), HasSubstr("a -> b -> a"));
+
+  // A longer cycle entered from a workflow outside it:
+  // entry -> w1 -> w2 -> w3 -> w1 (w2 also runs an agent).
+  absl::StatusOr<AgentRegistry> longer = AgentRegistry::Create(Parse(R"pb(
+    agents { agent_id: "echo" }
+    workflows {
+      workflow_id: "entry"
+      steps { name: "s" component_type: COMPONENT_TYPE_WORKFLOW component_id: "w1" }
+    }
+    workflows {
+      workflow_id: "w1"
+      steps { name: "s" component_type: COMPONENT_TYPE_WORKFLOW component_id: "w2" }
+    }
+    workflows {
+      workflow_id: "w2"
+      steps { name: "agent" component_type: COMPONENT_TYPE_AGENT component_id: "echo" }
+      steps { name: "s" component_type: COMPONENT_TYPE_WORKFLOW component_id: "w3" }
+    }
+    workflows {
+      workflow_id: "w3"
+      steps { name: "s" component_type: COMPONENT_TYPE_WORKFLOW component_id: "w1" }
+    }
+  )pb"));
+  EXPECT_THAT(longer, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(std::string(longer.status().message()),
+              HasSubstr("w1 -> w2 -> w3 -> w1"));
+
+  // The direct case is a cycle too.
+  absl::StatusOr<AgentRegistry> self = AgentRegistry::Create(Parse(R"pb(
+    workflows {
+      workflow_id: "loop"
+      steps { name: "s" component_type: COMPONENT_TYPE_WORKFLOW component_id: "loop" }
+    }
+  )pb"));
+  EXPECT_THAT(self, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(std::string(self.status().message()), HasSubstr("loop -> loop"));
+}
+
+TEST(AgentRegistryTest, AcceptsSharedSubWorkflowsWithoutACycle) {
+  // A diamond (top -> left -> leaf, top -> right -> leaf) reuses a workflow
+  // but never reaches one from itself.
+  EXPECT_THAT(AgentRegistry::Create(Parse(R"pb(
+                agents { agent_id: "echo" }
+                workflows {
+                  workflow_id: "leaf"
+                  steps { name: "s" component_type: COMPONENT_TYPE_AGENT component_id: "echo" }
+                }
+                workflows {
+                  workflow_id: "left"
+                  steps { name: "s" component_type: COMPONENT_TYPE_WORKFLOW component_id: "leaf" }
+                }
+                workflows {
+                  workflow_id: "right"
+                  steps { name: "s" component_type: COMPONENT_TYPE_WORKFLOW component_id: "leaf" }
+                }
+                workflows {
+                  workflow_id: "top"
+                  steps { name: "l" component_type: COMPONENT_TYPE_WORKFLOW component_id: "left" }
+                  steps { name: "r" component_type: COMPONENT_TYPE_WORKFLOW component_id: "right" }
+                }
+              )pb")),
+              IsOk());
 }
 
 }  // namespace
