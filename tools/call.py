@@ -36,24 +36,31 @@ def load_stubs() -> None:
 HEALTH_STATUS = {0: "UNKNOWN", 1: "SERVING", 2: "NOT_SERVING", 3: "SERVICE_UNKNOWN"}
 
 
-def health_check(address: str, timeout: float) -> int:
-    """grpc.health.v1.Health/Check for the whole server ("" service).
+def health_status(channel, timeout: float, wait_for_ready: bool = True) -> int:
+    """grpc.health.v1.Health/Check for the whole server ("" service) on
+    `channel`; returns the status enum (1 is SERVING). Raises grpc.RpcError.
 
     Debian's python3-grpcio ships no health stubs, and the messages are
     tiny: the request is empty, the response is field 1 (a varint enum).
+    The integration tests (tests/integration/bastion_suite.py) use this too.
     """
+    call = channel.unary_unary("/grpc.health.v1.Health/Check",
+                               request_serializer=lambda _: b"",
+                               response_deserializer=lambda data: data)
+    data = call(None, timeout=timeout, wait_for_ready=wait_for_ready)
+    return data[1] if len(data) == 2 and data[0] == 0x08 else 0
+
+
+def health_check(address: str, timeout: float) -> int:
+    """Prints the server's health as JSON; 0 when SERVING."""
     import grpc
 
     with grpc.insecure_channel(address) as channel:
-        call = channel.unary_unary("/grpc.health.v1.Health/Check",
-                                   request_serializer=lambda _: b"",
-                                   response_deserializer=lambda data: data)
         try:
-            data = call(None, timeout=timeout, wait_for_ready=True)
+            status = health_status(channel, timeout)
         except grpc.RpcError as error:
             print(f"{error.code().name}: {error.details()}", file=sys.stderr)
             return 1
-    status = data[1] if len(data) == 2 and data[0] == 0x08 else 0
     print(json.dumps({"status": HEALTH_STATUS.get(status, "UNKNOWN")}))
     return 0 if status == 1 else 1
 

@@ -60,20 +60,9 @@ PG_PORT=$((BASE + 10))
 tools/pg/cluster.sh start "$BASTION_HOME/pg" "$PG_PORT" > "$BASTION_HOME/pg.env"
 # shellcheck disable=SC1091
 . "$BASTION_HOME/pg.env"
-"$BASTION_HOME/bin/migrate.new" bootstrap \
-  --conninfo="host=$PGHOST port=$PGPORT dbname=postgres user=postgres" --database=bastion
-"$BASTION_HOME/bin/migrate.new" up \
-  --conninfo="host=$PGHOST port=$PGPORT dbname=bastion user=bastion_owner"
-# authn's schema (API keys) in the same database, with its own role.
-"$BASTION_HOME/bin/migrate.new" --schema=authn bootstrap \
-  --conninfo="host=$PGHOST port=$PGPORT dbname=postgres user=postgres" --database=bastion
-"$BASTION_HOME/bin/migrate.new" --schema=authn up \
-  --conninfo="host=$PGHOST port=$PGPORT dbname=bastion user=bastion_owner"
-# authz's schema (custom roles, tool policies, role audit), with its own role.
-"$BASTION_HOME/bin/migrate.new" --schema=authz bootstrap \
-  --conninfo="host=$PGHOST port=$PGPORT dbname=postgres user=postgres" --database=bastion
-"$BASTION_HOME/bin/migrate.new" --schema=authz up \
-  --conninfo="host=$PGHOST port=$PGPORT dbname=bastion user=bastion_owner"
+# The data, authn and authz schemas in database bastion, each with its role.
+MIGRATE="$BASTION_HOME/bin/migrate.new" tools/pg/migrate_all.sh \
+  "host=$PGHOST port=$PGPORT" bastion
 
 say "keys"
 ISSUER="${BASTION_ISSUER:-https://dev.bastion.local}"

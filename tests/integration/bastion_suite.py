@@ -1,13 +1,17 @@
-"""The real four Bastion services and their PostgreSQL database, started
-for integration tests (imported by the *_integration_test scripts).
+"""Shared by the *_integration_test scripts: the real four Bastion services
+and their PostgreSQL database (Suite), the runfiles, a health check, starting
+a server and waiting for its port file, and main(), the unittest runner that
+writes the JUnit XML report Bazel asks for.
 
-Needs the throwaway cluster tools/test.sh starts (BASTION_TEST_PGHOST,
+Suite needs the throwaway cluster tools/test.sh starts (BASTION_TEST_PGHOST,
 BASTION_TEST_PGPORT); raises, never skips, without it.
 """
 
 import base64
+import importlib.util
 import os
 import pathlib
+import re
 import shutil
 import signal
 import socket
@@ -15,8 +19,13 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
+import unittest
 import uuid
+import xml.etree.ElementTree as ET
 
+# The workspace's runfiles under Bazel; the checkout when run by hand from
+# its root.
 RUNFILES = pathlib.Path(os.environ.get("TEST_SRCDIR", ".")) / "bastion"
 if not RUNFILES.is_dir():
     RUNFILES = pathlib.Path(".").resolve()
@@ -35,14 +44,54 @@ BINARIES = {
 }
 
 
-def health(address: str) -> int:
-    """grpc.health.v1.Health/Check for the whole server; returns the status enum."""
-    with grpc.insecure_channel(address) as channel:
-        call = channel.unary_unary("/grpc.health.v1.Health/Check",
-                                   request_serializer=lambda _: b"",
-                                   response_deserializer=lambda data: data)
-        data = call(None, timeout=10, wait_for_ready=True)
-    return data[1] if len(data) == 2 and data[0] == 0x08 else 0
+def _load_call_tool():
+    """tools/call.py as a module: its health_status is the one wire-level
+    Health/Check, shared with the command-line tool (which tools/up.sh
+    uses)."""
+    spec = importlib.util.spec_from_file_location("bastion_call_tool",
+                                                  RUNFILES / "tools/call.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_CALL_TOOL = _load_call_tool()
+
+
+def health(target, timeout: float = 10, wait_for_ready: bool = True) -> int:
+    """grpc.health.v1.Health/Check for the whole server; returns the status
+    enum (1 is SERVING). `target` is an address (plaintext) or a channel.
+    Without `wait_for_ready` a refused connection or handshake raises
+    UNAVAILABLE at once instead of waiting out the timeout."""
+    if isinstance(target, str):
+        with grpc.insecure_channel(target) as channel:
+            return _CALL_TOOL.health_status(channel, timeout, wait_for_ready)
+    return _CALL_TOOL.health_status(target, timeout, wait_for_ready)
+
+
+def spawn(binary: str, port_file: pathlib.Path, env: dict, timeout: float = 30,
+          **popen):
+    """Starts a Bastion server (`binary`: a path in the runfiles) with
+    BASTION_PORT_FILE=`port_file` and `env` over this process's environment
+    (a None value removes that variable), and waits until the server writes
+    its port file. Returns (process, "127.0.0.1:PORT"), or (process, None)
+    when it exited or wrote no port file within `timeout` seconds (it may
+    still be running then). `popen` goes to Popen (stdout, stderr)."""
+    if port_file.exists():
+        port_file.unlink()
+    environment = dict(os.environ, BASTION_PORT_FILE=str(port_file))
+    for key, value in env.items():
+        if value is None:
+            environment.pop(key, None)
+        else:
+            environment[key] = value
+    process = subprocess.Popen([str(RUNFILES / binary)], env=environment, **popen)
+    deadline = time.monotonic() + timeout
+    while not port_file.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            return process, None
+        time.sleep(0.05)
+    return process, "127.0.0.1:" + port_file.read_text().strip()
 
 
 def free_port() -> int:
@@ -67,26 +116,36 @@ class Suite:
         self.addresses = {}
         self.launch_env = {}
 
-    def run(self, *args: str) -> str:
-        return subprocess.run(args, check=True, capture_output=True, text=True).stdout
+    @classmethod
+    def started(cls) -> "Suite":
+        """A started suite (for setUpModule). When starting fails, every
+        service's log goes to stderr, then everything is stopped and the
+        error raised."""
+        suite = cls()
+        try:
+            suite.start()
+        except Exception:
+            for name in SERVICES:
+                sys.stderr.write(f"--- {name} log ---\n{suite.log(name)}\n")
+            suite.stop()
+            raise
+        return suite
+
+    def run(self, *args: str, **env: str) -> str:
+        """Runs a command (with `env` over this process's environment) and
+        returns its stdout; raises with its stderr if it fails."""
+        done = subprocess.run(args, capture_output=True, text=True,
+                              env=dict(os.environ, **env))
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(args)} failed ({done.returncode}):\n"
+                               f"{done.stdout}{done.stderr}")
+        return done.stdout
 
     def start(self) -> None:
-        migrate = str(RUNFILES / "services/data/migrate/migrate")
-        self.run(migrate, "bootstrap", f"--conninfo={self.pg} dbname=postgres user=postgres",
-                 f"--database={self.database}")
-        self.run(migrate, "up", f"--conninfo={self.pg} dbname={self.database} user=bastion_owner")
-        # authn's own schema (API keys) in the same database, its own role.
-        self.run(migrate, "--schema=authn", "bootstrap",
-                 f"--conninfo={self.pg} dbname=postgres user=postgres",
-                 f"--database={self.database}")
-        self.run(migrate, "--schema=authn", "up",
-                 f"--conninfo={self.pg} dbname={self.database} user=bastion_owner")
-        # authz's own schema (custom roles) in the same database, its own role.
-        self.run(migrate, "--schema=authz", "bootstrap",
-                 f"--conninfo={self.pg} dbname=postgres user=postgres",
-                 f"--database={self.database}")
-        self.run(migrate, "--schema=authz", "up",
-                 f"--conninfo={self.pg} dbname={self.database} user=bastion_owner")
+        # The same schemas tools/up.sh sets up (data, authn, authz), by the
+        # same script.
+        self.run(str(RUNFILES / "tools/pg/migrate_all.sh"), self.pg, self.database,
+                 MIGRATE=str(RUNFILES / "services/data/migrate/migrate"))
         self.run(str(RUNFILES / "tools/service_identity/service_identity"), "init",
                  str(self.dir / "services"), "run_executor", "authz", "authn")
         keys = self.dir / "keys"
@@ -134,20 +193,14 @@ class Suite:
 
     def launch(self, name: str, listen: str = "127.0.0.1:0", **env: str) -> None:
         self.launch_env[name] = env
-        port_file = self.dir / f"{name}.port"
-        if port_file.exists():
-            port_file.unlink()
-        environment = dict(os.environ, BASTION_LISTEN_ADDRESS=listen,
-                           BASTION_PORT_FILE=str(port_file), **env)
         with open(self.dir / f"{name}.log", "ab") as log:
-            self.processes[name] = subprocess.Popen([str(RUNFILES / BINARIES[name])],
-                                                    env=environment, stdout=log, stderr=log)
-        deadline = time.monotonic() + 30
-        while not port_file.exists():
-            if self.processes[name].poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{name} did not start:\n" + self.log(name))
-            time.sleep(0.05)
-        self.addresses[name] = "127.0.0.1:" + port_file.read_text().strip()
+            process, address = spawn(BINARIES[name], self.dir / f"{name}.port",
+                                     dict(env, BASTION_LISTEN_ADDRESS=listen),
+                                     stdout=log, stderr=log)
+        self.processes[name] = process
+        if address is None:
+            raise RuntimeError(f"{name} did not start:\n" + self.log(name))
+        self.addresses[name] = address
 
     def restart(self, name: str) -> None:
         """Starts a stopped service again on the address it had."""
@@ -181,18 +234,25 @@ class Suite:
     def untrusted_key(self) -> str:
         return str(self.dir / "stranger.pem")
 
-    def row_counts(self, without_audit: bool = False) -> str:
-        """Rows per table of the Bastion schemas, read as the superuser;
-        `without_audit` leaves out the audit log (which denials append to)."""
-        query = ("SELECT string_agg(format('%s=%s', c.relname, "
-                 "(xpath('/row/n/text()', query_to_xml(format("
-                 "'SELECT count(*) AS n FROM %I.%I', n.nspname, c.relname), "
-                 "false, true, '')))[1]::text), ',' ORDER BY c.relname) "
+    def table_digests(self, without_audit: bool = False) -> str:
+        """Every table of the Bastion schemas as "schema.table=ROWS:MD5", the
+        MD5 over the text of all its rows in a fixed order, read as the
+        superuser (no row security): equal results mean no row was added,
+        removed or changed. `without_audit` leaves out the audit log (which
+        denials append to)."""
+        # The row alias must not be a column name (a column would win).
+        per_table = ("SELECT count(*) || '':'' || coalesce(md5(string_agg("
+                     "digest_row_::text, '','' ORDER BY digest_row_::text)), '''') "
+                     "AS d FROM %I.%I digest_row_")
+        query = ("SELECT string_agg(format('%s.%s=%s', n.nspname, c.relname, "
+                 "(xpath('/row/d/text()', query_to_xml(format("
+                 f"'{per_table}', n.nspname, c.relname), "
+                 "false, true, '')))[1]::text), ',' ORDER BY n.nspname, c.relname) "
                  "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                  "WHERE n.nspname LIKE 'bastion_%' AND c.relkind = 'r'" +
                  (" AND c.relname <> 'audit_events'" if without_audit else ""))
         return self.run("/usr/bin/psql", f"{self.pg} dbname={self.database} user=postgres",
-                        "-At", "-c", query).strip()
+                        "-At", "-v", "ON_ERROR_STOP=1", "-c", query).strip()
 
     def audit_actions(self, tenant: str) -> list:
         """(action, user, method) of the tenant's audit events, oldest first."""
@@ -212,3 +272,151 @@ class Suite:
 
 def bearer(token: str):
     return [("authorization", "Bearer " + token)]
+
+
+# --- JUnit XML report -------------------------------------------------------
+
+# Characters XML 1.0 cannot hold (a service log in a traceback may have them).
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_text(text: str) -> str:
+    return _NOT_XML.sub("?", text)
+
+
+class JUnitResult(unittest.TextTestResult):
+    """The usual verbose console output, and for every test method one
+    outcome: passed, or its failures/errors (subtests included, under their
+    method), or skipped. Errors outside a test (setUpModule, setUpClass,
+    tearDownModule ...) are recorded under their own names."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cases = {}  # test id -> {"class", "name", "time", "problems"}
+        self._started = {}
+
+    def _case(self, test) -> dict:
+        if isinstance(test, unittest.TestCase):
+            classname, name = type(test).__name__, test._testMethodName
+        else:  # a fixture error: unittest's _ErrorHolder, e.g. "setUpModule (__main__)"
+            classname, name = "fixture", test.id()
+        key = f"{classname}.{name}"
+        return self.cases.setdefault(
+            key, {"class": classname, "name": name, "time": 0.0, "problems": []})
+
+    def _problem(self, test, kind: str, err, prefix: str = "") -> None:
+        exception_type, value, _ = err
+        lines = str(value).splitlines()
+        message = prefix + (lines[0] if lines else exception_type.__name__)
+        self._case(test)["problems"].append(
+            (kind, exception_type.__name__, message,
+             "".join(traceback.format_exception(*err))))
+
+    def startTest(self, test):
+        super().startTest(test)
+        self._case(test)
+        self._started[test.id()] = time.monotonic()
+
+    def stopTest(self, test):
+        super().stopTest(test)
+        began = self._started.pop(test.id(), None)
+        if began is not None:
+            self._case(test)["time"] = time.monotonic() - began
+
+    def addError(self, test, err):
+        super().addError(test, err)
+        self._problem(test, "error", err)
+
+    def addFailure(self, test, err):
+        super().addFailure(test, err)
+        self._problem(test, "failure", err)
+
+    def addSubTest(self, test, subtest, err):
+        super().addSubTest(test, subtest, err)
+        if err is not None:
+            kind = "failure" if issubclass(err[0], test.failureException) else "error"
+            self._problem(test, kind, err, prefix=f"{subtest}: ")
+
+    def addSkip(self, test, reason):
+        super().addSkip(test, reason)
+        self._case(test)["problems"].append(("skipped", "", reason, ""))
+
+    def addUnexpectedSuccess(self, test):
+        super().addUnexpectedSuccess(test)
+        self._case(test)["problems"].append(
+            ("failure", "UnexpectedSuccess", "passed although expected to fail", ""))
+
+    def not_run(self, tests) -> None:
+        """Records `tests` that never started (a fixture before them
+        failed) as errors, so every method is in the report."""
+        for test in tests:
+            if isinstance(test, unittest.TestCase) and \
+                    f"{type(test).__name__}.{test._testMethodName}" not in self.cases:
+                self._case(test)["problems"].append(
+                    ("error", "NotRun", "not run: a fixture before it failed", ""))
+                self.errors.append((test, "not run: a fixture before it failed"))
+
+    def write_xml(self, path: str, suite_name: str) -> None:
+        """Writes the report to `path` (replacing it in one step)."""
+        root = ET.Element("testsuites")
+        suites = {}  # class name -> (<testsuite>, its counts)
+        totals = dict.fromkeys(("tests", "failures", "errors", "skipped"), 0)
+        for case in self.cases.values():
+            classname = f"{suite_name}.{case['class']}"
+            if case["class"] not in suites:
+                suites[case["class"]] = (ET.SubElement(root, "testsuite", name=classname),
+                                         dict.fromkeys(totals, 0))
+            suite, counts = suites[case["class"]]
+            element = ET.SubElement(suite, "testcase", name=case["name"],
+                                    classname=classname, time=f"{case['time']:.3f}")
+            kinds = set()
+            for kind, type_name, message, details in case["problems"]:
+                child = ET.SubElement(element, kind, message=_xml_text(message))
+                if type_name:
+                    child.set("type", type_name)
+                child.text = _xml_text(details)
+                kinds.add(kind)
+            counts["tests"] += 1
+            # A case is counted once: as an error, else a failure, else skipped.
+            for kind, key in (("error", "errors"), ("failure", "failures"),
+                              ("skipped", "skipped")):
+                if kind in kinds:
+                    counts[key] += 1
+                    break
+        for suite, counts in suites.values():
+            for key, value in counts.items():
+                suite.set(key, str(value))
+                totals[key] += value
+        for key, value in totals.items():
+            root.set(key, str(value))
+        ET.indent(root)
+        temporary = f"{path}.partial"
+        ET.ElementTree(root).write(temporary, encoding="UTF-8", xml_declaration=True)
+        os.replace(temporary, path)
+
+
+def _tests_of(suite):
+    for item in suite:
+        if isinstance(item, unittest.TestSuite):
+            yield from _tests_of(item)
+        else:
+            yield item
+
+
+def main() -> None:
+    """Runs the calling script's tests (unittest.main's job) and, when
+    Bazel sets XML_OUTPUT_FILE, writes its JUnit XML report there: one
+    <testcase> per test method with <failure>/<error>/<skipped> children.
+    The exit status is 0 only when every test passed. A crash before the
+    report is written exits non-zero and writes nothing; Bazel then fails
+    the target and writes its own one-case report with an <error>."""
+    tests = unittest.defaultTestLoader.loadTestsFromModule(sys.modules["__main__"])
+    everything = list(_tests_of(tests))
+    runner = unittest.TextTestRunner(resultclass=JUnitResult, verbosity=2)
+    result = runner.run(tests)
+    result.not_run(everything)
+    path = os.environ.get("XML_OUTPUT_FILE")
+    if path:
+        name = os.environ.get("TEST_TARGET") or pathlib.Path(sys.argv[0]).stem
+        result.write_xml(path, name.lstrip("/").replace("/", ".").replace(":", "."))
+    sys.exit(0 if result.wasSuccessful() and result.testsRun > 0 else 1)

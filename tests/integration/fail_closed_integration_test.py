@@ -9,6 +9,7 @@ import time
 import unittest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import bastion_suite  # noqa: E402
 from bastion_suite import Suite, bearer  # noqa: E402
 
 import grpc  # noqa: E402
@@ -20,12 +21,7 @@ SUITE = None
 
 def setUpModule() -> None:
     global SUITE
-    SUITE = Suite()
-    try:
-        SUITE.start()
-    except Exception:
-        SUITE.stop()
-        raise
+    SUITE = Suite.started()
 
 
 def tearDownModule() -> None:
@@ -58,7 +54,7 @@ class FailClosedTest(unittest.TestCase):
     def check_outage(self, dependency: str):
         # Works before the outage.
         self.eventually(lambda: self.create_session(SUITE.token("alice", roles="member")))
-        before = SUITE.row_counts()
+        before = SUITE.table_digests()
         SUITE.stop_one(dependency)
         try:
             # Fresh tokens, so no cached answer can stand in for the check.
@@ -66,7 +62,7 @@ class FailClosedTest(unittest.TestCase):
             self.assertUnavailable(self.agents.ListAgents, runs_pb2.ListAgentsRequest(),
                                    metadata=bearer(SUITE.token("bob", scopes="agents:read")),
                                    timeout=15)
-            self.assertEqual(SUITE.row_counts(), before, "nothing may be written")
+            self.assertEqual(SUITE.table_digests(), before, "nothing may be written")
         finally:
             SUITE.restart(dependency)
         # Service resumes once the dependency is back (clients reconnect
@@ -97,4 +93,4 @@ class FailClosedTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    bastion_suite.main()

@@ -12,6 +12,7 @@ import time
 import unittest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import bastion_suite  # noqa: E402
 from bastion_suite import Suite, bearer  # noqa: E402
 
 import grpc  # noqa: E402
@@ -35,12 +36,7 @@ SUITE = None
 
 def setUpModule() -> None:
     global SUITE
-    SUITE = Suite()
-    try:
-        SUITE.start()
-    except Exception:
-        SUITE.stop()
-        raise
+    SUITE = Suite.started()
 
 
 def tearDownModule() -> None:
@@ -91,7 +87,7 @@ class PermissionEnumerationTest(unittest.TestCase):
                             f"{service.full_name}/{method.name}")
 
     def test_every_rpc_denies_and_denied_calls_change_nothing(self):
-        before = SUITE.row_counts(without_audit=True)
+        before = SUITE.table_digests(without_audit=True)
         nobody = bearer(SUITE.token("nobody", tenant="t9"))
         checked = set()
         # Service-only methods (internal, no resource) never look at a user's
@@ -119,7 +115,7 @@ class PermissionEnumerationTest(unittest.TestCase):
         self.assertGreater(len(checked), 50)
         self.assertGreater(len(service_only), 0)
         # Nothing changed but the audit log, which recorded every denial.
-        self.assertEqual(SUITE.row_counts(without_audit=True), before)
+        self.assertEqual(SUITE.table_digests(without_audit=True), before)
         self.eventually_audited("t9", "nobody", checked)
         self.eventually_audited("_unauthenticated", "anonymous", service_only,
                                 every_service=False)
@@ -160,4 +156,4 @@ class PermissionEnumerationTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    bastion_suite.main()

@@ -6,7 +6,6 @@ service -> PostgreSQL with row-level security).
 
 import os
 import pathlib
-import subprocess
 import sys
 import time
 import unittest
@@ -35,14 +34,7 @@ ROLE_CHANGE_BOUND_SECONDS = 6.0
 
 def setUpModule() -> None:
     global SUITE
-    SUITE = Suite()
-    try:
-        SUITE.start()
-    except Exception:
-        for name in SERVICES:
-            sys.stderr.write(f"--- {name} log ---\n{SUITE.log(name)}\n")
-        SUITE.stop()
-        raise
+    SUITE = Suite.started()
 
 
 def tearDownModule() -> None:
@@ -338,22 +330,17 @@ class SuiteIntegrationTest(unittest.TestCase):
         self.assertEqual(check_tool(stranger, "shell").decision, authz_pb2.DECISION_DENY)
 
     def test_authz_without_a_database_serves_builtin_roles_only(self):
-        port_file = SUITE.dir / "authz-nodb.port"
-        environment = dict(os.environ, BASTION_LISTEN_ADDRESS="127.0.0.1:0",
-                           BASTION_PORT_FILE=str(port_file),
-                           BASTION_AUTHN_ADDRESS=SUITE.addresses["authn"])
-        environment.pop("BASTION_DATABASE_URL", None)
         with open(SUITE.dir / "authz-nodb.log", "ab") as log:
-            process = subprocess.Popen([str(bastion_suite.RUNFILES / "services/authz/authz")],
-                                       env=environment, stdout=log, stderr=log)
+            process, address = bastion_suite.spawn(
+                bastion_suite.BINARIES["authz"], SUITE.dir / "authz-nodb.port",
+                dict(BASTION_LISTEN_ADDRESS="127.0.0.1:0",
+                     BASTION_AUTHN_ADDRESS=SUITE.addresses["authn"],
+                     BASTION_DATABASE_URL=None),
+                stdout=log, stderr=log)
         self.addCleanup(process.wait, 20)
         self.addCleanup(process.terminate)
-        deadline = time.monotonic() + 30
-        while not port_file.exists():
-            self.assertIsNone(process.poll(), "authz without a database did not start")
-            self.assertLess(time.monotonic(), deadline)
-            time.sleep(0.05)
-        channel = grpc.insecure_channel("127.0.0.1:" + port_file.read_text().strip())
+        self.assertIsNotNone(address, "authz without a database did not start")
+        channel = grpc.insecure_channel(address)
         self.addCleanup(channel.close)
         authz = authz_pb2_grpc.AuthzStub(channel)
         owner = bearer(SUITE.token("olive", tenant="nodb", roles="owner"))
@@ -372,4 +359,4 @@ class SuiteIntegrationTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    bastion_suite.main()

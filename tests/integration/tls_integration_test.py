@@ -5,29 +5,21 @@ the suite's CA is served; one without a certificate, with another CA's, or
 in plaintext is refused at the handshake. A bad TLS file refuses startup.
 """
 
-import os
 import pathlib
 import signal
 import subprocess
+import sys
 import tempfile
-import time
 import unittest
 
-import grpc
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import bastion_suite  # noqa: E402
+from bastion_suite import RUNFILES, health, spawn  # noqa: E402
 
-RUNFILES = pathlib.Path(os.environ.get("TEST_SRCDIR", ".")) / "bastion"
-if not RUNFILES.is_dir():
-    RUNFILES = pathlib.Path(".").resolve()
-BINARY = str(RUNFILES / "services/run_executor/run_executor")
+import grpc  # noqa: E402
+
+BINARY = "services/run_executor/run_executor"
 GEN_CERTS = str(RUNFILES / "tools/dev/gen_certs.sh")
-
-
-def health(channel) -> int:
-    call = channel.unary_unary("/grpc.health.v1.Health/Check",
-                               request_serializer=lambda _: b"",
-                               response_deserializer=lambda data: data)
-    data = call(None, timeout=5)
-    return data[1] if len(data) == 2 and data[0] == 0x08 else 0
 
 
 class TlsIntegrationTest(unittest.TestCase):
@@ -48,27 +40,16 @@ class TlsIntegrationTest(unittest.TestCase):
 
     @classmethod
     def start(cls, certs: pathlib.Path, **overrides):
-        port_file = cls.dir / "port"
-        if port_file.exists():
-            port_file.unlink()
         settings = dict(BASTION_LISTEN_ADDRESS="127.0.0.1:0",
-                   BASTION_PORT_FILE=str(port_file),
-                   BASTION_AUTHN_ADDRESS="127.0.0.1:1", BASTION_AUTHZ_ADDRESS="127.0.0.1:1",
-                   BASTION_REGISTRY_FILE=str(RUNFILES / "tools/dev/registry.json"),
-                   BASTION_TLS_CERT_FILE=str(certs / "run_executor.pem"),
-                   BASTION_TLS_KEY_FILE=str(certs / "run_executor.key"),
-                   BASTION_TLS_CA_FILE=str(certs / "ca.pem"),
-                   BASTION_TLS_REQUIRE_CLIENT_CERT="true")
+                        BASTION_AUTHN_ADDRESS="127.0.0.1:1", BASTION_AUTHZ_ADDRESS="127.0.0.1:1",
+                        BASTION_REGISTRY_FILE=str(RUNFILES / "tools/dev/registry.json"),
+                        BASTION_TLS_CERT_FILE=str(certs / "run_executor.pem"),
+                        BASTION_TLS_KEY_FILE=str(certs / "run_executor.key"),
+                        BASTION_TLS_CA_FILE=str(certs / "ca.pem"),
+                        BASTION_TLS_REQUIRE_CLIENT_CERT="true")
         settings.update(overrides)
-        env = dict(os.environ, **settings)
-        process = subprocess.Popen([BINARY], env=env, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 20
-        while not port_file.exists():
-            if process.poll() is not None or time.monotonic() > deadline:
-                return process, None
-            time.sleep(0.05)
-        return process, "127.0.0.1:" + port_file.read_text().strip()
+        return spawn(BINARY, cls.dir / "port", settings, timeout=20,
+                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
     def tls_channel(self, certs: pathlib.Path = None, name: str = None):
         root = (self.dir / "suite/ca.pem").read_bytes()
@@ -82,13 +63,13 @@ class TlsIntegrationTest(unittest.TestCase):
     def assertRefused(self, channel):
         with channel:
             with self.assertRaises(grpc.RpcError) as raised:
-                health(channel)
+                health(channel, timeout=5, wait_for_ready=False)
         self.assertEqual(raised.exception.code(), grpc.StatusCode.UNAVAILABLE)
 
     def test_client_with_a_certificate_from_the_suite_ca_is_served(self):
         self.assertIsNotNone(self.address)
         with self.tls_channel(self.dir / "suite", "client") as channel:
-            self.assertEqual(health(channel), 1)
+            self.assertEqual(health(channel, timeout=5, wait_for_ready=False), 1)
 
     def test_client_without_a_certificate_is_refused(self):
         self.assertRefused(self.tls_channel())
@@ -109,4 +90,4 @@ class TlsIntegrationTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    bastion_suite.main()

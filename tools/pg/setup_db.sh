@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Starts (or reuses) the private cluster in DIR, creates the roles
-# bastion_owner / bastion_data_svc and the database DB, applies the data
-# service's migrations, and prints the connection strings:
+# Starts (or reuses) the private cluster in DIR, creates the roles and the
+# database DB, applies the data, authn and authz migrations (migrate_all.sh),
+# and prints the connection strings:
 #   BASTION_PG_OWNER_URL=...   (migrations)
 #   BASTION_PG_SERVICE_URL=... (the data service: DataConfig.database_url)
 #
@@ -12,7 +12,6 @@
 set -euo pipefail
 [[ $# -ge 1 ]] || { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "${here}/../.." && pwd)"
 dir="$1"
 db="${2:-bastion}"
 port="${3:-}"
@@ -21,15 +20,8 @@ env_lines="$("${here}/cluster.sh" start "${dir}" ${port:+"${port}"})"
 host="$(sed -n 's/^PGHOST=//p' <<<"${env_lines}")"
 port="$(sed -n 's/^PGPORT=//p' <<<"${env_lines}")"
 
-migrate="${MIGRATE:-${root}/bazel-bin/services/data/migrate/migrate}"
-if [[ ! -x "${migrate}" ]]; then
-  (cd "${root}" && bazel build //services/data/migrate:migrate >&2)
-fi
-
 base="host=${host} port=${port}"
-"${migrate}" bootstrap --conninfo="${base} dbname=postgres user=postgres" \
-  --database="${db}" >&2
-"${migrate}" up --conninfo="${base} dbname=${db} user=bastion_owner" >&2
+"${here}/migrate_all.sh" "${base}" "${db}" >&2
 
 echo "BASTION_PG_OWNER_URL=${base} dbname=${db} user=bastion_owner"
 echo "BASTION_PG_SERVICE_URL=${base} dbname=${db} user=bastion_data_svc"
