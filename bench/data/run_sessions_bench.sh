@@ -37,6 +37,15 @@ TENANT=t1
 USER_ID=u0
 TARGET_ROWS=200
 
+# Both load generators, before the build and the 10^6-row seeding: installed
+# like the suite's other packages (as root), else named.
+# shellcheck source=tools/lib/ensure_deps.sh
+. tools/lib/ensure_deps.sh
+command -v h2load >/dev/null || bastion_ensure_packages nghttp2-client || true
+[ -x "$PG_BIN/pgbench" ] || bastion_ensure_packages postgresql-15 || true
+command -v h2load >/dev/null || { echo "h2load missing (package nghttp2-client)" >&2; exit 1; }
+[ -x "$PG_BIN/pgbench" ] || { echo "$PG_BIN/pgbench missing (package postgresql-15, or set PG_BIN)" >&2; exit 1; }
+
 WORK="$(mktemp -d /tmp/bastion-bench.XXXXXX)"
 chmod 755 "$WORK"
 cleanup() {

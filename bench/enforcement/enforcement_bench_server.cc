@@ -11,6 +11,9 @@
 // them with h2load.
 //
 // Usage: enforcement_bench_server --env_file=PATH --counters_file=PATH
+//                                 --registry_file=PATH
+//   registry_file  the registry served (run_enforcement_bench.sh passes
+//                  tools/dev/registry.json), loaded like run-executor does
 //   env_file       written once serving: ON_PORT, OFF_PORT, PROTO_PORT,
 //                  FAKES_PORT, TOKEN
 //   counters_file  rewritten (atomically) on every SIGUSR1: SEQ, ON_OK,
@@ -42,6 +45,7 @@
 #include "bench/enforcement/proto_guard.h"
 #include "bench/enforcement/proto_remote.h"
 #include "common/auth/call_guard.h"
+#include "common/config/config.h"
 #include "common/auth/remote.h"
 #include "common/auth/remote_wiring.h"
 #include "common/log/log.h"
@@ -58,6 +62,7 @@ constexpr size_t kCacheCapacity = 100000;
 struct Flags {
   std::string env_file;
   std::string counters_file;
+  std::string registry_file;
   bool microbench = false;
 };
 
@@ -69,6 +74,8 @@ absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
       flags.env_file = std::string(arg);
     } else if (absl::ConsumePrefix(&arg, "--counters_file=")) {
       flags.counters_file = std::string(arg);
+    } else if (absl::ConsumePrefix(&arg, "--registry_file=")) {
+      flags.registry_file = std::string(arg);
     } else if (arg == "--microbench") {
       flags.microbench = true;
     } else {
@@ -76,41 +83,27 @@ absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
     }
   }
   if (!flags.microbench &&
-      (flags.env_file.empty() || flags.counters_file.empty())) {
+      (flags.env_file.empty() || flags.counters_file.empty() ||
+       flags.registry_file.empty())) {
     return absl::InvalidArgumentError(
         "usage: enforcement_bench_server --env_file=PATH --counters_file=PATH"
-        " | --microbench");
+        " --registry_file=PATH | --microbench");
   }
   return flags;
 }
 
-// The two agents of tools/dev/registry.json.
-absl::StatusOr<runs::AgentRegistry> BenchRegistry() {
+// The registry file, read as run-executor's main.cc reads it (JSON, no
+// environment overrides).
+absl::StatusOr<runs::AgentRegistry> LoadRegistry(const std::string& path) {
   runs::v1::Registry registry;
-  runs::v1::Agent* echo = registry.add_agents();
-  echo->set_agent_id("echo");
-  echo->set_name("Echo");
-  echo->set_description(
-      "Repeats what it is told (deterministic scripted model).");
-  echo->set_model("scripted:echo");
-  echo->set_instructions("Repeat the user's message.");
-  runs::v1::Agent* ops = registry.add_agents();
-  ops->set_agent_id("ops");
-  ops->set_name("Ops assistant");
-  ops->set_description(
-      "Can restart services; every restart needs an approver.");
-  ops->set_model("scripted:tool-call");
-  runs::v1::ToolSpec* tool = ops->add_tools();
-  tool->set_name("restart_service");
-  tool->set_description("Restarts a service by name.");
-  tool->set_parameters_json_schema(
-      R"({"type":"object","properties":{"name":{"type":"string"}},)"
-      R"("required":["name"]})");
-  tool->set_requires_approval(true);
+  RETURN_IF_ERROR(LoadConfig(path, /*env_prefix=*/"BASTION_REGISTRY_",
+                             [](absl::string_view) { return std::nullopt; },
+                             &registry));
   return runs::AgentRegistry::Create(registry);
 }
 
 // Writes `text` to `path` through a rename, so readers never see half.
+// (common/server/server.cc has the same for port files, but file-private.)
 absl::Status WriteAtomically(const std::string& path, const std::string& text) {
   const std::string tmp = path + ".tmp";
   {
@@ -236,7 +229,6 @@ absl::Status Run(const Flags& flags) {
   sigaddset(&signals, SIGUSR1);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  ASSIGN_OR_RETURN(runs::AgentRegistry registry, BenchRegistry());
   const BenchIdentity identity =
       MakeBenchIdentity(absl::ToUnixSeconds(absl::Now()));
 
@@ -285,6 +277,8 @@ absl::Status Run(const Flags& flags) {
     return absl::OkStatus();
   }
 
+  ASSIGN_OR_RETURN(runs::AgentRegistry registry,
+                   LoadRegistry(flags.registry_file));
   const std::string agents_name = runs::v1::Agents::service_full_name();
   GuardDependencies dependencies;
   dependencies.authenticator = &authenticator;

@@ -42,12 +42,12 @@ BAZEL_FLAGS=(-c opt)
 
 die() { echo "run_enforcement_bench: $*" >&2; exit 1; }
 
+# h2load: installed like the suite's other packages (as root), else named.
+# shellcheck source=tools/lib/ensure_deps.sh
+. "$ROOT/tools/lib/ensure_deps.sh"
 if ! command -v h2load >/dev/null; then
-  if [[ $(id -u) == 0 ]]; then
-    apt-get install -y nghttp2-client >/dev/null || die "apt-get install nghttp2-client failed"
-  else
-    die "h2load missing: sudo apt-get install -y nghttp2-client"
-  fi
+  bastion_ensure_packages nghttp2-client || die "h2load missing (package nghttp2-client)"
+  command -v h2load >/dev/null || die "h2load missing after installing nghttp2-client"
 fi
 
 echo "== building (bazel build ${BAZEL_FLAGS[*]})"
@@ -73,6 +73,7 @@ trap 'exit 130' INT TERM
 # A private copy: other builds in this workspace may rewrite bazel-bin.
 cp "$BIN_DIR/bench/enforcement/enforcement_bench_server" "$WORK/server"
 "$WORK/server" --env_file="$WORK/env" --counters_file="$WORK/counters" \
+  --registry_file="$ROOT/tools/dev/registry.json" \
   >"$WORK/server.out" 2>"$WORK/server.log" &
 SERVER_PID=$!
 for _ in $(seq 100); do [[ -f $WORK/env ]] && break; sleep 0.1; done

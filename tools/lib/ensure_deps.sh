@@ -1,5 +1,9 @@
-# Sourced by tools/up.sh and tools/test.sh: installs the Debian packages the
-# suite needs when they are missing (as root), or says exactly what to run.
+# Sourced by tools/up.sh, tools/test.sh and the benchmarks: installs the
+# Debian packages the suite needs when they are missing (as root), or says
+# exactly what to run.
+#
+#   bastion_ensure_packages            the suite's packages (BASTION_PACKAGES)
+#   bastion_ensure_packages PKG...     these packages instead
 
 BASTION_PACKAGES=(
   bazel-bootstrap pkg-config g++
@@ -8,10 +12,11 @@ BASTION_PACKAGES=(
   postgresql-15 python3-grpcio python3-protobuf python3-jwt python3-cryptography openssl
 )
 
-bastion_missing_packages() {
+bastion_missing_packages() {  # [PKG...] (default: BASTION_PACKAGES)
   local missing=()
   local pkg
-  for pkg in "${BASTION_PACKAGES[@]}"; do
+  [ $# -gt 0 ] || set -- "${BASTION_PACKAGES[@]}"
+  for pkg in "$@"; do
     if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
       missing+=("$pkg")
     fi
@@ -19,9 +24,9 @@ bastion_missing_packages() {
   echo "${missing[@]:-}"
 }
 
-bastion_ensure_packages() {
+bastion_ensure_packages() {  # [PKG...] (default: BASTION_PACKAGES)
   local missing
-  missing=$(bastion_missing_packages)
+  missing=$(bastion_missing_packages "$@")
   [ -z "$missing" ] && return 0
   if [ "$(id -u)" -ne 0 ]; then
     echo "Missing packages: $missing" >&2
