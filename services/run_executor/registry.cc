@@ -82,7 +82,7 @@ class CycleFinder {
     marks_[id] = Mark::kOnPath;
     path_.push_back(id);
     for (const v1::WorkflowStep& step : workflows_.at(id).steps()) {
-      if (step.component_type() == v1::COMPONENT_TYPE_WORKFLOW) {
+      if (step.component_type() == common::v1::COMPONENT_TYPE_WORKFLOW) {
         RETURN_IF_ERROR(Visit(step.component_id()));
       }
     }
@@ -121,11 +121,11 @@ absl::StatusOr<AgentRegistry> AgentRegistry::Create(
   for (const v1::Workflow& workflow : registry.workflows()) {
     for (const v1::WorkflowStep& step : workflow.steps()) {
       const bool known =
-          (step.component_type() == v1::COMPONENT_TYPE_AGENT &&
+          (step.component_type() == common::v1::COMPONENT_TYPE_AGENT &&
            result.agents_.count(step.component_id()) > 0) ||
-          (step.component_type() == v1::COMPONENT_TYPE_TEAM &&
+          (step.component_type() == common::v1::COMPONENT_TYPE_TEAM &&
            result.teams_.count(step.component_id()) > 0) ||
-          (step.component_type() == v1::COMPONENT_TYPE_WORKFLOW &&
+          (step.component_type() == common::v1::COMPONENT_TYPE_WORKFLOW &&
            result.workflows_.count(step.component_id()) > 0);
       if (!known) {
         return absl::InvalidArgumentError(absl::StrCat(

@@ -416,7 +416,7 @@ class IsolationMatrixTest : public storage::StoreTest {
     const Principal a = PrincipalOf(kA);
     v1::CreateSessionRequest s;
     s.set_session_id(id);
-    s.set_component_type(v1::COMPONENT_TYPE_AGENT);
+    s.set_component_type(common::v1::COMPONENT_TYPE_AGENT);
     s.set_component_id("echo");
     ASSERT_THAT(sessions_->CreateSession(a, s), IsOk());
     v1::CreateMemoryRequest m;
@@ -432,9 +432,9 @@ class IsolationMatrixTest : public storage::StoreTest {
     ASSERT_THAT(traces_->AppendSpans(a, t), IsOk());
     v1::CreateRunRequest r;
     r.set_run_id(id);
-    r.set_component_type(v1::COMPONENT_TYPE_AGENT);
+    r.set_component_type(common::v1::COMPONENT_TYPE_AGENT);
     r.set_component_id("echo");
-    r.set_status(v1::RUN_STATUS_PAUSED);
+    r.set_status(common::v1::RUN_STATUS_PAUSED);
     ASSERT_THAT(runs_->CreateRun(a, r), IsOk());
     v1::AppendRunEventsRequest e;
     e.set_run_id(id);
@@ -450,7 +450,7 @@ class IsolationMatrixTest : public storage::StoreTest {
     ASSERT_THAT(approvals_->CreateApproval(a, ap), IsOk());
     v1::CreateScheduleRequest sc;
     sc.set_schedule_id(id);
-    sc.set_component_type(v1::COMPONENT_TYPE_AGENT);
+    sc.set_component_type(common::v1::COMPONENT_TYPE_AGENT);
     sc.set_component_id("echo");
     sc.set_cron("*/5 * * * *");
     // Due, and older than every earlier cell's, so a claim takes it first.
@@ -619,7 +619,7 @@ TEST_F(IsolationMatrixTest, EveryRpcDeniesNoTokenAndNoPermissionBeforeWork) {
 TEST_F(IsolationMatrixTest, WriteCarryingAnotherUsersIdLandsAsTheCaller) {
   v1::Session session;
   session.set_session_id("smuggled");
-  session.set_component_type(v1::COMPONENT_TYPE_AGENT);
+  session.set_component_type(common::v1::COMPONENT_TYPE_AGENT);
   session.set_component_id("echo");
   session.set_tenant_id("t1");
   session.set_user_id("alice");

@@ -13,6 +13,7 @@ import bastion_suite  # noqa: E402
 from bastion_suite import Suite, bearer  # noqa: E402
 
 import grpc  # noqa: E402
+from bastion.common.v1 import common_pb2  # noqa: E402
 from bastion.data.v1 import data_pb2, data_pb2_grpc  # noqa: E402
 from bastion.runs.v1 import runs_pb2, runs_pb2_grpc  # noqa: E402
 
@@ -42,7 +43,7 @@ class FailClosedTest(unittest.TestCase):
 
     def create_session(self, token: str):
         return self.sessions.CreateSession(data_pb2.CreateSessionRequest(
-            component_type=data_pb2.COMPONENT_TYPE_AGENT, component_id="echo"),
+            component_type=common_pb2.COMPONENT_TYPE_AGENT, component_id="echo"),
             metadata=bearer(token), timeout=15)
 
     def assertUnavailable(self, call, *args, **kwargs):

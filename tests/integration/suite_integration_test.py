@@ -17,6 +17,7 @@ from bastion_suite import SERVICES, Suite, bearer, health  # noqa: E402
 import grpc  # noqa: E402
 from bastion.authn.v1 import authn_pb2, authn_pb2_grpc  # noqa: E402
 from bastion.authz.v1 import authz_pb2, authz_pb2_grpc  # noqa: E402
+from bastion.common.v1 import common_pb2  # noqa: E402
 from bastion.data.v1 import data_pb2, data_pb2_grpc  # noqa: E402
 from bastion.runs.v1 import runs_pb2, runs_pb2_grpc  # noqa: E402
 
@@ -126,7 +127,7 @@ class SuiteIntegrationTest(unittest.TestCase):
         alice = bearer(SUITE.token("alice", roles="member"))
         bob = bearer(SUITE.token("bob", roles="member"))
         created = sessions.CreateSession(data_pb2.CreateSessionRequest(
-            component_type=data_pb2.COMPONENT_TYPE_AGENT, component_id="echo", name="mine"),
+            component_type=common_pb2.COMPONENT_TYPE_AGENT, component_id="echo", name="mine"),
             metadata=alice, timeout=10)
         self.assertTrue(created.session_id)
         fetched = sessions.GetSession(data_pb2.GetSessionRequest(
@@ -143,7 +144,7 @@ class SuiteIntegrationTest(unittest.TestCase):
         sessions = self.stub("data", data_pb2_grpc.SessionsStub)
         mia = bearer(SUITE.token("mia", tenant=tenant, roles="member"))
         created = sessions.CreateSession(data_pb2.CreateSessionRequest(
-            component_type=data_pb2.COMPONENT_TYPE_AGENT, component_id="echo", name="mias"),
+            component_type=common_pb2.COMPONENT_TYPE_AGENT, component_id="echo", name="mias"),
             metadata=mia, timeout=10)
         owner = bearer(SUITE.token("olga", tenant=tenant, roles="owner"))
         listed = sessions.ListSessions(data_pb2.ListSessionsRequest(user_id="mia"),
@@ -174,7 +175,7 @@ class SuiteIntegrationTest(unittest.TestCase):
         assertion = authn.Authenticate(
             authn_pb2.AuthenticateRequest(credential=token), timeout=10).assertion
         request = data_pb2.CreateRunRequest(
-            component_type=data_pb2.COMPONENT_TYPE_AGENT, component_id="echo",
+            component_type=common_pb2.COMPONENT_TYPE_AGENT, component_id="echo",
             input_json='"hi"')
         # The user's own credentials are not enough (no confused deputy).
         self.assertCode(grpc.StatusCode.PERMISSION_DENIED, runs.CreateRun, request,

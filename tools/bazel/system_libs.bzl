@@ -25,6 +25,11 @@ _PKG_CONFIG = {
     "pq": ["libpq"],
     "gtest": ["gtest", "gmock"],
     "gtest_main": ["gmock_main", "gtest", "gmock"],
+    # The run engine: HTTP to model servers, JSON, and (tests only) a small
+    # HTTP(S) server for fake model servers and JWKS endpoints.
+    "curl": ["libcurl"],
+    "json": ["nlohmann_json"],
+    "httplib": ["cpp-httplib"],
 }
 
 # Libraries that ship without a .pc file.
@@ -36,6 +41,7 @@ _DEPS = {
     "grpc": [":absl", ":protobuf", ":ssl"],
     "grpc_reflection": [":grpc"],
     "gtest_main": [":gtest"],
+    "httplib": [":ssl"],
 }
 
 def _pkg_config(ctx, args):
@@ -49,12 +55,18 @@ def _system_libs_impl(ctx):
     lines = ['package(default_visibility = ["//visibility:public"])', ""]
     names = sorted(list(_PKG_CONFIG.keys()) + list(_EXTRA_LIBS.keys()))
     for name in names:
+        defines = []
         if name in _PKG_CONFIG:
             linkopts = _pkg_config(ctx, ["--libs"] + _PKG_CONFIG[name])
+            # Feature macros a header needs (e.g. httplib's TLS support);
+            # include paths are the toolchain's defaults already.
+            cflags = _pkg_config(ctx, ["--cflags"] + _PKG_CONFIG[name])
+            defines = [f[2:] for f in cflags if f.startswith("-D")]
         else:
             linkopts = _EXTRA_LIBS[name]
         lines.append("cc_library(")
         lines.append('    name = "%s",' % name)
+        lines.append("    defines = %s," % repr(defines))
         lines.append("    linkopts = %s," % repr(linkopts))
         lines.append("    deps = %s," % repr(_DEPS.get(name, [])))
         lines.append(")")

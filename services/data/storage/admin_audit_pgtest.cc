@@ -41,7 +41,7 @@ class AdminAuditTest : public StoreTest {
   void SeedAlice(const std::string& id) {
     v1::CreateSessionRequest s;
     s.set_session_id(id);
-    s.set_component_type(v1::COMPONENT_TYPE_AGENT);
+    s.set_component_type(common::v1::COMPONENT_TYPE_AGENT);
     s.set_component_id("echo");
     ASSERT_THAT(stores_->sessions.CreateSession(alice_, s), IsOk());
     v1::CreateMemoryRequest m;
@@ -57,7 +57,7 @@ class AdminAuditTest : public StoreTest {
     ASSERT_THAT(stores_->traces.AppendSpans(alice_, t), IsOk());
     v1::CreateRunRequest r;
     r.set_run_id(id);
-    r.set_component_type(v1::COMPONENT_TYPE_AGENT);
+    r.set_component_type(common::v1::COMPONENT_TYPE_AGENT);
     r.set_component_id("echo");
     ASSERT_THAT(stores_->runs.CreateRun(alice_, r), IsOk());
     v1::CreateApprovalRequest a;
@@ -70,7 +70,7 @@ class AdminAuditTest : public StoreTest {
     ASSERT_THAT(stores_->approvals.CreateApproval(alice_, a), IsOk());
     v1::CreateScheduleRequest sc;
     sc.set_schedule_id(id);
-    sc.set_component_type(v1::COMPONENT_TYPE_AGENT);
+    sc.set_component_type(common::v1::COMPONENT_TYPE_AGENT);
     sc.set_component_id("echo");
     sc.set_cron("*/5 * * * *");
     sc.set_next_run_at_unix_micros(

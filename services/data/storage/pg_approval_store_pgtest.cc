@@ -32,7 +32,7 @@ class PgApprovalStoreTest : public StoreTest {
     store_ = std::make_unique<PgApprovalStore>(*pool_);
     v1::CreateRunRequest run;
     run.set_run_id("r1");
-    run.set_component_type(v1::COMPONENT_TYPE_AGENT);
+    run.set_component_type(common::v1::COMPONENT_TYPE_AGENT);
     run.set_component_id("a");
     ASSERT_THAT(runs_->CreateRun(alice_, run), IsOk());
     auto created = store_->CreateApproval(alice_, NewApproval("ap1", "r1"));

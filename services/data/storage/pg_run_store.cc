@@ -125,36 +125,36 @@ constexpr char kAppendEvents[] =
 
 constexpr size_t kMaxJsonBytes = 1 << 20;
 
-const char* StatusText(v1::RunStatus status) {
+const char* StatusText(common::v1::RunStatus status) {
   switch (status) {
-    case v1::RUN_STATUS_PENDING:
+    case common::v1::RUN_STATUS_PENDING:
       return "pending";
-    case v1::RUN_STATUS_RUNNING:
+    case common::v1::RUN_STATUS_RUNNING:
       return "running";
-    case v1::RUN_STATUS_PAUSED:
+    case common::v1::RUN_STATUS_PAUSED:
       return "paused";
-    case v1::RUN_STATUS_COMPLETED:
+    case common::v1::RUN_STATUS_COMPLETED:
       return "completed";
-    case v1::RUN_STATUS_FAILED:
+    case common::v1::RUN_STATUS_FAILED:
       return "failed";
-    case v1::RUN_STATUS_CANCELLED:
+    case common::v1::RUN_STATUS_CANCELLED:
       return "cancelled";
     default:
       return nullptr;
   }
 }
 
-v1::RunStatus StatusFromText(std::string_view text) {
-  for (v1::RunStatus s :
-       {v1::RUN_STATUS_PENDING, v1::RUN_STATUS_RUNNING, v1::RUN_STATUS_PAUSED,
-        v1::RUN_STATUS_COMPLETED, v1::RUN_STATUS_FAILED,
-        v1::RUN_STATUS_CANCELLED}) {
+common::v1::RunStatus StatusFromText(std::string_view text) {
+  for (common::v1::RunStatus s :
+       {common::v1::RUN_STATUS_PENDING, common::v1::RUN_STATUS_RUNNING, common::v1::RUN_STATUS_PAUSED,
+        common::v1::RUN_STATUS_COMPLETED, common::v1::RUN_STATUS_FAILED,
+        common::v1::RUN_STATUS_CANCELLED}) {
     if (text == StatusText(s)) return s;
   }
-  return v1::RUN_STATUS_UNSPECIFIED;
+  return common::v1::RUN_STATUS_UNSPECIFIED;
 }
 
-pg::Param StatusParam(v1::RunStatus status) {
+pg::Param StatusParam(common::v1::RunStatus status) {
   const char* text = StatusText(status);
   return text ? pg::Param(text) : std::nullopt;
 }
@@ -247,7 +247,7 @@ absl::StatusOr<v1::RunRecord> PgRunStore::CreateRun(
   if (request.input_json().size() > kMaxJsonBytes) {
     return absl::InvalidArgumentError("input_json is larger than 1 MiB");
   }
-  const char* status = request.status() == v1::RUN_STATUS_UNSPECIFIED
+  const char* status = request.status() == common::v1::RUN_STATUS_UNSPECIFIED
                            ? "pending"
                            : StatusText(request.status());
   if (status == nullptr) return absl::InvalidArgumentError("unknown status");

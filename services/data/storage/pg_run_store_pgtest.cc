@@ -20,7 +20,7 @@ v1::CreateRunRequest NewRun(const std::string& id,
                             const std::string& agent = "agent-x") {
   v1::CreateRunRequest r;
   r.set_run_id(id);
-  r.set_component_type(v1::COMPONENT_TYPE_AGENT);
+  r.set_component_type(common::v1::COMPONENT_TYPE_AGENT);
   r.set_component_id(agent);
   r.set_session_id("s1");
   r.set_input_json(R"({"message": "hi"})");
@@ -60,8 +60,8 @@ class PgRunStoreTest : public StoreTest {
 TEST_F(PgRunStoreTest, CreateGetAndPauseWithToolCalls) {
   v1::UpdateRunRequest pause;
   pause.set_run_id("r-alice");
-  pause.set_expected_status(v1::RUN_STATUS_PENDING);
-  pause.set_status(v1::RUN_STATUS_PAUSED);
+  pause.set_expected_status(common::v1::RUN_STATUS_PENDING);
+  pause.set_status(common::v1::RUN_STATUS_PAUSED);
   pause.set_update_paused_tool_calls(true);
   auto* call = pause.add_paused_tool_calls();
   call->set_tool_call_id("tc1");
@@ -71,7 +71,7 @@ TEST_F(PgRunStoreTest, CreateGetAndPauseWithToolCalls) {
   ASSERT_THAT(store_->UpdateRun(alice_, pause), IsOk());
   auto got = store_->GetRun(alice_, Get("r-alice"));
   ASSERT_THAT(got, IsOk());
-  EXPECT_EQ(got->run().status(), v1::RUN_STATUS_PAUSED);
+  EXPECT_EQ(got->run().status(), common::v1::RUN_STATUS_PAUSED);
   EXPECT_EQ(got->run().user_id(), "alice");
   ASSERT_EQ(got->run().paused_tool_calls_size(), 1);
   EXPECT_EQ(got->run().paused_tool_calls(0).arguments_json(),
@@ -82,8 +82,8 @@ TEST_F(PgRunStoreTest, CreateGetAndPauseWithToolCalls) {
 TEST_F(PgRunStoreTest, CompareAndSetStatus) {
   v1::UpdateRunRequest start;
   start.set_run_id("r-alice");
-  start.set_expected_status(v1::RUN_STATUS_PENDING);
-  start.set_status(v1::RUN_STATUS_RUNNING);
+  start.set_expected_status(common::v1::RUN_STATUS_PENDING);
+  start.set_status(common::v1::RUN_STATUS_RUNNING);
   ASSERT_THAT(store_->UpdateRun(alice_, start), IsOk());
   EXPECT_THAT(store_->UpdateRun(alice_, start),
               StatusIs(absl::StatusCode::kFailedPrecondition));
@@ -107,15 +107,15 @@ TEST_F(PgRunStoreTest, ForeignRunOrWrongComponentIsNotFound) {
   EXPECT_THAT(store_->GetRun(carol_, Get("r-alice")),
               StatusIs(absl::StatusCode::kNotFound));
   auto wrong = Get("r-alice");
-  wrong.set_component_type(v1::COMPONENT_TYPE_AGENT);
+  wrong.set_component_type(common::v1::COMPONENT_TYPE_AGENT);
   wrong.set_component_id("agent-y");
   EXPECT_THAT(store_->GetRun(alice_, wrong),
               StatusIs(absl::StatusCode::kNotFound));
   wrong.set_component_id("agent-x");
-  wrong.set_component_type(v1::COMPONENT_TYPE_TEAM);
+  wrong.set_component_type(common::v1::COMPONENT_TYPE_TEAM);
   EXPECT_THAT(store_->GetRun(alice_, wrong),
               StatusIs(absl::StatusCode::kNotFound));
-  wrong.set_component_type(v1::COMPONENT_TYPE_AGENT);
+  wrong.set_component_type(common::v1::COMPONENT_TYPE_AGENT);
   EXPECT_THAT(store_->GetRun(alice_, wrong), IsOk());
   EXPECT_THAT(store_->AppendRunEvents(bob_, Events("r-alice", {"forged"})),
               StatusIs(absl::StatusCode::kNotFound));

@@ -23,7 +23,7 @@ using ::bastion::testing::StatusIs;
 v1::CreateScheduleRequest NewSchedule(const std::string& id, int64_t next) {
   v1::CreateScheduleRequest r;
   r.set_schedule_id(id);
-  r.set_component_type(v1::COMPONENT_TYPE_WORKFLOW);
+  r.set_component_type(common::v1::COMPONENT_TYPE_WORKFLOW);
   r.set_component_id("nightly");
   r.set_cron("0 3 * * *");
   r.set_next_run_at_unix_micros(next);

@@ -22,7 +22,7 @@ v1::CreateSessionRequest NewSession(const std::string& id,
                                     const std::string& component = "a1") {
   v1::CreateSessionRequest r;
   r.set_session_id(id);
-  r.set_component_type(v1::COMPONENT_TYPE_AGENT);
+  r.set_component_type(common::v1::COMPONENT_TYPE_AGENT);
   r.set_component_id(component);
   r.set_name("n-" + id);
   r.set_state_json(R"({"k": "v"})");
@@ -70,7 +70,7 @@ TEST_F(PgSessionStoreTest, CreateAndGet) {
   ASSERT_THAT(got, IsOk());
   EXPECT_EQ(got->user_id(), "alice");
   EXPECT_EQ(got->tenant_id(), "t1");
-  EXPECT_EQ(got->component_type(), v1::COMPONENT_TYPE_AGENT);
+  EXPECT_EQ(got->component_type(), common::v1::COMPONENT_TYPE_AGENT);
   EXPECT_EQ(got->name(), "n-s-alice");
   EXPECT_EQ(got->state_json(), R"({"k": "v"})");
   EXPECT_GT(got->created_at_unix_micros(), 0);
@@ -194,7 +194,7 @@ TEST_F(PgSessionStoreTest, RejectsBadInput) {
   EXPECT_THAT(store_->CreateSession(alice_, NewSession("bad id")),
               StatusIs(absl::StatusCode::kInvalidArgument));
   auto no_type = NewSession("x1");
-  no_type.set_component_type(v1::COMPONENT_TYPE_UNSPECIFIED);
+  no_type.set_component_type(common::v1::COMPONENT_TYPE_UNSPECIFIED);
   EXPECT_THAT(store_->CreateSession(alice_, no_type),
               StatusIs(absl::StatusCode::kInvalidArgument));
   auto bad_json = NewSession("x2");

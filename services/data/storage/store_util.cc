@@ -81,28 +81,28 @@ bool IdChar(char c) {
 
 }  // namespace
 
-const char* ComponentTypeText(v1::ComponentType type) {
+const char* ComponentTypeText(common::v1::ComponentType type) {
   switch (type) {
-    case v1::COMPONENT_TYPE_AGENT:
+    case common::v1::COMPONENT_TYPE_AGENT:
       return "agent";
-    case v1::COMPONENT_TYPE_TEAM:
+    case common::v1::COMPONENT_TYPE_TEAM:
       return "team";
-    case v1::COMPONENT_TYPE_WORKFLOW:
+    case common::v1::COMPONENT_TYPE_WORKFLOW:
       return "workflow";
     default:
       return nullptr;
   }
 }
 
-v1::ComponentType ComponentTypeFromText(std::string_view text) {
-  if (text == "agent") return v1::COMPONENT_TYPE_AGENT;
-  if (text == "team") return v1::COMPONENT_TYPE_TEAM;
-  if (text == "workflow") return v1::COMPONENT_TYPE_WORKFLOW;
-  return v1::COMPONENT_TYPE_UNSPECIFIED;
+common::v1::ComponentType ComponentTypeFromText(std::string_view text) {
+  if (text == "agent") return common::v1::COMPONENT_TYPE_AGENT;
+  if (text == "team") return common::v1::COMPONENT_TYPE_TEAM;
+  if (text == "workflow") return common::v1::COMPONENT_TYPE_WORKFLOW;
+  return common::v1::COMPONENT_TYPE_UNSPECIFIED;
 }
 
-absl::StatusOr<pg::Param> ComponentTypeFilter(v1::ComponentType type) {
-  if (type == v1::COMPONENT_TYPE_UNSPECIFIED) return pg::Param();
+absl::StatusOr<pg::Param> ComponentTypeFilter(common::v1::ComponentType type) {
+  if (type == common::v1::COMPONENT_TYPE_UNSPECIFIED) return pg::Param();
   const char* text = ComponentTypeText(type);
   if (text == nullptr) {
     return absl::InvalidArgumentError("unknown component_type");
@@ -110,7 +110,7 @@ absl::StatusOr<pg::Param> ComponentTypeFilter(v1::ComponentType type) {
   return pg::Param(text);
 }
 
-absl::StatusOr<std::string> CheckComponent(v1::ComponentType type,
+absl::StatusOr<std::string> CheckComponent(common::v1::ComponentType type,
                                            const std::string& component_id) {
   const char* text = ComponentTypeText(type);
   if (text == nullptr) {

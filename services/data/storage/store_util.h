@@ -38,16 +38,16 @@
 namespace bastion::data::storage {
 
 // "agent" / "team" / "workflow"; nullptr for unspecified or unknown.
-const char* ComponentTypeText(v1::ComponentType type);
-v1::ComponentType ComponentTypeFromText(std::string_view text);
+const char* ComponentTypeText(common::v1::ComponentType type);
+common::v1::ComponentType ComponentTypeFromText(std::string_view text);
 
 // The parameter of an optional component-type filter: NULL (any) for
 // unspecified, INVALID_ARGUMENT for an unknown value.
-absl::StatusOr<pg::Param> ComponentTypeFilter(v1::ComponentType type);
+absl::StatusOr<pg::Param> ComponentTypeFilter(common::v1::ComponentType type);
 
 // The component a new row runs: the type's text once the type is given and
 // `component_id` has 1 to 256 characters; INVALID_ARGUMENT otherwise.
-absl::StatusOr<std::string> CheckComponent(v1::ComponentType type,
+absl::StatusOr<std::string> CheckComponent(common::v1::ComponentType type,
                                            const std::string& component_id);
 
 // A decimal int64 column value (0 when NULL or empty).

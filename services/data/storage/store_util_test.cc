@@ -72,27 +72,27 @@ TEST(PageTest, ParamsEndWithCursorAndOneExtraRow) {
 }
 
 TEST(ComponentTest, FilterIsOptionalButNeverUnknown) {
-  auto any = ComponentTypeFilter(v1::COMPONENT_TYPE_UNSPECIFIED);
+  auto any = ComponentTypeFilter(common::v1::COMPONENT_TYPE_UNSPECIFIED);
   ASSERT_THAT(any, IsOk());
   EXPECT_EQ(*any, std::nullopt);
-  auto team = ComponentTypeFilter(v1::COMPONENT_TYPE_TEAM);
+  auto team = ComponentTypeFilter(common::v1::COMPONENT_TYPE_TEAM);
   ASSERT_THAT(team, IsOk());
   EXPECT_EQ(*team, "team");
-  EXPECT_THAT(ComponentTypeFilter(static_cast<v1::ComponentType>(99)),
+  EXPECT_THAT(ComponentTypeFilter(static_cast<common::v1::ComponentType>(99)),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(ComponentTest, NewRowsNeedATypeAndAnId) {
-  auto agent = CheckComponent(v1::COMPONENT_TYPE_AGENT, "echo");
+  auto agent = CheckComponent(common::v1::COMPONENT_TYPE_AGENT, "echo");
   ASSERT_THAT(agent, IsOk());
   EXPECT_EQ(*agent, "agent");
-  EXPECT_THAT(CheckComponent(v1::COMPONENT_TYPE_WORKFLOW, std::string(256, 'w')),
+  EXPECT_THAT(CheckComponent(common::v1::COMPONENT_TYPE_WORKFLOW, std::string(256, 'w')),
               IsOk());
-  EXPECT_THAT(CheckComponent(v1::COMPONENT_TYPE_UNSPECIFIED, "echo"),
+  EXPECT_THAT(CheckComponent(common::v1::COMPONENT_TYPE_UNSPECIFIED, "echo"),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(CheckComponent(v1::COMPONENT_TYPE_AGENT, ""),
+  EXPECT_THAT(CheckComponent(common::v1::COMPONENT_TYPE_AGENT, ""),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(CheckComponent(v1::COMPONENT_TYPE_AGENT, std::string(257, 'a')),
+  EXPECT_THAT(CheckComponent(common::v1::COMPONENT_TYPE_AGENT, std::string(257, 'a')),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
