@@ -45,13 +45,18 @@ Conversation Read(const std::vector<ChatMessage>& messages) {
 // Replaces the placeholders in one pass: inserted text is never expanded.
 class Placeholders {
  public:
-  explicit Placeholders(const Conversation& conversation)
+  // `after_tool` of the answering rule: a tool name picks that tool's last
+  // result as {tool_result}.
+  Placeholders(const Conversation& conversation, absl::string_view after_tool)
       : input_(conversation.input) {
     std::vector<absl::string_view> results;
     for (const ChatMessage* message : conversation.last_round) {
       results.push_back(message->content);
+      if (after_tool.empty() || after_tool == "*" ||
+          message->tool_name == after_tool) {
+        tool_result_ = message->content;
+      }
     }
-    if (!results.empty()) tool_result_ = results.back();
     tool_results_ = absl::StrJoin(results, "\n");
   }
 
@@ -154,7 +159,8 @@ absl::StatusOr<ModelReply> ScriptedModel::Complete(
     }
   }
 
-  const Placeholders placeholders(conversation);
+  const Placeholders placeholders(
+      conversation, chosen != nullptr ? chosen->after_tool : "");
   ModelReply reply;
   reply.text = placeholders.Fill(chosen != nullptr ? chosen->reply
                                                    : fallback_reply_);

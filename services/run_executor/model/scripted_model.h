@@ -26,7 +26,8 @@ namespace bastion::runs {
 //   answered in the last round.
 // The first matching rule answers, else the fallback reply ("{input}" when
 // empty). Placeholders {input}, {tool_result} (the last message of the last
-// round) and {tool_results} (the round, one per line) are replaced in the
+// round; when the rule's after_tool names a tool, that tool's last result)
+// and {tool_results} (the round, one per line) are replaced in the
 // reply and inside the JSON strings of tool-call arguments (so the
 // arguments stay valid JSON whatever the text). Text put in is never
 // expanded again. Tool calls get ids "call_<messages so far>_<n>", unique
