@@ -3,6 +3,7 @@
 #include <optional>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/status/status_macros.h"
 #include "services/run_executor/model/scripted_model.h"
@@ -50,17 +51,11 @@ absl::StatusOr<OpenAiModelConfig> OpenAiConfigOf(
   return config;
 }
 
-absl::Status InComponent(absl::string_view kind, const std::string& id,
-                         const absl::Status& status) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("registry: ", kind, " \"", id, "\": ", status.message()));
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ModelCatalog>> ModelCatalog::Create(
-    const v1::Registry& registry, const EnvLookup& env, const Clock* clock) {
-  RETURN_IF_ERROR(ValidateModelSpecs(registry.models()));
+    const ModelSpecs& specs, const EnvLookup& env, const Clock* clock) {
+  RETURN_IF_ERROR(ValidateModelSpecs(specs));
 
   OpenAiModelConfig defaults;
   defaults.base_url = EnvOrEmpty(env, kBaseUrlEnv);
@@ -71,16 +66,23 @@ absl::StatusOr<std::unique_ptr<ModelCatalog>> ModelCatalog::Create(
         absl::StrCat("environment variable ", kBaseUrlEnv), defaults.base_url));
   }
   defaults.api_key = EnvOrEmpty(env, kDefaultApiKeyEnv);
+  // Checked here, not when an "openai:<model>" is first used by a run.
+  for (char c : defaults.api_key) {
+    if (absl::ascii_iscntrl(c)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("environment variable ", kDefaultApiKeyEnv,
+                       " holds characters not allowed in a header"));
+    }
+  }
   defaults.connect_timeout = absl::Milliseconds(kDefaultConnectTimeoutMs);
   defaults.timeout = absl::Milliseconds(kDefaultTimeoutMs);
   defaults.max_retries = kDefaultMaxRetries;
 
-  std::unique_ptr<ModelCatalog> catalog(
-      new ModelCatalog(registry.models(), defaults));
+  std::unique_ptr<ModelCatalog> catalog(new ModelCatalog(specs, defaults));
   ASSIGN_OR_RETURN(std::unique_ptr<ScriptedModel> echo,
                    ScriptedModel::Create(v1::ScriptedModel(), clock));
   catalog->built_.emplace(kEchoModelName, std::move(echo));
-  for (const v1::ModelSpec& spec : registry.models()) {
+  for (const v1::ModelSpec& spec : specs) {
     std::shared_ptr<const Model> model;
     if (spec.has_scripted()) {
       ASSIGN_OR_RETURN(model, ScriptedModel::Create(spec.scripted(), clock));
@@ -91,19 +93,6 @@ absl::StatusOr<std::unique_ptr<ModelCatalog>> ModelCatalog::Create(
     }
     catalog->built_.emplace(spec.name(), std::move(model));
   }
-
-  for (const v1::Agent& agent : registry.agents()) {
-    absl::StatusOr<std::shared_ptr<const Model>> model =
-        catalog->Find(agent.model());
-    if (!model.ok()) {
-      return InComponent("agent", agent.agent_id(), model.status());
-    }
-  }
-  for (const v1::Team& team : registry.teams()) {
-    absl::StatusOr<std::shared_ptr<const Model>> model =
-        catalog->Find(team.model());
-    if (!model.ok()) return InComponent("team", team.team_id(), model.status());
-  }
   return catalog;
 }
 
@@ -112,9 +101,9 @@ ModelCatalog::ModelCatalog(ModelSpecs specs, OpenAiModelConfig openai_defaults)
 
 absl::StatusOr<std::shared_ptr<const Model>> ModelCatalog::Find(
     absl::string_view reference) const {
-  RETURN_IF_ERROR(CheckModelReference(specs_, reference));
   auto built = built_.find(reference);
   if (built != built_.end()) return built->second;
+  RETURN_IF_ERROR(CheckModelReference(specs_, reference));
 
   const std::optional<absl::string_view> model = BuiltinOpenAiModel(reference);
   if (!model.has_value()) {

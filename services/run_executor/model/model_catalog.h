@@ -26,15 +26,15 @@ namespace bastion::runs {
 // shared instance for all runs that name it.
 class ModelCatalog {
  public:
-  // Validates registry.models (ValidateModelSpecs), reads the environment
-  // once (OPENAI_BASE_URL, OPENAI_API_KEY and each spec's api_key_env),
-  // builds every registered model and resolves every agent's and team's
-  // `model`, so a bad reference or configuration refuses startup.
-  // INVALID_ARGUMENT naming the model (never a key's value), e.g. when a
-  // spec's api_key_env names a variable that is unset or empty. `clock`
-  // (scripted models' deadlines) must outlive the catalog.
+  // Validates `specs` (ValidateModelSpecs), reads the environment once
+  // (OPENAI_BASE_URL, OPENAI_API_KEY and each spec's api_key_env) and
+  // builds every registered model, so a bad configuration refuses startup.
+  // INVALID_ARGUMENT naming the model or variable (never a key's value),
+  // e.g. when a spec's api_key_env names a variable that is unset or empty.
+  // Which models agents and teams may name is AgentRegistry's check.
+  // `clock` (scripted models' deadlines) must outlive the catalog.
   static absl::StatusOr<std::unique_ptr<ModelCatalog>> Create(
-      const v1::Registry& registry, const EnvLookup& env, const Clock* clock);
+      const ModelSpecs& specs, const EnvLookup& env, const Clock* clock);
 
   // The model a reference names: INVALID_ARGUMENT when malformed, NOT_FOUND
   // when unknown (both name the reference). "openai:<model>" models are

@@ -1,8 +1,8 @@
 // Tests the model catalog: built-ins and registered models resolved by
 // reference and shared, unknown or malformed references refused naming
-// them, components naming unknown models refusing startup, and the
-// environment read once (base URL and keys reach the server; a missing
-// named key refuses startup without printing any key).
+// them, and the environment read once (base URL and keys reach the server;
+// a missing named key or a malformed one refuses startup without printing
+// any key).
 #include "services/run_executor/model/model_catalog.h"
 
 #include <atomic>
@@ -25,10 +25,10 @@ using ::bastion::testing::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-v1::Registry Parse(const std::string& text) {
+ModelSpecs Parse(const std::string& text) {
   v1::Registry registry;
   EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &registry));
-  return registry;
+  return registry.models();
 }
 
 // An environment with only `values`; counts lookups.
@@ -72,8 +72,6 @@ TEST(ModelCatalogTest, ResolvesBuiltinAndRegisteredModelsAsSharedInstances) {
   FakeEnv env({});
   std::unique_ptr<ModelCatalog> catalog = Make(R"pb(
     models { name: "scripted:greeter" scripted { fallback_reply: "Hi, {input}!" } }
-    agents { agent_id: "a" model: "scripted:greeter" }
-    teams { team_id: "t" model: "scripted:echo" }
   )pb", env);
   ASSERT_NE(catalog, nullptr);
 
@@ -111,25 +109,6 @@ TEST(ModelCatalogTest, UnknownAndMalformedReferencesNameTheReference) {
               HasSubstr("\"openai:\""));
 }
 
-TEST(ModelCatalogTest, ComponentNamingAnUnknownModelRefusesStartup) {
-  FakeEnv env({});
-  absl::StatusOr<std::unique_ptr<ModelCatalog>> agent = ModelCatalog::Create(
-      Parse(R"pb(agents { agent_id: "helper" model: "scripted:ghost" })pb"),
-      env.lookup(), SystemClock::Get());
-  EXPECT_THAT(agent, StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(std::string(agent.status().message()),
-              HasSubstr("agent \"helper\""));
-  EXPECT_THAT(std::string(agent.status().message()),
-              HasSubstr("\"scripted:ghost\""));
-
-  absl::StatusOr<std::unique_ptr<ModelCatalog>> team = ModelCatalog::Create(
-      Parse(R"pb(teams { team_id: "crew" })pb"), env.lookup(),
-      SystemClock::Get());
-  EXPECT_THAT(team, StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(std::string(team.status().message()),
-              HasSubstr("team \"crew\": names no model"));
-}
-
 TEST(ModelCatalogTest, InvalidSpecRefusesStartup) {
   FakeEnv env({});
   EXPECT_THAT(ModelCatalog::Create(Parse(R"pb(
@@ -155,11 +134,20 @@ TEST(ModelCatalogTest, NamedKeyVariableMustBeSet) {
 TEST(ModelCatalogTest, MalformedKeyOrBaseUrlInTheEnvironmentRefusesStartup) {
   FakeEnv bad_key({{"OPENAI_API_KEY", "sk-line\nbreak"}});
   absl::StatusOr<std::unique_ptr<ModelCatalog>> catalog = ModelCatalog::Create(
-      Parse(R"pb(agents { agent_id: "a" model: "openai:gpt-4o" })pb"),
-      bad_key.lookup(), SystemClock::Get());
+      Parse(""), bad_key.lookup(), SystemClock::Get());
   EXPECT_THAT(catalog, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(std::string(catalog.status().message()),
+              HasSubstr("OPENAI_API_KEY"));
+  EXPECT_THAT(std::string(catalog.status().message()),
               Not(HasSubstr("sk-line")));
+
+  FakeEnv bad_named_key({{"MY_KEY", "sk-named\rkey"}});
+  catalog = ModelCatalog::Create(
+      Parse(R"pb(models { name: "r" openai { model: "m" api_key_env: "MY_KEY" } })pb"),
+      bad_named_key.lookup(), SystemClock::Get());
+  EXPECT_THAT(catalog, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(std::string(catalog.status().message()),
+              Not(HasSubstr("sk-named")));
 
   FakeEnv bad_url({{"OPENAI_BASE_URL", "gopher://old.example/v1"}});
   catalog = ModelCatalog::Create(Parse(""), bad_url.lookup(),
@@ -187,7 +175,6 @@ TEST(ModelCatalogTest, EnvironmentReachesTheServerAndIsReadOnlyAtCreate) {
                {"LOCAL_KEY", "sk-local"}});
   std::unique_ptr<ModelCatalog> catalog = Make(R"pb(
     models { name: "local" openai { model: "llama3.1:8b" api_key_env: "LOCAL_KEY" stream: false } }
-    agents { agent_id: "a" model: "local" }
   )pb", env);
   ASSERT_NE(catalog, nullptr);
   const int lookups_at_create = env.lookups();
