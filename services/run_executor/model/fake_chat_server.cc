@@ -13,7 +13,7 @@ FakeChatServer::FakeChatServer() {
                                               httplib::Response& response) {
     Handler handler;
     {
-      absl::MutexLock lock(&mutex_);
+      std::lock_guard<std::mutex> lock(mutex_);
       requests_.push_back(
           {request.body, request.get_header_value("Authorization")});
       handler = handler_;
@@ -45,28 +45,30 @@ std::string FakeChatServer::base_url() const {
 }
 
 void FakeChatServer::Handle(Handler handler) {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   handler_ = std::move(handler);
 }
 
 std::vector<FakeChatServer::Recorded> FakeChatServer::requests() const {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   return requests_;
 }
 
 int FakeChatServer::request_count() const {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   return static_cast<int>(requests_.size());
 }
 
 bool FakeChatServer::WaitForGate(absl::Duration timeout) {
-  absl::MutexLock lock(&mutex_);
-  return mutex_.AwaitWithTimeout(absl::Condition(&gate_open_), timeout);
+  std::unique_lock<std::mutex> lock(mutex_);
+  return gate_changed_.wait_for(lock, absl::ToChronoNanoseconds(timeout),
+                                [this] { return gate_open_; });
 }
 
 void FakeChatServer::Open() {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   gate_open_ = true;
+  gate_changed_.notify_all();
 }
 
 void FakeChatServer::StreamEvents(httplib::Response& response,

@@ -6,13 +6,13 @@
 #ifndef BASTION_SERVICES_RUN_EXECUTOR_MODEL_FAKE_CHAT_SERVER_H_
 #define BASTION_SERVICES_RUN_EXECUTOR_MODEL_FAKE_CHAT_SERVER_H_
 
+#include <condition_variable>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "httplib.h"
 
@@ -54,10 +54,13 @@ class FakeChatServer {
   httplib::Server server_;
   int port_ = 0;
   std::thread thread_;
-  mutable absl::Mutex mutex_;
-  bool gate_open_ ABSL_GUARDED_BY(mutex_) = false;
-  Handler handler_ ABSL_GUARDED_BY(mutex_);
-  std::vector<Recorded> requests_ ABSL_GUARDED_BY(mutex_);
+  // std::mutex rather than absl::Mutex: ThreadSanitizer sees it, while
+  // Debian's Abseil is not built for ThreadSanitizer.
+  mutable std::mutex mutex_;
+  std::condition_variable gate_changed_;
+  bool gate_open_ = false;
+  Handler handler_;
+  std::vector<Recorded> requests_;
 };
 
 }  // namespace bastion::runs

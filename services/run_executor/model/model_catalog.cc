@@ -2,10 +2,12 @@
 
 #include <optional>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/status/status_macros.h"
+#include "services/run_executor/model/openai_model.h"
 #include "services/run_executor/model/scripted_model.h"
 
 namespace bastion::runs {
@@ -54,8 +56,8 @@ absl::StatusOr<OpenAiModelConfig> OpenAiConfigOf(
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ModelCatalog>> ModelCatalog::Create(
-    const ModelSpecs& specs, const EnvLookup& env, const Clock* clock) {
-  RETURN_IF_ERROR(ValidateModelSpecs(specs));
+    const v1::Registry& registry, const EnvLookup& env, const Clock* clock) {
+  RETURN_IF_ERROR(ValidateModelSpecs(registry.models()));
 
   OpenAiModelConfig defaults;
   defaults.base_url = EnvOrEmpty(env, kBaseUrlEnv);
@@ -66,7 +68,7 @@ absl::StatusOr<std::unique_ptr<ModelCatalog>> ModelCatalog::Create(
         absl::StrCat("environment variable ", kBaseUrlEnv), defaults.base_url));
   }
   defaults.api_key = EnvOrEmpty(env, kDefaultApiKeyEnv);
-  // Checked here, not when an "openai:<model>" is first used by a run.
+  // Checked even when no component uses the default key yet.
   for (char c : defaults.api_key) {
     if (absl::ascii_iscntrl(c)) {
       return absl::InvalidArgumentError(
@@ -78,11 +80,11 @@ absl::StatusOr<std::unique_ptr<ModelCatalog>> ModelCatalog::Create(
   defaults.timeout = absl::Milliseconds(kDefaultTimeoutMs);
   defaults.max_retries = kDefaultMaxRetries;
 
-  std::unique_ptr<ModelCatalog> catalog(new ModelCatalog(specs, defaults));
+  std::unique_ptr<ModelCatalog> catalog(new ModelCatalog(registry.models()));
   ASSIGN_OR_RETURN(std::unique_ptr<ScriptedModel> echo,
                    ScriptedModel::Create(v1::ScriptedModel(), clock));
-  catalog->built_.emplace(kEchoModelName, std::move(echo));
-  for (const v1::ModelSpec& spec : specs) {
+  catalog->models_.emplace(kEchoModelName, std::move(echo));
+  for (const v1::ModelSpec& spec : registry.models()) {
     std::shared_ptr<const Model> model;
     if (spec.has_scripted()) {
       ASSIGN_OR_RETURN(model, ScriptedModel::Create(spec.scripted(), clock));
@@ -91,35 +93,42 @@ absl::StatusOr<std::unique_ptr<ModelCatalog>> ModelCatalog::Create(
                        OpenAiConfigOf(spec, defaults, env));
       ASSIGN_OR_RETURN(model, OpenAiModel::Create(std::move(config)));
     }
-    catalog->built_.emplace(spec.name(), std::move(model));
+    catalog->models_.emplace(spec.name(), std::move(model));
+  }
+
+  std::vector<absl::string_view> references;
+  for (const v1::Agent& agent : registry.agents()) {
+    references.push_back(agent.model());
+  }
+  for (const v1::Team& team : registry.teams()) {
+    references.push_back(team.model());
+  }
+  for (absl::string_view reference : references) {
+    const std::optional<absl::string_view> model =
+        BuiltinOpenAiModel(reference);
+    if (!model.has_value() || catalog->models_.count(reference) > 0) continue;
+    OpenAiModelConfig config = defaults;
+    config.name = std::string(reference);
+    config.model = std::string(*model);
+    ASSIGN_OR_RETURN(std::unique_ptr<OpenAiModel> built,
+                     OpenAiModel::Create(std::move(config)));
+    catalog->models_.emplace(std::string(reference), std::move(built));
   }
   return catalog;
 }
 
-ModelCatalog::ModelCatalog(ModelSpecs specs, OpenAiModelConfig openai_defaults)
-    : specs_(std::move(specs)), openai_defaults_(std::move(openai_defaults)) {}
+ModelCatalog::ModelCatalog(ModelSpecs specs) : specs_(std::move(specs)) {}
 
 absl::StatusOr<std::shared_ptr<const Model>> ModelCatalog::Find(
     absl::string_view reference) const {
-  auto built = built_.find(reference);
-  if (built != built_.end()) return built->second;
+  auto found = models_.find(reference);
+  if (found != models_.end()) return found->second;
   RETURN_IF_ERROR(CheckModelReference(specs_, reference));
-
-  const std::optional<absl::string_view> model = BuiltinOpenAiModel(reference);
-  if (!model.has_value()) {
-    return absl::NotFoundError(
-        absl::StrCat("model \"", reference, "\" is not registered"));
-  }
-  absl::MutexLock lock(&mutex_);
-  auto cached = builtin_openai_.find(reference);
-  if (cached != builtin_openai_.end()) return cached->second;
-  OpenAiModelConfig config = openai_defaults_;
-  config.name = std::string(reference);
-  config.model = std::string(*model);
-  ASSIGN_OR_RETURN(std::shared_ptr<const Model> created,
-                   OpenAiModel::Create(std::move(config)));
-  builtin_openai_.emplace(std::string(reference), created);
-  return created;
+  // Well formed and known by name, yet not built: an "openai:<model>" that
+  // no agent or team names.
+  return absl::NotFoundError(
+      absl::StrCat("model \"", reference,
+                   "\" is named by no registered agent or team"));
 }
 
 }  // namespace bastion::runs

@@ -9,51 +9,45 @@
 #include <memory>
 #include <string>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "bastion/runs/v1/runs_config.pb.h"
 #include "common/clock/clock.h"
 #include "common/config/config.h"
 #include "services/run_executor/model/model.h"
 #include "services/run_executor/model/model_specs.h"
-#include "services/run_executor/model/openai_model.h"
 
 namespace bastion::runs {
 
-// Thread-safe: Find may be called by every run at once. Each model is one
-// shared instance for all runs that name it.
+// Immutable after Create, so thread-safe without locks: every run may call
+// Find at once. Each model is one shared instance for all runs naming it.
 class ModelCatalog {
  public:
-  // Validates `specs` (ValidateModelSpecs), reads the environment once
-  // (OPENAI_BASE_URL, OPENAI_API_KEY and each spec's api_key_env) and
-  // builds every registered model, so a bad configuration refuses startup.
-  // INVALID_ARGUMENT naming the model or variable (never a key's value),
-  // e.g. when a spec's api_key_env names a variable that is unset or empty.
-  // Which models agents and teams may name is AgentRegistry's check.
+  // Validates registry.models (ValidateModelSpecs), reads the environment
+  // once (OPENAI_BASE_URL, OPENAI_API_KEY and each spec's api_key_env),
+  // builds every registered model and every "openai:<model>" an agent or
+  // team names, so a bad configuration refuses startup. INVALID_ARGUMENT
+  // naming the model or variable (never a key's value), e.g. when a spec's
+  // api_key_env names a variable that is unset or empty. Whether each
+  // agent's and team's reference is known is AgentRegistry's check.
   // `clock` (scripted models' deadlines) must outlive the catalog.
   static absl::StatusOr<std::unique_ptr<ModelCatalog>> Create(
-      const ModelSpecs& specs, const EnvLookup& env, const Clock* clock);
+      const v1::Registry& registry, const EnvLookup& env, const Clock* clock);
 
   // The model a reference names: INVALID_ARGUMENT when malformed, NOT_FOUND
-  // when unknown (both name the reference). "openai:<model>" models are
-  // built on first use with the environment read at Create.
+  // when unknown or an "openai:<model>" no component named at Create (both
+  // name the reference).
   absl::StatusOr<std::shared_ptr<const Model>> Find(
       absl::string_view reference) const;
 
  private:
-  ModelCatalog(ModelSpecs specs, OpenAiModelConfig openai_defaults);
+  explicit ModelCatalog(ModelSpecs specs);
 
-  // The registry's models (for references); immutable.
+  // The registry's models (for refusals that name the reference).
   const ModelSpecs specs_;
-  // Base URL and key for "openai:<model>" from the environment.
-  const OpenAiModelConfig openai_defaults_;
-  // Registered models and scripted:echo; filled by Create, then immutable.
-  std::map<std::string, std::shared_ptr<const Model>, std::less<>> built_;
-  mutable absl::Mutex mutex_;
-  mutable std::map<std::string, std::shared_ptr<const Model>, std::less<>>
-      builtin_openai_ ABSL_GUARDED_BY(mutex_);
+  // By reference: the registered models, scripted:echo and the
+  // "openai:<model>" ones components name. Filled by Create.
+  std::map<std::string, std::shared_ptr<const Model>, std::less<>> models_;
 };
 
 }  // namespace bastion::runs

@@ -25,10 +25,10 @@ using ::bastion::testing::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-ModelSpecs Parse(const std::string& text) {
+v1::Registry Parse(const std::string& text) {
   v1::Registry registry;
   EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &registry));
-  return registry.models();
+  return registry;
 }
 
 // An environment with only `values`; counts lookups.
@@ -72,6 +72,8 @@ TEST(ModelCatalogTest, ResolvesBuiltinAndRegisteredModelsAsSharedInstances) {
   FakeEnv env({});
   std::unique_ptr<ModelCatalog> catalog = Make(R"pb(
     models { name: "scripted:greeter" scripted { fallback_reply: "Hi, {input}!" } }
+    agents { agent_id: "a" model: "openai:gpt-4o-mini" }
+    teams { team_id: "t" model: "openai:gpt-4o-mini" }
   )pb", env);
   ASSERT_NE(catalog, nullptr);
 
@@ -90,7 +92,6 @@ TEST(ModelCatalogTest, ResolvesBuiltinAndRegisteredModelsAsSharedInstances) {
       catalog->Find("openai:gpt-4o-mini");
   ASSERT_THAT(gpt, IsOk());
   EXPECT_EQ(catalog->Find("openai:gpt-4o-mini")->get(), gpt->get());
-  EXPECT_NE(catalog->Find("openai:other")->get(), gpt->get());
 }
 
 TEST(ModelCatalogTest, UnknownAndMalformedReferencesNameTheReference) {
@@ -102,6 +103,11 @@ TEST(ModelCatalogTest, UnknownAndMalformedReferencesNameTheReference) {
   EXPECT_THAT(missing, StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(std::string(missing.status().message()),
               HasSubstr("\"scripted:nobody\""));
+  absl::StatusOr<std::shared_ptr<const Model>> unused =
+      catalog->Find("openai:gpt-4o");
+  EXPECT_THAT(unused, StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(std::string(unused.status().message()),
+              HasSubstr("\"openai:gpt-4o\" is named by no registered agent"));
   absl::StatusOr<std::shared_ptr<const Model>> malformed =
       catalog->Find("openai:");
   EXPECT_THAT(malformed, StatusIs(absl::StatusCode::kInvalidArgument));
@@ -175,6 +181,8 @@ TEST(ModelCatalogTest, EnvironmentReachesTheServerAndIsReadOnlyAtCreate) {
                {"LOCAL_KEY", "sk-local"}});
   std::unique_ptr<ModelCatalog> catalog = Make(R"pb(
     models { name: "local" openai { model: "llama3.1:8b" api_key_env: "LOCAL_KEY" stream: false } }
+    agents { agent_id: "a" model: "local" }
+    agents { agent_id: "b" model: "openai:qwen2.5" }
   )pb", env);
   ASSERT_NE(catalog, nullptr);
   const int lookups_at_create = env.lookups();
