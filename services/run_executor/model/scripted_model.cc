@@ -1,5 +1,6 @@
 #include "services/run_executor/model/scripted_model.h"
 
+#include <iterator>
 #include <utility>
 
 #include "absl/strings/ascii.h"
