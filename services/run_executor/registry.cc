@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status/status_macros.h"
+#include "services/run_executor/model/model_specs.h"
 
 namespace bastion::runs {
 namespace {
@@ -33,6 +34,15 @@ absl::Status Insert(absl::string_view kind, const std::string& id,
         absl::StrCat("registry: duplicate ", kind, " id \"", id, "\""));
   }
   return absl::OkStatus();
+}
+
+// The agent's or team's `model` must name a model the catalog will build.
+absl::Status CheckModel(absl::string_view kind, const std::string& id,
+                        const std::string& model, const ModelSpecs& models) {
+  absl::Status status = CheckModelReference(models, model);
+  if (status.ok()) return status;
+  return absl::InvalidArgumentError(
+      absl::StrCat("registry: ", kind, " \"", id, "\": ", status.message()));
 }
 
 template <typename Spec>
@@ -101,11 +111,16 @@ class CycleFinder {
 absl::StatusOr<AgentRegistry> AgentRegistry::Create(
     const v1::Registry& registry) {
   AgentRegistry result;
+  RETURN_IF_ERROR(ValidateModelSpecs(registry.models()));
   for (const v1::Agent& agent : registry.agents()) {
     RETURN_IF_ERROR(Insert("agent", agent.agent_id(), agent, &result.agents_));
+    RETURN_IF_ERROR(
+        CheckModel("agent", agent.agent_id(), agent.model(), registry.models()));
   }
   for (const v1::Team& team : registry.teams()) {
     RETURN_IF_ERROR(Insert("team", team.team_id(), team, &result.teams_));
+    RETURN_IF_ERROR(
+        CheckModel("team", team.team_id(), team.model(), registry.models()));
     for (const std::string& member : team.member_agent_ids()) {
       if (result.agents_.count(member) == 0) {
         return absl::InvalidArgumentError(

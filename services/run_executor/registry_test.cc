@@ -22,7 +22,7 @@ v1::Registry Parse(const std::string& text) {
 TEST(AgentRegistryTest, LoadsAndFindsComponents) {
   absl::StatusOr<AgentRegistry> registry = AgentRegistry::Create(Parse(R"pb(
     agents { agent_id: "echo" model: "scripted:echo" }
-    teams { team_id: "crew" member_agent_ids: "echo" }
+    teams { team_id: "crew" model: "scripted:echo" member_agent_ids: "echo" }
     workflows {
       workflow_id: "flow"
       steps { name: "s1" component_type: COMPONENT_TYPE_TEAM component_id: "crew" }
@@ -39,7 +39,8 @@ TEST(AgentRegistryTest, LoadsAndFindsComponents) {
 
 TEST(AgentRegistryTest, RejectsDuplicateAndMalformedIds) {
   EXPECT_THAT(AgentRegistry::Create(Parse(R"pb(
-                agents { agent_id: "a" } agents { agent_id: "a" }
+                agents { agent_id: "a" model: "scripted:echo" }
+                agents { agent_id: "a" model: "scripted:echo" }
               )pb")),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(AgentRegistry::Create(Parse(R"pb(agents { agent_id: "" })pb")),
@@ -51,7 +52,7 @@ TEST(AgentRegistryTest, RejectsDuplicateAndMalformedIds) {
 
 TEST(AgentRegistryTest, RejectsDanglingReferences) {
   EXPECT_THAT(AgentRegistry::Create(Parse(R"pb(
-                teams { team_id: "crew" member_agent_ids: "ghost" }
+                teams { team_id: "crew" model: "scripted:echo" member_agent_ids: "ghost" }
               )pb")),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(AgentRegistry::Create(Parse(R"pb(
@@ -65,6 +66,45 @@ TEST(AgentRegistryTest, RejectsDanglingReferences) {
                 }
               )pb")),
               StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(AgentRegistryTest, ComponentsMustNameAKnownModel) {
+  EXPECT_THAT(AgentRegistry::Create(Parse(R"pb(
+                models { name: "scripted:support" scripted { fallback_reply: "Hi" } }
+                agents { agent_id: "a" model: "scripted:support" }
+                agents { agent_id: "b" model: "openai:gpt-4o-mini" }
+                teams { team_id: "t" model: "scripted:echo" member_agent_ids: "a" }
+              )pb")),
+              IsOk());
+
+  absl::StatusOr<AgentRegistry> unknown = AgentRegistry::Create(Parse(R"pb(
+    agents { agent_id: "helper" model: "scripted:ghost" }
+  )pb"));
+  EXPECT_THAT(unknown, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(std::string(unknown.status().message()),
+              HasSubstr("agent \"helper\": model \"scripted:ghost\" is not registered"));
+
+  absl::StatusOr<AgentRegistry> team = AgentRegistry::Create(Parse(R"pb(
+    teams { team_id: "crew" model: "local-llama" }
+  )pb"));
+  EXPECT_THAT(team, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(std::string(team.status().message()),
+              HasSubstr("team \"crew\": model \"local-llama\""));
+
+  absl::StatusOr<AgentRegistry> none =
+      AgentRegistry::Create(Parse(R"pb(agents { agent_id: "a" })pb"));
+  EXPECT_THAT(none, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(std::string(none.status().message()),
+              HasSubstr("agent \"a\": names no model"));
+}
+
+TEST(AgentRegistryTest, RejectsInvalidModelSpecs) {
+  absl::StatusOr<AgentRegistry> registry = AgentRegistry::Create(Parse(R"pb(
+    models { name: "remote" openai { base_url: "https://api.example/v1" } }
+  )pb"));
+  EXPECT_THAT(registry, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(std::string(registry.status().message()),
+              HasSubstr("model \"remote\": openai.model is required"));
 }
 
 TEST(AgentRegistryTest, RejectsIndirectWorkflowCycles) {
@@ -85,7 +125,7 @@ TEST(AgentRegistryTest, RejectsIndirectWorkflowCycles) {
   // A longer cycle entered from a workflow outside it:
   // entry -> w1 -> w2 -> w3 -> w1 (w2 also runs an agent).
   absl::StatusOr<AgentRegistry> longer = AgentRegistry::Create(Parse(R"pb(
-    agents { agent_id: "echo" }
+    agents { agent_id: "echo" model: "scripted:echo" }
     workflows {
       workflow_id: "entry"
       steps { name: "s" component_type: COMPONENT_TYPE_WORKFLOW component_id: "w1" }
@@ -123,7 +163,7 @@ TEST(AgentRegistryTest, AcceptsSharedSubWorkflowsWithoutACycle) {
   // A diamond (top -> left -> leaf, top -> right -> leaf) reuses a workflow
   // but never reaches one from itself.
   EXPECT_THAT(AgentRegistry::Create(Parse(R"pb(
-                agents { agent_id: "echo" }
+                agents { agent_id: "echo" model: "scripted:echo" }
                 workflows {
                   workflow_id: "leaf"
                   steps { name: "s" component_type: COMPONENT_TYPE_AGENT component_id: "echo" }
