@@ -206,7 +206,6 @@ absl::Status JwksUrlSource::Install(absl::StatusOr<Fetched> fetched) const {
   bool recovered = false;
   {
     absl::MutexLock lock(&mu_);
-    in_flight_ = false;
     if (status.ok()) {
       lifetime = CacheLifetime(fetched->max_age, options_.min_cache,
                                options_.max_cache);
@@ -241,6 +240,9 @@ absl::Status JwksUrlSource::Install(absl::StatusOr<Fetched> fetched) const {
          {"changed", same ? "false" : "true"},
          {"fresh_for_seconds", absl::StrCat(absl::ToInt64Seconds(lifetime))}});
   }
+  // Idle only now, so whoever waited for this fetch also sees its log line.
+  absl::MutexLock lock(&mu_);
+  in_flight_ = false;
   return status;
 }
 
