@@ -80,15 +80,15 @@ class AuthnJwksTest : public ::testing::Test {
     env.emplace("BASTION_JWKS_URL", idp_->Url("/jwks"));
     env.emplace("BASTION_JWKS_CA_FILE", idp_->ca_file());
     env.emplace("BASTION_ISSUER", kIssuer);
-    EnvLookup lookup = [env](absl::string_view name)
-        -> std::optional<std::string> {
+    EnvLookup lookup =
+        [env](absl::string_view name) -> std::optional<std::string> {
       auto it = env.find(std::string(name));
       if (it == env.end()) return std::nullopt;
       return it->second;
     };
     v1::AuthnConfig config;
-    ASSERT_TRUE(LoadConfig("", "BASTION_", WithAgentOsAliases(lookup), &config)
-                    .ok());
+    ASSERT_TRUE(
+        LoadConfig("", "BASTION_", WithAgentOsAliases(lookup), &config).ok());
     auto keys = LoadKeySource(config, &clock_);
     ASSERT_TRUE(keys.ok()) << keys.status();
     auto options = VerifierOptionsFrom(config);
@@ -97,8 +97,7 @@ class AuthnJwksTest : public ::testing::Test {
         jwt::JwtVerifier::Create(*options, *std::move(keys), &clock_);
     ASSERT_TRUE(verifier.ok()) << verifier.status();
     authenticator_ = std::make_unique<CredentialAuthenticator>(
-        *std::move(verifier), &signer_, "bastion", absl::Seconds(300),
-        &clock_);
+        *std::move(verifier), &signer_, "bastion", absl::Seconds(300), &clock_);
     GuardDependencies dependencies;
     dependencies.authenticator = authenticator_.get();
     dependencies.authorizer = &authorizer_;
@@ -120,8 +119,8 @@ class AuthnJwksTest : public ::testing::Test {
                     jwt::Algorithm alg = jwt::Algorithm::kRS256,
                     const std::string& subject = "alice") const {
     const int64_t now = absl::ToUnixSeconds(clock_.Now());
-    std::string header = absl::StrCat(R"({"alg":")", jwt::AlgorithmName(alg),
-                                      "\"");
+    std::string header =
+        absl::StrCat(R"({"alg":")", jwt::AlgorithmName(alg), "\"");
     if (!kid.empty()) absl::StrAppend(&header, R"(,"kid":")", kid, "\"");
     return MintToken(
         header + "}",
@@ -200,9 +199,9 @@ TEST_F(AuthnJwksTest, AgentOsVerificationKeyWorksBesideTheProvider) {
   const std::string secret(32, 'z');
   Start({{"JWT_VERIFICATION_KEY", secret},
          {"BASTION_VERIFICATION_KEY_ALGORITHM", "HS256"}});
-  EXPECT_EQ(Authenticate(Token(TestKey::Hmac(secret), "",
-                               jwt::Algorithm::kHS256)),
-            grpc::StatusCode::OK);
+  EXPECT_EQ(
+      Authenticate(Token(TestKey::Hmac(secret), "", jwt::Algorithm::kHS256)),
+      grpc::StatusCode::OK);
   EXPECT_EQ(Authenticate(Token(k1_, "k1")), grpc::StatusCode::OK);
   EXPECT_EQ(Authenticate(Token(TestKey::Hmac(std::string(32, 'y')), "",
                                jwt::Algorithm::kHS256)),

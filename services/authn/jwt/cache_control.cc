@@ -44,8 +44,7 @@ std::optional<absl::Duration> CacheControlMaxAge(absl::string_view header) {
       int64_t seconds = 0;
       if (max_age.has_value() || eq == absl::string_view::npos ||
           !ParseDeltaSeconds(
-              absl::StripAsciiWhitespace(directive.substr(eq + 1)),
-              &seconds)) {
+              absl::StripAsciiWhitespace(directive.substr(eq + 1)), &seconds)) {
         shortest = true;
       } else {
         max_age = absl::Seconds(seconds);

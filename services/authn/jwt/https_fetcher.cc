@@ -85,9 +85,8 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   }
   const size_t colon = line.find(':');
   if (colon == absl::string_view::npos) return bytes;
-  if (!absl::EqualsIgnoreCase(
-          absl::StripAsciiWhitespace(line.substr(0, colon)),
-          "cache-control")) {
+  if (!absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(line.substr(0, colon)),
+                              "cache-control")) {
     return bytes;
   }
   const absl::string_view value =
@@ -178,9 +177,9 @@ absl::StatusOr<HttpsResponse> HttpsFetcher::Get(const std::string& url) const {
   if (!options_.ca_file.empty()) {
     curl_easy_setopt(h, CURLOPT_CAINFO, options_.ca_file.c_str());
   }
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-                   static_cast<long>(
-                       absl::ToInt64Milliseconds(options_.connect_timeout)));
+  curl_easy_setopt(
+      h, CURLOPT_CONNECTTIMEOUT_MS,
+      static_cast<long>(absl::ToInt64Milliseconds(options_.connect_timeout)));
   curl_easy_setopt(
       h, CURLOPT_TIMEOUT_MS,
       static_cast<long>(absl::ToInt64Milliseconds(options_.timeout)));

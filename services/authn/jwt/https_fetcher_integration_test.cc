@@ -2,8 +2,6 @@
 // from a server the CA vouches for) and everything it refuses (plain http,
 // unknown CA, redirects, other statuses, oversized bodies, slow answers),
 // with no response body in any error.
-#include "services/authn/jwt/https_fetcher.h"
-
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -12,6 +10,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/authn/jwt/https_fetcher.h"
 #include "services/authn/jwt/testing/https_test_server.h"
 
 namespace bastion::authn::jwt {

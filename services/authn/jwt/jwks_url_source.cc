@@ -14,7 +14,8 @@ namespace {
 
 // `status` with `what` in front of its message, same code.
 absl::Status Prefixed(absl::string_view what, const absl::Status& status) {
-  return absl::Status(status.code(), absl::StrCat(what, ": ", status.message()));
+  return absl::Status(status.code(),
+                      absl::StrCat(what, ": ", status.message()));
 }
 
 }  // namespace
@@ -55,9 +56,8 @@ absl::StatusOr<std::unique_ptr<JwksUrlSource>> JwksUrlSource::Create(
     return absl::UnavailableError(
         absl::StrCat(source->url_for_log_, ": ", keys.status().message()));
   }
-  const absl::Duration lifetime =
-      CacheLifetime(fetched->max_age, source->options_.min_cache,
-                    source->options_.max_cache);
+  const absl::Duration lifetime = CacheLifetime(
+      fetched->max_age, source->options_.min_cache, source->options_.max_cache);
   {
     absl::MutexLock lock(&source->mu_);
     source->keys_ = *keys;
@@ -71,7 +71,8 @@ absl::StatusOr<std::unique_ptr<JwksUrlSource>> JwksUrlSource::Create(
       {{"url", source->url_for_log_},
        {"keys", absl::StrCat((*keys)->keys().size())},
        {"fresh_for_seconds", absl::StrCat(absl::ToInt64Seconds(lifetime))}});
-  source->thread_ = std::thread([raw = source.get()] { raw->RunFetchThread(); });
+  source->thread_ =
+      std::thread([raw = source.get()] { raw->RunFetchThread(); });
   return source;
 }
 

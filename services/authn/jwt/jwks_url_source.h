@@ -79,11 +79,11 @@ class JwksUrlSource final : public KeySource {
 
   // Observability (and tests).
   struct Stats {
-    int64_t fetches = 0;             // Attempts, the first one included.
-    int64_t failures = 0;            // Attempts that kept the old set.
-    int64_t unknown_kid_fetches = 0; // Attempts started for a kid.
-    absl::Status last_error;         // OK after a good fetch.
-    absl::Time fresh_until;          // When the current set goes stale.
+    int64_t fetches = 0;              // Attempts, the first one included.
+    int64_t failures = 0;             // Attempts that kept the old set.
+    int64_t unknown_kid_fetches = 0;  // Attempts started for a kid.
+    absl::Status last_error;          // OK after a good fetch.
+    absl::Time fresh_until;           // When the current set goes stale.
   };
   Stats stats() const;
 
@@ -106,7 +106,8 @@ class JwksUrlSource final : public KeySource {
   absl::StatusOr<Fetched> Fetch() const;
   // Parses `fetched` and installs it; the result says what happened.
   absl::Status Install(absl::StatusOr<Fetched> fetched) const;
-  void StartFetchLocked(absl::Time now) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void StartFetchLocked(absl::Time now) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool IdleLocked() const ABSL_SHARED_LOCKS_REQUIRED(mu_) {
     return !in_flight_ || stopping_;
   }

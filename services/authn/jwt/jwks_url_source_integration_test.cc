@@ -3,8 +3,6 @@
 // answer, garbage, an unknown-kid flood and OpenID discovery. Freshness and
 // intervals run on a FakeClock; only fetches and bounded waits take real
 // time.
-#include "services/authn/jwt/jwks_url_source.h"
-
 #include <atomic>
 #include <cstdlib>
 #include <memory>
@@ -19,6 +17,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/authn/jwt/fake_clock.h"
+#include "services/authn/jwt/jwks_url_source.h"
 #include "services/authn/jwt/jwt_verifier.h"
 #include "services/authn/jwt/oidc_discovery.h"
 #include "services/authn/jwt/testing/https_test_server.h"
@@ -173,7 +172,8 @@ TEST_F(JwksUrlSourceTest, CacheControlIsHonouredWithinBounds) {
            {"", absl::Seconds(60)},
        }) {
     SCOPED_TRACE(c.cache_control);
-    server_->Set("/jwks", Ok(Jwks({old_.Jwk("old", "EdDSA")}), c.cache_control));
+    server_->Set("/jwks",
+                 Ok(Jwks({old_.Jwk("old", "EdDSA")}), c.cache_control));
     std::shared_ptr<JwksUrlSource> source = Create(Options());
     ASSERT_NE(source, nullptr);
     EXPECT_EQ(source->stats().fresh_until, clock_.Now() + c.lifetime);
@@ -203,9 +203,9 @@ TEST_F(JwksUrlSourceTest, RotationNewKidIsAcceptedAfterOneRefetch) {
   std::shared_ptr<JwksUrlSource> source = Create(Options());
   ASSERT_NE(source, nullptr);
   std::unique_ptr<JwtVerifier> verifier = Verifier(source);
-  server_->Set("/jwks", Ok(Jwks({old_.Jwk("old", "EdDSA"),
-                                 new_.Jwk("new", "EdDSA")}),
-                           "max-age=300"));
+  server_->Set("/jwks",
+               Ok(Jwks({old_.Jwk("old", "EdDSA"), new_.Jwk("new", "EdDSA")}),
+                  "max-age=300"));
 
   // Within the refetch interval of the first fetch: refused, nothing fetched.
   clock_.Advance(absl::Seconds(10));
@@ -313,13 +313,14 @@ TEST_F(JwksUrlSourceTest, GarbageKeepsTheKeysAndNeverLogsTheBody) {
                        Ok(absl::StrCat(R"({"keys":{"k":")", kMarker, "\"}}")));
   answers.emplace_back("an array", Ok(absl::StrCat("[\"", kMarker, "\"]")));
   answers.emplace_back("no keys", Ok(R"({"keys":[]})"));
-  answers.emplace_back("private key member",
-                       Ok(Jwks({new_.Jwk("new", "EdDSA",
-                                         absl::StrCat(R"("d":")", kMarker,
-                                                      "\"")),})));
-  answers.emplace_back("huge", Ok(absl::StrCat(
-                                   R"({"keys":[], "pad":")",
-                                   std::string(2 << 20, 'x'), kMarker, "\"}")));
+  answers.emplace_back(
+      "private key member",
+      Ok(Jwks({
+          new_.Jwk("new", "EdDSA", absl::StrCat(R"("d":")", kMarker, "\"")),
+      })));
+  answers.emplace_back(
+      "huge", Ok(absl::StrCat(R"({"keys":[], "pad":")",
+                              std::string(2 << 20, 'x'), kMarker, "\"}")));
   HttpsTestServer::Answer error = Ok(kMarker);
   error.status = 503;
   answers.emplace_back("HTTP 503", error);
@@ -439,8 +440,7 @@ TEST_F(JwksUrlSourceTest, DiscoveryNamingAnotherIssuerIsRefused) {
     auto source =
         JwksUrlSource::Create(Options(std::string(kDiscoveryPath)), &clock_);
     EXPECT_EQ(source.status().code(), absl::StatusCode::kUnavailable);
-    EXPECT_THAT(std::string(source.status().message()),
-                HasSubstr("discovery"));
+    EXPECT_THAT(std::string(source.status().message()), HasSubstr("discovery"));
   }
   EXPECT_EQ(server_->hits("/keys"), 0);
 }

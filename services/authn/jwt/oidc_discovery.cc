@@ -34,15 +34,14 @@ absl::StatusOr<std::string> JwksUriFromDiscovery(
   }
   if (issuer->string_value() != expected_issuer) {
     const std::string& named = issuer->string_value();
-    return absl::InvalidArgumentError(absl::StrCat(
-        "discovery document names issuer \"",
-        named.size() <= kMaxIssuerBytes ? named : "(overlong)",
-        "\", expected \"", expected_issuer, "\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("discovery document names issuer \"",
+                     named.size() <= kMaxIssuerBytes ? named : "(overlong)",
+                     "\", expected \"", expected_issuer, "\""));
   }
   const JsonValue* jwks_uri = root->Find("jwks_uri");
   if (jwks_uri == nullptr || !jwks_uri->is_string()) {
-    return absl::InvalidArgumentError(
-        "discovery document has no \"jwks_uri\"");
+    return absl::InvalidArgumentError("discovery document has no \"jwks_uri\"");
   }
   if (absl::Status https = CheckHttpsUrl(jwks_uri->string_value());
       !https.ok()) {

@@ -13,14 +13,14 @@ namespace {
 constexpr char kIssuer[] = "https://idp.example/realms/acme";
 
 TEST(OidcDiscoveryTest, IssuerOfDiscoveryUrl) {
-  EXPECT_EQ(IssuerOfDiscoveryUrl(
-                "https://idp.example/realms/acme/.well-known/"
-                "openid-configuration"),
+  EXPECT_EQ(IssuerOfDiscoveryUrl("https://idp.example/realms/acme/.well-known/"
+                                 "openid-configuration"),
             kIssuer);
-  EXPECT_EQ(
-      IssuerOfDiscoveryUrl("https://idp.example/.well-known/openid-configuration"),
-      "https://idp.example");
-  EXPECT_EQ(IssuerOfDiscoveryUrl("https://idp.example/jwks.json"), std::nullopt);
+  EXPECT_EQ(IssuerOfDiscoveryUrl(
+                "https://idp.example/.well-known/openid-configuration"),
+            "https://idp.example");
+  EXPECT_EQ(IssuerOfDiscoveryUrl("https://idp.example/jwks.json"),
+            std::nullopt);
   EXPECT_EQ(IssuerOfDiscoveryUrl(
                 "https://idp.example/.well-known/openid-configuration?x=1"),
             std::nullopt);
@@ -37,24 +37,25 @@ TEST(OidcDiscoveryTest, FollowsJwksUriOfTheExpectedIssuer) {
 }
 
 TEST(OidcDiscoveryTest, RefusesAnythingElse) {
-  for (const char* document : {
-           // Another issuer, a trailing slash, a prefix of ours.
-           R"({"issuer":"https://evil.example","jwks_uri":"https://evil.example/k"})",
-           R"({"issuer":"https://idp.example/realms/acme/","jwks_uri":"https://idp.example/k"})",
-           R"({"issuer":"https://idp.example/realms","jwks_uri":"https://idp.example/k"})",
-           // Missing or mistyped members.
-           R"({"jwks_uri":"https://idp.example/k"})",
-           R"({"issuer":["https://idp.example/realms/acme"],"jwks_uri":"https://idp.example/k"})",
-           R"({"issuer":"https://idp.example/realms/acme"})",
-           R"({"issuer":"https://idp.example/realms/acme","jwks_uri":7})",
-           // Keys over plain http, or with a credential in the URL.
-           R"({"issuer":"https://idp.example/realms/acme","jwks_uri":"http://idp.example/k"})",
-           R"({"issuer":"https://idp.example/realms/acme","jwks_uri":"https://u:p@idp.example/k"})",
-           // Not a strict JSON object.
-           R"(["https://idp.example/realms/acme"])",
-           R"({"issuer":"https://idp.example/realms/acme","issuer":"x","jwks_uri":"https://idp.example/k"})",
-           "<html>",
-       }) {
+  for (
+      const char* document : {
+          // Another issuer, a trailing slash, a prefix of ours.
+          R"({"issuer":"https://evil.example","jwks_uri":"https://evil.example/k"})",
+          R"({"issuer":"https://idp.example/realms/acme/","jwks_uri":"https://idp.example/k"})",
+          R"({"issuer":"https://idp.example/realms","jwks_uri":"https://idp.example/k"})",
+          // Missing or mistyped members.
+          R"({"jwks_uri":"https://idp.example/k"})",
+          R"({"issuer":["https://idp.example/realms/acme"],"jwks_uri":"https://idp.example/k"})",
+          R"({"issuer":"https://idp.example/realms/acme"})",
+          R"({"issuer":"https://idp.example/realms/acme","jwks_uri":7})",
+          // Keys over plain http, or with a credential in the URL.
+          R"({"issuer":"https://idp.example/realms/acme","jwks_uri":"http://idp.example/k"})",
+          R"({"issuer":"https://idp.example/realms/acme","jwks_uri":"https://u:p@idp.example/k"})",
+          // Not a strict JSON object.
+          R"(["https://idp.example/realms/acme"])",
+          R"({"issuer":"https://idp.example/realms/acme","issuer":"x","jwks_uri":"https://idp.example/k"})",
+          "<html>",
+      }) {
     SCOPED_TRACE(document);
     EXPECT_EQ(JwksUriFromDiscovery(document, kIssuer).status().code(),
               absl::StatusCode::kInvalidArgument);
@@ -65,9 +66,9 @@ TEST(HttpsUrlTest, OnlyHttpsWithAHostAndNoCredential) {
   EXPECT_TRUE(CheckHttpsUrl("https://idp.example/jwks").ok());
   EXPECT_TRUE(CheckHttpsUrl("HTTPS://127.0.0.1:8443/jwks").ok());
   for (const char* url :
-       {"http://idp.example/jwks", "http://127.0.0.1/jwks", "ftp://idp.example/",
-        "file:///etc/jwks.json", "idp.example/jwks", "https://", "",
-        "https://user:secret@idp.example/jwks"}) {
+       {"http://idp.example/jwks", "http://127.0.0.1/jwks",
+        "ftp://idp.example/", "file:///etc/jwks.json", "idp.example/jwks",
+        "https://", "", "https://user:secret@idp.example/jwks"}) {
     SCOPED_TRACE(url);
     EXPECT_EQ(CheckHttpsUrl(url).code(), absl::StatusCode::kInvalidArgument);
     EXPECT_EQ(std::string(CheckHttpsUrl(url).message()).find("secret"),

@@ -84,9 +84,8 @@ absl::Status HttpsTestServer::Listen() {
       return;
     }
     response.set_chunked_content_provider(
-        "application/json",
-        [body = std::move(answer.body)](size_t offset,
-                                        httplib::DataSink& sink) {
+        "application/json", [body = std::move(answer.body)](
+                                size_t offset, httplib::DataSink& sink) {
           if (offset >= body.size()) {
             sink.done();
             return true;
@@ -101,9 +100,8 @@ absl::Status HttpsTestServer::Listen() {
   } else if (!server_->bind_to_port("127.0.0.1", port_)) {
     return absl::InternalError(absl::StrCat("cannot bind port ", port_));
   }
-  thread_ = std::thread([server = server_.get()] {
-    server->listen_after_bind();
-  });
+  thread_ =
+      std::thread([server = server_.get()] { server->listen_after_bind(); });
   // Stop() only takes effect on a running server: wait until it runs.
   const absl::Time deadline = absl::Now() + absl::Seconds(10);
   while (!server_->is_running()) {
