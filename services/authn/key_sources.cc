@@ -11,8 +11,8 @@
 #include "absl/strings/str_replace.h"
 #include "common/log/log.h"
 #include "common/status/status_macros.h"
-#include "services/authn/jwt/jwks_file_source.h"
 #include "services/authn/jwt/https_fetcher.h"
+#include "services/authn/jwt/jwks_file_source.h"
 #include "services/authn/jwt/key.h"
 #include "services/authn/jwt/oidc_discovery.h"
 
@@ -123,9 +123,9 @@ absl::StatusOr<jwt::JwksUrlOptions> JwksUrlOptionsFrom(
       issuer.has_value() &&
       std::find(config.issuer().begin(), config.issuer().end(), *issuer) ==
           config.issuer().end()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "jwks_url: the discovery URL is for issuer \"", *issuer,
-        "\", which is not one of issuer (BASTION_ISSUER)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("jwks_url: the discovery URL is for issuer \"", *issuer,
+                     "\", which is not one of issuer (BASTION_ISSUER)"));
   }
   options.fetch.ca_file = config.jwks_ca_file();
   ASSIGN_OR_RETURN(int64_t min_cache,
@@ -141,13 +141,12 @@ absl::StatusOr<jwt::JwksUrlOptions> JwksUrlOptionsFrom(
   ASSIGN_OR_RETURN(int64_t connect_ms,
                    InRange(config.jwks_connect_timeout_ms(), 2000, 100, 60000,
                            "jwks_connect_timeout_ms"));
-  ASSIGN_OR_RETURN(int64_t timeout_ms,
-                   InRange(config.jwks_timeout_ms(),
-                           std::max<int64_t>(5000, connect_ms), connect_ms,
-                           60000, "jwks_timeout_ms"));
-  ASSIGN_OR_RETURN(int64_t max_bytes,
-                   InRange(config.jwks_max_bytes(), 1 << 20, 1024, 4 << 20,
-                           "jwks_max_bytes"));
+  ASSIGN_OR_RETURN(
+      int64_t timeout_ms,
+      InRange(config.jwks_timeout_ms(), std::max<int64_t>(5000, connect_ms),
+              connect_ms, 60000, "jwks_timeout_ms"));
+  ASSIGN_OR_RETURN(int64_t max_bytes, InRange(config.jwks_max_bytes(), 1 << 20,
+                                              1024, 4 << 20, "jwks_max_bytes"));
   ASSIGN_OR_RETURN(int64_t wait_ms,
                    InRange(config.jwks_unknown_kid_wait_ms(),
                            std::min<int64_t>(1000, timeout_ms), 1, timeout_ms,

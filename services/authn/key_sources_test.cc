@@ -128,7 +128,8 @@ TEST_F(KeySourcesTest, InlineVerificationKeyIsAPemOrASecret) {
 
   // A PEM whose line breaks arrived as the two characters "\n".
   std::string escaped;
-  for (char c : rsa.PublicPem()) escaped += c == '\n' ? std::string("\\n") : std::string(1, c);
+  for (char c : rsa.PublicPem())
+    escaped += c == '\n' ? std::string("\\n") : std::string(1, c);
   config.set_verification_key(escaped);
   ASSERT_THAT(LoadKeySource(config, &clock_), IsOk());
 
@@ -136,8 +137,7 @@ TEST_F(KeySourcesTest, InlineVerificationKeyIsAPemOrASecret) {
   config.set_verification_key_algorithm("HS384");
   keys = LoadKeySource(config, &clock_);
   ASSERT_THAT(keys, IsOk());
-  EXPECT_EQ((*keys)->Current()->default_keys()[0]->type(),
-            jwt::KeyType::kHmac);
+  EXPECT_EQ((*keys)->Current()->default_keys()[0]->type(), jwt::KeyType::kHmac);
   EXPECT_TRUE(
       (*keys)->Current()->default_keys()[0]->Allows(jwt::Algorithm::kHS384));
 }
@@ -169,9 +169,8 @@ TEST_F(KeySourcesTest, BadInlineKeyIsNamedNeverEchoed) {
 TEST_F(KeySourcesTest, JwksUrlIsHttpsOnlyAndNotBesideAJwksFile) {
   v1::AuthnConfig config;
   config.add_issuer("https://idp.test");
-  for (const char* url :
-       {"http://127.0.0.1:1/jwks", "http://localhost/jwks", "jwks.json",
-        "https://user:pw@idp.test/jwks"}) {
+  for (const char* url : {"http://127.0.0.1:1/jwks", "http://localhost/jwks",
+                          "jwks.json", "https://user:pw@idp.test/jwks"}) {
     SCOPED_TRACE(url);
     config.set_jwks_url(url);
     absl::StatusOr<std::shared_ptr<jwt::KeySource>> keys =
@@ -228,7 +227,9 @@ TEST_F(KeySourcesTest, JwksUrlSettingsHaveDefaultsAndBounds) {
               c->set_jwks_max_cache_seconds(300);
             }},
            {"jwks_max_cache_seconds",
-            [](v1::AuthnConfig* c) { c->set_jwks_max_cache_seconds(8 * 86400); }},
+            [](v1::AuthnConfig* c) {
+              c->set_jwks_max_cache_seconds(8 * 86400);
+            }},
            {"jwks_refetch_interval_seconds",
             [](v1::AuthnConfig* c) {
               c->set_jwks_refetch_interval_seconds(7200);
@@ -243,9 +244,7 @@ TEST_F(KeySourcesTest, JwksUrlSettingsHaveDefaultsAndBounds) {
            {"jwks_max_bytes",
             [](v1::AuthnConfig* c) { c->set_jwks_max_bytes(64 << 20); }},
            {"jwks_unknown_kid_wait_ms",
-            [](v1::AuthnConfig* c) {
-              c->set_jwks_unknown_kid_wait_ms(10000);
-            }},
+            [](v1::AuthnConfig* c) { c->set_jwks_unknown_kid_wait_ms(10000); }},
        }) {
     SCOPED_TRACE(bad.name);
     v1::AuthnConfig broken = config;
@@ -289,9 +288,9 @@ class LearningSource final : public jwt::KeySource {
 
 TEST_F(KeySourcesTest, UnknownKidReachesTheRotatingSourceThroughTheMerge) {
   const jwt::testing::TestKey fixed = jwt::testing::TestKey::Ed25519();
-  auto rotating = std::make_shared<LearningSource>(std::vector<
-      jwt::testing::TestKey>{jwt::testing::TestKey::Ed25519(),
-                             jwt::testing::TestKey::Ed25519()});
+  auto rotating =
+      std::make_shared<LearningSource>(std::vector<jwt::testing::TestKey>{
+          jwt::testing::TestKey::Ed25519(), jwt::testing::TestKey::Ed25519()});
   absl::StatusOr<std::unique_ptr<OrderedKeySource>> merged =
       OrderedKeySource::Create({fixed.VerifierKey("fixed")}, rotating);
   ASSERT_THAT(merged, IsOk());
@@ -312,8 +311,8 @@ TEST_F(KeySourcesTest, UnknownKidReachesTheRotatingSourceThroughTheMerge) {
   absl::StatusOr<std::unique_ptr<OrderedKeySource>> fixed_only =
       OrderedKeySource::Create({fixed.VerifierKey("fixed")}, nullptr);
   ASSERT_THAT(fixed_only, IsOk());
-  EXPECT_EQ((*fixed_only)->RefreshForUnknownKid(
-                (*fixed_only)->Current()->generation()),
+  EXPECT_EQ((*fixed_only)
+                ->RefreshForUnknownKid((*fixed_only)->Current()->generation()),
             nullptr);
 }
 

@@ -578,8 +578,8 @@ class LearningKeySource final : public KeySource {
 
 TEST_F(JwtVerifierTest, UnknownKidAsksTheSourceOnceAndUsesANewerSet) {
   auto before = KeySet::Create({K().rsa.VerifierKey("rsa")});
-  auto after = KeySet::Create(
-      {K().rsa.VerifierKey("rsa"), K().ed.VerifierKey("late")});
+  auto after =
+      KeySet::Create({K().rsa.VerifierKey("rsa"), K().ed.VerifierKey("late")});
   ASSERT_TRUE(before.ok() && after.ok());
   auto source = std::make_shared<LearningKeySource>(*before, *after);
   auto v = JwtVerifier::Create(DefaultOptions(), source, &clock_);
@@ -590,9 +590,8 @@ TEST_F(JwtVerifierTest, UnknownKidAsksTheSourceOnceAndUsesANewerSet) {
               RejectedWith(Reason::kIssNotAllowed));
   EXPECT_EQ(source->asked_.load(), 0);
 
-  const std::string late =
-      MintToken(Header("EdDSA", "late"), Claims().Json(), K().ed,
-                Algorithm::kEdDSA);
+  const std::string late = MintToken(Header("EdDSA", "late"), Claims().Json(),
+                                     K().ed, Algorithm::kEdDSA);
   EXPECT_TRUE((*v)->Verify(late).ok());
   EXPECT_EQ(source->asked_.load(), 1);
   // A kid still unknown in the newer set: asked once, then refused.
