@@ -265,10 +265,9 @@ absl::StatusOr<std::shared_ptr<jwt::KeySource>> LoadKeySource(
     absl::StatusOr<std::unique_ptr<jwt::JwksUrlSource>> remote =
         jwt::JwksUrlSource::Create(std::move(options), clock);
     if (!remote.ok()) {
-      return absl::Status(
-          remote.status().code(),
-          absl::StrCat("jwks_url ", jwt::UrlForLog(config.jwks_url()), ": ",
-                       remote.status().message()));
+      // The message names the URL (without user info or query) already.
+      return absl::Status(remote.status().code(),
+                          absl::StrCat("jwks_url: ", remote.status().message()));
     }
     rotating = std::shared_ptr<jwt::KeySource>(std::move(*remote));
   }
