@@ -96,14 +96,21 @@ absl::StatusOr<std::shared_ptr<const jwt::VerificationKey>> LoadInlineKey(
   return key;
 }
 
-// `value`, or `fallback` when it is 0; INVALID_ARGUMENT naming `field`
-// outside [low, high].
-absl::StatusOr<int64_t> InRange(int64_t value, int64_t fallback, int64_t low,
-                                int64_t high, absl::string_view field) {
-  const int64_t chosen = value == 0 ? fallback : value;
-  if (chosen < low || chosen > high) {
+// A numeric setting: 0 selects `fallback`, anything else must lie in
+// [low, high].
+struct Bounds {
+  int64_t fallback;
+  int64_t low;
+  int64_t high;
+};
+
+// INVALID_ARGUMENT naming `field` when `value` is out of `bounds`.
+absl::StatusOr<int64_t> Setting(absl::string_view field, int64_t value,
+                                Bounds bounds) {
+  const int64_t chosen = value == 0 ? bounds.fallback : value;
+  if (chosen < bounds.low || chosen > bounds.high) {
     return absl::InvalidArgumentError(
-        absl::StrCat(field, ": must be ", low, "..", high));
+        absl::StrCat(field, ": must be ", bounds.low, "..", bounds.high));
   }
   return chosen;
 }
@@ -128,29 +135,35 @@ absl::StatusOr<jwt::JwksUrlOptions> JwksUrlOptionsFrom(
                      "\", which is not one of issuer (BASTION_ISSUER)"));
   }
   options.fetch.ca_file = config.jwks_ca_file();
-  ASSIGN_OR_RETURN(int64_t min_cache,
-                   InRange(config.jwks_min_cache_seconds(), 60, 1, 86400,
-                           "jwks_min_cache_seconds"));
-  ASSIGN_OR_RETURN(int64_t max_cache,
-                   InRange(config.jwks_max_cache_seconds(),
-                           std::max<int64_t>(86400, min_cache), min_cache,
-                           7 * 86400, "jwks_max_cache_seconds"));
-  ASSIGN_OR_RETURN(int64_t refetch,
-                   InRange(config.jwks_refetch_interval_seconds(), 30, 1, 3600,
-                           "jwks_refetch_interval_seconds"));
-  ASSIGN_OR_RETURN(int64_t connect_ms,
-                   InRange(config.jwks_connect_timeout_ms(), 2000, 100, 60000,
-                           "jwks_connect_timeout_ms"));
   ASSIGN_OR_RETURN(
-      int64_t timeout_ms,
-      InRange(config.jwks_timeout_ms(), std::max<int64_t>(5000, connect_ms),
-              connect_ms, 60000, "jwks_timeout_ms"));
-  ASSIGN_OR_RETURN(int64_t max_bytes, InRange(config.jwks_max_bytes(), 1 << 20,
-                                              1024, 4 << 20, "jwks_max_bytes"));
-  ASSIGN_OR_RETURN(int64_t wait_ms,
-                   InRange(config.jwks_unknown_kid_wait_ms(),
-                           std::min<int64_t>(1000, timeout_ms), 1, timeout_ms,
-                           "jwks_unknown_kid_wait_ms"));
+      int64_t min_cache,
+      Setting("jwks_min_cache_seconds", config.jwks_min_cache_seconds(),
+              {/*fallback=*/60, /*low=*/1, /*high=*/86400}));
+  ASSIGN_OR_RETURN(
+      int64_t max_cache,
+      Setting("jwks_max_cache_seconds", config.jwks_max_cache_seconds(),
+              {/*fallback=*/86400, /*low=*/min_cache, /*high=*/7 * 86400}));
+  ASSIGN_OR_RETURN(int64_t refetch,
+                   Setting("jwks_refetch_interval_seconds",
+                           config.jwks_refetch_interval_seconds(),
+                           {/*fallback=*/30, /*low=*/1, /*high=*/3600}));
+  ASSIGN_OR_RETURN(
+      int64_t connect_ms,
+      Setting("jwks_connect_timeout_ms", config.jwks_connect_timeout_ms(),
+              {/*fallback=*/2000, /*low=*/100, /*high=*/60000}));
+  ASSIGN_OR_RETURN(int64_t timeout_ms,
+                   Setting("jwks_timeout_ms", config.jwks_timeout_ms(),
+                           {/*fallback=*/std::max<int64_t>(5000, connect_ms),
+                            /*low=*/connect_ms, /*high=*/60000}));
+  ASSIGN_OR_RETURN(int64_t max_bytes,
+                   Setting("jwks_max_bytes", config.jwks_max_bytes(),
+                           {/*fallback=*/1 << 20, /*low=*/1024,
+                            /*high=*/4 << 20}));
+  ASSIGN_OR_RETURN(
+      int64_t wait_ms,
+      Setting("jwks_unknown_kid_wait_ms", config.jwks_unknown_kid_wait_ms(),
+              {/*fallback=*/std::min<int64_t>(1000, timeout_ms), /*low=*/1,
+               /*high=*/timeout_ms}));
   options.min_cache = absl::Seconds(min_cache);
   options.max_cache = absl::Seconds(max_cache);
   options.refetch_interval = absl::Seconds(refetch);

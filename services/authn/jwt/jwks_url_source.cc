@@ -148,8 +148,7 @@ void JwksUrlSource::RunFetchThread() {
       if (stopping_) return;
       pending_ = false;
     }
-    const absl::Status installed = Install(Fetch());
-    (void)installed;  // Logged and counted by Install.
+    Install(Fetch());
   }
 }
 
@@ -177,7 +176,7 @@ absl::StatusOr<JwksUrlSource::Fetched> JwksUrlSource::Fetch() const {
                  CacheControlMaxAge(response->cache_control)};
 }
 
-absl::Status JwksUrlSource::Install(absl::StatusOr<Fetched> fetched) const {
+void JwksUrlSource::Install(absl::StatusOr<Fetched> fetched) const {
   const absl::Time now = clock_->Now();
   absl::Status status = fetched.status();
   bool same = false;
@@ -244,7 +243,6 @@ absl::Status JwksUrlSource::Install(absl::StatusOr<Fetched> fetched) const {
   // Idle only now, so whoever waited for this fetch also sees its log line.
   absl::MutexLock lock(&mu_);
   in_flight_ = false;
-  return status;
 }
 
 }  // namespace bastion::authn::jwt

@@ -104,8 +104,9 @@ class JwksUrlSource final : public KeySource {
   // Discovery (when configured and not yet resolved) then the JWKS. Runs on
   // the fetch thread, or in Create() before that thread exists.
   absl::StatusOr<Fetched> Fetch() const;
-  // Parses `fetched` and installs it; the result says what happened.
-  absl::Status Install(absl::StatusOr<Fetched> fetched) const;
+  // Parses and installs `fetched`, or keeps the current set on a failure;
+  // logs and counts either way, then marks the fetch done.
+  void Install(absl::StatusOr<Fetched> fetched) const;
   void StartFetchLocked(absl::Time now) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool IdleLocked() const ABSL_SHARED_LOCKS_REQUIRED(mu_) {

@@ -77,8 +77,7 @@ class KeySource {
   // `seen_generation` if one is current now; nullptr means "no newer set".
   // The default learns nothing: fixed keys and files never fetch for a kid.
   virtual std::shared_ptr<const KeySet> RefreshForUnknownKid(
-      uint64_t seen_generation) const {
-    (void)seen_generation;
+      uint64_t /*seen_generation*/) const {
     return nullptr;
   }
 };
