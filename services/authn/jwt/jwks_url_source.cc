@@ -97,12 +97,20 @@ JwksUrlSource::~JwksUrlSource() {
 
 std::shared_ptr<const KeySet> JwksUrlSource::Current() const {
   const absl::Time now = clock_->Now();
-  absl::MutexLock lock(&mu_);
-  if (!in_flight_ && !stopping_ && now >= fresh_until_ &&
-      now - last_attempt_ >= options_.refetch_interval) {
-    StartFetchLocked(now);
+  {
+    // The common case (fresh, or a fetch already running or not yet due)
+    // only reads.
+    absl::ReaderMutexLock lock(&mu_);
+    if (!DueLocked(now)) return keys_;
   }
+  absl::MutexLock lock(&mu_);
+  if (DueLocked(now)) StartFetchLocked(now);
   return keys_;
+}
+
+bool JwksUrlSource::DueLocked(absl::Time now) const {
+  return !in_flight_ && !stopping_ && now >= fresh_until_ &&
+         now - last_attempt_ >= options_.refetch_interval;
 }
 
 std::shared_ptr<const KeySet> JwksUrlSource::RefreshForUnknownKid(

@@ -53,9 +53,10 @@ struct JwksUrlOptions {
   JwksOptions jwks;  // jwks.max_document_bytes follows fetch.max_body_bytes.
 };
 
-// Thread-safe. Current() takes one short lock; RefreshForUnknownKid may
-// wait up to unknown_kid_wait, never while holding a lock others need to
-// read keys (absl::Mutex releases it while waiting).
+// Thread-safe. Current() takes a short reader lock (a writer lock only to
+// start a fetch); RefreshForUnknownKid may wait up to unknown_kid_wait,
+// without holding the lock meanwhile (absl::Mutex releases it while
+// waiting), so other requests keep reading keys.
 class JwksUrlSource final : public KeySource {
  public:
   // INVALID_ARGUMENT for bad options (non-https URL, min_cache outside
@@ -107,6 +108,8 @@ class JwksUrlSource final : public KeySource {
   // Parses and installs `fetched`, or keeps the current set on a failure;
   // logs and counts either way, then marks the fetch done.
   void Install(absl::StatusOr<Fetched> fetched) const;
+  // True when the set is stale and a scheduled fetch may start now.
+  bool DueLocked(absl::Time now) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   void StartFetchLocked(absl::Time now) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool IdleLocked() const ABSL_SHARED_LOCKS_REQUIRED(mu_) {
