@@ -53,8 +53,8 @@ absl::StatusOr<std::unique_ptr<JwksUrlSource>> JwksUrlSource::Create(
   absl::StatusOr<std::shared_ptr<const KeySet>> keys =
       ParseJwks(fetched->document, source->options_.jwks);
   if (!keys.ok()) {
-    return absl::UnavailableError(
-        absl::StrCat(source->url_for_log_, ": ", keys.status().message()));
+    return absl::UnavailableError(absl::StrCat(
+        "jwks ", UrlForLog(source->jwks_uri_), ": ", keys.status().message()));
   }
   const absl::Duration lifetime = CacheLifetime(
       fetched->max_age, source->options_.min_cache, source->options_.max_cache);
