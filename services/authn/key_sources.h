@@ -1,6 +1,8 @@
 // Builds authn's JWT key source from its configuration: configured keys
-// (PEM public keys, HMAC secrets) first, in order, then the JWKS file, which
-// rotates without a restart. Keys are parsed here, once, never per request.
+// (PEM public keys, HMAC secrets, the inline verification_key) first, in
+// order, then the rotating source: a JWKS file re-read when it changes, or
+// an identity provider's JWKS over HTTPS (jwks_url). Keys are parsed here or
+// on the fetch thread, never per request.
 #ifndef BASTION_SERVICES_AUTHN_KEY_SOURCES_H_
 #define BASTION_SERVICES_AUTHN_KEY_SOURCES_H_
 
@@ -10,6 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "bastion/authn/v1/authn_config.pb.h"
 #include "services/authn/jwt/clock.h"
+#include "services/authn/jwt/jwks_url_source.h"
 #include "services/authn/jwt/key_set.h"
 
 namespace bastion::authn {
@@ -25,6 +28,10 @@ class OrderedKeySource final : public jwt::KeySource {
       std::shared_ptr<jwt::KeySource> rotating);
 
   std::shared_ptr<const jwt::KeySet> Current() const override;
+  // Asks the rotating source (if any) for the kid; a newer rotating set is
+  // merged and returned.
+  std::shared_ptr<const jwt::KeySet> RefreshForUnknownKid(
+      uint64_t seen_generation) const override;
 
  private:
   OrderedKeySource(
@@ -43,9 +50,16 @@ class OrderedKeySource final : public jwt::KeySource {
   mutable uint64_t rotating_generation_ ABSL_GUARDED_BY(mutex_);
 };
 
-// Loads every configured key and the JWKS file. INVALID_ARGUMENT naming the
-// key or file when one is missing or invalid, and when no key is configured
-// at all: authn never starts open.
+// The JWKS URL source's options from authn's config (defaults and bounds
+// in authn_config.proto). INVALID_ARGUMENT naming the field; for a
+// discovery URL, also when its issuer is not one of `issuer`.
+absl::StatusOr<jwt::JwksUrlOptions> JwksUrlOptionsFrom(
+    const v1::AuthnConfig& config);
+
+// Loads every configured key and the JWKS file or URL. INVALID_ARGUMENT
+// naming the key, file or field when one is missing or invalid, and when no
+// key is configured at all: authn never starts open. UNAVAILABLE when the
+// first fetch from jwks_url fails.
 absl::StatusOr<std::shared_ptr<jwt::KeySource>> LoadKeySource(
     const v1::AuthnConfig& config, const jwt::Clock* clock);
 

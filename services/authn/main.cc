@@ -10,6 +10,7 @@
 #include "common/server/server.h"
 #include "common/status/status_macros.h"
 #include "common/tls/tls_config.h"
+#include "services/authn/agentos_env.h"
 #include "services/authn/api_key_backend.h"
 #include "services/authn/authn_options.h"
 #include "services/authn/authn_service.h"
@@ -20,7 +21,8 @@ namespace {
 
 absl::Status Run(const std::string& config_path) {
   v1::AuthnConfig config;
-  RETURN_IF_ERROR(LoadConfig(config_path, "BASTION_", ProcessEnv(), &config));
+  RETURN_IF_ERROR(LoadConfig(config_path, "BASTION_",
+                             WithAgentOsAliases(ProcessEnv()), &config));
   const jwt::Clock* clock = jwt::SystemClock::Get();
   ASSIGN_OR_RETURN(jwt::JwtVerifierOptions options,
                    VerifierOptionsFrom(config));

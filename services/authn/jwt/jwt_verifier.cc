@@ -1,7 +1,8 @@
 // Token verification pipeline; see jwt_verifier.h. Cheap, attacker-facing
 // checks run first: size, structure, base64url, header JSON and header rules,
-// key selection (an unknown kid costs no crypto), then the signature, and
-// only then is the payload parsed and the claims checked.
+// key selection (an unknown kid costs no crypto; the key source may learn
+// the kid once, see KeySource::RefreshForUnknownKid), then the signature,
+// and only then is the payload parsed and the claims checked.
 #include "services/authn/jwt/jwt_verifier.h"
 
 #include <string>
@@ -67,9 +68,9 @@ absl::StatusOr<VerifiedToken> JwtVerifier::Verify(
     return Reject(Reason::kTokenTooLarge,
                   absl::StrCat("token of ", token.size(), " bytes"));
   }
-  const std::shared_ptr<const KeySet> keys = keys_->Current();
+  std::shared_ptr<const KeySet> keys = keys_->Current();
   if (keys == nullptr) return Reject(Reason::kNoKeys, "no key set");
-  const absl::Time now = clock_->Now();
+  absl::Time now = clock_->Now();
   TokenDigest digest;
   const bool cacheable = cache_ != nullptr && DigestToken(token, &digest);
   if (cacheable) {
@@ -78,6 +79,17 @@ absl::StatusOr<VerifiedToken> JwtVerifier::Verify(
     if (hit.has_value()) return *std::move(hit);
   }
   absl::StatusOr<VerifiedToken> result = VerifyUncached(token, *keys, now);
+  if (ReasonOf(result.status()) == Reason::kUnknownKid) {
+    // The source decides whether to refetch (rate limited, bounded wait);
+    // only a newer set is worth a second attempt.
+    std::shared_ptr<const KeySet> newer =
+        keys_->RefreshForUnknownKid(keys->generation());
+    if (newer != nullptr) {
+      keys = std::move(newer);
+      now = clock_->Now();
+      result = VerifyUncached(token, *keys, now);
+    }
+  }
   if (cacheable && result.ok()) {
     cache_->Insert(digest, *result, keys->generation());
   }

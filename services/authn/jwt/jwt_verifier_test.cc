@@ -551,6 +551,71 @@ TEST_F(JwtVerifierTest, UnknownKidFloodDoesNoCrypto) {
   EXPECT_EQ(v->signature_verifications(), 0u);
 }
 
+// A source that learns the "late" key only when asked about an unknown kid
+// (as a JWKS URL does after a refetch), and counts the questions.
+class LearningKeySource final : public KeySource {
+ public:
+  LearningKeySource(std::shared_ptr<const KeySet> before,
+                    std::shared_ptr<const KeySet> after)
+      : before_(std::move(before)), after_(std::move(after)) {}
+  std::shared_ptr<const KeySet> Current() const override {
+    return learned_.load() ? after_ : before_;
+  }
+  std::shared_ptr<const KeySet> RefreshForUnknownKid(
+      uint64_t seen_generation) const override {
+    ++asked_;
+    if (!can_learn_) return nullptr;
+    learned_ = true;
+    return seen_generation == after_->generation() ? nullptr : after_;
+  }
+  bool can_learn_ = true;
+  mutable std::atomic<int> asked_{0};
+
+ private:
+  const std::shared_ptr<const KeySet> before_, after_;
+  mutable std::atomic<bool> learned_{false};
+};
+
+TEST_F(JwtVerifierTest, UnknownKidAsksTheSourceOnceAndUsesANewerSet) {
+  auto before = KeySet::Create({K().rsa.VerifierKey("rsa")});
+  auto after =
+      KeySet::Create({K().rsa.VerifierKey("rsa"), K().ed.VerifierKey("late")});
+  ASSERT_TRUE(before.ok() && after.ok());
+  auto source = std::make_shared<LearningKeySource>(*before, *after);
+  auto v = JwtVerifier::Create(DefaultOptions(), source, &clock_);
+  ASSERT_TRUE(v.ok());
+  // Known kids and other rejections never ask.
+  EXPECT_TRUE((*v)->Verify(Rs256(Claims())).ok());
+  EXPECT_THAT((*v)->Verify(Rs256(Claims().Set("iss", "\"https://x\""))),
+              RejectedWith(Reason::kIssNotAllowed));
+  EXPECT_EQ(source->asked_.load(), 0);
+
+  const std::string late = MintToken(Header("EdDSA", "late"), Claims().Json(),
+                                     K().ed, Algorithm::kEdDSA);
+  EXPECT_TRUE((*v)->Verify(late).ok());
+  EXPECT_EQ(source->asked_.load(), 1);
+  // A kid still unknown in the newer set: asked once, then refused.
+  EXPECT_THAT((*v)->Verify(MintToken(Header("EdDSA", "never"), Claims().Json(),
+                                     K().ed, Algorithm::kEdDSA)),
+              RejectedWith(Reason::kUnknownKid));
+  EXPECT_EQ(source->asked_.load(), 2);
+}
+
+TEST_F(JwtVerifierTest, UnknownKidStaysRefusedWhenTheSourceLearnsNothing) {
+  auto before = KeySet::Create({K().rsa.VerifierKey("rsa")});
+  auto after = KeySet::Create({K().ed.VerifierKey("late")});
+  ASSERT_TRUE(before.ok() && after.ok());
+  auto source = std::make_shared<LearningKeySource>(*before, *after);
+  source->can_learn_ = false;
+  auto v = JwtVerifier::Create(DefaultOptions(), source, &clock_);
+  ASSERT_TRUE(v.ok());
+  EXPECT_THAT((*v)->Verify(MintToken(Header("EdDSA", "late"), Claims().Json(),
+                                     K().ed, Algorithm::kEdDSA)),
+              RejectedWith(Reason::kUnknownKid));
+  EXPECT_EQ(source->asked_.load(), 1);
+  EXPECT_EQ((*v)->signature_verifications(), 0u);
+}
+
 // ---------------------------------------------------------------------------
 // ECDSA and RSA signature shapes.
 

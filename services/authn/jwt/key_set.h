@@ -1,6 +1,7 @@
 // An immutable, ordered set of verification keys, and the KeySource seam
 // through which the verifier obtains the current set (a fixed set from
-// config, or a JWKS file that rotates; tests substitute their own).
+// config, a JWKS file that rotates, or a provider's JWKS URL; tests
+// substitute their own).
 #ifndef BASTION_SERVICES_AUTHN_JWT_KEY_SET_H_
 #define BASTION_SERVICES_AUTHN_JWT_KEY_SET_H_
 
@@ -69,6 +70,16 @@ class KeySource {
   virtual ~KeySource() = default;
   // The current key set; never null.
   virtual std::shared_ptr<const KeySet> Current() const = 0;
+
+  // Called when a token names a kid that the set with `seen_generation`
+  // lacks. A source that can learn keys on demand (a JWKS URL) may refetch,
+  // rate limited and waiting a bounded time, and returns a set newer than
+  // `seen_generation` if one is current now; nullptr means "no newer set".
+  // The default learns nothing: fixed keys and files never fetch for a kid.
+  virtual std::shared_ptr<const KeySet> RefreshForUnknownKid(
+      uint64_t /*seen_generation*/) const {
+    return nullptr;
+  }
 };
 
 // A fixed key set, e.g. PEM keys and HMAC secrets from config. Thread-safe.

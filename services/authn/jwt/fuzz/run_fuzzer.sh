@@ -4,7 +4,8 @@
 #
 #   services/authn/jwt/fuzz/run_fuzzer.sh [seconds]   (default 300)
 #
-# Needs: clang-14, libclang-rt-14-dev, libssl-dev, libabsl-dev, pkg-config.
+# Needs: clang-14, libclang-rt-14-dev, libssl-dev, libabsl-dev,
+# libcurl4-openssl-dev, pkg-config.
 # Output goes to ${FUZZ_OUT:-/tmp/bastion-jwt-fuzz} (binary, working corpus,
 # crash artifacts); the checked-in seeds in corpus/ are read, not modified.
 set -euo pipefail
@@ -22,16 +23,18 @@ SRCS=(
   "${JWT}/header.cc" "${JWT}/json.cc" "${JWT}/jwks.cc"
   "${JWT}/jwks_file_source.cc" "${JWT}/jwt_verifier.cc" "${JWT}/key.cc"
   "${JWT}/key_set.cc" "${JWT}/openssl_util.cc" "${JWT}/reason.cc"
-  "${JWT}/signature.cc" "${JWT}/token_cache.cc" "${HERE}/token_fuzzer.cc"
+  "${JWT}/signature.cc" "${JWT}/token_cache.cc" "${JWT}/cache_control.cc"
+  "${JWT}/https_fetcher.cc" "${JWT}/oidc_discovery.cc"
+  "${HERE}/token_fuzzer.cc"
 )
 ABSL_PC="absl_status absl_statusor absl_strings absl_str_format absl_synchronization absl_time"
 # shellcheck disable=SC2046,SC2086
 "${CXX}" -std=c++17 -g -O1 -fno-omit-frame-pointer \
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -Wall -Wextra -Werror \
-  -I"${ROOT}" $(pkg-config --cflags ${ABSL_PC} libcrypto) \
+  -I"${ROOT}" $(pkg-config --cflags ${ABSL_PC} libcrypto libcurl) \
   "${SRCS[@]}" \
-  $(pkg-config --libs ${ABSL_PC} libcrypto) \
+  $(pkg-config --libs ${ABSL_PC} libcrypto libcurl) \
   -o "${OUT}/token_fuzzer"
 echo "built ${OUT}/token_fuzzer"
 

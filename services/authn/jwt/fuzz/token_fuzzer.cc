@@ -5,7 +5,9 @@
 //      with the embedded HMAC secret so the payload parser and the claims
 //      rules are reached with authentic tokens;
 //   2: the rest is fed to the JSON parser and the JWKS loader;
-//   3: the rest is base64url-decoded and must re-encode to itself.
+//   3: the rest is base64url-decoded and must re-encode to itself;
+//   4: the rest is an OpenID discovery document (what a provider answers);
+//   5: the rest is a Cache-Control header of a JWKS answer.
 // Built outside Bazel by run_fuzzer.sh with
 // -fsanitize=fuzzer,address,undefined.
 #include <openssl/evp.h>
@@ -20,9 +22,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "services/authn/jwt/base64url.h"
+#include "services/authn/jwt/cache_control.h"
 #include "services/authn/jwt/fuzz/fuzz_env.h"
+#include "services/authn/jwt/https_fetcher.h"
 #include "services/authn/jwt/json.h"
 #include "services/authn/jwt/jwks.h"
+#include "services/authn/jwt/oidc_discovery.h"
 #include "services/authn/jwt/reason.h"
 
 namespace bastion::authn::jwt::fuzz {
@@ -68,7 +73,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzEnv& env = FuzzEnv::Get();
   const absl::string_view rest(reinterpret_cast<const char*>(data) + 1,
                                size - 1);
-  switch (data[0] % 4) {
+  switch (data[0] % 6) {
     case 0: {
       const absl::StatusOr<VerifiedToken> plain = env.verifier->Verify(rest);
       CheckResult(plain);
@@ -102,6 +107,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (Base64UrlDecode(rest, &decoded)) {
         Invariant(Base64UrlEncode(decoded) == rest, "base64url not canonical");
       }
+      break;
+    }
+    case 4: {
+      const absl::StatusOr<std::string> uri =
+          JwksUriFromDiscovery(rest, "https://issuer.fuzz");
+      Invariant(uri.ok() || uri.status().code() ==
+                                absl::StatusCode::kInvalidArgument,
+                "discovery error not INVALID_ARGUMENT");
+      Invariant(!uri.ok() || CheckHttpsUrl(*uri).ok(),
+                "discovery accepted a non-https jwks_uri");
+      break;
+    }
+    case 5: {
+      const std::optional<absl::Duration> max_age = CacheControlMaxAge(rest);
+      Invariant(!max_age.has_value() ||
+                    (*max_age >= absl::ZeroDuration() &&
+                     *max_age <= absl::Seconds(2147483647)),
+                "max-age out of range");
       break;
     }
   }
