@@ -8,7 +8,7 @@
 #   BASTION_HOME       state folder (default: .bastion/ in the checkout)
 #   BASTION_PORT_BASE  authn BASE+1, authz BASE+2, data BASE+3,
 #                      run-executor BASE+4, PostgreSQL BASE+10 (default 7000)
-#   BASTION_JWKS_FILE, BASTION_ISSUER, BASTION_AUDIENCE
+#   BASTION_JWKS_FILE or BASTION_JWKS_URL, BASTION_ISSUER, BASTION_AUDIENCE
 #                      your identity provider's keys and claims instead of
 #                      the development keys generated here
 # -E: the ERR trap below also fires for failures inside functions (start),
@@ -67,14 +67,18 @@ MIGRATE="$BASTION_HOME/bin/migrate.new" tools/pg/migrate_all.sh \
 say "keys"
 ISSUER="${BASTION_ISSUER:-https://dev.bastion.local}"
 AUDIENCE="${BASTION_AUDIENCE:-bastion}"
-if [ -n "${BASTION_JWKS_FILE:-}" ]; then
-  JWKS="$BASTION_JWKS_FILE"
-  echo "using your JWKS file $JWKS (issuer $ISSUER, audience $AUDIENCE)"
+if [ -n "${BASTION_JWKS_URL:-}" ]; then
+  KEY_SOURCE=(BASTION_JWKS_URL="$BASTION_JWKS_URL")
+  echo "using your identity provider $BASTION_JWKS_URL (issuer $ISSUER, audience $AUDIENCE)"
+elif [ -n "${BASTION_JWKS_FILE:-}" ]; then
+  KEY_SOURCE=(BASTION_JWKS_FILE="$BASTION_JWKS_FILE")
+  echo "using your JWKS file $BASTION_JWKS_FILE (issuer $ISSUER, audience $AUDIENCE)"
 else
   JWKS="$BASTION_HOME/keys/jwks.json"
   if [ ! -f "$BASTION_HOME/keys/dev.private.pem" ]; then
     $PY tools/keygen.py --type ed25519 --kid dev --out "$BASTION_HOME/keys" --jwks "$JWKS" >/dev/null
   fi
+  KEY_SOURCE=(BASTION_JWKS_FILE="$JWKS")
   echo "development key $BASTION_HOME/keys/dev.private.pem (kid dev)"
 fi
 
@@ -99,7 +103,7 @@ start() {  # start NAME PORT ENV...
 say "services"
 AUTHN=127.0.0.1:$((BASE + 1)); AUTHZ=127.0.0.1:$((BASE + 2))
 DATA=127.0.0.1:$((BASE + 3)); RUNS=127.0.0.1:$((BASE + 4))
-start authn $((BASE + 1)) BASTION_JWKS_FILE="$JWKS" BASTION_ISSUER="$ISSUER" \
+start authn $((BASE + 1)) "${KEY_SOURCE[@]}" BASTION_ISSUER="$ISSUER" \
   BASTION_AUDIENCE="$AUDIENCE" BASTION_AUTHZ_ADDRESS="$AUTHZ" \
   BASTION_ASSERTION_KEY_FILE="$BASTION_HOME/keys/assertion.pem" \
   BASTION_DATABASE_URL="host=$PGHOST port=$PGPORT dbname=bastion user=bastion_authn_svc" \
@@ -124,7 +128,7 @@ for addr in "$AUTHN" "$AUTHZ" "$DATA" "$RUNS"; do
   echo "healthy: $addr"
 done
 
-if [ -z "${BASTION_JWKS_FILE:-}" ]; then
+if [ -z "${BASTION_JWKS_FILE:-}${BASTION_JWKS_URL:-}" ]; then
   say "demo"
   mint() { $PY tools/mint_token.py --key "$BASTION_HOME/keys/dev.private.pem" --kid dev \
              --iss "$ISSUER" --aud "$AUDIENCE" "$@"; }
