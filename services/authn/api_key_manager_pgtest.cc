@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "common/assertion/signer.h"
+#include "common/clock/fake_clock.h"
 #include "common/pg/pg_pool.h"
 #include "common/status/status_matchers.h"
 #include "gmock/gmock.h"
@@ -15,7 +16,6 @@
 #include "services/authn/api_key_secret.h"
 #include "services/authn/authn_options.h"
 #include "services/authn/credential_authenticator.h"
-#include "services/authn/jwt/fake_clock.h"
 #include "services/authn/jwt/key_set.h"
 #include "services/authn/jwt/testing/test_keys.h"
 #include "services/authn/migrations/migrations.h"
@@ -90,7 +90,7 @@ class ApiKeyManagerTest : public ::testing::Test {
     return created.ok() ? *created : v1::CreateApiKeyResponse();
   }
 
-  jwt::FakeClock clock_{kT0};
+  FakeClock clock_{kT0};
   assertion::AssertionSigner signer_ = *assertion::AssertionSigner::Generate();
   std::unique_ptr<::bastion::testing::TestDatabase> db_;
   std::unique_ptr<pg::PgPool> pool_;

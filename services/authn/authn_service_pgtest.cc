@@ -7,6 +7,7 @@
 
 #include "bastion/authn/v1/authn.grpc.pb.h"
 #include "common/assertion/signer.h"
+#include "common/clock/fake_clock.h"
 #include "common/pg/pg_pool.h"
 #include "common/server/server.h"
 #include "gtest/gtest.h"
@@ -15,7 +16,6 @@
 #include "services/authn/authn_options.h"
 #include "services/authn/authn_service.h"
 #include "services/authn/credential_authenticator.h"
-#include "services/authn/jwt/fake_clock.h"
 #include "services/authn/jwt/key_set.h"
 #include "services/authn/jwt/testing/test_keys.h"
 #include "services/authn/migrations/migrations.h"
@@ -126,7 +126,7 @@ class AuthnServiceTest : public ::testing::Test {
     return status.error_code();
   }
 
-  jwt::FakeClock clock_{kT0};
+  FakeClock clock_{kT0};
   assertion::AssertionSigner signer_ = *assertion::AssertionSigner::Generate();
   AllowAll authorizer_;
   std::unique_ptr<::bastion::testing::TestDatabase> db_;

@@ -122,7 +122,7 @@ std::shared_ptr<const jwt::KeySet> OrderedKeySource::Current() const {
 }
 
 absl::StatusOr<std::shared_ptr<jwt::KeySource>> LoadKeySource(
-    const v1::AuthnConfig& config, const jwt::Clock* clock) {
+    const v1::AuthnConfig& config, const Clock* clock) {
   std::vector<std::shared_ptr<const jwt::VerificationKey>> fixed;
   for (int i = 0; i < config.verification_keys_size(); ++i) {
     ASSIGN_OR_RETURN(std::shared_ptr<const jwt::VerificationKey> key,

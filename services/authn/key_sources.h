@@ -9,7 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "bastion/authn/v1/authn_config.pb.h"
-#include "services/authn/jwt/clock.h"
+#include "common/clock/clock.h"
 #include "services/authn/jwt/key_set.h"
 
 namespace bastion::authn {
@@ -47,7 +47,7 @@ class OrderedKeySource final : public jwt::KeySource {
 // key or file when one is missing or invalid, and when no key is configured
 // at all: authn never starts open.
 absl::StatusOr<std::shared_ptr<jwt::KeySource>> LoadKeySource(
-    const v1::AuthnConfig& config, const jwt::Clock* clock);
+    const v1::AuthnConfig& config, const Clock* clock);
 
 }  // namespace bastion::authn
 

@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "common/assertion/fake_clock.h"
+#include "common/clock/fake_clock.h"
 #include "common/status/status_matchers.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
@@ -216,7 +216,7 @@ class StoredPolicyTest : public ::testing::Test {
   }
 
   MemoryRoleStore store_;
-  assertion::FakeClock clock_;
+  FakeClock clock_;
   PolicyEngine engine_;
 };
 

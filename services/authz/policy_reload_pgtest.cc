@@ -5,7 +5,7 @@
 // another tenant.
 #include <memory>
 
-#include "common/assertion/fake_clock.h"
+#include "common/clock/fake_clock.h"
 #include "common/pg/pg_pool.h"
 #include "common/status/status_matchers.h"
 #include "gtest/gtest.h"
@@ -43,7 +43,7 @@ struct Replica {
 
   pg::PgPool pool;
   PgRoleStore store;
-  assertion::FakeClock clock;
+  FakeClock clock;
   PolicyEngine engine;
   RoleAdmin admin;
 };
