@@ -105,8 +105,8 @@ TEST(PolicyEngineTest, DecisionsCarryThePolicyVersion) {
 }
 
 // Decisions for a principal: scopes from its token and from its roles
-// combine; unknown roles and malformed scopes add nothing. (Formerly the
-// tests of a separate DecideForPrincipal, now of the path Check takes.)
+// combine; unknown roles and malformed scopes add nothing. Exercised through
+// the path Check takes.
 class PrincipalDecisionTest : public ::testing::Test {
  protected:
   static RoleSet TestRoleSet() {
