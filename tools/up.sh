@@ -46,12 +46,13 @@ say() { printf '\033[1m== %s\033[0m\n' "$*"; }
 
 say "building"
 bazel build //services/authn:authn //services/authz:authz //services/data:data \
-  //services/run_executor:run_executor //services/data/migrate:migrate //protos:all \
+  //services/run_executor:run_executor //tools/migrate //protos:all \
   //tools/service_identity \
   2>&1 | grep -vE 'linux-sandbox|^INFO: From' | tail -n 3
 # Copies, so a later rebuild does not change binaries under running services.
-for bin in authn/authn authz/authz data/data run_executor/run_executor data/migrate/migrate; do
-  install -m 755 "bazel-bin/services/$bin" "$BASTION_HOME/bin/$(basename "$bin").new"
+for bin in services/authn/authn services/authz/authz services/data/data \
+           services/run_executor/run_executor tools/migrate/migrate; do
+  install -m 755 "bazel-bin/$bin" "$BASTION_HOME/bin/$(basename "$bin").new"
 done
 install -m 755 bazel-bin/tools/service_identity/service_identity "$BASTION_HOME/bin/service_identity"
 

@@ -57,13 +57,13 @@ trap cleanup EXIT
 echo "== $(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== build (-c opt)"
 bazel build -c opt --symlink_prefix=/ //bench/data:sessions_bench \
-  //services/data/migrate:migrate 2>&1 | grep -vE 'linux-sandbox|^INFO: From' \
+  //tools/migrate 2>&1 | grep -vE 'linux-sandbox|^INFO: From' \
   | tail -n 3
 BIN="$(bazel info -c opt bazel-bin 2>/dev/null)"
 BENCH="$BIN/bench/data/sessions_bench"
 
 echo "== cluster, roles, migrations"
-MIGRATE="$BIN/services/data/migrate/migrate" PG_FSYNC=off \
+MIGRATE="$BIN/tools/migrate/migrate" PG_FSYNC=off \
   tools/pg/setup_db.sh "$WORK/pg" bench > "$WORK/urls"
 SERVICE_URL="$(sed -n 's/^BASTION_PG_SERVICE_URL=//p' "$WORK/urls")"
 # shellcheck disable=SC1091

@@ -3,9 +3,7 @@
 //   - "on":  the real run-executor AgentsService behind a real CallGuard
 //            whose authenticator and authorizer are the real remote clients
 //            with their production cache bounds, pointed at the fakes,
-//   - "off": the same registry with no guard,
-//   - "proto": the prototype guard and remote clients of proto_guard.h and
-//              proto_remote.h (the proposed cheaper warm path), same fakes.
+//   - "off": the same registry with no guard.
 // The Agents servers are built by the same StartServer with the same
 // options and wrapped by the same counter. run_enforcement_bench.sh drives
 // them with h2load.
@@ -14,17 +12,16 @@
 //                                 --registry_file=PATH
 //   registry_file  the registry served (run_enforcement_bench.sh passes
 //                  tools/dev/registry.json), loaded like run-executor does
-//   env_file       written once serving: ON_PORT, OFF_PORT, PROTO_PORT,
-//                  FAKES_PORT, TOKEN
+//   env_file       written once serving: ON_PORT, OFF_PORT, FAKES_PORT,
+//                  TOKEN
 //   counters_file  rewritten (atomically) on every SIGUSR1: SEQ, ON_OK,
-//                  ON_FAILED, OFF_OK, OFF_FAILED, PROTO_OK, PROTO_FAILED,
-//                  AUTHN_CALLS, AUTHZ_CALLS (fakes behind "on"),
-//                  PROTO_AUTHN_CALLS, PROTO_AUTHZ_CALLS (fakes behind "proto")
+//                  ON_FAILED, OFF_OK, OFF_FAILED, AUTHN_CALLS, AUTHZ_CALLS
+//                  (calls that reached the fakes)
 // SIGINT/SIGTERM print the counters and stop.
 //
 //        enforcement_bench_server --microbench
-//   times the warm cache paths of the remote clients (reference and
-//   prototype) in-process, on 1 and 2 threads, and exits.
+//   times the warm cache paths of the remote clients in-process, on 1 and
+//   2 threads, and exits.
 #include <signal.h>
 
 #include <chrono>
@@ -36,18 +33,17 @@
 #include <thread>
 #include <vector>
 
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "bastion/runs/v1/runs_config.pb.h"
 #include "bench/enforcement/counting_agents.h"
 #include "bench/enforcement/fake_auth.h"
-#include "bench/enforcement/proto_guard.h"
-#include "bench/enforcement/proto_remote.h"
 #include "common/auth/call_guard.h"
-#include "common/config/config.h"
 #include "common/auth/remote.h"
 #include "common/auth/remote_wiring.h"
+#include "common/auth/sha256.h"
+#include "common/config/config.h"
 #include "common/log/log.h"
 #include "common/server/server.h"
 #include "common/status/status_macros.h"
@@ -120,11 +116,8 @@ absl::Status WriteAtomically(const std::string& path, const std::string& text) {
 struct Counted {
   const CountingAgents* on;
   const CountingAgents* off;
-  const CountingAgents* proto;
   const FakeAuthn* authn;
   const FakeAuthz* authz;
-  const FakeAuthn* proto_authn;
-  const FakeAuthz* proto_authz;
 };
 
 std::string CountersText(uint64_t seq, const Counted& counted) {
@@ -132,12 +125,8 @@ std::string CountersText(uint64_t seq, const Counted& counted) {
       "SEQ=", seq, "\nON_OK=", counted.on->ok(),
       "\nON_FAILED=", counted.on->failed(), "\nOFF_OK=", counted.off->ok(),
       "\nOFF_FAILED=", counted.off->failed(),
-      "\nPROTO_OK=", counted.proto->ok(),
-      "\nPROTO_FAILED=", counted.proto->failed(),
       "\nAUTHN_CALLS=", counted.authn->calls(),
-      "\nAUTHZ_CALLS=", counted.authz->calls(),
-      "\nPROTO_AUTHN_CALLS=", counted.proto_authn->calls(),
-      "\nPROTO_AUTHZ_CALLS=", counted.proto_authz->calls(), "\n");
+      "\nAUTHZ_CALLS=", counted.authz->calls(), "\n");
 }
 
 // Nanoseconds per call of `op`, each of `threads` threads calling it
@@ -160,18 +149,11 @@ double NanosPerCall(int threads, int iterations,
 // Times the warm paths. The credential cache still expires every second,
 // so an occasional miss (one RPC to the local fake) is included, as in
 // service.
-void Microbench(const BenchIdentity& identity, Authenticator& reference_authn,
-                Authorizer& reference_authz,
-                ProtoRemoteAuthenticator& proto_authn,
-                ProtoRemoteAuthorizer& proto_authz) {
-  const Sha256Hasher hasher;
-  const std::string authz_key = absl::StrCat(
-      identity.assertion.size(), ":", identity.assertion, "6:agents4:read0:");
+void Microbench(const BenchIdentity& identity, Authenticator& authenticator,
+                Authorizer& authorizer) {
   const PermissionRequest wanted{"agents", "read", ""};
-  absl::StatusOr<Caller> caller = reference_authn.Authenticate(identity.token);
-  absl::StatusOr<std::shared_ptr<const SharedCaller>> proto_caller =
-      proto_authn.Authenticate(identity.token);
-  if (!caller.ok() || !proto_caller.ok()) {
+  absl::StatusOr<Caller> caller = authenticator.Authenticate(identity.token);
+  if (!caller.ok()) {
     std::printf("microbench: warm-up failed\n");
     return;
   }
@@ -180,32 +162,21 @@ void Microbench(const BenchIdentity& identity, Authenticator& reference_authn,
     std::function<void()> op;
   };
   const std::vector<Case> cases = {
-      {"Sha256(token) via EVP_sha256() [remote.cc]",
+      {"Sha256(token) [common/auth/sha256.h]",
        [&] { Sha256(identity.token); }},
-      {"Sha256(token) prefetched EVP_MD [proto]",
-       [&] { hasher(identity.token); }},
-      {"Sha256(authz key) via EVP_sha256() [remote.cc]",
-       [&] { Sha256(authz_key); }},
       {"Caller copy (principal + assertion)",
        [&] {
          Caller copy = *caller;
          (void)copy;
        }},
       {"RemoteAuthenticator::Authenticate warm",
-       [&] { (void)reference_authn.Authenticate(identity.token); }},
+       [&] { (void)authenticator.Authenticate(identity.token); }},
       {"RemoteAuthorizer::Check warm",
-       [&] { (void)reference_authz.Check(*caller, wanted); }},
-      {"authn+authz warm [remote.cc]",
+       [&] { (void)authorizer.Check(*caller, wanted); }},
+      {"authn+authz warm",
        [&] {
-         absl::StatusOr<Caller> c =
-             reference_authn.Authenticate(identity.token);
-         (void)reference_authz.Check(*c, wanted);
-       }},
-      {"authn+authz warm [proto]",
-       [&] {
-         absl::StatusOr<std::shared_ptr<const SharedCaller>> c =
-             proto_authn.Authenticate(identity.token);
-         (void)proto_authz.Check(**c, wanted);
+         absl::StatusOr<Caller> c = authenticator.Authenticate(identity.token);
+         (void)authorizer.Check(*c, wanted);
        }},
   };
   constexpr int kIterations = 100000;
@@ -244,36 +215,17 @@ absl::Status Run(const Flags& flags) {
       StartServer(options, {{&authn, authn::v1::Authn::service_full_name()},
                             {&authz, authz::v1::Authz::service_full_name()}}));
 
-  // The prototype clients get fakes of their own, to count their misses.
-  FakeAuthn proto_authn(&identity);
-  FakeAuthz proto_authz(&identity);
-  ASSIGN_OR_RETURN(
-      std::unique_ptr<RunningServer> proto_fakes,
-      StartServer(options,
-                  {{&proto_authn, authn::v1::Authn::service_full_name()},
-                   {&proto_authz, authz::v1::Authz::service_full_name()}}));
-
   // The production remote clients with the production cache bounds.
   const std::shared_ptr<grpc::Channel> channel =
       grpc::CreateChannel(absl::StrCat("127.0.0.1:", fakes->port()),
                           grpc::InsecureChannelCredentials());
-  const std::shared_ptr<grpc::Channel> proto_channel =
-      grpc::CreateChannel(absl::StrCat("127.0.0.1:", proto_fakes->port()),
-                          grpc::InsecureChannelCredentials());
-  const NowFunction now = [] { return absl::Now(); };
   RemoteAuthenticator authenticator(channel, kCredentialCacheTtl,
                                     kCacheCapacity, SystemClock::Get());
   RemoteAuthorizer authorizer(channel, kDecisionCacheTtl, kCacheCapacity,
                               SystemClock::Get());
-  ProtoRemoteAuthenticator proto_authenticator(
-      proto_channel, kCredentialCacheTtl, kCacheCapacity, now);
-  ProtoRemoteAuthorizer proto_authorizer(proto_channel, kDecisionCacheTtl,
-                                         kCacheCapacity, now);
   if (flags.microbench) {
-    Microbench(identity, authenticator, authorizer, proto_authenticator,
-               proto_authorizer);
+    Microbench(identity, authenticator, authorizer);
     fakes->Shutdown();
-    proto_fakes->Shutdown();
     return absl::OkStatus();
   }
 
@@ -285,38 +237,26 @@ absl::Status Run(const Flags& flags) {
   dependencies.authorizer = &authorizer;
   ASSIGN_OR_RETURN(CallGuard guard,
                    CallGuard::Create(agents_name, dependencies));
-  ASSIGN_OR_RETURN(ProtoCallGuard proto_guard,
-                   ProtoCallGuard::Create(agents_name, &proto_authenticator,
-                                          &proto_authorizer));
 
   runs::AgentsService guarded(&registry, std::move(guard));
   CountingAgents on(&guarded);
   UnguardedAgents unguarded(&registry);
   CountingAgents off(&unguarded);
-  ProtoAgentsService proto_guarded(&registry, std::move(proto_guard));
-  CountingAgents proto(&proto_guarded);
   ASSIGN_OR_RETURN(std::unique_ptr<RunningServer> on_server,
                    StartServer(options, {{&on, agents_name}}));
   ASSIGN_OR_RETURN(std::unique_ptr<RunningServer> off_server,
                    StartServer(options, {{&off, agents_name}}));
-  ASSIGN_OR_RETURN(std::unique_ptr<RunningServer> proto_server,
-                   StartServer(options, {{&proto, agents_name}}));
 
-  const Counted counted{&on,    &off,         &proto,      &authn,
-                        &authz, &proto_authn, &proto_authz};
+  const Counted counted{&on, &off, &authn, &authz};
   uint64_t seq = 0;
   RETURN_IF_ERROR(
       WriteAtomically(flags.counters_file, CountersText(seq, counted)));
   const std::string env = absl::StrCat(
       "ON_PORT=", on_server->port(), "\nOFF_PORT=", off_server->port(),
-      "\nPROTO_PORT=", proto_server->port(), "\nFAKES_PORT=", fakes->port(),
-      "\nTOKEN=", identity.token, "\n");
+      "\nFAKES_PORT=", fakes->port(), "\nTOKEN=", identity.token, "\n");
   RETURN_IF_ERROR(WriteAtomically(flags.env_file, env));
-  std::printf(
-      "on=127.0.0.1:%d off=127.0.0.1:%d proto=127.0.0.1:%d "
-      "fakes=127.0.0.1:%d\n",
-      on_server->port(), off_server->port(), proto_server->port(),
-      fakes->port());
+  std::printf("on=127.0.0.1:%d off=127.0.0.1:%d fakes=127.0.0.1:%d\n",
+              on_server->port(), off_server->port(), fakes->port());
   std::fflush(stdout);
 
   while (true) {
@@ -330,9 +270,7 @@ absl::Status Run(const Flags& flags) {
   std::fflush(stdout);
   on_server->Shutdown();
   off_server->Shutdown();
-  proto_server->Shutdown();
   fakes->Shutdown();
-  proto_fakes->Shutdown();
   return absl::OkStatus();
 }
 

@@ -12,7 +12,6 @@
 #   off-hdr  no guard, with the same authorization header (ignored): what
 #            carrying the ~730-byte bearer token costs HTTP/2 alone
 #   on       real guard + real remote clients, warm caches
-#   proto    the prototype guard and clients of proto_guard.h / proto_remote.h
 #
 # Settings (environment):
 #   ROUNDS=5 DURATION=5   rounds of DURATION seconds per side, order alternating
@@ -53,7 +52,7 @@ fi
 echo "== building (bazel build ${BAZEL_FLAGS[*]})"
 cd "$ROOT"
 bazel build "${BAZEL_FLAGS[@]}" //bench/enforcement:enforcement_bench_server 2>&1 \
-  | grep -vE 'linux-sandbox|^INFO: From|violates visibility|Continuing because' | tail -n 5
+  | grep -vE 'linux-sandbox|^INFO: From' | tail -n 5
 BIN_DIR="$(bazel info "${BAZEL_FLAGS[@]}" bazel-bin 2>/dev/null)"
 
 WORK="$(mktemp -d /tmp/enforcement_bench.XXXXXX)"
@@ -79,8 +78,8 @@ SERVER_PID=$!
 for _ in $(seq 100); do [[ -f $WORK/env ]] && break; sleep 0.1; done
 [[ -f $WORK/env ]] || die "server did not start: $(tail -n 3 "$WORK/server.log")"
 # shellcheck disable=SC1091
-source "$WORK/env"  # ON_PORT OFF_PORT PROTO_PORT FAKES_PORT TOKEN
-echo "servers: off=127.0.0.1:$OFF_PORT on=127.0.0.1:$ON_PORT proto=127.0.0.1:$PROTO_PORT fakes=127.0.0.1:$FAKES_PORT (pid $SERVER_PID)"
+source "$WORK/env"  # ON_PORT OFF_PORT FAKES_PORT TOKEN
+echo "servers: off=127.0.0.1:$OFF_PORT on=127.0.0.1:$ON_PORT fakes=127.0.0.1:$FAKES_PORT (pid $SERVER_PID)"
 
 # The gRPC body of an empty ListAgentsRequest: flag 0, length 0.
 printf '\x00\x00\x00\x00\x00' >"$WORK/request.bin"
@@ -107,7 +106,6 @@ h2() {
   local port server auth=()
   case $side in
     on) server=ON; auth=(-H "authorization: Bearer $TOKEN") ;;
-    proto) server=PROTO; auth=(-H "authorization: Bearer $TOKEN") ;;
     on-noauth) server=ON ;;
     on-badtoken) server=ON; auth=(-H "authorization: Bearer not-the-token") ;;
     off) server=OFF ;;
@@ -166,20 +164,19 @@ echo "== warm-up ($WARMUP requests per side) and enforcement sanity"
 h2 off warm-off -n "$WARMUP" -c "$CLIENTS" -m "$STREAMS" -t "$THREADS"; prove "warm-up off"
 h2 off-hdr warm-off-hdr -n "$WARMUP" -c "$CLIENTS" -m "$STREAMS" -t "$THREADS"; prove "warm-up off-hdr"
 h2 on warm-on -n "$WARMUP" -c "$CLIENTS" -m "$STREAMS" -t "$THREADS"; prove "warm-up on"
-h2 proto warm-proto -n "$WARMUP" -c "$CLIENTS" -m "$STREAMS" -t "$THREADS"; prove "warm-up proto"
 h2 on-noauth deny-noauth -n 200 -c 1 -m 1 -t 1
 (( SERVED_OK == 0 && SERVED_FAILED == 200 )); check "on without credentials: 200 HTTP 200 answers ($SUCCEEDED by h2load), all denied by the guard (server: OK $SERVED_OK, failed $SERVED_FAILED)" $?
 h2 on-badtoken deny-badtoken -n 200 -c 1 -m 1 -t 1
 (( SERVED_OK == 0 && SERVED_FAILED == 200 )); check "on with an unknown token: all denied (server: OK $SERVED_OK, failed $SERVED_FAILED)" $?
 
-SIDES=(off off-hdr on proto)
+SIDES=(off off-hdr on)
 echo "== throughput: $ROUNDS rounds x ${DURATION}s per side (${SIDES[*]}), h2load -c $CLIENTS -m $STREAMS -t $THREADS, order alternating"
 echo "   load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores (other work on the machine skews all sides)"
-snapshot; AUTHN0=$AUTHN_CALLS; AUTHZ0=$AUTHZ_CALLS; PAUTHN0=$PROTO_AUTHN_CALLS; PAUTHZ0=$PROTO_AUTHZ_CALLS
+snapshot; AUTHN0=$AUTHN_CALLS; AUTHZ0=$AUTHZ_CALLS
 declare -A RPS_OF P50_OF P99_OF RATIOS_OF
 printf '%-6s %-8s %10s %9s %9s\n' round side "req/s" "p50 ms" "p99 ms"
 for round in $(seq "$ROUNDS"); do
-  if (( round % 2 )); then order=("${SIDES[@]}"); else order=(proto on off-hdr off); fi
+  if (( round % 2 )); then order=("${SIDES[@]}"); else order=(on off-hdr off); fi
   declare -A this=()
   for side in "${order[@]}"; do
     rewarm "$side"
@@ -188,12 +185,12 @@ for round in $(seq "$ROUNDS"); do
     prove "round $round $side"
     RPS_OF[$side]+=" $RPS"; P50_OF[$side]+=" $P50"; P99_OF[$side]+=" $P99"; this[$side]=$RPS
   done
-  for pair in on/off proto/off off-hdr/off on/off-hdr; do
+  for pair in on/off off-hdr/off on/off-hdr; do
     RATIOS_OF[$pair]+=" $(awk -v a="${this[${pair%/*}]}" -v b="${this[${pair#*/}]}" 'BEGIN { printf "%.3f", a / b }')"
   done
-  echo "       ratios: on/off ${RATIOS_OF[on/off]##* }  proto/off ${RATIOS_OF[proto/off]##* }  off-hdr/off ${RATIOS_OF[off-hdr/off]##* }  on/off-hdr ${RATIOS_OF[on/off-hdr]##* }"
+  echo "       ratios: on/off ${RATIOS_OF[on/off]##* }  off-hdr/off ${RATIOS_OF[off-hdr/off]##* }  on/off-hdr ${RATIOS_OF[on/off-hdr]##* }"
 done
-snapshot; AUTHN1=$AUTHN_CALLS; AUTHZ1=$AUTHZ_CALLS; PAUTHN1=$PROTO_AUTHN_CALLS; PAUTHZ1=$PROTO_AUTHZ_CALLS
+snapshot; AUTHN1=$AUTHN_CALLS; AUTHZ1=$AUTHZ_CALLS
 MEASURED_SECONDS=$((ROUNDS * DURATION))
 echo "   load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -215,7 +212,6 @@ for side in "${SIDES[@]}"; do
 done
 med_ratio=$(median <<<"${RATIOS_OF[on/off]}")
 echo "  ratio on/off       $med_ratio   (median of per-round ratios; target >= $TARGET)"
-echo "  ratio proto/off    $(median <<<"${RATIOS_OF[proto/off]}")   (prototype warm path, proto_guard.h + proto_remote.h)"
 echo "  ratio off-hdr/off  $(median <<<"${RATIOS_OF[off-hdr/off]}")   (HTTP/2 cost of the bearer header alone)"
 echo "  ratio on/off-hdr   $(median <<<"${RATIOS_OF[on/off-hdr]}")   (guard alone, header cost excluded)"
 if (( LATENCY_DURATION > 0 )); then
@@ -225,8 +221,7 @@ if (( LATENCY_DURATION > 0 )); then
   done
 fi
 echo "  calls to the fakes while measuring (${MEASURED_SECONDS}s per side):"
-echo "    on:    authn.Authenticate $((AUTHN1 - AUTHN0)), authz.Check $((AUTHZ1 - AUTHZ0))"
-echo "    proto: authn.Authenticate $((PAUTHN1 - PAUTHN0)), authz.Check $((PAUTHZ1 - PAUTHZ0))"
+echo "    authn.Authenticate $((AUTHN1 - AUTHN0)), authz.Check $((AUTHZ1 - AUTHZ0))"
 echo "  (credential cache ttl 1 s, decision cache ttl 5 s: common/auth/remote_wiring.h)"
 
 if [[ $MICROBENCH == 1 ]]; then

@@ -10,8 +10,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "bastion/common/v1/common.pb.h"
-#include "common/assertion/clock.h"
 #include "common/assertion/key_set.h"
+#include "common/clock/clock.h"
 
 namespace bastion::assertion {
 

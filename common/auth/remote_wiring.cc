@@ -45,7 +45,7 @@ RemoteAuth::RemoteAuth(const std::string& authn_address,
       authn, kAssertionKeyRefresh, kAssertionKeyRefetch, now);
   assertions_ = std::make_unique<assertion::LocalAssertionAuthenticator>(
       std::make_shared<const assertion::AssertionVerifier>(
-          keys, assertion::SystemClock::Get(), assertion_audience));
+          keys, SystemClock::Get(), assertion_audience));
 }
 
 absl::Status RemoteAuth::TrustServices(const std::string& trusted_services_file) {

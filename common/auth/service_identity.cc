@@ -7,8 +7,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "bastion/authn/v1/authn.pb.h"
-#include "common/assertion/clock.h"
 #include "common/assertion/verifier.h"
+#include "common/clock/clock.h"
 #include "common/config/config.h"
 #include "common/log/log.h"
 #include "common/status/status_macros.h"
@@ -25,7 +25,7 @@ class ServiceVerifier final : public AssertionAuthenticator {
  public:
   explicit ServiceVerifier(std::shared_ptr<const assertion::KeySet> trusted)
       : verifier_(std::make_shared<assertion::StaticKeyProvider>(trusted),
-                  assertion::SystemClock::Get(), kDefaultAudience) {}
+                  SystemClock::Get(), kDefaultAudience) {}
 
   absl::StatusOr<common::v1::Principal> Verify(
       absl::string_view serialized) override {

@@ -23,7 +23,7 @@ constexpr char kEcho[] = "SELECT $1::text AS v";
 class PgConnectionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = TestDatabase::Create({/*migrate=*/false});
+    auto db = TestDatabase::CreateEmpty();
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = *std::move(db);
     auto conn = PgConnection::Connect(db_->superuser_conninfo());

@@ -27,7 +27,7 @@ constexpr char kSleepAndEcho[] = "SELECT $1::text, pg_sleep(0.01)";
 class PgPoolTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = TestDatabase::Create({/*migrate=*/false});
+    auto db = TestDatabase::CreateEmpty();
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = *std::move(db);
   }

@@ -113,7 +113,7 @@ absl::StatusOr<std::vector<PgResult>> RunAsPrincipal(
   // No BEGIN/COMMIT: everything up to the pipeline's sync runs in one
   // implicit transaction, so the transaction-local settings cover exactly
   // these statements, vanish at the sync, and any failure rolls all of them
-  // back. Two statements instead of four per request.
+  // back, in one round trip.
   std::vector<Statement> batch;
   batch.reserve(statements.size() + 1);
   batch.push_back(std::move(settings));

@@ -37,7 +37,7 @@ constexpr char kPid[] = "SELECT pg_backend_pid()";
 class PrincipalTransactionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = TestDatabase::Create({/*migrate=*/false});
+    auto db = TestDatabase::CreateEmpty();
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = *std::move(db);
     PgPoolOptions options;

@@ -1,7 +1,10 @@
+// The permission table read from the protos; see permission_table.h.
 #include "common/server/permission_table.h"
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/auth/permission_set.h"
 #include "common/status/status_macros.h"
 
 namespace bastion {
@@ -59,6 +62,21 @@ absl::Status ValidatePermission(
     return refuse(absl::StrCat("names id_field \"", permission.id_field(),
                                "\" which is not a string field of ",
                                method.input_type()->full_name()));
+  }
+  // Whatever is named comes from the closed set (common/auth/
+  // permission_set.h), including on internal and authenticated_only
+  // methods, whose resource and action name what they touch for audit.
+  if (!permission.resource().empty() &&
+      !ParseResource(permission.resource()).has_value()) {
+    return refuse(absl::StrCat("declares unknown resource \"",
+                               absl::CEscape(permission.resource()),
+                               "\" (known: ", ResourceNames(), ")"));
+  }
+  if (!permission.action().empty() &&
+      !IsDeclarableAction(permission.action())) {
+    return refuse(absl::StrCat("declares unknown action \"",
+                               absl::CEscape(permission.action()),
+                               "\" (known: ", DeclarableActionNames(), ")"));
   }
   if (permission.internal() && permission.resource().empty()) {
     // Service identity alone decides.

@@ -1,5 +1,6 @@
 // Tests that every RPC of every Bastion service declares a valid permission,
-// and that a missing or inconsistent declaration refuses startup.
+// and that a missing or inconsistent declaration, or a resource or action
+// outside the closed set, refuses startup.
 #include "common/server/permission_table.h"
 
 #include "bastion/authn/v1/authn.pb.h"
@@ -7,6 +8,7 @@
 #include "bastion/data/v1/data.pb.h"
 #include "bastion/runs/v1/runs.pb.h"
 #include "bastion/test/v1/test.pb.h"
+#include "common/auth/permission_set.h"
 #include "common/status/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -62,6 +64,51 @@ TEST(PermissionTableTest, InconsistentDeclarationsRefuseStartup) {
               StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(ReadPermissions("bastion.test.v1.BadIdField"),
               StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+TEST(PermissionTableTest, UnknownResourceRefusesStartupNamingIt) {
+  absl::Status status = ValidatePermissions({"bastion.test.v1.UnknownResource"});
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("bastion.test.v1.UnknownResource.Widget"));
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("unknown resource \"widgets\""));
+}
+
+TEST(PermissionTableTest, UnknownActionRefusesStartupNamingIt) {
+  absl::Status status = ValidatePermissions({"bastion.test.v1.UnknownAction"});
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("bastion.test.v1.UnknownAction.Frobnicate"));
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("unknown action \"frobnicate\""));
+  status = ValidatePermissions({"bastion.test.v1.UnknownInternalAction"});
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("unknown action \"sync\""));
+}
+
+TEST(PermissionTableTest, EveryDeclaredResourceAndActionIsInTheSharedSet) {
+  // The same check, stated for the real services one method at a time, so
+  // a failure names the method.
+  for (const std::string& name : AllBastionServices()) {
+    const google::protobuf::ServiceDescriptor* service =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+            name);
+    ASSERT_NE(service, nullptr) << name;
+    for (int i = 0; i < service->method_count(); ++i) {
+      const common::v1::Permission& permission =
+          service->method(i)->options().GetExtension(common::v1::permission);
+      if (!permission.resource().empty()) {
+        EXPECT_TRUE(ParseResource(permission.resource()).has_value())
+            << service->method(i)->full_name();
+      }
+      if (!permission.action().empty()) {
+        EXPECT_TRUE(IsDeclarableAction(permission.action()))
+            << service->method(i)->full_name();
+      }
+    }
+  }
 }
 
 TEST(PermissionTableTest, ExtractsFlatAndNestedIds) {

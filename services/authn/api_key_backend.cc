@@ -5,7 +5,7 @@
 namespace bastion::authn {
 
 absl::StatusOr<std::unique_ptr<ApiKeyBackend>> ApiKeyBackend::FromConfig(
-    const v1::AuthnConfig& config, const jwt::Clock* clock) {
+    const v1::AuthnConfig& config, const Clock* clock) {
   std::unique_ptr<ApiKeyBackend> backend(new ApiKeyBackend());
   if (config.database_pool_size() < 0 || config.database_pool_size() > 100) {
     return absl::InvalidArgumentError("database_pool_size: must be 0..100");

@@ -7,9 +7,9 @@
 
 #include "absl/status/statusor.h"
 #include "bastion/authn/v1/authn_config.pb.h"
+#include "common/clock/clock.h"
 #include "common/pg/pg_pool.h"
 #include "services/authn/api_key_manager.h"
-#include "services/authn/jwt/clock.h"
 #include "services/authn/storage/pg_api_key_store.h"
 
 namespace bastion::authn {
@@ -22,7 +22,7 @@ class ApiKeyBackend {
   // INVALID_ARGUMENT for a pool size outside 0..100. Connects lazily, so a
   // database that is down makes API key calls UNAVAILABLE, not startup fail.
   static absl::StatusOr<std::unique_ptr<ApiKeyBackend>> FromConfig(
-      const v1::AuthnConfig& config, const jwt::Clock* clock);
+      const v1::AuthnConfig& config, const Clock* clock);
 
   const ApiKeyManager* manager() const { return manager_.get(); }
 

@@ -27,7 +27,7 @@ constexpr size_t kMaxScopeBytes = 256;
 constexpr char kCursorTag[] = "ak1|";
 
 // Whole microseconds: what the store keeps, so cursors and times round-trip.
-absl::Time Now(const jwt::Clock* clock) {
+absl::Time Now(const Clock* clock) {
   return absl::FromUnixMicros(absl::ToUnixMicros(clock->Now()));
 }
 
@@ -158,7 +158,7 @@ absl::Status Unauthenticated(absl::string_view why) {
 }  // namespace
 
 ApiKeyManager::ApiKeyManager(storage::ApiKeyStore* store,
-                             const jwt::Clock* clock)
+                             const Clock* clock)
     : store_(store), clock_(clock) {}
 
 absl::StatusOr<v1::CreateApiKeyResponse> ApiKeyManager::Create(

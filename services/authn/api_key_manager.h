@@ -9,7 +9,7 @@
 #include "absl/time/time.h"
 #include "bastion/authn/v1/authn.pb.h"
 #include "bastion/common/v1/common.pb.h"
-#include "services/authn/jwt/clock.h"
+#include "common/clock/clock.h"
 #include "services/authn/storage/api_key_store.h"
 
 namespace bastion::authn {
@@ -34,7 +34,7 @@ inline constexpr int kMaxApiKeyPageSize = 1000;
 class ApiKeyManager {
  public:
   // `store` and `clock` must outlive the manager.
-  ApiKeyManager(storage::ApiKeyStore* store, const jwt::Clock* clock);
+  ApiKeyManager(storage::ApiKeyStore* store, const Clock* clock);
 
   // INVALID_ARGUMENT for a bad name, scope text, ttl (negative, over one
   // year) or rate limit; PERMISSION_DENIED naming the first requested scope
@@ -78,7 +78,7 @@ class ApiKeyManager {
 
  private:
   storage::ApiKeyStore* store_;
-  const jwt::Clock* clock_;
+  const Clock* clock_;
 };
 
 }  // namespace bastion::authn

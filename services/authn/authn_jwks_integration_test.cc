@@ -22,7 +22,7 @@
 #include "services/authn/authn_options.h"
 #include "services/authn/authn_service.h"
 #include "services/authn/credential_authenticator.h"
-#include "services/authn/jwt/fake_clock.h"
+#include "common/clock/fake_clock.h"
 #include "services/authn/jwt/testing/https_test_server.h"
 #include "services/authn/jwt/testing/test_keys.h"
 #include "services/authn/key_sources.h"
@@ -143,7 +143,7 @@ class AuthnJwksTest : public ::testing::Test {
         .error_code();
   }
 
-  jwt::FakeClock clock_{absl::FromUnixSeconds(1800000000)};
+  FakeClock clock_{absl::FromUnixSeconds(1800000000)};
   std::unique_ptr<HttpsTestServer> idp_;
   const TestKey k1_ = TestKey::Rsa(2048);
   const TestKey k2_ = TestKey::Ec(jwt::KeyType::kEcP256);

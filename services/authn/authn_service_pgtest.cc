@@ -7,6 +7,7 @@
 
 #include "bastion/authn/v1/authn.grpc.pb.h"
 #include "common/assertion/signer.h"
+#include "common/clock/fake_clock.h"
 #include "common/pg/pg_pool.h"
 #include "common/server/server.h"
 #include "gtest/gtest.h"
@@ -15,11 +16,11 @@
 #include "services/authn/authn_options.h"
 #include "services/authn/authn_service.h"
 #include "services/authn/credential_authenticator.h"
-#include "services/authn/jwt/fake_clock.h"
 #include "services/authn/jwt/key_set.h"
 #include "services/authn/jwt/testing/test_keys.h"
-#include "services/authn/storage/authn_test_database.h"
+#include "services/authn/migrations/migrations.h"
 #include "services/authn/storage/pg_api_key_store.h"
+#include "tests/pg/test_database.h"
 
 namespace bastion::authn {
 namespace {
@@ -64,11 +65,11 @@ class AuthnServiceTest : public ::testing::Test {
   // Starts authn's adapter; with_database = false serves JWTs only.
   void Start(bool with_database) {
     if (with_database) {
-      auto db = testing::CreateAuthnTestDatabase();
+      auto db = ::bastion::testing::TestDatabase::Create(AuthnMigrations());
       ASSERT_TRUE(db.ok()) << db.status();
       db_ = *std::move(db);
       pool_ = std::make_unique<pg::PgPool>(
-          pg::PgPoolOptions{testing::AuthnServiceConninfo(*db_), 2});
+          pg::PgPoolOptions{db_->service_conninfo(), 2});
       store_ = std::make_unique<storage::PgApiKeyStore>(*pool_);
       manager_ = std::make_unique<ApiKeyManager>(store_.get(), &clock_);
     }
@@ -125,7 +126,7 @@ class AuthnServiceTest : public ::testing::Test {
     return status.error_code();
   }
 
-  jwt::FakeClock clock_{kT0};
+  FakeClock clock_{kT0};
   assertion::AssertionSigner signer_ = *assertion::AssertionSigner::Generate();
   AllowAll authorizer_;
   std::unique_ptr<::bastion::testing::TestDatabase> db_;

@@ -34,7 +34,7 @@ common::v1::Principal ToPrincipal(const jwt::VerifiedToken& token) {
 CredentialAuthenticator::CredentialAuthenticator(
     std::unique_ptr<jwt::JwtVerifier> verifier,
     const assertion::AssertionSigner* signer, std::string assertion_audience,
-    absl::Duration assertion_ttl, const jwt::Clock* clock,
+    absl::Duration assertion_ttl, const Clock* clock,
     const ApiKeyManager* api_keys, absl::Duration api_key_assertion_ttl)
     : verifier_(std::move(verifier)),
       signer_(signer),
@@ -101,7 +101,7 @@ absl::StatusOr<std::unique_ptr<AssertionAuthenticator>> OwnAssertions(
   return std::make_unique<assertion::LocalAssertionAuthenticator>(
       std::make_shared<const assertion::AssertionVerifier>(
           std::make_shared<assertion::StaticKeyProvider>(*std::move(own_keys)),
-          assertion::SystemClock::Get(), audience));
+          SystemClock::Get(), audience));
 }
 
 }  // namespace bastion::authn

@@ -9,9 +9,9 @@
 #include "absl/time/time.h"
 #include "common/assertion/signer.h"
 #include "common/auth/caller.h"
+#include "common/clock/clock.h"
 #include "services/authn/api_key_manager.h"
 #include "services/authn/api_key_secret.h"
-#include "services/authn/jwt/clock.h"
 #include "services/authn/jwt/jwt_verifier.h"
 
 namespace bastion::authn {
@@ -31,7 +31,7 @@ class CredentialAuthenticator final : public Authenticator {
   CredentialAuthenticator(
       std::unique_ptr<jwt::JwtVerifier> verifier,
       const assertion::AssertionSigner* signer, std::string assertion_audience,
-      absl::Duration assertion_ttl, const jwt::Clock* clock,
+      absl::Duration assertion_ttl, const Clock* clock,
       const ApiKeyManager* api_keys = nullptr,
       absl::Duration api_key_assertion_ttl = absl::Seconds(60));
 
@@ -52,7 +52,7 @@ class CredentialAuthenticator final : public Authenticator {
   const assertion::AssertionSigner* signer_;
   const std::string assertion_audience_;
   const absl::Duration assertion_ttl_;
-  const jwt::Clock* clock_;
+  const Clock* clock_;
   const ApiKeyManager* api_keys_;
   const absl::Duration api_key_assertion_ttl_;
 

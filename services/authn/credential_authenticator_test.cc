@@ -4,9 +4,9 @@
 #include "services/authn/credential_authenticator.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/clock/fake_clock.h"
 #include "common/status/status_matchers.h"
 #include "gtest/gtest.h"
-#include "services/authn/jwt/fake_clock.h"
 #include "services/authn/jwt/testing/test_keys.h"
 
 namespace bastion::authn {
@@ -52,7 +52,7 @@ class CredentialAuthenticatorTest : public ::testing::Test {
         key_, jwt::Algorithm::kHS256);
   }
 
-  jwt::FakeClock clock_{absl::FromUnixSeconds(kNow)};
+  FakeClock clock_{absl::FromUnixSeconds(kNow)};
   jwt::testing::TestKey key_ =
       jwt::testing::TestKey::Hmac(std::string(32, 's'));
   std::unique_ptr<assertion::AssertionSigner> signer_;

@@ -253,7 +253,7 @@ std::shared_ptr<const jwt::KeySet> OrderedKeySource::RefreshForUnknownKid(
 }
 
 absl::StatusOr<std::shared_ptr<jwt::KeySource>> LoadKeySource(
-    const v1::AuthnConfig& config, const jwt::Clock* clock) {
+    const v1::AuthnConfig& config, const Clock* clock) {
   if (!config.jwks_file().empty() && !config.jwks_url().empty()) {
     return absl::InvalidArgumentError(
         "set jwks_file or jwks_url, not both (one rotating key source)");

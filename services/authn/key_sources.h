@@ -11,7 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "bastion/authn/v1/authn_config.pb.h"
-#include "services/authn/jwt/clock.h"
+#include "common/clock/clock.h"
 #include "services/authn/jwt/jwks_url_source.h"
 #include "services/authn/jwt/key_set.h"
 
@@ -61,7 +61,7 @@ absl::StatusOr<jwt::JwksUrlOptions> JwksUrlOptionsFrom(
 // key is configured at all: authn never starts open. UNAVAILABLE when the
 // first fetch from jwks_url fails.
 absl::StatusOr<std::shared_ptr<jwt::KeySource>> LoadKeySource(
-    const v1::AuthnConfig& config, const jwt::Clock* clock);
+    const v1::AuthnConfig& config, const Clock* clock);
 
 }  // namespace bastion::authn
 

@@ -7,10 +7,10 @@
 
 #include <fstream>
 
+#include "common/clock/fake_clock.h"
 #include "common/status/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/authn/jwt/fake_clock.h"
 #include "services/authn/jwt/testing/test_keys.h"
 
 namespace bastion::authn {
@@ -37,7 +37,7 @@ std::string Jwks(const std::vector<std::string>& keys) {
 
 class KeySourcesTest : public ::testing::Test {
  protected:
-  jwt::FakeClock clock_{absl::FromUnixSeconds(1800000000)};
+  FakeClock clock_{absl::FromUnixSeconds(1800000000)};
 };
 
 TEST_F(KeySourcesTest, NoKeySourceRefusesToStart) {

@@ -23,7 +23,7 @@ absl::Status Run(const std::string& config_path) {
   v1::AuthnConfig config;
   RETURN_IF_ERROR(LoadConfig(config_path, "BASTION_",
                              WithAgentOsAliases(ProcessEnv()), &config));
-  const jwt::Clock* clock = jwt::SystemClock::Get();
+  const Clock* clock = SystemClock::Get();
   ASSIGN_OR_RETURN(jwt::JwtVerifierOptions options,
                    VerifierOptionsFrom(config));
   ASSIGN_OR_RETURN(absl::Duration assertion_ttl, AssertionTtlFrom(config));

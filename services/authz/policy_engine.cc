@@ -19,7 +19,7 @@ int64_t TenantPolicy::RoleVersion(const RoleEntry& entry) const {
 }
 
 PolicyEngine::PolicyEngine(RoleSet base, RoleStore* store,
-                           const assertion::Clock* clock,
+                           const Clock* clock,
                            absl::Duration recheck_interval)
     : base_(std::make_shared<const TenantPolicy>(
           TenantPolicy{std::move(base), {}})),

@@ -24,8 +24,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "bastion/common/v1/common.pb.h"
-#include "common/assertion/clock.h"
 #include "common/auth/caller.h"
+#include "common/clock/clock.h"
 #include "services/authz/policy/decision.h"
 #include "services/authz/policy/roles.h"
 #include "services/authz/policy/tool_decision.h"
@@ -66,7 +66,7 @@ class PolicyEngine final : public Authorizer {
   // tenant's stored roles and tool policy, parsed with `base`'s grammar.
   explicit PolicyEngine(
       RoleSet base, RoleStore* store = nullptr,
-      const assertion::Clock* clock = assertion::SystemClock::Get(),
+      const Clock* clock = SystemClock::Get(),
       absl::Duration recheck_interval = kPolicyRecheckInterval);
 
   bool has_store() const { return store_ != nullptr; }
@@ -109,7 +109,7 @@ class PolicyEngine final : public Authorizer {
 
   const std::shared_ptr<const TenantPolicy> base_;
   RoleStore* const store_;
-  const assertion::Clock* const clock_;
+  const Clock* const clock_;
   const absl::Duration recheck_interval_;
 
   absl::Mutex mutex_;

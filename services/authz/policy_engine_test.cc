@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "common/assertion/fake_clock.h"
+#include "common/clock/fake_clock.h"
 #include "common/status/status_matchers.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
@@ -105,8 +105,8 @@ TEST(PolicyEngineTest, DecisionsCarryThePolicyVersion) {
 }
 
 // Decisions for a principal: scopes from its token and from its roles
-// combine; unknown roles and malformed scopes add nothing. (Formerly the
-// tests of a separate DecideForPrincipal, now of the path Check takes.)
+// combine; unknown roles and malformed scopes add nothing. Exercised through
+// the path Check takes.
 class PrincipalDecisionTest : public ::testing::Test {
  protected:
   static RoleSet TestRoleSet() {
@@ -216,7 +216,7 @@ class StoredPolicyTest : public ::testing::Test {
   }
 
   MemoryRoleStore store_;
-  assertion::FakeClock clock_;
+  FakeClock clock_;
   PolicyEngine engine_;
 };
 

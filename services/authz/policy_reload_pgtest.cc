@@ -5,14 +5,15 @@
 // another tenant.
 #include <memory>
 
-#include "common/assertion/fake_clock.h"
+#include "common/clock/fake_clock.h"
 #include "common/pg/pg_pool.h"
 #include "common/status/status_matchers.h"
 #include "gtest/gtest.h"
+#include "services/authz/migrations/migrations.h"
 #include "services/authz/policy_engine.h"
 #include "services/authz/role_admin.h"
-#include "services/authz/storage/authz_test_database.h"
 #include "services/authz/storage/pg_role_store.h"
+#include "tests/pg/test_database.h"
 
 namespace bastion::authz {
 namespace {
@@ -42,7 +43,7 @@ struct Replica {
 
   pg::PgPool pool;
   PgRoleStore store;
-  assertion::FakeClock clock;
+  FakeClock clock;
   PolicyEngine engine;
   RoleAdmin admin;
 };
@@ -51,11 +52,11 @@ class PolicyReloadTest : public ::testing::Test {
  protected:
   void SetUp() override {
     absl::StatusOr<std::unique_ptr<testing::TestDatabase>> db =
-        CreateAuthzTestDatabase();
+        testing::TestDatabase::Create(AuthzMigrations());
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = *std::move(db);
-    a_ = std::make_unique<Replica>(db_->Conninfo(kAuthzTestServiceRole));
-    b_ = std::make_unique<Replica>(db_->Conninfo(kAuthzTestServiceRole));
+    a_ = std::make_unique<Replica>(db_->service_conninfo());
+    b_ = std::make_unique<Replica>(db_->service_conninfo());
   }
 
   // The decision replica `r` gives for agents:read (ListAgents).

@@ -145,7 +145,7 @@ class Suite:
         # The same schemas tools/up.sh sets up (data, authn, authz), by the
         # same script.
         self.run(str(RUNFILES / "tools/pg/migrate_all.sh"), self.pg, self.database,
-                 MIGRATE=str(RUNFILES / "services/data/migrate/migrate"))
+                 MIGRATE=str(RUNFILES / "tools/migrate/migrate"))
         self.run(str(RUNFILES / "tools/service_identity/service_identity"), "init",
                  str(self.dir / "services"), "run_executor", "authz", "authn")
         keys = self.dir / "keys"

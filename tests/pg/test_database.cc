@@ -1,3 +1,4 @@
+// A fresh database per test; see test_database.h.
 #include "tests/pg/test_database.h"
 
 #include <unistd.h>
@@ -10,9 +11,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "common/pg/migrate.h"
 #include "common/pg/pg_connection.h"
 #include "common/status/status_macros.h"
-#include "services/data/migrate/migrate.h"
 
 namespace bastion::testing {
 namespace {
@@ -53,7 +54,16 @@ std::string QuoteIdent(pg::PgConnection& conn, const std::string& ident) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<TestDatabase>> TestDatabase::Create(
-    Options options) {
+    const pg::MigrationSet& set, Options options) {
+  return CreateFor(&set, options);
+}
+
+absl::StatusOr<std::unique_ptr<TestDatabase>> TestDatabase::CreateEmpty() {
+  return CreateFor(/*set=*/nullptr, Options());
+}
+
+absl::StatusOr<std::unique_ptr<TestDatabase>> TestDatabase::CreateFor(
+    const pg::MigrationSet* set, Options options) {
   const char* host = std::getenv(kHostVar);
   const char* port = std::getenv(kPortVar);
   if (host == nullptr || *host == '\0' || port == nullptr || *port == '\0') {
@@ -74,16 +84,19 @@ absl::StatusOr<std::unique_ptr<TestDatabase>> TestDatabase::Create(
           "cannot reach the test cluster at ", host, " port ", port,
           " (is it running?): ", admin.status().message()));
     }
-    RETURN_IF_ERROR(data::migrate::EnsureRoles(**admin));
-    RETURN_IF_ERROR(data::migrate::EnsureDatabase(**admin, name));
+    if (set != nullptr) {
+      RETURN_IF_ERROR(pg::Bootstrap(**admin, *set, name));
+    } else {
+      RETURN_IF_ERROR(pg::EnsureOwnerRole(**admin));
+      RETURN_IF_ERROR(pg::EnsureDatabase(**admin, name));
+    }
   }
-  std::unique_ptr<TestDatabase> db(new TestDatabase(host, port, name));
-  if (options.migrate) {
+  std::unique_ptr<TestDatabase> db(new TestDatabase(
+      host, port, name, set != nullptr ? set->service_role : ""));
+  if (set != nullptr && options.migrate) {
     ASSIGN_OR_RETURN(std::unique_ptr<pg::PgConnection> owner,
                      pg::PgConnection::Connect(db->owner_conninfo()));
-    RETURN_IF_ERROR(data::migrate::ApplyMigrations(
-                        *owner, data::migrate::EmbeddedMigrations())
-                        .status());
+    RETURN_IF_ERROR(pg::ApplyMigrations(*owner, *set).status());
   }
   return db;
 }

@@ -7,8 +7,10 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "absl/status/statusor.h"
+#include "common/pg/migrate.h"
 
 namespace bastion::testing {
 
@@ -17,21 +19,27 @@ namespace bastion::testing {
 class TestDatabase {
  public:
   struct Options {
-    // Apply every migration as the owning role. The roles bastion_owner and
-    // bastion_data_svc exist and own/reach the database either way.
+    // Apply the set's migrations as the owning role. The owner role and the
+    // set's service role exist and own/reach the database either way.
     bool migrate = true;
   };
 
+  // A database for one service's schema: bootstrapped for `set` (owner
+  // role, service role, CONNECT) and, by default, migrated.
   // FAILED_PRECONDITION naming the missing variables when the environment
   // does not point at a cluster: a pg test then fails, never passes
   // silently. Use as
-  //   auto db = TestDatabase::Create();
+  //   auto db = TestDatabase::Create(data::DataMigrations());
   //   ASSERT_TRUE(db.ok()) << db.status();
   static absl::StatusOr<std::unique_ptr<TestDatabase>> Create(
-      Options options);
-  static absl::StatusOr<std::unique_ptr<TestDatabase>> Create() {
-    return Create(Options());
+      const pg::MigrationSet& set, Options options);
+  static absl::StatusOr<std::unique_ptr<TestDatabase>> Create(
+      const pg::MigrationSet& set) {
+    return Create(set, Options());
   }
+  // A database owned by bastion_owner with no schema and no service role:
+  // for tests of common/pg itself. service_conninfo() is empty.
+  static absl::StatusOr<std::unique_ptr<TestDatabase>> CreateEmpty();
 
   TestDatabase(const TestDatabase&) = delete;
   TestDatabase& operator=(const TestDatabase&) = delete;
@@ -41,19 +49,32 @@ class TestDatabase {
   // As superuser `postgres` (bypasses row-level security: assertions only).
   std::string superuser_conninfo() const { return Conninfo("postgres"); }
   // As the owning/migration role bastion_owner.
-  std::string owner_conninfo() const { return Conninfo("bastion_owner"); }
-  // As the service role bastion_data_svc (what services use).
-  std::string service_conninfo() const { return Conninfo("bastion_data_svc"); }
+  std::string owner_conninfo() const { return Conninfo(pg::kOwnerRole); }
+  // As the set's service role (what the service logs in as); empty for a
+  // database made by CreateEmpty().
+  std::string service_conninfo() const {
+    return service_role_.empty() ? "" : Conninfo(service_role_);
+  }
   // As any role, on this database.
   std::string Conninfo(const std::string& user) const;
 
  private:
-  TestDatabase(std::string host, std::string port, std::string name)
-      : host_(std::move(host)), port_(std::move(port)), name_(std::move(name)) {}
+  TestDatabase(std::string host, std::string port, std::string name,
+               std::string service_role)
+      : host_(std::move(host)),
+        port_(std::move(port)),
+        name_(std::move(name)),
+        service_role_(std::move(service_role)) {}
+
+  // Creates the database; with `set`, bootstraps and (per `options`)
+  // migrates it for that set.
+  static absl::StatusOr<std::unique_ptr<TestDatabase>> CreateFor(
+      const pg::MigrationSet* set, Options options);
 
   std::string host_;
   std::string port_;
   std::string name_;
+  std::string service_role_;
 };
 
 }  // namespace bastion::testing

@@ -7,8 +7,8 @@
 #
 #   setup_db.sh DIR [DB] [PORT]      DB defaults to "bastion"
 #
-# Uses $MIGRATE if set, else bazel-bin/services/data/migrate/migrate
-# (built with bazel when missing). Idempotent.
+# Uses $MIGRATE if set, else bazel-bin/tools/migrate/migrate (built with
+# bazel when missing). Idempotent.
 set -euo pipefail
 [[ $# -ge 1 ]] || { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 here="$(cd "$(dirname "$0")" && pwd)"

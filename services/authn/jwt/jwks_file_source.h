@@ -17,7 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "services/authn/jwt/clock.h"
+#include "common/clock/clock.h"
 #include "services/authn/jwt/jwks.h"
 #include "services/authn/jwt/key_set.h"
 

@@ -13,9 +13,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/clock/fake_clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/authn/jwt/fake_clock.h"
 #include "services/authn/jwt/jwks_file_source.h"
 #include "services/authn/jwt/jwt_verifier.h"
 #include "services/authn/jwt/testing/matchers.h"

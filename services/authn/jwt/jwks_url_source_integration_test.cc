@@ -16,7 +16,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/authn/jwt/fake_clock.h"
+#include "common/clock/fake_clock.h"
 #include "services/authn/jwt/jwks_url_source.h"
 #include "services/authn/jwt/jwt_verifier.h"
 #include "services/authn/jwt/oidc_discovery.h"

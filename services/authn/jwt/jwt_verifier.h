@@ -16,8 +16,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/clock/clock.h"
 #include "services/authn/jwt/claims.h"
-#include "services/authn/jwt/clock.h"
 #include "services/authn/jwt/header.h"
 #include "services/authn/jwt/key_set.h"
 #include "services/authn/jwt/token_cache.h"

@@ -13,10 +13,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "common/clock/fake_clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/authn/jwt/base64url.h"
-#include "services/authn/jwt/fake_clock.h"
 #include "services/authn/jwt/key_set.h"
 #include "services/authn/jwt/reason.h"
 #include "services/authn/jwt/testing/matchers.h"

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/clock/fake_clock.h"
 #include "gtest/gtest.h"
-#include "services/authn/jwt/fake_clock.h"
 #include "services/authn/jwt/jwt_verifier.h"
 #include "services/authn/jwt/testing/matchers.h"
 #include "services/authn/jwt/testing/test_keys.h"

@@ -1,18 +1,17 @@
-// authn's SQL migrations (schema bastion_authn), compiled into the binary
-// from services/authn/migrations/NNNN_name.sql and applied by
-// `migrate --schema=authn` into bastion_migrations.authn_schema_migrations.
+// authn's schema bastion_authn as a migration set: the SQL of
+// services/authn/migrations/NNNN_name.sql (compiled in), the role authn
+// logs in as, and the table recording what was applied.
 #ifndef BASTION_SERVICES_AUTHN_MIGRATIONS_MIGRATIONS_H_
 #define BASTION_SERVICES_AUTHN_MIGRATIONS_MIGRATIONS_H_
 
-#include <vector>
+#include "common/pg/migrate.h"
 
-#include "services/data/migrate/migrations.h"
+namespace bastion::authn {
 
-namespace bastion::authn::migrations {
+// `migrate --schema=authn`: schema bastion_authn, service role
+// bastion_authn_svc, recorded in bastion_migrations.authn_schema_migrations.
+const pg::MigrationSet& AuthnMigrations();
 
-// Every embedded authn migration, ordered by version (1..N, no gaps).
-const std::vector<::bastion::data::migrate::Migration>& EmbeddedMigrations();
-
-}  // namespace bastion::authn::migrations
+}  // namespace bastion::authn
 
 #endif  // BASTION_SERVICES_AUTHN_MIGRATIONS_MIGRATIONS_H_

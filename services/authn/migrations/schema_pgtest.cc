@@ -1,22 +1,21 @@
 // authn's schema proved in the database itself: the migration set is
-// idempotent and recorded apart from the data service's; bastion_authn_svc
+// idempotent and recorded in authn's own history table; bastion_authn_svc
 // reaches only the current principal's keys, cannot delete or move them,
 // and finds a key by hash only through bastion_authn.find_api_key.
 #include <memory>
 #include <string>
 #include <tuple>
 
+#include "common/pg/migrate.h"
 #include "common/pg/pg_connection.h"
 #include "common/status/status_matchers.h"
 #include "gtest/gtest.h"
 #include "services/authn/migrations/migrations.h"
-#include "services/authn/storage/authn_test_database.h"
-#include "services/data/migrate/migrate.h"
+#include "tests/pg/test_database.h"
 
 namespace bastion::authn {
 namespace {
 
-namespace migrate = ::bastion::data::migrate;
 using ::bastion::testing::IsOk;
 using ::bastion::testing::StatusIs;
 
@@ -46,10 +45,10 @@ const char kKeyB[] = "key_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
 class AuthnSchemaTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = testing::CreateAuthnTestDatabase();
+    auto db = ::bastion::testing::TestDatabase::Create(AuthnMigrations());
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = *std::move(db);
-    auto svc = pg::PgConnection::Connect(testing::AuthnServiceConninfo(*db_));
+    auto svc = pg::PgConnection::Connect(db_->service_conninfo());
     ASSERT_THAT(svc, IsOk());
     svc_ = *std::move(svc);
     // alice has key A (secret "a"); bob has key B (secret "b").
@@ -77,20 +76,21 @@ class AuthnSchemaTest : public ::testing::Test {
 TEST_F(AuthnSchemaTest, MigrationsAreIdempotentAndRecordedApart) {
   auto owner = pg::PgConnection::Connect(db_->owner_conninfo());
   ASSERT_THAT(owner, IsOk());
-  auto again = migrate::ApplyMigrations(
-      **owner, migrations::EmbeddedMigrations(), migrate::kAuthnHistoryTable);
+  auto again = pg::ApplyMigrations(**owner, AuthnMigrations());
   ASSERT_THAT(again, IsOk());
   EXPECT_TRUE(again->empty());
-  auto authn = migrate::ListApplied(**owner, migrate::kAuthnHistoryTable);
+  auto authn = pg::ListApplied(**owner, AuthnMigrations());
   ASSERT_THAT(authn, IsOk());
-  EXPECT_EQ(authn->size(), migrations::EmbeddedMigrations().size());
-  // The data set's history is untouched: its migrations still all pending.
-  auto data = migrate::ListApplied(**owner);
-  ASSERT_THAT(data, IsOk());
-  EXPECT_TRUE(data->empty());
-  EXPECT_THAT(migrate::ApplyMigrations(
-                  **owner, migrations::EmbeddedMigrations(), "public.evil"),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(authn->size(), AuthnMigrations().migrations.size());
+  // Only authn's own history table exists in this database.
+  auto tables = (*owner)->Execute(
+      {"SELECT string_agg(tablename, ',') FROM pg_tables"
+       " WHERE schemaname = 'bastion_migrations'",
+       {}});
+  ASSERT_THAT(tables, IsOk());
+  EXPECT_EQ(tables->Get(0, 0), "authn_schema_migrations");
+  EXPECT_EQ(AuthnMigrations().history_table,
+            "bastion_migrations.authn_schema_migrations");
 }
 
 TEST_F(AuthnSchemaTest, ServiceRoleSeesOnlyThePrincipalsKeys) {

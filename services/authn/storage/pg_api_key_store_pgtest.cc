@@ -10,8 +10,9 @@
 #include "common/status/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/authn/storage/authn_test_database.h"
+#include "services/authn/migrations/migrations.h"
 #include "services/authn/storage/pg_api_key_store.h"
+#include "tests/pg/test_database.h"
 
 namespace bastion::authn::storage {
 namespace {
@@ -49,11 +50,11 @@ const ApiKeyOwner kAliceElsewhere{"t2", "alice"};
 class PgApiKeyStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = testing::CreateAuthnTestDatabase();
+    auto db = ::bastion::testing::TestDatabase::Create(AuthnMigrations());
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = *std::move(db);
     pool_ = std::make_unique<pg::PgPool>(
-        pg::PgPoolOptions{testing::AuthnServiceConninfo(*db_), 2});
+        pg::PgPoolOptions{db_->service_conninfo(), 2});
     store_ = std::make_unique<PgApiKeyStore>(*pool_);
   }
 

@@ -1,18 +1,17 @@
-// authz's SQL migrations (schema bastion_authz), compiled into the binary
-// from services/authz/migrations/NNNN_name.sql and applied by
-// `migrate --schema=authz` into bastion_migrations.authz_schema_migrations.
+// authz's schema bastion_authz as a migration set: the SQL of
+// services/authz/migrations/NNNN_name.sql (compiled in), the role authz
+// logs in as, and the table recording what was applied.
 #ifndef BASTION_SERVICES_AUTHZ_MIGRATIONS_MIGRATIONS_H_
 #define BASTION_SERVICES_AUTHZ_MIGRATIONS_MIGRATIONS_H_
 
-#include <vector>
+#include "common/pg/migrate.h"
 
-#include "services/data/migrate/migrations.h"
+namespace bastion::authz {
 
-namespace bastion::authz::migrations {
+// `migrate --schema=authz`: schema bastion_authz, service role
+// bastion_authz_svc, recorded in bastion_migrations.authz_schema_migrations.
+const pg::MigrationSet& AuthzMigrations();
 
-// Every embedded authz migration, ordered by version (1..N, no gaps).
-const std::vector<::bastion::data::migrate::Migration>& EmbeddedMigrations();
-
-}  // namespace bastion::authz::migrations
+}  // namespace bastion::authz
 
 #endif  // BASTION_SERVICES_AUTHZ_MIGRATIONS_MIGRATIONS_H_

@@ -2,6 +2,7 @@
 #include "services/authz/policy/scope.h"
 
 #include <array>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/escaping.h"
@@ -60,45 +61,6 @@ std::string QuoteUntrusted(absl::string_view text) {
   const bool cut = text.size() > kMaxQuotedBytes;
   return absl::StrCat("\"", absl::CEscape(text.substr(0, kMaxQuotedBytes)),
                       cut ? "...\"" : "\"");
-}
-
-absl::string_view ResourceName(Resource resource) {
-  switch (resource) {
-    case Resource::kAgents:
-      return "agents";
-    case Resource::kTeams:
-      return "teams";
-    case Resource::kWorkflows:
-      return "workflows";
-    case Resource::kSessions:
-      return "sessions";
-    case Resource::kMemories:
-      return "memories";
-    case Resource::kTraces:
-      return "traces";
-    case Resource::kApprovals:
-      return "approvals";
-    case Resource::kSchedules:
-      return "schedules";
-    case Resource::kApiKeys:
-      return "api_keys";
-    case Resource::kRoles:
-      return "roles";
-    case Resource::kConfig:
-      return "config";
-    case Resource::kAudit:
-      return "audit";
-    case Resource::kRuns:
-      return "runs";
-  }
-  return "";
-}
-
-std::optional<Resource> ParseResource(absl::string_view name) {
-  for (Resource resource : kAllResources) {
-    if (ResourceName(resource) == name) return resource;
-  }
-  return std::nullopt;
 }
 
 bool IsValidAction(absl::string_view action) {

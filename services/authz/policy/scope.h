@@ -4,9 +4,7 @@
 #ifndef BASTION_SERVICES_AUTHZ_POLICY_SCOPE_H_
 #define BASTION_SERVICES_AUTHZ_POLICY_SCOPE_H_
 
-#include <array>
 #include <cstddef>
-#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -15,41 +13,12 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/auth/admin_level.h"
+#include "common/auth/permission_set.h"
 
 namespace bastion::authz {
 
-// The closed set of resource families. Spelled in scopes exactly as
-// ResourceName() returns them (lower case, case-sensitive).
-enum class Resource {
-  kAgents,
-  kTeams,
-  kWorkflows,
-  kSessions,
-  kMemories,
-  kTraces,
-  kApprovals,
-  kSchedules,
-  kApiKeys,
-  kRoles,
-  kConfig,
-  kAudit,
-  kRuns,
-};
-
-// Every resource, in declaration order.
-inline constexpr std::array<Resource, 13> kAllResources = {
-    Resource::kAgents,    Resource::kTeams,    Resource::kWorkflows,
-    Resource::kSessions,  Resource::kMemories, Resource::kTraces,
-    Resource::kApprovals, Resource::kSchedules, Resource::kApiKeys,
-    Resource::kRoles,     Resource::kConfig,   Resource::kAudit,
-    Resource::kRuns,
-};
-
-// "agents", "api_keys", ...
-absl::string_view ResourceName(Resource resource);
-
-// Exact, case-sensitive lookup; nullopt for anything not in the closed set.
-std::optional<Resource> ParseResource(absl::string_view name);
+// Resources (Resource, ResourceName, ParseResource) are the suite's closed
+// set in common/auth/permission_set.h.
 
 // Longest scope string accepted, in bytes. Longer ones are malformed.
 inline constexpr std::size_t kMaxScopeBytes = 256;

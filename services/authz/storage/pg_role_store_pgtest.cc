@@ -15,8 +15,9 @@
 #include "common/status/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/authz/storage/authz_test_database.h"
+#include "services/authz/migrations/migrations.h"
 #include "services/authz/storage/pg_role_store.h"
+#include "tests/pg/test_database.h"
 
 namespace bastion::authz {
 namespace {
@@ -67,11 +68,11 @@ class PgRoleStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     absl::StatusOr<std::unique_ptr<testing::TestDatabase>> db =
-        CreateAuthzTestDatabase();
+        testing::TestDatabase::Create(AuthzMigrations());
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = *std::move(db);
     pg::PgPoolOptions options;
-    options.conninfo = db_->Conninfo(kAuthzTestServiceRole);
+    options.conninfo = db_->service_conninfo();
     pool_ = std::make_unique<pg::PgPool>(options);
     store_ = std::make_unique<PgRoleStore>(pool_.get());
   }
@@ -172,7 +173,7 @@ TEST_F(PgRoleStoreTest, RowLevelSecurityConfinesTheServiceRoleToItsTenant) {
                               MakeRole("reader", {"agents:read"})),
               IsOk());
   std::unique_ptr<pg::PgConnection> conn =
-      Connect(db_->Conninfo(kAuthzTestServiceRole));
+      Connect(db_->service_conninfo());
   ASSERT_NE(conn, nullptr);
   // No tenant set: nothing is visible.
   EXPECT_EQ(Raw(*conn, "SELECT count(*) FROM bastion_authz.roles").value, "0");
@@ -229,7 +230,7 @@ TEST_F(PgRoleStoreTest, TheAuditTrailIsAppendOnlyForEveryone) {
   ASSERT_THAT(store_->PutRole(Actor("t1", "alice"), MakeRole("r", {})), IsOk());
   // The service role was never granted UPDATE or DELETE.
   std::unique_ptr<pg::PgConnection> service =
-      Connect(db_->Conninfo(kAuthzTestServiceRole));
+      Connect(db_->service_conninfo());
   ASSERT_NE(service, nullptr);
   Raw(*service, "SELECT set_config('bastion.tenant_id', 't1', false)");
   EXPECT_EQ(Raw(*service, "UPDATE bastion_authz.role_audit SET role_name = 'x'")

@@ -7,6 +7,7 @@
 #include "absl/time/clock.h"
 #include "common/status/status_matchers.h"
 #include "gtest/gtest.h"
+#include "services/data/migrations/migrations.h"
 #include "services/data/storage/pg_audit_store.h"
 #include "tests/pg/test_database.h"
 
@@ -44,7 +45,7 @@ class PgAuditWriterTest : public ::testing::Test {
  protected:
   void SetUp() override {
     absl::StatusOr<std::unique_ptr<bastion::testing::TestDatabase>> db =
-        bastion::testing::TestDatabase::Create();
+        bastion::testing::TestDatabase::Create(DataMigrations());
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = *std::move(db);
     pg::PgPoolOptions options;

@@ -11,6 +11,7 @@
 #include "common/pg/pg_connection.h"
 #include "common/pg/pg_pool.h"
 #include "gtest/gtest.h"
+#include "services/data/migrations/migrations.h"
 #include "tests/pg/test_database.h"
 
 namespace bastion::data::storage {
@@ -34,7 +35,7 @@ class StoreTest : public ::testing::Test {
   virtual int PoolSize() const { return 1; }
 
   void SetUp() override {
-    auto db = testing::TestDatabase::Create();
+    auto db = testing::TestDatabase::Create(DataMigrations());
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = *std::move(db);
     pg::PgPoolOptions options;

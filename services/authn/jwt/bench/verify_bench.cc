@@ -20,8 +20,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/clock/clock.h"
 #include "services/authn/jwt/base64url.h"
-#include "services/authn/jwt/clock.h"
 #include "services/authn/jwt/jwt_verifier.h"
 #include "services/authn/jwt/key_set.h"
 #include "services/authn/jwt/openssl_util.h"

@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "services/authn/jwt/fake_clock.h"
+#include "common/clock/fake_clock.h"
 #include "services/authn/jwt/jwt_verifier.h"
 #include "services/authn/jwt/key.h"
 #include "services/authn/jwt/key_set.h"

@@ -1,4 +1,5 @@
-#include "services/data/migrate/migrate.h"
+// The migration runner; see migrate.h.
+#include "common/pg/migrate.h"
 
 #include <openssl/evp.h>
 
@@ -9,39 +10,34 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/status/status_macros.h"
 
-namespace bastion::data::migrate {
+namespace bastion::pg {
 namespace {
 
-// Role names are the constants in migrate.h.
-constexpr char kEnsureRoles[] = R"sql(
+// The role name is kOwnerRole.
+constexpr char kEnsureOwnerRole[] = R"sql(
 DO $$
 BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'bastion_owner') THEN
     CREATE ROLE bastion_owner LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE
       NOBYPASSRLS;
   END IF;
-  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'bastion_data_svc') THEN
-    CREATE ROLE bastion_data_svc LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE
-      NOBYPASSRLS NOINHERIT;
-  END IF;
 END
 $$)sql";
 
-constexpr char kUnsafeRoles[] = R"sql(
-SELECT r.rolname FROM pg_roles r
- WHERE r.rolname IN ('bastion_owner', 'bastion_data_svc')
-   AND (r.rolsuper OR r.rolbypassrls
-        OR (r.rolname = 'bastion_data_svc'
-            AND EXISTS (SELECT FROM pg_auth_members m WHERE m.member = r.oid))))sql";
+constexpr char kUnsafeOwnerRole[] = R"sql(
+SELECT 1 FROM pg_roles
+ WHERE rolname = 'bastion_owner' AND (rolsuper OR rolbypassrls))sql";
 
 constexpr char kDatabaseExists[] =
     "SELECT 1 FROM pg_database WHERE datname = $1";
 
-// $TABLE is one of the k*HistoryTable constants (checked, never input).
+// $TABLE is a set's history table, checked by CheckHistoryTable.
 constexpr char kCreateBookkeeping[] = R"sql(
 CREATE SCHEMA IF NOT EXISTS bastion_migrations;
 REVOKE ALL ON SCHEMA bastion_migrations FROM PUBLIC;
@@ -75,7 +71,8 @@ constexpr char kBegin[] = "BEGIN";
 constexpr char kCommit[] = "COMMIT";
 constexpr char kRollback[] = "ROLLBACK";
 
-bool ValidDatabaseName(const std::string& name) {
+// [a-z_][a-z0-9_]{0,62}: a database or table name put into SQL text.
+bool ValidName(absl::string_view name) {
   if (name.empty() || name.size() > 63) return false;
   if (!(name[0] == '_' || (name[0] >= 'a' && name[0] <= 'z'))) return false;
   for (char c : name) {
@@ -88,7 +85,7 @@ bool ValidDatabaseName(const std::string& name) {
 
 // Identifiers cannot be bound as parameters: validated above, then quoted
 // by libpq.
-std::string QuoteIdent(pg::PgConnection& conn, const std::string& ident) {
+std::string QuoteIdent(PgConnection& conn, const std::string& ident) {
   char* quoted = PQescapeIdentifier(conn.raw(), ident.data(), ident.size());
   std::string out = quoted != nullptr ? quoted : "";
   PQfreemem(quoted);
@@ -100,13 +97,15 @@ absl::Status Annotate(const absl::Status& status, const std::string& what) {
                       absl::StrCat(what, ": ", status.message()));
 }
 
+// bastion_migrations.<name>: the name is put into SQL text.
 absl::Status CheckHistoryTable(const std::string& table) {
-  if (table == kDataHistoryTable || table == kAuthnHistoryTable ||
-      table == kAuthzHistoryTable) {
+  constexpr absl::string_view kSchema = "bastion_migrations.";
+  absl::string_view name = table;
+  if (absl::ConsumePrefix(&name, kSchema) && ValidName(name)) {
     return absl::OkStatus();
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown migration history table ", table));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "migration history table must be bastion_migrations.<name>: ", table));
 }
 
 // SQL text with $TABLE replaced by a checked history table name.
@@ -139,35 +138,34 @@ std::string Checksum(const char* sql) {
   return out;
 }
 
-absl::Status EnsureRoles(pg::PgConnection& superuser) {
+absl::Status EnsureOwnerRole(PgConnection& superuser) {
   // Concurrent CREATE ROLE of the same name can fail in the loser; the
   // retry then finds the role.
   absl::Status status;
   for (int attempt = 0; attempt < 5; ++attempt) {
-    status = superuser.ExecuteScript(kEnsureRoles);
+    status = superuser.ExecuteScript(kEnsureOwnerRole);
     if (status.ok()) break;
     absl::SleepFor(absl::Milliseconds(20 * (attempt + 1)));
   }
-  if (!status.ok()) return Annotate(status, "creating roles");
-  ASSIGN_OR_RETURN(pg::PgResult unsafe, superuser.Execute({kUnsafeRoles, {}}));
+  if (!status.ok()) return Annotate(status, "creating role bastion_owner");
+  ASSIGN_OR_RETURN(PgResult unsafe, superuser.Execute({kUnsafeOwnerRole, {}}));
   if (unsafe.rows() > 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "role ", std::string(unsafe.Get(0, 0)),
-        " exists with SUPERUSER, BYPASSRLS or role memberships; fix it by "
-        "hand, the data service must not bypass row-level security"));
+    return absl::FailedPreconditionError(
+        "role bastion_owner exists with SUPERUSER or BYPASSRLS; fix it by "
+        "hand, the owner must be bound by row-level security");
   }
   return absl::OkStatus();
 }
 
-absl::Status EnsureDatabase(pg::PgConnection& superuser,
+absl::Status EnsureDatabase(PgConnection& superuser,
                             const std::string& database) {
-  if (!ValidDatabaseName(database)) {
+  if (!ValidName(database)) {
     return absl::InvalidArgumentError(
         absl::StrCat("database name must match [a-z_][a-z0-9_]{0,62}: ",
                      database));
   }
   const std::string ident = QuoteIdent(superuser, database);
-  ASSIGN_OR_RETURN(pg::PgResult exists,
+  ASSIGN_OR_RETURN(PgResult exists,
                    superuser.Execute({kDatabaseExists, {database}}));
   if (exists.rows() == 0) {
     const std::string create = absl::StrCat(
@@ -182,14 +180,13 @@ absl::Status EnsureDatabase(pg::PgConnection& superuser,
     RETURN_IF_ERROR(Annotate(superuser.ExecuteScript(owner.c_str()),
                              "changing database owner"));
   }
-  const std::string grants = absl::StrCat(
-      "REVOKE ALL ON DATABASE ", ident, " FROM PUBLIC; ",
-      "GRANT CONNECT ON DATABASE ", ident, " TO bastion_data_svc");
-  return Annotate(superuser.ExecuteScript(grants.c_str()),
-                  "granting database access");
+  const std::string revoke =
+      absl::StrCat("REVOKE ALL ON DATABASE ", ident, " FROM PUBLIC");
+  return Annotate(superuser.ExecuteScript(revoke.c_str()),
+                  "revoking public database access");
 }
 
-absl::Status EnsureServiceRole(pg::PgConnection& superuser,
+absl::Status EnsureServiceRole(PgConnection& superuser,
                                const std::string& role) {
   if (!ValidServiceRoleName(role)) {
     return absl::InvalidArgumentError(
@@ -202,7 +199,7 @@ absl::Status EnsureServiceRole(pg::PgConnection& superuser,
   // A concurrent CREATE ROLE of the same name fails in the loser; the retry
   // then finds the role.
   for (int attempt = 0; attempt < 5; ++attempt) {
-    absl::StatusOr<pg::PgResult> exists =
+    absl::StatusOr<PgResult> exists =
         superuser.Execute({kRoleExists, {role}});
     status = exists.status();
     if (status.ok()) {
@@ -213,7 +210,7 @@ absl::Status EnsureServiceRole(pg::PgConnection& superuser,
     absl::SleepFor(absl::Milliseconds(20 * (attempt + 1)));
   }
   if (!status.ok()) return Annotate(status, "creating role " + role);
-  ASSIGN_OR_RETURN(pg::PgResult unsafe, superuser.Execute({kUnsafeRole, {role}}));
+  ASSIGN_OR_RETURN(PgResult unsafe, superuser.Execute({kUnsafeRole, {role}}));
   if (unsafe.rows() > 0) {
     return absl::FailedPreconditionError(absl::StrCat(
         "role ", role,
@@ -223,10 +220,10 @@ absl::Status EnsureServiceRole(pg::PgConnection& superuser,
   return absl::OkStatus();
 }
 
-absl::Status GrantConnect(pg::PgConnection& superuser,
+absl::Status GrantConnect(PgConnection& superuser,
                           const std::string& database,
                           const std::string& role) {
-  if (!ValidDatabaseName(database) || !ValidServiceRoleName(role)) {
+  if (!ValidName(database) || !ValidServiceRoleName(role)) {
     return absl::InvalidArgumentError("invalid database or role name");
   }
   const std::string grant =
@@ -236,20 +233,25 @@ absl::Status GrantConnect(pg::PgConnection& superuser,
                   "granting database access");
 }
 
-absl::StatusOr<std::vector<AppliedMigration>> ListApplied(
-    pg::PgConnection& owner) {
-  return ListApplied(owner, kDataHistoryTable);
+absl::Status Bootstrap(PgConnection& superuser, const MigrationSet& set,
+                       const std::string& database) {
+  RETURN_IF_ERROR(EnsureOwnerRole(superuser));
+  RETURN_IF_ERROR(EnsureServiceRole(superuser, set.service_role));
+  RETURN_IF_ERROR(EnsureDatabase(superuser, database));
+  return GrantConnect(superuser, database, set.service_role);
 }
 
-absl::StatusOr<std::vector<AppliedMigration>> ListApplied(
-    pg::PgConnection& owner, const std::string& history_table) {
-  RETURN_IF_ERROR(CheckHistoryTable(history_table));
-  ASSIGN_OR_RETURN(pg::PgResult exists,
+namespace {
+
+// ListApplied once the history table's name is checked.
+absl::StatusOr<std::vector<AppliedMigration>> ListAppliedIn(
+    PgConnection& owner, const std::string& history_table) {
+  ASSIGN_OR_RETURN(PgResult exists,
                    owner.Execute({kBookkeepingExists, {history_table}}));
   std::vector<AppliedMigration> applied;
   if (exists.Get(0, 0) != "t") return applied;
   const std::string list = WithTable(kListApplied, history_table);
-  ASSIGN_OR_RETURN(pg::PgResult rows, owner.Execute({list.c_str(), {}}));
+  ASSIGN_OR_RETURN(PgResult rows, owner.Execute({list.c_str(), {}}));
   for (int i = 0; i < rows.rows(); ++i) {
     AppliedMigration m;
     m.version = std::stoi(std::string(rows.Get(i, 0)));
@@ -261,16 +263,14 @@ absl::StatusOr<std::vector<AppliedMigration>> ListApplied(
   return applied;
 }
 
-namespace {
-
 absl::StatusOr<std::vector<int>> ApplyLocked(
-    pg::PgConnection& owner, const std::vector<Migration>& migrations,
+    PgConnection& owner, const std::vector<Migration>& migrations,
     const std::string& history_table) {
   const std::string create = WithTable(kCreateBookkeeping, history_table);
   RETURN_IF_ERROR(Annotate(owner.ExecuteScript(create.c_str()),
                            absl::StrCat("creating ", history_table)));
   ASSIGN_OR_RETURN(std::vector<AppliedMigration> applied,
-                   ListApplied(owner, history_table));
+                   ListAppliedIn(owner, history_table));
   const std::string record = WithTable(kRecord, history_table);
   std::map<int, const Migration*> known;
   for (const Migration& m : migrations) known[m.version] = &m;
@@ -317,20 +317,20 @@ absl::StatusOr<std::vector<int>> ApplyLocked(
 
 }  // namespace
 
-absl::StatusOr<std::vector<int>> ApplyMigrations(
-    pg::PgConnection& owner, const std::vector<Migration>& migrations) {
-  return ApplyMigrations(owner, migrations, kDataHistoryTable);
+absl::StatusOr<std::vector<AppliedMigration>> ListApplied(
+    PgConnection& owner, const MigrationSet& set) {
+  RETURN_IF_ERROR(CheckHistoryTable(set.history_table));
+  return ListAppliedIn(owner, set.history_table);
 }
 
-absl::StatusOr<std::vector<int>> ApplyMigrations(
-    pg::PgConnection& owner, const std::vector<Migration>& migrations,
-    const std::string& history_table) {
-  RETURN_IF_ERROR(CheckHistoryTable(history_table));
+absl::StatusOr<std::vector<int>> ApplyMigrations(PgConnection& owner,
+                                                 const MigrationSet& set) {
+  RETURN_IF_ERROR(CheckHistoryTable(set.history_table));
   RETURN_IF_ERROR(owner.Execute({kLock, {}}).status());
   absl::StatusOr<std::vector<int>> result =
-      ApplyLocked(owner, migrations, history_table);
+      ApplyLocked(owner, set.migrations, set.history_table);
   (void)owner.Execute({kUnlock, {}});
   return result;
 }
 
-}  // namespace bastion::data::migrate
+}  // namespace bastion::pg

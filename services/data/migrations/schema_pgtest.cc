@@ -11,6 +11,7 @@
 #include "common/pg/principal_transaction.h"
 #include "common/status/status_matchers.h"
 #include "gtest/gtest.h"
+#include "services/data/migrations/migrations.h"
 #include "tests/pg/test_database.h"
 
 namespace bastion::data {
@@ -70,7 +71,7 @@ const PrincipalScope kPlatform{"t0", "root", AdminLevel::kPlatform};
 class SchemaTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = TestDatabase::Create();
+    auto db = TestDatabase::Create(DataMigrations());
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = *std::move(db);
     PgPoolOptions options;
@@ -257,6 +258,33 @@ TEST_F(SchemaTest, ServiceRoleCannotReachMigrationsOrDdl) {
               StatusIs(absl::StatusCode::kInternal));
   EXPECT_THAT((*conn)->ExecuteScript("CREATE TABLE bastion_data.x (i int)"),
               StatusIs(absl::StatusCode::kInternal));
+}
+
+TEST_F(SchemaTest, OwnerOwnsEveryTableAndTheServiceRoleNothing) {
+  auto su = PgConnection::Connect(db_->superuser_conninfo());
+  ASSERT_THAT(su, IsOk());
+  auto owned = (*su)->Execute(
+      {"SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner"
+       " WHERE r.rolname = 'bastion_data_svc'",
+       {}});
+  ASSERT_THAT(owned, IsOk());
+  EXPECT_EQ(owned->Get(0, 0), "0");
+  auto owners = (*su)->Execute(
+      {"SELECT DISTINCT r.rolname FROM pg_class c"
+       " JOIN pg_namespace n ON n.oid = c.relnamespace"
+       " JOIN pg_roles r ON r.oid = c.relowner"
+       " WHERE n.nspname = 'bastion_data'",
+       {}});
+  ASSERT_THAT(owners, IsOk());
+  ASSERT_EQ(owners->rows(), 1);
+  EXPECT_EQ(owners->Get(0, 0), "bastion_owner");
+  auto svc = (*su)->Execute(
+      {"SELECT rolsuper OR rolbypassrls OR rolcreaterole OR rolcreatedb"
+       " FROM pg_roles WHERE rolname = 'bastion_data_svc'",
+       {}});
+  ASSERT_THAT(svc, IsOk());
+  ASSERT_EQ(svc->rows(), 1);
+  EXPECT_EQ(svc->Get(0, 0), "f");
 }
 
 TEST_F(SchemaTest, EveryTableForcesRowSecurityWithAPolicy) {
