@@ -62,8 +62,12 @@ void PrintTree(Output& out, const std::string& trace_id, const data::GetTraceRes
   }
   for (const TraceLine& line : LayoutTrace(spans)) {
     const data::Span& span = *line.span;
-    std::string text = absl::StrCat(
-        style.Paint(Colour::kDim, line.prefix), Printable(span.name()), "  ",
+    std::string text = style.Paint(Colour::kDim, line.prefix);
+    if (line.depth > kMaxDrawnDepth) {
+      absl::StrAppend(&text, style.Paint(Colour::kDim, absl::StrCat("[depth ", line.depth, "] ")));
+    }
+    absl::StrAppend(
+        &text, Printable(span.name()), "  ",
         style.Paint(Colour::kDim,
                     Duration(span.start_time_unix_nano(), span.end_time_unix_nano())));
     if (span.status() == data::SPAN_STATUS_ERROR) {

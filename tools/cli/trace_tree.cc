@@ -14,6 +14,7 @@ struct Pending {
   size_t index;
   std::string lead;          // this span's line prefix
   std::string child_prefix;  // what its children's prefixes start with
+  int depth;
   bool detached;
 };
 
@@ -48,20 +49,25 @@ std::vector<TraceLine> LayoutTrace(const std::vector<Span>& spans) {
   std::vector<TraceLine> lines;
   std::vector<bool> drawn(spans.size(), false);
   const auto draw_from = [&](size_t start, bool detached) {
-    std::vector<Pending> stack = {{start, "", "", detached}};
+    std::vector<Pending> stack = {{start, "", "", 0, detached}};
     while (!stack.empty()) {
       Pending next = std::move(stack.back());
       stack.pop_back();
       if (drawn[next.index]) continue;
       drawn[next.index] = true;
-      lines.push_back({next.lead, &spans[next.index], next.detached});
+      lines.push_back({next.lead, next.depth, &spans[next.index], next.detached});
       auto kids = children.find(next.index);
       if (kids == children.end()) continue;
       const std::vector<size_t>& list = kids->second;
+      const bool indent = next.depth < kMaxDrawnDepth;
       for (size_t k = list.size(); k-- > 0;) {
         const bool last = k + 1 == list.size();
+        if (!indent) {
+          stack.push_back({list[k], next.lead, next.child_prefix, next.depth + 1, false});
+          continue;
+        }
         stack.push_back({list[k], next.child_prefix + (last ? "└─ " : "├─ "),
-                         next.child_prefix + (last ? "   " : "│  "), false});
+                         next.child_prefix + (last ? "   " : "│  "), next.depth + 1, false});
       }
     }
   };

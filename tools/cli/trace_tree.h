@@ -13,14 +13,21 @@ namespace bastion::cli {
 
 // One line of the drawn tree.
 struct TraceLine {
-  // Box-drawing prefix, e.g. "│  ├─ " (empty for a root).
+  // Box-drawing prefix, e.g. "│  ├─ " (empty for a root). It stops growing
+  // below kMaxDrawnDepth levels, so a deep chain costs linear memory.
   std::string prefix;
+  // Levels below its root (0 for a root).
+  int depth = 0;
   // The span, pointing into the vector given to LayoutTrace.
   const bastion::data::v1::Span* span = nullptr;
   // The span names a parent that is not in the trace (or its parents form a
   // loop): it is drawn as a root and flagged.
   bool detached = false;
 };
+
+// Deeper spans are drawn at this indentation (the command prints their
+// depth).
+inline constexpr int kMaxDrawnDepth = 24;
 
 // Every span exactly once: the roots (spans without a parent) in start
 // order, each followed by its descendants depth first; then spans whose
