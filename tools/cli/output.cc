@@ -203,6 +203,8 @@ void Output::Table(const std::vector<std::string>& headers,
         line.append(widths[column] - DisplayWidth(cells[column]) + 2, ' ');
       }
     }
+    // An empty last cell must not leave the padding before it behind.
+    while (!line.empty() && line.back() == ' ') line.pop_back();
     stream_ << line << '\n';
   };
   emit(headers, std::vector<Colour>(headers.size(), Colour::kBold));

@@ -70,6 +70,16 @@ TEST(TableTest, AlignsColumnsWithoutTrailingSpaces) {
             "session-22  é\n");
 }
 
+TEST(TableTest, AnEmptyLastCellLeavesNoTrailingSpaces) {
+  std::ostringstream stream;
+  Output out(stream, /*json=*/false, Style(false));
+  out.Table({"ID", "DESCRIPTION"}, {{"duo", ""}, {"x", "text"}});
+  EXPECT_EQ(stream.str(),
+            "ID   DESCRIPTION\n"
+            "duo\n"
+            "x    text\n");
+}
+
 TEST(TableTest, PadsByVisibleTextWhenColoured) {
   std::ostringstream stream;
   Output out(stream, /*json=*/false, Style(true));

@@ -28,32 +28,47 @@ void RestoreAndExit(int signal_number) {
 bool IsTerminal(int fd) { return isatty(fd) == 1; }
 
 absl::StatusOr<std::string> ReadSecretLine(const std::string& prompt) {
-  const int tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
-  if (tty < 0) return absl::FailedPreconditionError("no terminal to read the credential from");
+  int in = open("/dev/tty", O_RDWR | O_CLOEXEC);
+  int out = in;
+  const bool own = in >= 0;
+  if (!own && isatty(STDIN_FILENO) == 1) {
+    in = STDIN_FILENO;
+    out = STDERR_FILENO;
+  }
+  if (in < 0) return absl::FailedPreconditionError("no terminal to read the credential from");
+  const auto release = [&] {
+    if (own) close(in);
+  };
   struct termios saved {};
-  if (tcgetattr(tty, &saved) != 0) {
-    close(tty);
+  if (tcgetattr(in, &saved) != 0) {
+    release();
     return absl::FailedPreconditionError("cannot read the terminal's settings");
   }
   struct termios quiet = saved;
   quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
   quiet.c_lflag |= ECHONL;
-  g_tty = tty;
+  g_tty = in;
   g_saved = saved;
   auto previous_int = ::signal(SIGINT, RestoreAndExit);
   auto previous_term = ::signal(SIGTERM, RestoreAndExit);
-  if (write(tty, prompt.data(), prompt.size()) < 0 || tcsetattr(tty, TCSAFLUSH, &quiet) != 0) {
+  const auto restore = [&] {
+    tcsetattr(in, TCSAFLUSH, &saved);
     ::signal(SIGINT, previous_int);
     ::signal(SIGTERM, previous_term);
     g_tty = -1;
-    close(tty);
+    release();
+  };
+  // Echo goes off before the prompt shows, so nothing typed in answer to
+  // the prompt can be echoed.
+  if (tcsetattr(in, TCSAFLUSH, &quiet) != 0 || write(out, prompt.data(), prompt.size()) < 0) {
+    restore();
     return absl::FailedPreconditionError("cannot turn the terminal's echo off");
   }
   std::string line;
   bool too_long = false;
   char c = 0;
   while (true) {
-    const ssize_t got = read(tty, &c, 1);
+    const ssize_t got = read(in, &c, 1);
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0 || c == '\n' || c == '\r') break;
     if (line.size() >= kMaxSecretBytes) {
@@ -62,11 +77,7 @@ absl::StatusOr<std::string> ReadSecretLine(const std::string& prompt) {
     }
     line.push_back(c);
   }
-  tcsetattr(tty, TCSAFLUSH, &saved);
-  ::signal(SIGINT, previous_int);
-  ::signal(SIGTERM, previous_term);
-  g_tty = -1;
-  close(tty);
+  restore();
   if (too_long) return absl::InvalidArgumentError("the credential is too long");
   return line;
 }

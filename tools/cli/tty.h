@@ -13,7 +13,9 @@ bool IsTerminal(int fd);
 
 // Writes `prompt` to the terminal, reads one line (at most 16 KiB) with echo
 // off, restores the terminal's settings (also on Ctrl-C) and ends the
-// prompt's line. FAILED_PRECONDITION when there is no terminal.
+// prompt's line. The terminal is the controlling one (/dev/tty), or else a
+// terminal on standard input (prompting on standard error).
+// FAILED_PRECONDITION when there is neither.
 absl::StatusOr<std::string> ReadSecretLine(const std::string& prompt);
 
 }  // namespace bastion::cli
