@@ -11,7 +11,8 @@
 namespace bastion::cli {
 namespace {
 
-const FlagSpec* FindFlag(absl::Span<const FlagSpec> flags, absl::string_view name) {
+const FlagSpec* FindFlag(absl::Span<const FlagSpec> flags,
+                         absl::string_view name) {
   for (const FlagSpec& flag : flags) {
     if (flag.name == name) return &flag;
   }
@@ -84,9 +85,9 @@ void ParsedArgs::AddPositional(std::string value) {
   positionals_.push_back(std::move(value));
 }
 
-absl::StatusOr<ParsedArgs> ParseArgs(absl::Span<const std::string> tokens,
-                                     absl::Span<const FlagSpec> flags,
-                                     absl::Span<const PositionalSpec> positionals) {
+absl::StatusOr<ParsedArgs> ParseArgs(
+    absl::Span<const std::string> tokens, absl::Span<const FlagSpec> flags,
+    absl::Span<const PositionalSpec> positionals) {
   ParsedArgs parsed;
   bool flags_ended = false;
   for (size_t i = 0; i < tokens.size();) {
@@ -117,13 +118,15 @@ absl::StatusOr<ParsedArgs> ParseArgs(absl::Span<const std::string> tokens,
   }
   if (given > positionals.size()) {
     return UsageError(absl::StrCat("unexpected argument '",
-                                   parsed.positionals()[positionals.size()], "'"));
+                                   parsed.positionals()[positionals.size()],
+                                   "'"));
   }
   return parsed;
 }
 
-absl::StatusOr<GlobalSplit> SplitGlobalFlags(absl::Span<const std::string> tokens,
-                                             absl::Span<const FlagSpec> global_flags) {
+absl::StatusOr<GlobalSplit> SplitGlobalFlags(
+    absl::Span<const std::string> tokens,
+    absl::Span<const FlagSpec> global_flags) {
   GlobalSplit split;
   for (size_t i = 0; i < tokens.size();) {
     const std::string& token = tokens[i];
@@ -131,8 +134,9 @@ absl::StatusOr<GlobalSplit> SplitGlobalFlags(absl::Span<const std::string> token
       split.rest.insert(split.rest.end(), tokens.begin() + i, tokens.end());
       break;
     }
-    const FlagSpec* flag =
-        LooksLikeLongFlag(token) ? FindFlag(global_flags, FlagName(token)) : nullptr;
+    const FlagSpec* flag = LooksLikeLongFlag(token)
+                               ? FindFlag(global_flags, FlagName(token))
+                               : nullptr;
     if (flag == nullptr) {
       split.rest.push_back(token);
       ++i;
@@ -152,12 +156,12 @@ bool AsksForHelp(absl::Span<const std::string> tokens) {
   return false;
 }
 
-absl::StatusOr<int> ParseIntFlag(const std::string& flag, const std::string& value,
-                                 int min, int max) {
+absl::StatusOr<int> ParseIntFlag(const std::string& flag,
+                                 const std::string& value, int min, int max) {
   int parsed = 0;
   if (!absl::SimpleAtoi(value, &parsed) || parsed < min || parsed > max) {
-    return UsageError(absl::StrCat("--", flag, " must be a whole number from ", min,
-                                   " to ", max, ", not '", value, "'"));
+    return UsageError(absl::StrCat("--", flag, " must be a whole number from ",
+                                   min, " to ", max, ", not '", value, "'"));
   }
   return parsed;
 }
@@ -168,15 +172,18 @@ absl::StatusOr<absl::Duration> ParseDurationFlag(const std::string& flag,
   bool ok = false;
   if (absl::EndsWith(value, "d")) {
     int days = 0;
-    ok = absl::SimpleAtoi(absl::string_view(value).substr(0, value.size() - 1), &days) &&
+    ok = absl::SimpleAtoi(absl::string_view(value).substr(0, value.size() - 1),
+                          &days) &&
          days >= 0 && days <= 3660;
     duration = absl::Hours(24) * days;
   } else {
     ok = absl::ParseDuration(value, &duration);
   }
-  if (!ok || duration < absl::ZeroDuration() || duration == absl::InfiniteDuration()) {
-    return UsageError(absl::StrCat("--", flag, " must be a duration like 90s, 15m, 24h or 30d, not '",
-                                   value, "'"));
+  if (!ok || duration < absl::ZeroDuration() ||
+      duration == absl::InfiniteDuration()) {
+    return UsageError(absl::StrCat(
+        "--", flag, " must be a duration like 90s, 15m, 24h or 30d, not '",
+        value, "'"));
   }
   return duration;
 }

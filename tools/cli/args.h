@@ -24,7 +24,7 @@ enum class FlagKind {
 };
 
 struct FlagSpec {
-  std::string name;        // without dashes, e.g. "limit"
+  std::string name;  // without dashes, e.g. "limit"
   FlagKind kind = FlagKind::kSwitch;
   std::string value_name;  // shown in help, e.g. "N"
   std::string help;
@@ -60,9 +60,9 @@ class ParsedArgs {
 // positionals. A usage error (exit code 2) names the offending word: an
 // unknown flag, a value flag without a value or given twice, a value for a
 // switch, a missing or surplus positional.
-absl::StatusOr<ParsedArgs> ParseArgs(absl::Span<const std::string> tokens,
-                                     absl::Span<const FlagSpec> flags,
-                                     absl::Span<const PositionalSpec> positionals);
+absl::StatusOr<ParsedArgs> ParseArgs(
+    absl::Span<const std::string> tokens, absl::Span<const FlagSpec> flags,
+    absl::Span<const PositionalSpec> positionals);
 
 // Global flags may stand anywhere before `--`. SplitGlobalFlags takes them
 // out of the command line and returns them apart from the rest (command
@@ -71,15 +71,16 @@ struct GlobalSplit {
   ParsedArgs global;
   std::vector<std::string> rest;
 };
-absl::StatusOr<GlobalSplit> SplitGlobalFlags(absl::Span<const std::string> tokens,
-                                             absl::Span<const FlagSpec> global_flags);
+absl::StatusOr<GlobalSplit> SplitGlobalFlags(
+    absl::Span<const std::string> tokens,
+    absl::Span<const FlagSpec> global_flags);
 
 // True when `--help` or `-h` appears before any `--`.
 bool AsksForHelp(absl::Span<const std::string> tokens);
 
 // Helpers for typed flag values; each returns a usage error naming the flag.
-absl::StatusOr<int> ParseIntFlag(const std::string& flag, const std::string& value,
-                                 int min, int max);
+absl::StatusOr<int> ParseIntFlag(const std::string& flag,
+                                 const std::string& value, int min, int max);
 // "90s", "15m", "24h", "90d" or a combination absl understands ("1h30m").
 absl::StatusOr<absl::Duration> ParseDurationFlag(const std::string& flag,
                                                  const std::string& value);

@@ -20,8 +20,9 @@ const std::vector<FlagSpec> kFlags = {
 };
 const std::vector<PositionalSpec> kOneId = {{"ID", "the id"}};
 
-absl::StatusOr<ParsedArgs> Parse(std::vector<std::string> tokens,
-                                 const std::vector<PositionalSpec>& positionals = {}) {
+absl::StatusOr<ParsedArgs> Parse(
+    std::vector<std::string> tokens,
+    const std::vector<PositionalSpec>& positionals = {}) {
   return ParseArgs(tokens, kFlags, positionals);
 }
 
@@ -51,7 +52,8 @@ TEST(ParseArgsTest, AValueMayBeEmptyOrLookLikeAFlagWhenGivenWithEquals) {
 }
 
 TEST(ParseArgsTest, PositionalsMayStandBetweenFlags) {
-  absl::StatusOr<ParsedArgs> parsed = Parse({"--all", "s-1", "--limit", "2"}, kOneId);
+  absl::StatusOr<ParsedArgs> parsed =
+      Parse({"--all", "s-1", "--limit", "2"}, kOneId);
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   EXPECT_THAT(parsed->positionals(), ElementsAre("s-1"));
 }
@@ -70,37 +72,43 @@ TEST(ParseArgsTest, ASingleDashIsAPositional) {
 }
 
 TEST(ParseArgsTest, MalformedLinesAreUsageErrorsNamingTheProblem) {
-  EXPECT_THAT(UsageMessage(Parse({"--lmit", "5"})), HasSubstr("unknown flag --lmit"));
+  EXPECT_THAT(UsageMessage(Parse({"--lmit", "5"})),
+              HasSubstr("unknown flag --lmit"));
   EXPECT_THAT(UsageMessage(Parse({"-x"})), HasSubstr("unknown flag -x"));
-  EXPECT_THAT(UsageMessage(Parse({"--limit"})), HasSubstr("--limit needs a value (N)"));
+  EXPECT_THAT(UsageMessage(Parse({"--limit"})),
+              HasSubstr("--limit needs a value (N)"));
   EXPECT_THAT(UsageMessage(Parse({"--limit", "1", "--limit=2"})),
               HasSubstr("--limit given more than once"));
-  EXPECT_THAT(UsageMessage(Parse({"--all=yes"})), HasSubstr("--all takes no value"));
+  EXPECT_THAT(UsageMessage(Parse({"--all=yes"})),
+              HasSubstr("--all takes no value"));
   EXPECT_THAT(UsageMessage(Parse({}, kOneId)), HasSubstr("missing ID"));
-  EXPECT_THAT(UsageMessage(Parse({"a", "b"}, kOneId)), HasSubstr("unexpected argument 'b'"));
-  EXPECT_THAT(UsageMessage(Parse({"stray"})), HasSubstr("unexpected argument 'stray'"));
+  EXPECT_THAT(UsageMessage(Parse({"a", "b"}, kOneId)),
+              HasSubstr("unexpected argument 'b'"));
+  EXPECT_THAT(UsageMessage(Parse({"stray"})),
+              HasSubstr("unexpected argument 'stray'"));
 }
 
 TEST(SplitGlobalFlagsTest, TakesGlobalFlagsFromAnywhereBeforeDoubleDash) {
   const std::vector<FlagSpec> global = {{"json", FlagKind::kSwitch, "", ""},
                                         {"addr", FlagKind::kValue, "A", ""}};
   absl::StatusOr<GlobalSplit> split = SplitGlobalFlags(
-      std::vector<std::string>{"--addr", "h:1", "sessions", "list", "--json", "--limit", "3",
-                               "--", "--json"},
+      std::vector<std::string>{"--addr", "h:1", "sessions", "list", "--json",
+                               "--limit", "3", "--", "--json"},
       global);
   ASSERT_TRUE(split.ok()) << split.status();
   EXPECT_TRUE(split->global.Switch("json"));
   EXPECT_EQ(split->global.Value("addr"), "h:1");
-  EXPECT_THAT(split->rest, ElementsAre("sessions", "list", "--limit", "3", "--", "--json"));
+  EXPECT_THAT(split->rest,
+              ElementsAre("sessions", "list", "--limit", "3", "--", "--json"));
 }
 
 TEST(SplitGlobalFlagsTest, AGlobalFlagTwiceOrWithoutItsValueIsAUsageError) {
   const std::vector<FlagSpec> global = {{"addr", FlagKind::kValue, "A", ""}};
-  absl::StatusOr<GlobalSplit> twice =
-      SplitGlobalFlags(std::vector<std::string>{"--addr=a:1", "--addr", "b:2"}, global);
+  absl::StatusOr<GlobalSplit> twice = SplitGlobalFlags(
+      std::vector<std::string>{"--addr=a:1", "--addr", "b:2"}, global);
   EXPECT_TRUE(IsUsageError(twice.status())) << twice.status();
-  absl::StatusOr<GlobalSplit> bare =
-      SplitGlobalFlags(std::vector<std::string>{"agents", "list", "--addr"}, global);
+  absl::StatusOr<GlobalSplit> bare = SplitGlobalFlags(
+      std::vector<std::string>{"agents", "list", "--addr"}, global);
   EXPECT_TRUE(IsUsageError(bare.status())) << bare.status();
 }
 
@@ -116,7 +124,8 @@ TEST(TypedFlagsTest, IntegersMustBeWholeAndInRange) {
   for (const char* bad : {"0", "1001", "-3", "2.5", "ten", ""}) {
     absl::StatusOr<int> parsed = ParseIntFlag("limit", bad, 1, 1000);
     EXPECT_TRUE(IsUsageError(parsed.status())) << bad;
-    EXPECT_THAT(std::string(parsed.status().message()), HasSubstr("--limit")) << bad;
+    EXPECT_THAT(std::string(parsed.status().message()), HasSubstr("--limit"))
+        << bad;
   }
 }
 
@@ -124,7 +133,8 @@ TEST(TypedFlagsTest, DurationsTakeAbseilFormsAndDays) {
   EXPECT_EQ(*ParseDurationFlag("ttl", "90s"), absl::Seconds(90));
   EXPECT_EQ(*ParseDurationFlag("ttl", "1h30m"), absl::Minutes(90));
   EXPECT_EQ(*ParseDurationFlag("ttl", "30d"), absl::Hours(24 * 30));
-  for (const char* bad : {"", "soon", "-5s", "inf", "d", "-1d", "10", "99999d"}) {
+  for (const char* bad :
+       {"", "soon", "-5s", "inf", "d", "-1d", "10", "99999d"}) {
     EXPECT_TRUE(IsUsageError(ParseDurationFlag("ttl", bad).status())) << bad;
   }
 }

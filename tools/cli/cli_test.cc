@@ -5,18 +5,17 @@
 // test drives the real suite).
 #include "tools/cli/cli.h"
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <sys/stat.h>
 
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <vector>
-
-#include <nlohmann/json.hpp>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_join.h"
@@ -42,9 +41,10 @@ constexpr char kGoodToken[] = "good.token.sig";
 // refused like authn refuses it.
 class FakeAuthn final : public bastion::authn::v1::Authn::Service {
  public:
-  grpc::Status Authenticate(grpc::ServerContext*,
-                            const bastion::authn::v1::AuthenticateRequest* request,
-                            bastion::authn::v1::AuthenticateResponse* response) override {
+  grpc::Status Authenticate(
+      grpc::ServerContext*,
+      const bastion::authn::v1::AuthenticateRequest* request,
+      bastion::authn::v1::AuthenticateResponse* response) override {
     seen.push_back(request->credential());
     bastion::common::v1::Principal* principal = response->mutable_principal();
     principal->set_credential_kind(bastion::common::v1::CREDENTIAL_KIND_JWT);
@@ -56,18 +56,22 @@ class FakeAuthn final : public bastion::authn::v1::Authn::Service {
     }
     std::vector<std::string> parts = absl::StrSplit(request->credential(), '.');
     std::string claims_text;
-    if (parts.size() == 3 && absl::WebSafeBase64Unescape(parts[1], &claims_text)) {
-      const nlohmann::json claims = nlohmann::json::parse(claims_text, nullptr, false);
+    if (parts.size() == 3 &&
+        absl::WebSafeBase64Unescape(parts[1], &claims_text)) {
+      const nlohmann::json claims =
+          nlohmann::json::parse(claims_text, nullptr, false);
       if (claims.is_object() && claims.contains("sub")) {
         principal->set_subject(claims["sub"].get<std::string>());
         principal->set_tenant_id(claims.value("tenant_id", "default"));
-        for (const auto& role : claims.value("roles", nlohmann::json::array())) {
+        for (const auto& role :
+             claims.value("roles", nlohmann::json::array())) {
           principal->add_roles(role.get<std::string>());
         }
         return grpc::Status::OK;
       }
     }
-    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "invalid credential");
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                        "invalid credential");
   }
 
   std::vector<std::string> seen;
@@ -76,11 +80,13 @@ class FakeAuthn final : public bastion::authn::v1::Authn::Service {
 class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = std::string(std::getenv("TEST_TMPDIR")) + "/cli.XXXXXX";
+    std::string pattern =
+        std::string(std::getenv("TEST_TMPDIR")) + "/cli.XXXXXX";
     ASSERT_NE(mkdtemp(pattern.data()), nullptr);
     config_dir_ = pattern;
     grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                             &port_);
     builder.RegisterService(&authn_);
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
@@ -99,9 +105,10 @@ class CliTest : public ::testing::Test {
     terminal_.in = &in_;
     terminal_.clock = &clock_;
     terminal_.env["BASTION_CONFIG_DIR"] = config_dir_;
-    args.insert(args.begin(), {"--authn-addr", "127.0.0.1:" + std::to_string(port_),
-                               "--data-addr", "127.0.0.1:1", "--runs-addr", "127.0.0.1:1",
-                               "--timeout", "5s"});
+    args.insert(
+        args.begin(),
+        {"--authn-addr", "127.0.0.1:" + std::to_string(port_), "--data-addr",
+         "127.0.0.1:1", "--runs-addr", "127.0.0.1:1", "--timeout", "5s"});
     return RunCli(args, terminal_);
   }
 
@@ -143,7 +150,8 @@ TEST(CommandTableTest, IsWellFormed) {
     ASSERT_LE(command.path.size(), 2u);
     // A two-word command belongs to a declared group; a one-word command is
     // not also a group.
-    EXPECT_EQ(groups.count(command.path[0]) == 1, command.path.size() == 2) << path;
+    EXPECT_EQ(groups.count(command.path[0]) == 1, command.path.size() == 2)
+        << path;
     if (command.path.size() == 2) used_groups.insert(command.path[0]);
     std::set<std::string> own;
     for (const FlagSpec& flag : command.flags) {
@@ -151,7 +159,8 @@ TEST(CommandTableTest, IsWellFormed) {
       EXPECT_EQ(global.count(flag.name), 0u) << path << " --" << flag.name;
       EXPECT_NE(flag.name, "help") << path;
       EXPECT_FALSE(flag.help.empty()) << path << " --" << flag.name;
-      EXPECT_EQ(flag.kind == FlagKind::kSwitch, flag.value_name.empty()) << path;
+      EXPECT_EQ(flag.kind == FlagKind::kSwitch, flag.value_name.empty())
+          << path;
     }
   }
   EXPECT_EQ(used_groups, groups);
@@ -162,8 +171,10 @@ TEST_F(CliTest, EveryCommandAndGroupAnswersHelpWithExitZero) {
     std::vector<std::string> line = command.path;
     line.push_back("--help");
     EXPECT_EQ(Run(line), kExitOk) << absl::StrJoin(line, " ");
-    EXPECT_THAT(out_.str(), HasSubstr("Usage:\n  bastion " + absl::StrJoin(command.path, " ")));
-    for (const FlagSpec& flag : command.flags) EXPECT_THAT(out_.str(), HasSubstr("--" + flag.name));
+    EXPECT_THAT(out_.str(), HasSubstr("Usage:\n  bastion " +
+                                      absl::StrJoin(command.path, " ")));
+    for (const FlagSpec& flag : command.flags)
+      EXPECT_THAT(out_.str(), HasSubstr("--" + flag.name));
     line = command.path;
     line.insert(line.begin(), "help");
     EXPECT_EQ(Run(line), kExitOk) << absl::StrJoin(line, " ");
@@ -206,7 +217,8 @@ TEST_F(CliTest, MalformedCommandLinesExitWithTwo) {
   EXPECT_EQ(Run({"memories", "create"}), kExitUsage);
   EXPECT_EQ(Run({"keys", "create", "--scope", "agents:read"}), kExitUsage);
   EXPECT_EQ(Run({"--timeout", "soon", "agents", "list"}, ""), kExitUsage);
-  EXPECT_EQ(Run({"agents", "list", "--addr", "a:1", "--addr", "b:2"}), kExitUsage);
+  EXPECT_EQ(Run({"agents", "list", "--addr", "a:1", "--addr", "b:2"}),
+            kExitUsage);
 }
 
 TEST_F(CliTest, WithJsonErrorsAreJsonOnStderr) {
@@ -215,8 +227,12 @@ TEST_F(CliTest, WithJsonErrorsAreJsonOnStderr) {
   EXPECT_EQ(error["error"]["code"], "USAGE");
   EXPECT_EQ(error["error"]["exit_code"], 2);
   EXPECT_EQ(out_.str(), "");
+  EXPECT_EQ(Run({"--json", "frob\xff"}),
+            kExitUsage);  // not UTF-8: replaced, no crash
+  EXPECT_EQ(nlohmann::json::parse(err_.str())["error"]["code"], "USAGE");
   EXPECT_EQ(Run({"sessions", "list", "--json"}), kExitUnauthenticated);
-  EXPECT_EQ(nlohmann::json::parse(err_.str())["error"]["code"], "UNAUTHENTICATED");
+  EXPECT_EQ(nlohmann::json::parse(err_.str())["error"]["code"],
+            "UNAUTHENTICATED");
 }
 
 TEST_F(CliTest, WithoutACredentialCommandsExitWithThree) {
@@ -275,13 +291,15 @@ TEST_F(CliTest, LoginStoresNothingAuthnRefusesOrThatIsNoCredential) {
   EXPECT_THAT(err_.str(), Not(HasSubstr("hunter2")));
   EXPECT_EQ(Run({"login"}, ""), kExitInvalid);
   EXPECT_FALSE(Stored());
-  EXPECT_EQ(authn_.seen.size(), 1u);  // malformed pastes never leave the machine
+  EXPECT_EQ(authn_.seen.size(),
+            1u);  // malformed pastes never leave the machine
 }
 
 TEST_F(CliTest, OnATerminalTheCredentialIsReadWithoutEcho) {
   std::string prompt;
   terminal_.in_is_tty = true;
-  terminal_.read_secret = [&](const std::string& shown) -> absl::StatusOr<std::string> {
+  terminal_.read_secret =
+      [&](const std::string& shown) -> absl::StatusOr<std::string> {
     prompt = shown;
     return std::string(kGoodToken);
   };
@@ -295,13 +313,14 @@ TEST_F(CliTest, LoginWithTheDevKeyMintsATokenForTheNamedUser) {
   {
     std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
         EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"), EVP_PKEY_free);
-    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_file(key_path.c_str(), "w"), BIO_free);
-    ASSERT_EQ(PEM_write_bio_PrivateKey(bio.get(), key.get(), nullptr, nullptr, 0, nullptr,
-                                       nullptr),
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+        BIO_new_file(key_path.c_str(), "w"), BIO_free);
+    ASSERT_EQ(PEM_write_bio_PrivateKey(bio.get(), key.get(), nullptr, nullptr,
+                                       0, nullptr, nullptr),
               1);
   }
-  EXPECT_EQ(Run({"login", "--dev-key", key_path, "--sub", "dana", "--tenant", "acme", "--role",
-                 "member", "--json"}),
+  EXPECT_EQ(Run({"login", "--dev-key", key_path, "--sub", "dana", "--tenant",
+                 "acme", "--role", "member", "--json"}),
             kExitOk)
       << err_.str();
   const nlohmann::json principal = nlohmann::json::parse(out_.str());
@@ -311,14 +330,16 @@ TEST_F(CliTest, LoginWithTheDevKeyMintsATokenForTheNamedUser) {
   std::vector<std::string> parts = absl::StrSplit(authn_.seen.back(), '.');
   std::string header;
   ASSERT_TRUE(absl::WebSafeBase64Unescape(parts[0], &header));
-  EXPECT_EQ(nlohmann::json::parse(header)["kid"], "dev");  // from dev.private.pem
+  EXPECT_EQ(nlohmann::json::parse(header)["kid"],
+            "dev");  // from dev.private.pem
   EXPECT_EQ(nlohmann::json::parse(header)["alg"], "EdDSA");
   EXPECT_TRUE(Stored());
 
   EXPECT_EQ(Run({"login", "--dev-key", key_path}), kExitUsage);  // no --sub
-  EXPECT_EQ(Run({"login", "--sub", "dana"}), kExitUsage);         // no --dev-key
-  EXPECT_EQ(Run({"login", "--dev-key", config_dir_ + "/missing.pem", "--sub", "x"}),
-            kExitInvalid);
+  EXPECT_EQ(Run({"login", "--sub", "dana"}), kExitUsage);        // no --dev-key
+  EXPECT_EQ(
+      Run({"login", "--dev-key", config_dir_ + "/missing.pem", "--sub", "x"}),
+      kExitInvalid);
 }
 
 TEST_F(CliTest, LogoutForgetsTheCredential) {
@@ -332,7 +353,8 @@ TEST_F(CliTest, LogoutForgetsTheCredential) {
 }
 
 TEST_F(CliTest, BastionTokenTakesPrecedenceOverTheStoredCredential) {
-  ASSERT_EQ(Run({"login"}, "x.eyJzdWIiOiJzdG9yZWQifQ.s"), kExitOk);  // {"sub":"stored"}
+  ASSERT_EQ(Run({"login"}, "x.eyJzdWIiOiJzdG9yZWQifQ.s"),
+            kExitOk);  // {"sub":"stored"}
   terminal_.env["BASTION_TOKEN"] = kGoodToken;
   EXPECT_EQ(Run({"whoami"}), kExitOk);
   EXPECT_THAT(out_.str(), HasSubstr("alice"));

@@ -13,12 +13,14 @@ namespace {
 constexpr size_t kMaxAddressBytes = 256;
 constexpr int kDefaultPortBase = 7000;
 
-std::string Env(const std::map<std::string, std::string>& env, const std::string& name) {
+std::string Env(const std::map<std::string, std::string>& env,
+                const std::string& name) {
   auto it = env.find(name);
   return it == env.end() ? "" : it->second;
 }
 
-absl::Status CheckAddress(const std::string& where, const std::string& address) {
+absl::Status CheckAddress(const std::string& where,
+                          const std::string& address) {
   if (address.empty() || address.size() > kMaxAddressBytes) {
     return UsageError(absl::StrCat(where, " must be a host:port address"));
   }
@@ -49,7 +51,9 @@ auto& Slot(E& endpoints, Service service) {
 
 }  // namespace
 
-const std::string& Endpoints::For(Service service) const { return Slot(*this, service); }
+const std::string& Endpoints::For(Service service) const {
+  return Slot(*this, service);
+}
 std::string& Endpoints::For(Service service) { return Slot(*this, service); }
 
 std::string ServiceName(Service service) {
@@ -64,12 +68,14 @@ std::string ServiceName(Service service) {
   return "run-executor";
 }
 
-absl::StatusOr<Endpoints> ResolveEndpoints(const ParsedArgs& global,
-                                           const std::map<std::string, std::string>& env) {
+absl::StatusOr<Endpoints> ResolveEndpoints(
+    const ParsedArgs& global, const std::map<std::string, std::string>& env) {
   int base = kDefaultPortBase;
   const std::string base_env = Env(env, "BASTION_PORT_BASE");
-  if (!base_env.empty() && (!absl::SimpleAtoi(base_env, &base) || base < 1 || base > 65500)) {
-    return UsageError("BASTION_PORT_BASE must be a port number from 1 to 65500");
+  if (!base_env.empty() &&
+      (!absl::SimpleAtoi(base_env, &base) || base < 1 || base > 65500)) {
+    return UsageError(
+        "BASTION_PORT_BASE must be a port number from 1 to 65500");
   }
   struct Source {
     Service service;
@@ -77,9 +83,10 @@ absl::StatusOr<Endpoints> ResolveEndpoints(const ParsedArgs& global,
     const char* env;
     int offset;
   };
-  const Source sources[] = {{Service::kAuthn, "authn-addr", "BASTION_AUTHN_ADDR", 1},
-                            {Service::kData, "data-addr", "BASTION_DATA_ADDR", 3},
-                            {Service::kRuns, "runs-addr", "BASTION_RUNS_ADDR", 4}};
+  const Source sources[] = {
+      {Service::kAuthn, "authn-addr", "BASTION_AUTHN_ADDR", 1},
+      {Service::kData, "data-addr", "BASTION_DATA_ADDR", 3},
+      {Service::kRuns, "runs-addr", "BASTION_RUNS_ADDR", 4}};
   Endpoints endpoints;
   for (const Source& source : sources) {
     std::string address;
@@ -93,7 +100,8 @@ absl::StatusOr<Endpoints> ResolveEndpoints(const ParsedArgs& global,
     } else if (!Env(env, "BASTION_ADDR").empty()) {
       address = Env(env, "BASTION_ADDR"), where = "BASTION_ADDR";
     } else {
-      address = absl::StrCat("127.0.0.1:", base + source.offset), where = "the default";
+      address = absl::StrCat("127.0.0.1:", base + source.offset),
+      where = "the default";
     }
     absl::Status valid = CheckAddress(where, address);
     if (!valid.ok()) return valid;
@@ -109,7 +117,8 @@ Client::Client(Endpoints endpoints, tls::TlsFiles tls, absl::Duration timeout,
       timeout_(timeout),
       credential_(std::move(credential)) {}
 
-absl::StatusOr<std::shared_ptr<grpc::Channel>> Client::ChannelFor(Service service) {
+absl::StatusOr<std::shared_ptr<grpc::Channel>> Client::ChannelFor(
+    Service service) {
   auto it = channels_.find(service);
   if (it != channels_.end()) return it->second;
   absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
@@ -127,7 +136,8 @@ void Client::Prepare(grpc::ClientContext* context) const {
                         absl::ToChronoMilliseconds(timeout_));
 }
 
-absl::Status Client::Translate(Service service, const grpc::Status& status) const {
+absl::Status Client::Translate(Service service,
+                               const grpc::Status& status) const {
   absl::Status translated = FromGrpcStatus(status);
   if (translated.code() == absl::StatusCode::kUnavailable ||
       translated.code() == absl::StatusCode::kDeadlineExceeded) {
@@ -136,8 +146,8 @@ absl::Status Client::Translate(Service service, const grpc::Status& status) cons
         absl::StrCat(translated.code() == absl::StatusCode::kUnavailable
                          ? "cannot reach "
                          : "no answer in time from ",
-                     ServiceName(service), " at ", endpoints_.For(service), " (",
-                     translated.message(), ")"));
+                     ServiceName(service), " at ", endpoints_.For(service),
+                     " (", translated.message(), ")"));
   }
   return translated;
 }

@@ -5,11 +5,11 @@
 #ifndef BASTION_TOOLS_CLI_CLIENT_H_
 #define BASTION_TOOLS_CLI_CLIENT_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <map>
 #include <memory>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -38,8 +38,8 @@ struct Endpoints {
 // BASTION_DATA_ADDR, BASTION_RUNS_ADDR), BASTION_ADDR, and tools/up.sh's
 // layout 127.0.0.1:BASE+1 / +3 / +4 with BASE = BASTION_PORT_BASE or 7000.
 // Usage error for an empty or malformed address or port base.
-absl::StatusOr<Endpoints> ResolveEndpoints(const ParsedArgs& global,
-                                           const std::map<std::string, std::string>& env);
+absl::StatusOr<Endpoints> ResolveEndpoints(
+    const ParsedArgs& global, const std::map<std::string, std::string>& env);
 
 std::string ServiceName(Service service);
 
@@ -56,10 +56,11 @@ class Client {
   // service's channel, with the credential and the deadline.
   template <typename Stub, typename Request, typename Response>
   absl::Status Call(Service service,
-                    grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
-                                                 Response*),
+                    grpc::Status (Stub::*method)(grpc::ClientContext*,
+                                                 const Request&, Response*),
                     const Request& request, Response* response) {
-    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = ChannelFor(service);
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+        ChannelFor(service);
     if (!channel.ok()) return channel.status();
     Stub stub(*channel);
     grpc::ClientContext context;

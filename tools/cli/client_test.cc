@@ -34,8 +34,8 @@ TEST(ResolveEndpointsTest, DefaultsToUpShsLayout) {
 }
 
 TEST(ResolveEndpointsTest, OwnFlagThenSharedFlagThenOwnEnvThenSharedEnv) {
-  const std::map<std::string, std::string> env = {{"BASTION_ADDR", "env-all:1"},
-                                                  {"BASTION_DATA_ADDR", "env-data:3"}};
+  const std::map<std::string, std::string> env = {
+      {"BASTION_ADDR", "env-all:1"}, {"BASTION_DATA_ADDR", "env-data:3"}};
   absl::StatusOr<Endpoints> from_env = ResolveEndpoints(Global({}), env);
   EXPECT_EQ(from_env->authn, "env-all:1");
   EXPECT_EQ(from_env->data, "env-data:3");
@@ -47,13 +47,16 @@ TEST(ResolveEndpointsTest, OwnFlagThenSharedFlagThenOwnEnvThenSharedEnv) {
 }
 
 TEST(ResolveEndpointsTest, BadAddressesAndPortBasesAreUsageErrors) {
-  EXPECT_TRUE(IsUsageError(ResolveEndpoints(Global({{"addr", ""}}), {}).status()));
-  EXPECT_TRUE(IsUsageError(ResolveEndpoints(Global({{"data-addr", "a b:1"}}), {}).status()));
   EXPECT_TRUE(
-      IsUsageError(ResolveEndpoints(Global({{"addr", std::string(300, 'a')}}), {}).status()));
+      IsUsageError(ResolveEndpoints(Global({{"addr", ""}}), {}).status()));
+  EXPECT_TRUE(IsUsageError(
+      ResolveEndpoints(Global({{"data-addr", "a b:1"}}), {}).status()));
+  EXPECT_TRUE(IsUsageError(
+      ResolveEndpoints(Global({{"addr", std::string(300, 'a')}}), {})
+          .status()));
   for (const char* base : {"x", "0", "70000", "-5"}) {
-    EXPECT_TRUE(
-        IsUsageError(ResolveEndpoints(Global({}), {{"BASTION_PORT_BASE", base}}).status()))
+    EXPECT_TRUE(IsUsageError(
+        ResolveEndpoints(Global({}), {{"BASTION_PORT_BASE", base}}).status()))
         << base;
   }
 }
@@ -61,9 +64,9 @@ TEST(ResolveEndpointsTest, BadAddressesAndPortBasesAreUsageErrors) {
 // An Agents service that records what the client sent.
 class RecordingAgents final : public bastion::runs::v1::Agents::Service {
  public:
-  grpc::Status ListAgents(grpc::ServerContext* context,
-                          const bastion::runs::v1::ListAgentsRequest*,
-                          bastion::runs::v1::ListAgentsResponse* response) override {
+  grpc::Status ListAgents(
+      grpc::ServerContext* context, const bastion::runs::v1::ListAgentsRequest*,
+      bastion::runs::v1::ListAgentsResponse* response) override {
     auto range = context->client_metadata().equal_range("authorization");
     for (auto it = range.first; it != range.second; ++it) {
       authorization.emplace_back(it->second.data(), it->second.size());
@@ -72,7 +75,8 @@ class RecordingAgents final : public bastion::runs::v1::Agents::Service {
     response->add_agents()->set_agent_id("echo");
     return grpc::Status::OK;
   }
-  grpc::Status GetAgent(grpc::ServerContext*, const bastion::runs::v1::GetAgentRequest*,
+  grpc::Status GetAgent(grpc::ServerContext*,
+                        const bastion::runs::v1::GetAgentRequest*,
                         bastion::runs::v1::Agent*) override {
     return grpc::Status(grpc::StatusCode::NOT_FOUND, "no such agent");
   }
@@ -85,7 +89,8 @@ class ClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
     grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                             &port_);
     builder.RegisterService(&agents_);
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
@@ -106,11 +111,13 @@ TEST_F(ClientTest, SendsTheCredentialAsABearerTokenWithADeadline) {
   Client client(Here(), tls::TlsFiles{}, absl::Seconds(7), "bst_secret");
   bastion::runs::v1::ListAgentsResponse response;
   ASSERT_TRUE(client
-                  .Call(Service::kRuns, &bastion::runs::v1::Agents::Stub::ListAgents,
+                  .Call(Service::kRuns,
+                        &bastion::runs::v1::Agents::Stub::ListAgents,
                         bastion::runs::v1::ListAgentsRequest(), &response)
                   .ok());
   EXPECT_EQ(response.agents(0).agent_id(), "echo");
-  EXPECT_EQ(agents_.authorization, std::vector<std::string>{"Bearer bst_secret"});
+  EXPECT_EQ(agents_.authorization,
+            std::vector<std::string>{"Bearer bst_secret"});
   EXPECT_GT(agents_.deadline_left, std::chrono::seconds(5));
   EXPECT_LE(agents_.deadline_left, std::chrono::seconds(7));
 }
@@ -119,7 +126,8 @@ TEST_F(ClientTest, WithoutACredentialSendsNoAuthorization) {
   Client client(Here(), tls::TlsFiles{}, absl::Seconds(7), "");
   bastion::runs::v1::ListAgentsResponse response;
   ASSERT_TRUE(client
-                  .Call(Service::kRuns, &bastion::runs::v1::Agents::Stub::ListAgents,
+                  .Call(Service::kRuns,
+                        &bastion::runs::v1::Agents::Stub::ListAgents,
                         bastion::runs::v1::ListAgentsRequest(), &response)
                   .ok());
   EXPECT_TRUE(agents_.authorization.empty());
@@ -131,7 +139,8 @@ TEST_F(ClientTest, TheServersCodeAndMessageComeBackAsTheyWere) {
   bastion::runs::v1::GetAgentRequest request;
   request.set_agent_id("nope");
   const absl::Status status =
-      client.Call(Service::kRuns, &bastion::runs::v1::Agents::Stub::GetAgent, request, &agent);
+      client.Call(Service::kRuns, &bastion::runs::v1::Agents::Stub::GetAgent,
+                  request, &agent);
   EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(status.message(), "no such agent");
 }
@@ -145,13 +154,15 @@ TEST_F(ClientTest, AnUnreachableServiceIsNamedWithItsAddress) {
       client.Call(Service::kData, &bastion::runs::v1::Agents::Stub::ListAgents,
                   bastion::runs::v1::ListAgentsRequest(), &response);
   EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(std::string(status.message()), HasSubstr("cannot reach data at " + address));
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("cannot reach data at " + address));
 }
 
 TEST(ClientTlsTest, AMissingCaFileIsRefusedBeforeAnyCall) {
   tls::TlsFiles files;
   files.ca_file = "/nonexistent/ca.pem";
-  Client client(Endpoints{"a:1", "a:1", "a:1"}, files, absl::Seconds(1), "t.o.k");
+  Client client(Endpoints{"a:1", "a:1", "a:1"}, files, absl::Seconds(1),
+                "t.o.k");
   bastion::runs::v1::ListAgentsResponse response;
   const absl::Status status =
       client.Call(Service::kRuns, &bastion::runs::v1::Agents::Stub::ListAgents,

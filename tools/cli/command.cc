@@ -30,7 +30,8 @@ absl::StatusOr<CredentialStore> CommandContext::Store() const {
 
 absl::StatusOr<StoredCredential> CommandContext::Credential() const {
   if (!Env("BASTION_TOKEN").empty()) {
-    absl::StatusOr<StoredCredential> from_env = ParseCredential(Env("BASTION_TOKEN"));
+    absl::StatusOr<StoredCredential> from_env =
+        ParseCredential(Env("BASTION_TOKEN"));
     if (!from_env.ok()) {
       return absl::UnauthenticatedError(
           absl::StrCat("BASTION_TOKEN: ", from_env.status().message()));
@@ -42,14 +43,18 @@ absl::StatusOr<StoredCredential> CommandContext::Credential() const {
   return store->Load();
 }
 
-absl::StatusOr<Client> CommandContext::ClientWith(const std::string& credential) const {
-  absl::StatusOr<Endpoints> endpoints = ResolveEndpoints(global_, terminal_.env);
+absl::StatusOr<Client> CommandContext::ClientWith(
+    const std::string& credential) const {
+  absl::StatusOr<Endpoints> endpoints =
+      ResolveEndpoints(global_, terminal_.env);
   if (!endpoints.ok()) return endpoints.status();
   absl::Duration timeout = kDefaultTimeout;
   if (auto value = global_.Value("timeout")) {
-    absl::StatusOr<absl::Duration> parsed = ParseDurationFlag("timeout", *value);
+    absl::StatusOr<absl::Duration> parsed =
+        ParseDurationFlag("timeout", *value);
     if (!parsed.ok()) return parsed.status();
-    if (*parsed <= absl::ZeroDuration()) return UsageError("--timeout must be positive");
+    if (*parsed <= absl::ZeroDuration())
+      return UsageError("--timeout must be positive");
     timeout = *parsed;
   }
   tls::TlsFiles tls;

@@ -35,14 +35,15 @@ struct Terminal {
   const Clock* clock = SystemClock::Get();
   // Shows `prompt` on the terminal and reads one line with echo off; only
   // called when in_is_tty.
-  std::function<absl::StatusOr<std::string>(const std::string& prompt)> read_secret;
+  std::function<absl::StatusOr<std::string>(const std::string& prompt)>
+      read_secret;
 };
 
 // Everything a handler needs. Not thread-safe; one per command run.
 class CommandContext {
  public:
-  CommandContext(const ParsedArgs& args, const ParsedArgs& global, Terminal& terminal,
-                 Output& out)
+  CommandContext(const ParsedArgs& args, const ParsedArgs& global,
+                 Terminal& terminal, Output& out)
       : args_(args), global_(global), terminal_(terminal), out_(out) {}
 
   // The command's own flags and positionals.

@@ -7,10 +7,9 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -62,8 +61,8 @@ absl::Status WriteAll(int fd, absl::string_view data) {
     const ssize_t written = write(fd, data.data(), data.size());
     if (written < 0) {
       if (errno == EINTR) continue;
-      return absl::FailedPreconditionError(absl::StrCat("write failed: ",
-                                                        std::strerror(errno)));
+      return absl::FailedPreconditionError(
+          absl::StrCat("write failed: ", std::strerror(errno)));
     }
     data.remove_prefix(static_cast<size_t>(written));
   }
@@ -91,26 +90,31 @@ absl::StatusOr<StoredCredential> ParseCredential(absl::string_view pasted) {
   }
   StoredCredential credential;
   credential.secret = std::string(value);
-  if (absl::StartsWith(value, kApiKeyPrefix) && value.size() > kApiKeyPrefix.size()) {
+  if (absl::StartsWith(value, kApiKeyPrefix) &&
+      value.size() > kApiKeyPrefix.size()) {
     credential.kind = CredentialKind::kApiKey;
     return credential;
   }
   std::vector<absl::string_view> parts = absl::StrSplit(value, '.');
-  if (parts.size() == 3 && !parts[0].empty() && !parts[1].empty() && !parts[2].empty()) {
+  if (parts.size() == 3 && !parts[0].empty() && !parts[1].empty() &&
+      !parts[2].empty()) {
     credential.kind = CredentialKind::kJwt;
     return credential;
   }
   return absl::InvalidArgumentError(
-      "that is neither an API key (bst_...) nor a token (three dot-separated parts)");
+      "that is neither an API key (bst_...) nor a token (three dot-separated "
+      "parts)");
 }
 
-absl::StatusOr<std::string> ConfigDir(const std::map<std::string, std::string>& env) {
+absl::StatusOr<std::string> ConfigDir(
+    const std::map<std::string, std::string>& env) {
   const auto get = [&](const char* name) -> std::string {
     auto it = env.find(name);
     return it == env.end() ? "" : it->second;
   };
   if (!get("BASTION_CONFIG_DIR").empty()) return get("BASTION_CONFIG_DIR");
-  if (!get("XDG_CONFIG_HOME").empty()) return get("XDG_CONFIG_HOME") + "/bastion";
+  if (!get("XDG_CONFIG_HOME").empty())
+    return get("XDG_CONFIG_HOME") + "/bastion";
   if (!get("HOME").empty()) return get("HOME") + "/.config/bastion";
   return absl::FailedPreconditionError(
       "no configuration folder: set BASTION_CONFIG_DIR or HOME");
@@ -136,11 +140,16 @@ absl::Status CredentialStore::Save(const StoredCredential& credential) const {
     return absl::FailedPreconditionError(
         absl::StrCat("cannot write in ", dir_, ": ", std::strerror(errno)));
   }
-  absl::Status written = fchmod(fd.get(), 0600) == 0
-                             ? WriteAll(fd.get(), document.dump(2) + "\n")
-                             : absl::FailedPreconditionError("cannot set mode 0600");
+  absl::Status written =
+      fchmod(fd.get(), 0600) == 0
+          ? WriteAll(fd.get(),
+                     document.dump(2, ' ', false,
+                                   nlohmann::json::error_handler_t::replace) +
+                         "\n")
+          : absl::FailedPreconditionError("cannot set mode 0600");
   if (written.ok() && fsync(fd.get()) != 0) {
-    written = absl::FailedPreconditionError("cannot flush the credentials file");
+    written =
+        absl::FailedPreconditionError("cannot flush the credentials file");
   }
   if (written.ok() && rename(temporary.c_str(), path_.c_str()) != 0) {
     written = absl::FailedPreconditionError(
@@ -173,13 +182,15 @@ absl::StatusOr<StoredCredential> CredentialStore::Load() const {
         absl::StrCat("refusing ", path_, ": owned by another user"));
   }
   if ((info.st_mode & 077) != 0) {
-    return absl::FailedPreconditionError(absl::StrFormat(
-        "refusing %s: group or others may access it (mode %04o); run `chmod 600 %s` "
-        "or log in again",
-        path_, info.st_mode & 07777, path_));
+    return absl::FailedPreconditionError(
+        absl::StrFormat("refusing %s: group or others may access it (mode "
+                        "%04o); run `chmod 600 %s` "
+                        "or log in again",
+                        path_, info.st_mode & 07777, path_));
   }
   if (info.st_size > kMaxFileBytes) {
-    return absl::FailedPreconditionError(absl::StrCat("refusing ", path_, ": too large"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("refusing ", path_, ": too large"));
   }
   std::string text(static_cast<size_t>(info.st_size), '\0');
   size_t done = 0;
@@ -190,10 +201,11 @@ absl::StatusOr<StoredCredential> CredentialStore::Load() const {
     done += static_cast<size_t>(got);
   }
   text.resize(done);
-  const absl::Status garbled = absl::FailedPreconditionError(
-      absl::StrCat(path_, " is not a credentials file; run `bastion login` again"));
-  const nlohmann::json document = nlohmann::json::parse(text, nullptr,
-                                                        /*allow_exceptions=*/false);
+  const absl::Status garbled = absl::FailedPreconditionError(absl::StrCat(
+      path_, " is not a credentials file; run `bastion login` again"));
+  const nlohmann::json document =
+      nlohmann::json::parse(text, nullptr,
+                            /*allow_exceptions=*/false);
   if (!document.is_object() || !document.contains("credential") ||
       !document["credential"].is_string()) {
     return garbled;
@@ -203,7 +215,8 @@ absl::StatusOr<StoredCredential> CredentialStore::Load() const {
   if (!credential.ok()) return garbled;
   const auto text_field = [&](const char* name) {
     auto it = document.find(name);
-    return it != document.end() && it->is_string() ? it->get<std::string>() : "";
+    return it != document.end() && it->is_string() ? it->get<std::string>()
+                                                   : "";
   };
   credential->subject = text_field("subject");
   credential->tenant = text_field("tenant");

@@ -34,7 +34,8 @@ absl::StatusOr<StoredCredential> ParseCredential(absl::string_view pasted);
 // The configuration folder: $BASTION_CONFIG_DIR, else
 // $XDG_CONFIG_HOME/bastion, else $HOME/.config/bastion. FAILED_PRECONDITION
 // when none of them is set.
-absl::StatusOr<std::string> ConfigDir(const std::map<std::string, std::string>& env);
+absl::StatusOr<std::string> ConfigDir(
+    const std::map<std::string, std::string>& env);
 
 // The credentials file `<dir>/credentials`. Not thread-safe; one per
 // process.

@@ -28,7 +28,8 @@ constexpr char kJwt[] = "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJhIn0.c2ln";
 class CredentialStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = std::string(std::getenv("TEST_TMPDIR")) + "/creds.XXXXXX";
+    std::string pattern =
+        std::string(std::getenv("TEST_TMPDIR")) + "/creds.XXXXXX";
     ASSERT_NE(mkdtemp(pattern.data()), nullptr);
     root_ = pattern;
   }
@@ -53,7 +54,8 @@ class CredentialStoreTest : public ::testing::Test {
 };
 
 TEST(ParseCredentialTest, TellsTokensFromApiKeysAndTrimsThePaste) {
-  absl::StatusOr<StoredCredential> jwt = ParseCredential(std::string("  ") + kJwt + "\n");
+  absl::StatusOr<StoredCredential> jwt =
+      ParseCredential(std::string("  ") + kJwt + "\n");
   ASSERT_THAT(jwt, IsOk());
   EXPECT_EQ(jwt->kind, CredentialKind::kJwt);
   EXPECT_EQ(jwt->secret, kJwt);
@@ -65,22 +67,28 @@ TEST(ParseCredentialTest, TellsTokensFromApiKeysAndTrimsThePaste) {
 
 TEST(ParseCredentialTest, RefusesWhatIsNeitherWithoutEchoingIt) {
   for (const std::string& bad :
-       {std::string(""), std::string("   \n"), std::string("bst_"), std::string("a.b"),
-        std::string("a..c"), std::string("a.b.c.d"), std::string("password123"),
-        std::string("bst_with space"), std::string("a.b\x1b.c"), std::string(8193, 'a')}) {
+       {std::string(""), std::string("   \n"), std::string("bst_"),
+        std::string("a.b"), std::string("a..c"), std::string("a.b.c.d"),
+        std::string("password123"), std::string("bst_with space"),
+        std::string("a.b\x1b.c"), std::string(8193, 'a')}) {
     absl::StatusOr<StoredCredential> parsed = ParseCredential(bad);
     EXPECT_THAT(parsed, StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
     if (bad.size() > 4) {
-      EXPECT_THAT(std::string(parsed.status().message()), Not(HasSubstr(bad))) << bad;
+      EXPECT_THAT(std::string(parsed.status().message()), Not(HasSubstr(bad)))
+          << bad;
     }
   }
-  EXPECT_THAT(ParseCredential("bst_" + std::string(8188, 'a')), IsOk());  // 8192 bytes
+  EXPECT_THAT(ParseCredential("bst_" + std::string(8188, 'a')),
+              IsOk());  // 8192 bytes
 }
 
 TEST(ConfigDirTest, PrefersBastionConfigDirThenXdgThenHome) {
-  EXPECT_EQ(*ConfigDir({{"BASTION_CONFIG_DIR", "/c"}, {"XDG_CONFIG_HOME", "/x"}, {"HOME", "/h"}}),
+  EXPECT_EQ(*ConfigDir({{"BASTION_CONFIG_DIR", "/c"},
+                        {"XDG_CONFIG_HOME", "/x"},
+                        {"HOME", "/h"}}),
             "/c");
-  EXPECT_EQ(*ConfigDir({{"XDG_CONFIG_HOME", "/x"}, {"HOME", "/h"}}), "/x/bastion");
+  EXPECT_EQ(*ConfigDir({{"XDG_CONFIG_HOME", "/x"}, {"HOME", "/h"}}),
+            "/x/bastion");
   EXPECT_EQ(*ConfigDir({{"HOME", "/h"}}), "/h/.config/bastion");
   EXPECT_THAT(ConfigDir({}), StatusIs(absl::StatusCode::kFailedPrecondition));
 }
@@ -115,7 +123,8 @@ TEST_F(CredentialStoreTest, SavingAgainReplacesTheFileAndTightensItsMode) {
 }
 
 TEST_F(CredentialStoreTest, NoFileMeansNotLoggedIn) {
-  EXPECT_THAT(CredentialStore(root_).Load(), StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(CredentialStore(root_).Load(),
+              StatusIs(absl::StatusCode::kUnauthenticated));
 }
 
 TEST_F(CredentialStoreTest, RefusesAFileGroupOrOthersMayAccess) {
@@ -124,7 +133,8 @@ TEST_F(CredentialStoreTest, RefusesAFileGroupOrOthersMayAccess) {
   for (mode_t mode : {0640, 0604, 0620, 0602, 0660, 0644, 0666, 0610}) {
     ASSERT_EQ(chmod(store.path().c_str(), mode), 0);
     absl::StatusOr<StoredCredential> loaded = store.Load();
-    EXPECT_THAT(loaded, StatusIs(absl::StatusCode::kFailedPrecondition)) << std::oct << mode;
+    EXPECT_THAT(loaded, StatusIs(absl::StatusCode::kFailedPrecondition))
+        << std::oct << mode;
     EXPECT_THAT(std::string(loaded.status().message()), HasSubstr("chmod 600"));
     EXPECT_THAT(std::string(loaded.status().message()), Not(HasSubstr(kJwt)));
   }
@@ -160,9 +170,11 @@ TEST_F(CredentialStoreTest, RefusesGarbledAndOversizedFiles) {
   };
   for (const std::string& bad :
        {std::string("not json"), std::string("[]"), std::string("{}"),
-        std::string("{\"credential\": 5}"), std::string("{\"credential\": \"password\"}")}) {
+        std::string("{\"credential\": 5}"),
+        std::string("{\"credential\": \"password\"}")}) {
     write(bad);
-    EXPECT_THAT(store.Load(), StatusIs(absl::StatusCode::kFailedPrecondition)) << bad;
+    EXPECT_THAT(store.Load(), StatusIs(absl::StatusCode::kFailedPrecondition))
+        << bad;
   }
   write("{\"credential\": \"" + std::string(kJwt) + "\", \"pad\": \"" +
         std::string(70000, 'x') + "\"}");

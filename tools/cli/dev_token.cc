@@ -1,11 +1,5 @@
 #include "tools/cli/dev_token.h"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <memory>
-
-#include <nlohmann/json.hpp>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -15,6 +9,12 @@
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -52,9 +52,11 @@ absl::Status KeyError(absl::string_view message) {
 int NoPassphrase(char*, int, int, void*) { return -1; }
 
 absl::StatusOr<PkeyPtr> LoadPrivateKey(absl::string_view pem) {
-  std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  std::unique_ptr<BIO, BioFree> bio(
+      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!bio) return KeyError("cannot read the key");
-  PkeyPtr pkey(PEM_read_bio_PrivateKey(bio.get(), nullptr, NoPassphrase, nullptr));
+  PkeyPtr pkey(
+      PEM_read_bio_PrivateKey(bio.get(), nullptr, NoPassphrase, nullptr));
   if (!pkey) {
     return KeyError("the key is not an unencrypted PEM private key");
   }
@@ -68,13 +70,14 @@ absl::StatusOr<std::string> AlgorithmFor(EVP_PKEY* pkey) {
     case EVP_PKEY_ED25519:
       return std::string("EdDSA");
     case EVP_PKEY_RSA:
-      if (EVP_PKEY_get_bits(pkey) < 2048) return KeyError("RSA keys need 2048 bits or more");
+      if (EVP_PKEY_get_bits(pkey) < 2048)
+        return KeyError("RSA keys need 2048 bits or more");
       return std::string("RS256");
     case EVP_PKEY_EC: {
       char group[64] = {0};
       size_t length = 0;
-      if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group,
-                                         sizeof(group), &length) != 1 ||
+      if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME,
+                                         group, sizeof(group), &length) != 1 ||
           absl::string_view(group, length) != "prime256v1") {
         return KeyError("only P-256 EC keys are supported (ES256)");
       }
@@ -85,19 +88,22 @@ absl::StatusOr<std::string> AlgorithmFor(EVP_PKEY* pkey) {
   }
 }
 
-absl::StatusOr<std::string> SignWithKey(EVP_PKEY* pkey, const std::string& algorithm,
+absl::StatusOr<std::string> SignWithKey(EVP_PKEY* pkey,
+                                        const std::string& algorithm,
                                         absl::string_view input) {
   std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
   const EVP_MD* digest = algorithm == "EdDSA" ? nullptr : EVP_sha256();
   size_t length = 0;
   const auto* data = reinterpret_cast<const unsigned char*>(input.data());
-  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, digest, nullptr, pkey) != 1 ||
+  if (!ctx ||
+      EVP_DigestSignInit(ctx.get(), nullptr, digest, nullptr, pkey) != 1 ||
       EVP_DigestSign(ctx.get(), nullptr, &length, data, input.size()) != 1) {
     return KeyError("signing failed");
   }
   std::string signature(length, '\0');
-  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(signature.data()), &length,
-                     data, input.size()) != 1) {
+  if (EVP_DigestSign(ctx.get(),
+                     reinterpret_cast<unsigned char*>(signature.data()),
+                     &length, data, input.size()) != 1) {
     return KeyError("signing failed");
   }
   signature.resize(length);
@@ -113,7 +119,8 @@ absl::StatusOr<std::string> SignWithKey(EVP_PKEY* pkey, const std::string& algor
   std::string raw(2 * kEs256PartBytes, '\0');
   auto* out = reinterpret_cast<unsigned char*>(raw.data());
   if (BN_bn2binpad(r, out, kEs256PartBytes) != kEs256PartBytes ||
-      BN_bn2binpad(s, out + kEs256PartBytes, kEs256PartBytes) != kEs256PartBytes) {
+      BN_bn2binpad(s, out + kEs256PartBytes, kEs256PartBytes) !=
+          kEs256PartBytes) {
     return KeyError("signing failed");
   }
   return raw;
@@ -128,13 +135,23 @@ absl::StatusOr<std::string> RandomHex(int bytes) {
   return absl::BytesToHexString(random);
 }
 
-std::string Encode(absl::string_view bytes) { return absl::WebSafeBase64Escape(bytes); }
+std::string Encode(absl::string_view bytes) {
+  return absl::WebSafeBase64Escape(bytes);
+}
+
+// Compact JSON; bytes that are not UTF-8 become U+FFFD instead of throwing.
+std::string Dump(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 }  // namespace
 
-absl::StatusOr<std::string> MintDevToken(absl::string_view key, bool hmac_secret,
-                                         const DevTokenClaims& claims, absl::Time now) {
-  if (claims.subject.empty()) return absl::InvalidArgumentError("a subject is required");
+absl::StatusOr<std::string> MintDevToken(absl::string_view key,
+                                         bool hmac_secret,
+                                         const DevTokenClaims& claims,
+                                         absl::Time now) {
+  if (claims.subject.empty())
+    return absl::InvalidArgumentError("a subject is required");
   if (claims.lifetime <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("the lifetime must be positive");
   }
@@ -169,19 +186,21 @@ absl::StatusOr<std::string> MintDevToken(absl::string_view key, bool hmac_secret
   if (!claims.tenant.empty()) body["tenant_id"] = claims.tenant;
   if (!claims.roles.empty()) body["roles"] = claims.roles;
 
-  const std::string input = absl::StrCat(Encode(header.dump()), ".", Encode(body.dump()));
+  const std::string input =
+      absl::StrCat(Encode(Dump(header)), ".", Encode(Dump(body)));
   std::string signature;
   if (hmac_secret) {
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
     if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-             reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac,
-             &length) == nullptr) {
+             reinterpret_cast<const unsigned char*>(input.data()), input.size(),
+             mac, &length) == nullptr) {
       return KeyError("signing failed");
     }
     signature.assign(reinterpret_cast<const char*>(mac), length);
   } else {
-    absl::StatusOr<std::string> signed_bytes = SignWithKey(pkey.get(), algorithm, input);
+    absl::StatusOr<std::string> signed_bytes =
+        SignWithKey(pkey.get(), algorithm, input);
     if (!signed_bytes.ok()) return signed_bytes.status();
     signature = std::move(*signed_bytes);
   }
@@ -193,18 +212,20 @@ absl::StatusOr<std::string> MintDevTokenFromFile(const std::string& path,
                                                  absl::Time now) {
   std::ifstream file(path, std::ios::binary);
   if (!file) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot read the key file ", path, ": ", std::strerror(errno)));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot read the key file ", path, ": ", std::strerror(errno)));
   }
   std::string key(kMaxKeyFileBytes + 1, '\0');
   file.read(key.data(), static_cast<std::streamsize>(key.size()));
   key.resize(static_cast<size_t>(file.gcount()));
   if (key.size() > kMaxKeyFileBytes) {
-    return absl::FailedPreconditionError(absl::StrCat("the key file ", path, " is too large"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("the key file ", path, " is too large"));
   }
   const bool hmac_secret = absl::EndsWith(path, ".secret");
   if (hmac_secret) key = std::string(absl::StripAsciiWhitespace(key));
-  absl::StatusOr<std::string> token = MintDevToken(key, hmac_secret, claims, now);
+  absl::StatusOr<std::string> token =
+      MintDevToken(key, hmac_secret, claims, now);
   if (!token.ok()) {
     return absl::Status(token.status().code(),
                         absl::StrCat(path, ": ", token.status().message()));
@@ -214,7 +235,8 @@ absl::StatusOr<std::string> MintDevTokenFromFile(const std::string& path,
 
 std::string KeyIdFromPath(absl::string_view path) {
   const size_t slash = path.rfind('/');
-  absl::string_view name = slash == absl::string_view::npos ? path : path.substr(slash + 1);
+  absl::string_view name =
+      slash == absl::string_view::npos ? path : path.substr(slash + 1);
   for (absl::string_view suffix : {".private.pem", ".secret"}) {
     if (absl::EndsWith(name, suffix) && name.size() > suffix.size()) {
       return std::string(name.substr(0, name.size() - suffix.size()));

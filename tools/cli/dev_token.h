@@ -16,13 +16,13 @@
 namespace bastion::cli {
 
 struct DevTokenClaims {
-  std::string subject;                // `sub`; required
-  std::string tenant;                 // `tenant_id`; omitted when empty
-  std::vector<std::string> scopes;    // `scopes` (always present, maybe empty)
-  std::vector<std::string> roles;     // `roles`; omitted when empty
+  std::string subject;              // `sub`; required
+  std::string tenant;               // `tenant_id`; omitted when empty
+  std::vector<std::string> scopes;  // `scopes` (always present, maybe empty)
+  std::vector<std::string> roles;   // `roles`; omitted when empty
   std::string issuer = "https://dev.bastion.local";
   std::string audience = "bastion";
-  std::string key_id = "dev";         // header `kid`
+  std::string key_id = "dev";  // header `kid`
   absl::Duration lifetime = absl::Hours(1);
 };
 
@@ -31,8 +31,10 @@ struct DevTokenClaims {
 // HMAC secret (HS256). `iat`/`nbf` are `now`, `exp` is now + lifetime, `jti`
 // is random. INVALID_ARGUMENT when the key cannot be used (an encrypted or
 // unsupported key, another curve) or the claims are incomplete.
-absl::StatusOr<std::string> MintDevToken(absl::string_view key, bool hmac_secret,
-                                         const DevTokenClaims& claims, absl::Time now);
+absl::StatusOr<std::string> MintDevToken(absl::string_view key,
+                                         bool hmac_secret,
+                                         const DevTokenClaims& claims,
+                                         absl::Time now);
 
 // Reads the key file (a `.secret` file is an HMAC secret, anything else a
 // PEM private key, as tools/keygen.py writes them) and mints with it.

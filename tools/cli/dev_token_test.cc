@@ -3,18 +3,18 @@
 // incomplete claims are refused.
 #include "tools/cli/dev_token.h"
 
-#include <cstdlib>
-#include <fstream>
-#include <memory>
-#include <vector>
-
-#include <nlohmann/json.hpp>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_split.h"
@@ -36,8 +36,12 @@ using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
 
 const absl::Time kNow = absl::FromUnixSeconds(1700000000);
 
-PkeyPtr Ed25519Key() { return PkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519")); }
-PkeyPtr RsaKey(size_t bits) { return PkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", bits)); }
+PkeyPtr Ed25519Key() {
+  return PkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
+}
+PkeyPtr RsaKey(size_t bits) {
+  return PkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", bits));
+}
 PkeyPtr EcKey(const char* curve) {
   return PkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", curve));
 }
@@ -91,17 +95,20 @@ bool Verifies(EVP_PKEY* pkey, const EVP_MD* digest, const std::string& input,
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
                                                               EVP_MD_CTX_free);
   return EVP_DigestVerifyInit(ctx.get(), nullptr, digest, nullptr, pkey) == 1 &&
-         EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
-                          signature.size(),
-                          reinterpret_cast<const unsigned char*>(input.data()),
-                          input.size()) == 1;
+         EVP_DigestVerify(
+             ctx.get(),
+             reinterpret_cast<const unsigned char*>(signature.data()),
+             signature.size(),
+             reinterpret_cast<const unsigned char*>(input.data()),
+             input.size()) == 1;
 }
 
 // r || s (32 bytes each) back to the DER form OpenSSL verifies.
 std::string EcdsaDer(const std::string& raw) {
   ECDSA_SIG* sig = ECDSA_SIG_new();
   const auto* bytes = reinterpret_cast<const unsigned char*>(raw.data());
-  ECDSA_SIG_set0(sig, BN_bin2bn(bytes, 32, nullptr), BN_bin2bn(bytes + 32, 32, nullptr));
+  ECDSA_SIG_set0(sig, BN_bin2bn(bytes, 32, nullptr),
+                 BN_bin2bn(bytes + 32, 32, nullptr));
   unsigned char* der = nullptr;
   const int length = i2d_ECDSA_SIG(sig, &der);
   std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(length));
@@ -117,7 +124,8 @@ void ExpectClaims(const Token& token, const std::string& algorithm) {
   EXPECT_EQ(token.claims["sub"], "alice");
   EXPECT_EQ(token.claims["tenant_id"], "acme");
   EXPECT_EQ(token.claims["roles"], nlohmann::json({"member"}));
-  EXPECT_EQ(token.claims["scopes"], nlohmann::json({"sessions:read", "agents:read"}));
+  EXPECT_EQ(token.claims["scopes"],
+            nlohmann::json({"sessions:read", "agents:read"}));
   EXPECT_EQ(token.claims["iss"], "https://dev.bastion.local");
   EXPECT_EQ(token.claims["aud"], "bastion");
   EXPECT_EQ(token.claims["iat"], 1700000000);
@@ -128,36 +136,44 @@ void ExpectClaims(const Token& token, const std::string& algorithm) {
 
 TEST(DevTokenTest, Ed25519KeysSignEdDsa) {
   PkeyPtr key = Ed25519Key();
-  absl::StatusOr<std::string> token = MintDevToken(PrivatePem(key.get()), false, Claims(), kNow);
+  absl::StatusOr<std::string> token =
+      MintDevToken(PrivatePem(key.get()), false, Claims(), kNow);
   ASSERT_THAT(token, IsOk());
   Token split = Split(*token);
   ExpectClaims(split, "EdDSA");
-  EXPECT_TRUE(Verifies(key.get(), nullptr, split.signing_input, split.signature));
-  EXPECT_FALSE(Verifies(key.get(), nullptr, split.signing_input + "x", split.signature));
+  EXPECT_TRUE(
+      Verifies(key.get(), nullptr, split.signing_input, split.signature));
+  EXPECT_FALSE(
+      Verifies(key.get(), nullptr, split.signing_input + "x", split.signature));
 }
 
 TEST(DevTokenTest, RsaKeysSignRs256) {
   PkeyPtr key = RsaKey(2048);
-  absl::StatusOr<std::string> token = MintDevToken(PrivatePem(key.get()), false, Claims(), kNow);
+  absl::StatusOr<std::string> token =
+      MintDevToken(PrivatePem(key.get()), false, Claims(), kNow);
   ASSERT_THAT(token, IsOk());
   Token split = Split(*token);
   ExpectClaims(split, "RS256");
-  EXPECT_TRUE(Verifies(key.get(), EVP_sha256(), split.signing_input, split.signature));
+  EXPECT_TRUE(
+      Verifies(key.get(), EVP_sha256(), split.signing_input, split.signature));
 }
 
 TEST(DevTokenTest, P256KeysSignEs256AsRawRAndS) {
   PkeyPtr key = EcKey("P-256");
-  absl::StatusOr<std::string> token = MintDevToken(PrivatePem(key.get()), false, Claims(), kNow);
+  absl::StatusOr<std::string> token =
+      MintDevToken(PrivatePem(key.get()), false, Claims(), kNow);
   ASSERT_THAT(token, IsOk());
   Token split = Split(*token);
   ExpectClaims(split, "ES256");
   ASSERT_EQ(split.signature.size(), 64u);
-  EXPECT_TRUE(Verifies(key.get(), EVP_sha256(), split.signing_input, EcdsaDer(split.signature)));
+  EXPECT_TRUE(Verifies(key.get(), EVP_sha256(), split.signing_input,
+                       EcdsaDer(split.signature)));
 }
 
 TEST(DevTokenTest, HmacSecretsSignHs256) {
   const std::string secret = "a development secret of enough length";
-  absl::StatusOr<std::string> token = MintDevToken(secret, true, Claims(), kNow);
+  absl::StatusOr<std::string> token =
+      MintDevToken(secret, true, Claims(), kNow);
   ASSERT_THAT(token, IsOk());
   Token split = Split(*token);
   ExpectClaims(split, "HS256");
@@ -174,12 +190,23 @@ TEST(DevTokenTest, OptionalClaimsAreLeftOutAndScopesAlwaysPresent) {
   claims.subject = "bob";
   claims.key_id = "";
   PkeyPtr key = Ed25519Key();
-  Token split = Split(*MintDevToken(PrivatePem(key.get()), false, claims, kNow));
+  Token split =
+      Split(*MintDevToken(PrivatePem(key.get()), false, claims, kNow));
   EXPECT_FALSE(split.header.contains("kid"));
   EXPECT_FALSE(split.claims.contains("tenant_id"));
   EXPECT_FALSE(split.claims.contains("roles"));
   EXPECT_EQ(split.claims["scopes"], nlohmann::json::array());
   EXPECT_EQ(split.claims["exp"], 1700003600);  // an hour by default
+}
+
+TEST(DevTokenTest, ClaimsThatAreNotUtf8AreReplacedNotThrown) {
+  DevTokenClaims claims = Claims();
+  claims.subject = "bad\xff";
+  PkeyPtr key = Ed25519Key();
+  absl::StatusOr<std::string> token =
+      MintDevToken(PrivatePem(key.get()), false, claims, kNow);
+  ASSERT_THAT(token, IsOk());
+  EXPECT_EQ(Split(*token).claims["sub"], "bad\xef\xbf\xbd");
 }
 
 TEST(DevTokenTest, EachTokenHasItsOwnId) {
@@ -195,7 +222,8 @@ TEST(DevTokenTest, RefusesKeysAuthnWouldNotAccept) {
   PkeyPtr ed25519 = Ed25519Key();
   for (const std::string& pem :
        {PrivatePem(p384.get()), PrivatePem(small_rsa.get()),
-        PrivatePem(ed25519.get(), EVP_aes_128_cbc()), std::string("not a key"), std::string()}) {
+        PrivatePem(ed25519.get(), EVP_aes_128_cbc()), std::string("not a key"),
+        std::string()}) {
     EXPECT_THAT(MintDevToken(pem, false, Claims(), kNow),
                 StatusIs(absl::StatusCode::kInvalidArgument));
   }
@@ -220,9 +248,11 @@ TEST(DevTokenTest, ReadsKeyFilesAsKeygenWritesThem) {
   PkeyPtr key = Ed25519Key();
   std::ofstream(dir + "/dev.private.pem") << PrivatePem(key.get());
   std::ofstream(dir + "/k1.secret") << "a development secret\n";
-  Token pem = Split(*MintDevTokenFromFile(dir + "/dev.private.pem", Claims(), kNow));
+  Token pem =
+      Split(*MintDevTokenFromFile(dir + "/dev.private.pem", Claims(), kNow));
   EXPECT_TRUE(Verifies(key.get(), nullptr, pem.signing_input, pem.signature));
-  Token secret = Split(*MintDevTokenFromFile(dir + "/k1.secret", Claims(), kNow));
+  Token secret =
+      Split(*MintDevTokenFromFile(dir + "/k1.secret", Claims(), kNow));
   EXPECT_EQ(secret.header["alg"], "HS256");
   EXPECT_THAT(MintDevTokenFromFile(dir + "/missing.pem", Claims(), kNow),
               StatusIs(absl::StatusCode::kFailedPrecondition));

@@ -55,8 +55,10 @@ const std::vector<ExitCodeDoc>& ExitCodeTable() {
       new std::vector<ExitCodeDoc>{
           {kExitOk, "success"},
           {kExitOther, "other error (internal, unknown, cancelled)"},
-          {kExitUsage, "bad command line (unknown command or flag, missing argument)"},
-          {kExitUnauthenticated, "not logged in, or the credential was refused"},
+          {kExitUsage,
+           "bad command line (unknown command or flag, missing argument)"},
+          {kExitUnauthenticated,
+           "not logged in, or the credential was refused"},
           {kExitPermissionDenied, "the credential lacks the permission"},
           {kExitNotFound, "not found (or belongs to someone else)"},
           {kExitInvalid, "invalid argument or failed precondition"},

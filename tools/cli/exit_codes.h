@@ -15,16 +15,16 @@ namespace bastion::cli {
 // The codes (README "Command-line client" lists the same table).
 enum ExitCode : int {
   kExitOk = 0,
-  kExitOther = 1,              // INTERNAL, UNKNOWN, DATA_LOSS, CANCELLED
-  kExitUsage = 2,              // bad command line (UsageError)
-  kExitUnauthenticated = 3,    // not logged in, bad or expired credential
-  kExitPermissionDenied = 4,   // the credential lacks the permission
-  kExitNotFound = 5,           // no such item (or someone else's)
-  kExitInvalid = 6,            // INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE
-  kExitUnavailable = 7,        // UNAVAILABLE, DEADLINE_EXCEEDED
-  kExitConflict = 8,           // ALREADY_EXISTS, ABORTED
-  kExitRateLimited = 9,        // RESOURCE_EXHAUSTED
-  kExitUnimplemented = 10,     // the server does not offer this call yet
+  kExitOther = 1,             // INTERNAL, UNKNOWN, DATA_LOSS, CANCELLED
+  kExitUsage = 2,             // bad command line (UsageError)
+  kExitUnauthenticated = 3,   // not logged in, bad or expired credential
+  kExitPermissionDenied = 4,  // the credential lacks the permission
+  kExitNotFound = 5,          // no such item (or someone else's)
+  kExitInvalid = 6,      // INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE
+  kExitUnavailable = 7,  // UNAVAILABLE, DEADLINE_EXCEEDED
+  kExitConflict = 8,     // ALREADY_EXISTS, ABORTED
+  kExitRateLimited = 9,  // RESOURCE_EXHAUSTED
+  kExitUnimplemented = 10,  // the server does not offer this call yet
 };
 
 // A mistake in the command line itself (unknown command or flag, missing or

@@ -33,7 +33,8 @@ TEST(ExitCodesTest, EachStatusCodeMapsToItsDocumentedExitCode) {
       {absl::StatusCode::kUnauthenticated, 3},
   };
   for (const auto& [code, exit] : kCases) {
-    EXPECT_EQ(ExitCodeFor(absl::Status(code, "x")), exit) << absl::StatusCodeToString(code);
+    EXPECT_EQ(ExitCodeFor(absl::Status(code, "x")), exit)
+        << absl::StatusCodeToString(code);
   }
 }
 
@@ -42,7 +43,8 @@ TEST(ExitCodesTest, UsageErrorsExitWithTwoButServerInvalidArgumentWithSix) {
   EXPECT_TRUE(IsUsageError(UsageError("x")));
   EXPECT_EQ(UsageError("x").code(), absl::StatusCode::kInvalidArgument);
   EXPECT_FALSE(IsUsageError(absl::InvalidArgumentError("from the server")));
-  EXPECT_EQ(ExitCodeFor(absl::InvalidArgumentError("from the server")), kExitInvalid);
+  EXPECT_EQ(ExitCodeFor(absl::InvalidArgumentError("from the server")),
+            kExitInvalid);
 }
 
 TEST(ExitCodesTest, TheDocumentedTableListsEveryCodeExactlyOnce) {
@@ -53,7 +55,8 @@ TEST(ExitCodesTest, TheDocumentedTableListsEveryCodeExactlyOnce) {
   }
   std::set<int> produced = {ExitCodeFor(UsageError("x"))};
   for (int code = 0; code <= 16; ++code) {
-    produced.insert(ExitCodeFor(absl::Status(static_cast<absl::StatusCode>(code), "x")));
+    produced.insert(
+        ExitCodeFor(absl::Status(static_cast<absl::StatusCode>(code), "x")));
   }
   EXPECT_EQ(produced, documented);
 }

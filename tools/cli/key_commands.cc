@@ -14,7 +14,8 @@ namespace authn = bastion::authn::v1;
 
 Cell KeyState(const authn::ApiKey& key, absl::Time now) {
   if (key.revoked_at_unix() != 0) return Cell("revoked", Colour::kRed);
-  if (key.expires_at_unix() != 0 && absl::FromUnixSeconds(key.expires_at_unix()) <= now) {
+  if (key.expires_at_unix() != 0 &&
+      absl::FromUnixSeconds(key.expires_at_unix()) <= now) {
     return Cell("expired", Colour::kYellow);
   }
   return Cell("active", Colour::kGreen);
@@ -40,7 +41,8 @@ void PrintSecret(Output& out, const std::string& secret) {
   out.stream() << style.Paint(Colour::kBold, "Secret:") << "  "
                << style.Paint(Colour::kYellow, Printable(secret)) << "\n"
                << style.Paint(Colour::kDim,
-                              "Shown this once; only its hash is stored. Keep it somewhere safe.")
+                              "Shown this once; only its hash is stored. Keep "
+                              "it somewhere safe.")
                << "\n";
 }
 
@@ -50,23 +52,27 @@ absl::Status CreateKey(CommandContext& context) {
   if (!name.has_value()) return UsageError("--name is required");
   authn::CreateApiKeyRequest request;
   request.set_name(*name);
-  for (const std::string& scope : SplitList(args.Values("scope"))) request.add_scopes(scope);
+  for (const std::string& scope : SplitList(args.Values("scope")))
+    request.add_scopes(scope);
   if (auto ttl = args.Value("ttl")) {
     ASSIGN_OR_RETURN(absl::Duration lifetime, ParseDurationFlag("ttl", *ttl));
-    if (lifetime < absl::Seconds(1)) return UsageError("--ttl must be at least 1s");
+    if (lifetime < absl::Seconds(1))
+      return UsageError("--ttl must be at least 1s");
     request.set_ttl_seconds(absl::ToInt64Seconds(lifetime));
   }
   if (auto limit = args.Value("rate-limit")) {
-    ASSIGN_OR_RETURN(int per_second, ParseIntFlag("rate-limit", *limit, 1, 1000000));
+    ASSIGN_OR_RETURN(int per_second,
+                     ParseIntFlag("rate-limit", *limit, 1, 1000000));
     request.set_rate_limit_per_second(per_second);
   }
   ASSIGN_OR_RETURN(Client client, context.Connect());
   authn::CreateApiKeyResponse response;
-  RETURN_IF_ERROR(
-      client.Call(Service::kAuthn, &authn::Authn::Stub::CreateApiKey, request, &response));
+  RETURN_IF_ERROR(client.Call(
+      Service::kAuthn, &authn::Authn::Stub::CreateApiKey, request, &response));
   Output& out = context.out();
   if (out.json()) return out.Json(response);
-  out.Line(absl::StrCat("Created API key ", response.key().key_id(), "."), Colour::kGreen);
+  out.Line(absl::StrCat("Created API key ", response.key().key_id(), "."),
+           Colour::kGreen);
   PrintKey(out, response.key(), context.terminal().clock->Now());
   PrintSecret(out, response.secret());
   return absl::OkStatus();
@@ -79,23 +85,27 @@ absl::Status ListKeys(CommandContext& context) {
   request.set_include_inactive(args.Switch("all"));
   ASSIGN_OR_RETURN(Client client, context.Connect());
   authn::ListApiKeysResponse response;
-  RETURN_IF_ERROR(
-      client.Call(Service::kAuthn, &authn::Authn::Stub::ListApiKeys, request, &response));
+  RETURN_IF_ERROR(client.Call(Service::kAuthn, &authn::Authn::Stub::ListApiKeys,
+                              request, &response));
   Output& out = context.out();
   if (out.json()) return out.Json(response);
   if (response.keys().empty()) {
-    out.Line(request.include_inactive() ? "No API keys." : "No active API keys.", Colour::kDim);
+    out.Line(
+        request.include_inactive() ? "No API keys." : "No active API keys.",
+        Colour::kDim);
     return absl::OkStatus();
   }
   const absl::Time now = context.terminal().clock->Now();
   std::vector<std::vector<Cell>> rows;
   for (const authn::ApiKey& key : response.keys()) {
-    rows.push_back({Cell(key.key_id(), Colour::kCyan), key.name(), key.display_prefix(),
-                    KeyState(key, now), FormatUnixSeconds(key.expires_at_unix()),
-                    key.scopes().empty() ? "-" : absl::StrJoin(key.scopes(), " ")});
+    rows.push_back(
+        {Cell(key.key_id(), Colour::kCyan), key.name(), key.display_prefix(),
+         KeyState(key, now), FormatUnixSeconds(key.expires_at_unix()),
+         key.scopes().empty() ? "-" : absl::StrJoin(key.scopes(), " ")});
   }
   out.Table({"ID", "NAME", "PREFIX", "STATE", "EXPIRES", "SCOPES"}, rows);
-  PrintNextPage(out, request.include_inactive() ? "keys list --all" : "keys list",
+  PrintNextPage(out,
+                request.include_inactive() ? "keys list --all" : "keys list",
                 response.page().next_cursor());
   return absl::OkStatus();
 }
@@ -105,10 +115,11 @@ absl::Status RevokeKey(CommandContext& context) {
   authn::RevokeApiKeyRequest request;
   request.set_key_id(context.args().positionals()[0]);
   authn::RevokeApiKeyResponse response;
-  RETURN_IF_ERROR(
-      client.Call(Service::kAuthn, &authn::Authn::Stub::RevokeApiKey, request, &response));
+  RETURN_IF_ERROR(client.Call(
+      Service::kAuthn, &authn::Authn::Stub::RevokeApiKey, request, &response));
   if (context.out().json()) return context.out().Json(response);
-  context.out().Line(absl::StrCat("Revoked API key ", response.key().key_id(), "."));
+  context.out().Line(
+      absl::StrCat("Revoked API key ", response.key().key_id(), "."));
   return absl::OkStatus();
 }
 
@@ -121,12 +132,14 @@ absl::Status RotateKey(CommandContext& context) {
   }
   ASSIGN_OR_RETURN(Client client, context.Connect());
   authn::RotateApiKeyResponse response;
-  RETURN_IF_ERROR(
-      client.Call(Service::kAuthn, &authn::Authn::Stub::RotateApiKey, request, &response));
+  RETURN_IF_ERROR(client.Call(
+      Service::kAuthn, &authn::Authn::Stub::RotateApiKey, request, &response));
   Output& out = context.out();
   if (out.json()) return out.Json(response);
-  out.Line(absl::StrCat("Rotated API key ", response.key().key_id(), "; the old secret works until ",
-                        FormatUnixSeconds(response.old_secret_expires_at_unix()), "."),
+  out.Line(absl::StrCat(
+               "Rotated API key ", response.key().key_id(),
+               "; the old secret works until ",
+               FormatUnixSeconds(response.old_secret_expires_at_unix()), "."),
            Colour::kGreen);
   PrintSecret(out, response.secret());
   return absl::OkStatus();
@@ -135,7 +148,8 @@ absl::Status RotateKey(CommandContext& context) {
 }  // namespace
 
 void AddKeyCommands(CommandTable* table) {
-  table->groups.push_back({"keys", "Your API keys (for scripts and integrations)"});
+  table->groups.push_back(
+      {"keys", "Your API keys (for scripts and integrations)"});
   table->commands.push_back(Command{
       {"keys", "create"},
       "Create an API key; prints its secret once",
@@ -143,30 +157,40 @@ void AddKeyCommands(CommandTable* table) {
       "key cannot create or rotate keys.",
       {},
       {
-          {"name", FlagKind::kValue, "NAME", "A name to tell it apart (required)"},
-          {"scope", FlagKind::kRepeated, "SCOPE", "A scope for the key, e.g. agents:read"},
-          {"ttl", FlagKind::kValue, "DURATION", "Lifetime (default 90d, at most 365d)"},
-          {"rate-limit", FlagKind::kValue, "N", "Requests per second (default: tenant's)"},
+          {"name", FlagKind::kValue, "NAME",
+           "A name to tell it apart (required)"},
+          {"scope", FlagKind::kRepeated, "SCOPE",
+           "A scope for the key, e.g. agents:read"},
+          {"ttl", FlagKind::kValue, "DURATION",
+           "Lifetime (default 90d, at most 365d)"},
+          {"rate-limit", FlagKind::kValue, "N",
+           "Requests per second (default: tenant's)"},
       },
       CreateKey});
   std::vector<FlagSpec> list_flags = PageFlags();
-  list_flags.push_back({"all", FlagKind::kSwitch, "", "Include revoked and expired keys"});
-  table->commands.push_back(Command{
-      {"keys", "list"}, "List your API keys (never their secrets)", "", {}, list_flags,
-      ListKeys});
-  table->commands.push_back(Command{{"keys", "revoke"},
-                                    "Revoke one of your API keys",
-                                    "Other services refuse it within about a second.",
-                                    {{"KEY_ID", "The key's id"}},
+  list_flags.push_back(
+      {"all", FlagKind::kSwitch, "", "Include revoked and expired keys"});
+  table->commands.push_back(Command{{"keys", "list"},
+                                    "List your API keys (never their secrets)",
+                                    "",
                                     {},
-                                    RevokeKey});
-  table->commands.push_back(Command{
-      {"keys", "rotate"},
-      "Issue a new secret; the old one works for a grace period",
-      "",
-      {{"KEY_ID", "The key's id"}},
-      {{"grace", FlagKind::kValue, "DURATION", "How long the old secret works (default 24h)"}},
-      RotateKey});
+                                    list_flags,
+                                    ListKeys});
+  table->commands.push_back(
+      Command{{"keys", "revoke"},
+              "Revoke one of your API keys",
+              "Other services refuse it within about a second.",
+              {{"KEY_ID", "The key's id"}},
+              {},
+              RevokeKey});
+  table->commands.push_back(
+      Command{{"keys", "rotate"},
+              "Issue a new secret; the old one works for a grace period",
+              "",
+              {{"KEY_ID", "The key's id"}},
+              {{"grace", FlagKind::kValue, "DURATION",
+                "How long the old secret works (default 24h)"}},
+              RotateKey});
 }
 
 }  // namespace bastion::cli

@@ -15,7 +15,8 @@ std::vector<FlagSpec> PageFlags() {
   };
 }
 
-absl::StatusOr<bastion::common::v1::PageRequest> PageFrom(const ParsedArgs& args) {
+absl::StatusOr<bastion::common::v1::PageRequest> PageFrom(
+    const ParsedArgs& args) {
   bastion::common::v1::PageRequest page;
   if (auto limit = args.Value("limit")) {
     absl::StatusOr<int> parsed = ParseIntFlag("limit", *limit, 1, 1000);
@@ -29,8 +30,9 @@ absl::StatusOr<bastion::common::v1::PageRequest> PageFrom(const ParsedArgs& args
 void PrintNextPage(Output& out, const std::string& command_path,
                    const std::string& next_cursor) {
   if (next_cursor.empty()) return;
-  out.Line(absl::StrCat("More: bastion ", command_path, " --cursor ", next_cursor),
-           Colour::kDim);
+  out.Line(
+      absl::StrCat("More: bastion ", command_path, " --cursor ", next_cursor),
+      Colour::kDim);
 }
 
 absl::StatusOr<ComponentType> ParseComponentType(const std::string& flag,
@@ -38,8 +40,8 @@ absl::StatusOr<ComponentType> ParseComponentType(const std::string& flag,
   if (value == "agent") return bastion::common::v1::COMPONENT_TYPE_AGENT;
   if (value == "team") return bastion::common::v1::COMPONENT_TYPE_TEAM;
   if (value == "workflow") return bastion::common::v1::COMPONENT_TYPE_WORKFLOW;
-  return UsageError(
-      absl::StrCat("--", flag, " must be agent, team or workflow, not '", value, "'"));
+  return UsageError(absl::StrCat(
+      "--", flag, " must be agent, team or workflow, not '", value, "'"));
 }
 
 std::string ComponentTypeName(ComponentType type) {
@@ -62,8 +64,8 @@ std::string ComponentLabel(ComponentType type, const std::string& id) {
 std::vector<std::string> SplitList(const std::vector<std::string>& values) {
   std::vector<std::string> items;
   for (const std::string& value : values) {
-    for (absl::string_view item : absl::StrSplit(value, absl::ByAnyChar(" \t,"),
-                                                 absl::SkipEmpty())) {
+    for (absl::string_view item :
+         absl::StrSplit(value, absl::ByAnyChar(" \t,"), absl::SkipEmpty())) {
       items.emplace_back(item);
     }
   }

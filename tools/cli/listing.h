@@ -18,7 +18,8 @@ std::vector<FlagSpec> PageFlags();
 
 // The page request those flags ask for (limit 1..1000, as the servers
 // allow). Usage error for a bad limit.
-absl::StatusOr<bastion::common::v1::PageRequest> PageFrom(const ParsedArgs& args);
+absl::StatusOr<bastion::common::v1::PageRequest> PageFrom(
+    const ParsedArgs& args);
 
 // After a page for people: how to get the next one, when there is one.
 void PrintNextPage(Output& out, const std::string& command_path,
@@ -31,7 +32,8 @@ absl::StatusOr<bastion::common::v1::ComponentType> ParseComponentType(
 std::string ComponentTypeName(bastion::common::v1::ComponentType type);
 
 // "agent/echo".
-std::string ComponentLabel(bastion::common::v1::ComponentType type, const std::string& id);
+std::string ComponentLabel(bastion::common::v1::ComponentType type,
+                           const std::string& id);
 
 // Splits repeatable flag values on whitespace and commas, so `--scope a
 // --scope b` and `--scope "a b"` mean the same.

@@ -23,8 +23,10 @@ int main(int argc, char** argv) {
   for (char** entry = environ; *entry != nullptr; ++entry) {
     const std::string pair(*entry);
     const size_t equals = pair.find('=');
-    if (equals != std::string::npos) terminal.env[pair.substr(0, equals)] = pair.substr(equals + 1);
+    if (equals != std::string::npos)
+      terminal.env[pair.substr(0, equals)] = pair.substr(equals + 1);
   }
   terminal.read_secret = bastion::cli::ReadSecretLine;
-  return bastion::cli::RunCli(std::vector<std::string>(argv + 1, argv + argc), terminal);
+  return bastion::cli::RunCli(std::vector<std::string>(argv + 1, argv + argc),
+                              terminal);
 }

@@ -20,7 +20,8 @@ void PrintMemory(Output& out, const data::Memory& memory) {
   out.Fields({
       {"ID", Cell(memory.memory_id(), Colour::kCyan)},
       {"Topics", Topics(memory)},
-      {"Owner", absl::StrCat(memory.user_id(), " (tenant ", memory.tenant_id(), ")")},
+      {"Owner",
+       absl::StrCat(memory.user_id(), " (tenant ", memory.tenant_id(), ")")},
       {"Created", FormatUnixMicros(memory.created_at_unix_micros())},
       {"Updated", FormatUnixMicros(memory.updated_at_unix_micros())},
       {"Text", memory.text()},
@@ -38,8 +39,8 @@ absl::Status ListMemories(CommandContext& context) {
 
   ASSIGN_OR_RETURN(Client client, context.Connect());
   data::ListMemoriesResponse response;
-  RETURN_IF_ERROR(
-      client.Call(Service::kData, &data::Memories::Stub::ListMemories, request, &response));
+  RETURN_IF_ERROR(client.Call(
+      Service::kData, &data::Memories::Stub::ListMemories, request, &response));
   Output& out = context.out();
   if (out.json()) return out.Json(response);
   if (response.memories().empty()) {
@@ -48,7 +49,8 @@ absl::Status ListMemories(CommandContext& context) {
   }
   std::vector<std::vector<Cell>> rows;
   for (const data::Memory& memory : response.memories()) {
-    rows.push_back({Cell(memory.memory_id(), Colour::kCyan), Topics(memory), memory.text(),
+    rows.push_back({Cell(memory.memory_id(), Colour::kCyan), Topics(memory),
+                    memory.text(),
                     FormatUnixMicros(memory.created_at_unix_micros())});
   }
   out.Table({"ID", "TOPICS", "TEXT", "CREATED"}, rows);
@@ -61,8 +63,8 @@ absl::Status ShowMemory(CommandContext& context) {
   data::GetMemoryRequest request;
   request.set_memory_id(context.args().positionals()[0]);
   data::Memory memory;
-  RETURN_IF_ERROR(
-      client.Call(Service::kData, &data::Memories::Stub::GetMemory, request, &memory));
+  RETURN_IF_ERROR(client.Call(Service::kData, &data::Memories::Stub::GetMemory,
+                              request, &memory));
   if (context.out().json()) return context.out().Json(memory);
   PrintMemory(context.out(), memory);
   return absl::OkStatus();
@@ -75,14 +77,16 @@ absl::Status CreateMemory(CommandContext& context) {
   data::CreateMemoryRequest request;
   request.set_text(*text);
   request.set_memory_id(args.Value("id").value_or(""));
-  for (const std::string& topic : args.Values("topic")) request.add_topics(topic);
+  for (const std::string& topic : args.Values("topic"))
+    request.add_topics(topic);
 
   ASSIGN_OR_RETURN(Client client, context.Connect());
   data::Memory memory;
-  RETURN_IF_ERROR(
-      client.Call(Service::kData, &data::Memories::Stub::CreateMemory, request, &memory));
+  RETURN_IF_ERROR(client.Call(
+      Service::kData, &data::Memories::Stub::CreateMemory, request, &memory));
   if (context.out().json()) return context.out().Json(memory);
-  context.out().Line(absl::StrCat("Created memory ", memory.memory_id(), "."), Colour::kGreen);
+  context.out().Line(absl::StrCat("Created memory ", memory.memory_id(), "."),
+                     Colour::kGreen);
   PrintMemory(context.out(), memory);
   return absl::OkStatus();
 }
@@ -92,8 +96,8 @@ absl::Status DeleteMemory(CommandContext& context) {
   data::DeleteMemoryRequest request;
   request.set_memory_id(context.args().positionals()[0]);
   data::DeleteMemoryResponse response;
-  RETURN_IF_ERROR(
-      client.Call(Service::kData, &data::Memories::Stub::DeleteMemory, request, &response));
+  RETURN_IF_ERROR(client.Call(
+      Service::kData, &data::Memories::Stub::DeleteMemory, request, &response));
   if (context.out().json()) return context.out().Json(response);
   context.out().Line(absl::StrCat("Deleted memory ", request.memory_id(), "."));
   return absl::OkStatus();
@@ -104,23 +108,29 @@ absl::Status DeleteMemory(CommandContext& context) {
 void AddMemoryCommands(CommandTable* table) {
   table->groups.push_back({"memories", "What agents remember for you"});
   std::vector<FlagSpec> list_flags = PageFlags();
-  list_flags.insert(list_flags.end(),
-                    {
-                        {"topic", FlagKind::kValue, "TOPIC", "Only memories with this topic"},
-                        {"search", FlagKind::kValue, "TEXT",
-                         "Only memories containing this text (any case)"},
-                        {"user", FlagKind::kValue, "USER", "Only this user's (tenant admins only)"},
-                        {"oldest-first", FlagKind::kSwitch, "", "Oldest first"},
-                    });
-  table->commands.push_back(Command{
-      {"memories", "list"}, "List your memories, newest first", "", {}, list_flags,
-      ListMemories});
-  table->commands.push_back(Command{{"memories", "show"},
-                                    "Show one memory",
-                                    "Someone else's memory answers not found (exit 5).",
-                                    {{"MEMORY_ID", "The memory's id"}},
+  list_flags.insert(
+      list_flags.end(),
+      {
+          {"topic", FlagKind::kValue, "TOPIC", "Only memories with this topic"},
+          {"search", FlagKind::kValue, "TEXT",
+           "Only memories containing this text (any case)"},
+          {"user", FlagKind::kValue, "USER",
+           "Only this user's (tenant admins only)"},
+          {"oldest-first", FlagKind::kSwitch, "", "Oldest first"},
+      });
+  table->commands.push_back(Command{{"memories", "list"},
+                                    "List your memories, newest first",
+                                    "",
                                     {},
-                                    ShowMemory});
+                                    list_flags,
+                                    ListMemories});
+  table->commands.push_back(
+      Command{{"memories", "show"},
+              "Show one memory",
+              "Someone else's memory answers not found (exit 5).",
+              {{"MEMORY_ID", "The memory's id"}},
+              {},
+              ShowMemory});
   table->commands.push_back(Command{
       {"memories", "create"},
       "Remember a text",
@@ -129,7 +139,8 @@ void AddMemoryCommands(CommandTable* table) {
       {
           {"text", FlagKind::kValue, "TEXT", "What to remember (required)"},
           {"topic", FlagKind::kRepeated, "TOPIC", "A topic"},
-          {"id", FlagKind::kValue, "MEMORY_ID", "Id to use (default: the server picks one)"},
+          {"id", FlagKind::kValue, "MEMORY_ID",
+           "Id to use (default: the server picks one)"},
       },
       CreateMemory});
   table->commands.push_back(Command{{"memories", "delete"},

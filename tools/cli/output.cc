@@ -1,8 +1,8 @@
 #include "tools/cli/output.h"
 
-#include <algorithm>
-
 #include <google/protobuf/util/json_util.h>
+
+#include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -15,7 +15,9 @@ namespace {
 // Length of the UTF-8 sequence starting at text[i] and its code point, or 0
 // when the bytes there are not a valid, shortest-form sequence.
 size_t DecodeUtf8(absl::string_view text, size_t i, uint32_t* code_point) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  const auto byte = [&](size_t k) {
+    return static_cast<unsigned char>(text[k]);
+  };
   const unsigned char lead = byte(i);
   size_t length = 0;
   uint32_t value = 0;
@@ -37,7 +39,8 @@ size_t DecodeUtf8(absl::string_view text, size_t i, uint32_t* code_point) {
     if ((byte(i + k) & 0xC0) != 0x80) return 0;
     value = (value << 6) | (byte(i + k) & 0x3F);
   }
-  if (value < minimum || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF)) {
+  if (value < minimum || value > 0x10FFFF ||
+      (value >= 0xD800 && value <= 0xDFFF)) {
     return 0;
   }
   *code_point = value;
@@ -45,9 +48,10 @@ size_t DecodeUtf8(absl::string_view text, size_t i, uint32_t* code_point) {
 }
 
 bool IsHiddenControl(uint32_t code_point) {
-  return (code_point >= 0x80 && code_point <= 0x9F) ||      // C1 controls
-         (code_point >= 0x202A && code_point <= 0x202E) ||  // bidi embeddings/overrides
-         (code_point >= 0x2066 && code_point <= 0x2069);    // bidi isolates
+  return (code_point >= 0x80 && code_point <= 0x9F) ||  // C1 controls
+         (code_point >= 0x202A &&
+          code_point <= 0x202E) ||  // bidi embeddings/overrides
+         (code_point >= 0x2066 && code_point <= 0x2069);  // bidi isolates
 }
 
 const char* Ansi(Colour colour) {
@@ -74,11 +78,13 @@ const char* Ansi(Colour colour) {
 
 bool ColourAllowed(bool is_terminal, absl::string_view no_color_env,
                    absl::string_view term_env, bool no_color_flag) {
-  return is_terminal && no_color_env.empty() && term_env != "dumb" && !no_color_flag;
+  return is_terminal && no_color_env.empty() && term_env != "dumb" &&
+         !no_color_flag;
 }
 
 std::string Style::Paint(Colour colour, absl::string_view text) const {
-  if (!colour_ || colour == Colour::kNone || text.empty()) return std::string(text);
+  if (!colour_ || colour == Colour::kNone || text.empty())
+    return std::string(text);
   return absl::StrCat(Ansi(colour), text, "\x1b[0m");
 }
 
@@ -119,9 +125,9 @@ std::string Printable(absl::string_view text, bool keep_newlines) {
 }
 
 size_t DisplayWidth(absl::string_view text) {
-  return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
+  return static_cast<size_t>(std::count_if(
+      text.begin(), text.end(),
+      [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 std::string Truncate(absl::string_view text, size_t width) {
@@ -140,8 +146,8 @@ std::string Truncate(absl::string_view text, size_t width) {
 
 std::string FormatUnixSeconds(int64_t seconds) {
   if (seconds == 0) return "-";
-  return absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", absl::FromUnixSeconds(seconds),
-                          absl::UTCTimeZone());
+  return absl::FormatTime("%Y-%m-%d %H:%M:%S UTC",
+                          absl::FromUnixSeconds(seconds), absl::UTCTimeZone());
 }
 
 std::string FormatUnixMicros(int64_t micros) {
@@ -161,12 +167,14 @@ std::string FormatNanos(int64_t nanos) {
   return absl::StrFormat("%dm%02ds", seconds / 60, seconds % 60);
 }
 
-absl::Status MessageToJson(const google::protobuf::Message& message, std::string* json) {
+absl::Status MessageToJson(const google::protobuf::Message& message,
+                           std::string* json) {
   google::protobuf::util::JsonPrintOptions options;
   options.add_whitespace = true;
   options.always_print_primitive_fields = true;
   json->clear();
-  auto status = google::protobuf::util::MessageToJsonString(message, json, options);
+  auto status =
+      google::protobuf::util::MessageToJsonString(message, json, options);
   if (!status.ok()) {
     return absl::InternalError("could not print the answer as JSON");
   }
@@ -183,13 +191,16 @@ absl::Status Output::Json(const google::protobuf::Message& message) {
 }
 
 void Output::Table(const std::vector<std::string>& headers,
-                   const std::vector<std::vector<Cell>>& rows, size_t max_cell_width) {
+                   const std::vector<std::vector<Cell>>& rows,
+                   size_t max_cell_width) {
   std::vector<std::vector<std::string>> texts;
   std::vector<size_t> widths;
-  for (const std::string& header : headers) widths.push_back(DisplayWidth(header));
+  for (const std::string& header : headers)
+    widths.push_back(DisplayWidth(header));
   for (const auto& row : rows) {
     std::vector<std::string>& line = texts.emplace_back();
-    for (size_t column = 0; column < row.size() && column < headers.size(); ++column) {
+    for (size_t column = 0; column < row.size() && column < headers.size();
+         ++column) {
       line.push_back(Truncate(Printable(row[column].text), max_cell_width));
       widths[column] = std::max(widths[column], DisplayWidth(line.back()));
     }
@@ -225,7 +236,8 @@ void Output::Fields(const std::vector<std::pair<std::string, Cell>>& fields) {
     const std::string head = absl::StrCat(label, ":");
     const std::string padding(label_width - DisplayWidth(head) + 2, ' ');
     bool first = true;
-    for (absl::string_view line : absl::StrSplit(Printable(value.text, true), '\n')) {
+    for (absl::string_view line :
+         absl::StrSplit(Printable(value.text, true), '\n')) {
       if (first) {
         stream_ << style_.Paint(Colour::kBold, head) << padding;
       } else {

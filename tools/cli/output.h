@@ -6,13 +6,13 @@
 #ifndef BASTION_TOOLS_CLI_OUTPUT_H_
 #define BASTION_TOOLS_CLI_OUTPUT_H_
 
+#include <google/protobuf/message.h>
+
 #include <cstdint>
 #include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <google/protobuf/message.h>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -59,9 +59,11 @@ std::string FormatNanos(int64_t nanos);
 
 // One table cell: text (made Printable by the table) and its colour.
 struct Cell {
-  Cell(std::string text) : text(std::move(text)) {}  // NOLINT: cells read like strings
-  Cell(const char* text) : text(text) {}              // NOLINT
-  Cell(std::string text, Colour colour) : text(std::move(text)), colour(colour) {}
+  Cell(std::string text)
+      : text(std::move(text)) {}          // NOLINT: cells read like strings
+  Cell(const char* text) : text(text) {}  // NOLINT
+  Cell(std::string text, Colour colour)
+      : text(std::move(text)), colour(colour) {}
   std::string text;
   Colour colour = Colour::kNone;
 };
@@ -85,7 +87,8 @@ class Output {
   // Columns padded to their widest cell; each cell at most
   // `max_cell_width` columns (longer ones end in "…"). Headers in bold.
   void Table(const std::vector<std::string>& headers,
-             const std::vector<std::vector<Cell>>& rows, size_t max_cell_width = 60);
+             const std::vector<std::vector<Cell>>& rows,
+             size_t max_cell_width = 60);
 
   // "Label:  value" lines with the values aligned; multi-line values keep
   // their lines, indented under the first.
@@ -101,7 +104,8 @@ class Output {
 };
 
 // Prints a message as JSON to a string (the same options as Output::Json).
-absl::Status MessageToJson(const google::protobuf::Message& message, std::string* json);
+absl::Status MessageToJson(const google::protobuf::Message& message,
+                           std::string* json);
 
 }  // namespace bastion::cli
 

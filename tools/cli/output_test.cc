@@ -19,9 +19,13 @@ TEST(PrintableTest, EscapesEverythingThatCouldDriveTheTerminal) {
   EXPECT_EQ(Printable("\x1b[2Jgone"), "\\x1b[2Jgone");
   EXPECT_EQ(Printable("bell\a del\x7f"), "bell\\x07 del\\x7f");
   EXPECT_EQ(Printable("a\tb\nc\rd"), "a\\tb\\nc\\x0dd");
-  EXPECT_EQ(Printable("csi\xc2\x9b" "31m"), "csi\\u009b31m");            // C1 CSI
-  EXPECT_EQ(Printable("evil\xe2\x80\xae" "txt.exe"), "evil\\u202etxt.exe");  // RLO
-  EXPECT_EQ(Printable("iso\xe2\x81\xa6x"), "iso\\u2066x");               // LRI
+  EXPECT_EQ(Printable("csi\xc2\x9b"
+                      "31m"),
+            "csi\\u009b31m");  // C1 CSI
+  EXPECT_EQ(Printable("evil\xe2\x80\xae"
+                      "txt.exe"),
+            "evil\\u202etxt.exe");                          // RLO
+  EXPECT_EQ(Printable("iso\xe2\x81\xa6x"), "iso\\u2066x");  // LRI
 }
 
 TEST(PrintableTest, KeepsValidUtf8AndEscapesInvalidBytes) {
@@ -47,11 +51,16 @@ TEST(WidthTest, CountsCodePointsAndTruncatesOnTheirBoundaries) {
 }
 
 TEST(ColourTest, OnlyOnATerminalWithoutNoColorOrDumbTermOrFlag) {
-  EXPECT_TRUE(ColourAllowed(/*is_terminal=*/true, "", "xterm", /*no_color_flag=*/false));
-  EXPECT_FALSE(ColourAllowed(/*is_terminal=*/false, "", "xterm", /*no_color_flag=*/false));
-  EXPECT_FALSE(ColourAllowed(/*is_terminal=*/true, "1", "xterm", /*no_color_flag=*/false));
-  EXPECT_FALSE(ColourAllowed(/*is_terminal=*/true, "", "dumb", /*no_color_flag=*/false));
-  EXPECT_FALSE(ColourAllowed(/*is_terminal=*/true, "", "xterm", /*no_color_flag=*/true));
+  EXPECT_TRUE(ColourAllowed(/*is_terminal=*/true, "", "xterm",
+                            /*no_color_flag=*/false));
+  EXPECT_FALSE(ColourAllowed(/*is_terminal=*/false, "", "xterm",
+                             /*no_color_flag=*/false));
+  EXPECT_FALSE(ColourAllowed(/*is_terminal=*/true, "1", "xterm",
+                             /*no_color_flag=*/false));
+  EXPECT_FALSE(
+      ColourAllowed(/*is_terminal=*/true, "", "dumb", /*no_color_flag=*/false));
+  EXPECT_FALSE(
+      ColourAllowed(/*is_terminal=*/true, "", "xterm", /*no_color_flag=*/true));
 }
 
 TEST(ColourTest, PaintIsPlainWhenColourIsOff) {

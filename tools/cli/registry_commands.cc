@@ -42,8 +42,9 @@ absl::Status ListAgents(CommandContext& context) {
   }
   std::vector<std::vector<Cell>> rows;
   for (const runs::Agent& agent : response.agents()) {
-    rows.push_back({Cell(agent.agent_id(), Colour::kCyan), agent.name(), agent.model(),
-                    absl::StrCat(agent.tools_size()), agent.description()});
+    rows.push_back({Cell(agent.agent_id(), Colour::kCyan), agent.name(),
+                    agent.model(), absl::StrCat(agent.tools_size()),
+                    agent.description()});
   }
   out.Table({"ID", "NAME", "MODEL", "TOOLS", "DESCRIPTION"}, rows);
   return absl::OkStatus();
@@ -54,7 +55,8 @@ absl::Status ShowAgent(CommandContext& context) {
   runs::GetAgentRequest request;
   request.set_agent_id(context.args().positionals()[0]);
   runs::Agent agent;
-  RETURN_IF_ERROR(client.Call(Service::kRuns, &runs::Agents::Stub::GetAgent, request, &agent));
+  RETURN_IF_ERROR(client.Call(Service::kRuns, &runs::Agents::Stub::GetAgent,
+                              request, &agent));
   Output& out = context.out();
   if (out.json()) return out.Json(agent);
   out.Fields({
@@ -70,11 +72,12 @@ absl::Status ShowAgent(CommandContext& context) {
   out.Line("");
   std::vector<std::vector<Cell>> rows;
   for (const runs::ToolSpec& tool : agent.tools()) {
-    rows.push_back({Cell(tool.name(), Colour::kCyan), YesNo(tool.requires_confirmation()),
-                    Cell(YesNo(tool.requires_approval()),
-                         tool.requires_approval() ? Colour::kYellow : Colour::kNone),
-                    tool.endpoint().empty() ? "built-in" : tool.endpoint(),
-                    tool.description()});
+    rows.push_back(
+        {Cell(tool.name(), Colour::kCyan), YesNo(tool.requires_confirmation()),
+         Cell(YesNo(tool.requires_approval()),
+              tool.requires_approval() ? Colour::kYellow : Colour::kNone),
+         tool.endpoint().empty() ? "built-in" : tool.endpoint(),
+         tool.description()});
   }
   out.Table({"TOOL", "CONFIRM", "APPROVAL", "WHERE", "DESCRIPTION"}, rows);
   return absl::OkStatus();
@@ -93,8 +96,9 @@ absl::Status ListTeams(CommandContext& context) {
   }
   std::vector<std::vector<Cell>> rows;
   for (const runs::Team& team : response.teams()) {
-    rows.push_back({Cell(team.team_id(), Colour::kCyan), team.name(), team.model(),
-                    absl::StrJoin(team.member_agent_ids(), " "), team.description()});
+    rows.push_back({Cell(team.team_id(), Colour::kCyan), team.name(),
+                    team.model(), absl::StrJoin(team.member_agent_ids(), " "),
+                    team.description()});
   }
   out.Table({"ID", "NAME", "MODEL", "MEMBERS", "DESCRIPTION"}, rows);
   return absl::OkStatus();
@@ -105,7 +109,8 @@ absl::Status ShowTeam(CommandContext& context) {
   runs::GetTeamRequest request;
   request.set_team_id(context.args().positionals()[0]);
   runs::Team team;
-  RETURN_IF_ERROR(client.Call(Service::kRuns, &runs::Teams::Stub::GetTeam, request, &team));
+  RETURN_IF_ERROR(
+      client.Call(Service::kRuns, &runs::Teams::Stub::GetTeam, request, &team));
   Output& out = context.out();
   if (out.json()) return out.Json(team);
   out.Fields({
@@ -124,7 +129,8 @@ absl::Status ShowTeam(CommandContext& context) {
 absl::Status ListWorkflows(CommandContext& context) {
   ASSIGN_OR_RETURN(Client client, context.Connect());
   runs::ListWorkflowsResponse response;
-  RETURN_IF_ERROR(client.Call(Service::kRuns, &runs::Workflows::Stub::ListWorkflows,
+  RETURN_IF_ERROR(client.Call(Service::kRuns,
+                              &runs::Workflows::Stub::ListWorkflows,
                               runs::ListWorkflowsRequest(), &response));
   Output& out = context.out();
   if (out.json()) return out.Json(response);
@@ -134,8 +140,9 @@ absl::Status ListWorkflows(CommandContext& context) {
   }
   std::vector<std::vector<Cell>> rows;
   for (const runs::Workflow& workflow : response.workflows()) {
-    rows.push_back({Cell(workflow.workflow_id(), Colour::kCyan), workflow.name(),
-                    absl::StrCat(workflow.steps_size()), workflow.description()});
+    rows.push_back({Cell(workflow.workflow_id(), Colour::kCyan),
+                    workflow.name(), absl::StrCat(workflow.steps_size()),
+                    workflow.description()});
   }
   out.Table({"ID", "NAME", "STEPS", "DESCRIPTION"}, rows);
   return absl::OkStatus();
@@ -146,8 +153,8 @@ absl::Status ShowWorkflow(CommandContext& context) {
   runs::GetWorkflowRequest request;
   request.set_workflow_id(context.args().positionals()[0]);
   runs::Workflow workflow;
-  RETURN_IF_ERROR(client.Call(Service::kRuns, &runs::Workflows::Stub::GetWorkflow, request,
-                              &workflow));
+  RETURN_IF_ERROR(client.Call(
+      Service::kRuns, &runs::Workflows::Stub::GetWorkflow, request, &workflow));
   Output& out = context.out();
   if (out.json()) return out.Json(workflow);
   out.Fields({
@@ -160,9 +167,10 @@ absl::Status ShowWorkflow(CommandContext& context) {
   std::vector<std::vector<Cell>> rows;
   int number = 0;
   for (const runs::WorkflowStep& step : workflow.steps()) {
-    rows.push_back({absl::StrCat(++number), step.name(),
-                    Cell(ComponentLabel(step.component_type(), step.component_id()),
-                         Colour::kCyan)});
+    rows.push_back(
+        {absl::StrCat(++number), step.name(),
+         Cell(ComponentLabel(step.component_type(), step.component_id()),
+              Colour::kCyan)});
   }
   out.Table({"#", "STEP", "RUNS"}, rows);
   return absl::OkStatus();
@@ -174,8 +182,12 @@ void AddRegistryCommands(CommandTable* table) {
   table->groups.push_back({"agents", "The registered agents"});
   table->groups.push_back({"teams", "The registered teams"});
   table->groups.push_back({"workflows", "The registered workflows"});
-  table->commands.push_back(Command{
-      {"agents", "list"}, "List the registered agents", "", {}, {}, ListAgents});
+  table->commands.push_back(Command{{"agents", "list"},
+                                    "List the registered agents",
+                                    "",
+                                    {},
+                                    {},
+                                    ListAgents});
   table->commands.push_back(Command{{"agents", "show"},
                                     "Show one agent with its tools",
                                     "",
@@ -190,8 +202,12 @@ void AddRegistryCommands(CommandTable* table) {
                                     {{"TEAM_ID", "The team's id"}},
                                     {},
                                     ShowTeam});
-  table->commands.push_back(Command{
-      {"workflows", "list"}, "List the registered workflows", "", {}, {}, ListWorkflows});
+  table->commands.push_back(Command{{"workflows", "list"},
+                                    "List the registered workflows",
+                                    "",
+                                    {},
+                                    {},
+                                    ListWorkflows});
   table->commands.push_back(Command{{"workflows", "show"},
                                     "Show one workflow with its steps",
                                     "",

@@ -24,8 +24,8 @@ absl::Status ListTraces(CommandContext& context) {
 
   ASSIGN_OR_RETURN(Client client, context.Connect());
   data::ListTracesResponse response;
-  RETURN_IF_ERROR(
-      client.Call(Service::kData, &data::Traces::Stub::ListTraces, request, &response));
+  RETURN_IF_ERROR(client.Call(Service::kData, &data::Traces::Stub::ListTraces,
+                              request, &response));
   Output& out = context.out();
   if (out.json()) return out.Json(response);
   if (response.traces().empty()) {
@@ -34,23 +34,26 @@ absl::Status ListTraces(CommandContext& context) {
   }
   std::vector<std::vector<Cell>> rows;
   for (const data::TraceSummary& trace : response.traces()) {
-    rows.push_back({Cell(trace.trace_id(), Colour::kCyan), trace.root_name(),
-                    absl::StrCat(trace.span_count()),
-                    FormatUnixMicros(trace.start_time_unix_nano() / 1000),
-                    Duration(trace.start_time_unix_nano(), trace.end_time_unix_nano()),
-                    trace.user_id()});
+    rows.push_back(
+        {Cell(trace.trace_id(), Colour::kCyan), trace.root_name(),
+         absl::StrCat(trace.span_count()),
+         FormatUnixMicros(trace.start_time_unix_nano() / 1000),
+         Duration(trace.start_time_unix_nano(), trace.end_time_unix_nano()),
+         trace.user_id()});
   }
   out.Table({"ID", "ROOT", "SPANS", "STARTED", "DURATION", "OWNER"}, rows);
   PrintNextPage(out, "traces list", response.page().next_cursor());
   return absl::OkStatus();
 }
 
-void PrintTree(Output& out, const std::string& trace_id, const data::GetTraceResponse& trace) {
+void PrintTree(Output& out, const std::string& trace_id,
+               const data::GetTraceResponse& trace) {
   const Style& style = out.style();
   std::vector<data::Span> spans(trace.spans().begin(), trace.spans().end());
   out.stream() << style.Paint(Colour::kBold, "Trace ")
-               << style.Paint(Colour::kCyan, Printable(trace_id)) << "  " << spans.size()
-               << (spans.size() == 1 ? " span" : " spans") << "  ";
+               << style.Paint(Colour::kCyan, Printable(trace_id)) << "  "
+               << spans.size() << (spans.size() == 1 ? " span" : " spans")
+               << "  ";
   if (trace.chain_valid()) {
     out.stream() << style.Paint(Colour::kGreen, "hash chain verified") << "\n";
   } else {
@@ -64,26 +67,31 @@ void PrintTree(Output& out, const std::string& trace_id, const data::GetTraceRes
     const data::Span& span = *line.span;
     std::string text = style.Paint(Colour::kDim, line.prefix);
     if (line.depth > kMaxDrawnDepth) {
-      absl::StrAppend(&text, style.Paint(Colour::kDim, absl::StrCat("[depth ", line.depth, "] ")));
+      absl::StrAppend(
+          &text,
+          style.Paint(Colour::kDim, absl::StrCat("[depth ", line.depth, "] ")));
     }
     absl::StrAppend(
         &text, Printable(span.name()), "  ",
-        style.Paint(Colour::kDim,
-                    Duration(span.start_time_unix_nano(), span.end_time_unix_nano())));
+        style.Paint(Colour::kDim, Duration(span.start_time_unix_nano(),
+                                           span.end_time_unix_nano())));
     if (span.status() == data::SPAN_STATUS_ERROR) {
-      absl::StrAppend(&text, "  ",
-                      style.Paint(Colour::kRed, absl::StrCat("error", span.status_message().empty()
-                                                                         ? ""
-                                                                         : ": ",
-                                                             Printable(span.status_message()))));
+      absl::StrAppend(
+          &text, "  ",
+          style.Paint(
+              Colour::kRed,
+              absl::StrCat("error", span.status_message().empty() ? "" : ": ",
+                           Printable(span.status_message()))));
     }
     if (line.detached) {
-      absl::StrAppend(&text, "  ",
-                      style.Paint(Colour::kYellow,
-                                  absl::StrCat("(parent ", Printable(span.parent_span_id()),
-                                               " not reachable)")));
+      absl::StrAppend(
+          &text, "  ",
+          style.Paint(Colour::kYellow,
+                      absl::StrCat("(parent ", Printable(span.parent_span_id()),
+                                   " not reachable)")));
     }
-    absl::StrAppend(&text, "  ", style.Paint(Colour::kDim, Printable(span.span_id())));
+    absl::StrAppend(&text, "  ",
+                    style.Paint(Colour::kDim, Printable(span.span_id())));
     out.stream() << text << "\n";
   }
 }
@@ -93,8 +101,8 @@ absl::Status ShowTrace(CommandContext& context) {
   data::GetTraceRequest request;
   request.set_trace_id(context.args().positionals()[0]);
   data::GetTraceResponse response;
-  RETURN_IF_ERROR(
-      client.Call(Service::kData, &data::Traces::Stub::GetTrace, request, &response));
+  RETURN_IF_ERROR(client.Call(Service::kData, &data::Traces::Stub::GetTrace,
+                              request, &response));
   if (context.out().json()) return context.out().Json(response);
   PrintTree(context.out(), request.trace_id(), response);
   return absl::OkStatus();
@@ -103,12 +111,17 @@ absl::Status ShowTrace(CommandContext& context) {
 }  // namespace
 
 void AddTraceCommands(CommandTable* table) {
-  table->groups.push_back({"traces", "Traces of your runs (append-only, hash-chained)"});
+  table->groups.push_back(
+      {"traces", "Traces of your runs (append-only, hash-chained)"});
   std::vector<FlagSpec> list_flags = PageFlags();
-  list_flags.push_back(
-      {"user", FlagKind::kValue, "USER", "Only this user's (tenant admins only)"});
-  table->commands.push_back(Command{
-      {"traces", "list"}, "List your traces, newest first", "", {}, list_flags, ListTraces});
+  list_flags.push_back({"user", FlagKind::kValue, "USER",
+                        "Only this user's (tenant admins only)"});
+  table->commands.push_back(Command{{"traces", "list"},
+                                    "List your traces, newest first",
+                                    "",
+                                    {},
+                                    list_flags,
+                                    ListTraces});
   table->commands.push_back(Command{
       {"traces", "show"},
       "Show one trace as a tree of spans",

@@ -26,7 +26,8 @@ std::vector<TraceLine> LayoutTrace(const std::vector<Span>& spans) {
            std::make_tuple(spans[b].start_time_unix_nano(), spans[b].seq(), b);
   };
   std::map<std::string, size_t> by_id;
-  for (size_t i = 0; i < spans.size(); ++i) by_id.emplace(spans[i].span_id(), i);
+  for (size_t i = 0; i < spans.size(); ++i)
+    by_id.emplace(spans[i].span_id(), i);
 
   std::vector<size_t> roots;
   std::vector<size_t> orphans;
@@ -44,7 +45,8 @@ std::vector<TraceLine> LayoutTrace(const std::vector<Span>& spans) {
   }
   std::sort(roots.begin(), roots.end(), earlier);
   std::sort(orphans.begin(), orphans.end(), earlier);
-  for (auto& [parent, list] : children) std::sort(list.begin(), list.end(), earlier);
+  for (auto& [parent, list] : children)
+    std::sort(list.begin(), list.end(), earlier);
 
   std::vector<TraceLine> lines;
   std::vector<bool> drawn(spans.size(), false);
@@ -55,7 +57,8 @@ std::vector<TraceLine> LayoutTrace(const std::vector<Span>& spans) {
       stack.pop_back();
       if (drawn[next.index]) continue;
       drawn[next.index] = true;
-      lines.push_back({next.lead, next.depth, &spans[next.index], next.detached});
+      lines.push_back(
+          {next.lead, next.depth, &spans[next.index], next.detached});
       auto kids = children.find(next.index);
       if (kids == children.end()) continue;
       const std::vector<size_t>& list = kids->second;
@@ -63,11 +66,13 @@ std::vector<TraceLine> LayoutTrace(const std::vector<Span>& spans) {
       for (size_t k = list.size(); k-- > 0;) {
         const bool last = k + 1 == list.size();
         if (!indent) {
-          stack.push_back({list[k], next.lead, next.child_prefix, next.depth + 1, false});
+          stack.push_back(
+              {list[k], next.lead, next.child_prefix, next.depth + 1, false});
           continue;
         }
         stack.push_back({list[k], next.child_prefix + (last ? "└─ " : "├─ "),
-                         next.child_prefix + (last ? "   " : "│  "), next.depth + 1, false});
+                         next.child_prefix + (last ? "   " : "│  "),
+                         next.depth + 1, false});
       }
     }
   };

@@ -34,7 +34,8 @@ inline constexpr int kMaxDrawnDepth = 24;
 // parent is missing or which hang in a parent loop, as detached roots with
 // their own descendants. Ties in start time keep chain order (seq).
 // Iterative, so a deep chain cannot exhaust the stack.
-std::vector<TraceLine> LayoutTrace(const std::vector<bastion::data::v1::Span>& spans);
+std::vector<TraceLine> LayoutTrace(
+    const std::vector<bastion::data::v1::Span>& spans);
 
 }  // namespace bastion::cli
 

@@ -35,7 +35,9 @@ absl::StatusOr<std::string> ReadSecretLine(const std::string& prompt) {
     in = STDIN_FILENO;
     out = STDERR_FILENO;
   }
-  if (in < 0) return absl::FailedPreconditionError("no terminal to read the credential from");
+  if (in < 0)
+    return absl::FailedPreconditionError(
+        "no terminal to read the credential from");
   const auto release = [&] {
     if (own) close(in);
   };
@@ -60,7 +62,8 @@ absl::StatusOr<std::string> ReadSecretLine(const std::string& prompt) {
   };
   // Echo goes off before the prompt shows, so nothing typed in answer to
   // the prompt can be echoed.
-  if (tcsetattr(in, TCSAFLUSH, &quiet) != 0 || write(out, prompt.data(), prompt.size()) < 0) {
+  if (tcsetattr(in, TCSAFLUSH, &quiet) != 0 ||
+      write(out, prompt.data(), prompt.size()) < 0) {
     restore();
     return absl::FailedPreconditionError("cannot turn the terminal's echo off");
   }
