@@ -164,7 +164,7 @@ class Parser {
   int depth_ = 0;
 };
 
-constexpr char kSchema[] = R"({
+constexpr char kSchema[] = R"json({
   "type": "object",
   "properties": {
     "expression": {
@@ -175,7 +175,7 @@ constexpr char kSchema[] = R"({
   },
   "required": ["expression"],
   "additionalProperties": false
-})";
+})json";
 
 }  // namespace
 

@@ -12,7 +12,7 @@ namespace {
 
 constexpr size_t kMaxZoneNameLength = 64;
 
-constexpr char kSchema[] = R"({
+constexpr char kSchema[] = R"json({
   "type": "object",
   "properties": {
     "timezone": {
@@ -22,7 +22,7 @@ constexpr char kSchema[] = R"({
     }
   },
   "additionalProperties": false
-})";
+})json";
 
 // IANA names are paths under the zoneinfo folder ("America/Argentina/
 // Buenos_Aires", "Etc/GMT+5"); anything else could name another file.
