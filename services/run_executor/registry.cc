@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status/status_macros.h"
+#include "services/run_executor/tools/tool_spec.h"
 
 namespace bastion::runs {
 namespace {
@@ -103,6 +104,7 @@ absl::StatusOr<AgentRegistry> AgentRegistry::Create(
   AgentRegistry result;
   for (const v1::Agent& agent : registry.agents()) {
     RETURN_IF_ERROR(Insert("agent", agent.agent_id(), agent, &result.agents_));
+    RETURN_IF_ERROR(ValidateAgentTools(agent));
   }
   for (const v1::Team& team : registry.teams()) {
     RETURN_IF_ERROR(Insert("team", team.team_id(), team, &result.teams_));

@@ -15,7 +15,9 @@ namespace bastion::runs {
 // Immutable after Create; safe to share between threads.
 class AgentRegistry {
  public:
-  // Validates ids (non-empty, unique, [A-Za-z0-9_.-]{1,64}), team members
+  // Validates ids (non-empty, unique, [A-Za-z0-9_.-]{1,64}), each agent's
+  // tools (ValidateAgentTools: names, built-ins, endpoints, limits,
+  // schemas), team members
   // and workflow steps (they must name registered components, and no
   // workflow may reach itself through its steps: A -> A, A -> B -> A, ...).
   static absl::StatusOr<AgentRegistry> Create(const v1::Registry& registry);
