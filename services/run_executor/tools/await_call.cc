@@ -1,6 +1,7 @@
 #include "services/run_executor/tools/await_call.h"
 
-#include "absl/synchronization/notification.h"
+#include <condition_variable>
+#include <mutex>
 
 namespace bastion::runs {
 
@@ -11,17 +12,28 @@ grpc::Status AwaitUnaryCall(
   if (deadline != absl::InfiniteFuture()) {
     context->set_deadline(absl::ToChronoTime(deadline));
   }
-  absl::Notification done;
+  // std::mutex rather than absl's: ThreadSanitizer sees its locking (the
+  // system's Abseil is not instrumented).
+  std::mutex mutex;
+  std::condition_variable finished;
+  bool done = false;
   grpc::Status result;
-  start([&done, &result](grpc::Status status) {
+  start([&](grpc::Status status) {
+    std::lock_guard<std::mutex> lock(mutex);
     result = std::move(status);
-    done.Notify();
+    done = true;
+    finished.notify_all();
   });
   bool cancel_sent = false;
-  while (!done.WaitForNotificationWithTimeout(kCancelPollInterval)) {
-    if (!cancel_sent && cancelled && cancelled()) {
-      context->TryCancel();
-      cancel_sent = true;  // the callback follows promptly
+  std::unique_lock<std::mutex> lock(mutex);
+  while (!finished.wait_for(lock, absl::ToChronoNanoseconds(kCancelPollInterval),
+                            [&done] { return done; })) {
+    if (!cancel_sent && cancelled) {
+      lock.unlock();
+      const bool stop = cancelled();
+      if (stop) context->TryCancel();  // the callback follows promptly
+      cancel_sent = stop;
+      lock.lock();
     }
   }
   return result;

@@ -38,7 +38,7 @@ grpc::Status FakeToolService::Invoke(grpc::ServerContext* context,
   }
   ++invocations;
   {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     assertions_seen_.push_back(assertion);
     services_seen_.push_back(verified->subject());
     requests_.push_back(*request);
@@ -73,17 +73,17 @@ grpc::Status FakeToolService::Invoke(grpc::ServerContext* context,
 }
 
 std::vector<std::string> FakeToolService::AssertionsSeen() {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   return assertions_seen_;
 }
 
 std::vector<std::string> FakeToolService::ServicesSeen() {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   return services_seen_;
 }
 
 std::vector<v1::InvokeToolRequest> FakeToolService::Requests() {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   return requests_;
 }
 

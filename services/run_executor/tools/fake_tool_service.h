@@ -7,10 +7,10 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
 #include "bastion/runs/v1/runs.grpc.pb.h"
 #include "common/auth/caller.h"
 #include "common/auth/service_identity.h"
@@ -50,10 +50,12 @@ class FakeToolService final : public v1::ToolService::Service {
 
  private:
   const std::unique_ptr<AssertionAuthenticator> services_;
-  absl::Mutex mutex_;
-  std::vector<std::string> assertions_seen_ ABSL_GUARDED_BY(mutex_);
-  std::vector<std::string> services_seen_ ABSL_GUARDED_BY(mutex_);
-  std::vector<v1::InvokeToolRequest> requests_ ABSL_GUARDED_BY(mutex_);
+  // std::mutex so that ThreadSanitizer sees the locking.
+  std::mutex mutex_;
+  // Guarded by mutex_.
+  std::vector<std::string> assertions_seen_;
+  std::vector<std::string> services_seen_;
+  std::vector<v1::InvokeToolRequest> requests_;
 };
 
 // A FakeToolService on a real port of 127.0.0.1, trusting the service

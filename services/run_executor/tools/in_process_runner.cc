@@ -1,11 +1,12 @@
 #include "services/run_executor/tools/in_process_runner.h"
 
 #include <algorithm>
+#include <condition_variable>
 #include <exception>
+#include <mutex>
 #include <system_error>
 #include <thread>
 
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/log/log.h"
 #include "services/run_executor/tools/await_call.h"
@@ -13,15 +14,19 @@
 namespace bastion::runs {
 namespace {
 
-// One call, shared by the waiting caller and the tool's thread.
+// One call, shared by the waiting caller and the tool's thread. std::mutex
+// rather than absl::Mutex: ThreadSanitizer sees its locking (the system's
+// Abseil is not instrumented).
 struct Call {
-  absl::Mutex mutex;
-  bool done ABSL_GUARDED_BY(mutex) = false;
+  std::mutex mutex;
+  std::condition_variable finished;
+  // Guarded by `mutex`.
+  bool done = false;
   // Set when the caller stopped waiting; the run's `cancelled` is never
-  // called after that (the run may be gone).
-  bool abandoned ABSL_GUARDED_BY(mutex) = false;
-  absl::StatusOr<ToolOutcome> result ABSL_GUARDED_BY(mutex) =
-      absl::UnknownError("not run");
+  // called after that (the run may be gone). Guarded by `mutex`.
+  bool abandoned = false;
+  // Guarded by `mutex`.
+  absl::StatusOr<ToolOutcome> result = absl::UnknownError("not run");
   std::function<bool()> run_cancelled;
   // The tool's own copies; `invocation` points at them.
   Caller caller;
@@ -71,7 +76,7 @@ absl::StatusOr<ToolOutcome> InProcessRunner::Run(
   }
   // The thread owns `call`, so a raw pointer suffices here.
   call->invocation.cancelled = [raw = call.get()]() {
-    absl::MutexLock lock(&raw->mutex);
+    std::lock_guard<std::mutex> lock(raw->mutex);
     return raw->abandoned || (raw->run_cancelled && raw->run_cancelled());
   };
 
@@ -79,10 +84,11 @@ absl::StatusOr<ToolOutcome> InProcessRunner::Run(
     std::thread([tool, call, in_flight = in_flight_]() {
       absl::StatusOr<ToolOutcome> result = InvokeCatching(*tool, call->invocation);
       {
-        absl::MutexLock lock(&call->mutex);
+        std::lock_guard<std::mutex> lock(call->mutex);
         call->result = std::move(result);
         call->done = true;
       }
+      call->finished.notify_all();
       in_flight->fetch_sub(1);
     }).detach();
   } catch (const std::system_error& e) {
@@ -92,15 +98,16 @@ absl::StatusOr<ToolOutcome> InProcessRunner::Run(
   }
 
   const absl::Time deadline = invocation.deadline;
-  absl::MutexLock lock(&call->mutex);
+  std::unique_lock<std::mutex> lock(call->mutex);
   while (!call->done) {
     const absl::Time now = absl::Now();
     if (now >= deadline) {
       call->abandoned = true;
       return absl::DeadlineExceededError("the tool did not finish in time");
     }
-    call->mutex.AwaitWithDeadline(absl::Condition(&call->done),
-                                  std::min(deadline, now + kCancelPollInterval));
+    call->finished.wait_for(
+        lock, absl::ToChronoNanoseconds(std::min(deadline - now,
+                                                 kCancelPollInterval)));
     if (!call->done && call->run_cancelled && call->run_cancelled()) {
       call->abandoned = true;
       return absl::CancelledError("cancelled");

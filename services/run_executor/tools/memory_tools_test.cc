@@ -7,13 +7,13 @@
 #include <algorithm>
 #include <atomic>
 #include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/assertion/key_set.h"
 #include "common/auth/service_identity.h"
@@ -56,7 +56,7 @@ class FakeMemories final : public data::v1::Memories::Service {
       return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                           "text must be 1 to 16384 characters");
     }
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     data::v1::Memory memory;
     memory.set_memory_id(absl::StrCat("m-", ++next_id_));
     memory.set_text(request->text());
@@ -73,7 +73,7 @@ class FakeMemories final : public data::v1::Memories::Service {
                             data::v1::ListMemoriesResponse* response) override {
     std::string user;
     if (grpc::Status ok = Admit(context, &user); !ok.ok()) return ok;
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     last_list_ = *request;
     std::vector<data::v1::Memory> mine;
     for (const data::v1::Memory& memory : rows_) {
@@ -102,15 +102,15 @@ class FakeMemories final : public data::v1::Memories::Service {
   std::atomic<bool> hang{false};
 
   std::vector<std::string> ServicesSeen() {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     return services_seen_;
   }
   std::vector<std::string> AssertionsSeen() {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     return assertions_seen_;
   }
   data::v1::ListMemoriesRequest LastList() {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     return last_list_;
   }
 
@@ -135,7 +135,7 @@ class FakeMemories final : public data::v1::Memories::Service {
         metadata.find(kPrincipalMetadataKey)->second;
     const std::string assertion(forwarded.data(), forwarded.size());
     {
-      absl::MutexLock lock(&mutex_);
+      std::lock_guard<std::mutex> lock(mutex_);
       services_seen_.push_back(verified->subject());
       assertions_seen_.push_back(assertion);
     }
@@ -155,12 +155,14 @@ class FakeMemories final : public data::v1::Memories::Service {
   }
 
   const std::unique_ptr<AssertionAuthenticator> services_;
-  absl::Mutex mutex_;
-  std::vector<data::v1::Memory> rows_ ABSL_GUARDED_BY(mutex_);
-  int next_id_ ABSL_GUARDED_BY(mutex_) = 0;
-  std::vector<std::string> services_seen_ ABSL_GUARDED_BY(mutex_);
-  std::vector<std::string> assertions_seen_ ABSL_GUARDED_BY(mutex_);
-  data::v1::ListMemoriesRequest last_list_ ABSL_GUARDED_BY(mutex_);
+  // std::mutex so that ThreadSanitizer sees the locking.
+  std::mutex mutex_;
+  // Guarded by mutex_.
+  std::vector<data::v1::Memory> rows_;
+  int next_id_ = 0;
+  std::vector<std::string> services_seen_;
+  std::vector<std::string> assertions_seen_;
+  data::v1::ListMemoriesRequest last_list_;
 };
 
 class MemoryToolsTest : public ::testing::Test {
