@@ -1,6 +1,7 @@
 #include "tools/sample_tool_server/sample_tools.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "absl/strings/ascii.h"
 #include "absl/time/clock.h"

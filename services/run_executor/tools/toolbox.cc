@@ -1,5 +1,6 @@
 #include "services/run_executor/tools/toolbox.h"
 
+#include <algorithm>
 #include <set>
 #include <utility>
 
@@ -107,11 +108,15 @@ absl::StatusOr<std::unique_ptr<Toolbox>> Toolbox::Create(
   return toolbox;
 }
 
-absl::StatusOr<const Tool*> Toolbox::ToolFor(const v1::ToolSpec& spec) const {
+absl::StatusOr<const Tool*> Toolbox::ToolFor(absl::string_view agent_id,
+                                             const v1::ToolSpec& spec) const {
+  auto agent = agents_.find(agent_id);
   auto found = tools_.find(KeyOf(spec));
-  if (found == tools_.end()) {
-    return absl::NotFoundError(
-        absl::StrCat("no tool was built for the spec of \"", spec.name(), "\""));
+  if (agent == agents_.end() || found == tools_.end() ||
+      std::find(agent->second.begin(), agent->second.end(),
+                found->second.get()) == agent->second.end()) {
+    return absl::NotFoundError(absl::StrCat(
+        "no tool was built for this spec of \"", spec.name(), "\""));
   }
   return found->second.get();
 }

@@ -55,11 +55,11 @@ class Toolbox {
   static absl::StatusOr<std::unique_ptr<Toolbox>> Create(
       const std::map<std::string, v1::Agent>& agents, ToolboxOptions options);
 
-  // The tool serving `spec`, one of the specs Create was given (what the
-  // run engine binds each agent's tools with). Specs are matched by
-  // content, so identical specs of two agents share one tool. NOT_FOUND
-  // for any other spec.
-  absl::StatusOr<const Tool*> ToolFor(const v1::ToolSpec& spec) const;
+  // The tool serving `spec` in agent `agent_id` (what the run engine binds
+  // each agent's tools with). NOT_FOUND unless Create saw exactly this spec
+  // in that agent. Identical specs of two agents share one tool.
+  absl::StatusOr<const Tool*> ToolFor(absl::string_view agent_id,
+                                      const v1::ToolSpec& spec) const;
 
   // One of an agent's tools by name; null when the agent has none such
   // (whatever a model asks for, it only reaches its agent's tools).

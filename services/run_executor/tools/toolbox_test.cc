@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <map>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -47,7 +48,10 @@ class ScriptedTool final : public Tool {
   absl::StatusOr<ToolOutcome> Invoke(
       const ToolInvocation& invocation) const override {
     ++calls;
-    last_arguments = invocation.arguments_json;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      last_arguments = invocation.arguments_json;
+    }
     switch (mode_) {
       case Mode::kAnswer:
         if (invocation.scratch != nullptr) {
@@ -73,8 +77,14 @@ class ScriptedTool final : public Tool {
     return ToolOutcome{};
   }
 
+  std::string LastArguments() const {
+    std::lock_guard<std::mutex> lock(mutex);
+    return last_arguments;
+  }
+
   mutable std::atomic<int> calls{0};
-  mutable std::string last_arguments;
+  mutable std::mutex mutex;
+  mutable std::string last_arguments;  // guarded by mutex
   mutable std::atomic<bool> saw_cancel{false};
   mutable std::atomic<bool> finished{false};
   mutable absl::Notification release;
@@ -193,7 +203,7 @@ TEST_F(ToolboxTest, BindsEachSpecToOneGuardedTool) {
       Toolbox::Create(agents, ToolboxOptions{});
   ASSERT_THAT(toolbox, IsOk());
   const v1::ToolSpec& a_calculator = agents.at("a").tools(0);
-  absl::StatusOr<const Tool*> bound = (*toolbox)->ToolFor(a_calculator);
+  absl::StatusOr<const Tool*> bound = (*toolbox)->ToolFor("a", a_calculator);
   ASSERT_THAT(bound, IsOk());
   EXPECT_EQ(*bound, (*toolbox)->Find("a", "calculator"));
   // The same spec elsewhere shares the tool; a different one does not.
@@ -201,7 +211,12 @@ TEST_F(ToolboxTest, BindsEachSpecToOneGuardedTool) {
   EXPECT_NE(*bound, (*toolbox)->Find("c", "calculator"));
   v1::ToolSpec other = a_calculator;
   other.set_max_result_bytes(7);
-  EXPECT_THAT((*toolbox)->ToolFor(other),
+  EXPECT_THAT((*toolbox)->ToolFor("a", other),
+              StatusIs(absl::StatusCode::kNotFound));
+  // A spec of another agent is not this agent's.
+  EXPECT_THAT((*toolbox)->ToolFor("a", agents.at("b").tools(1)),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT((*toolbox)->ToolFor("nobody", a_calculator),
               StatusIs(absl::StatusCode::kNotFound));
   // A model only reaches its own agent's tools.
   EXPECT_EQ((*toolbox)->Find("a", "current_time"), nullptr);
@@ -245,11 +260,11 @@ TEST_F(ToolboxTest, ArgumentsBreakingTheSchemaNeverReachTheTool) {
 
   ToolOutcome outcome = Call(*toolbox, "a", "calculator", Invocation(R"({"n": 7})"));
   EXPECT_FALSE(outcome.is_error);
-  EXPECT_EQ(tool->last_arguments, R"({"n": 7})");
+  EXPECT_EQ(tool->LastArguments(), R"({"n": 7})");
   // Empty arguments reach the tool as an empty object.
   outcome = Call(*toolbox, "a", "calculator", Invocation(""));
   EXPECT_FALSE(outcome.is_error);
-  EXPECT_EQ(tool->last_arguments, "{}");
+  EXPECT_EQ(tool->LastArguments(), "{}");
 }
 
 TEST_F(ToolboxTest, TheSpecsSchemaIsTheOneChecked) {
