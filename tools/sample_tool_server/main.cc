@@ -1,7 +1,5 @@
 // sample_tool_server: a small external tool server (bastion.runs.v1.
 // ToolService) for demos and tests. See README.md for its tools and flags.
-#include <cstdio>
-#include <fstream>
 #include <string>
 
 #include "absl/flags/flag.h"
@@ -14,7 +12,6 @@
 #include "common/log/log.h"
 #include "common/server/server.h"
 #include "common/status/status_macros.h"
-#include "nlohmann/json.hpp"
 #include "tools/sample_tool_server/sample_tool_service.h"
 
 ABSL_FLAG(std::string, listen_address, "127.0.0.1:7005",
@@ -36,23 +33,6 @@ ABSL_FLAG(std::string, count_file, "",
 
 namespace bastion::sample {
 namespace {
-
-// Replaces `path` atomically with the counts.
-void WriteCounts(const std::string& path,
-                 const std::map<std::string, int64_t>& counts) {
-  int64_t total = 0;
-  for (const auto& [tool, count] : counts) total += count;
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << nlohmann::json({{"counts", counts}, {"total", total}}).dump() << "\n";
-    if (!out) {
-      Log(LogLevel::kError, "count_file_not_written", {{"path", path}});
-      return;
-    }
-  }
-  std::rename(temporary.c_str(), path.c_str());
-}
 
 absl::StatusOr<std::shared_ptr<assertion::KeyProvider>> UserKeys() {
   const std::string authn = absl::GetFlag(FLAGS_authn_address);
@@ -101,7 +81,7 @@ absl::Status Run() {
       count_file.empty()
           ? std::function<void(const std::map<std::string, int64_t>&)>()
           : [count_file](const std::map<std::string, int64_t>& counts) {
-              WriteCounts(count_file, counts);
+              WriteCountFile(count_file, counts);
             });
   SampleToolService service(std::move(guard), &users, &tools);
 

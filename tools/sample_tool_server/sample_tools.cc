@@ -3,8 +3,12 @@
 #include <algorithm>
 #include <optional>
 
+#include <cstdio>
+#include <fstream>
+
 #include "absl/strings/ascii.h"
 #include "absl/time/clock.h"
+#include "common/log/log.h"
 #include "nlohmann/json.hpp"
 
 namespace bastion::sample {
@@ -188,6 +192,24 @@ void SampleTools::Count(const std::string& tool) {
 std::map<std::string, int64_t> SampleTools::Counts() const {
   absl::MutexLock lock(&mutex_);
   return counts_;
+}
+
+void WriteCountFile(const std::string& path,
+                    const std::map<std::string, int64_t>& counts) {
+  int64_t total = 0;
+  for (const auto& [tool, count] : counts) total += count;
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << Dump({{"counts", counts}, {"total", total}}) << "\n";
+    if (!out) {
+      Log(LogLevel::kError, "count_file_not_written", {{"path", path}});
+      return;
+    }
+  }
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    Log(LogLevel::kError, "count_file_not_written", {{"path", path}});
+  }
 }
 
 }  // namespace bastion::sample

@@ -59,6 +59,11 @@ class SampleTools {
   std::map<std::string, int64_t> counts_ ABSL_GUARDED_BY(mutex_);
 };
 
+// Replaces the file at `path` (atomically) with {"counts": {tool: n},
+// "total": n}; a failure is logged.
+void WriteCountFile(const std::string& path,
+                    const std::map<std::string, int64_t>& counts);
+
 }  // namespace bastion::sample
 
 #endif  // BASTION_TOOLS_SAMPLE_TOOL_SERVER_SAMPLE_TOOLS_H_

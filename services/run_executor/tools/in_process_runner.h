@@ -34,9 +34,6 @@ class InProcessRunner {
   absl::StatusOr<ToolOutcome> Run(std::shared_ptr<const Tool> tool,
                                   const ToolInvocation& invocation) const;
 
-  // Calls still running, abandoned ones included.
-  int in_flight() const { return in_flight_->load(); }
-
  private:
   const int max_in_flight_;
   // Shared with the calls' threads, which may outlive the runner.

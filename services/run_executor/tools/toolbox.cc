@@ -57,6 +57,9 @@ std::string KeyOf(const v1::ToolSpec& spec) {
 
 absl::StatusOr<std::unique_ptr<Toolbox>> Toolbox::Create(
     const std::map<std::string, v1::Agent>& agents, ToolboxOptions options) {
+  if (options.max_in_process_calls < 1) {
+    return absl::InvalidArgumentError("max_in_process_calls must be at least 1");
+  }
   std::set<std::string> in_process_names;
   for (const auto& [name, tool] : options.in_process_tools) {
     if (tool == nullptr) {

@@ -442,6 +442,10 @@ TEST_F(ToolboxTest, CreateRefusesWhatCannotWork) {
   null_tool.in_process_tools["calculator"] = nullptr;
   EXPECT_THAT(Toolbox::Create({}, std::move(null_tool)),
               StatusIs(absl::StatusCode::kInvalidArgument));
+  ToolboxOptions no_threads;
+  no_threads.max_in_process_calls = 0;
+  EXPECT_THAT(Toolbox::Create({}, std::move(no_threads)),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 class ToolboxRemoteTest : public ToolboxTest {
