@@ -52,9 +52,10 @@ TEST(AgentRegistryTest, RejectsDuplicateAndMalformedIds) {
 
 TEST(AgentRegistryTest, RejectsBadToolSpecsNamingAgentAndTool) {
   absl::StatusOr<AgentRegistry> registry = AgentRegistry::Create(Parse(R"pb(
-    agents { agent_id: "ok" tools { name: "calculator" } }
+    agents { agent_id: "ok" model: "scripted:echo" tools { name: "calculator" } }
     agents {
       agent_id: "ops"
+      model: "scripted:echo"
       tools { name: "calculator" }
       tools { name: "weather" }
     }
@@ -65,6 +66,7 @@ TEST(AgentRegistryTest, RejectsBadToolSpecsNamingAgentAndTool) {
   EXPECT_THAT(AgentRegistry::Create(Parse(R"pb(
                 agents {
                   agent_id: "ops"
+                  model: "scripted:echo"
                   tools { name: "lookup" endpoint: "127.0.0.1:1" timeout_ms: -1 }
                 }
               )pb")),
@@ -72,6 +74,7 @@ TEST(AgentRegistryTest, RejectsBadToolSpecsNamingAgentAndTool) {
   EXPECT_THAT(AgentRegistry::Create(Parse(R"pb(
                 agents {
                   agent_id: "ops"
+                  model: "scripted:echo"
                   tools { name: "current_time" }
                   tools { name: "current_time" }
                 }
