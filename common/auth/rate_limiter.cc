@@ -47,31 +47,25 @@ absl::StatusOr<std::unique_ptr<TokenBucketLimiter>> TokenBucketLimiter::Create(
       *default_limit, std::move(tenants), clock, max_buckets));
 }
 
-RateLimit TokenBucketLimiter::LimitFor(
+RateLimit TokenBucketLimiter::OwnerLimitFor(
     const common::v1::Principal& principal) const {
-  if (principal.rate_limit_per_second() > 0) {
-    const double rate = principal.rate_limit_per_second();
-    return RateLimit{rate, 2 * rate};
-  }
   auto it = tenants_.find(principal.tenant_id());
   return it != tenants_.end() ? it->second : default_limit_;
 }
 
-absl::Status TokenBucketLimiter::Admit(const common::v1::Principal& principal) {
-  const RateLimit limit = LimitFor(principal);
-  // A credential with its own limit (an API key) has its own bucket.
-  const std::string key =
-      principal.rate_limit_per_second() > 0
-          ? absl::StrCat(principal.tenant_id().size(), ":", principal.tenant_id(),
-                         principal.subject().size(), ":", principal.subject(),
-                         principal.token_id())
-          : absl::StrCat(principal.tenant_id().size(), ":", principal.tenant_id(),
-                         principal.subject());
-  const absl::Time now = clock_->Now();
-  absl::MutexLock lock(&mutex_);
+RateLimit TokenBucketLimiter::LimitFor(
+    const common::v1::Principal& principal) const {
+  const RateLimit owner = OwnerLimitFor(principal);
+  if (principal.rate_limit_per_second() <= 0) return owner;
+  const double rate = principal.rate_limit_per_second();
+  return RateLimit{std::min(rate, owner.per_second),
+                   std::min(2 * rate, owner.burst)};
+}
+
+TokenBucketLimiter::Bucket& TokenBucketLimiter::Refilled(
+    const std::string& key, const RateLimit& limit, absl::Time now) {
   auto it = buckets_.find(key);
   if (it == buckets_.end()) {
-    if (buckets_.size() >= max_buckets_) DropIdleBuckets(now);
     it = buckets_.emplace(key, Bucket{limit.burst, now, limit}).first;
   }
   Bucket& bucket = it->second;
@@ -79,10 +73,34 @@ absl::Status TokenBucketLimiter::Admit(const common::v1::Principal& principal) {
   bucket.tokens = std::min(limit.burst, bucket.tokens + elapsed * limit.per_second);
   bucket.updated = now;
   bucket.limit = limit;
-  if (bucket.tokens < 1) {
+  return bucket;
+}
+
+absl::Status TokenBucketLimiter::Admit(const common::v1::Principal& principal) {
+  const RateLimit owner_limit = OwnerLimitFor(principal);
+  const std::string owner_key =
+      absl::StrCat(principal.tenant_id().size(), ":", principal.tenant_id(),
+                   principal.subject());
+  // A credential with its own limit (an API key) also has its own bucket.
+  const bool own_bucket = principal.rate_limit_per_second() > 0;
+  const std::string key_key =
+      own_bucket ? absl::StrCat(owner_key.size(), ":", owner_key,
+                                principal.token_id())
+                 : std::string();
+  const absl::Time now = clock_->Now();
+  absl::MutexLock lock(&mutex_);
+  // Room for the (at most two) buckets this call may add; nothing is
+  // dropped below, and node_hash_map keeps both references valid.
+  if (buckets_.size() + 2 > max_buckets_) DropIdleBuckets(now);
+  Bucket& owner_bucket = Refilled(owner_key, owner_limit, now);
+  Bucket* key_bucket =
+      own_bucket ? &Refilled(key_key, LimitFor(principal), now) : nullptr;
+  if (owner_bucket.tokens < 1 ||
+      (key_bucket != nullptr && key_bucket->tokens < 1)) {
     return absl::ResourceExhaustedError("rate limit exceeded");
   }
-  bucket.tokens -= 1;
+  owner_bucket.tokens -= 1;
+  if (key_bucket != nullptr) key_bucket->tokens -= 1;
   return absl::OkStatus();
 }
 
@@ -100,7 +118,7 @@ void TokenBucketLimiter::DropIdleBuckets(absl::Time now) {
   }
   // Everyone is active: refuse to grow past the bound by forgetting all
   // (they restart with full buckets, erring towards admitting).
-  if (buckets_.size() >= max_buckets_) buckets_.clear();
+  if (buckets_.size() + 2 > max_buckets_) buckets_.clear();
 }
 
 }  // namespace bastion

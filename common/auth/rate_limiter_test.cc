@@ -66,16 +66,51 @@ TEST_F(RateLimiterTest, PrincipalsHaveSeparateBuckets) {
   EXPECT_EQ(Admitted(*limiter, User("t", "1alice"), 10), 3);
 }
 
-TEST_F(RateLimiterTest, TenantOverrideAndApiKeyOwnLimit) {
+TEST_F(RateLimiterTest, TenantOverrideApplies) {
   std::unique_ptr<TokenBucketLimiter> limiter = Make("");
   EXPECT_EQ(Admitted(*limiter, User("big", "carol"), 200), 100);
+}
+
+TEST_F(RateLimiterTest, ApiKeyLimitOnlyLowersTheOwners) {
+  std::unique_ptr<TokenBucketLimiter> limiter = Make("");
+  // Default here: 2/s, burst 3. A key asking for a million per second gets
+  // the owner's limit, not more.
+  common::v1::Principal greedy = User("t1", "alice");
+  greedy.set_token_id("key_1");
+  greedy.set_rate_limit_per_second(1000000);
+  EXPECT_EQ(limiter->LimitFor(greedy).per_second, 2);
+  EXPECT_EQ(limiter->LimitFor(greedy).burst, 3);
+  EXPECT_EQ(Admitted(*limiter, greedy, 1000), 3);
+  EXPECT_THAT(limiter->Admit(greedy),
+              StatusIs(absl::StatusCode::kResourceExhausted));
+
+  // In a tenant with a higher limit, a key may ask for less, and gets it.
+  common::v1::Principal modest = User("big", "carol");
+  modest.set_token_id("key_2");
+  modest.set_rate_limit_per_second(5);
+  EXPECT_EQ(limiter->LimitFor(modest).per_second, 5);
+  EXPECT_EQ(Admitted(*limiter, modest, 50), 10);
+}
+
+TEST_F(RateLimiterTest, ApiKeyCallsCountAgainstTheOwner) {
+  std::unique_ptr<TokenBucketLimiter> limiter = Make("");
   common::v1::Principal key = User("t1", "alice");
   key.set_token_id("key_1");
-  key.set_rate_limit_per_second(5);
-  EXPECT_EQ(limiter->LimitFor(key).per_second, 5);
-  EXPECT_EQ(Admitted(*limiter, key, 50), 10);
-  // The key's bucket is its own: alice's JWT calls are unaffected.
+  key.set_rate_limit_per_second(1);  // burst 2
+  EXPECT_EQ(Admitted(*limiter, key, 10), 2);
+  // The owner's bucket (burst 3) lost those two calls.
+  EXPECT_EQ(Admitted(*limiter, User("t1", "alice"), 10), 1);
+  // And an empty owner bucket stops the key too, although the key's own
+  // bucket has refilled.
+  clock_.Advance(absl::Seconds(2));  // key: +2 (full); owner: +4 -> 3
   EXPECT_EQ(Admitted(*limiter, User("t1", "alice"), 10), 3);
+  EXPECT_THAT(limiter->Admit(key),
+              StatusIs(absl::StatusCode::kResourceExhausted));
+  // Two keys of one owner share the owner's limit.
+  clock_.Advance(absl::Hours(1));
+  common::v1::Principal other = key;
+  other.set_token_id("key_2");
+  EXPECT_EQ(Admitted(*limiter, key, 1) + Admitted(*limiter, other, 10), 3);
 }
 
 TEST_F(RateLimiterTest, DefaultsApplyWhenUnset) {

@@ -1,0 +1,84 @@
+#!/usr/bin/python3
+"""The defects an outside attack run found against the running suite, each
+tried again through the public RPCs of the real binaries: every one must now
+fail the way the README promises.
+"""
+
+import pathlib
+import sys
+import time
+import unittest
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import bastion_suite  # noqa: E402
+from bastion_suite import Suite, bearer  # noqa: E402
+
+import grpc  # noqa: E402
+from bastion.authn.v1 import authn_pb2, authn_pb2_grpc  # noqa: E402
+from bastion.runs.v1 import runs_pb2, runs_pb2_grpc  # noqa: E402
+
+SUITE = None
+
+
+def setUpModule() -> None:
+    global SUITE
+    SUITE = Suite.started()
+
+
+def tearDownModule() -> None:
+    SUITE.stop()
+
+
+def codes_of(futures) -> dict:
+    """How many of the calls ended with each status code."""
+    counts = {}
+    for future in futures:
+        try:
+            future.result()
+            code = grpc.StatusCode.OK
+        except grpc.RpcError as error:
+            code = error.code()
+        counts[code] = counts.get(code, 0) + 1
+    return counts
+
+
+class HardeningIntegrationTest(unittest.TestCase):
+
+    def stub(self, service: str, stub_class):
+        channel = grpc.insecure_channel(SUITE.addresses[service])
+        self.addCleanup(channel.close)
+        return stub_class(channel)
+
+    def assertCode(self, code: grpc.StatusCode, call, *args, **kwargs):
+        with self.assertRaises(grpc.RpcError) as raised:
+            call(*args, **kwargs)
+        self.assertEqual(raised.exception.code(), code, raised.exception.details())
+        return raised.exception
+
+    def test_an_api_key_cannot_lift_its_owners_rate_limit(self):
+        # The suite runs with the default limit (100/s, burst 200 per user).
+        authn = self.stub("authn", authn_pb2_grpc.AuthnStub)
+        agents = self.stub("run_executor", runs_pb2_grpc.AgentsStub)
+        owner = bearer(SUITE.token("greedy", tenant="rate-keys",
+                                   scopes="api_keys:write agents:read"))
+        created = authn.CreateApiKey(authn_pb2.CreateApiKeyRequest(
+            name="fast", scopes=["agents:read"], rate_limit_per_second=1000000),
+            metadata=owner, timeout=10)
+        key = bearer(created.secret)
+        # 600 calls at once, far over the owner's burst: no more succeed
+        # than the owner's own limit allows in that time.
+        started = time.monotonic()
+        futures = [agents.ListAgents.future(runs_pb2.ListAgentsRequest(),
+                                            metadata=key, timeout=30)
+                   for _ in range(600)]
+        counts = codes_of(futures)
+        elapsed = time.monotonic() - started
+        self.assertLessEqual(set(counts), {grpc.StatusCode.OK,
+                                           grpc.StatusCode.RESOURCE_EXHAUSTED}, counts)
+        self.assertGreater(counts.get(grpc.StatusCode.RESOURCE_EXHAUSTED, 0), 0, counts)
+        self.assertLessEqual(counts.get(grpc.StatusCode.OK, 0), 200 + 100 * elapsed + 1,
+                             (counts, elapsed))
+
+
+if __name__ == "__main__":
+    bastion_suite.main()
