@@ -2,6 +2,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/auth/request_check.h"
 #include "common/log/log.h"
 #include "common/status/status_macros.h"
 
@@ -152,6 +153,9 @@ absl::StatusOr<Caller> CallGuard::Authorize(
     return absl::InternalError("method has no declared permission");
   }
   const common::v1::Permission* permission = &found->second.permission;
+  // A malformed request is refused as such before anyone is asked about it.
+  RETURN_IF_ERROR(CheckRequest(request, found->second.id_path,
+                               permission->id_field()));
   if (permission->public_()) return Caller{};
   if (permission->internal() && permission->resource().empty()) {
     const auto& metadata = context.client_metadata();
@@ -199,6 +203,11 @@ absl::StatusOr<Caller> CallGuard::Authorize(
   absl::StatusOr<AuthzDecision> decision =
       dependencies_.authorizer->Check(*caller, wanted);
   if (!decision.ok()) {
+    if (decision.status().code() == absl::StatusCode::kInvalidArgument) {
+      // authz refused the question itself (e.g. an id it cannot decide):
+      // the request is wrong, nothing is down.
+      return decision.status();
+    }
     Log(LogLevel::kError, "authorization_unavailable",
         {{"method", FullName(method_name)}, {"error", decision.status().message()}});
     return absl::UnavailableError("authorization unavailable");

@@ -45,7 +45,10 @@ class CallGuard {
   static absl::StatusOr<CallGuard> Create(std::string service_full_name,
                                           GuardDependencies dependencies);
 
-  // Authenticates and authorizes one call of `method_name`:
+  // Checks, authenticates and authorizes one call of `method_name`:
+  //   a resource id outside the id grammar (request_check.h)
+  //                                   -> INVALID_ARGUMENT naming the field,
+  //                                      before any dependency is asked
   //   no or malformed credential      -> UNAUTHENTICATED
   //   over the principal's rate limit -> RESOURCE_EXHAUSTED
   //   permission not held             -> PERMISSION_DENIED

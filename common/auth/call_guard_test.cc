@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "bastion/test/v1/test.grpc.pb.h"
 #include "common/assertion/key_set.h"
@@ -94,7 +96,11 @@ class FakeAuthorizer : public Authorizer {
   absl::StatusOr<AuthzDecision> Check(const Caller&,
                                       const PermissionRequest& wanted) override {
     last = wanted;
+    ++calls;
     if (down) return absl::UnavailableError("authz down");
+    if (wanted.resource_id == "undecidable") {
+      return absl::InvalidArgumentError("invalid resource id");
+    }
     const bool allowed =
         (wanted.resource == "agents" && wanted.action == "read" &&
          wanted.resource_id == "a-1") ||
@@ -104,6 +110,7 @@ class FakeAuthorizer : public Authorizer {
                          level.load()};
   }
   PermissionRequest last;
+  std::atomic<int> calls{0};
   std::atomic<bool> down{false};
   std::atomic<AdminLevel> level{AdminLevel::kNone};
 };
@@ -311,6 +318,34 @@ TEST_F(CallGuardTest, MissingPermissionIsDeniedBeforeTheHandler) {
       Call({{"authorization", std::string("Bearer ") + kGoodToken}}, "a-2");
   EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(status.error_message(), "permission denied");
+  EXPECT_EQ(service_->handled, 0);
+}
+
+TEST_F(CallGuardTest, AMalformedIdIsInvalidArgumentBeforeAnyoneIsAsked) {
+  const std::string bearer = std::string("Bearer ") + kGoodToken;
+  for (const std::string& id :
+       std::vector<std::string>{"a b", "a\"1", std::string(129, 'a')}) {
+    grpc::Status status = Call({{"authorization", bearer}}, id);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << id;
+    EXPECT_EQ(status.error_message(),
+              "thing_id must match [A-Za-z0-9._:-]{1,128}");
+  }
+  // Without credentials too: the request is refused as malformed, and
+  // neither authn nor authz was asked.
+  EXPECT_EQ(Call({}, "a b").error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(authenticator_.calls, 0);
+  EXPECT_EQ(authorizer_.calls, 0);
+  EXPECT_EQ(service_->handled, 0);
+  // Every id of the grammar is decided, ':' included.
+  EXPECT_EQ(Call({{"authorization", bearer}}, "a:1").error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(authorizer_.last.resource_id, "a:1");
+}
+
+TEST_F(CallGuardTest, AnIdAuthzCannotDecideIsInvalidArgumentNotAnOutage) {
+  grpc::Status status = Call(
+      {{"authorization", std::string("Bearer ") + kGoodToken}}, "undecidable");
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(service_->handled, 0);
 }
 

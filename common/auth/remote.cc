@@ -6,10 +6,12 @@
 namespace bastion {
 namespace {
 
-// Maps a failed call to authn/authz: a verdict passes through, anything
-// else means "could not decide".
+// Maps a failed call to authn/authz: a verdict (on the credential, or on
+// the question itself) passes through, anything else means "could not
+// decide".
 absl::Status FromRemote(const grpc::Status& status) {
-  if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
+  if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
+      status.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
     return FromGrpcStatus(status);
   }
   return absl::UnavailableError(

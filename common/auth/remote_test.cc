@@ -46,6 +46,10 @@ class FakeAuthz final : public authz::v1::Authz::Service {
   grpc::Status Check(grpc::ServerContext*, const authz::v1::CheckRequest* request,
                      authz::v1::CheckResponse* response) override {
     ++calls;
+    if (request->resource_id() == "undecidable") {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          "invalid resource id");
+    }
     response->set_decision(request->resource() == "agents"
                                ? authz::v1::DECISION_ALLOW
                                : authz::v1::DECISION_DENY);
@@ -167,6 +171,15 @@ TEST(Sha256Test, KnownDigest) {
   EXPECT_EQ(Sha256("abc").size(), 32u);
   EXPECT_EQ(static_cast<unsigned char>(Sha256("abc")[0]), 0xba);
   EXPECT_EQ(static_cast<unsigned char>(Sha256("abc")[31]), 0xad);
+}
+
+TEST_F(RemoteTest, AQuestionAuthzRefusesIsInvalidArgumentNotUnavailable) {
+  RemoteAuthorizer authorizer(channel_, absl::Seconds(5), 100, Clock());
+  Caller caller;
+  caller.principal.set_expires_at_unix(absl::ToUnixSeconds(kStart + absl::Hours(1)));
+  caller.assertion = "a1";
+  EXPECT_THAT(authorizer.Check(caller, {"agents", "read", "undecidable"}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace
