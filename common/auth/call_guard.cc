@@ -60,6 +60,21 @@ absl::StatusOr<CallGuard> CallGuard::Create(std::string service_full_name,
                    dependencies);
 }
 
+void CallGuard::AuditHandlerDenial(const Caller& caller,
+                                   absl::string_view method_name,
+                                   const google::protobuf::Message& request,
+                                   const absl::Status& denial) const {
+  auto found = permissions_.find(method_name);
+  if (found == permissions_.end() || found->second.permission.public_()) return;
+  const bool unauthenticated =
+      denial.code() == absl::StatusCode::kUnauthenticated;
+  Deny(denial,
+       unauthenticated ? "denied.unauthenticated" : "denied.permission",
+       &caller.principal, method_name, found->second.permission,
+       ExtractResourceId(request, found->second.id_path), denial.message())
+      .IgnoreError();
+}
+
 std::string CallGuard::FullName(absl::string_view method_name) const {
   return absl::StrCat(service_full_name_, "/", method_name);
 }

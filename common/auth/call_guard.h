@@ -65,7 +65,9 @@ class CallGuard {
                                    const google::protobuf::Message& request) const;
 
   // Runs `handler(const Caller&) -> absl::Status` only after Authorize
-  // succeeded, and maps the outcome to a grpc::Status.
+  // succeeded, and maps the outcome to a grpc::Status. A PERMISSION_DENIED
+  // or UNAUTHENTICATED the handler decides (e.g. a scope the caller may not
+  // grant) is logged and audited like the guard's own denials.
   template <typename Handler>
   grpc::Status Run(const grpc::ServerContextBase* context,
                    absl::string_view method_name,
@@ -73,7 +75,11 @@ class CallGuard {
                    Handler&& handler) const {
     absl::StatusOr<Caller> caller = Authorize(*context, method_name, request);
     if (!caller.ok()) return ToGrpcStatus(caller.status());
-    return ToGrpcStatus(std::forward<Handler>(handler)(*caller));
+    absl::Status outcome = std::forward<Handler>(handler)(*caller);
+    if (IsDenial(outcome)) {
+      AuditHandlerDenial(*caller, method_name, request, outcome);
+    }
+    return ToGrpcStatus(outcome);
   }
 
  private:
@@ -82,6 +88,16 @@ class CallGuard {
             GuardDependencies dependencies);
   // "<service>/<method>", for logs and the audit log.
   std::string FullName(absl::string_view method_name) const;
+
+  static bool IsDenial(const absl::Status& status) {
+    return status.code() == absl::StatusCode::kPermissionDenied ||
+           status.code() == absl::StatusCode::kUnauthenticated;
+  }
+  // Audits a denial a handler decided (public methods excepted: they answer
+  // about what they are given, not about the caller).
+  void AuditHandlerDenial(const Caller& caller, absl::string_view method_name,
+                          const google::protobuf::Message& request,
+                          const absl::Status& denial) const;
 
   absl::StatusOr<Caller> Authenticate(
       const grpc::ServerContextBase& context) const;

@@ -134,10 +134,19 @@ class AnnotatedService final : public test::v1::Annotated::Service {
     absl::MutexLock lock(&mutex_);
     return last_caller_;
   }
+  // count 1 or 2: the handler itself refuses (as CreateApiKey refuses a
+  // scope the caller does not hold).
   grpc::Status Nested(grpc::ServerContext* context, const EchoRequest* request,
                       EchoResponse*) override {
     return guard_.Run(context, "Nested", *request, [&](const Caller&) {
       ++handled;
+      if (request->count() == 1) {
+        return absl::PermissionDeniedError("scope \"roles:admin\" is not held");
+      }
+      if (request->count() == 2) {
+        return absl::UnauthenticatedError("credential no longer valid");
+      }
+      if (request->count() == 3) return absl::NotFoundError("no such role");
       return absl::OkStatus();
     });
   }
@@ -466,6 +475,41 @@ TEST_F(CallGuardTest, EveryDenialIsAuditedWithActorAndReason) {
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].action, "denied.internal");
   EXPECT_EQ(records[0].user_id, "alice");
+}
+
+TEST_F(CallGuardTest, DenialsDecidedByTheHandlerAreAuditedToo) {
+  auto nested = [&](int count) {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", std::string("Bearer ") + kGoodToken);
+    EchoRequest request;
+    request.mutable_inner()->set_name("auditor");
+    request.set_count(count);
+    EchoResponse response;
+    return stub_->Nested(&context, request, &response);
+  };
+  grpc::Status status = nested(1);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(status.error_message(), "scope \"roles:admin\" is not held");
+  std::vector<AuditRecord> records = audit_.Take();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].action, "denied.permission");
+  EXPECT_EQ(records[0].tenant_id, "t1");
+  EXPECT_EQ(records[0].user_id, "alice");
+  EXPECT_EQ(records[0].method, "bastion.test.v1.Annotated/Nested");
+  EXPECT_EQ(records[0].resource, "roles");
+  EXPECT_EQ(records[0].resource_id, "auditor");
+  EXPECT_EQ(records[0].reason, "scope \"roles:admin\" is not held");
+
+  EXPECT_EQ(nested(2).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  records = audit_.Take();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].action, "denied.unauthenticated");
+  EXPECT_EQ(records[0].user_id, "alice");
+
+  // Other refusals are not denials, and success is not audited.
+  EXPECT_EQ(nested(3).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_TRUE(nested(0).ok());
+  EXPECT_TRUE(audit_.Take().empty());
 }
 
 // The real path between services: a ServiceChannel's interceptor attaches

@@ -15,6 +15,7 @@ from bastion_suite import Suite, bearer  # noqa: E402
 
 import grpc  # noqa: E402
 from bastion.authn.v1 import authn_pb2, authn_pb2_grpc  # noqa: E402
+from bastion.authz.v1 import authz_pb2, authz_pb2_grpc  # noqa: E402
 from bastion.common.v1 import common_pb2  # noqa: E402
 from bastion.data.v1 import data_pb2, data_pb2_grpc  # noqa: E402
 from bastion.runs.v1 import runs_pb2, runs_pb2_grpc  # noqa: E402
@@ -136,6 +137,40 @@ class HardeningIntegrationTest(unittest.TestCase):
         self.assertCode(grpc.StatusCode.INVALID_ARGUMENT, authn.RevokeApiKey,
                         authn_pb2.RevokeApiKeyRequest(key_id="a:b"), metadata=user,
                         timeout=10)
+
+    def eventually_audited(self, tenant: str, expected: set) -> None:
+        """Every (action, user, method) in `expected` reaches the audit log
+        of `tenant` within 10 s."""
+        deadline = time.monotonic() + 10
+        while True:
+            audited = set(SUITE.audit_actions(tenant))
+            if expected <= audited:
+                return
+            self.assertLess(time.monotonic(), deadline,
+                            f"not audited: {expected - audited}")
+            time.sleep(0.1)
+
+    def test_escalation_attempts_refused_by_handlers_are_audited(self):
+        authn = self.stub("authn", authn_pb2_grpc.AuthnStub)
+        authz = self.stub("authz", authz_pb2_grpc.AuthzStub)
+        tenant = "escalation"
+        eve = bearer(SUITE.token("eve", tenant=tenant,
+                                 scopes="api_keys:write roles:write roles:read"))
+        self.assertCode(grpc.StatusCode.PERMISSION_DENIED, authn.CreateApiKey,
+                        authn_pb2.CreateApiKeyRequest(name="k", scopes=["agents:run"]),
+                        metadata=eve, timeout=10)
+        self.assertCode(grpc.StatusCode.PERMISSION_DENIED, authz.PutRole,
+                        authz_pb2.PutRoleRequest(role=authz_pb2.Role(
+                            name="boss", scopes=["agent_os:admin"])),
+                        metadata=eve, timeout=10)
+        self.assertCode(grpc.StatusCode.PERMISSION_DENIED, authz.PutToolPolicy,
+                        authz_pb2.PutToolPolicyRequest(policy=authz_pb2.ToolPolicy()),
+                        metadata=eve, timeout=10)
+        self.eventually_audited(tenant, {
+            ("denied.permission", "eve", "bastion.authn.v1.Authn/CreateApiKey"),
+            ("denied.permission", "eve", "bastion.authz.v1.Authz/PutRole"),
+            ("denied.permission", "eve", "bastion.authz.v1.Authz/PutToolPolicy"),
+        })
 
 
 if __name__ == "__main__":
