@@ -69,9 +69,16 @@ TokenBucketLimiter::Bucket& TokenBucketLimiter::Refilled(
     it = buckets_.emplace(key, Bucket{limit.burst, now, limit}).first;
   }
   Bucket& bucket = it->second;
-  const double elapsed = std::max(0.0, absl::ToDoubleSeconds(now - bucket.updated));
-  bucket.tokens = std::min(limit.burst, bucket.tokens + elapsed * limit.per_second);
-  bucket.updated = now;
+  // Callers read the clock before taking the lock, so `now` may be older
+  // than the last refill: time never runs backwards here, or the same
+  // interval would be refilled twice.
+  if (now > bucket.updated) {
+    const double elapsed = absl::ToDoubleSeconds(now - bucket.updated);
+    bucket.tokens =
+        std::min(limit.burst, bucket.tokens + elapsed * limit.per_second);
+    bucket.updated = now;
+  }
+  bucket.tokens = std::min(limit.burst, bucket.tokens);
   bucket.limit = limit;
   return bucket;
 }

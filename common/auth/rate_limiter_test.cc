@@ -113,6 +113,20 @@ TEST_F(RateLimiterTest, ApiKeyCallsCountAgainstTheOwner) {
   EXPECT_EQ(Admitted(*limiter, key, 1) + Admitted(*limiter, other, 10), 3);
 }
 
+TEST_F(RateLimiterTest, AnOlderClockReadingRefillsNothingTwice) {
+  // Concurrent callers read the clock before they take the lock, so one
+  // may arrive with an older reading than the last refill.
+  std::unique_ptr<TokenBucketLimiter> limiter = Make("");
+  const common::v1::Principal alice = User("t1", "alice");
+  EXPECT_EQ(Admitted(*limiter, alice, 10), 3);
+  clock_.Advance(absl::Milliseconds(500));
+  EXPECT_EQ(Admitted(*limiter, alice, 1), 1);  // refilled up to t+500ms
+  clock_.Advance(absl::Milliseconds(-500));
+  EXPECT_EQ(Admitted(*limiter, alice, 1), 0);  // an older reading: nothing
+  clock_.Advance(absl::Milliseconds(500));
+  EXPECT_EQ(Admitted(*limiter, alice, 1), 0);  // t+500ms again: still nothing
+}
+
 TEST_F(RateLimiterTest, DefaultsApplyWhenUnset) {
   std::unique_ptr<TokenBucketLimiter> limiter = Make("zero");
   EXPECT_EQ(limiter->LimitFor(User("t1", "a")).per_second, 100);
