@@ -172,6 +172,32 @@ class HardeningIntegrationTest(unittest.TestCase):
             ("denied.permission", "eve", "bastion.authz.v1.Authz/PutToolPolicy"),
         })
 
+    def test_a_non_admin_cannot_demote_the_tenants_admins(self):
+        authz = self.stub("authz", authz_pb2_grpc.AuthzStub)
+        tenant = "demotion"
+        owner = bearer(SUITE.token("olga", tenant=tenant, roles="owner"))
+        clerk = bearer(SUITE.token("carl", tenant=tenant,
+                                   scopes="roles:write roles:delete roles:read"))
+        authz.PutRole(authz_pb2.PutRoleRequest(role=authz_pb2.Role(
+            name="admins", scopes=["agent_os:admin"])), metadata=owner, timeout=10)
+        error = self.assertCode(grpc.StatusCode.PERMISSION_DENIED, authz.DeleteRole,
+                                authz_pb2.DeleteRoleRequest(name="admins"),
+                                metadata=clerk, timeout=10)
+        self.assertIn("agent_os:admin", error.details())
+        self.assertCode(grpc.StatusCode.PERMISSION_DENIED, authz.PutRole,
+                        authz_pb2.PutRoleRequest(role=authz_pb2.Role(name="admins")),
+                        metadata=clerk, timeout=10)
+        role = authz.GetRole(authz_pb2.GetRoleRequest(name="admins"), metadata=owner,
+                             timeout=10)
+        self.assertEqual(list(role.scopes), ["agent_os:admin"])
+        self.eventually_audited(tenant, {
+            ("denied.permission", "carl", "bastion.authz.v1.Authz/DeleteRole"),
+            ("denied.permission", "carl", "bastion.authz.v1.Authz/PutRole"),
+        })
+        # The owner, who holds all of it, may.
+        authz.DeleteRole(authz_pb2.DeleteRoleRequest(name="admins"), metadata=owner,
+                         timeout=10)
+
 
 if __name__ == "__main__":
     bastion_suite.main()
