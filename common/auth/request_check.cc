@@ -32,6 +32,10 @@ std::string PathOf(const FieldTrail& trail) {
 
 absl::Status CheckString(const std::string& value, const FieldDescriptor& field,
                          const FieldTrail& trail) {
+  if (value.find('\0') != std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(PathOf(trail), ": contains a NUL character"));
+  }
   if (field.options().GetExtension(common::v1::resource_id) &&
       !IsValidResourceId(value)) {
     return CheckResourceId(value, PathOf(trail));

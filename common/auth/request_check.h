@@ -1,7 +1,8 @@
 // What the call guard checks in a request before anyone (authn, authz, a
-// handler) is asked about it: every resource id matches the suite's id
-// grammar. A malformed request is INVALID_ARGUMENT naming the field, never
-// something that looks like an outage.
+// handler) is asked about it: no string field holds a NUL character, and
+// every resource id matches the suite's id grammar. A malformed request is
+// INVALID_ARGUMENT naming the field, never something that looks like an
+// outage.
 #ifndef BASTION_COMMON_AUTH_REQUEST_CHECK_H_
 #define BASTION_COMMON_AUTH_REQUEST_CHECK_H_
 
@@ -14,11 +15,14 @@
 namespace bastion {
 
 // Walks every set field of `request` (nested and repeated messages and map
-// entries included) once, by reflection. A set string field marked
-// [(bastion.common.v1.resource_id) = true], or the string at `id_path` (the
-// method's permission id_field, named `id_field` in messages) when set,
-// outside the id grammar -> INVALID_ARGUMENT
-// "<field> must match [A-Za-z0-9._:-]{1,128}".
+// entries included) once, by reflection:
+//  - a string field (not bytes) holding a NUL character -> INVALID_ARGUMENT
+//    "<field>: contains a NUL character" (PostgreSQL text cannot hold one,
+//    and a store would keep only what precedes it);
+//  - a set string field marked [(bastion.common.v1.resource_id) = true], or
+//    the string at `id_path` (the method's permission id_field, named
+//    `id_field` in messages) when set, outside the id grammar ->
+//    INVALID_ARGUMENT "<field> must match [A-Za-z0-9._:-]{1,128}".
 // Fields are named by path, e.g. "spans[2].span_id" or "role.name". The
 // value itself is never echoed. Thread-safe (reads only).
 absl::Status CheckRequest(

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "bastion/authn/v1/authn.pb.h"
 #include "bastion/data/v1/data.pb.h"
 #include "bastion/test/v1/test.pb.h"
 #include "common/server/permission_table.h"
@@ -77,6 +78,38 @@ TEST(RequestCheckTest, ThePermissionsIdFieldIsCheckedMarkedOrNot) {
   EXPECT_EQ(status.message(), std::string("inner.name") + kGrammar);
   // Without the path, the same request is fine: the field is not marked.
   EXPECT_THAT(Check(request), IsOk());
+}
+
+TEST(RequestCheckTest, EveryStringFieldRefusesNulNamingTheField) {
+  const std::string nul("a\0b", 3);
+  data::v1::CreateMemoryRequest memory;
+  memory.set_text(nul);
+  absl::Status status = Check(memory);
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(status.message(), "text: contains a NUL character");
+  memory.set_text("fine");
+  memory.add_topics("ok");
+  memory.add_topics(nul);
+  EXPECT_EQ(Check(memory).message(), "topics[1]: contains a NUL character");
+
+  data::v1::CreateSessionRequest session;
+  session.set_name(nul);
+  EXPECT_EQ(Check(session).message(), "name: contains a NUL character");
+
+  data::v1::AppendSpansRequest spans;
+  spans.add_spans()->set_name(nul);
+  EXPECT_EQ(Check(spans).message(), "spans[0].name: contains a NUL character");
+
+  // An id with a NUL is named for the NUL.
+  session.Clear();
+  session.set_session_id(nul);
+  EXPECT_EQ(Check(session).message(), "session_id: contains a NUL character");
+}
+
+TEST(RequestCheckTest, BytesFieldsMayHoldAnything) {
+  authn::v1::GetAssertionKeysResponse keys;  // AssertionKey.public_key: bytes
+  keys.add_keys()->set_public_key(std::string("\0\0\xff", 3));
+  EXPECT_THAT(Check(keys), IsOk());
 }
 
 }  // namespace

@@ -198,6 +198,35 @@ class HardeningIntegrationTest(unittest.TestCase):
         authz.DeleteRole(authz_pb2.DeleteRoleRequest(name="admins"), metadata=owner,
                          timeout=10)
 
+    def test_nul_and_invalid_utf8_are_refused_naming_the_field(self):
+        sessions = self.stub("data", data_pb2_grpc.SessionsStub)
+        memories = self.stub("data", data_pb2_grpc.MemoriesStub)
+        user = bearer(SUITE.token("nora", tenant="text", roles="member"))
+        error = self.assertCode(grpc.StatusCode.INVALID_ARGUMENT, memories.CreateMemory,
+                                data_pb2.CreateMemoryRequest(text="a\u0000b"),
+                                metadata=user, timeout=10)
+        self.assertIn("text", error.details())
+        error = self.assertCode(grpc.StatusCode.INVALID_ARGUMENT, sessions.CreateSession,
+                                data_pb2.CreateSessionRequest(
+                                    component_type=common_pb2.COMPONENT_TYPE_AGENT,
+                                    component_id="echo", name="a\u0000b"),
+                                metadata=user, timeout=10)
+        self.assertIn("name", error.details())
+        # Nothing was stored.
+        listed = memories.ListMemories(data_pb2.ListMemoriesRequest(), metadata=user,
+                                       timeout=10)
+        self.assertEqual(list(listed.memories), [])
+        # A string field that is not UTF-8, sent as raw bytes (the Python
+        # stubs would refuse to encode it): field 2 of CreateMemoryRequest.
+        channel = grpc.insecure_channel(SUITE.addresses["data"])
+        self.addCleanup(channel.close)
+        raw = channel.unary_unary("/bastion.data.v1.Memories/CreateMemory",
+                                  request_serializer=lambda b: b,
+                                  response_deserializer=lambda b: b)
+        error = self.assertCode(grpc.StatusCode.INVALID_ARGUMENT, raw,
+                                b"\x12\x02\xff\xfe", metadata=user, timeout=10)
+        self.assertIn("does not parse", error.details())
+
 
 if __name__ == "__main__":
     bastion_suite.main()
