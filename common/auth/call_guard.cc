@@ -88,7 +88,7 @@ CallGuard::CallGuard(
       dependencies_(dependencies) {}
 
 absl::StatusOr<Caller> CallGuard::Authenticate(
-    const grpc::ServerContextBase& context) const {
+    const grpc::ServerContextBase& context, bool service_checked_later) const {
   const auto& metadata = context.client_metadata();
   const size_t bearer_count = metadata.count("authorization");
   const size_t assertion_count = metadata.count(kPrincipalMetadataKey);
@@ -105,9 +105,19 @@ absl::StatusOr<Caller> CallGuard::Authenticate(
     if (dependencies_.assertions == nullptr) {
       return absl::UnauthenticatedError("assertions not accepted here");
     }
+    // A principal assertion is no bearer credential: only a Bastion service
+    // that proves itself may present one for its user.
+    std::string calling_service;
+    if (!service_checked_later) {
+      ASSIGN_OR_RETURN(common::v1::Principal service,
+                       VerifyCallingService(context));
+      calling_service = service.subject();
+    }
     ASSIGN_OR_RETURN(common::v1::Principal principal,
                      dependencies_.assertions->Verify(assertion));
-    return Caller{std::move(principal), std::string(assertion)};
+    Caller caller{std::move(principal), std::string(assertion)};
+    caller.calling_service = std::move(calling_service);
+    return caller;
   }
   const grpc::string_ref value = metadata.find("authorization")->second;
   const absl::string_view header(value.data(), value.size());
@@ -124,6 +134,30 @@ absl::StatusOr<Caller> CallGuard::Authenticate(
   return dependencies_.authenticator->Authenticate(credential);
 }
 
+absl::StatusOr<common::v1::Principal> CallGuard::VerifyCallingService(
+    const grpc::ServerContextBase& context) const {
+  const auto& metadata = context.client_metadata();
+  if (metadata.count(kServiceMetadataKey) != 1) {
+    return absl::UnauthenticatedError(
+        "no (or more than one) service assertion: a principal assertion is "
+        "accepted only from a verified Bastion service");
+  }
+  if (dependencies_.services == nullptr) {
+    return absl::UnauthenticatedError("no trusted services configured");
+  }
+  const grpc::string_ref value = metadata.find(kServiceMetadataKey)->second;
+  absl::StatusOr<common::v1::Principal> service =
+      dependencies_.services->Verify(absl::string_view(value.data(), value.size()));
+  if (!service.ok()) {
+    if (service.status().code() == absl::StatusCode::kUnavailable) {
+      return absl::UnavailableError("service identity unavailable");
+    }
+    return absl::UnauthenticatedError(absl::StrCat(
+        "service assertion rejected: ", service.status().message()));
+  }
+  return service;
+}
+
 absl::StatusOr<common::v1::Principal> CallGuard::CheckCallingService(
     const grpc::ServerContextBase& context, absl::string_view method_name,
     const common::v1::Permission& permission,
@@ -133,29 +167,35 @@ absl::StatusOr<common::v1::Principal> CallGuard::CheckCallingService(
     return Deny(PermissionDenied(), "denied.internal", user, method_name,
                 permission, "", why);
   };
-  const auto& metadata = context.client_metadata();
-  if (metadata.count(kServiceMetadataKey) != 1) {
-    return Denied("internal method: no (or more than one) service assertion");
-  }
-  if (on_behalf_of_user && metadata.count(kPrincipalMetadataKey) != 1) {
+  if (on_behalf_of_user &&
+      context.client_metadata().count(kPrincipalMetadataKey) != 1) {
     return Denied(
         "internal method: user must be a forwarded assertion, not a bearer "
         "credential");
   }
-  if (dependencies_.services == nullptr) {
-    return Denied("internal method: no trusted services configured");
-  }
-  const grpc::string_ref value = metadata.find(kServiceMetadataKey)->second;
-  absl::StatusOr<common::v1::Principal> service =
-      dependencies_.services->Verify(absl::string_view(value.data(), value.size()));
+  absl::StatusOr<common::v1::Principal> service = VerifyCallingService(context);
   if (!service.ok()) {
     if (service.status().code() == absl::StatusCode::kUnavailable) {
-      return absl::UnavailableError("service identity unavailable");
+      return service.status();
     }
-    return Denied(absl::StrCat("internal method: service assertion rejected: ",
-                               service.status().message()));
+    return Denied(absl::StrCat("internal method: ", service.status().message()));
   }
   return service;
+}
+
+absl::Status CallGuard::DenyUnauthenticated(
+    const grpc::ServerContextBase& context, absl::string_view method_name,
+    const common::v1::Permission& permission, absl::string_view reason) const {
+  if (dependencies_.rate_limiter != nullptr) {
+    absl::Status admitted =
+        dependencies_.rate_limiter->AdmitUnauthenticated(context);
+    if (!admitted.ok()) {
+      return Deny(admitted, "denied.rate_limited", nullptr, method_name,
+                  permission, "", absl::StrCat(admitted.message(), ": ", reason));
+    }
+  }
+  return Deny(Unauthenticated(), "denied.unauthenticated", nullptr, method_name,
+              permission, "", reason);
 }
 
 absl::StatusOr<Caller> CallGuard::Authorize(
@@ -177,32 +217,38 @@ absl::StatusOr<Caller> CallGuard::Authorize(
     if (metadata.count(kServiceMetadataKey) + metadata.count("authorization") +
             metadata.count(kPrincipalMetadataKey) ==
         0) {
-      return Deny(Unauthenticated(), "denied.unauthenticated", nullptr, method_name,
-                  *permission, "", "no credentials");
+      return DenyUnauthenticated(context, method_name, *permission,
+                                 "no credentials");
     }
     ASSIGN_OR_RETURN(common::v1::Principal service,
                      CheckCallingService(context, method_name, *permission,
                                          /*user=*/nullptr));
-    return Caller{std::move(service), ""};
+    Caller caller{std::move(service), ""};
+    caller.calling_service = caller.principal.subject();
+    return caller;
   }
 
-  absl::StatusOr<Caller> caller = Authenticate(context);
+  absl::StatusOr<Caller> caller =
+      Authenticate(context, /*service_checked_later=*/permission->internal());
   if (!caller.ok()) {
     if (caller.status().code() == absl::StatusCode::kUnauthenticated) {
-      return Deny(Unauthenticated(), "denied.unauthenticated", nullptr, method_name,
-                  *permission, "", caller.status().message());
+      return DenyUnauthenticated(context, method_name, *permission,
+                                 caller.status().message());
     }
     Log(LogLevel::kError, "authentication_unavailable",
         {{"method", FullName(method_name)}, {"error", caller.status().message()}});
     return absl::UnavailableError("authentication unavailable");
   }
   if (permission->internal()) {
-    RETURN_IF_ERROR(
-        CheckCallingService(context, method_name, *permission, &caller->principal)
-            .status());
+    ASSIGN_OR_RETURN(common::v1::Principal service,
+                     CheckCallingService(context, method_name, *permission,
+                                         &caller->principal));
+    caller->calling_service = service.subject();
     return caller;
   }
-  if (dependencies_.rate_limiter != nullptr) {
+  // A call a verified service makes for its user was counted at the edge
+  // that service serves; counting it again here would charge the user twice.
+  if (dependencies_.rate_limiter != nullptr && caller->calling_service.empty()) {
     absl::Status admitted = dependencies_.rate_limiter->Admit(caller->principal);
     if (!admitted.ok()) {
       return Deny(admitted, "denied.rate_limited", &caller->principal, method_name,

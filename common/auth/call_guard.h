@@ -30,8 +30,9 @@ struct GuardDependencies {
   // Verifies the calling service's own assertion (kServiceMetadataKey) for
   // internal methods.
   AssertionAuthenticator* services = nullptr;
-  // Per-principal request rates; null = unlimited. Not applied to internal
-  // methods (the calling service's edge already counted the user's call).
+  // Per-principal request rates, and calls that fail authentication per
+  // client address; null = unlimited. Not applied to calls a verified
+  // service makes for its user (that service's edge already counted them).
   RateLimiter* rate_limiter = nullptr;
   // Receives every denial; null = denials are only logged.
   AuditSink* audit = nullptr;
@@ -50,6 +51,10 @@ class CallGuard {
   //                                   -> INVALID_ARGUMENT naming the field,
   //                                      before any dependency is asked
   //   no or malformed credential      -> UNAUTHENTICATED
+  //   a principal assertion without a verified calling service (a bare
+  //   client replaying the assertion authn gave it) -> UNAUTHENTICATED
+  //   failed authentication, from a client address over its limit of such
+  //   calls                           -> RESOURCE_EXHAUSTED
   //   over the principal's rate limit -> RESOURCE_EXHAUSTED
   //   permission not held             -> PERMISSION_DENIED
   //   internal method without a verified calling service -> PERMISSION_DENIED
@@ -99,8 +104,23 @@ class CallGuard {
                           const google::protobuf::Message& request,
                           const absl::Status& denial) const;
 
-  absl::StatusOr<Caller> Authenticate(
+  // The caller of a bearer credential or of a principal assertion; an
+  // assertion needs a verified calling service unless
+  // `service_checked_later` (internal methods, whose own check answers
+  // PERMISSION_DENIED).
+  absl::StatusOr<Caller> Authenticate(const grpc::ServerContextBase& context,
+                                      bool service_checked_later) const;
+  // The trusted Bastion service that proves itself in kServiceMetadataKey:
+  // UNAUTHENTICATED when there is none (or it does not verify), UNAVAILABLE
+  // when it cannot be checked.
+  absl::StatusOr<common::v1::Principal> VerifyCallingService(
       const grpc::ServerContextBase& context) const;
+  // A failed authentication: UNAUTHENTICATED, or RESOURCE_EXHAUSTED once the
+  // client address is over its limit of such calls; logged and audited.
+  absl::Status DenyUnauthenticated(const grpc::ServerContextBase& context,
+                                   absl::string_view method_name,
+                                   const common::v1::Permission& permission,
+                                   absl::string_view reason) const;
   // Logs a denial and hands it to the audit sink.
   absl::Status Deny(absl::Status status, absl::string_view action,
                     const common::v1::Principal* principal,

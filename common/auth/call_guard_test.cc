@@ -9,6 +9,7 @@
 
 #include "bastion/test/v1/test.grpc.pb.h"
 #include "common/assertion/key_set.h"
+#include "common/auth/rate_limiter.h"
 #include "common/auth/service_identity.h"
 #include "common/server/server.h"
 #include "gtest/gtest.h"
@@ -56,14 +57,24 @@ class FakeServices : public AssertionAuthenticator {
   }
 };
 
-// Refuses everyone once `refuse` is set.
+// Refuses every principal once `refuse` is set; admits `unauthenticated`
+// failed authentications, then refuses them.
 class FakeLimiter : public RateLimiter {
  public:
   absl::Status Admit(const common::v1::Principal&) override {
+    ++admitted;
     if (refuse) return absl::ResourceExhaustedError("rate limit exceeded");
     return absl::OkStatus();
   }
+  absl::Status AdmitUnauthenticated(const grpc::ServerContextBase&) override {
+    if (unauthenticated-- <= 0) {
+      return absl::ResourceExhaustedError("too many unauthenticated calls");
+    }
+    return absl::OkStatus();
+  }
+  std::atomic<int> admitted{0};
   std::atomic<bool> refuse{false};
+  std::atomic<int> unauthenticated{1000};
 };
 
 class FakeAudit : public AuditSink {
@@ -317,9 +328,81 @@ TEST_F(CallGuardTest, OversizedCredentialIsRefused) {
   server->Shutdown();
 }
 
-TEST_F(CallGuardTest, VerifiedAssertionIsAcceptedInPlaceOfABearer) {
-  EXPECT_TRUE(Call({{kPrincipalMetadataKey, kGoodAssertion}}).ok());
+TEST_F(CallGuardTest, AnAssertionIsAcceptedOnlyFromAVerifiedService) {
+  // A trusted service presenting its user's assertion.
+  EXPECT_TRUE(Call({{kPrincipalMetadataKey, kGoodAssertion},
+                    {kServiceMetadataKey, kServiceAssertion}})
+                  .ok());
+  EXPECT_EQ(service_->LastCaller().calling_service, "service:run_executor");
   EXPECT_EQ(authenticator_.calls, 0);
+  // The same assertion replayed by a bare client, or with a service
+  // assertion that does not verify (or twice): not a credential.
+  const std::vector<std::vector<std::pair<std::string, std::string>>> cases = {
+      {{kPrincipalMetadataKey, kGoodAssertion}},
+      {{kPrincipalMetadataKey, kGoodAssertion}, {kServiceMetadataKey, "made-up"}},
+      {{kPrincipalMetadataKey, kGoodAssertion},
+       {kServiceMetadataKey, kServiceAssertion},
+       {kServiceMetadataKey, kServiceAssertion}},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    EXPECT_EQ(Call(cases[i]).error_code(), grpc::StatusCode::UNAUTHENTICATED)
+        << "case " << i;
+  }
+  EXPECT_EQ(service_->handled, 1);
+}
+
+TEST_F(CallGuardTest, WithoutTrustedServicesNoAssertionIsAccepted) {
+  GuardDependencies dependencies{&authenticator_, &assertions_, &authorizer_};
+  absl::StatusOr<CallGuard> guard = CallGuard::Create(
+      test::v1::Annotated::service_full_name(), dependencies);
+  ASSERT_TRUE(guard.ok()) << guard.status();
+  AnnotatedService service(*std::move(guard));
+  absl::StatusOr<std::unique_ptr<RunningServer>> server = StartServer(
+      ServerOptions(), {{&service, test::v1::Annotated::service_full_name()}});
+  ASSERT_TRUE(server.ok());
+  auto stub = test::v1::Annotated::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string((*server)->port()),
+      grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.AddMetadata(kPrincipalMetadataKey, kGoodAssertion);
+  context.AddMetadata(kServiceMetadataKey, kServiceAssertion);
+  EchoRequest request;
+  request.set_thing_id("a-1");
+  EchoResponse response;
+  EXPECT_EQ(stub->Flat(&context, request, &response).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(service.handled, 0);
+}
+
+TEST_F(CallGuardTest, CallsAServiceMakesForItsUserAreNotCountedAgain) {
+  limiter_.refuse = true;
+  EXPECT_TRUE(Call({{kPrincipalMetadataKey, kGoodAssertion},
+                    {kServiceMetadataKey, kServiceAssertion}})
+                  .ok());
+  EXPECT_EQ(limiter_.admitted, 0);
+  // The user calling directly is counted (and here refused).
+  EXPECT_EQ(Call({{"authorization", std::string("Bearer ") + kGoodToken}})
+                .error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(limiter_.admitted, 1);
+}
+
+TEST_F(CallGuardTest, AFloodOfBadCredentialsIsRefusedAfterABurst) {
+  limiter_.unauthenticated = 3;
+  const std::vector<std::pair<std::string, std::string>> garbage = {
+      {"authorization", "Bearer garbage"}};
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(Call(garbage).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  }
+  EXPECT_EQ(Call(garbage).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(Call({}).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  // An authenticated caller is never counted there, nor refused by it.
+  EXPECT_TRUE(
+      Call({{"authorization", std::string("Bearer ") + kGoodToken}}).ok());
+  std::vector<AuditRecord> records = audit_.Take();
+  ASSERT_EQ(records.size(), 5u);
+  EXPECT_EQ(records[3].action, "denied.rate_limited");
+  EXPECT_EQ(records[3].tenant_id, kUnauthenticatedTenant);
 }
 
 TEST_F(CallGuardTest, MissingPermissionIsDeniedBeforeTheHandler) {
@@ -510,6 +593,49 @@ TEST_F(CallGuardTest, DenialsDecidedByTheHandlerAreAuditedToo) {
   EXPECT_EQ(nested(3).error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_TRUE(nested(0).ok());
   EXPECT_TRUE(audit_.Take().empty());
+}
+
+// The real limiter behind a proxy (the test client connects from
+// 127.0.0.1, configured as the trusted proxy): failed authentications count
+// against the address in x-forwarded-for.
+TEST(UnauthenticatedLimitTest, BehindATrustedProxyTheForwardedAddressCounts) {
+  common::v1::RateLimitConfig config;
+  config.set_unauthenticated_per_second(0.001);
+  config.set_unauthenticated_burst(2);
+  config.set_client_address_header("x-forwarded-for");
+  config.add_trusted_proxies("127.0.0.1");
+  config.add_trusted_proxies("::1");
+  absl::StatusOr<std::unique_ptr<TokenBucketLimiter>> limiter =
+      TokenBucketLimiter::Create(config, SystemClock::Get());
+  ASSERT_TRUE(limiter.ok()) << limiter.status();
+  FakeAuthenticator authenticator;
+  GuardDependencies dependencies;
+  dependencies.authenticator = &authenticator;
+  dependencies.rate_limiter = limiter->get();
+  absl::StatusOr<CallGuard> guard = CallGuard::Create(
+      test::v1::Annotated::service_full_name(), dependencies);
+  ASSERT_TRUE(guard.ok());
+  AnnotatedService service(*std::move(guard));
+  absl::StatusOr<std::unique_ptr<RunningServer>> server = StartServer(
+      ServerOptions(), {{&service, test::v1::Annotated::service_full_name()}});
+  ASSERT_TRUE(server.ok());
+  auto stub = test::v1::Annotated::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string((*server)->port()),
+      grpc::InsecureChannelCredentials()));
+  auto garbage_from = [&](const std::string& client) {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer garbage");
+    context.AddMetadata("x-forwarded-for", "6.6.6.6, " + client);
+    EchoRequest request;
+    request.set_thing_id("a-1");
+    EchoResponse response;
+    return stub->Flat(&context, request, &response).error_code();
+  };
+  EXPECT_EQ(garbage_from("203.0.113.1"), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(garbage_from("203.0.113.1"), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(garbage_from("203.0.113.1"), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  // Another client behind the same proxy is not held back by the first.
+  EXPECT_EQ(garbage_from("203.0.113.2"), grpc::StatusCode::UNAUTHENTICATED);
 }
 
 // The real path between services: a ServiceChannel's interceptor attaches

@@ -1,14 +1,57 @@
 #include "common/auth/rate_limiter.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
+#include <grpcpp/server_context.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace bastion {
 namespace {
 
 constexpr double kDefaultPerSecond = 100;
+constexpr double kDefaultUnauthenticatedPerSecond = 20;
+constexpr double kDefaultUnauthenticatedBurst = 100;
+// Bucket keys of client addresses; principal keys start with a digit.
+constexpr absl::string_view kAddressKeyPrefix = "address|";
+
+// `text` as an IPv4 or IPv6 address in canonical form, or nullopt.
+std::optional<std::string> CanonicalIp(absl::string_view text) {
+  const std::string copy(text);
+  unsigned char binary[16];
+  char out[INET6_ADDRSTRLEN];
+  if (inet_pton(AF_INET, copy.c_str(), binary) == 1) {
+    return std::string(inet_ntop(AF_INET, binary, out, sizeof(out)));
+  }
+  if (inet_pton(AF_INET6, copy.c_str(), binary) == 1) {
+    return std::string(inet_ntop(AF_INET6, binary, out, sizeof(out)));
+  }
+  return std::nullopt;
+}
+
+// The address part of a gRPC peer string, canonical when it is an IP.
+std::string TransportAddress(absl::string_view peer) {
+  absl::string_view address = peer;
+  if (absl::ConsumePrefix(&address, "ipv4:")) {
+    address = address.substr(0, address.rfind(':'));
+  } else if (absl::ConsumePrefix(&address, "ipv6:")) {
+    if (absl::ConsumePrefix(&address, "[")) {
+      address = address.substr(0, address.find(']'));
+    }
+    // A zone id is URL-encoded in the peer string ("%25eth0"); drop it.
+    address = address.substr(0, address.find('%'));
+  } else {
+    return std::string(peer);
+  }
+  return CanonicalIp(address).value_or(std::string(address));
+}
 
 absl::StatusOr<RateLimit> MakeLimit(double per_second, double burst,
                                     absl::string_view where) {
@@ -24,6 +67,19 @@ absl::StatusOr<RateLimit> MakeLimit(double per_second, double burst,
 }
 
 }  // namespace
+
+std::string ClientAddressOf(absl::string_view peer,
+                            absl::Span<const absl::string_view> forwarded,
+                            const absl::flat_hash_set<std::string>& trusted_proxies) {
+  std::string address = TransportAddress(peer);
+  if (forwarded.empty() || !trusted_proxies.contains(address)) return address;
+  absl::string_view last = forwarded.back();
+  const size_t comma = last.rfind(',');
+  if (comma != absl::string_view::npos) last = last.substr(comma + 1);
+  last = absl::StripAsciiWhitespace(last);
+  if (last.empty()) return address;
+  return CanonicalIp(last).value_or(std::string(last));
+}
 
 absl::StatusOr<std::unique_ptr<TokenBucketLimiter>> TokenBucketLimiter::Create(
     const common::v1::RateLimitConfig& config, const Clock* clock,
@@ -43,8 +99,67 @@ absl::StatusOr<std::unique_ptr<TokenBucketLimiter>> TokenBucketLimiter::Create(
     if (!parsed.ok()) return parsed.status();
     tenants[tenant] = *parsed;
   }
+  // 0 means the default; MakeLimit refuses negative values.
+  absl::StatusOr<RateLimit> unauthenticated = MakeLimit(
+      config.unauthenticated_per_second() != 0
+          ? config.unauthenticated_per_second()
+          : kDefaultUnauthenticatedPerSecond,
+      config.unauthenticated_burst() != 0 ? config.unauthenticated_burst()
+                                          : kDefaultUnauthenticatedBurst,
+      ".unauthenticated");
+  if (!unauthenticated.ok()) return unauthenticated.status();
+  ClientAddressRule client_address;
+  client_address.header = config.client_address_header();
+  if (client_address.header != absl::AsciiStrToLower(client_address.header)) {
+    return absl::InvalidArgumentError(
+        "rate_limits.client_address_header: must be lower case (gRPC "
+        "metadata keys are)");
+  }
+  if (!client_address.header.empty() && config.trusted_proxies().empty()) {
+    return absl::InvalidArgumentError(
+        "rate_limits.trusted_proxies: required with client_address_header "
+        "(whose header would be believed otherwise?)");
+  }
+  for (const std::string& proxy : config.trusted_proxies()) {
+    std::optional<std::string> ip = CanonicalIp(proxy);
+    if (!ip.has_value()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "rate_limits.trusted_proxies: \"", proxy, "\" is not an IP address"));
+    }
+    client_address.trusted_proxies.insert(*std::move(ip));
+  }
   return std::unique_ptr<TokenBucketLimiter>(new TokenBucketLimiter(
-      *default_limit, std::move(tenants), clock, max_buckets));
+      *default_limit, std::move(tenants), *unauthenticated,
+      std::move(client_address), clock, max_buckets));
+}
+
+absl::Status TokenBucketLimiter::AdmitUnauthenticated(
+    const grpc::ServerContextBase& context) {
+  std::vector<absl::string_view> forwarded;
+  if (!client_address_.header.empty()) {
+    auto [begin, end] =
+        context.client_metadata().equal_range(client_address_.header);
+    for (auto it = begin; it != end; ++it) {
+      forwarded.emplace_back(it->second.data(), it->second.size());
+    }
+  }
+  return AdmitUnauthenticatedFrom(ClientAddressOf(
+      context.peer(), forwarded, client_address_.trusted_proxies));
+}
+
+absl::Status TokenBucketLimiter::AdmitUnauthenticatedFrom(
+    absl::string_view client_address) {
+  const std::string key = absl::StrCat(kAddressKeyPrefix, client_address);
+  const absl::Time now = clock_->Now();
+  absl::MutexLock lock(&mutex_);
+  if (buckets_.size() + 1 > max_buckets_) DropIdleBuckets(now);
+  Bucket& bucket = Refilled(key, unauthenticated_limit_, now);
+  if (bucket.tokens < 1) {
+    return absl::ResourceExhaustedError(
+        "too many unauthenticated calls from this address");
+  }
+  bucket.tokens -= 1;
+  return absl::OkStatus();
 }
 
 RateLimit TokenBucketLimiter::OwnerLimitFor(

@@ -147,7 +147,7 @@ class Suite:
         self.run(str(RUNFILES / "tools/pg/migrate_all.sh"), self.pg, self.database,
                  MIGRATE=str(RUNFILES / "services/data/migrate/migrate"))
         self.run(str(RUNFILES / "tools/service_identity/service_identity"), "init",
-                 str(self.dir / "services"), "run_executor", "authz", "authn")
+                 str(self.dir / "services"), "run_executor", "authz", "authn", "data")
         keys = self.dir / "keys"
         self.run(PY, str(RUNFILES / "tools/keygen.py"), "--type", "ed25519", "--kid", "it",
                  "--out", str(keys), "--jwks", str(self.dir / "jwks.json"))
@@ -180,12 +180,14 @@ class Suite:
                     BASTION_AUTHN_ADDRESS=self.addresses["authn"], BASTION_DATABASE_URL=(
                         f"{self.pg} dbname={self.database} user=bastion_authz_svc"),
                     BASTION_DATA_ADDRESS=data_address,
-                    BASTION_SERVICE_KEY_FILE=str(self.dir / "services/authz.pem"))
+                    BASTION_SERVICE_KEY_FILE=str(self.dir / "services/authz.pem"),
+                    BASTION_TRUSTED_SERVICES_FILE=self.trusted_services())
         common = dict(BASTION_AUTHN_ADDRESS=self.addresses["authn"],
                       BASTION_AUTHZ_ADDRESS=self.addresses["authz"])
         self.launch("data", listen=data_address, BASTION_DATABASE_URL=(
             f"{self.pg} dbname={self.database} user=bastion_data_svc"),
-            BASTION_TRUSTED_SERVICES_FILE=str(self.dir / "services/trusted_services.json"),
+            BASTION_TRUSTED_SERVICES_FILE=self.trusted_services(),
+            BASTION_SERVICE_KEY_FILE=str(self.dir / "services/data.pem"),
             **common)
         self.launch("run_executor", BASTION_DATA_ADDRESS=self.addresses["data"],
                     BASTION_SERVICE_KEY_FILE=str(self.dir / "services/run_executor.pem"),
@@ -222,6 +224,10 @@ class Suite:
                         "-c", f"DROP DATABASE IF EXISTS {self.database} WITH (FORCE)"],
                        capture_output=True)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+    def trusted_services(self) -> str:
+        """The trusted-services file every service of the suite reads."""
+        return str(self.dir / "services/trusted_services.json")
 
     def service_assertion(self, key_file: str = "", name: str = "run_executor") -> bytes:
         """A fresh service assertion signed with `key_file` (default: the

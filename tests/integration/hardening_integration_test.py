@@ -11,7 +11,7 @@ import unittest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import bastion_suite  # noqa: E402
-from bastion_suite import Suite, bearer  # noqa: E402
+from bastion_suite import BINARIES, Suite, bearer, spawn  # noqa: E402
 
 import grpc  # noqa: E402
 from bastion.authn.v1 import authn_pb2, authn_pb2_grpc  # noqa: E402
@@ -226,6 +226,69 @@ class HardeningIntegrationTest(unittest.TestCase):
         error = self.assertCode(grpc.StatusCode.INVALID_ARGUMENT, raw,
                                 b"\x12\x02\xff\xfe", metadata=user, timeout=10)
         self.assertIn("does not parse", error.details())
+
+    def test_a_clients_own_assertion_is_no_credential(self):
+        authn = self.stub("authn", authn_pb2_grpc.AuthnStub)
+        authz = self.stub("authz", authz_pb2_grpc.AuthzStub)
+        sessions = self.stub("data", data_pb2_grpc.SessionsStub)
+        agents = self.stub("run_executor", runs_pb2_grpc.AgentsStub)
+        token = SUITE.token("mallory", tenant="replay", roles="member",
+                            scopes="agents:read")
+        assertion = authn.Authenticate(authn_pb2.AuthenticateRequest(credential=token),
+                                       timeout=10).assertion
+        replayed = [("x-bastion-principal-bin", assertion)]
+        self.assertCode(grpc.StatusCode.UNAUTHENTICATED, sessions.ListSessions,
+                        data_pb2.ListSessionsRequest(), metadata=replayed, timeout=10)
+        self.assertCode(grpc.StatusCode.UNAUTHENTICATED, agents.ListAgents,
+                        runs_pb2.ListAgentsRequest(), metadata=replayed, timeout=10)
+        self.assertCode(grpc.StatusCode.UNAUTHENTICATED, authz.Check,
+                        authz_pb2.CheckRequest(assertion=assertion, resource="sessions",
+                                               action="read"),
+                        metadata=replayed, timeout=10)
+        # A service key nobody trusts does not help.
+        stranger = SUITE.service_assertion(SUITE.untrusted_key(), "stranger")
+        self.assertCode(grpc.StatusCode.UNAUTHENTICATED, sessions.ListSessions,
+                        data_pb2.ListSessionsRequest(),
+                        metadata=replayed + [("x-bastion-service-bin", stranger)],
+                        timeout=10)
+        # The same assertion from a trusted service, for its user: accepted.
+        forwarded = replayed + [("x-bastion-service-bin", SUITE.service_assertion())]
+        sessions.ListSessions(data_pb2.ListSessionsRequest(), metadata=forwarded,
+                              timeout=10)
+        # With the token itself the user is, of course, welcome.
+        agents.ListAgents(runs_pb2.ListAgentsRequest(), metadata=bearer(token), timeout=10)
+
+    def test_a_flood_of_garbage_tokens_is_refused_after_a_burst(self):
+        # Its own run-executor (default limits: 20/s, burst 100 per client
+        # address), so the other tests, from the same address, are not held
+        # back by this flood.
+        env = dict(SUITE.launch_env["run_executor"], BASTION_LISTEN_ADDRESS="127.0.0.1:0")
+        with open(SUITE.dir / "run_executor-flood.log", "ab") as log:
+            process, address = spawn(BINARIES["run_executor"],
+                                     SUITE.dir / "run_executor-flood.port", env,
+                                     stdout=log, stderr=log)
+        self.addCleanup(process.wait, 20)
+        self.addCleanup(process.terminate)
+        self.assertIsNotNone(address, "run-executor did not start")
+        channel = grpc.insecure_channel(address)
+        self.addCleanup(channel.close)
+        agents = runs_pb2_grpc.AgentsStub(channel)
+        user = bearer(SUITE.token("una", tenant="flood", scopes="agents:read"))
+        started = time.monotonic()
+        futures = [agents.ListAgents.future(runs_pb2.ListAgentsRequest(),
+                                            metadata=bearer(f"garbage-{i}"), timeout=30)
+                   for i in range(600)]
+        # An authenticated user at the same address while the flood runs.
+        for _ in range(20):
+            agents.ListAgents(runs_pb2.ListAgentsRequest(), metadata=user, timeout=10)
+        counts = codes_of(futures)
+        elapsed = time.monotonic() - started
+        self.assertLessEqual(set(counts), {grpc.StatusCode.UNAUTHENTICATED,
+                                           grpc.StatusCode.RESOURCE_EXHAUSTED}, counts)
+        self.assertLessEqual(counts.get(grpc.StatusCode.UNAUTHENTICATED, 0),
+                             100 + 20 * elapsed + 1, (counts, elapsed))
+        self.assertGreater(counts.get(grpc.StatusCode.RESOURCE_EXHAUSTED, 0), 0, counts)
+        agents.ListAgents(runs_pb2.ListAgentsRequest(), metadata=user, timeout=10)
 
 
 if __name__ == "__main__":
