@@ -269,11 +269,19 @@ class Suite:
                        tenant.replace("'", "''") + "' ORDER BY occurred_at")
         return [tuple(line.split("|")) for line in out.splitlines() if line]
 
-    def token(self, sub: str, tenant: str = "t1", scopes: str = "", roles: str = "") -> str:
+    def token(self, sub: str, tenant: str = "t1", scopes: str = "", roles: str = "",
+              issued_at: int = 0, expires_at: int = 0) -> str:
+        """A token of the suite's issuer; `issued_at`/`expires_at` (Unix
+        seconds) pin its lifetime, e.g. to one that has already ended."""
+        times = []
+        if issued_at:
+            times += ["--iat", str(issued_at)]
+        if expires_at:
+            times += ["--exp", str(expires_at)]
         return self.run(PY, str(RUNFILES / "tools/mint_token.py"),
                         "--key", str(self.dir / "keys/it.private.pem"), "--kid", "it",
                         "--iss", ISSUER, "--sub", sub, "--tenant", tenant,
-                        "--scopes", scopes, "--roles", roles).strip()
+                        "--scopes", scopes, "--roles", roles, *times).strip()
 
 
 def bearer(token: str):

@@ -290,6 +290,29 @@ class HardeningIntegrationTest(unittest.TestCase):
         self.assertGreater(counts.get(grpc.StatusCode.RESOURCE_EXHAUSTED, 0), 0, counts)
         agents.ListAgents(runs_pb2.ListAgentsRequest(), metadata=user, timeout=10)
 
+    def test_a_token_inside_its_leeway_works_everywhere(self):
+        # Expired 20 s ago; authn's default leeway is 60 s.
+        now = int(time.time())
+        token = SUITE.token("lea", tenant="leeway", roles="member",
+                            scopes="agents:read", issued_at=now - 300, expires_at=now - 20)
+        authn = self.stub("authn", authn_pb2_grpc.AuthnStub)
+        agents = self.stub("run_executor", runs_pb2_grpc.AgentsStub)
+        sessions = self.stub("data", data_pb2_grpc.SessionsStub)
+        answer = authn.Authenticate(authn_pb2.AuthenticateRequest(credential=token),
+                                    timeout=10)
+        # Valid no longer than exp + leeway.
+        self.assertEqual(answer.principal.expires_at_unix, now - 20 + 60)
+        self.assertLessEqual(answer.assertion_expires_at_unix, now - 20 + 60)
+        self.assertGreater(answer.assertion_expires_at_unix, int(time.time()))
+        agents.ListAgents(runs_pb2.ListAgentsRequest(), metadata=bearer(token), timeout=10)
+        sessions.ListSessions(data_pb2.ListSessionsRequest(), metadata=bearer(token),
+                              timeout=10)
+        # Past the leeway: refused, as UNAUTHENTICATED.
+        old = SUITE.token("lea", tenant="leeway", roles="member", scopes="agents:read",
+                          issued_at=now - 300, expires_at=now - 61)
+        self.assertCode(grpc.StatusCode.UNAUTHENTICATED, agents.ListAgents,
+                        runs_pb2.ListAgentsRequest(), metadata=bearer(old), timeout=10)
+
 
 if __name__ == "__main__":
     bastion_suite.main()
