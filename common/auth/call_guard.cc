@@ -2,6 +2,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/auth/request_check.h"
 #include "common/log/log.h"
 #include "common/status/status_macros.h"
@@ -10,6 +11,21 @@ namespace bastion {
 namespace {
 
 constexpr absl::string_view kBearerPrefix = "Bearer ";
+
+// JWTs (base64url and dots) and API keys ("bst_" and base64url) are
+// printable ASCII without spaces.
+bool IsPlausibleCredential(absl::string_view credential) {
+  for (char c : credential) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x21 || u > 0x7e) return false;
+  }
+  return true;
+}
+
+// An authz refusal of the call's assertion comes from a credential that
+// ended while the call was being authorized when it ends within this margin
+// (RemoteAuthenticator hands out no assertion that ends sooner).
+constexpr absl::Duration kCredentialEndMargin = absl::Seconds(2);
 
 // Callers only ever see these generic texts; the precise reason is logged
 // and audited.
@@ -88,7 +104,8 @@ CallGuard::CallGuard(
       dependencies_(dependencies) {}
 
 absl::StatusOr<Caller> CallGuard::Authenticate(
-    const grpc::ServerContextBase& context, bool service_checked_later) const {
+    const grpc::ServerContextBase& context, bool service_checked_later,
+    bool* from_verified_service) const {
   const auto& metadata = context.client_metadata();
   const size_t bearer_count = metadata.count("authorization");
   const size_t assertion_count = metadata.count(kPrincipalMetadataKey);
@@ -112,6 +129,7 @@ absl::StatusOr<Caller> CallGuard::Authenticate(
       ASSIGN_OR_RETURN(common::v1::Principal service,
                        VerifyCallingService(context));
       calling_service = service.subject();
+      *from_verified_service = true;
     }
     ASSIGN_OR_RETURN(common::v1::Principal principal,
                      dependencies_.assertions->Verify(assertion));
@@ -127,6 +145,11 @@ absl::StatusOr<Caller> CallGuard::Authenticate(
   const absl::string_view credential = header.substr(kBearerPrefix.size());
   if (credential.empty() || credential.size() > kMaxCredentialBytes) {
     return absl::UnauthenticatedError("credential empty or too large");
+  }
+  if (!IsPlausibleCredential(credential)) {
+    // Never sent on: such bytes could not even form authn's request.
+    return absl::UnauthenticatedError(
+        "credential holds characters no token or API key has");
   }
   if (dependencies_.authenticator == nullptr) {
     return absl::UnavailableError("no authenticator configured");
@@ -228,10 +251,18 @@ absl::StatusOr<Caller> CallGuard::Authorize(
     return caller;
   }
 
+  bool from_verified_service = false;
   absl::StatusOr<Caller> caller =
-      Authenticate(context, /*service_checked_later=*/permission->internal());
+      Authenticate(context, /*service_checked_later=*/permission->internal(),
+                   &from_verified_service);
   if (!caller.ok()) {
     if (caller.status().code() == absl::StatusCode::kUnauthenticated) {
+      // A trusted service forwarding a user's assertion that failed (e.g.
+      // expired) is not a flood from its address.
+      if (from_verified_service) {
+        return Deny(Unauthenticated(), "denied.unauthenticated", nullptr,
+                    method_name, *permission, "", caller.status().message());
+      }
       return DenyUnauthenticated(context, method_name, *permission,
                                  caller.status().message());
     }
@@ -269,8 +300,23 @@ absl::StatusOr<Caller> CallGuard::Authorize(
       // the request is wrong, nothing is down.
       return decision.status();
     }
+    if (decision.status().code() == absl::StatusCode::kUnauthenticated &&
+        caller->principal.expires_at_unix() != 0 &&
+        absl::FromUnixSeconds(caller->principal.expires_at_unix()) <=
+            absl::Now() + kCredentialEndMargin) {
+      // The credential ended between authn's answer and authz's: a bad
+      // credential, not an outage.
+      return Deny(Unauthenticated(), "denied.unauthenticated",
+                  &caller->principal, method_name, *permission,
+                  wanted.resource_id,
+                  "credential expired while the call was authorized");
+    }
+    // Anything else, an UNAUTHENTICATED for a live credential included
+    // (authz does not trust this service's key?), means "could not decide".
     Log(LogLevel::kError, "authorization_unavailable",
-        {{"method", FullName(method_name)}, {"error", decision.status().message()}});
+        {{"method", FullName(method_name)},
+         {"code", absl::StatusCodeToString(decision.status().code())},
+         {"error", decision.status().message()}});
     return absl::UnavailableError("authorization unavailable");
   }
   if (!decision->allowed) {

@@ -62,7 +62,10 @@ class CallGuard {
   //     checked it at its edge, and the user's principal scopes the work;
   //     an internal method without a resource is the service's own call,
   //     and the Caller is the service)
-  //   authn/authz unreachable         -> UNAVAILABLE (fail closed)
+  //   authz refuses the assertion of a credential that ended meanwhile
+  //                                   -> UNAUTHENTICATED
+  //   authn/authz unreachable, or any other answer than a verdict
+  //                                   -> UNAVAILABLE (fail closed)
   //   method without a declaration    -> INTERNAL (deny)
   // Public methods return an empty Caller.
   absl::StatusOr<Caller> Authorize(const grpc::ServerContextBase& context,
@@ -107,9 +110,11 @@ class CallGuard {
   // The caller of a bearer credential or of a principal assertion; an
   // assertion needs a verified calling service unless
   // `service_checked_later` (internal methods, whose own check answers
-  // PERMISSION_DENIED).
+  // PERMISSION_DENIED). Sets `*from_verified_service` once that service is
+  // verified here.
   absl::StatusOr<Caller> Authenticate(const grpc::ServerContextBase& context,
-                                      bool service_checked_later) const;
+                                      bool service_checked_later,
+                                      bool* from_verified_service) const;
   // The trusted Bastion service that proves itself in kServiceMetadataKey:
   // UNAUTHENTICATED when there is none (or it does not verify), UNAVAILABLE
   // when it cannot be checked.

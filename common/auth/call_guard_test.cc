@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/clock.h"
 #include "bastion/test/v1/test.grpc.pb.h"
 #include "common/assertion/key_set.h"
 #include "common/auth/rate_limiter.h"
@@ -21,6 +22,7 @@ using test::v1::EchoRequest;
 using test::v1::EchoResponse;
 
 constexpr char kGoodToken[] = "good-token";
+constexpr char kEndingToken[] = "ending-token";
 constexpr char kGoodAssertion[] = "good-assertion";
 
 common::v1::Principal Alice() {
@@ -35,6 +37,12 @@ class FakeAuthenticator : public Authenticator {
   absl::StatusOr<Caller> Authenticate(absl::string_view credential) override {
     ++calls;
     if (down) return absl::UnavailableError("authn down");
+    if (credential == kEndingToken) {
+      // A credential whose acceptance ends in a second.
+      common::v1::Principal alice = Alice();
+      alice.set_expires_at_unix(absl::ToUnixSeconds(absl::Now()) + 1);
+      return Caller{alice, "short-assertion-for-alice"};
+    }
     if (credential != kGoodToken) return absl::UnauthenticatedError("bad");
     return Caller{Alice(), "assertion-for-alice"};
   }
@@ -109,6 +117,9 @@ class FakeAuthorizer : public Authorizer {
     last = wanted;
     ++calls;
     if (down) return absl::UnavailableError("authz down");
+    if (refuses_assertion) {
+      return absl::UnauthenticatedError("assertion rejected: expired");
+    }
     if (wanted.resource_id == "undecidable") {
       return absl::InvalidArgumentError("invalid resource id");
     }
@@ -123,6 +134,8 @@ class FakeAuthorizer : public Authorizer {
   PermissionRequest last;
   std::atomic<int> calls{0};
   std::atomic<bool> down{false};
+  // authz refuses the call's assertion (UNAUTHENTICATED).
+  std::atomic<bool> refuses_assertion{false};
   std::atomic<AdminLevel> level{AdminLevel::kNone};
 };
 
@@ -461,6 +474,42 @@ TEST_F(CallGuardTest, UnreachableDependenciesFailClosed) {
   EXPECT_EQ(Call({{"authorization", bearer}}).error_code(),
             grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(service_->handled, 0);
+}
+
+TEST_F(CallGuardTest, ACredentialEndingWhileAuthorizedIsUnauthenticated) {
+  // authz finds the assertion expired: the credential ended between authn's
+  // answer and authz's. A bad credential, not an outage.
+  authorizer_.refuses_assertion = true;
+  EXPECT_EQ(Call({{"authorization", std::string("Bearer ") + kEndingToken}})
+                .error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  // The same refusal for a credential far from its end is no verdict on it
+  // (e.g. authz does not trust this service): could not decide.
+  EXPECT_EQ(Call({{"authorization", std::string("Bearer ") + kGoodToken}})
+                .error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(service_->handled, 0);
+}
+
+TEST_F(CallGuardTest, ACredentialNoTokenCouldBeIsRefusedWithoutAskingAuthn) {
+  // No token or API key holds a space (nor control or non-ASCII bytes,
+  // which a conforming client cannot even send).
+  EXPECT_EQ(Call({{"authorization", "Bearer good token"}}).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(authenticator_.calls, 0);
+}
+
+TEST_F(CallGuardTest, AServicesFailedUserAssertionIsNotCountedAgainstItsAddress) {
+  limiter_.unauthenticated = 0;  // the address has no failures left
+  // A trusted service forwarding an assertion that does not verify (e.g.
+  // expired): UNAUTHENTICATED, not held against the service's address.
+  EXPECT_EQ(Call({{kPrincipalMetadataKey, "expired-assertion"},
+                  {kServiceMetadataKey, kServiceAssertion}})
+                .error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  // A bare client's failure is.
+  EXPECT_EQ(Call({{kPrincipalMetadataKey, "expired-assertion"}}).error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
 }
 
 TEST_F(CallGuardTest, PublicMethodsNeedNothingButUndeclaredNamesAreDenied) {

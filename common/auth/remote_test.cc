@@ -26,6 +26,16 @@ class FakeAuthn final : public authn::v1::Authn::Service {
                             const authn::v1::AuthenticateRequest* request,
                             authn::v1::AuthenticateResponse* response) override {
     ++calls;
+    if (request->credential() == "unparseable") {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "bad request");
+    }
+    if (request->credential() == "ending") {
+      // An assertion with a second to live.
+      response->mutable_principal()->set_subject("alice");
+      response->set_assertion("short");
+      response->set_assertion_expires_at_unix(absl::ToUnixSeconds(kStart) + 1);
+      return grpc::Status::OK;
+    }
     if (request->credential() != "good" || revoked) {
       return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "no");
     }
@@ -180,6 +190,20 @@ TEST_F(RemoteTest, AQuestionAuthzRefusesIsInvalidArgumentNotUnavailable) {
   caller.assertion = "a1";
   EXPECT_THAT(authorizer.Check(caller, {"agents", "read", "undecidable"}),
               StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(RemoteTest, ACredentialAuthnCannotTakeIsUnauthenticatedNotUnavailable) {
+  RemoteAuthenticator authenticator(channel_, absl::Seconds(1), 100, Clock());
+  EXPECT_THAT(authenticator.Authenticate("unparseable"),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+TEST_F(RemoteTest, AnAssertionAboutToExpireIsNotHandedOutAgain) {
+  RemoteAuthenticator authenticator(channel_, absl::Seconds(1), 100, Clock());
+  ASSERT_THAT(authenticator.Authenticate("ending"), IsOk());
+  ASSERT_THAT(authenticator.Authenticate("ending"), IsOk());
+  // Inside kAssertionReuseMargin of its end: authn is asked each time.
+  EXPECT_EQ(authn_.calls, 2);
 }
 
 }  // namespace

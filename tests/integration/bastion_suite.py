@@ -70,13 +70,14 @@ def health(target, timeout: float = 10, wait_for_ready: bool = True) -> int:
 
 
 def spawn(binary: str, port_file: pathlib.Path, env: dict, timeout: float = 30,
-          **popen):
+          config_file: str = "", **popen):
     """Starts a Bastion server (`binary`: a path in the runfiles) with
     BASTION_PORT_FILE=`port_file` and `env` over this process's environment
-    (a None value removes that variable), and waits until the server writes
-    its port file. Returns (process, "127.0.0.1:PORT"), or (process, None)
-    when it exited or wrote no port file within `timeout` seconds (it may
-    still be running then). `popen` goes to Popen (stdout, stderr)."""
+    (a None value removes that variable), and `config_file` as its JSON
+    config when given, and waits until the server writes its port file.
+    Returns (process, "127.0.0.1:PORT"), or (process, None) when it exited or
+    wrote no port file within `timeout` seconds (it may still be running
+    then). `popen` goes to Popen (stdout, stderr)."""
     if port_file.exists():
         port_file.unlink()
     environment = dict(os.environ, BASTION_PORT_FILE=str(port_file))
@@ -85,7 +86,8 @@ def spawn(binary: str, port_file: pathlib.Path, env: dict, timeout: float = 30,
             environment.pop(key, None)
         else:
             environment[key] = value
-    process = subprocess.Popen([str(RUNFILES / binary)], env=environment, **popen)
+    command = [str(RUNFILES / binary)] + ([config_file] if config_file else [])
+    process = subprocess.Popen(command, env=environment, **popen)
     deadline = time.monotonic() + timeout
     while not port_file.exists():
         if process.poll() is not None or time.monotonic() > deadline:

@@ -4,6 +4,8 @@ tried again through the public RPCs of the real binaries: every one must now
 fail the way the README promises.
 """
 
+import base64
+import json
 import pathlib
 import sys
 import time
@@ -14,6 +16,7 @@ import bastion_suite  # noqa: E402
 from bastion_suite import BINARIES, Suite, bearer, spawn  # noqa: E402
 
 import grpc  # noqa: E402
+from cryptography.hazmat.primitives import serialization  # noqa: E402
 from bastion.authn.v1 import authn_pb2, authn_pb2_grpc  # noqa: E402
 from bastion.authz.v1 import authz_pb2, authz_pb2_grpc  # noqa: E402
 from bastion.common.v1 import common_pb2  # noqa: E402
@@ -258,21 +261,30 @@ class HardeningIntegrationTest(unittest.TestCase):
         # With the token itself the user is, of course, welcome.
         agents.ListAgents(runs_pb2.ListAgentsRequest(), metadata=bearer(token), timeout=10)
 
-    def test_a_flood_of_garbage_tokens_is_refused_after_a_burst(self):
-        # Its own run-executor (default limits: 20/s, burst 100 per client
-        # address), so the other tests, from the same address, are not held
-        # back by this flood.
+    def own_run_executor(self, name: str, config: dict = None):
+        """An Agents stub of a run-executor of its own (the suite's authn,
+        authz and data), so that floods from this test's address do not hold
+        back the other tests; `config` is its JSON config."""
         env = dict(SUITE.launch_env["run_executor"], BASTION_LISTEN_ADDRESS="127.0.0.1:0")
-        with open(SUITE.dir / "run_executor-flood.log", "ab") as log:
+        config_file = ""
+        if config is not None:
+            config_file = str(SUITE.dir / f"run_executor-{name}.json")
+            with open(config_file, "w") as f:
+                json.dump(config, f)
+        with open(SUITE.dir / f"run_executor-{name}.log", "ab") as log:
             process, address = spawn(BINARIES["run_executor"],
-                                     SUITE.dir / "run_executor-flood.port", env,
-                                     stdout=log, stderr=log)
+                                     SUITE.dir / f"run_executor-{name}.port", env,
+                                     config_file=config_file, stdout=log, stderr=log)
         self.addCleanup(process.wait, 20)
         self.addCleanup(process.terminate)
         self.assertIsNotNone(address, "run-executor did not start")
         channel = grpc.insecure_channel(address)
         self.addCleanup(channel.close)
-        agents = runs_pb2_grpc.AgentsStub(channel)
+        return runs_pb2_grpc.AgentsStub(channel)
+
+    def test_a_flood_of_garbage_tokens_is_refused_after_a_burst(self):
+        # Default limits: 20/s, burst 100 per client address.
+        agents = self.own_run_executor("flood")
         user = bearer(SUITE.token("una", tenant="flood", scopes="agents:read"))
         started = time.monotonic()
         futures = [agents.ListAgents.future(runs_pb2.ListAgentsRequest(),
@@ -312,6 +324,67 @@ class HardeningIntegrationTest(unittest.TestCase):
                           issued_at=now - 300, expires_at=now - 61)
         self.assertCode(grpc.StatusCode.UNAUTHENTICATED, agents.ListAgents,
                         runs_pb2.ListAgentsRequest(), metadata=bearer(old), timeout=10)
+
+    def bad_token_corpus(self) -> list:
+        """87 credentials no service may accept, signed with the suite's own
+        key where a signature is involved: duplicate claims, `none`, unknown
+        keys, tampering, wrong issuer or audience, expired past the leeway,
+        garbage and an API-key look-alike; and one whose acceptance ends
+        while the calls run (it holds no scope, so it is refused either
+        way)."""
+        with open(SUITE.dir / "keys/it.private.pem", "rb") as f:
+            key = serialization.load_pem_private_key(f.read(), password=None)
+
+        def b64(data: bytes) -> str:
+            return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+        def signed(header: dict, payload: str) -> str:
+            head = b64(json.dumps(header).encode()) + "." + b64(payload.encode())
+            return head + "." + b64(key.sign(head.encode()))
+
+        now = int(time.time())
+        header = {"alg": "EdDSA", "kid": "it", "typ": "JWT"}
+
+        def claims(exp: int, extra: str = "", iss: str = bastion_suite.ISSUER,
+                   aud: str = "bastion") -> str:
+            return (f'"iss":"{iss}","aud":"{aud}","iat":{now - 120},"exp":{exp},'
+                    f'"tenant_id":"corpus"{extra}')
+
+        corpus = []
+        for i in range(12):
+            corpus.append(signed(header, '{"sub":"a%d","sub":"b",%s}' % (i, claims(now + 600))))
+            corpus.append(signed(header, '{"sub":"c%d",%s,"tenant_id":"x"}' % (i, claims(now + 600))))
+            corpus.append(signed({"alg": "none", "kid": "it"}, '{"sub":"n%d",%s}' % (i, claims(now + 600))))
+            corpus.append(signed({"alg": "EdDSA", "kid": f"nobody-{i}"}, '{"sub":"k",%s}' % claims(now + 600)))
+            corpus.append(signed(header, '{"sub":"t%d",%s}' % (i, claims(now + 600)))[:-4] + "AAAA")
+            corpus.append(signed(header, '{"sub":"e%d",%s}' % (i, claims(now - 61 - i))))
+            corpus.append(signed(header, '{"sub":"w%d",%s}' % (i, claims(now + 600, iss="https://evil"))))
+        # Acceptance ends within the next second or two (exp + 60 s leeway).
+        corpus.append(signed(header, '{"sub":"z",%s}' % claims(now - 59)))
+        corpus += ["garbage", "bst_" + "A" * 43]
+        self.assertEqual(len(corpus), 87)
+        return corpus
+
+    def test_bad_tokens_in_rapid_succession_are_always_unauthenticated(self):
+        # Room for all 261 failures from this address (the default would
+        # answer RESOURCE_EXHAUSTED after 100, which test_a_flood_... covers).
+        agents = self.own_run_executor("corpus", {"rateLimits": {"unauthenticatedBurst": 1000}})
+        corpus = self.bad_token_corpus()
+        seen = {}
+        for _ in range(3):
+            for i, token in enumerate(corpus):
+                try:
+                    agents.ListAgents(runs_pb2.ListAgentsRequest(), metadata=bearer(token),
+                                      timeout=10)
+                    code = grpc.StatusCode.OK
+                except grpc.RpcError as error:
+                    code = error.code()
+                seen.setdefault(code, []).append(i)
+        # No scope in any of them: refused as unauthenticated, or (while one
+        # that is about to end still counts) as not permitted. Never as an
+        # outage: authn and authz are up.
+        self.assertLessEqual(set(seen), {grpc.StatusCode.UNAUTHENTICATED,
+                                         grpc.StatusCode.PERMISSION_DENIED}, seen)
 
 
 if __name__ == "__main__":
