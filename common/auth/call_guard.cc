@@ -22,9 +22,9 @@ bool IsPlausibleCredential(absl::string_view credential) {
   return true;
 }
 
-// An authz refusal of the call's assertion comes from a credential that
-// ended while the call was being authorized when it ends within this margin
-// (RemoteAuthenticator hands out no assertion that ends sooner).
+// authz refusing the call's assertion means the credential ended during the
+// call when the credential ends within this margin of now
+// (RemoteAuthenticator hands out no assertion closer to its end).
 constexpr absl::Duration kCredentialEndMargin = absl::Seconds(2);
 
 // Callers only ever see these generic texts; the precise reason is logged
