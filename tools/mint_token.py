@@ -4,6 +4,7 @@
   mint_token.py --key DIR/KID.private.pem --kid KID --sub alice \
       --scopes "agents:read sessions:read" [--tenant t1] [--roles member] \
       [--aud bastion] [--iss https://dev.bastion.local] [--ttl 3600]
+      [--iat UNIX] [--exp UNIX]
 
 The algorithm follows the key (RS256, ES256, EdDSA; HS256 for a .secret file).
 Prints the token on stdout.
@@ -45,12 +46,16 @@ def main() -> int:
     parser.add_argument("--aud", default="bastion")
     parser.add_argument("--iss", default="https://dev.bastion.local")
     parser.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds")
+    parser.add_argument("--iat", type=int, help="issued at (Unix seconds; default now)")
+    parser.add_argument("--exp", type=int,
+                        help="expiry (Unix seconds; default iat + ttl), e.g. in the past")
     args = parser.parse_args()
 
     key, alg = load_key(args.key)
-    now = int(time.time())
-    claims = {"sub": args.sub, "iss": args.iss, "aud": args.aud, "iat": now,
-              "nbf": now, "exp": now + args.ttl, "jti": uuid.uuid4().hex,
+    issued = args.iat if args.iat is not None else int(time.time())
+    expires = args.exp if args.exp is not None else issued + args.ttl
+    claims = {"sub": args.sub, "iss": args.iss, "aud": args.aud, "iat": issued,
+              "nbf": issued, "exp": expires, "jti": uuid.uuid4().hex,
               "scopes": args.scopes.split()}
     if args.tenant:
         claims["tenant_id"] = args.tenant

@@ -98,8 +98,10 @@ start() {  # start NAME PORT ENV...
   echo "$name started on 127.0.0.1:$port (log $BASTION_HOME/logs/$name.log)"
 }
 
-# Service identity: data accepts internal calls only from run-executor's key.
-"$BASTION_HOME/bin/service_identity" init "$BASTION_HOME/keys/services" run_executor authz authn >/dev/null
+# Service identity: each service's key, and the list of keys whose calls
+# data (internal RPCs) and authz (users' assertions) accept.
+"$BASTION_HOME/bin/service_identity" init "$BASTION_HOME/keys/services" run_executor authz authn data >/dev/null
+TRUSTED="$BASTION_HOME/keys/services/trusted_services.json"
 
 say "services"
 AUTHN=127.0.0.1:$((BASE + 1)); AUTHZ=127.0.0.1:$((BASE + 2))
@@ -111,10 +113,12 @@ start authn $((BASE + 1)) "${KEY_SOURCE[@]}" BASTION_ISSUER="$ISSUER" \
   BASTION_DATA_ADDRESS="$DATA" BASTION_SERVICE_KEY_FILE="$BASTION_HOME/keys/services/authn.pem"
 start authz $((BASE + 2)) BASTION_AUTHN_ADDRESS="$AUTHN" \
   BASTION_DATABASE_URL="host=$PGHOST port=$PGPORT dbname=bastion user=bastion_authz_svc" \
-  BASTION_DATA_ADDRESS="$DATA" BASTION_SERVICE_KEY_FILE="$BASTION_HOME/keys/services/authz.pem"
+  BASTION_DATA_ADDRESS="$DATA" BASTION_SERVICE_KEY_FILE="$BASTION_HOME/keys/services/authz.pem" \
+  BASTION_TRUSTED_SERVICES_FILE="$TRUSTED"
 start data $((BASE + 3)) BASTION_AUTHN_ADDRESS="$AUTHN" BASTION_AUTHZ_ADDRESS="$AUTHZ" \
   BASTION_DATABASE_URL="host=$PGHOST port=$PGPORT dbname=bastion user=bastion_data_svc" \
-  BASTION_TRUSTED_SERVICES_FILE="$BASTION_HOME/keys/services/trusted_services.json"
+  BASTION_TRUSTED_SERVICES_FILE="$TRUSTED" \
+  BASTION_SERVICE_KEY_FILE="$BASTION_HOME/keys/services/data.pem"
 start run_executor $((BASE + 4)) BASTION_AUTHN_ADDRESS="$AUTHN" BASTION_AUTHZ_ADDRESS="$AUTHZ" \
   BASTION_DATA_ADDRESS="$DATA" BASTION_REGISTRY_FILE="$ROOT/tools/dev/registry.json" \
   BASTION_SERVICE_KEY_FILE="$BASTION_HOME/keys/services/run_executor.pem"

@@ -2,6 +2,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/auth/request_check.h"
 #include "common/log/log.h"
 #include "common/status/status_macros.h"
 
@@ -9,6 +11,21 @@ namespace bastion {
 namespace {
 
 constexpr absl::string_view kBearerPrefix = "Bearer ";
+
+// JWTs (base64url and dots) and API keys ("bst_" and base64url) are
+// printable ASCII without spaces.
+bool IsPlausibleCredential(absl::string_view credential) {
+  for (char c : credential) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x21 || u > 0x7e) return false;
+  }
+  return true;
+}
+
+// authz refusing the call's assertion means the credential ended during the
+// call when the credential ends within this margin of now
+// (RemoteAuthenticator hands out no assertion closer to its end).
+constexpr absl::Duration kCredentialEndMargin = absl::Seconds(2);
 
 // Callers only ever see these generic texts; the precise reason is logged
 // and audited.
@@ -59,6 +76,21 @@ absl::StatusOr<CallGuard> CallGuard::Create(std::string service_full_name,
                    dependencies);
 }
 
+void CallGuard::AuditHandlerDenial(const Caller& caller,
+                                   absl::string_view method_name,
+                                   const google::protobuf::Message& request,
+                                   const absl::Status& denial) const {
+  auto found = permissions_.find(method_name);
+  if (found == permissions_.end() || found->second.permission.public_()) return;
+  const bool unauthenticated =
+      denial.code() == absl::StatusCode::kUnauthenticated;
+  Deny(denial,
+       unauthenticated ? "denied.unauthenticated" : "denied.permission",
+       &caller.principal, method_name, found->second.permission,
+       ExtractResourceId(request, found->second.id_path), denial.message())
+      .IgnoreError();
+}
+
 std::string CallGuard::FullName(absl::string_view method_name) const {
   return absl::StrCat(service_full_name_, "/", method_name);
 }
@@ -72,7 +104,8 @@ CallGuard::CallGuard(
       dependencies_(dependencies) {}
 
 absl::StatusOr<Caller> CallGuard::Authenticate(
-    const grpc::ServerContextBase& context) const {
+    const grpc::ServerContextBase& context, bool service_checked_later,
+    bool* from_verified_service) const {
   const auto& metadata = context.client_metadata();
   const size_t bearer_count = metadata.count("authorization");
   const size_t assertion_count = metadata.count(kPrincipalMetadataKey);
@@ -89,9 +122,20 @@ absl::StatusOr<Caller> CallGuard::Authenticate(
     if (dependencies_.assertions == nullptr) {
       return absl::UnauthenticatedError("assertions not accepted here");
     }
+    // A principal assertion is no bearer credential: only a Bastion service
+    // that proves itself may present one for its user.
+    std::string calling_service;
+    if (!service_checked_later) {
+      ASSIGN_OR_RETURN(common::v1::Principal service,
+                       VerifyCallingService(context));
+      calling_service = service.subject();
+      *from_verified_service = true;
+    }
     ASSIGN_OR_RETURN(common::v1::Principal principal,
                      dependencies_.assertions->Verify(assertion));
-    return Caller{std::move(principal), std::string(assertion)};
+    Caller caller{std::move(principal), std::string(assertion)};
+    caller.calling_service = std::move(calling_service);
+    return caller;
   }
   const grpc::string_ref value = metadata.find("authorization")->second;
   const absl::string_view header(value.data(), value.size());
@@ -102,10 +146,39 @@ absl::StatusOr<Caller> CallGuard::Authenticate(
   if (credential.empty() || credential.size() > kMaxCredentialBytes) {
     return absl::UnauthenticatedError("credential empty or too large");
   }
+  if (!IsPlausibleCredential(credential)) {
+    // Never sent on: such bytes could not even form authn's request.
+    return absl::UnauthenticatedError(
+        "credential holds characters no token or API key has");
+  }
   if (dependencies_.authenticator == nullptr) {
     return absl::UnavailableError("no authenticator configured");
   }
   return dependencies_.authenticator->Authenticate(credential);
+}
+
+absl::StatusOr<common::v1::Principal> CallGuard::VerifyCallingService(
+    const grpc::ServerContextBase& context) const {
+  const auto& metadata = context.client_metadata();
+  if (metadata.count(kServiceMetadataKey) != 1) {
+    return absl::UnauthenticatedError(
+        "no (or more than one) service assertion: a principal assertion is "
+        "accepted only from a verified Bastion service");
+  }
+  if (dependencies_.services == nullptr) {
+    return absl::UnauthenticatedError("no trusted services configured");
+  }
+  const grpc::string_ref value = metadata.find(kServiceMetadataKey)->second;
+  absl::StatusOr<common::v1::Principal> service =
+      dependencies_.services->Verify(absl::string_view(value.data(), value.size()));
+  if (!service.ok()) {
+    if (service.status().code() == absl::StatusCode::kUnavailable) {
+      return absl::UnavailableError("service identity unavailable");
+    }
+    return absl::UnauthenticatedError(absl::StrCat(
+        "service assertion rejected: ", service.status().message()));
+  }
+  return service;
 }
 
 absl::StatusOr<common::v1::Principal> CallGuard::CheckCallingService(
@@ -117,29 +190,35 @@ absl::StatusOr<common::v1::Principal> CallGuard::CheckCallingService(
     return Deny(PermissionDenied(), "denied.internal", user, method_name,
                 permission, "", why);
   };
-  const auto& metadata = context.client_metadata();
-  if (metadata.count(kServiceMetadataKey) != 1) {
-    return Denied("internal method: no (or more than one) service assertion");
-  }
-  if (on_behalf_of_user && metadata.count(kPrincipalMetadataKey) != 1) {
+  if (on_behalf_of_user &&
+      context.client_metadata().count(kPrincipalMetadataKey) != 1) {
     return Denied(
         "internal method: user must be a forwarded assertion, not a bearer "
         "credential");
   }
-  if (dependencies_.services == nullptr) {
-    return Denied("internal method: no trusted services configured");
-  }
-  const grpc::string_ref value = metadata.find(kServiceMetadataKey)->second;
-  absl::StatusOr<common::v1::Principal> service =
-      dependencies_.services->Verify(absl::string_view(value.data(), value.size()));
+  absl::StatusOr<common::v1::Principal> service = VerifyCallingService(context);
   if (!service.ok()) {
     if (service.status().code() == absl::StatusCode::kUnavailable) {
-      return absl::UnavailableError("service identity unavailable");
+      return service.status();
     }
-    return Denied(absl::StrCat("internal method: service assertion rejected: ",
-                               service.status().message()));
+    return Denied(absl::StrCat("internal method: ", service.status().message()));
   }
   return service;
+}
+
+absl::Status CallGuard::DenyUnauthenticated(
+    const grpc::ServerContextBase& context, absl::string_view method_name,
+    const common::v1::Permission& permission, absl::string_view reason) const {
+  if (dependencies_.rate_limiter != nullptr) {
+    absl::Status admitted =
+        dependencies_.rate_limiter->AdmitUnauthenticated(context);
+    if (!admitted.ok()) {
+      return Deny(admitted, "denied.rate_limited", nullptr, method_name,
+                  permission, "", absl::StrCat(admitted.message(), ": ", reason));
+    }
+  }
+  return Deny(Unauthenticated(), "denied.unauthenticated", nullptr, method_name,
+              permission, "", reason);
 }
 
 absl::StatusOr<Caller> CallGuard::Authorize(
@@ -152,38 +231,55 @@ absl::StatusOr<Caller> CallGuard::Authorize(
     return absl::InternalError("method has no declared permission");
   }
   const common::v1::Permission* permission = &found->second.permission;
+  // A malformed request is refused as such before anyone is asked about it.
+  RETURN_IF_ERROR(CheckRequest(request, found->second.id_path,
+                               permission->id_field()));
   if (permission->public_()) return Caller{};
   if (permission->internal() && permission->resource().empty()) {
     const auto& metadata = context.client_metadata();
     if (metadata.count(kServiceMetadataKey) + metadata.count("authorization") +
             metadata.count(kPrincipalMetadataKey) ==
         0) {
-      return Deny(Unauthenticated(), "denied.unauthenticated", nullptr, method_name,
-                  *permission, "", "no credentials");
+      return DenyUnauthenticated(context, method_name, *permission,
+                                 "no credentials");
     }
     ASSIGN_OR_RETURN(common::v1::Principal service,
                      CheckCallingService(context, method_name, *permission,
                                          /*user=*/nullptr));
-    return Caller{std::move(service), ""};
+    Caller caller{std::move(service), ""};
+    caller.calling_service = caller.principal.subject();
+    return caller;
   }
 
-  absl::StatusOr<Caller> caller = Authenticate(context);
+  bool from_verified_service = false;
+  absl::StatusOr<Caller> caller =
+      Authenticate(context, /*service_checked_later=*/permission->internal(),
+                   &from_verified_service);
   if (!caller.ok()) {
     if (caller.status().code() == absl::StatusCode::kUnauthenticated) {
-      return Deny(Unauthenticated(), "denied.unauthenticated", nullptr, method_name,
-                  *permission, "", caller.status().message());
+      // A trusted service forwarding a user's assertion that failed (e.g.
+      // expired) is not a flood from its address.
+      if (from_verified_service) {
+        return Deny(Unauthenticated(), "denied.unauthenticated", nullptr,
+                    method_name, *permission, "", caller.status().message());
+      }
+      return DenyUnauthenticated(context, method_name, *permission,
+                                 caller.status().message());
     }
     Log(LogLevel::kError, "authentication_unavailable",
         {{"method", FullName(method_name)}, {"error", caller.status().message()}});
     return absl::UnavailableError("authentication unavailable");
   }
   if (permission->internal()) {
-    RETURN_IF_ERROR(
-        CheckCallingService(context, method_name, *permission, &caller->principal)
-            .status());
+    ASSIGN_OR_RETURN(common::v1::Principal service,
+                     CheckCallingService(context, method_name, *permission,
+                                         &caller->principal));
+    caller->calling_service = service.subject();
     return caller;
   }
-  if (dependencies_.rate_limiter != nullptr) {
+  // A call a verified service makes for its user was counted at the edge
+  // that service serves; counting it again here would charge the user twice.
+  if (dependencies_.rate_limiter != nullptr && caller->calling_service.empty()) {
     absl::Status admitted = dependencies_.rate_limiter->Admit(caller->principal);
     if (!admitted.ok()) {
       return Deny(admitted, "denied.rate_limited", &caller->principal, method_name,
@@ -199,8 +295,28 @@ absl::StatusOr<Caller> CallGuard::Authorize(
   absl::StatusOr<AuthzDecision> decision =
       dependencies_.authorizer->Check(*caller, wanted);
   if (!decision.ok()) {
+    if (decision.status().code() == absl::StatusCode::kInvalidArgument) {
+      // authz refused the question itself (e.g. an id it cannot decide):
+      // the request is wrong, nothing is down.
+      return decision.status();
+    }
+    if (decision.status().code() == absl::StatusCode::kUnauthenticated &&
+        caller->principal.expires_at_unix() != 0 &&
+        absl::FromUnixSeconds(caller->principal.expires_at_unix()) <=
+            absl::Now() + kCredentialEndMargin) {
+      // The credential ended between authn's answer and authz's: a bad
+      // credential, not an outage.
+      return Deny(Unauthenticated(), "denied.unauthenticated",
+                  &caller->principal, method_name, *permission,
+                  wanted.resource_id,
+                  "credential expired while the call was authorized");
+    }
+    // Anything else, an UNAUTHENTICATED for a live credential included
+    // (authz does not trust this service's key?), means "could not decide".
     Log(LogLevel::kError, "authorization_unavailable",
-        {{"method", FullName(method_name)}, {"error", decision.status().message()}});
+        {{"method", FullName(method_name)},
+         {"code", absl::StatusCodeToString(decision.status().code())},
+         {"error", decision.status().message()}});
     return absl::UnavailableError("authorization unavailable");
   }
   if (!decision->allowed) {

@@ -30,8 +30,9 @@ struct GuardDependencies {
   // Verifies the calling service's own assertion (kServiceMetadataKey) for
   // internal methods.
   AssertionAuthenticator* services = nullptr;
-  // Per-principal request rates; null = unlimited. Not applied to internal
-  // methods (the calling service's edge already counted the user's call).
+  // Per-principal request rates, and calls that fail authentication per
+  // client address; null = unlimited. Not applied to calls a verified
+  // service makes for its user (that service's edge already counted them).
   RateLimiter* rate_limiter = nullptr;
   // Receives every denial; null = denials are only logged.
   AuditSink* audit = nullptr;
@@ -45,8 +46,15 @@ class CallGuard {
   static absl::StatusOr<CallGuard> Create(std::string service_full_name,
                                           GuardDependencies dependencies);
 
-  // Authenticates and authorizes one call of `method_name`:
+  // Checks, authenticates and authorizes one call of `method_name`:
+  //   a resource id outside the id grammar (request_check.h)
+  //                                   -> INVALID_ARGUMENT naming the field,
+  //                                      before any dependency is asked
   //   no or malformed credential      -> UNAUTHENTICATED
+  //   a principal assertion without a verified calling service (a bare
+  //   client replaying the assertion authn gave it) -> UNAUTHENTICATED
+  //   failed authentication, from a client address over its limit of such
+  //   calls                           -> RESOURCE_EXHAUSTED
   //   over the principal's rate limit -> RESOURCE_EXHAUSTED
   //   permission not held             -> PERMISSION_DENIED
   //   internal method without a verified calling service -> PERMISSION_DENIED
@@ -54,7 +62,10 @@ class CallGuard {
   //     checked it at its edge, and the user's principal scopes the work;
   //     an internal method without a resource is the service's own call,
   //     and the Caller is the service)
-  //   authn/authz unreachable         -> UNAVAILABLE (fail closed)
+  //   authz refuses the assertion of a credential that ended meanwhile
+  //                                   -> UNAUTHENTICATED
+  //   authn/authz unreachable, or any other answer than a verdict
+  //                                   -> UNAVAILABLE (fail closed)
   //   method without a declaration    -> INTERNAL (deny)
   // Public methods return an empty Caller.
   absl::StatusOr<Caller> Authorize(const grpc::ServerContextBase& context,
@@ -62,7 +73,9 @@ class CallGuard {
                                    const google::protobuf::Message& request) const;
 
   // Runs `handler(const Caller&) -> absl::Status` only after Authorize
-  // succeeded, and maps the outcome to a grpc::Status.
+  // succeeded, and maps the outcome to a grpc::Status. A PERMISSION_DENIED
+  // or UNAUTHENTICATED the handler decides (e.g. a scope the caller may not
+  // grant) is logged and audited like the guard's own denials.
   template <typename Handler>
   grpc::Status Run(const grpc::ServerContextBase* context,
                    absl::string_view method_name,
@@ -70,7 +83,11 @@ class CallGuard {
                    Handler&& handler) const {
     absl::StatusOr<Caller> caller = Authorize(*context, method_name, request);
     if (!caller.ok()) return ToGrpcStatus(caller.status());
-    return ToGrpcStatus(std::forward<Handler>(handler)(*caller));
+    absl::Status outcome = std::forward<Handler>(handler)(*caller);
+    if (IsDenial(outcome)) {
+      AuditHandlerDenial(*caller, method_name, request, outcome);
+    }
+    return ToGrpcStatus(outcome);
   }
 
  private:
@@ -80,8 +97,35 @@ class CallGuard {
   // "<service>/<method>", for logs and the audit log.
   std::string FullName(absl::string_view method_name) const;
 
-  absl::StatusOr<Caller> Authenticate(
+  static bool IsDenial(const absl::Status& status) {
+    return status.code() == absl::StatusCode::kPermissionDenied ||
+           status.code() == absl::StatusCode::kUnauthenticated;
+  }
+  // Audits a denial a handler decided (public methods excepted: they answer
+  // about what they are given, not about the caller).
+  void AuditHandlerDenial(const Caller& caller, absl::string_view method_name,
+                          const google::protobuf::Message& request,
+                          const absl::Status& denial) const;
+
+  // The caller of a bearer credential or of a principal assertion; an
+  // assertion needs a verified calling service unless
+  // `service_checked_later` (internal methods, whose own check answers
+  // PERMISSION_DENIED). Sets `*from_verified_service` once that service is
+  // verified here.
+  absl::StatusOr<Caller> Authenticate(const grpc::ServerContextBase& context,
+                                      bool service_checked_later,
+                                      bool* from_verified_service) const;
+  // The trusted Bastion service that proves itself in kServiceMetadataKey:
+  // UNAUTHENTICATED when there is none (or it does not verify), UNAVAILABLE
+  // when it cannot be checked.
+  absl::StatusOr<common::v1::Principal> VerifyCallingService(
       const grpc::ServerContextBase& context) const;
+  // A failed authentication: UNAUTHENTICATED, or RESOURCE_EXHAUSTED once the
+  // client address is over its limit of such calls; logged and audited.
+  absl::Status DenyUnauthenticated(const grpc::ServerContextBase& context,
+                                   absl::string_view method_name,
+                                   const common::v1::Permission& permission,
+                                   absl::string_view reason) const;
   // Logs a denial and hands it to the audit sink.
   absl::Status Deny(absl::Status status, absl::string_view action,
                     const common::v1::Principal* principal,

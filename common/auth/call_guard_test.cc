@@ -4,9 +4,13 @@
 
 #include <atomic>
 #include <memory>
+#include <string>
+#include <vector>
 
+#include "absl/time/clock.h"
 #include "bastion/test/v1/test.grpc.pb.h"
 #include "common/assertion/key_set.h"
+#include "common/auth/rate_limiter.h"
 #include "common/auth/service_identity.h"
 #include "common/server/server.h"
 #include "gtest/gtest.h"
@@ -18,6 +22,7 @@ using test::v1::EchoRequest;
 using test::v1::EchoResponse;
 
 constexpr char kGoodToken[] = "good-token";
+constexpr char kEndingToken[] = "ending-token";
 constexpr char kGoodAssertion[] = "good-assertion";
 
 common::v1::Principal Alice() {
@@ -32,6 +37,12 @@ class FakeAuthenticator : public Authenticator {
   absl::StatusOr<Caller> Authenticate(absl::string_view credential) override {
     ++calls;
     if (down) return absl::UnavailableError("authn down");
+    if (credential == kEndingToken) {
+      // A credential whose acceptance ends in a second.
+      common::v1::Principal alice = Alice();
+      alice.set_expires_at_unix(absl::ToUnixSeconds(absl::Now()) + 1);
+      return Caller{alice, "short-assertion-for-alice"};
+    }
     if (credential != kGoodToken) return absl::UnauthenticatedError("bad");
     return Caller{Alice(), "assertion-for-alice"};
   }
@@ -54,14 +65,24 @@ class FakeServices : public AssertionAuthenticator {
   }
 };
 
-// Refuses everyone once `refuse` is set.
+// Refuses every principal once `refuse` is set; admits `unauthenticated`
+// failed authentications, then refuses them.
 class FakeLimiter : public RateLimiter {
  public:
   absl::Status Admit(const common::v1::Principal&) override {
+    ++admitted;
     if (refuse) return absl::ResourceExhaustedError("rate limit exceeded");
     return absl::OkStatus();
   }
+  absl::Status AdmitUnauthenticated(const grpc::ServerContextBase&) override {
+    if (unauthenticated-- <= 0) {
+      return absl::ResourceExhaustedError("too many unauthenticated calls");
+    }
+    return absl::OkStatus();
+  }
+  std::atomic<int> admitted{0};
   std::atomic<bool> refuse{false};
+  std::atomic<int> unauthenticated{1000};
 };
 
 class FakeAudit : public AuditSink {
@@ -94,7 +115,14 @@ class FakeAuthorizer : public Authorizer {
   absl::StatusOr<AuthzDecision> Check(const Caller&,
                                       const PermissionRequest& wanted) override {
     last = wanted;
+    ++calls;
     if (down) return absl::UnavailableError("authz down");
+    if (refuses_assertion) {
+      return absl::UnauthenticatedError("assertion rejected: expired");
+    }
+    if (wanted.resource_id == "undecidable") {
+      return absl::InvalidArgumentError("invalid resource id");
+    }
     const bool allowed =
         (wanted.resource == "agents" && wanted.action == "read" &&
          wanted.resource_id == "a-1") ||
@@ -104,7 +132,10 @@ class FakeAuthorizer : public Authorizer {
                          level.load()};
   }
   PermissionRequest last;
+  std::atomic<int> calls{0};
   std::atomic<bool> down{false};
+  // authz refuses the call's assertion (UNAUTHENTICATED).
+  std::atomic<bool> refuses_assertion{false};
   std::atomic<AdminLevel> level{AdminLevel::kNone};
 };
 
@@ -127,10 +158,19 @@ class AnnotatedService final : public test::v1::Annotated::Service {
     absl::MutexLock lock(&mutex_);
     return last_caller_;
   }
+  // count 1 or 2: the handler itself refuses (as CreateApiKey refuses a
+  // scope the caller does not hold).
   grpc::Status Nested(grpc::ServerContext* context, const EchoRequest* request,
                       EchoResponse*) override {
     return guard_.Run(context, "Nested", *request, [&](const Caller&) {
       ++handled;
+      if (request->count() == 1) {
+        return absl::PermissionDeniedError("scope \"roles:admin\" is not held");
+      }
+      if (request->count() == 2) {
+        return absl::UnauthenticatedError("credential no longer valid");
+      }
+      if (request->count() == 3) return absl::NotFoundError("no such role");
       return absl::OkStatus();
     });
   }
@@ -301,9 +341,81 @@ TEST_F(CallGuardTest, OversizedCredentialIsRefused) {
   server->Shutdown();
 }
 
-TEST_F(CallGuardTest, VerifiedAssertionIsAcceptedInPlaceOfABearer) {
-  EXPECT_TRUE(Call({{kPrincipalMetadataKey, kGoodAssertion}}).ok());
+TEST_F(CallGuardTest, AnAssertionIsAcceptedOnlyFromAVerifiedService) {
+  // A trusted service presenting its user's assertion.
+  EXPECT_TRUE(Call({{kPrincipalMetadataKey, kGoodAssertion},
+                    {kServiceMetadataKey, kServiceAssertion}})
+                  .ok());
+  EXPECT_EQ(service_->LastCaller().calling_service, "service:run_executor");
   EXPECT_EQ(authenticator_.calls, 0);
+  // The same assertion replayed by a bare client, or with a service
+  // assertion that does not verify (or twice): not a credential.
+  const std::vector<std::vector<std::pair<std::string, std::string>>> cases = {
+      {{kPrincipalMetadataKey, kGoodAssertion}},
+      {{kPrincipalMetadataKey, kGoodAssertion}, {kServiceMetadataKey, "made-up"}},
+      {{kPrincipalMetadataKey, kGoodAssertion},
+       {kServiceMetadataKey, kServiceAssertion},
+       {kServiceMetadataKey, kServiceAssertion}},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    EXPECT_EQ(Call(cases[i]).error_code(), grpc::StatusCode::UNAUTHENTICATED)
+        << "case " << i;
+  }
+  EXPECT_EQ(service_->handled, 1);
+}
+
+TEST_F(CallGuardTest, WithoutTrustedServicesNoAssertionIsAccepted) {
+  GuardDependencies dependencies{&authenticator_, &assertions_, &authorizer_};
+  absl::StatusOr<CallGuard> guard = CallGuard::Create(
+      test::v1::Annotated::service_full_name(), dependencies);
+  ASSERT_TRUE(guard.ok()) << guard.status();
+  AnnotatedService service(*std::move(guard));
+  absl::StatusOr<std::unique_ptr<RunningServer>> server = StartServer(
+      ServerOptions(), {{&service, test::v1::Annotated::service_full_name()}});
+  ASSERT_TRUE(server.ok());
+  auto stub = test::v1::Annotated::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string((*server)->port()),
+      grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.AddMetadata(kPrincipalMetadataKey, kGoodAssertion);
+  context.AddMetadata(kServiceMetadataKey, kServiceAssertion);
+  EchoRequest request;
+  request.set_thing_id("a-1");
+  EchoResponse response;
+  EXPECT_EQ(stub->Flat(&context, request, &response).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(service.handled, 0);
+}
+
+TEST_F(CallGuardTest, CallsAServiceMakesForItsUserAreNotCountedAgain) {
+  limiter_.refuse = true;
+  EXPECT_TRUE(Call({{kPrincipalMetadataKey, kGoodAssertion},
+                    {kServiceMetadataKey, kServiceAssertion}})
+                  .ok());
+  EXPECT_EQ(limiter_.admitted, 0);
+  // The user calling directly is counted (and here refused).
+  EXPECT_EQ(Call({{"authorization", std::string("Bearer ") + kGoodToken}})
+                .error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(limiter_.admitted, 1);
+}
+
+TEST_F(CallGuardTest, AFloodOfBadCredentialsIsRefusedAfterABurst) {
+  limiter_.unauthenticated = 3;
+  const std::vector<std::pair<std::string, std::string>> garbage = {
+      {"authorization", "Bearer garbage"}};
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(Call(garbage).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  }
+  EXPECT_EQ(Call(garbage).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(Call({}).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  // An authenticated caller is never counted there, nor refused by it.
+  EXPECT_TRUE(
+      Call({{"authorization", std::string("Bearer ") + kGoodToken}}).ok());
+  std::vector<AuditRecord> records = audit_.Take();
+  ASSERT_EQ(records.size(), 5u);
+  EXPECT_EQ(records[3].action, "denied.rate_limited");
+  EXPECT_EQ(records[3].tenant_id, kUnauthenticatedTenant);
 }
 
 TEST_F(CallGuardTest, MissingPermissionIsDeniedBeforeTheHandler) {
@@ -311,6 +423,34 @@ TEST_F(CallGuardTest, MissingPermissionIsDeniedBeforeTheHandler) {
       Call({{"authorization", std::string("Bearer ") + kGoodToken}}, "a-2");
   EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(status.error_message(), "permission denied");
+  EXPECT_EQ(service_->handled, 0);
+}
+
+TEST_F(CallGuardTest, AMalformedIdIsInvalidArgumentBeforeAnyoneIsAsked) {
+  const std::string bearer = std::string("Bearer ") + kGoodToken;
+  for (const std::string& id :
+       std::vector<std::string>{"a b", "a\"1", std::string(129, 'a')}) {
+    grpc::Status status = Call({{"authorization", bearer}}, id);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << id;
+    EXPECT_EQ(status.error_message(),
+              "thing_id must match [A-Za-z0-9._:-]{1,128}");
+  }
+  // Without credentials too: the request is refused as malformed, and
+  // neither authn nor authz was asked.
+  EXPECT_EQ(Call({}, "a b").error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(authenticator_.calls, 0);
+  EXPECT_EQ(authorizer_.calls, 0);
+  EXPECT_EQ(service_->handled, 0);
+  // Every id of the grammar is decided, ':' included.
+  EXPECT_EQ(Call({{"authorization", bearer}}, "a:1").error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(authorizer_.last.resource_id, "a:1");
+}
+
+TEST_F(CallGuardTest, AnIdAuthzCannotDecideIsInvalidArgumentNotAnOutage) {
+  grpc::Status status = Call(
+      {{"authorization", std::string("Bearer ") + kGoodToken}}, "undecidable");
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(service_->handled, 0);
 }
 
@@ -334,6 +474,42 @@ TEST_F(CallGuardTest, UnreachableDependenciesFailClosed) {
   EXPECT_EQ(Call({{"authorization", bearer}}).error_code(),
             grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(service_->handled, 0);
+}
+
+TEST_F(CallGuardTest, ACredentialEndingWhileAuthorizedIsUnauthenticated) {
+  // authz finds the assertion expired: the credential ended between authn's
+  // answer and authz's. A bad credential, not an outage.
+  authorizer_.refuses_assertion = true;
+  EXPECT_EQ(Call({{"authorization", std::string("Bearer ") + kEndingToken}})
+                .error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  // The same refusal for a credential far from its end is no verdict on it
+  // (e.g. authz does not trust this service): could not decide.
+  EXPECT_EQ(Call({{"authorization", std::string("Bearer ") + kGoodToken}})
+                .error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(service_->handled, 0);
+}
+
+TEST_F(CallGuardTest, ACredentialNoTokenCouldBeIsRefusedWithoutAskingAuthn) {
+  // No token or API key holds a space (nor control or non-ASCII bytes,
+  // which a conforming client cannot even send).
+  EXPECT_EQ(Call({{"authorization", "Bearer good token"}}).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(authenticator_.calls, 0);
+}
+
+TEST_F(CallGuardTest, AServicesFailedUserAssertionIsNotCountedAgainstItsAddress) {
+  limiter_.unauthenticated = 0;  // the address has no failures left
+  // A trusted service forwarding an assertion that does not verify (e.g.
+  // expired): UNAUTHENTICATED, not held against the service's address.
+  EXPECT_EQ(Call({{kPrincipalMetadataKey, "expired-assertion"},
+                  {kServiceMetadataKey, kServiceAssertion}})
+                .error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  // A bare client's failure is.
+  EXPECT_EQ(Call({{kPrincipalMetadataKey, "expired-assertion"}}).error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
 }
 
 TEST_F(CallGuardTest, PublicMethodsNeedNothingButUndeclaredNamesAreDenied) {
@@ -431,6 +607,84 @@ TEST_F(CallGuardTest, EveryDenialIsAuditedWithActorAndReason) {
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].action, "denied.internal");
   EXPECT_EQ(records[0].user_id, "alice");
+}
+
+TEST_F(CallGuardTest, DenialsDecidedByTheHandlerAreAuditedToo) {
+  auto nested = [&](int count) {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", std::string("Bearer ") + kGoodToken);
+    EchoRequest request;
+    request.mutable_inner()->set_name("auditor");
+    request.set_count(count);
+    EchoResponse response;
+    return stub_->Nested(&context, request, &response);
+  };
+  grpc::Status status = nested(1);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(status.error_message(), "scope \"roles:admin\" is not held");
+  std::vector<AuditRecord> records = audit_.Take();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].action, "denied.permission");
+  EXPECT_EQ(records[0].tenant_id, "t1");
+  EXPECT_EQ(records[0].user_id, "alice");
+  EXPECT_EQ(records[0].method, "bastion.test.v1.Annotated/Nested");
+  EXPECT_EQ(records[0].resource, "roles");
+  EXPECT_EQ(records[0].resource_id, "auditor");
+  EXPECT_EQ(records[0].reason, "scope \"roles:admin\" is not held");
+
+  EXPECT_EQ(nested(2).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  records = audit_.Take();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].action, "denied.unauthenticated");
+  EXPECT_EQ(records[0].user_id, "alice");
+
+  // Other refusals are not denials, and success is not audited.
+  EXPECT_EQ(nested(3).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_TRUE(nested(0).ok());
+  EXPECT_TRUE(audit_.Take().empty());
+}
+
+// The real limiter behind a proxy (the test client connects from
+// 127.0.0.1, configured as the trusted proxy): failed authentications count
+// against the address in x-forwarded-for.
+TEST(UnauthenticatedLimitTest, BehindATrustedProxyTheForwardedAddressCounts) {
+  common::v1::RateLimitConfig config;
+  config.set_unauthenticated_per_second(0.001);
+  config.set_unauthenticated_burst(2);
+  config.set_client_address_header("x-forwarded-for");
+  config.add_trusted_proxies("127.0.0.1");
+  config.add_trusted_proxies("::1");
+  absl::StatusOr<std::unique_ptr<TokenBucketLimiter>> limiter =
+      TokenBucketLimiter::Create(config, SystemClock::Get());
+  ASSERT_TRUE(limiter.ok()) << limiter.status();
+  FakeAuthenticator authenticator;
+  GuardDependencies dependencies;
+  dependencies.authenticator = &authenticator;
+  dependencies.rate_limiter = limiter->get();
+  absl::StatusOr<CallGuard> guard = CallGuard::Create(
+      test::v1::Annotated::service_full_name(), dependencies);
+  ASSERT_TRUE(guard.ok());
+  AnnotatedService service(*std::move(guard));
+  absl::StatusOr<std::unique_ptr<RunningServer>> server = StartServer(
+      ServerOptions(), {{&service, test::v1::Annotated::service_full_name()}});
+  ASSERT_TRUE(server.ok());
+  auto stub = test::v1::Annotated::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string((*server)->port()),
+      grpc::InsecureChannelCredentials()));
+  auto garbage_from = [&](const std::string& client) {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer garbage");
+    context.AddMetadata("x-forwarded-for", "6.6.6.6, " + client);
+    EchoRequest request;
+    request.set_thing_id("a-1");
+    EchoResponse response;
+    return stub->Flat(&context, request, &response).error_code();
+  };
+  EXPECT_EQ(garbage_from("203.0.113.1"), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(garbage_from("203.0.113.1"), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(garbage_from("203.0.113.1"), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  // Another client behind the same proxy is not held back by the first.
+  EXPECT_EQ(garbage_from("203.0.113.2"), grpc::StatusCode::UNAUTHENTICATED);
 }
 
 // The real path between services: a ServiceChannel's interceptor attaches

@@ -14,6 +14,10 @@
 #include "bastion/common/v1/common.pb.h"
 #include "common/auth/admin_level.h"
 
+namespace grpc {
+class ServerContextBase;
+}  // namespace grpc
+
 namespace bastion {
 
 // Metadata entry carrying a serialized SignedAssertion between services.
@@ -47,6 +51,10 @@ struct Caller {
   // principal's scopes and roles); empty when authz was not asked (public,
   // authenticated-only and internal methods).
   std::optional<AdminLevel> admin_level = std::nullopt;
+  // The verified Bastion service that made this call on the principal's
+  // behalf (its subject, e.g. "service:run_executor"); empty when the
+  // principal called itself.
+  std::string calling_service = {};
 };
 
 // Turns a bearer credential (JWT or API key) into a Caller.
@@ -82,12 +90,17 @@ struct AuthzDecision {
   AdminLevel admin_level = AdminLevel::kNone;
 };
 
-// Admits or refuses one call of a principal by its request rate
-// (rate_limiter.h). RESOURCE_EXHAUSTED when over the limit.
+// Admits or refuses calls by their rate (rate_limiter.h).
+// RESOURCE_EXHAUSTED when over the limit.
 class RateLimiter {
  public:
   virtual ~RateLimiter() = default;
+  // One call of an authenticated principal.
   virtual absl::Status Admit(const common::v1::Principal& principal) = 0;
+  // One call that failed authentication, counted against the client address
+  // it came from.
+  virtual absl::Status AdmitUnauthenticated(
+      const grpc::ServerContextBase& context) = 0;
 };
 
 // Decides a permission for a caller. A decision (allow or deny) is OK; an

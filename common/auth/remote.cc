@@ -6,10 +6,12 @@
 namespace bastion {
 namespace {
 
-// Maps a failed call to authn/authz: a verdict passes through, anything
-// else means "could not decide".
+// Maps a failed call to authn/authz: a verdict (on the credential, or on
+// the question itself) passes through, anything else means "could not
+// decide".
 absl::Status FromRemote(const grpc::Status& status) {
-  if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
+  if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
+      status.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
     return FromGrpcStatus(status);
   }
   return absl::UnavailableError(
@@ -41,6 +43,12 @@ absl::StatusOr<Caller> RemoteAuthenticator::Authenticate(
   authn::v1::AuthenticateResponse response;
   const grpc::Status status = stub_->Authenticate(&context, request, &response);
   if (!status.ok()) {
+    if (status.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
+      // authn could not take the credential as a request at all: a bad
+      // credential, never an outage.
+      cache_.Drop(key);
+      return absl::UnauthenticatedError("credential refused as malformed");
+    }
     if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
       cache_.Drop(key);  // e.g. revoked: stop using it at once
     } else if (cached.value.has_value()) {
@@ -53,11 +61,14 @@ absl::StatusOr<Caller> RemoteAuthenticator::Authenticate(
   }
   auto caller = std::make_shared<const Caller>(Caller{response.principal(), response.assertion(),
                 Sha256(response.assertion())});
+  // An assertion is handed out again only while it will still verify at
+  // authz a moment later (kAssertionReuseMargin before its end).
   const absl::Time expires = std::min(
       {now + max_ttl_,
-       absl::FromUnixSeconds(response.assertion_expires_at_unix()),
+       absl::FromUnixSeconds(response.assertion_expires_at_unix()) -
+           kAssertionReuseMargin,
        absl::FromUnixSeconds(response.principal().expires_at_unix())});
-  cache_.Put(key, caller, now, expires);
+  if (expires > now) cache_.Put(key, caller, now, expires);
   return *caller;
 }
 

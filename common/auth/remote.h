@@ -103,9 +103,12 @@ class RefreshingCache {
 };
 
 // Asks authn.Authenticate; caches each answer by the credential's SHA-256
-// until the earlier of the assertion's and the credential's expiry (and at
-// most `max_ttl`, which bounds how long a revoked API key keeps working
-// here); refreshed ahead of expiry. Thread-safe.
+// until the earlier of the assertion's expiry (less kAssertionReuseMargin)
+// and the credential's (and at most `max_ttl`, which bounds how long a
+// revoked API key keeps working here); refreshed ahead of expiry. A
+// credential authn refuses, or cannot even take as a request
+// (INVALID_ARGUMENT), is UNAUTHENTICATED; only a failed call is
+// UNAVAILABLE. Thread-safe.
 class RemoteAuthenticator : public Authenticator {
  public:
   RemoteAuthenticator(std::shared_ptr<grpc::Channel> authn,
@@ -142,6 +145,11 @@ class RemoteAuthorizer : public Authorizer {
 
 // Deadline for calls to authn and authz.
 inline constexpr absl::Duration kAuthCallTimeout = absl::Seconds(2);
+
+// A cached assertion is not handed out in the last this-much of its life,
+// so it does not expire between the edge's cache and authz's check (nor
+// under a little clock skew between them).
+inline constexpr absl::Duration kAssertionReuseMargin = absl::Seconds(2);
 
 }  // namespace bastion
 

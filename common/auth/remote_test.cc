@@ -26,6 +26,16 @@ class FakeAuthn final : public authn::v1::Authn::Service {
                             const authn::v1::AuthenticateRequest* request,
                             authn::v1::AuthenticateResponse* response) override {
     ++calls;
+    if (request->credential() == "unparseable") {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "bad request");
+    }
+    if (request->credential() == "ending") {
+      // An assertion with a second to live.
+      response->mutable_principal()->set_subject("alice");
+      response->set_assertion("short");
+      response->set_assertion_expires_at_unix(absl::ToUnixSeconds(kStart) + 1);
+      return grpc::Status::OK;
+    }
     if (request->credential() != "good" || revoked) {
       return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "no");
     }
@@ -46,6 +56,10 @@ class FakeAuthz final : public authz::v1::Authz::Service {
   grpc::Status Check(grpc::ServerContext*, const authz::v1::CheckRequest* request,
                      authz::v1::CheckResponse* response) override {
     ++calls;
+    if (request->resource_id() == "undecidable") {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          "invalid resource id");
+    }
     response->set_decision(request->resource() == "agents"
                                ? authz::v1::DECISION_ALLOW
                                : authz::v1::DECISION_DENY);
@@ -167,6 +181,29 @@ TEST(Sha256Test, KnownDigest) {
   EXPECT_EQ(Sha256("abc").size(), 32u);
   EXPECT_EQ(static_cast<unsigned char>(Sha256("abc")[0]), 0xba);
   EXPECT_EQ(static_cast<unsigned char>(Sha256("abc")[31]), 0xad);
+}
+
+TEST_F(RemoteTest, AQuestionAuthzRefusesIsInvalidArgumentNotUnavailable) {
+  RemoteAuthorizer authorizer(channel_, absl::Seconds(5), 100, Clock());
+  Caller caller;
+  caller.principal.set_expires_at_unix(absl::ToUnixSeconds(kStart + absl::Hours(1)));
+  caller.assertion = "a1";
+  EXPECT_THAT(authorizer.Check(caller, {"agents", "read", "undecidable"}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(RemoteTest, ACredentialAuthnCannotTakeIsUnauthenticatedNotUnavailable) {
+  RemoteAuthenticator authenticator(channel_, absl::Seconds(1), 100, Clock());
+  EXPECT_THAT(authenticator.Authenticate("unparseable"),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+TEST_F(RemoteTest, AnAssertionAboutToExpireIsNotHandedOutAgain) {
+  RemoteAuthenticator authenticator(channel_, absl::Seconds(1), 100, Clock());
+  ASSERT_THAT(authenticator.Authenticate("ending"), IsOk());
+  ASSERT_THAT(authenticator.Authenticate("ending"), IsOk());
+  // Inside kAssertionReuseMargin of its end: authn is asked each time.
+  EXPECT_EQ(authn_.calls, 2);
 }
 
 }  // namespace

@@ -11,35 +11,24 @@ namespace {
 
 constexpr size_t kCacheCapacity = 100000;
 
-std::shared_ptr<grpc::Channel> Connect(
-    const std::string& address,
-    const std::shared_ptr<grpc::ChannelCredentials>& credentials) {
-  // Reconnect quickly once authn/authz is back: service resumes within about
-  // a second of the dependency's return instead of gRPC's default backoff
-  // (up to two minutes).
-  grpc::ChannelArguments arguments;
-  arguments.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  arguments.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
-  arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-  return grpc::CreateCustomChannel(
-      address,
-      credentials != nullptr ? credentials : grpc::InsecureChannelCredentials(),
-      arguments);
-}
-
 }  // namespace
 
 RemoteAuth::RemoteAuth(const std::string& authn_address,
                        const std::string& authz_address,
                        const std::string& assertion_audience,
-                       std::shared_ptr<grpc::ChannelCredentials> credentials) {
+                       std::shared_ptr<grpc::ChannelCredentials> credentials,
+                       ServiceIdentity* identity) {
   const Clock* now = SystemClock::Get();
-  std::shared_ptr<grpc::Channel> authn = Connect(authn_address, credentials);
+  std::shared_ptr<grpc::Channel> authn =
+      ServiceChannel(authn_address, credentials, /*identity=*/nullptr);
   authenticator_ = std::make_unique<RemoteAuthenticator>(
       authn, kCredentialCacheTtl, kCacheCapacity, now);
   if (!authz_address.empty()) {
+    // authz answers Check for a user's assertion only from a service it
+    // trusts: this one proves itself on every call.
     authorizer_ = std::make_unique<RemoteAuthorizer>(
-        Connect(authz_address, credentials), kDecisionCacheTtl, kCacheCapacity, now);
+        ServiceChannel(authz_address, credentials, identity), kDecisionCacheTtl,
+        kCacheCapacity, now);
   }
   auto keys = std::make_shared<RemoteAssertionKeyProvider>(
       authn, kAssertionKeyRefresh, kAssertionKeyRefetch, now);

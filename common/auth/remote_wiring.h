@@ -11,6 +11,7 @@
 #include "common/auth/call_guard.h"
 #include "common/auth/rate_limiter.h"
 #include "common/auth/remote.h"
+#include "common/auth/service_identity.h"
 
 namespace bastion {
 
@@ -29,14 +30,18 @@ inline constexpr absl::Duration kAssertionKeyRefetch = absl::Seconds(5);
 // authz address, no authorizer is built (the owner supplies its own).
 class RemoteAuth {
  public:
-  // Null `credentials` means plaintext channels.
+  // Null `credentials` means plaintext channels. `identity` (not owned; must
+  // outlive this) proves this service to authz, which answers Check for a
+  // user only to services it trusts; required with an authz address.
   RemoteAuth(const std::string& authn_address, const std::string& authz_address,
              const std::string& assertion_audience,
-             std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
+             std::shared_ptr<grpc::ChannelCredentials> credentials,
+             ServiceIdentity* identity);
 
-  // Accepts internal calls from the services whose keys are listed in
-  // `trusted_services_file` (see service_identity.h). Without it (empty
-  // path), every internal method is denied.
+  // Accepts internal calls, and principal assertions, from the services
+  // whose keys are listed in `trusted_services_file` (see
+  // service_identity.h). Without it (empty path), every internal method is
+  // denied and every principal assertion refused.
   absl::Status TrustServices(const std::string& trusted_services_file);
 
   // Limits each principal's request rate as configured (unless disabled).

@@ -54,9 +54,11 @@ absl::StatusOr<std::shared_ptr<const assertion::KeySet>> LoadTrustedServices(
 absl::StatusOr<std::unique_ptr<AssertionAuthenticator>> MakeServiceVerifier(
     std::shared_ptr<const assertion::KeySet> trusted);
 
-// A channel to another Bastion service whose client interceptor attaches
-// this service's own assertion (kServiceMetadataKey) to every call.
-// `identity` must outlive the channel.
+// A channel to another Bastion service, reconnecting within about a second
+// once that service is back, whose client interceptor attaches this
+// service's own assertion (kServiceMetadataKey) to every call. `identity`
+// must outlive the channel; null attaches nothing (calls that need no
+// service identity, such as authn.Authenticate).
 std::shared_ptr<grpc::Channel> ServiceChannel(
     const std::string& address,
     std::shared_ptr<grpc::ChannelCredentials> credentials,

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log/log.h"
+#include "common/server/malformed_request.h"
 #include "common/server/permission_table.h"
 
 namespace bastion {
@@ -79,6 +80,10 @@ absl::StatusOr<std::unique_ptr<RunningServer>> StartServer(
                                : grpc::InsecureServerCredentials(),
                            &port);
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(std::make_unique<MalformedRequestInterceptorFactory>());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   for (const ServiceBinding& binding : services) {
     builder.RegisterService(binding.service);
   }

@@ -80,7 +80,8 @@ ServerOptions ServerOptionsFrom(
 
 // Builds and starts a server for `services`. Refuses to start
 // (FAILED_PRECONDITION) when any method lacks a declared permission, and
-// UNAVAILABLE when the address cannot be bound.
+// UNAVAILABLE when the address cannot be bound. A request that does not
+// parse answers INVALID_ARGUMENT (malformed_request.h).
 absl::StatusOr<std::unique_ptr<RunningServer>> StartServer(
     const ServerOptions& options, const std::vector<ServiceBinding>& services);
 

@@ -25,7 +25,9 @@ common::v1::Principal ToPrincipal(const jwt::VerifiedToken& token) {
   principal.set_credential_kind(common::v1::CREDENTIAL_KIND_JWT);
   principal.set_issuer(token.issuer);
   principal.set_token_id(token.token_id);
-  principal.set_expires_at_unix(token.expires_at_unix);
+  // Inside its leeway a token still works, and no assertion or cache entry
+  // made for it outlives the end of that leeway.
+  principal.set_expires_at_unix(token.accepted_until_unix);
   return principal;
 }
 
@@ -78,7 +80,7 @@ absl::StatusOr<AuthenticatedCredential> CredentialAuthenticator::Sign(
   absl::StatusOr<std::string> signed_assertion =
       signer_->Sign(principal, {assertion_audience_}, now, expires);
   if (!signed_assertion.ok()) {
-    // E.g. a token inside its exp leeway: too close to expiry to vouch for.
+    // E.g. a credential whose acceptance ends within this second.
     return Rejected(signed_assertion.status().message());
   }
   return AuthenticatedCredential{

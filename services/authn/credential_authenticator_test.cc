@@ -1,6 +1,6 @@
 // Tests that a verified JWT becomes the right principal with an assertion
-// that never outlives the token, and that every bad credential gets the
-// same generic answer.
+// that never outlives the token's acceptance (exp plus leeway), and that
+// every bad credential gets the same generic answer.
 #include "services/authn/credential_authenticator.h"
 
 #include "absl/strings/str_cat.h"
@@ -75,11 +75,27 @@ TEST_F(CredentialAuthenticatorTest, TokenBecomesPrincipalAndVerifiableAssertion)
   EXPECT_FALSE(result->caller.assertion.empty());
 }
 
-TEST_F(CredentialAuthenticatorTest, AssertionNeverOutlivesTheToken) {
+TEST_F(CredentialAuthenticatorTest, AssertionNeverOutlivesTheTokenAndLeeway) {
+  // The verifier's leeway is 60 s: the token is accepted until exp + 60.
   absl::StatusOr<AuthenticatedCredential> result =
       authenticator_->AuthenticateCredential(Token(kNow + 90));
   ASSERT_THAT(result, IsOk());
-  EXPECT_EQ(result->assertion_expires, absl::FromUnixSeconds(kNow + 90));
+  EXPECT_EQ(result->caller.principal.expires_at_unix(), kNow + 150);
+  EXPECT_EQ(result->assertion_expires, absl::FromUnixSeconds(kNow + 150));
+}
+
+TEST_F(CredentialAuthenticatorTest, ATokenInsideItsLeewayWorks) {
+  // Expired 20 s ago, inside the 60 s leeway: authenticated, with an
+  // assertion valid until exp + leeway and no longer.
+  absl::StatusOr<AuthenticatedCredential> result =
+      authenticator_->AuthenticateCredential(Token(kNow - 20));
+  ASSERT_THAT(result, IsOk());
+  EXPECT_EQ(result->caller.principal.expires_at_unix(), kNow + 40);
+  EXPECT_EQ(result->assertion_expires, absl::FromUnixSeconds(kNow + 40));
+  EXPECT_FALSE(result->caller.assertion.empty());
+  // At the end of the leeway it is refused like any expired token.
+  EXPECT_THAT(authenticator_->AuthenticateCredential(Token(kNow - 60)),
+              StatusIs(absl::StatusCode::kUnauthenticated));
 }
 
 TEST_F(CredentialAuthenticatorTest, EveryBadCredentialGetsTheSameAnswer) {

@@ -5,6 +5,7 @@
 #include "common/auth/remote.h"
 #include "common/auth/guard_extras.h"
 #include "common/auth/remote_wiring.h"
+#include "common/auth/service_identity.h"
 #include "common/config/config.h"
 #include "common/log/log.h"
 #include "common/server/server.h"
@@ -56,11 +57,14 @@ absl::Status Run(const std::string& config_path) {
                    OwnAssertions(signer, audience));
   ASSIGN_OR_RETURN(tls::ServiceCredentials credentials,
                    tls::ServiceCredentialsFrom(tls::TlsFilesOf(config)));
-  RemoteAuthorizer authorizer(
-      grpc::CreateChannel(config.authz_address(), credentials.channels),
-      kDecisionCacheTtl, /*capacity=*/100000, SystemClock::Get());
   ASSIGN_OR_RETURN(std::unique_ptr<GuardExtras> extras,
                    GuardExtras::FromConfig(config, "authn", credentials));
+  ASSIGN_OR_RETURN(ServiceIdentity * identity,
+                   extras->RequiredIdentity("authz answers only services it "
+                                            "trusts"));
+  RemoteAuthorizer authorizer(
+      ServiceChannel(config.authz_address(), credentials.channels, identity),
+      kDecisionCacheTtl, /*capacity=*/100000, SystemClock::Get());
   GuardDependencies dependencies{&authenticator, assertions.get(),
                                  &authorizer};
   extras->AddTo(&dependencies);

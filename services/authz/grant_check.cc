@@ -14,12 +14,19 @@
 namespace bastion::authz {
 namespace {
 
-absl::Status NotHeld(const Role& role, absl::string_view what,
+// Whether the role is being granted (put) or is already held (changed or
+// deleted): only the explanation differs.
+enum class Use { kGrant, kChange };
+
+absl::Status NotHeld(Use use, const Role& role, absl::string_view what,
                      absl::string_view text) {
   return absl::PermissionDeniedError(absl::StrCat(
       "role ", QuoteUntrusted(role.name), ": ", what, " ", QuoteUntrusted(text),
-      " is not held by the caller; a role may only grant what its author "
-      "holds"));
+      use == Use::kGrant
+          ? " is not held by the caller; a role may only grant what its "
+            "author holds"
+          : " is not held by the caller; changing or deleting a role needs "
+            "every scope and tool it holds now"));
 }
 
 bool HoldsScope(absl::Span<const Scope* const> held, AdminLevel level,
@@ -55,17 +62,16 @@ bool HoldsAllTools(const RoleSet& roles, const common::v1::Principal& caller,
       });
 }
 
-}  // namespace
-
-absl::Status CheckCallerMayGrant(const RoleSet& roles,
-                                 const common::v1::Principal& caller,
-                                 const Role& role) {
+absl::Status CheckCallerHolds(Use use, const RoleSet& roles,
+                              const common::v1::Principal& caller,
+                              const Role& role) {
   const EffectiveScopes effective(roles, caller);
   const absl::Span<const Scope* const> held = effective.all();
   const AdminLevel level = LevelOf(held);
   for (const std::string& text : role.scopes) {
     const Scope scope = roles.grammar().Parse(text);
     if (scope.malformed()) {
+      if (use == Use::kChange) continue;  // grants nothing today
       return absl::InvalidArgumentError(
           absl::StrCat("role ", QuoteUntrusted(role.name), ": malformed scope ",
                        QuoteUntrusted(text)));
@@ -75,15 +81,31 @@ absl::Status CheckCallerMayGrant(const RoleSet& roles,
           "role ", QuoteUntrusted(role.name), ": scope ", QuoteUntrusted(text),
           " cannot be granted by a custom role"));
     }
-    if (!HoldsScope(held, level, scope)) return NotHeld(role, "scope", text);
+    if (!HoldsScope(held, level, scope)) {
+      return NotHeld(use, role, "scope", text);
+    }
   }
   for (const std::string& tool : role.allowed_tools) {
     const bool holds = tool == kAllTools
                            ? HoldsAllTools(roles, caller, level)
                            : DecideTool(roles, caller, tool).allowed;
-    if (!holds) return NotHeld(role, "tool", tool);
+    if (!holds) return NotHeld(use, role, "tool", tool);
   }
   return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status CheckCallerMayGrant(const RoleSet& roles,
+                                 const common::v1::Principal& caller,
+                                 const Role& role) {
+  return CheckCallerHolds(Use::kGrant, roles, caller, role);
+}
+
+absl::Status CheckCallerMayChange(const RoleSet& roles,
+                                  const common::v1::Principal& caller,
+                                  const Role& current) {
+  return CheckCallerHolds(Use::kChange, roles, caller, current);
 }
 
 }  // namespace bastion::authz

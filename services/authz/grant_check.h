@@ -1,6 +1,7 @@
 // Who may write which role: a custom role may only grant what its author
-// holds itself, so roles:write is not a path to more power. A pure function
-// over a RoleSet snapshot and the verified caller.
+// holds itself, and only who holds everything a role grants may change or
+// delete it, so roles:write is not a path to more power. Pure functions over
+// a RoleSet snapshot and the verified caller.
 #ifndef BASTION_SERVICES_AUTHZ_GRANT_CHECK_H_
 #define BASTION_SERVICES_AUTHZ_GRANT_CHECK_H_
 
@@ -24,6 +25,16 @@ namespace bastion::authz {
 absl::Status CheckCallerMayGrant(const RoleSet& roles,
                                  const common::v1::Principal& caller,
                                  const Role& role);
+
+// OK when `caller` holds everything `current` (a stored role about to be
+// replaced or deleted) grants now, by the rules above; a malformed scope of
+// `current` grants nothing and so needs nothing. Otherwise PERMISSION_DENIED
+// naming the role and the first scope or tool the caller lacks: changing or
+// deleting a role needs every power it holds, so roles:write is no way to
+// demote (or take over) a role more powerful than its author.
+absl::Status CheckCallerMayChange(const RoleSet& roles,
+                                  const common::v1::Principal& caller,
+                                  const Role& current);
 
 }  // namespace bastion::authz
 

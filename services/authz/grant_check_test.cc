@@ -123,5 +123,21 @@ TEST_F(GrantCheckTest, AdminsMayGrantTheTenantAdminScopeAndEveryTool) {
   }
 }
 
+TEST_F(GrantCheckTest, ChangingARoleNeedsWhatItHoldsAndSkipsWhatGrantsNothing) {
+  const Role admins{"admins", {"agent_os:admin"}, {}};
+  absl::Status status = CheckCallerMayChange(roles_, kLead, admins);
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(Message(status),
+              AllOf(HasSubstr("agent_os:admin"), HasSubstr(kNotHeld),
+                    HasSubstr("changing or deleting a role")));
+  EXPECT_THAT(CheckCallerMayChange(roles_, kOwner, admins), IsOk());
+  // A stored scope that no longer parses grants nothing, so it does not
+  // stand in the way (granting it anew is refused as malformed).
+  const Role stale{"stale", {"agents:a-1:write", "agents:Write"}, {"shell"}};
+  EXPECT_THAT(CheckCallerMayChange(roles_, kLead, stale), IsOk());
+  EXPECT_THAT(CheckCallerMayGrant(roles_, kLead, stale),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 }  // namespace
 }  // namespace bastion::authz

@@ -54,10 +54,16 @@ absl::Status Run(const std::string& config_path) {
                    tls::ServiceCredentialsFrom(tls::TlsFilesOf(config)));
   ASSIGN_OR_RETURN(std::unique_ptr<GuardExtras> extras,
                    GuardExtras::FromConfig(config, "authz", credentials));
+  // Services ask Check with their users' assertions: only those it trusts.
+  if (config.trusted_services_file().empty()) {
+    return absl::InvalidArgumentError(
+        "trusted_services_file: required (Check answers a user's assertion "
+        "only from a service authz trusts)");
+  }
   // authn for credentials and assertion keys; the decisions are our own.
   RemoteAuth auth(config.authn_address(), /*authz_address=*/"",
                   AudienceOrDefault(config.assertion_audience()),
-                  credentials.channels);
+                  credentials.channels, extras->identity());
   GuardDependencies dependencies = auth.dependencies();
   // Rate limits; denials and role changes go to the suite's audit log.
   extras->AddTo(&dependencies);

@@ -44,12 +44,16 @@ absl::StatusOr<StoredRole> RoleAdmin::PutRole(
   RETURN_IF_ERROR(CheckListSize(absl::StrCat(what, " allowed_tools"),
                                 role.allowed_tools.size()));
   ASSIGN_OR_RETURN(std::shared_ptr<const TenantPolicy> policy,
-                   engine_->PolicyFor(caller));
+                   StoredPolicyOf(caller));
   // Names, scopes (naming the malformed one), tools, the platform admin
   // scope and built-in names are all RoleSet's rules.
   RETURN_IF_ERROR(ValidateCustomRole(policy->roles.grammar(), role));
   RETURN_IF_ERROR(CheckCallerMayGrant(policy->roles, caller, role));
-  if (policy->roles.Find(role.name) == nullptr &&
+  const Role* current = policy->roles.Find(role.name);
+  if (current != nullptr) {
+    RETURN_IF_ERROR(CheckCallerMayChange(policy->roles, caller, *current));
+  }
+  if (current == nullptr &&
       policy->roles.custom_role_count() >= kMaxCustomRolesPerTenant) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "a tenant has at most ", kMaxCustomRolesPerTenant, " custom roles"));
@@ -70,6 +74,12 @@ absl::StatusOr<int64_t> RoleAdmin::DeleteRole(
   if (!IsValidRoleName(name)) {
     return absl::InvalidArgumentError(
         absl::StrCat("invalid role name ", QuoteUntrusted(name)));
+  }
+  ASSIGN_OR_RETURN(std::shared_ptr<const TenantPolicy> policy,
+                   StoredPolicyOf(caller));
+  // An unknown name is the store's NOT_FOUND.
+  if (const Role* current = policy->roles.Find(name); current != nullptr) {
+    RETURN_IF_ERROR(CheckCallerMayChange(policy->roles, caller, *current));
   }
   ASSIGN_OR_RETURN(int64_t version, store_->DeleteRole(caller, name));
   Audit(caller, "role.delete", name, version);
@@ -98,6 +108,14 @@ absl::StatusOr<int64_t> RoleAdmin::PutToolPolicy(
   Audit(caller, "tool_policy.put", "", version);
   engine_->Forget(caller.tenant_id());
   return version;
+}
+
+absl::StatusOr<std::shared_ptr<const TenantPolicy>> RoleAdmin::StoredPolicyOf(
+    const common::v1::Principal& caller) {
+  // Not a snapshot up to a second old: a role another replica changed just
+  // now must be judged as it is stored.
+  engine_->Forget(caller.tenant_id());
+  return engine_->PolicyFor(caller);
 }
 
 void RoleAdmin::Audit(const common::v1::Principal& caller,

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 
 #include "absl/status/statusor.h"
 #include "common/auth/audit_sink.h"
@@ -36,14 +37,17 @@ class RoleAdmin {
   // Creates or replaces a custom role of the caller's tenant.
   //   built-in or malformed name, malformed scope or tool, the platform
   //   admin scope, too many entries     -> INVALID_ARGUMENT (naming it)
-  //   a scope / tool the caller does not hold -> PERMISSION_DENIED (naming it)
+  //   a scope / tool the caller does not hold, in the new role or in the
+  //   role it replaces                  -> PERMISSION_DENIED (naming it)
   //   a new role past kMaxCustomRolesPerTenant -> RESOURCE_EXHAUSTED
   // Returns the role with the tenant's new policy version.
   absl::StatusOr<StoredRole> PutRole(const common::v1::Principal& caller,
                                      Role role);
 
   // NOT_FOUND when the tenant has no custom role by that name,
-  // INVALID_ARGUMENT for a built-in name. Returns the new policy version.
+  // INVALID_ARGUMENT for a built-in name, PERMISSION_DENIED (naming it) for
+  // a scope or tool of the role the caller does not hold. Returns the new
+  // policy version.
   absl::StatusOr<int64_t> DeleteRole(const common::v1::Principal& caller,
                                      absl::string_view name);
 
@@ -55,6 +59,10 @@ class RoleAdmin {
 
  private:
   absl::Status RequireStore(const common::v1::Principal& caller) const;
+  // The caller's tenant's policy as stored now (changes are judged against
+  // it, not against a snapshot up to kPolicyRecheckInterval old).
+  absl::StatusOr<std::shared_ptr<const TenantPolicy>> StoredPolicyOf(
+      const common::v1::Principal& caller);
   void Audit(const common::v1::Principal& caller, absl::string_view action,
              absl::string_view id, int64_t version) const;
 

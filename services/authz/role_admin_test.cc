@@ -161,6 +161,41 @@ TEST_F(RoleAdminTest, NobodyGrantsWhatItDoesNotHold) {
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
+TEST_F(RoleAdminTest, ChangingOrDeletingARoleNeedsEverythingItHoldsNow) {
+  // The owner makes a role granting the tenant admin scope.
+  ASSERT_THAT(admin_.PutRole(kOwner, Role{"admins", {"agent_os:admin"}, {}}),
+              IsOk());
+  // A user with only roles:write and roles:delete can neither delete it...
+  const common::v1::Principal clerk = Principal(
+      "t1", "cleo", {"member"}, {"roles:write", "roles:delete"});
+  absl::StatusOr<int64_t> deleted = admin_.DeleteRole(clerk, "admins");
+  EXPECT_THAT(deleted, StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(std::string(deleted.status().message()),
+              AllOf(HasSubstr("admins"), HasSubstr("agent_os:admin")));
+  // ...nor replace it with something weaker under the same name.
+  absl::StatusOr<StoredRole> weaker =
+      admin_.PutRole(clerk, Role{"admins", {}, {}});
+  EXPECT_THAT(weaker, StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(std::string(weaker.status().message()),
+              HasSubstr("agent_os:admin"));
+  // Tools count as well: a role allowing "shell" is the admin's to change.
+  ASSERT_THAT(admin_.PutRole(kAdmin, Role{"ops", {"agents:read"}, {"shell"}}),
+              IsOk());
+  EXPECT_THAT(admin_.PutRole(clerk, Role{"ops", {}, {}}),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(admin_.DeleteRole(clerk, "ops"),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  // Nothing changed: only the two puts are in the role audit.
+  EXPECT_EQ(store_.audit().size(), 2u);
+  EXPECT_TRUE(engine_.Decide(Principal("t1", "ann", {"admins"}), "agents",
+                             "run", "")
+                  ->allowed);
+
+  // Whoever holds everything the role holds may change and delete it.
+  EXPECT_THAT(admin_.PutRole(kAdmin, Role{"ops", {"agents:read"}, {}}), IsOk());
+  EXPECT_THAT(admin_.DeleteRole(kOwner, "admins"), IsOk());
+}
+
 TEST_F(RoleAdminTest, DeletingAMissingRoleIsNotFoundAndChangesNothing) {
   EXPECT_THAT(admin_.DeleteRole(kOwner, "ghost"),
               StatusIs(absl::StatusCode::kNotFound));

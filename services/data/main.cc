@@ -5,6 +5,7 @@
 #include "common/auth/guarded_fallback.h"
 #include "common/auth/remote_audit.h"
 #include "common/auth/remote_wiring.h"
+#include "common/auth/service_identity.h"
 #include "common/config/config.h"
 #include "common/log/log.h"
 #include "common/pg/pg_pool.h"
@@ -35,9 +36,18 @@ absl::Status Run(const std::string& config_path) {
 
   ASSIGN_OR_RETURN(tls::ServiceCredentials credentials,
                    tls::ServiceCredentialsFrom(tls::TlsFilesOf(config)));
+  // data proves itself to authz, which answers Check for a user only to
+  // services it trusts.
+  if (config.service_key_file().empty()) {
+    return absl::InvalidArgumentError(
+        "service_key_file: required (authz answers only services it trusts)");
+  }
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<ServiceIdentity> identity,
+      ServiceIdentity::LoadOrGenerate(config.service_key_file(), "data"));
   RemoteAuth auth(config.authn_address(), config.authz_address(),
                   AudienceOrDefault(config.assertion_audience()),
-                  credentials.channels);
+                  credentials.channels, identity.get());
   RETURN_IF_ERROR(auth.TrustServices(config.trusted_services_file()));
   RETURN_IF_ERROR(auth.LimitRates(config.rate_limits()));
   // Denials here go straight to the audit table; other services send

@@ -34,13 +34,17 @@ absl::Status Run(const std::string& config_path) {
   ASSIGN_OR_RETURN(AgentRegistry registry, LoadRegistry(config.registry_file()));
   ASSIGN_OR_RETURN(tls::ServiceCredentials credentials,
                    tls::ServiceCredentialsFrom(tls::TlsFilesOf(config)));
-  // Service identity (for data's internal RPCs), rate limits, and denials
-  // audited through data's AuditWriter.
+  // Service identity (for authz and data's internal RPCs), the services
+  // whose users' assertions it accepts, rate limits, and denials audited
+  // through data's AuditWriter.
   ASSIGN_OR_RETURN(std::unique_ptr<GuardExtras> extras,
                    GuardExtras::FromConfig(config, "run_executor", credentials));
+  ASSIGN_OR_RETURN(ServiceIdentity * identity,
+                   extras->RequiredIdentity("authz answers only services it "
+                                            "trusts"));
   RemoteAuth auth(config.authn_address(), config.authz_address(),
                   AudienceOrDefault(config.assertion_audience()),
-                  credentials.channels);
+                  credentials.channels, identity);
   GuardDependencies dependencies = auth.dependencies();
   extras->AddTo(&dependencies);
 

@@ -70,13 +70,14 @@ def health(target, timeout: float = 10, wait_for_ready: bool = True) -> int:
 
 
 def spawn(binary: str, port_file: pathlib.Path, env: dict, timeout: float = 30,
-          **popen):
+          config_file: str = "", **popen):
     """Starts a Bastion server (`binary`: a path in the runfiles) with
     BASTION_PORT_FILE=`port_file` and `env` over this process's environment
-    (a None value removes that variable), and waits until the server writes
-    its port file. Returns (process, "127.0.0.1:PORT"), or (process, None)
-    when it exited or wrote no port file within `timeout` seconds (it may
-    still be running then). `popen` goes to Popen (stdout, stderr)."""
+    (a None value removes that variable), and `config_file` as its JSON
+    config when given, and waits until the server writes its port file.
+    Returns (process, "127.0.0.1:PORT"), or (process, None) when it exited or
+    wrote no port file within `timeout` seconds (it may still be running
+    then). `popen` goes to Popen (stdout, stderr)."""
     if port_file.exists():
         port_file.unlink()
     environment = dict(os.environ, BASTION_PORT_FILE=str(port_file))
@@ -85,7 +86,8 @@ def spawn(binary: str, port_file: pathlib.Path, env: dict, timeout: float = 30,
             environment.pop(key, None)
         else:
             environment[key] = value
-    process = subprocess.Popen([str(RUNFILES / binary)], env=environment, **popen)
+    command = [str(RUNFILES / binary)] + ([config_file] if config_file else [])
+    process = subprocess.Popen(command, env=environment, **popen)
     deadline = time.monotonic() + timeout
     while not port_file.exists():
         if process.poll() is not None or time.monotonic() > deadline:
@@ -147,7 +149,7 @@ class Suite:
         self.run(str(RUNFILES / "tools/pg/migrate_all.sh"), self.pg, self.database,
                  MIGRATE=str(RUNFILES / "tools/migrate/migrate"))
         self.run(str(RUNFILES / "tools/service_identity/service_identity"), "init",
-                 str(self.dir / "services"), "run_executor", "authz", "authn")
+                 str(self.dir / "services"), "run_executor", "authz", "authn", "data")
         keys = self.dir / "keys"
         self.run(PY, str(RUNFILES / "tools/keygen.py"), "--type", "ed25519", "--kid", "it",
                  "--out", str(keys), "--jwks", str(self.dir / "jwks.json"))
@@ -180,12 +182,14 @@ class Suite:
                     BASTION_AUTHN_ADDRESS=self.addresses["authn"], BASTION_DATABASE_URL=(
                         f"{self.pg} dbname={self.database} user=bastion_authz_svc"),
                     BASTION_DATA_ADDRESS=data_address,
-                    BASTION_SERVICE_KEY_FILE=str(self.dir / "services/authz.pem"))
+                    BASTION_SERVICE_KEY_FILE=str(self.dir / "services/authz.pem"),
+                    BASTION_TRUSTED_SERVICES_FILE=self.trusted_services())
         common = dict(BASTION_AUTHN_ADDRESS=self.addresses["authn"],
                       BASTION_AUTHZ_ADDRESS=self.addresses["authz"])
         self.launch("data", listen=data_address, BASTION_DATABASE_URL=(
             f"{self.pg} dbname={self.database} user=bastion_data_svc"),
-            BASTION_TRUSTED_SERVICES_FILE=str(self.dir / "services/trusted_services.json"),
+            BASTION_TRUSTED_SERVICES_FILE=self.trusted_services(),
+            BASTION_SERVICE_KEY_FILE=str(self.dir / "services/data.pem"),
             **common)
         self.launch("run_executor", BASTION_DATA_ADDRESS=self.addresses["data"],
                     BASTION_SERVICE_KEY_FILE=str(self.dir / "services/run_executor.pem"),
@@ -222,6 +226,10 @@ class Suite:
                         "-c", f"DROP DATABASE IF EXISTS {self.database} WITH (FORCE)"],
                        capture_output=True)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+    def trusted_services(self) -> str:
+        """The trusted-services file every service of the suite reads."""
+        return str(self.dir / "services/trusted_services.json")
 
     def service_assertion(self, key_file: str = "", name: str = "run_executor") -> bytes:
         """A fresh service assertion signed with `key_file` (default: the
@@ -263,11 +271,19 @@ class Suite:
                        tenant.replace("'", "''") + "' ORDER BY occurred_at")
         return [tuple(line.split("|")) for line in out.splitlines() if line]
 
-    def token(self, sub: str, tenant: str = "t1", scopes: str = "", roles: str = "") -> str:
+    def token(self, sub: str, tenant: str = "t1", scopes: str = "", roles: str = "",
+              issued_at: int = 0, expires_at: int = 0) -> str:
+        """A token of the suite's issuer; `issued_at`/`expires_at` (Unix
+        seconds) pin its lifetime, e.g. to one that has already ended."""
+        times = []
+        if issued_at:
+            times += ["--iat", str(issued_at)]
+        if expires_at:
+            times += ["--exp", str(expires_at)]
         return self.run(PY, str(RUNFILES / "tools/mint_token.py"),
                         "--key", str(self.dir / "keys/it.private.pem"), "--kid", "it",
                         "--iss", ISSUER, "--sub", sub, "--tenant", tenant,
-                        "--scopes", scopes, "--roles", roles).strip()
+                        "--scopes", scopes, "--roles", roles, *times).strip()
 
 
 def bearer(token: str):

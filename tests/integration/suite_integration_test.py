@@ -77,7 +77,9 @@ class SuiteIntegrationTest(unittest.TestCase):
         token = SUITE.token("alice", roles="member")
         assertion = authn.Authenticate(
             authn_pb2.AuthenticateRequest(credential=token), timeout=10).assertion
-        metadata = [("x-bastion-principal-bin", assertion)]
+        # As a service asks: the user's assertion with the service's own.
+        metadata = [("x-bastion-principal-bin", assertion),
+                    ("x-bastion-service-bin", SUITE.service_assertion())]
         allowed = authz.Check(authz_pb2.CheckRequest(
             assertion=assertion, resource="sessions", action="read"),
             metadata=metadata, timeout=10)
@@ -100,16 +102,17 @@ class SuiteIntegrationTest(unittest.TestCase):
             credential=SUITE.token("alice", roles="member")), timeout=10).assertion
         bob = authn.Authenticate(authn_pb2.AuthenticateRequest(
             credential=SUITE.token("bob", roles="member")), timeout=10).assertion
+        service = ("x-bastion-service-bin", SUITE.service_assertion())
         # Both assertions are valid: each holder may ask about itself.
         for assertion in (alice, bob):
             own = authz.Check(authz_pb2.CheckRequest(
                 assertion=assertion, resource="sessions", action="read"),
-                metadata=[("x-bastion-principal-bin", assertion)], timeout=10)
+                metadata=[("x-bastion-principal-bin", assertion), service], timeout=10)
             self.assertEqual(own.decision, authz_pb2.DECISION_ALLOW)
         self.assertCode(grpc.StatusCode.PERMISSION_DENIED, authz.Check,
                         authz_pb2.CheckRequest(
                             assertion=bob, resource="sessions", action="read"),
-                        metadata=[("x-bastion-principal-bin", alice)], timeout=10)
+                        metadata=[("x-bastion-principal-bin", alice), service], timeout=10)
 
     def test_run_executor_lists_agents_only_with_the_scope(self):
         agents = self.stub("run_executor", runs_pb2_grpc.AgentsStub)
@@ -318,7 +321,9 @@ class SuiteIntegrationTest(unittest.TestCase):
                 authn_pb2.AuthenticateRequest(credential=token), timeout=10).assertion
             return authz.CheckTool(authz_pb2.CheckToolRequest(
                 assertion=assertion, tool_name=tool),
-                metadata=[("x-bastion-principal-bin", assertion)], timeout=10)
+                metadata=[("x-bastion-principal-bin", assertion),
+                          ("x-bastion-service-bin", SUITE.service_assertion())],
+                timeout=10)
 
         user = SUITE.token("tom", tenant=tenant, roles="tool_user")
         decision = check_tool(user, "shell")
@@ -336,6 +341,7 @@ class SuiteIntegrationTest(unittest.TestCase):
                 bastion_suite.BINARIES["authz"], SUITE.dir / "authz-nodb.port",
                 dict(BASTION_LISTEN_ADDRESS="127.0.0.1:0",
                      BASTION_AUTHN_ADDRESS=SUITE.addresses["authn"],
+                     BASTION_TRUSTED_SERVICES_FILE=SUITE.trusted_services(),
                      BASTION_DATABASE_URL=None),
                 stdout=log, stderr=log)
         self.addCleanup(process.wait, 20)

@@ -43,6 +43,8 @@ class TlsIntegrationTest(unittest.TestCase):
         settings = dict(BASTION_LISTEN_ADDRESS="127.0.0.1:0",
                         BASTION_AUTHN_ADDRESS="127.0.0.1:1", BASTION_AUTHZ_ADDRESS="127.0.0.1:1",
                         BASTION_REGISTRY_FILE=str(RUNFILES / "tools/dev/registry.json"),
+                        # Generated at first start.
+                        BASTION_SERVICE_KEY_FILE=str(cls.dir / "run_executor.pem"),
                         BASTION_TLS_CERT_FILE=str(certs / "run_executor.pem"),
                         BASTION_TLS_KEY_FILE=str(certs / "run_executor.key"),
                         BASTION_TLS_CA_FILE=str(certs / "ca.pem"),

@@ -230,6 +230,8 @@ absl::Status ValidateClaims(const JsonValue& claims, const ClaimsPolicy& policy,
   out->roles = std::move(roles);
   out->audiences = std::move(audiences);
   out->expires_at_unix = *exp;
+  // Accepted while exp > now - leeway, i.e. until exp + leeway.
+  out->accepted_until_unix = *exp + leeway;
   out->issued_at_unix = iat.value_or(0);
   return absl::OkStatus();
 }

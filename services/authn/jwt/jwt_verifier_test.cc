@@ -182,6 +182,7 @@ TEST_P(ValidAlgorithmTest, VerifiesAndReportsIdentity) {
   EXPECT_THAT(t->roles, ElementsAre("admin"));
   EXPECT_THAT(t->audiences, ElementsAre("other", "bastion"));
   EXPECT_EQ(t->expires_at_unix, kNow + 600);
+  EXPECT_EQ(t->accepted_until_unix, kNow + 600 + 60);  // exp + default leeway
   EXPECT_EQ(t->issued_at_unix, kNow - 10);
   EXPECT_EQ(t->algorithm, AlgorithmName(c.alg));
   EXPECT_EQ(t->key_id, "k1");

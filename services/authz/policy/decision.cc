@@ -5,6 +5,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/ids/resource_id.h"
 
 namespace bastion::authz {
 namespace {
@@ -77,7 +78,7 @@ absl::StatusOr<Permission> MakePermission(absl::string_view resource,
   permission.resource = *parsed;
   permission.action = std::string(action);
   if (id.has_value()) {
-    if (!IsValidResourceId(*id)) {
+    if (!::bastion::IsValidResourceId(*id)) {
       return absl::InvalidArgumentError(
           absl::StrCat("invalid resource id ", QuoteUntrusted(*id)));
     }
@@ -137,7 +138,7 @@ Decision DecideOver(const Scopes& granted, Get get, const Permission& needed) {
     return Deny(DecisionCode::kInvalidPermission,
                 absl::StrCat("invalid action ", QuoteUntrusted(needed.action)));
   }
-  if (needed.id.has_value() && !IsValidResourceId(*needed.id)) {
+  if (needed.id.has_value() && !::bastion::IsValidResourceId(*needed.id)) {
     return Deny(DecisionCode::kInvalidPermission,
                 absl::StrCat("invalid resource id ",
                              QuoteUntrusted(*needed.id)));

@@ -43,8 +43,8 @@ struct Permission {
 };
 
 // Validates the parts: INVALID_ARGUMENT for an unknown resource, an invalid
-// action (IsValidAction) or an invalid id (IsValidResourceId; "*" is not an
-// id).
+// action (IsValidAction) or an id outside the suite's id grammar
+// (common/ids/resource_id.h; "*" is not an id).
 absl::StatusOr<Permission> MakePermission(
     absl::string_view resource, absl::string_view action,
     std::optional<absl::string_view> id = std::nullopt);

@@ -208,11 +208,34 @@ INSTANTIATE_TEST_SUITE_P(
                    Needs(Resource::kAgents, "run", ""),
                    Denied(DecisionCode::kInvalidPermission,
                           "invalid resource id \"\"")},
-        DecideCase{"IdWithColonDenied",
+        // Every id of the suite's grammar is decidable, ':' included, and
+        // a scope can name it alone.
+        DecideCase{"IdWithColonIsGrantedByResource",
                    {"agents:run"},
                    Needs(Resource::kAgents, "run", "a1:run"),
+                   Allowed(DecisionCode::kGrantedByResource,
+                           "granted by scope \"agents:run\"")},
+        DecideCase{"IdWithColonIsGrantedByItsOwnScope",
+                   {"agents:t:a1:run"},
+                   Needs(Resource::kAgents, "run", "t:a1"),
+                   Allowed(DecisionCode::kGrantedById,
+                           "granted by scope \"agents:t:a1:run\"")},
+        DecideCase{"IdWithColonIsNotGrantedByItsPrefix",
+                   {"agents:t:run"},
+                   Needs(Resource::kAgents, "run", "t:a1"),
+                   Denied(DecisionCode::kNoMatchingScope,
+                          "no scope grants agents:t:a1:run")},
+        DecideCase{"IdOver128BytesDenied",
+                   {"agents:run"},
+                   Needs(Resource::kAgents, "run", std::string(129, 'a')),
                    Denied(DecisionCode::kInvalidPermission,
-                          "invalid resource id \"a1:run\"")},
+                          "invalid resource id \"" + std::string(64, 'a') +
+                              "...\"")},
+        DecideCase{"IdWithQuoteDenied",
+                   {"agents:run"},
+                   Needs(Resource::kAgents, "run", "a\"1"),
+                   Denied(DecisionCode::kInvalidPermission,
+                          "invalid resource id \"a\\\"1\"")},
         DecideCase{"IdWithNewlineDenied",
                    {"agents:run"},
                    Needs(Resource::kAgents, "run", "a1\n"),
@@ -270,7 +293,7 @@ INSTANTIATE_TEST_SUITE_P(
                            kDenyRunA1},
         MalformedGrantCase{"SpaceInside", "agents: run", kListAgents,
                            kDenyListAgents},
-        MalformedGrantCase{"ExtraColons", "agents:x:y:run", kRunAgentA1,
+        MalformedGrantCase{"WildcardWithinId", "agents:x:*:run", kRunAgentA1,
                            kDenyRunA1},
         MalformedGrantCase{"UnknownResource", "widgets:run", kListAgents,
                            kDenyListAgents},
@@ -364,7 +387,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadPermissionCase{"agents", "run", "",
                           "invalid resource id \"\""},
         BadPermissionCase{"agents", "run", "a b",
-                          "invalid resource id \"a b\""}));
+                          "invalid resource id \"a b\""},
+        BadPermissionCase{"agents", "run", "a@b",
+                          "invalid resource id \"a@b\""}));
 
 struct LevelCase {
   std::vector<std::string> scopes;

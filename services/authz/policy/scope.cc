@@ -73,10 +73,10 @@ bool IsValidAction(absl::string_view action) {
   return true;
 }
 
-bool IsValidResourceId(absl::string_view id) {
+bool IsValidScopeId(absl::string_view id) {
   if (id.empty() || id.size() > kMaxScopeBytes) return false;
   for (char c : id) {
-    if (!IsGraphic(c) || c == ':' || c == '*') return false;
+    if (!IsGraphic(c) || c == '*') return false;
   }
   return true;
 }
@@ -187,19 +187,16 @@ Outcome ParseInto(const AdminScopeConfig& config, absl::string_view text,
     return {};
   }
 
-  // Split at every ':' into two or three parts, without allocating.
+  // resource ':' [id ':'] action: split at the first and the last ':' (an
+  // id may itself hold ':'), without allocating.
+  const std::size_t first = text.find(':');
+  if (first == absl::string_view::npos) return {Flaw::kWrongShape};
+  const std::size_t last = text.rfind(':');
   std::array<absl::string_view, 3> parts;
   std::size_t count = 0;
-  for (std::size_t start = 0;;) {
-    if (count == parts.size()) return {Flaw::kWrongShape};
-    const std::size_t colon = text.find(':', start);
-    parts[count++] = colon == absl::string_view::npos
-                         ? text.substr(start)
-                         : text.substr(start, colon - start);
-    if (colon == absl::string_view::npos) break;
-    start = colon + 1;
-  }
-  if (count < 2) return {Flaw::kWrongShape};
+  parts[count++] = text.substr(0, first);
+  if (last != first) parts[count++] = text.substr(first + 1, last - first - 1);
+  parts[count++] = text.substr(last + 1);
   for (std::size_t i = 0; i < count; ++i) {
     if (parts[i].empty()) return {Flaw::kEmptyPart};
   }
@@ -214,7 +211,7 @@ Outcome ParseInto(const AdminScopeConfig& config, absl::string_view text,
     if (id == "*") {
       kind = ScopeKind::kResourceAnyIdAction;
       id = {};
-    } else if (!IsValidResourceId(id)) {
+    } else if (!IsValidScopeId(id)) {
       return {Flaw::kInvalidId, id};
     } else {
       kind = ScopeKind::kResourceIdAction;

@@ -29,11 +29,14 @@ inline constexpr std::size_t kMaxScopeBytes = 256;
 // read and write must be granted both.
 bool IsValidAction(absl::string_view action);
 
-// A resource id in a scope or a permission: 1..kMaxScopeBytes bytes of
-// printable ASCII other than ':' and '*' (space and control characters are
-// not printable-without-whitespace, so they are excluded too). "*" on its own
-// is not an id: in a scope's id slot it means "every id".
-bool IsValidResourceId(absl::string_view id);
+// The id slot of a "resource:<id>:action" scope: 1..kMaxScopeBytes bytes of
+// printable ASCII other than '*' (space and control characters are not
+// printable-without-whitespace, so they are excluded too). ':' is allowed:
+// a scope is split at its first and last ':', so every id of the suite's
+// grammar (common/ids/resource_id.h, which permissions must match) can be
+// granted on its own. "*" on its own is not an id: in a scope's id slot it
+// means "every id".
+bool IsValidScopeId(absl::string_view id);
 
 // `"text"` with the text C-escaped and cut after 64 bytes: for putting
 // untrusted scopes, ids and tool names into reasons and log lines.

@@ -140,9 +140,9 @@ INSTANTIATE_TEST_SUITE_P(
         MalformedCase{"SpaceInside", "agents: run",
                       "malformed scope \"agents: run\": contains whitespace "
                       "or a non-printable character"},
-        MalformedCase{"ExtraColons", "agents:x:y:run",
-                      "malformed scope \"agents:x:y:run\": expected "
-                      "resource:action or resource:id:action"},
+        MalformedCase{"WildcardWithinId", "agents:x:*:run",
+                      "malformed scope \"agents:x:*:run\": invalid id "
+                      "\"x:*\""},
         MalformedCase{"UnknownResource", "widgets:read",
                       "malformed scope \"widgets:read\": unknown resource "
                       "\"widgets\""},
@@ -193,11 +193,9 @@ INSTANTIATE_TEST_SUITE_P(
         MalformedCase{"ThreeColonsEmpty", "::",
                       "malformed scope \"::\": empty part"},
         MalformedCase{"FourEmptyParts", ":::",
-                      "malformed scope \":::\": expected resource:action "
-                      "or resource:id:action"},
+                      "malformed scope \":::\": empty part"},
         MalformedCase{"TrailingColonAfterThreeParts", "agents:x:run:",
-                      "malformed scope \"agents:x:run:\": expected "
-                      "resource:action or resource:id:action"}),
+                      "malformed scope \"agents:x:run:\": empty part"}),
     [](const ::testing::TestParamInfo<MalformedCase>& info) {
       return info.param.name;
     });
@@ -336,12 +334,21 @@ TEST(ScopeTest, ValidatorsForActionsAndIds) {
   EXPECT_FALSE(IsValidAction("*"));
   EXPECT_FALSE(IsValidAction("Read"));
   EXPECT_FALSE(IsValidAction("_read"));
-  EXPECT_TRUE(IsValidResourceId("s-1"));
-  EXPECT_FALSE(IsValidResourceId(""));
-  EXPECT_FALSE(IsValidResourceId("*"));
-  EXPECT_FALSE(IsValidResourceId("a:b"));
-  EXPECT_FALSE(IsValidResourceId("a b"));
-  EXPECT_FALSE(IsValidResourceId(std::string(257, 'a')));
+  EXPECT_TRUE(IsValidScopeId("s-1"));
+  EXPECT_TRUE(IsValidScopeId("a:b"));
+  EXPECT_FALSE(IsValidScopeId(""));
+  EXPECT_FALSE(IsValidScopeId("*"));
+  EXPECT_FALSE(IsValidScopeId("a*"));
+  EXPECT_FALSE(IsValidScopeId("a b"));
+  EXPECT_FALSE(IsValidScopeId(std::string(257, 'a')));
+}
+
+TEST(ScopeTest, AnIdMayHoldColonsTheScopeSplitsAtTheFirstAndLast) {
+  const Scope scope = ScopeGrammar().Parse("sessions:t1:s:42:read");
+  EXPECT_EQ(scope.kind, ScopeKind::kResourceIdAction);
+  EXPECT_EQ(scope.resource, Resource::kSessions);
+  EXPECT_EQ(scope.id, "t1:s:42");
+  EXPECT_EQ(scope.action, "read");
 }
 
 }  // namespace

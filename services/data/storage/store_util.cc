@@ -6,6 +6,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/ids/resource_id.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -73,12 +74,6 @@ std::vector<pg::Param> AuditParams(const pg::PrincipalScope& scope,
           std::string(action), std::string(resource)};
 }
 
-bool IdChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-         (c >= '0' && c <= '9') || c == '.' || c == '_' || c == ':' ||
-         c == '-';
-}
-
 }  // namespace
 
 const char* ComponentTypeText(common::v1::ComponentType type) {
@@ -124,13 +119,7 @@ absl::StatusOr<std::string> CheckComponent(common::v1::ComponentType type,
 }
 
 absl::Status CheckId(std::string_view id, const char* field) {
-  bool ok = !id.empty() && id.size() <= 128;
-  for (char c : id) ok = ok && IdChar(c);
-  if (!ok) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, " must match [A-Za-z0-9._:-]{1,128}"));
-  }
-  return absl::OkStatus();
+  return CheckResourceId(absl::string_view(id.data(), id.size()), field);
 }
 
 absl::StatusOr<int> PageSize(const common::v1::PageRequest& page) {

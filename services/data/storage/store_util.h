@@ -56,7 +56,8 @@ int64_t ToInt64(std::string_view text);
 inline constexpr int kDefaultPageSize = 20;
 inline constexpr int kMaxPageSize = 1000;
 
-// [A-Za-z0-9._:-]{1,128}; INVALID_ARGUMENT naming `field` otherwise.
+// The suite's id grammar (common/ids/resource_id.h); INVALID_ARGUMENT
+// naming `field` otherwise.
 absl::Status CheckId(std::string_view id, const char* field);
 
 // The page size: default for 0, INVALID_ARGUMENT below 0 or above the max.
