@@ -193,8 +193,8 @@ def token(sub: str, tenant: str, scopes=(), roles=()) -> str:
     if "it" not in KEYS:
         KEYS["it"] = jose.load_private_key(SUITE.key_file("it"))
     return jose.compact({"alg": "EdDSA", "kid": "it", "typ": "JWT"},
-                        jose.claims(ISSUER, sub, tenant, scopes=list(scopes),
-                                    roles=list(roles)),
+                        jose.claims(ISSUER, sub=sub, tenant_id=tenant,
+                                    scopes=list(scopes), roles=list(roles)),
                         KEYS["it"])
 
 

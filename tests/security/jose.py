@@ -108,14 +108,13 @@ def raw_to_der(signature: bytes) -> bytes:
                                 int.from_bytes(signature[half:], "big"))
 
 
-def claims(issuer: str, sub: str = "alice", tenant: str = "t1", ttl: int = 600,
-           **changes) -> dict:
-    """A valid claim set from `issuer` (aud "bastion", iat = nbf = now, exp
-    after `ttl` seconds, a random jti), with `changes` applied: a value
-    replaces the claim, None removes it."""
+def claims(issuer: str, ttl: int = 600, **changes) -> dict:
+    """A valid claim set from `issuer` for alice of tenant t1 (aud
+    "bastion", iat = nbf = now, exp after `ttl` seconds, a random jti),
+    with `changes` applied: a value replaces the claim, None removes it."""
     now = int(time.time())
-    out = {"sub": sub, "iss": issuer, "aud": "bastion", "iat": now, "nbf": now,
-           "exp": now + ttl, "jti": uuid.uuid4().hex, "tenant_id": tenant}
+    out = {"sub": "alice", "iss": issuer, "aud": "bastion", "iat": now, "nbf": now,
+           "exp": now + ttl, "jti": uuid.uuid4().hex, "tenant_id": "t1"}
     for name, value in changes.items():
         if value is None:
             out.pop(name, None)
