@@ -31,18 +31,14 @@ import unittest
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "integration"))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import bastion_suite  # noqa: E402
-from bastion_suite import ISSUER, Suite, bearer, invoke  # noqa: E402
-import jose  # noqa: E402
+from bastion_suite import Suite, bearer, invoke  # noqa: E402
+import edge  # noqa: E402
+from edge import edge_methods, find_method, new_request, permission_of  # noqa: E402
 
 import grpc  # noqa: E402
-from google.protobuf import text_format  # noqa: E402
 from bastion.authn.v1 import authn_pb2, authn_pb2_grpc  # noqa: E402
 from bastion.common.v1 import common_pb2  # noqa: E402
 from bastion.data.v1 import data_pb2  # noqa: E402
-from bastion.runs.v1 import runs_pb2  # noqa: E402
-
-# Which binary serves the services of which proto file.
-SERVED_BY = {"data": data_pb2.DESCRIPTOR, "run_executor": runs_pb2.DESCRIPTOR}
 
 WHO = ("A", "B", "C", "T1-admin", "T2-admin", "platform")
 
@@ -144,7 +140,6 @@ AWAITING_RUN_ENGINE = frozenset(
 
 SUITE = None
 CHANNELS = {}
-KEYS = {}
 
 
 def setUpModule() -> None:
@@ -160,42 +155,8 @@ def tearDownModule() -> None:
     SUITE.stop()
 
 
-def permission_of(method) -> common_pb2.Permission:
-    return method.GetOptions().Extensions[common_pb2.permission]
-
-
-def edge_methods():
-    """(binary, "Service/Method", descriptor) of every RPC a user calls
-    with a credential on data and run-executor: neither public nor
-    internal."""
-    for binary, file in SERVED_BY.items():
-        for service in file.services_by_name.values():
-            for method in service.methods:
-                permission = permission_of(method)
-                if not permission.public and not permission.internal:
-                    yield binary, f"{service.name}/{method.name}", method
-
-
-def find_method(binary: str, name: str):
-    service, method = name.split("/")
-    return SERVED_BY[binary].services_by_name[service].methods_by_name[method]
-
-
-def new_request(method, text: str = ""):
-    request = bastion_suite.symbol_database.Default().GetSymbol(
-        method.input_type.full_name)()
-    text_format.Parse(text, request)
-    return request
-
-
 def token(sub: str, tenant: str, scopes=(), roles=()) -> str:
-    """A valid token of the suite's key "it"."""
-    if "it" not in KEYS:
-        KEYS["it"] = jose.load_private_key(SUITE.key_file("it"))
-    return jose.compact({"alg": "EdDSA", "kid": "it", "typ": "JWT"},
-                        jose.claims(ISSUER, sub=sub, tenant_id=tenant,
-                                    scopes=list(scopes), roles=list(roles)),
-                        KEYS["it"])
+    return edge.token(SUITE, sub, tenant, scopes, roles)
 
 
 class Principal:
