@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "common/status/status_macros.h"
 #include "services/run_executor/model/model_specs.h"
+#include "services/run_executor/tools/tool_spec.h"
 
 namespace bastion::runs {
 namespace {
@@ -116,6 +117,7 @@ absl::StatusOr<AgentRegistry> AgentRegistry::Create(
     RETURN_IF_ERROR(Insert("agent", agent.agent_id(), agent, &result.agents_));
     RETURN_IF_ERROR(
         CheckModel("agent", agent.agent_id(), agent.model(), registry.models()));
+    RETURN_IF_ERROR(ValidateAgentTools(agent));
   }
   for (const v1::Team& team : registry.teams()) {
     RETURN_IF_ERROR(Insert("team", team.team_id(), team, &result.teams_));

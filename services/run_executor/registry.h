@@ -17,7 +17,9 @@ class AgentRegistry {
  public:
   // Validates ids (non-empty, unique, [A-Za-z0-9_.-]{1,64}), the models
   // (ValidateModelSpecs) and the model each agent and team names (a
-  // registered model, "scripted:echo" or "openai:<model>"), team members
+  // registered model, "scripted:echo" or "openai:<model>"), each agent's
+  // tools (ValidateAgentTools: names, built-ins, endpoints, limits,
+  // schemas), team members
   // and workflow steps (they must name registered components, and no
   // workflow may reach itself through its steps: A -> A, A -> B -> A, ...).
   static absl::StatusOr<AgentRegistry> Create(const v1::Registry& registry);

@@ -50,6 +50,38 @@ TEST(AgentRegistryTest, RejectsDuplicateAndMalformedIds) {
       StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST(AgentRegistryTest, RejectsBadToolSpecsNamingAgentAndTool) {
+  absl::StatusOr<AgentRegistry> registry = AgentRegistry::Create(Parse(R"pb(
+    agents { agent_id: "ok" model: "scripted:echo" tools { name: "calculator" } }
+    agents {
+      agent_id: "ops"
+      model: "scripted:echo"
+      tools { name: "calculator" }
+      tools { name: "weather" }
+    }
+  )pb"));
+  EXPECT_THAT(registry, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(std::string(registry.status().message()),
+              HasSubstr("agent \"ops\" tool \"weather\""));
+  EXPECT_THAT(AgentRegistry::Create(Parse(R"pb(
+                agents {
+                  agent_id: "ops"
+                  model: "scripted:echo"
+                  tools { name: "lookup" endpoint: "127.0.0.1:1" timeout_ms: -1 }
+                }
+              )pb")),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(AgentRegistry::Create(Parse(R"pb(
+                agents {
+                  agent_id: "ops"
+                  model: "scripted:echo"
+                  tools { name: "current_time" }
+                  tools { name: "current_time" }
+                }
+              )pb")),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 TEST(AgentRegistryTest, RejectsDanglingReferences) {
   EXPECT_THAT(AgentRegistry::Create(Parse(R"pb(
                 teams { team_id: "crew" model: "scripted:echo" member_agent_ids: "ghost" }
