@@ -32,6 +32,8 @@ if not RUNFILES.is_dir():
 sys.path.insert(0, str(RUNFILES / "protos"))
 
 import grpc  # noqa: E402
+import psycopg2  # noqa: E402
+from google.protobuf import symbol_database  # noqa: E402
 
 PY = "/usr/bin/python3"
 ISSUER = "https://it.bastion.local"
@@ -103,9 +105,13 @@ def free_port() -> int:
 
 
 class Suite:
-    """The four services and their database, started once for all tests."""
+    """The four services and their database, started once for all tests.
 
-    def __init__(self) -> None:
+    authn trusts the JWKS of the Ed25519 key "it" and, for each (type, kid)
+    of `extra_jwt_keys` (types as tools/keygen.py takes them: rsa, ec,
+    ed25519), of one more key; key_file(kid) is a key's signing half."""
+
+    def __init__(self, extra_jwt_keys: tuple = ()) -> None:
         host = os.environ.get("BASTION_TEST_PGHOST")
         port = os.environ.get("BASTION_TEST_PGPORT")
         if not host or not port:
@@ -117,13 +123,15 @@ class Suite:
         self.processes = {}
         self.addresses = {}
         self.launch_env = {}
+        self.extra_jwt_keys = tuple(extra_jwt_keys)
+        self.superuser = None  # query()'s connection, opened on first use
 
     @classmethod
-    def started(cls) -> "Suite":
-        """A started suite (for setUpModule). When starting fails, every
-        service's log goes to stderr, then everything is stopped and the
-        error raised."""
-        suite = cls()
+    def started(cls, **options) -> "Suite":
+        """A started suite (for setUpModule), made with `options` (see
+        Suite). When starting fails, every service's log goes to stderr,
+        then everything is stopped and the error raised."""
+        suite = cls(**options)
         try:
             suite.start()
         except Exception:
@@ -151,8 +159,9 @@ class Suite:
         self.run(str(RUNFILES / "tools/service_identity/service_identity"), "init",
                  str(self.dir / "services"), "run_executor", "authz", "authn", "data")
         keys = self.dir / "keys"
-        self.run(PY, str(RUNFILES / "tools/keygen.py"), "--type", "ed25519", "--kid", "it",
-                 "--out", str(keys), "--jwks", str(self.dir / "jwks.json"))
+        for key_type, kid in (("ed25519", "it"),) + self.extra_jwt_keys:
+            self.run(PY, str(RUNFILES / "tools/keygen.py"), "--type", key_type, "--kid", kid,
+                     "--out", str(keys), "--jwks", str(self.dir / "jwks.json"))
         # A port picked here can be taken by another test before the service
         # binds it: start again on fresh ports, a bounded number of times.
         for attempt in range(3):
@@ -222,6 +231,8 @@ class Suite:
     def stop(self) -> None:
         for name in list(self.processes):
             self.stop_one(name)
+        if self.superuser is not None:
+            self.superuser.close()
         subprocess.run(["/usr/bin/psql", f"{self.pg} dbname=postgres user=postgres",
                         "-c", f"DROP DATABASE IF EXISTS {self.database} WITH (FORCE)"],
                        capture_output=True)
@@ -242,34 +253,58 @@ class Suite:
     def untrusted_key(self) -> str:
         return str(self.dir / "stranger.pem")
 
-    def table_digests(self, without_audit: bool = False) -> str:
+    def key_file(self, kid: str = "it") -> pathlib.Path:
+        """The signing key (PEM) of the JWT key `kid`."""
+        return self.dir / "keys" / f"{kid}.private.pem"
+
+    def connect(self, user: str = "postgres"):
+        """A new autocommit connection (psycopg2) to the suite's database as
+        the role `user`; the caller closes it."""
+        connection = psycopg2.connect(f"{self.pg} dbname={self.database} user={user}")
+        connection.autocommit = True
+        return connection
+
+    def query(self, sql: str, params: tuple = None) -> list:
+        """The rows of `sql` (with %s `params`, if any) run as the superuser,
+        which row security does not restrict, on one connection kept for
+        the suite."""
+        if self.superuser is None:
+            self.superuser = self.connect()
+        with self.superuser.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall() if cursor.description else []
+
+    def table_digests(self, without_audit: bool = False, owner: tuple = None) -> str:
         """Every table of the Bastion schemas as "schema.table=ROWS:MD5", the
         MD5 over the text of all its rows in a fixed order, read as the
         superuser (no row security): equal results mean no row was added,
         removed or changed. `without_audit` leaves out the audit log (which
-        denials append to)."""
+        denials append to). `owner`, a (tenant, user) pair, keeps only that
+        user's rows of the data schema (where every table has tenant_id and
+        user_id)."""
         # The row alias must not be a column name (a column would win).
         per_table = ("SELECT count(*) || '':'' || coalesce(md5(string_agg("
                      "digest_row_::text, '','' ORDER BY digest_row_::text)), '''') "
                      "AS d FROM %I.%I digest_row_")
+        schemas, owner_args = "n.nspname LIKE 'bastion_%'", ""
+        if owner is not None:
+            per_table += " WHERE tenant_id = %L AND user_id = %L"
+            schemas = "n.nspname = 'bastion_data'"
+            owner_args = "".join(", '" + value.replace("'", "''") + "'" for value in owner)
         query = ("SELECT string_agg(format('%s.%s=%s', n.nspname, c.relname, "
                  "(xpath('/row/d/text()', query_to_xml(format("
-                 f"'{per_table}', n.nspname, c.relname), "
+                 f"'{per_table}', n.nspname, c.relname{owner_args}), "
                  "false, true, '')))[1]::text), ',' ORDER BY n.nspname, c.relname) "
                  "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                 "WHERE n.nspname LIKE 'bastion_%' AND c.relkind = 'r'" +
+                 f"WHERE {schemas} AND c.relkind = 'r'" +
                  (" AND c.relname <> 'audit_events'" if without_audit else ""))
-        return self.run("/usr/bin/psql", f"{self.pg} dbname={self.database} user=postgres",
-                        "-At", "-v", "ON_ERROR_STOP=1", "-c", query).strip()
+        return self.query(query)[0][0]
 
     def audit_actions(self, tenant: str) -> list:
         """(action, user, method) of the tenant's audit events, oldest first."""
-        out = self.run("/usr/bin/psql", f"{self.pg} dbname={self.database} user=postgres",
-                       "-At", "-F", "|", "-c",
-                       "SELECT action, user_id, detail->>'method' FROM "
-                       "bastion_data.audit_events WHERE tenant_id = '" +
-                       tenant.replace("'", "''") + "' ORDER BY occurred_at")
-        return [tuple(line.split("|")) for line in out.splitlines() if line]
+        return [tuple(row) for row in self.query(
+            "SELECT action, user_id, detail->>'method' FROM bastion_data.audit_events "
+            "WHERE tenant_id = %s ORDER BY occurred_at", (tenant,))]
 
     def token(self, sub: str, tenant: str = "t1", scopes: str = "", roles: str = "",
               issued_at: int = 0, expires_at: int = 0) -> str:
@@ -288,6 +323,27 @@ class Suite:
 
 def bearer(token: str):
     return [("authorization", "Bearer " + token)]
+
+
+def invoke(channel, method, request, metadata=(), timeout: float = 10):
+    """Calls `method` (a protobuf MethodDescriptor of a generated service)
+    on `channel` with `request` and `metadata`. Returns (grpc.StatusCode,
+    reply): the reply message, or for a server-streaming method the list of
+    messages received; None when the call failed."""
+    reply_class = symbol_database.Default().GetSymbol(method.output_type.full_name)
+    path = f"/{method.containing_service.full_name}/{method.name}"
+    kwargs = dict(request_serializer=type(request).SerializeToString,
+                  response_deserializer=reply_class.FromString)
+    try:
+        if method.server_streaming:
+            reply = list(channel.unary_stream(path, **kwargs)(
+                request, metadata=metadata, timeout=timeout))
+        else:
+            reply = channel.unary_unary(path, **kwargs)(
+                request, metadata=metadata, timeout=timeout)
+    except grpc.RpcError as error:
+        return error.code(), None
+    return grpc.StatusCode.OK, reply
 
 
 # --- JUnit XML report -------------------------------------------------------
