@@ -43,6 +43,10 @@ struct ServerOptions {
   std::vector<std::string> fallback_services;
   // Largest request message accepted.
   int max_receive_message_bytes = 4 * 1024 * 1024;
+  // Every request header together: room for a credential at its cap
+  // (kMaxCredentialBytes) next to the other headers, so that the guard, not
+  // the transport, refuses an oversized credential.
+  int max_metadata_bytes = 16 * 1024;
 };
 
 // A started server. Thread-safe; Shutdown may be called from any thread.

@@ -9,6 +9,7 @@ BASTION_TEST_PGPORT); raises, never skips, without it.
 
 import base64
 import importlib.util
+import json
 import os
 import pathlib
 import re
@@ -109,9 +110,14 @@ class Suite:
 
     authn trusts the JWKS of the Ed25519 key "it" and, for each (type, kid)
     of `extra_jwt_keys` (types as tools/keygen.py takes them: rsa, ec,
-    ed25519), of one more key; key_file(kid) is a key's signing half."""
+    ed25519), of one more key; key_file(kid) is a key's signing half.
 
-    def __init__(self, extra_jwt_keys: tuple = ()) -> None:
+    `unauthenticated_per_second`, when given, raises every service's limit
+    on calls that fail authentication (per client address; burst the same):
+    attack suites send thousands of bad credentials from one address."""
+
+    def __init__(self, extra_jwt_keys: tuple = (),
+                 unauthenticated_per_second: float = 0) -> None:
         host = os.environ.get("BASTION_TEST_PGHOST")
         port = os.environ.get("BASTION_TEST_PGPORT")
         if not host or not port:
@@ -124,6 +130,13 @@ class Suite:
         self.addresses = {}
         self.launch_env = {}
         self.extra_jwt_keys = tuple(extra_jwt_keys)
+        self.config_file = ""
+        if unauthenticated_per_second:
+            self.config_file = str(self.dir / "config.json")
+            with open(self.config_file, "w") as config:
+                json.dump({"rate_limits": {
+                    "unauthenticated_per_second": unauthenticated_per_second,
+                    "unauthenticated_burst": unauthenticated_per_second}}, config)
         self.superuser = None  # query()'s connection, opened on first use
 
     @classmethod
@@ -209,6 +222,7 @@ class Suite:
         with open(self.dir / f"{name}.log", "ab") as log:
             process, address = spawn(BINARIES[name], self.dir / f"{name}.port",
                                      dict(env, BASTION_LISTEN_ADDRESS=listen),
+                                     config_file=self.config_file,
                                      stdout=log, stderr=log)
         self.processes[name] = process
         if address is None:

@@ -48,7 +48,7 @@ CHANNELS = {}
 
 def setUpModule() -> None:
     global SUITE
-    SUITE = Suite.started()
+    SUITE = Suite.started(unauthenticated_per_second=10000)
     for binary in edge.SERVED_BY:
         CHANNELS[binary] = grpc.insecure_channel(SUITE.addresses[binary])
 
