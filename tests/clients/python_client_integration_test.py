@@ -9,7 +9,6 @@ import os
 import pathlib
 import subprocess
 import sys
-import tempfile
 import unittest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "integration"))
@@ -30,9 +29,10 @@ def tearDownModule() -> None:
 
 class PythonClientTest(unittest.TestCase):
 
-    def setUp(self) -> None:
-        self.generated = tempfile.mkdtemp(prefix="bastion-py-stubs-")
-        subprocess.run([str(RUNFILES / "examples/python/generate.sh"), self.generated],
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.generated = str(SUITE.dir / "python-stubs")
+        subprocess.run([str(RUNFILES / "examples/python/generate.sh"), cls.generated],
                        check=True, capture_output=True, text=True)
 
     def walkthrough(self, tenant: str) -> subprocess.CompletedProcess:
@@ -78,7 +78,7 @@ class PythonClientTest(unittest.TestCase):
             "WHERE tenant_id = 't-python' GROUP BY user_id"), [("alice", 2)])
 
     def test_a_token_of_an_unknown_key_is_refused(self):
-        other = tempfile.mkdtemp(prefix="bastion-py-key-")
+        other = str(SUITE.dir / "python-stranger")
         SUITE.run(PY, str(RUNFILES / "tools/keygen.py"), "--type", "ed25519",
                   "--kid", "it", "--out", other, "--jwks", f"{other}/jwks.json")
         done = subprocess.run(
