@@ -50,9 +50,11 @@ class CronSchedule {
   static absl::StatusOr<CronSchedule> Parse(absl::string_view expression,
                                             absl::string_view time_zone);
 
-  // The first firing strictly after `after`. NOT_FOUND only if none occurs
-  // within the search horizon (about 10 years; Parse already refuses
-  // schedules that can never fire, so this bounds the search, nothing more).
+  // The first firing strictly after `after`. The search is bounded by one
+  // 400-year Gregorian cycle, within which every pattern that ever fires
+  // does; NOT_FOUND past it (Parse refuses schedules that never fire, so a
+  // parsed schedule always finds one). INVALID_ARGUMENT for an infinite
+  // time.
   absl::StatusOr<absl::Time> NextAfter(absl::Time after) const;
 
   const std::string& expression() const { return expression_; }
