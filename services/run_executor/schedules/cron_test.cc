@@ -103,6 +103,8 @@ TEST(CronParseTest, RefusesEveryInvalidFormNamingTheProblem) {
       {"-5 * * * *", "UTC", "minute field: missing value"},
       {"5- * * * *", "UTC", "minute field: missing value"},
       {"1-2-3 * * * *", "UTC", "minute field: \"2-3\" is not a number"},
+      {"1-* * * * *", "UTC", "minute field: \"*\" is not a number"},
+      {"*/5-10 * * * *", "UTC", "minute field: step \"5-10\""},
       {"*/0 * * * *", "UTC", "minute field: step \"0\" in \"*/0\" must be"},
       {"*/61 * * * *", "UTC", "from 1 to 60"},
       {"* */ * * *", "UTC", "hour field: step \"\""},
@@ -308,6 +310,19 @@ TEST(CronDaylightSavingTest, ARepeatedTimeFiresOnceAtItsFirstOccurrence) {
             Utc(2026, 11, 2, 6, 20));
   const CronSchedule two = MustParse("0 2 * * *", "America/New_York");
   EXPECT_EQ(*two.NextAfter(Utc(2026, 11, 1, 6, 10)), Utc(2026, 11, 1, 7, 0));
+}
+
+// Australia/Lord_Howe moves by half an hour: 02:00 -> 02:30 on 2026-10-04,
+// 02:00 -> 01:30 on 2026-04-05.
+TEST(CronDaylightSavingTest, HalfHourShiftsFollowTheSameRules) {
+  const CronSchedule gap = MustParse("15 2 * * *", "Australia/Lord_Howe");
+  EXPECT_EQ(*gap.NextAfter(Utc(2026, 10, 3, 12, 0)),
+            Utc(2026, 10, 3, 15, 30));  // 02:30 +11, when the gap ends
+  const CronSchedule repeated = MustParse("45 1 * * *", "Australia/Lord_Howe");
+  EXPECT_EQ(Firings(repeated, Utc(2026, 4, 4, 12, 0), 2),
+            (std::vector<absl::Time>{
+                Utc(2026, 4, 4, 14, 45),     // 01:45 +11, not again at +10:30
+                Utc(2026, 4, 5, 15, 15)}));  // 01:45 +10:30 the next day
 }
 
 TEST(CronDueTest, NothingDueBeforeTheNextTick) {
