@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds everything and runs every test against a throwaway PostgreSQL.
-# Ends with one line "N passed, M failed" (", K skipped" when a test was
-# skipped) counted from Bazel's build event file of this run
+# Ends with one line "N passed, M failed" (after a line "K skipped ..." when
+# a test was skipped) counted from Bazel's build event file of this run
 # (tools/lib/count_tests.py): test cases from the XML report of each test
 # result it names; a skipped case is never a pass; a test that failed without
 # a failing case (a crash, a timeout), a target that failed to build, and a
@@ -59,6 +59,6 @@ fi
 bazel test "${BAZEL_FLAGS[@]}" "${TARGETS[@]}" 2>&1 \
   | grep -vE 'linux-sandbox|^INFO: From' | tail -n 80
 
-# Prints the reasons for any failure or skip on stderr and, last, "N passed,
-# M failed[, K skipped]"; exits non-zero when anything failed.
+# Prints the reasons for any failure or skip on stderr, the number of skipped
+# cases if any, and, last, "N passed, M failed"; exits non-zero when anything failed.
 /usr/bin/python3 tools/lib/count_tests.py "$WORK/build_events.json"

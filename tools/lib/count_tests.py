@@ -24,7 +24,7 @@ invocation ended. The counts:
   end (Bazel crashed).
 
 Usage: count_tests.py BUILD_EVENTS.json
-Prints "N passed, M failed", followed by ", K skipped" when K > 0.
+Prints "N passed, M failed" last, preceded by "K skipped (...)" when K > 0.
 Exit status 0 when nothing failed, 1 otherwise.
 """
 
@@ -169,8 +169,9 @@ def main(argv):
               file=sys.stderr)
         events = []
     passed, failed, skipped = count(events) if events else (0, 1, 0)
-    print(f"{passed} passed, {failed} failed" +
-          (f", {skipped} skipped" if skipped else ""))
+    if skipped:
+        print(f"{skipped} skipped (counted neither passed nor failed)")
+    print(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
 
 
