@@ -42,6 +42,18 @@ inline absl::string_view PrincipalDefect(
   return "";
 }
 
+// Why `delegation` cannot be carried by a delegation, or "" when it can: it
+// needs its id, its run and its holder service.
+inline absl::string_view DelegationDefect(
+    const common::v1::DelegationClaims& delegation) {
+  if (delegation.delegation_id().empty()) return "delegation has no id";
+  if (delegation.run_id().empty()) return "delegation has no run_id";
+  if (delegation.holder_service().empty()) {
+    return "delegation has no holder_service";
+  }
+  return "";
+}
+
 }  // namespace bastion::assertion
 
 #endif  // BASTION_COMMON_ASSERTION_ASSERTION_LIMITS_H_

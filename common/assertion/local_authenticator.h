@@ -24,6 +24,17 @@ class LocalAssertionAuthenticator final : public AssertionAuthenticator {
     return verifier_->Verify(assertion);
   }
 
+  absl::StatusOr<VerifiedAssertion> VerifyPresentedBy(
+      absl::string_view assertion,
+      absl::string_view calling_service) override {
+    absl::StatusOr<common::v1::AssertionClaims> claims =
+        verifier_->VerifyPresentedBy(assertion, calling_service);
+    if (!claims.ok()) return claims.status();
+    return VerifiedAssertion{std::move(*claims->mutable_principal()),
+                             claims->delegation().delegation_id(),
+                             claims->delegation().run_id()};
+  }
+
  private:
   const std::shared_ptr<const AssertionVerifier> verifier_;
 };

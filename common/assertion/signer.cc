@@ -21,6 +21,7 @@ namespace {
 using ::bastion::common::v1::AssertionClaims;
 using ::bastion::common::v1::AssertionKey;
 using ::bastion::common::v1::CredentialKind;
+using ::bastion::common::v1::DelegationClaims;
 using ::bastion::common::v1::Principal;
 using ::bastion::common::v1::SignedAssertion;
 
@@ -229,6 +230,24 @@ AssertionKey AssertionSigner::PublicKey() const {
 absl::StatusOr<std::string> AssertionSigner::Sign(
     const Principal& principal, const std::vector<std::string>& audiences,
     absl::Time issued_at, absl::Time expires_at) const {
+  return SignClaims(principal, /*delegation=*/nullptr, audiences, issued_at,
+                    expires_at);
+}
+
+absl::StatusOr<std::string> AssertionSigner::SignDelegation(
+    const Principal& principal, const DelegationClaims& delegation,
+    const std::vector<std::string>& audiences, absl::Time issued_at,
+    absl::Time expires_at) const {
+  if (absl::string_view why = DelegationDefect(delegation); !why.empty()) {
+    return absl::InvalidArgumentError(why);
+  }
+  return SignClaims(principal, &delegation, audiences, issued_at, expires_at);
+}
+
+absl::StatusOr<std::string> AssertionSigner::SignClaims(
+    const Principal& principal, const DelegationClaims* delegation,
+    const std::vector<std::string>& audiences, absl::Time issued_at,
+    absl::Time expires_at) const {
   const std::int64_t issued = absl::ToUnixSeconds(issued_at);
   const std::int64_t expires = absl::ToUnixSeconds(expires_at);
   RETURN_IF_ERROR(CheckSignable(principal, audiences, issued, expires));
@@ -240,6 +259,7 @@ absl::StatusOr<std::string> AssertionSigner::Sign(
   claims.set_expires_at_unix(expires);
   ASSIGN_OR_RETURN(std::string assertion_id, internal::RandomHex(16));
   claims.set_assertion_id(std::move(assertion_id));
+  if (delegation != nullptr) *claims.mutable_delegation() = *delegation;
 
   SignedAssertion signed_assertion;
   if (!claims.SerializeToString(signed_assertion.mutable_claims())) {

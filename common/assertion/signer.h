@@ -62,9 +62,23 @@ class AssertionSigner {
       const std::vector<std::string>& audiences, absl::Time issued_at,
       absl::Time expires_at) const;
 
+  // Like Sign, but the result is a delegation carrying `delegation` (see
+  // DelegationClaims): refused (INVALID_ARGUMENT) too when its
+  // delegation_id, run_id or holder_service is empty.
+  absl::StatusOr<std::string> SignDelegation(
+      const bastion::common::v1::Principal& principal,
+      const bastion::common::v1::DelegationClaims& delegation,
+      const std::vector<std::string>& audiences, absl::Time issued_at,
+      absl::Time expires_at) const;
+
  private:
   AssertionSigner(internal::PkeyPtr pkey, std::string raw_public_key);
   static absl::StatusOr<AssertionSigner> FromPrivateKey(internal::PkeyPtr pkey);
+  absl::StatusOr<std::string> SignClaims(
+      const bastion::common::v1::Principal& principal,
+      const bastion::common::v1::DelegationClaims* delegation,
+      const std::vector<std::string>& audiences, absl::Time issued_at,
+      absl::Time expires_at) const;
 
   internal::PkeyPtr pkey_;
   std::string raw_public_key_;

@@ -37,9 +37,25 @@ AssertionVerifier::AssertionVerifier(std::shared_ptr<KeyProvider> keys,
 absl::StatusOr<Principal> AssertionVerifier::Verify(
     absl::string_view serialized_signed_assertion) const {
   absl::StatusOr<AssertionClaims> claims =
-      VerifyClaims(serialized_signed_assertion);
+      VerifyPresentedBy(serialized_signed_assertion, /*calling_service=*/"");
   if (!claims.ok()) return claims.status();
   return std::move(*claims->mutable_principal());
+}
+
+absl::StatusOr<AssertionClaims> AssertionVerifier::VerifyPresentedBy(
+    absl::string_view serialized_signed_assertion,
+    absl::string_view calling_service) const {
+  absl::StatusOr<AssertionClaims> claims =
+      VerifyClaims(serialized_signed_assertion);
+  if (!claims.ok()) return claims.status();
+  // A delegation is worth nothing in anyone's hands but its holder's: the
+  // holder must prove itself in the very call that presents it.
+  if (claims->has_delegation() &&
+      (calling_service.empty() ||
+       claims->delegation().holder_service() != calling_service)) {
+    return Reject("delegation not presented by its holder service");
+  }
+  return claims;
 }
 
 absl::StatusOr<AssertionClaims> AssertionVerifier::VerifyClaims(
@@ -109,6 +125,12 @@ absl::StatusOr<AssertionClaims> AssertionVerifier::VerifyClaims(
   }
   absl::Status principal = CheckPrincipal(claims);
   if (!principal.ok()) return principal;
+  if (claims.has_delegation()) {
+    if (absl::string_view why = DelegationDefect(claims.delegation());
+        !why.empty()) {
+      return Reject(why);
+    }
+  }
   return claims;
 }
 

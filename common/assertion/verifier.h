@@ -27,7 +27,8 @@ namespace bastion::assertion {
 //    30 s in the future, expires before it is issued or lives longer than
 //    15 minutes, outlives the principal's own credential, does not list the
 //    expected audience, or carries a principal without tenant_id or subject
-//    or with an unspecified/unknown credential_kind.
+//    or with an unspecified/unknown credential_kind, or is a delegation not
+//    presented by its holder service (see VerifyPresentedBy).
 //  - UNAVAILABLE when the KeyProvider cannot supply keys (could not decide).
 // The signature is checked before the claims are parsed.
 class AssertionVerifier {
@@ -39,11 +40,25 @@ class AssertionVerifier {
   AssertionVerifier(std::shared_ptr<KeyProvider> keys, const Clock* clock,
                     std::string audience);
 
+  // A delegation (claims with DelegationClaims) is refused here
+  // (UNAUTHENTICATED): only VerifyPresentedBy, which knows who presents it,
+  // accepts one.
   absl::StatusOr<bastion::common::v1::Principal> Verify(
       absl::string_view serialized_signed_assertion) const;
 
   // Like Verify, but returns all claims (assertion_id, audiences and times,
-  // for audit and for caching until expires_at).
+  // for audit and for caching until expires_at) and accepts a delegation
+  // only when `calling_service` (the subject of the service that proved
+  // itself in the same call; empty when none did) is its holder_service.
+  // Otherwise a delegation is UNAUTHENTICATED, as is one whose
+  // DelegationClaims lack an id, run or holder.
+  absl::StatusOr<bastion::common::v1::AssertionClaims> VerifyPresentedBy(
+      absl::string_view serialized_signed_assertion,
+      absl::string_view calling_service) const;
+
+  // The checks of Verify and VerifyPresentedBy without any about who
+  // presents a delegation: for authn, which issues them, and tests. Never
+  // use it to accept a caller.
   absl::StatusOr<bastion::common::v1::AssertionClaims> VerifyClaims(
       absl::string_view serialized_signed_assertion) const;
 

@@ -501,6 +501,106 @@ TEST_F(VerifierTest, ConcurrentVerification) {
   EXPECT_EQ(failures.load(), 0);
 }
 
+common::v1::DelegationClaims RunDelegation() {
+  common::v1::DelegationClaims delegation;
+  delegation.set_delegation_id("dlg_00112233445566778899aabbccddeeff");
+  delegation.set_run_id("run-R");
+  delegation.set_holder_service("service:run_executor");
+  return delegation;
+}
+
+TEST_F(VerifierTest, DelegationIsAcceptedFromItsHolderOnly) {
+  absl::StatusOr<std::string> delegation = trusted_.signer->SignDelegation(
+      ValidPrincipal(), RunDelegation(), {kAudience}, kNow,
+      kNow + absl::Minutes(5));
+  ASSERT_TRUE(delegation.ok()) << delegation.status();
+
+  absl::StatusOr<AssertionClaims> claims =
+      verifier_.VerifyPresentedBy(*delegation, "service:run_executor");
+  ASSERT_TRUE(claims.ok()) << claims.status();
+  EXPECT_EQ(TextOf(claims->delegation()), TextOf(RunDelegation()));
+  EXPECT_EQ(TextOf(claims->principal()), TextOf(ValidPrincipal()));
+
+  for (absl::string_view presenter :
+       {"", "service:scheduler", "run_executor", "service:run_executor "}) {
+    SCOPED_TRACE(presenter);
+    absl::StatusOr<AssertionClaims> refused =
+        verifier_.VerifyPresentedBy(*delegation, presenter);
+    EXPECT_THAT(refused, StatusIs(absl::StatusCode::kUnauthenticated));
+    EXPECT_EQ(refused.status().message(),
+              "assertion rejected: delegation not presented by its holder "
+              "service");
+  }
+  // Verify knows no presenter: a delegation is never a plain assertion.
+  ExpectRejected(*delegation,
+                 "delegation not presented by its holder service");
+}
+
+TEST_F(VerifierTest, PlainAssertionIsAcceptedFromAnyPresenter) {
+  absl::StatusOr<std::string> assertion = trusted_.signer->Sign(
+      ValidPrincipal(), {kAudience}, kNow, kNow + absl::Minutes(5));
+  ASSERT_TRUE(assertion.ok());
+  for (absl::string_view presenter : {"", "service:scheduler"}) {
+    absl::StatusOr<AssertionClaims> claims =
+        verifier_.VerifyPresentedBy(*assertion, presenter);
+    ASSERT_TRUE(claims.ok()) << claims.status();
+    EXPECT_FALSE(claims->has_delegation());
+  }
+}
+
+TEST_F(VerifierTest, DelegationKeepsTheAssertionBounds) {
+  absl::StatusOr<std::string> delegation = trusted_.signer->SignDelegation(
+      ValidPrincipal(), RunDelegation(), {kAudience}, kNow,
+      kNow + absl::Minutes(5));
+  ASSERT_TRUE(delegation.ok());
+  clock_.Advance(absl::Minutes(5));
+  EXPECT_THAT(verifier_.VerifyPresentedBy(*delegation, "service:run_executor"),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(trusted_.signer->SignDelegation(ValidPrincipal(), RunDelegation(),
+                                              {kAudience}, kNow,
+                                              kNow + absl::Minutes(16)),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(VerifierTest, IncompleteDelegationClaimsAreRefused) {
+  for (int missing = 0; missing < 3; ++missing) {
+    SCOPED_TRACE(missing);
+    common::v1::DelegationClaims delegation = RunDelegation();
+    if (missing == 0) delegation.clear_delegation_id();
+    if (missing == 1) delegation.clear_run_id();
+    if (missing == 2) delegation.clear_holder_service();
+    EXPECT_THAT(trusted_.signer->SignDelegation(ValidPrincipal(), delegation,
+                                                {kAudience}, kNow,
+                                                kNow + absl::Minutes(5)),
+                StatusIs(absl::StatusCode::kInvalidArgument));
+    // Forged past the signer, the verifier refuses it as well.
+    AssertionClaims claims = ValidClaims();
+    *claims.mutable_delegation() = delegation;
+    EXPECT_THAT(verifier_.VerifyPresentedBy(ForgeTrusted(claims),
+                                            delegation.holder_service()),
+                StatusIs(absl::StatusCode::kUnauthenticated));
+  }
+}
+
+TEST_F(VerifierTest, LocalAuthenticatorReportsTheDelegation) {
+  LocalAssertionAuthenticator authenticator(
+      std::make_shared<const AssertionVerifier>(keys_, &clock_, kAudience));
+  absl::StatusOr<std::string> delegation = trusted_.signer->SignDelegation(
+      ValidPrincipal(), RunDelegation(), {kAudience}, kNow,
+      kNow + absl::Minutes(5));
+  ASSERT_TRUE(delegation.ok());
+  absl::StatusOr<VerifiedAssertion> verified =
+      authenticator.VerifyPresentedBy(*delegation, "service:run_executor");
+  ASSERT_TRUE(verified.ok()) << verified.status();
+  EXPECT_EQ(verified->delegation_id, "dlg_00112233445566778899aabbccddeeff");
+  EXPECT_EQ(verified->delegation_run_id, "run-R");
+  EXPECT_EQ(verified->principal.subject(), "u1");
+  EXPECT_THAT(authenticator.Verify(*delegation),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(authenticator.VerifyPresentedBy(*delegation, "service:other"),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
 TEST_F(VerifierTest, LocalAuthenticatorDelegates) {
   LocalAssertionAuthenticator authenticator(
       std::make_shared<AssertionVerifier>(keys_, &clock_, kAudience));

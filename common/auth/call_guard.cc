@@ -105,7 +105,8 @@ CallGuard::CallGuard(
 
 absl::StatusOr<Caller> CallGuard::Authenticate(
     const grpc::ServerContextBase& context, bool service_checked_later,
-    bool* from_verified_service) const {
+    bool* from_verified_service,
+    std::optional<common::v1::Principal>* verified_service) const {
   const auto& metadata = context.client_metadata();
   const size_t bearer_count = metadata.count("authorization");
   const size_t assertion_count = metadata.count(kPrincipalMetadataKey);
@@ -130,11 +131,26 @@ absl::StatusOr<Caller> CallGuard::Authenticate(
                        VerifyCallingService(context));
       calling_service = service.subject();
       *from_verified_service = true;
+      *verified_service = std::move(service);
+    } else if (metadata.count(kServiceMetadataKey) == 1) {
+      // Internal methods deny a call without a verified service later
+      // (PERMISSION_DENIED); a delegation needs its holder's proof now.
+      absl::StatusOr<common::v1::Principal> service =
+          VerifyCallingService(context);
+      if (service.ok()) {
+        calling_service = service->subject();
+        *verified_service = *std::move(service);
+      } else if (service.status().code() == absl::StatusCode::kUnavailable) {
+        return service.status();
+      }
     }
-    ASSIGN_OR_RETURN(common::v1::Principal principal,
-                     dependencies_.assertions->Verify(assertion));
-    Caller caller{std::move(principal), std::string(assertion)};
+    ASSIGN_OR_RETURN(
+        VerifiedAssertion verified,
+        dependencies_.assertions->VerifyPresentedBy(assertion, calling_service));
+    Caller caller{std::move(verified.principal), std::string(assertion)};
     caller.calling_service = std::move(calling_service);
+    caller.delegation_id = std::move(verified.delegation_id);
+    caller.delegation_run_id = std::move(verified.delegation_run_id);
     return caller;
   }
   const grpc::string_ref value = metadata.find("authorization")->second;
@@ -184,7 +200,8 @@ absl::StatusOr<common::v1::Principal> CallGuard::VerifyCallingService(
 absl::StatusOr<common::v1::Principal> CallGuard::CheckCallingService(
     const grpc::ServerContextBase& context, absl::string_view method_name,
     const common::v1::Permission& permission,
-    const common::v1::Principal* user) const {
+    const common::v1::Principal* user,
+    const std::optional<common::v1::Principal>& verified_service) const {
   const bool on_behalf_of_user = user != nullptr;
   auto Denied = [&](absl::string_view why) {
     return Deny(PermissionDenied(), "denied.internal", user, method_name,
@@ -196,6 +213,7 @@ absl::StatusOr<common::v1::Principal> CallGuard::CheckCallingService(
         "internal method: user must be a forwarded assertion, not a bearer "
         "credential");
   }
+  if (verified_service.has_value()) return *verified_service;
   absl::StatusOr<common::v1::Principal> service = VerifyCallingService(context);
   if (!service.ok()) {
     if (service.status().code() == absl::StatusCode::kUnavailable) {
@@ -245,16 +263,18 @@ absl::StatusOr<Caller> CallGuard::Authorize(
     }
     ASSIGN_OR_RETURN(common::v1::Principal service,
                      CheckCallingService(context, method_name, *permission,
-                                         /*user=*/nullptr));
+                                         /*user=*/nullptr,
+                                         /*verified_service=*/std::nullopt));
     Caller caller{std::move(service), ""};
     caller.calling_service = caller.principal.subject();
     return caller;
   }
 
   bool from_verified_service = false;
+  std::optional<common::v1::Principal> verified_service;
   absl::StatusOr<Caller> caller =
       Authenticate(context, /*service_checked_later=*/permission->internal(),
-                   &from_verified_service);
+                   &from_verified_service, &verified_service);
   if (!caller.ok()) {
     if (caller.status().code() == absl::StatusCode::kUnauthenticated) {
       // A trusted service forwarding a user's assertion that failed (e.g.
@@ -273,7 +293,7 @@ absl::StatusOr<Caller> CallGuard::Authorize(
   if (permission->internal()) {
     ASSIGN_OR_RETURN(common::v1::Principal service,
                      CheckCallingService(context, method_name, *permission,
-                                         &caller->principal));
+                                         &caller->principal, verified_service));
     caller->calling_service = service.subject();
     return caller;
   }

@@ -4,6 +4,7 @@
 #ifndef BASTION_COMMON_AUTH_CALL_GUARD_H_
 #define BASTION_COMMON_AUTH_CALL_GUARD_H_
 
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -53,6 +54,8 @@ class CallGuard {
   //   no or malformed credential      -> UNAUTHENTICATED
   //   a principal assertion without a verified calling service (a bare
   //   client replaying the assertion authn gave it) -> UNAUTHENTICATED
+  //   a delegation not presented by its holder service (a user, or any
+  //   other service, internal methods included) -> UNAUTHENTICATED
   //   failed authentication, from a client address over its limit of such
   //   calls                           -> RESOURCE_EXHAUSTED
   //   over the principal's rate limit -> RESOURCE_EXHAUSTED
@@ -112,9 +115,13 @@ class CallGuard {
   // `service_checked_later` (internal methods, whose own check answers
   // PERMISSION_DENIED). Sets `*from_verified_service` once that service is
   // verified here.
-  absl::StatusOr<Caller> Authenticate(const grpc::ServerContextBase& context,
-                                      bool service_checked_later,
-                                      bool* from_verified_service) const;
+  // A delegation counts only when the service verified here is its holder
+  // (Caller.delegation_*); `*verified_service` is set to any service
+  // verified on the way, so that it is not verified twice.
+  absl::StatusOr<Caller> Authenticate(
+      const grpc::ServerContextBase& context, bool service_checked_later,
+      bool* from_verified_service,
+      std::optional<common::v1::Principal>* verified_service) const;
   // The trusted Bastion service that proves itself in kServiceMetadataKey:
   // UNAUTHENTICATED when there is none (or it does not verify), UNAVAILABLE
   // when it cannot be checked.
@@ -139,7 +146,8 @@ class CallGuard {
   absl::StatusOr<common::v1::Principal> CheckCallingService(
       const grpc::ServerContextBase& context, absl::string_view method_name,
       const common::v1::Permission& permission,
-      const common::v1::Principal* user) const;
+      const common::v1::Principal* user,
+      const std::optional<common::v1::Principal>& verified_service) const;
 
   std::string service_full_name_;
   absl::flat_hash_map<std::string, MethodPermission> permissions_;

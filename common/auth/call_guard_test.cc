@@ -3,6 +3,7 @@
 #include "common/auth/call_guard.h"
 
 #include <atomic>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -10,6 +11,10 @@
 #include "absl/time/clock.h"
 #include "bastion/test/v1/test.grpc.pb.h"
 #include "common/assertion/key_set.h"
+#include "common/assertion/local_authenticator.h"
+#include "common/assertion/signer.h"
+#include "common/assertion/verifier.h"
+#include "common/clock/clock.h"
 #include "common/auth/rate_limiter.h"
 #include "common/auth/service_identity.h"
 #include "common/server/server.h"
@@ -188,6 +193,8 @@ class AnnotatedService final : public test::v1::Annotated::Service {
                       EchoResponse* response) override {
     return guard_.Run(context, "Inside", *request, [&](const Caller& caller) {
       ++handled;
+      absl::MutexLock lock(&mutex_);
+      last_caller_ = caller;
       response->set_text(caller.principal.subject());
       return absl::OkStatus();
     });
@@ -735,6 +742,146 @@ TEST(ServiceChannelTest, InterceptorProvesTheCallingService) {
                                        grpc::InsecureChannelCredentials())),
             grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(service.handled, 1);
+}
+
+// A delegation (authn's assertion bound to a run and a holder service) is
+// accepted only in a call its holder proves, on user and internal methods
+// alike; the Caller names the run it acts for.
+class DelegationGuardTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* tmp = std::getenv("TEST_TMPDIR");
+    const std::string dir = tmp != nullptr ? tmp : "/tmp";
+    absl::StatusOr<std::unique_ptr<ServiceIdentity>> holder =
+        ServiceIdentity::LoadOrGenerate(dir + "/holder.pem", "run_executor");
+    absl::StatusOr<std::unique_ptr<ServiceIdentity>> other =
+        ServiceIdentity::LoadOrGenerate(dir + "/other.pem", "scheduler");
+    ASSERT_TRUE(holder.ok() && other.ok());
+    holder_ = *std::move(holder);
+    other_ = *std::move(other);
+    absl::StatusOr<std::shared_ptr<const assertion::KeySet>> trusted =
+        assertion::KeySet::Create({holder_->PublicKey(), other_->PublicKey()});
+    ASSERT_TRUE(trusted.ok());
+    absl::StatusOr<std::unique_ptr<AssertionAuthenticator>> services =
+        MakeServiceVerifier(*trusted);
+    ASSERT_TRUE(services.ok());
+    services_ = *std::move(services);
+
+    absl::StatusOr<assertion::AssertionSigner> signer =
+        assertion::AssertionSigner::Generate();
+    ASSERT_TRUE(signer.ok());
+    absl::StatusOr<std::shared_ptr<const assertion::KeySet>> authn_keys =
+        assertion::KeySet::Create({signer->PublicKey()});
+    ASSERT_TRUE(authn_keys.ok());
+    assertions_ = std::make_unique<assertion::LocalAssertionAuthenticator>(
+        std::make_shared<const assertion::AssertionVerifier>(
+            std::make_shared<assertion::StaticKeyProvider>(*authn_keys),
+            SystemClock::Get(), kDefaultAudience));
+
+    common::v1::Principal alice = Alice();
+    alice.set_credential_kind(common::v1::CREDENTIAL_KIND_API_KEY);
+    alice.set_expires_at_unix(absl::ToUnixSeconds(absl::Now()) + 600);
+    common::v1::DelegationClaims claims;
+    claims.set_delegation_id("dlg_1");
+    claims.set_run_id("run-R");
+    claims.set_holder_service("service:run_executor");
+    absl::StatusOr<std::string> delegation = signer->SignDelegation(
+        alice, claims, {kDefaultAudience}, absl::Now(),
+        absl::Now() + absl::Minutes(5));
+    absl::StatusOr<std::string> plain = signer->Sign(
+        alice, {kDefaultAudience}, absl::Now(), absl::Now() + absl::Minutes(5));
+    ASSERT_TRUE(delegation.ok() && plain.ok());
+    delegation_ = *std::move(delegation);
+    plain_ = *std::move(plain);
+
+    GuardDependencies dependencies;
+    dependencies.assertions = assertions_.get();
+    dependencies.services = services_.get();
+    dependencies.authorizer = &authorizer_;
+    absl::StatusOr<CallGuard> guard = CallGuard::Create(
+        test::v1::Annotated::service_full_name(), dependencies);
+    ASSERT_TRUE(guard.ok());
+    service_ = std::make_unique<AnnotatedService>(*std::move(guard));
+    absl::StatusOr<std::unique_ptr<RunningServer>> server =
+        StartServer(ServerOptions(),
+                    {{service_.get(), test::v1::Annotated::service_full_name()}});
+    ASSERT_TRUE(server.ok());
+    server_ = *std::move(server);
+    address_ = "127.0.0.1:" + std::to_string(server_->port());
+  }
+
+  // Calls Flat (a user method) or Inside (an internal one) with `assertion`
+  // forwarded over `channel`.
+  grpc::StatusCode Call(std::shared_ptr<grpc::Channel> channel,
+                        const std::string& assertion, bool internal) {
+    auto stub = test::v1::Annotated::NewStub(channel);
+    grpc::ClientContext context;
+    Caller caller;
+    caller.assertion = assertion;
+    EXPECT_TRUE(ForwardCaller(caller, &context).ok());
+    EchoRequest request;
+    request.set_thing_id("a-1");
+    EchoResponse response;
+    return (internal ? stub->Inside(&context, request, &response)
+                     : stub->Flat(&context, request, &response))
+        .error_code();
+  }
+  std::shared_ptr<grpc::Channel> As(ServiceIdentity* identity) {
+    return ServiceChannel(address_, nullptr, identity);
+  }
+  std::shared_ptr<grpc::Channel> Bare() {
+    return grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
+  }
+
+  std::unique_ptr<ServiceIdentity> holder_;
+  std::unique_ptr<ServiceIdentity> other_;
+  std::unique_ptr<AssertionAuthenticator> services_;
+  std::unique_ptr<AssertionAuthenticator> assertions_;
+  FakeAuthorizer authorizer_;
+  std::string delegation_;
+  std::string plain_;
+  std::unique_ptr<AnnotatedService> service_;
+  std::unique_ptr<RunningServer> server_;
+  std::string address_;
+};
+
+TEST_F(DelegationGuardTest, TheHolderActsForTheUserAndTheRun) {
+  for (bool internal : {false, true}) {
+    SCOPED_TRACE(internal ? "internal method" : "user method");
+    EXPECT_EQ(Call(As(holder_.get()), delegation_, internal),
+              grpc::StatusCode::OK);
+    const Caller caller = service_->LastCaller();
+    EXPECT_EQ(caller.principal.subject(), "alice");
+    EXPECT_EQ(caller.calling_service, "service:run_executor");
+    EXPECT_EQ(caller.delegation_id, "dlg_1");
+    EXPECT_EQ(caller.delegation_run_id, "run-R");
+  }
+}
+
+TEST_F(DelegationGuardTest, APlainAssertionActsForNoRun) {
+  EXPECT_EQ(Call(As(holder_.get()), plain_, /*internal=*/false),
+            grpc::StatusCode::OK);
+  EXPECT_EQ(service_->LastCaller().delegation_run_id, "");
+  EXPECT_EQ(service_->LastCaller().delegation_id, "");
+}
+
+TEST_F(DelegationGuardTest, AnotherTrustedServiceIsUnauthenticated) {
+  for (bool internal : {false, true}) {
+    SCOPED_TRACE(internal ? "internal method" : "user method");
+    EXPECT_EQ(Call(As(other_.get()), delegation_, internal),
+              grpc::StatusCode::UNAUTHENTICATED);
+    // The same service forwarding a plain assertion is fine.
+    EXPECT_EQ(Call(As(other_.get()), plain_, internal), grpc::StatusCode::OK);
+  }
+}
+
+TEST_F(DelegationGuardTest, AUserPresentingADelegationIsUnauthenticated) {
+  for (bool internal : {false, true}) {
+    SCOPED_TRACE(internal ? "internal method" : "user method");
+    EXPECT_EQ(Call(Bare(), delegation_, internal),
+              grpc::StatusCode::UNAUTHENTICATED);
+  }
+  EXPECT_EQ(service_->handled, 0);
 }
 
 TEST(CallGuardCreateTest, RefusesAServiceWithAnUnannotatedMethod) {

@@ -55,6 +55,19 @@ struct Caller {
   // behalf (its subject, e.g. "service:run_executor"); empty when the
   // principal called itself.
   std::string calling_service = {};
+  // Set when `assertion` is a delegation (authn.v1.Delegations) presented
+  // by its holder, `calling_service`: the delegation's id and the one run
+  // it acts for. Run-scoped records of any other run are NOT_FOUND to it.
+  std::string delegation_id = {};
+  std::string delegation_run_id = {};
+};
+
+// A verified principal assertion, and what makes it a delegation when it is
+// one (both empty otherwise).
+struct VerifiedAssertion {
+  common::v1::Principal principal;
+  std::string delegation_id;
+  std::string delegation_run_id;
 };
 
 // Turns a bearer credential (JWT or API key) into a Caller.
@@ -71,8 +84,21 @@ class Authenticator {
 class AssertionAuthenticator {
  public:
   virtual ~AssertionAuthenticator() = default;
+  // A delegation is refused here: it is worth something only together with
+  // its holder's proof (VerifyPresentedBy).
   virtual absl::StatusOr<common::v1::Principal> Verify(
       absl::string_view assertion) = 0;
+  // Verifies an assertion presented in a call that `calling_service` (a
+  // verified service subject; empty when none proved itself) makes: a
+  // delegation is accepted only when that service is its holder. An
+  // implementation that does not know delegations accepts what Verify does.
+  virtual absl::StatusOr<VerifiedAssertion> VerifyPresentedBy(
+      absl::string_view assertion, absl::string_view calling_service) {
+    (void)calling_service;
+    absl::StatusOr<common::v1::Principal> principal = Verify(assertion);
+    if (!principal.ok()) return principal.status();
+    return VerifiedAssertion{*std::move(principal), "", ""};
+  }
 };
 
 // What a call needs: resource, action and the id it touches (may be empty).

@@ -22,6 +22,8 @@ absl::StatusOr<std::unique_ptr<ApiKeyBackend>> ApiKeyBackend::FromConfig(
   }
   backend->pool_ = std::make_unique<pg::PgPool>(options);
   backend->store_ = std::make_unique<storage::PgApiKeyStore>(*backend->pool_);
+  backend->delegations_ =
+      std::make_unique<storage::PgDelegationStore>(*backend->pool_);
   backend->manager_ =
       std::make_unique<ApiKeyManager>(backend->store_.get(), clock);
   return backend;

@@ -1,5 +1,6 @@
-// Builds authn's API key backend from its configuration: a connection pool
-// on authn's own database, the PostgreSQL key store and the key manager.
+// Builds authn's database backend from its configuration: a connection pool
+// on authn's own database, the PostgreSQL key store and the key manager, and
+// the PostgreSQL delegation store.
 #ifndef BASTION_SERVICES_AUTHN_API_KEY_BACKEND_H_
 #define BASTION_SERVICES_AUTHN_API_KEY_BACKEND_H_
 
@@ -11,6 +12,7 @@
 #include "common/pg/pg_pool.h"
 #include "services/authn/api_key_manager.h"
 #include "services/authn/storage/pg_api_key_store.h"
+#include "services/authn/storage/pg_delegation_store.h"
 
 namespace bastion::authn {
 
@@ -25,6 +27,10 @@ class ApiKeyBackend {
       const v1::AuthnConfig& config, const Clock* clock);
 
   const ApiKeyManager* manager() const { return manager_.get(); }
+  // Null when no database is configured.
+  storage::DelegationStore* delegation_store() const {
+    return delegations_.get();
+  }
 
  private:
   ApiKeyBackend() = default;
@@ -32,6 +38,7 @@ class ApiKeyBackend {
   std::unique_ptr<pg::PgPool> pool_;
   std::unique_ptr<storage::PgApiKeyStore> store_;
   std::unique_ptr<ApiKeyManager> manager_;
+  std::unique_ptr<storage::PgDelegationStore> delegations_;
 };
 
 }  // namespace bastion::authn

@@ -15,6 +15,8 @@
 #include "services/authn/api_key_backend.h"
 #include "services/authn/authn_options.h"
 #include "services/authn/authn_service.h"
+#include "services/authn/delegation_manager.h"
+#include "services/authn/delegations_service.h"
 #include "services/authn/key_sources.h"
 
 namespace bastion::authn {
@@ -73,12 +75,27 @@ absl::Status Run(const std::string& config_path) {
       CallGuard::Create(v1::Authn::service_full_name(), dependencies));
   AuthnService service(&authenticator, &signer, api_keys->manager(),
                        std::move(guard));
+  ASSIGN_OR_RETURN(DelegationOptions delegation_options,
+                   DelegationOptionsFrom(config));
+  std::unique_ptr<DelegationManager> delegations;
+  if (api_keys->delegation_store() != nullptr) {
+    delegations = std::make_unique<DelegationManager>(
+        api_keys->delegation_store(), &signer, audience,
+        std::move(delegation_options), clock);
+  }
+  ASSIGN_OR_RETURN(CallGuard delegation_guard,
+                   CallGuard::Create(v1::Delegations::service_full_name(),
+                                     dependencies));
+  DelegationsService delegations_service(delegations.get(),
+                                         std::move(delegation_guard));
 
   const ServerOptions server_options =
       ServerOptionsFrom(config, credentials.server);
   ASSIGN_OR_RETURN(std::unique_ptr<RunningServer> server,
                    StartServer(server_options,
-                               {{&service, v1::Authn::service_full_name()}}));
+                               {{&service, v1::Authn::service_full_name()},
+                                {&delegations_service,
+                                 v1::Delegations::service_full_name()}}));
   ServeUntilSignal(*server);
   return absl::OkStatus();
 }

@@ -2,9 +2,16 @@
 
 #include <utility>
 
+#include "common/status/status_macros.h"
 #include "services/data/answer.h"
+#include "services/data/run_binding.h"
 
 namespace bastion::data {
+namespace {
+
+constexpr absl::string_view kTraceNotFound = "trace not found";
+
+}  // namespace
 
 TracesService::TracesService(storage::TraceStore* store, CallGuard guard)
     : store_(store), guard_(std::move(guard)) {}
@@ -13,6 +20,10 @@ grpc::Status TracesService::AppendSpans(grpc::ServerContext* context,
                                         const v1::AppendSpansRequest* request,
                                         v1::AppendSpansResponse* response) {
   return guard_.Run(context, "AppendSpans", *request, [&](const Caller& c) {
+    // A run's trace id is its run id.
+    for (const v1::Span& span : request->spans()) {
+      RETURN_IF_ERROR(CheckBoundRun(c, span.trace_id(), kTraceNotFound));
+    }
     return Answer(store_->AppendSpans(c, *request), response);
   });
 }
@@ -21,6 +32,7 @@ grpc::Status TracesService::GetTrace(grpc::ServerContext* context,
                                      const v1::GetTraceRequest* request,
                                      v1::GetTraceResponse* response) {
   return guard_.Run(context, "GetTrace", *request, [&](const Caller& c) {
+    RETURN_IF_ERROR(CheckBoundRun(c, request->trace_id(), kTraceNotFound));
     return Answer(store_->GetTrace(c, *request), response);
   });
 }
@@ -29,7 +41,10 @@ grpc::Status TracesService::ListTraces(grpc::ServerContext* context,
                                        const v1::ListTracesRequest* request,
                                        v1::ListTracesResponse* response) {
   return guard_.Run(context, "ListTraces", *request, [&](const Caller& c) {
-    return Answer(store_->ListTraces(c, *request), response);
+    RETURN_IF_ERROR(Answer(store_->ListTraces(c, *request), response));
+    KeepBoundRun(c, response->mutable_traces(),
+                 [](const v1::TraceSummary& trace) { return trace.trace_id(); });
+    return absl::OkStatus();
   });
 }
 

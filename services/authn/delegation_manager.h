@@ -1,0 +1,89 @@
+// authn's delegations (in the spirit of RFC 8693 token exchange): a user's
+// principal assertion, presented by a holder service for one run, is
+// exchanged for a delegation — an assertion signed with authn's key that
+// carries DelegationClaims (delegation id, run id, holder). Renewable by its
+// holder only, while its run lives, up to a maximum total lifetime, and
+// never once the API key it came from is revoked.
+#ifndef BASTION_SERVICES_AUTHN_DELEGATION_MANAGER_H_
+#define BASTION_SERVICES_AUTHN_DELEGATION_MANAGER_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "bastion/authn/v1/authn.pb.h"
+#include "bastion/authn/v1/authn_config.pb.h"
+#include "common/assertion/signer.h"
+#include "common/auth/caller.h"
+#include "common/clock/clock.h"
+#include "services/authn/storage/delegation_store.h"
+
+namespace bastion::authn {
+
+struct DelegationOptions {
+  // Lifetime of one signed delegation; the holder renews before it ends.
+  absl::Duration ttl = absl::Minutes(5);
+  // Renewal stops this long after the exchange.
+  absl::Duration max_lifetime = absl::Hours(24);
+  // Service subjects allowed to exchange (and so hold) delegations.
+  std::vector<std::string> holders = {"service:run_executor"};
+};
+
+// The options of `config` (delegation_*), or INVALID_ARGUMENT naming the
+// key: ttl 1..900 s, maximum lifetime ttl..30 days, holders "service:NAME".
+absl::StatusOr<DelegationOptions> DelegationOptionsFrom(
+    const v1::AuthnConfig& config);
+
+// Thread-safe: the store and signer are; nothing here is mutable.
+class DelegationManager {
+ public:
+  // Everything must outlive the manager.
+  DelegationManager(storage::DelegationStore* store,
+                    const assertion::AssertionSigner* signer,
+                    std::string audience, DelegationOptions options,
+                    const Clock* clock);
+
+  // `caller` is the user as the guard verified it for an internal method:
+  // its forwarded assertion, presented by `caller.calling_service`.
+  //   calling service not a configured holder -> PERMISSION_DENIED
+  //   the caller's assertion is itself a delegation -> PERMISSION_DENIED
+  //     (a delegation for run R never becomes one for run S)
+  //   not a user's credential (JWT or API key) -> PERMISSION_DENIED
+  //   a requested scope the principal does not hold -> PERMISSION_DENIED
+  //   no run_id                               -> INVALID_ARGUMENT
+  absl::StatusOr<v1::DelegationGrant> Exchange(
+      const Caller& caller, const v1::ExchangeForRunRequest& request) const;
+
+  // `service` is the calling service (the Caller of an internal method
+  // without a user). A delegation it does not hold is NOT_FOUND, like a
+  // missing one. A dead delegation is FAILED_PRECONDITION and is ended:
+  // ended before, past its maximum lifetime, or its API key revoked or
+  // expired.
+  absl::StatusOr<v1::DelegationGrant> Renew(
+      const Caller& service, const std::string& delegation_id) const;
+
+  // Ends the delegation (idempotent); NOT_FOUND as for Renew.
+  absl::StatusOr<v1::EndDelegationResponse> End(
+      const Caller& service, const std::string& delegation_id) const;
+
+ private:
+  // The holder's view of `delegation_id`: NOT_FOUND unless `service` holds
+  // it.
+  absl::StatusOr<storage::DelegationOwner> HeldBy(
+      const Caller& service, const std::string& delegation_id) const;
+  // Signs a delegation for `record`, valid from `now` for the ttl and never
+  // past renewable_until or the credential's own expiry.
+  absl::StatusOr<v1::DelegationGrant> Grant(
+      const storage::DelegationRecord& record, absl::Time now) const;
+
+  storage::DelegationStore* const store_;
+  const assertion::AssertionSigner* const signer_;
+  const std::string audience_;
+  const DelegationOptions options_;
+  const Clock* const clock_;
+};
+
+}  // namespace bastion::authn
+
+#endif  // BASTION_SERVICES_AUTHN_DELEGATION_MANAGER_H_

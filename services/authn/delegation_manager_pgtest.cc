@@ -1,0 +1,302 @@
+// Delegations end to end below the gRPC adapter, on a real PostgreSQL and an
+// injected clock: exchange -> verify as the holder -> renew past the user's
+// own credential -> end -> renewal refused; a revoked API key ends its
+// delegation at the next renewal; scopes never grow; only the holder may
+// renew or end; a delegation is never exchanged again.
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "common/assertion/key_set.h"
+#include "common/assertion/signer.h"
+#include "common/assertion/verifier.h"
+#include "common/clock/fake_clock.h"
+#include "common/pg/pg_pool.h"
+#include "common/status/status_matchers.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/authn/api_key_manager.h"
+#include "services/authn/delegation_manager.h"
+#include "services/authn/migrations/migrations.h"
+#include "services/authn/storage/pg_api_key_store.h"
+#include "services/authn/storage/pg_delegation_store.h"
+#include "tests/pg/test_database.h"
+
+namespace bastion::authn {
+namespace {
+
+using ::bastion::common::v1::AssertionClaims;
+using ::bastion::common::v1::Principal;
+using ::bastion::testing::StatusIs;
+using ::testing::ElementsAre;
+
+const absl::Time kT0 = absl::FromUnixSeconds(1900000000);
+constexpr char kHolder[] = "service:run_executor";
+
+Principal JwtUser(const std::string& subject) {
+  Principal p;
+  p.set_tenant_id("t1");
+  p.set_subject(subject);
+  p.add_scopes("agents:run");
+  p.add_scopes("memories:write");
+  p.add_scopes("api_keys:write");
+  p.add_roles("member");
+  p.set_credential_kind(common::v1::CREDENTIAL_KIND_JWT);
+  p.set_issuer("https://issuer.test");
+  p.set_token_id("jti-1");
+  // The user's token ends in two minutes.
+  p.set_expires_at_unix(absl::ToUnixSeconds(kT0 + absl::Minutes(2)));
+  return p;
+}
+
+class DelegationManagerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = ::bastion::testing::TestDatabase::Create(AuthnMigrations());
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = *std::move(db);
+    pool_ = std::make_unique<pg::PgPool>(
+        pg::PgPoolOptions{db_->service_conninfo(), 2});
+    store_ = std::make_unique<storage::PgDelegationStore>(*pool_);
+    key_store_ = std::make_unique<storage::PgApiKeyStore>(*pool_);
+    api_keys_ = std::make_unique<ApiKeyManager>(key_store_.get(), &clock_);
+    auto signer = assertion::AssertionSigner::Generate();
+    ASSERT_TRUE(signer.ok());
+    signer_ = std::make_unique<assertion::AssertionSigner>(*std::move(signer));
+    auto keys = assertion::KeySet::Create({signer_->PublicKey()});
+    ASSERT_TRUE(keys.ok());
+    verifier_ = std::make_unique<assertion::AssertionVerifier>(
+        std::make_shared<assertion::StaticKeyProvider>(*keys), &clock_,
+        "bastion");
+    DelegationOptions options;
+    options.ttl = absl::Minutes(5);
+    options.max_lifetime = absl::Hours(2);
+    manager_ = std::make_unique<DelegationManager>(
+        store_.get(), signer_.get(), "bastion", options, &clock_);
+  }
+
+  static Caller ForwardedBy(Principal user, const std::string& service) {
+    Caller caller{std::move(user), "user-assertion"};
+    caller.calling_service = service;
+    return caller;
+  }
+  static Caller Service(const std::string& subject) {
+    Caller caller;
+    caller.principal.set_tenant_id("bastion");
+    caller.principal.set_subject(subject);
+    caller.principal.set_credential_kind(common::v1::CREDENTIAL_KIND_SERVICE);
+    caller.calling_service = subject;
+    return caller;
+  }
+  static v1::ExchangeForRunRequest ForRun(const std::string& run_id) {
+    v1::ExchangeForRunRequest request;
+    request.set_run_id(run_id);
+    return request;
+  }
+
+  // The delegation's claims as its holder presents them.
+  AssertionClaims Presented(const v1::DelegationGrant& grant) {
+    auto claims = verifier_->VerifyPresentedBy(grant.delegation(), kHolder);
+    EXPECT_TRUE(claims.ok()) << claims.status();
+    return claims.ok() ? *claims : AssertionClaims();
+  }
+
+  FakeClock clock_{kT0};
+  std::unique_ptr<::bastion::testing::TestDatabase> db_;
+  std::unique_ptr<pg::PgPool> pool_;
+  std::unique_ptr<storage::PgDelegationStore> store_;
+  std::unique_ptr<storage::PgApiKeyStore> key_store_;
+  std::unique_ptr<ApiKeyManager> api_keys_;
+  std::unique_ptr<assertion::AssertionSigner> signer_;
+  std::unique_ptr<assertion::AssertionVerifier> verifier_;
+  std::unique_ptr<DelegationManager> manager_;
+};
+
+TEST_F(DelegationManagerTest, ExchangeBindsRunPrincipalAndHolder) {
+  auto grant = manager_->Exchange(ForwardedBy(JwtUser("alice"), kHolder),
+                                  ForRun("run-R"));
+  ASSERT_TRUE(grant.ok()) << grant.status();
+  EXPECT_THAT(grant->delegation_id(), ::testing::StartsWith("dlg_"));
+  EXPECT_EQ(grant->expires_at_unix(), absl::ToUnixSeconds(kT0) + 300);
+  EXPECT_EQ(grant->renewable_until_unix(), absl::ToUnixSeconds(kT0) + 7200);
+  const AssertionClaims claims = Presented(*grant);
+  EXPECT_EQ(claims.delegation().delegation_id(), grant->delegation_id());
+  EXPECT_EQ(claims.delegation().run_id(), "run-R");
+  EXPECT_EQ(claims.delegation().holder_service(), kHolder);
+  EXPECT_EQ(claims.principal().tenant_id(), "t1");
+  EXPECT_EQ(claims.principal().subject(), "alice");
+  EXPECT_THAT(claims.principal().scopes(),
+              ElementsAre("agents:run", "memories:write", "api_keys:write"));
+  EXPECT_THAT(claims.principal().roles(), ElementsAre("member"));
+  EXPECT_EQ(claims.principal().credential_kind(),
+            common::v1::CREDENTIAL_KIND_JWT);
+  // Nobody but the holder can use it.
+  EXPECT_THAT(verifier_->Verify(grant->delegation()),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(
+      verifier_->VerifyPresentedBy(grant->delegation(), "service:scheduler"),
+      StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+TEST_F(DelegationManagerTest, RenewalOutlivesTheUsersTokenUntilTheRunEnds) {
+  auto grant = manager_->Exchange(ForwardedBy(JwtUser("alice"), kHolder),
+                                  ForRun("run-R"));
+  ASSERT_TRUE(grant.ok()) << grant.status();
+  // The user's token (two minutes) is long gone; the run goes on.
+  for (int i = 0; i < 6; ++i) {
+    clock_.Advance(absl::Minutes(4));
+    auto renewed =
+        manager_->Renew(Service(kHolder), grant->delegation_id());
+    ASSERT_TRUE(renewed.ok()) << renewed.status();
+    EXPECT_EQ(renewed->delegation_id(), grant->delegation_id());
+    EXPECT_EQ(renewed->expires_at_unix(),
+              absl::ToUnixSeconds(clock_.Now() + absl::Minutes(5)));
+    EXPECT_EQ(Presented(*renewed).delegation().run_id(), "run-R");
+  }
+  auto ended = manager_->End(Service(kHolder), grant->delegation_id());
+  ASSERT_TRUE(ended.ok()) << ended.status();
+  EXPECT_EQ(ended->ended_at_unix(), absl::ToUnixSeconds(clock_.Now()));
+  EXPECT_THAT(manager_->Renew(Service(kHolder), grant->delegation_id()),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  // Ending again changes nothing.
+  clock_.Advance(absl::Minutes(1));
+  auto again = manager_->End(Service(kHolder), grant->delegation_id());
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->ended_at_unix(), ended->ended_at_unix());
+}
+
+TEST_F(DelegationManagerTest, RenewalStopsAtTheMaximumLifetime) {
+  auto grant = manager_->Exchange(ForwardedBy(JwtUser("alice"), kHolder),
+                                  ForRun("run-R"));
+  ASSERT_TRUE(grant.ok());
+  clock_.Advance(absl::Hours(2) - absl::Minutes(1));
+  auto last = manager_->Renew(Service(kHolder), grant->delegation_id());
+  ASSERT_TRUE(last.ok()) << last.status();
+  // Never past the maximum.
+  EXPECT_EQ(last->expires_at_unix(), grant->renewable_until_unix());
+  clock_.Advance(absl::Minutes(1));
+  EXPECT_THAT(manager_->Renew(Service(kHolder), grant->delegation_id()),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+TEST_F(DelegationManagerTest, RevokedApiKeyEndsTheDelegation) {
+  auto key = api_keys_->Create(JwtUser("alice"), [] {
+    v1::CreateApiKeyRequest request;
+    request.set_name("runs");
+    request.add_scopes("agents:run");
+    return request;
+  }());
+  ASSERT_TRUE(key.ok()) << key.status();
+  auto principal = api_keys_->Verify(key->secret());
+  ASSERT_TRUE(principal.ok()) << principal.status();
+  auto grant = manager_->Exchange(ForwardedBy(*principal, kHolder),
+                                  ForRun("run-R"));
+  ASSERT_TRUE(grant.ok()) << grant.status();
+  EXPECT_EQ(Presented(*grant).principal().token_id(), key->key().key_id());
+  clock_.Advance(absl::Minutes(4));
+  ASSERT_TRUE(manager_->Renew(Service(kHolder), grant->delegation_id()).ok());
+
+  v1::RevokeApiKeyRequest revoke;
+  revoke.set_key_id(key->key().key_id());
+  ASSERT_TRUE(api_keys_->Revoke(JwtUser("alice"), revoke).ok());
+  EXPECT_THAT(manager_->Renew(Service(kHolder), grant->delegation_id()),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  // Ended for good: the answer stays the same.
+  EXPECT_THAT(manager_->Renew(Service(kHolder), grant->delegation_id()),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+TEST_F(DelegationManagerTest, ScopesAreASubsetOfThePrincipals) {
+  v1::ExchangeForRunRequest narrow = ForRun("run-R");
+  narrow.add_scopes("agents:run");
+  narrow.add_scopes("agents:run");
+  auto grant =
+      manager_->Exchange(ForwardedBy(JwtUser("alice"), kHolder), narrow);
+  ASSERT_TRUE(grant.ok()) << grant.status();
+  EXPECT_THAT(Presented(*grant).principal().scopes(),
+              ElementsAre("agents:run"));
+  clock_.Advance(absl::Minutes(1));
+  auto renewed = manager_->Renew(Service(kHolder), grant->delegation_id());
+  ASSERT_TRUE(renewed.ok());
+  EXPECT_THAT(Presented(*renewed).principal().scopes(),
+              ElementsAre("agents:run"));
+
+  for (const char* wider : {"agent_os:admin", "agents:*:run", "memories:read"}) {
+    v1::ExchangeForRunRequest request = ForRun("run-R");
+    request.add_scopes(wider);
+    EXPECT_THAT(
+        manager_->Exchange(ForwardedBy(JwtUser("alice"), kHolder), request),
+        StatusIs(absl::StatusCode::kPermissionDenied))
+        << wider;
+  }
+}
+
+TEST_F(DelegationManagerTest, OnlyAConfiguredHolderMayExchange) {
+  EXPECT_THAT(manager_->Exchange(ForwardedBy(JwtUser("alice"), ""),
+                                 ForRun("run-R")),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(manager_->Exchange(
+                  ForwardedBy(JwtUser("alice"), "service:scheduler"),
+                  ForRun("run-R")),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  Principal service = JwtUser("run_executor");
+  service.set_credential_kind(common::v1::CREDENTIAL_KIND_SERVICE);
+  EXPECT_THAT(manager_->Exchange(ForwardedBy(service, kHolder),
+                                 ForRun("run-R")),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
+TEST_F(DelegationManagerTest, ADelegationIsNeverExchangedAgain) {
+  auto grant = manager_->Exchange(ForwardedBy(JwtUser("alice"), kHolder),
+                                  ForRun("run-R"));
+  ASSERT_TRUE(grant.ok());
+  Caller presenting = ForwardedBy(JwtUser("alice"), kHolder);
+  presenting.assertion = grant->delegation();
+  presenting.delegation_id = grant->delegation_id();
+  presenting.delegation_run_id = "run-R";
+  EXPECT_THAT(manager_->Exchange(presenting, ForRun("run-S")),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
+TEST_F(DelegationManagerTest, OnlyTheHolderRenewsOrEnds) {
+  auto grant = manager_->Exchange(ForwardedBy(JwtUser("alice"), kHolder),
+                                  ForRun("run-R"));
+  ASSERT_TRUE(grant.ok());
+  for (const char* other : {"service:scheduler", ""}) {
+    EXPECT_THAT(manager_->Renew(Service(other), grant->delegation_id()),
+                StatusIs(absl::StatusCode::kNotFound));
+    EXPECT_THAT(manager_->End(Service(other), grant->delegation_id()),
+                StatusIs(absl::StatusCode::kNotFound));
+  }
+  EXPECT_THAT(manager_->Renew(Service(kHolder),
+                              "dlg_00000000000000000000000000000000"),
+              StatusIs(absl::StatusCode::kNotFound));
+  // The other services' attempts ended nothing.
+  EXPECT_TRUE(manager_->Renew(Service(kHolder), grant->delegation_id()).ok());
+}
+
+TEST(DelegationOptionsTest, DefaultsAndBounds) {
+  auto defaults = DelegationOptionsFrom(v1::AuthnConfig());
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->ttl, absl::Minutes(5));
+  EXPECT_EQ(defaults->max_lifetime, absl::Hours(24));
+  EXPECT_THAT(defaults->holders, ElementsAre("service:run_executor"));
+  v1::AuthnConfig config;
+  config.set_delegation_ttl_seconds(901);
+  EXPECT_THAT(DelegationOptionsFrom(config),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  config.set_delegation_ttl_seconds(600);
+  config.set_delegation_max_lifetime_seconds(300);
+  EXPECT_THAT(DelegationOptionsFrom(config),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  config.set_delegation_max_lifetime_seconds(2592001);
+  EXPECT_THAT(DelegationOptionsFrom(config),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  config.set_delegation_max_lifetime_seconds(3600);
+  config.add_delegation_holders("run_executor");
+  EXPECT_THAT(DelegationOptionsFrom(config),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+}  // namespace
+}  // namespace bastion::authn

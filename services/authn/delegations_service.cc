@@ -1,0 +1,59 @@
+#include "services/authn/delegations_service.h"
+
+#include <utility>
+
+#include "common/status/status_macros.h"
+
+namespace bastion::authn {
+namespace {
+
+absl::Status DelegationsNotConfigured() {
+  return absl::FailedPreconditionError(
+      "delegations are not configured on this authn (no database_url)");
+}
+
+}  // namespace
+
+DelegationsService::DelegationsService(const DelegationManager* manager,
+                                       CallGuard guard)
+    : manager_(manager), guard_(std::move(guard)) {}
+
+grpc::Status DelegationsService::ExchangeForRun(
+    grpc::ServerContext* context, const v1::ExchangeForRunRequest* request,
+    v1::DelegationGrant* response) {
+  return guard_.Run(context, "ExchangeForRun", *request,
+                    [&](const Caller& caller) -> absl::Status {
+                      if (manager_ == nullptr) return DelegationsNotConfigured();
+                      ASSIGN_OR_RETURN(*response,
+                                       manager_->Exchange(caller, *request));
+                      return absl::OkStatus();
+                    });
+}
+
+grpc::Status DelegationsService::RenewDelegation(
+    grpc::ServerContext* context, const v1::RenewDelegationRequest* request,
+    v1::DelegationGrant* response) {
+  return guard_.Run(
+      context, "RenewDelegation", *request,
+      [&](const Caller& caller) -> absl::Status {
+        if (manager_ == nullptr) return DelegationsNotConfigured();
+        ASSIGN_OR_RETURN(*response,
+                         manager_->Renew(caller, request->delegation_id()));
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status DelegationsService::EndDelegation(
+    grpc::ServerContext* context, const v1::EndDelegationRequest* request,
+    v1::EndDelegationResponse* response) {
+  return guard_.Run(
+      context, "EndDelegation", *request,
+      [&](const Caller& caller) -> absl::Status {
+        if (manager_ == nullptr) return DelegationsNotConfigured();
+        ASSIGN_OR_RETURN(*response,
+                         manager_->End(caller, request->delegation_id()));
+        return absl::OkStatus();
+      });
+}
+
+}  // namespace bastion::authn
