@@ -99,7 +99,8 @@ start() {  # start NAME PORT ENV...
 }
 
 # Service identity: each service's key, and the list of keys whose calls
-# data (internal RPCs) and authz (users' assertions) accept.
+# data (internal RPCs), authn (delegations) and authz (users' assertions)
+# accept.
 "$BASTION_HOME/bin/service_identity" init "$BASTION_HOME/keys/services" run_executor authz authn data >/dev/null
 TRUSTED="$BASTION_HOME/keys/services/trusted_services.json"
 
@@ -110,7 +111,8 @@ start authn $((BASE + 1)) "${KEY_SOURCE[@]}" BASTION_ISSUER="$ISSUER" \
   BASTION_AUDIENCE="$AUDIENCE" BASTION_AUTHZ_ADDRESS="$AUTHZ" \
   BASTION_ASSERTION_KEY_FILE="$BASTION_HOME/keys/assertion.pem" \
   BASTION_DATABASE_URL="host=$PGHOST port=$PGPORT dbname=bastion user=bastion_authn_svc" \
-  BASTION_DATA_ADDRESS="$DATA" BASTION_SERVICE_KEY_FILE="$BASTION_HOME/keys/services/authn.pem"
+  BASTION_DATA_ADDRESS="$DATA" BASTION_SERVICE_KEY_FILE="$BASTION_HOME/keys/services/authn.pem" \
+  BASTION_TRUSTED_SERVICES_FILE="$TRUSTED"
 start authz $((BASE + 2)) BASTION_AUTHN_ADDRESS="$AUTHN" \
   BASTION_DATABASE_URL="host=$PGHOST port=$PGPORT dbname=bastion user=bastion_authz_svc" \
   BASTION_DATA_ADDRESS="$DATA" BASTION_SERVICE_KEY_FILE="$BASTION_HOME/keys/services/authz.pem" \

@@ -27,15 +27,23 @@ class LocalAssertionAuthenticator final : public AssertionAuthenticator {
   absl::StatusOr<VerifiedAssertion> VerifyPresentedBy(
       absl::string_view assertion,
       absl::string_view calling_service) override {
-    absl::StatusOr<common::v1::AssertionClaims> claims =
-        verifier_->VerifyPresentedBy(assertion, calling_service);
+    return Verified(verifier_->VerifyPresentedBy(assertion, calling_service));
+  }
+
+  absl::StatusOr<VerifiedAssertion> VerifyRelayed(
+      absl::string_view assertion) override {
+    return Verified(verifier_->VerifyClaims(assertion));
+  }
+
+ private:
+  static absl::StatusOr<VerifiedAssertion> Verified(
+      absl::StatusOr<common::v1::AssertionClaims> claims) {
     if (!claims.ok()) return claims.status();
     return VerifiedAssertion{std::move(*claims->mutable_principal()),
                              claims->delegation().delegation_id(),
                              claims->delegation().run_id()};
   }
 
- private:
   const std::shared_ptr<const AssertionVerifier> verifier_;
 };
 

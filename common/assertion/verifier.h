@@ -57,8 +57,9 @@ class AssertionVerifier {
       absl::string_view calling_service) const;
 
   // The checks of Verify and VerifyPresentedBy without any about who
-  // presents a delegation: for authn, which issues them, and tests. Never
-  // use it to accept a caller.
+  // presents a delegation: for authn, which issues them, for a service that
+  // accepts delegations relayed by any trusted service (authz's Check,
+  // caller.h VerifyRelayed), and for tests.
   absl::StatusOr<bastion::common::v1::AssertionClaims> VerifyClaims(
       absl::string_view serialized_signed_assertion) const;
 

@@ -146,7 +146,10 @@ absl::StatusOr<Caller> CallGuard::Authenticate(
     }
     ASSIGN_OR_RETURN(
         VerifiedAssertion verified,
-        dependencies_.assertions->VerifyPresentedBy(assertion, calling_service));
+        dependencies_.accept_relayed_delegations && !calling_service.empty()
+            ? dependencies_.assertions->VerifyRelayed(assertion)
+            : dependencies_.assertions->VerifyPresentedBy(assertion,
+                                                          calling_service));
     Caller caller{std::move(verified.principal), std::string(assertion)};
     caller.calling_service = std::move(calling_service);
     caller.delegation_id = std::move(verified.delegation_id);

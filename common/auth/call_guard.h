@@ -37,6 +37,11 @@ struct GuardDependencies {
   RateLimiter* rate_limiter = nullptr;
   // Receives every denial; null = denials are only logged.
   AuditSink* audit = nullptr;
+  // Accept a delegation relayed by any verified trusted service, not only
+  // by its holder (AssertionAuthenticator::VerifyRelayed). Only authz sets
+  // it: its Check answers about the caller itself and changes nothing, and
+  // a service deciding a delegated call asks it with the delegation.
+  bool accept_relayed_delegations = false;
 };
 
 // Thread-safe: immutable after Create; the dependencies are thread-safe.

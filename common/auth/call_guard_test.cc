@@ -884,6 +884,31 @@ TEST_F(DelegationGuardTest, AUserPresentingADelegationIsUnauthenticated) {
   EXPECT_EQ(service_->handled, 0);
 }
 
+// authz's guard: any trusted service may relay a delegation to Check; a
+// bare client still may not.
+TEST_F(DelegationGuardTest, RelayedDelegationsWhereTheServiceAcceptsThem) {
+  GuardDependencies dependencies;
+  dependencies.assertions = assertions_.get();
+  dependencies.services = services_.get();
+  dependencies.authorizer = &authorizer_;
+  dependencies.accept_relayed_delegations = true;
+  absl::StatusOr<CallGuard> guard = CallGuard::Create(
+      test::v1::Annotated::service_full_name(), dependencies);
+  ASSERT_TRUE(guard.ok());
+  AnnotatedService relaying(*std::move(guard));
+  absl::StatusOr<std::unique_ptr<RunningServer>> server = StartServer(
+      ServerOptions(), {{&relaying, test::v1::Annotated::service_full_name()}});
+  ASSERT_TRUE(server.ok());
+  address_ = "127.0.0.1:" + std::to_string((*server)->port());
+
+  EXPECT_EQ(Call(As(other_.get()), delegation_, /*internal=*/false),
+            grpc::StatusCode::OK);
+  EXPECT_EQ(relaying.LastCaller().delegation_run_id, "run-R");
+  EXPECT_EQ(relaying.LastCaller().calling_service, "service:scheduler");
+  EXPECT_EQ(Call(Bare(), delegation_, /*internal=*/false),
+            grpc::StatusCode::UNAUTHENTICATED);
+}
+
 TEST(CallGuardCreateTest, RefusesAServiceWithAnUnannotatedMethod) {
   EXPECT_EQ(CallGuard::Create("bastion.test.v1.Forgotten", {}).status().code(),
             absl::StatusCode::kFailedPrecondition);

@@ -99,6 +99,16 @@ class AssertionAuthenticator {
     if (!principal.ok()) return principal.status();
     return VerifiedAssertion{*std::move(principal), "", ""};
   }
+  // Like VerifyPresentedBy, but a delegation is accepted from whichever
+  // verified service relays it. Only for a service whose methods answer
+  // questions about the caller itself and change nothing (authz's Check: a
+  // service deciding a delegated call asks authz with the delegation).
+  virtual absl::StatusOr<VerifiedAssertion> VerifyRelayed(
+      absl::string_view assertion) {
+    absl::StatusOr<common::v1::Principal> principal = Verify(assertion);
+    if (!principal.ok()) return principal.status();
+    return VerifiedAssertion{*std::move(principal), "", ""};
+  }
 };
 
 // What a call needs: resource, action and the id it touches (may be empty).

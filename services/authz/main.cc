@@ -69,6 +69,9 @@ absl::Status Run(const std::string& config_path) {
   extras->AddTo(&dependencies);
   RoleAdmin admin(&engine, store.get(), dependencies.audit);
   dependencies.authorizer = &engine;
+  // A service deciding a call its user's delegation made asks Check with
+  // that delegation (Check answers only about the caller itself).
+  dependencies.accept_relayed_delegations = true;
   ASSIGN_OR_RETURN(
       CallGuard guard,
       CallGuard::Create(v1::Authz::service_full_name(), dependencies));

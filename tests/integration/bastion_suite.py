@@ -112,12 +112,16 @@ class Suite:
     of `extra_jwt_keys` (types as tools/keygen.py takes them: rsa, ec,
     ed25519), of one more key; key_file(kid) is a key's signing half.
 
+    `authn_env` adds environment settings to authn's (e.g. a shorter
+    leeway).
+
     `unauthenticated_per_second`, when given, raises every service's limit
     on calls that fail authentication (per client address; burst the same):
     attack suites send thousands of bad credentials from one address."""
 
     def __init__(self, extra_jwt_keys: tuple = (),
-                 unauthenticated_per_second: float = 0) -> None:
+                 unauthenticated_per_second: float = 0,
+                 authn_env: dict = None) -> None:
         host = os.environ.get("BASTION_TEST_PGHOST")
         port = os.environ.get("BASTION_TEST_PGPORT")
         if not host or not port:
@@ -130,6 +134,7 @@ class Suite:
         self.addresses = {}
         self.launch_env = {}
         self.extra_jwt_keys = tuple(extra_jwt_keys)
+        self.authn_env = dict(authn_env or {})
         self.config_file = ""
         if unauthenticated_per_second:
             self.config_file = str(self.dir / "config.json")
@@ -199,7 +204,9 @@ class Suite:
                     BASTION_AUTHZ_ADDRESS=authz_address, BASTION_DATABASE_URL=(
                         f"{self.pg} dbname={self.database} user=bastion_authn_svc"),
                     BASTION_DATA_ADDRESS=data_address,
-                    BASTION_SERVICE_KEY_FILE=str(self.dir / "services/authn.pem"))
+                    BASTION_SERVICE_KEY_FILE=str(self.dir / "services/authn.pem"),
+                    BASTION_TRUSTED_SERVICES_FILE=self.trusted_services(),
+                    **self.authn_env)
         self.launch("authz", listen=authz_address,
                     BASTION_AUTHN_ADDRESS=self.addresses["authn"], BASTION_DATABASE_URL=(
                         f"{self.pg} dbname={self.database} user=bastion_authz_svc"),
