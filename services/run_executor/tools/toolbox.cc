@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/auth/channel_factory.h"
 #include "common/status/status_macros.h"
 #include "services/run_executor/tools/calculator.h"
 #include "services/run_executor/tools/current_time.h"
@@ -86,8 +87,8 @@ absl::StatusOr<std::unique_ptr<Toolbox>> Toolbox::Create(
           std::shared_ptr<grpc::Channel>& channel =
               toolbox->channels_[spec.endpoint()];
           if (channel == nullptr) {
-            channel = ServiceChannel(spec.endpoint(), options.credentials,
-                                     options.identity);
+            channel = ChannelFactory(options.credentials, options.identity)
+                          .Channel(spec.endpoint());
           }
           tool = std::make_shared<RemoteTool>(
               ToolDefinition{spec.name(), spec.description(), ""}, channel);

@@ -25,10 +25,10 @@ namespace bastion::runs {
 
 struct ToolboxOptions {
   // This service's identity, attached to every call to a tool server (a
-  // channel per endpoint, from ServiceChannel). Required when an agent
+  // channel per endpoint, from ChannelFactory). Required when an agent
   // lists an external tool; not owned, must outlive the Toolbox.
   ServiceIdentity* identity = nullptr;
-  // A channel to data made by ServiceChannel; required when an agent lists
+  // A channel to data made by ChannelFactory; required when an agent lists
   // memory_search or memory_write.
   std::shared_ptr<grpc::Channel> data;
   // Transport credentials of the tool-server channels; null = plaintext.
