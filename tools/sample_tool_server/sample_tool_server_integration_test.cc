@@ -130,8 +130,9 @@ class SampleToolServerIntegrationTest : public ::testing::Test {
           }
         )pb"),
         &agent));
+    ChannelFactory channels(/*credentials=*/nullptr, identity_.get());
     ToolboxOptions options;
-    options.identity = identity_.get();
+    options.channels = &channels;
     absl::StatusOr<std::unique_ptr<Toolbox>> toolbox =
         Toolbox::Create({{"ops", agent}}, std::move(options));
     ASSERT_THAT(toolbox, IsOk());

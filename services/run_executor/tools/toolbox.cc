@@ -5,7 +5,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "common/auth/channel_factory.h"
 #include "common/status/status_macros.h"
 #include "services/run_executor/tools/calculator.h"
 #include "services/run_executor/tools/current_time.h"
@@ -79,7 +78,8 @@ absl::StatusOr<std::unique_ptr<Toolbox>> Toolbox::Create(
         std::shared_ptr<const Tool> tool;
         const bool external = !spec.endpoint().empty();
         if (external) {
-          if (options.identity == nullptr) {
+          if (options.channels == nullptr ||
+              options.channels->identity() == nullptr) {
             return Unusable(agent, spec,
                             "external tools need this service's identity "
                             "(service_key_file) to call their server");
@@ -87,8 +87,7 @@ absl::StatusOr<std::unique_ptr<Toolbox>> Toolbox::Create(
           std::shared_ptr<grpc::Channel>& channel =
               toolbox->channels_[spec.endpoint()];
           if (channel == nullptr) {
-            channel = ChannelFactory(options.credentials, options.identity)
-                          .Channel(spec.endpoint());
+            channel = options.channels->Channel(spec.endpoint());
           }
           tool = std::make_shared<RemoteTool>(
               ToolDefinition{spec.name(), spec.description(), ""}, channel);
