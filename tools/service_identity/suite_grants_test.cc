@@ -64,7 +64,7 @@ TEST(SuiteGrantsTest, RunExecutorReachesItsRecordsButNoUserFacingReads) {
     EXPECT_TRUE(Has(runs, method)) << method;
   }
   for (const char* method :
-       {"bastion.data.v1.Traces/GetTrace", "bastion.data.v1.Sessions/GetSession",
+       {"bastion.data.v1.Traces/GetTrace", "bastion.data.v1.Sessions/ListSessions",
         "bastion.data.v1.AuditLog/ListAuditEvents",
         "bastion.authz.v1.Authz/PutRole"}) {
     EXPECT_FALSE(Has(runs, method)) << method;
