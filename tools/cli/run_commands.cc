@@ -123,9 +123,9 @@ std::optional<std::string> ReadAnswer(std::istream& in) {
   return line;
 }
 
-// Asks about each call on the terminal: y runs it, n refuses it. FAILED_
-// PRECONDITION when standard input ends before every call is answered.
-absl::StatusOr<std::vector<runs::ToolDecision>> Ask(
+// Asks about each call on the terminal: y runs it, n refuses it. nullopt
+// when standard input ends before every call is answered.
+std::optional<std::vector<runs::ToolDecision>> Ask(
     CommandContext& context, const std::vector<runs::ToolCall>& calls) {
   std::vector<runs::ToolDecision> decisions;
   const Style& style = context.out().style();
@@ -138,10 +138,8 @@ absl::StatusOr<std::vector<runs::ToolDecision>> Ask(
           << Printable(call.tool_call_id()) << ")? [y/n] " << std::flush;
       std::optional<std::string> answer = ReadAnswer(*context.terminal().in);
       if (!answer.has_value()) {
-        out << "\n";
-        return absl::FailedPreconditionError(
-            "no answer; the run stays paused (answer later with `bastion "
-            "continue`)");
+        out << "\nNo answer; the run stays paused.\n";
+        return std::nullopt;
       }
       const std::string word =
           absl::AsciiStrToLower(absl::StripAsciiWhitespace(*answer));
@@ -181,10 +179,11 @@ absl::Status ContinueAndFollow(CommandContext& context, Client& client,
     if (!progress.paused() || !CanAsk(context) || !OwnerDecides(calls)) {
       return result;
     }
-    ASSIGN_OR_RETURN(std::vector<runs::ToolDecision> decisions,
-                     Ask(context, calls));
+    std::optional<std::vector<runs::ToolDecision>> decisions =
+        Ask(context, calls);
+    if (!decisions.has_value()) return result;
     request.clear_decisions();
-    for (runs::ToolDecision& decision : decisions)
+    for (runs::ToolDecision& decision : *decisions)
       *request.add_decisions() = std::move(decision);
   }
   return progress.Result();
@@ -198,13 +197,14 @@ absl::Status AnswerPauses(CommandContext& context, Client& client,
   if (!progress.paused() || !CanAsk(context) || !OwnerDecides(calls)) {
     return result;
   }
-  ASSIGN_OR_RETURN(std::vector<runs::ToolDecision> decisions,
-                   Ask(context, calls));
+  std::optional<std::vector<runs::ToolDecision>> decisions =
+      Ask(context, calls);
+  if (!decisions.has_value()) return result;
   runs::ContinueRunRequest request;
   request.set_run_id(progress.run_id());
   request.set_component_type(type);
   request.set_component_id(id);
-  for (runs::ToolDecision& decision : decisions)
+  for (runs::ToolDecision& decision : *decisions)
     *request.add_decisions() = std::move(decision);
   return ContinueAndFollow(context, client, progress, std::move(request));
 }
@@ -341,9 +341,13 @@ absl::Status ContinueRun(CommandContext& context) {
           " waits for an approver (`bastion approvals list` shows the "
           "approvals)"));
     }
-    ASSIGN_OR_RETURN(std::vector<runs::ToolDecision> decisions,
-                     Ask(context, pending));
-    for (runs::ToolDecision& decision : decisions)
+    std::optional<std::vector<runs::ToolDecision>> decisions =
+        Ask(context, pending);
+    if (!decisions.has_value()) {
+      return RunEndedStatus(kExitRunPaused,
+                            absl::StrCat("run ", run_id, " is paused"));
+    }
+    for (runs::ToolDecision& decision : *decisions)
       *request.add_decisions() = std::move(decision);
   } else {
     for (const std::string& call_id : approve) {

@@ -382,8 +382,8 @@ TEST_F(RunCommandsTest, OnATerminalAPauseIsAskedAndTheAnswerContinuesTheRun) {
             "tool_call_id: \"c1\" confirmed: true }");
   // --no-prompt stops at the pause; so does the end of the input.
   EXPECT_EQ(Run({"run", "agent", "ops", "x", "--no-prompt"}), kExitRunPaused);
-  EXPECT_EQ(Run({"run", "agent", "ops", "x"}, ""), kExitInvalid);
-  EXPECT_THAT(err_.str(), HasSubstr("the run stays paused"));
+  EXPECT_EQ(Run({"run", "agent", "ops", "x"}, ""), kExitRunPaused);
+  EXPECT_THAT(out_.str(), HasSubstr("No answer; the run stays paused."));
   EXPECT_EQ(runs_.Requests().size(), 4u);
 }
 
@@ -418,6 +418,9 @@ TEST_F(RunCommandsTest, ContinueOnATerminalAsksAboutEachPendingCall) {
   EXPECT_EQ(Run({"continue", "r1"}, "n\n"), kExitOk) << err_.str();
   EXPECT_THAT(runs_.Requests().back(),
               HasSubstr("decisions { tool_call_id: \"c1\" }"));
+  EXPECT_EQ(Run({"continue", "r1"}, ""), kExitRunPaused);
+  EXPECT_THAT(out_.str(), HasSubstr("No answer; the run stays paused."));
+  EXPECT_EQ(runs_.Requests().back(), "GetRunRequest run_id: \"r1\"");
   runs_.run.mutable_pending_tool_calls(0)->set_requires_approval(true);
   EXPECT_EQ(Run({"continue", "r1"}, "y\n"), kExitInvalid);
   EXPECT_THAT(err_.str(), HasSubstr("waits for an approver"));
