@@ -43,6 +43,7 @@
 #include "common/pg/principal_transaction.h"
 #include "common/server/server.h"
 #include "services/data/sessions_service.h"
+#include "services/data/domain/sessions.h"
 #include "services/data/storage/pg_session_store.h"
 #include "services/data/storage/session_store.h"
 
@@ -151,10 +152,11 @@ class CheckedSessionStore final : public storage::SessionStore {
       : store_(store), flags_(flags) {}
 
   absl::StatusOr<v1::ListSessionsResponse> ListSessions(
-      const storage::Actor& principal,
+      const pg::PrincipalScope& scope, const storage::OwnerFilter& owner,
+      const storage::Page& page,
       const v1::ListSessionsRequest& request) override {
     absl::StatusOr<v1::ListSessionsResponse> out =
-        store_->ListSessions(principal, request);
+        store_->ListSessions(scope, owner, page, request);
     bool good = out.ok() && out->sessions_size() == flags_.limit;
     if (good) {
       for (const v1::Session& s : out->sessions()) {
@@ -166,25 +168,25 @@ class CheckedSessionStore final : public storage::SessionStore {
     return out;
   }
   absl::StatusOr<v1::Session> CreateSession(
-      const storage::Actor& p,
+      const pg::PrincipalScope& p,
       const v1::CreateSessionRequest& r) override {
     return store_->CreateSession(p, r);
   }
   absl::StatusOr<v1::Session> GetSession(
-      const storage::Actor& p, const v1::GetSessionRequest& r) override {
+      const pg::PrincipalScope& p, const v1::GetSessionRequest& r) override {
     return store_->GetSession(p, r);
   }
   absl::StatusOr<v1::Session> UpdateSession(
-      const storage::Actor& p,
+      const pg::PrincipalScope& p,
       const v1::UpdateSessionRequest& r) override {
     return store_->UpdateSession(p, r);
   }
-  absl::Status DeleteSession(const storage::Actor& p,
+  absl::Status DeleteSession(const pg::PrincipalScope& p,
                              const v1::DeleteSessionRequest& r) override {
     return store_->DeleteSession(p, r);
   }
   absl::StatusOr<v1::DeleteSessionsResponse> DeleteSessions(
-      const storage::Actor& p,
+      const pg::PrincipalScope& p,
       const v1::DeleteSessionsRequest& r) override {
     return store_->DeleteSessions(p, r);
   }
@@ -354,6 +356,7 @@ int Main(int argc, char** argv) {
   pg::PgPool pool(pool_options);
   storage::PgSessionStore store(pool);
   CheckedSessionStore checked(&store, flags);
+  domain::Sessions sessions(checked);
   auto guard = CallGuard::Create(
       v1::Sessions::service_full_name(),
       GuardDependencies{&authn, /*assertions=*/nullptr, &authz});
@@ -361,7 +364,7 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", guard.status().ToString().c_str());
     return 1;
   }
-  SessionsService service(&checked, *std::move(guard));
+  SessionsService service(&sessions, *std::move(guard));
   auto server = StartServer(ServerOptions(),
                             {{&service, v1::Sessions::service_full_name()}});
   if (!server.ok()) {

@@ -6,15 +6,15 @@
 
 namespace bastion::data {
 
-ApprovalRecordsService::ApprovalRecordsService(storage::ApprovalStore* store,
+ApprovalRecordsService::ApprovalRecordsService(domain::Approvals* domain,
                                                CallGuard guard)
-    : store_(store), guard_(std::move(guard)) {}
+    : domain_(domain), guard_(std::move(guard)) {}
 
 grpc::Status ApprovalRecordsService::CreateApproval(
     grpc::ServerContext* context, const v1::CreateApprovalRequest* request,
     v1::Approval* response) {
   return guard_.Run(context, "CreateApproval", *request, [&](const Caller& c) {
-    return Answer(store_->CreateApproval(c, *request), response);
+    return Answer(domain_->CreateApproval(c, *request), response);
   });
 }
 
@@ -22,7 +22,7 @@ grpc::Status ApprovalRecordsService::GetApproval(
     grpc::ServerContext* context, const v1::GetApprovalRequest* request,
     v1::Approval* response) {
   return guard_.Run(context, "GetApproval", *request, [&](const Caller& c) {
-    return Answer(store_->GetApproval(c, *request), response);
+    return Answer(domain_->GetApproval(c, *request), response);
   });
 }
 
@@ -30,7 +30,7 @@ grpc::Status ApprovalRecordsService::ListApprovals(
     grpc::ServerContext* context, const v1::ListApprovalsRequest* request,
     v1::ListApprovalsResponse* response) {
   return guard_.Run(context, "ListApprovals", *request, [&](const Caller& c) {
-    return Answer(store_->ListApprovals(c, *request), response);
+    return Answer(domain_->ListApprovals(c, *request), response);
   });
 }
 
@@ -38,7 +38,7 @@ grpc::Status ApprovalRecordsService::ResolveApproval(
     grpc::ServerContext* context, const v1::ResolveApprovalRequest* request,
     v1::Approval* response) {
   return guard_.Run(context, "ResolveApproval", *request, [&](const Caller& c) {
-    return Answer(store_->ResolveApproval(c, *request), response);
+    return Answer(domain_->ResolveApproval(c, *request), response);
   });
 }
 

@@ -1,18 +1,18 @@
 // gRPC adapter of data's ApprovalRecords: runs the guard, hands the verified
-// principal to the store, maps the status.
+// Caller to the domain, maps the status.
 #ifndef BASTION_SERVICES_DATA_APPROVAL_RECORDS_SERVICE_H_
 #define BASTION_SERVICES_DATA_APPROVAL_RECORDS_SERVICE_H_
 
 #include "bastion/data/v1/data.grpc.pb.h"
 #include "common/auth/call_guard.h"
-#include "services/data/storage/approval_store.h"
+#include "services/data/domain/approvals.h"
 
 namespace bastion::data {
 
-// Thread-safe (the store and the guard are).
+// Thread-safe (the domain and the guard are).
 class ApprovalRecordsService final : public v1::ApprovalRecords::Service {
  public:
-  ApprovalRecordsService(storage::ApprovalStore* store, CallGuard guard);
+  ApprovalRecordsService(domain::Approvals* domain, CallGuard guard);
 
   grpc::Status CreateApproval(grpc::ServerContext* context,
                               const v1::CreateApprovalRequest* request,
@@ -28,7 +28,7 @@ class ApprovalRecordsService final : public v1::ApprovalRecords::Service {
                                v1::Approval* response) override;
 
  private:
-  storage::ApprovalStore* store_;
+  domain::Approvals* domain_;
   CallGuard guard_;
 };
 

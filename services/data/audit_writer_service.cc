@@ -6,7 +6,7 @@
 
 namespace bastion::data {
 
-AuditWriterService::AuditWriterService(storage::PgAuditWriter* writer,
+AuditWriterService::AuditWriterService(domain::AuditWriter* writer,
                                        CallGuard guard)
     : writer_(writer), guard_(std::move(guard)) {}
 

@@ -14,7 +14,7 @@
 #include "common/tls/tls_config.h"
 #include "services/data/audit_writer_service.h"
 #include "services/data/data_services.h"
-#include "services/data/storage/pg_audit_writer.h"
+#include "services/data/domain/audit.h"
 
 namespace bastion::data {
 namespace {
@@ -32,7 +32,7 @@ absl::Status Run(const std::string& config_path) {
   }
   pg::PgPool pool(pool_options);
   // Declared before `auth`, whose audit queue flushes into it on shutdown.
-  storage::PgAuditWriter audit_writer(pool);
+  domain::AuditWriter audit_writer(pool);
 
   ASSIGN_OR_RETURN(tls::ServiceCredentials credentials,
                    tls::ServiceCredentialsFrom(tls::TlsFilesOf(config)));

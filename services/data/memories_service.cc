@@ -6,14 +6,15 @@
 
 namespace bastion::data {
 
-MemoriesService::MemoriesService(storage::MemoryStore* store, CallGuard guard)
-    : store_(store), guard_(std::move(guard)) {}
+MemoriesService::MemoriesService(domain::Memories* domain,
+                                   CallGuard guard)
+    : domain_(domain), guard_(std::move(guard)) {}
 
 grpc::Status MemoriesService::CreateMemory(
     grpc::ServerContext* context, const v1::CreateMemoryRequest* request,
     v1::Memory* response) {
   return guard_.Run(context, "CreateMemory", *request, [&](const Caller& c) {
-    return Answer(store_->CreateMemory(c, *request), response);
+    return Answer(domain_->CreateMemory(c, *request), response);
   });
 }
 
@@ -21,7 +22,7 @@ grpc::Status MemoriesService::GetMemory(grpc::ServerContext* context,
                                         const v1::GetMemoryRequest* request,
                                         v1::Memory* response) {
   return guard_.Run(context, "GetMemory", *request, [&](const Caller& c) {
-    return Answer(store_->GetMemory(c, *request), response);
+    return Answer(domain_->GetMemory(c, *request), response);
   });
 }
 
@@ -29,7 +30,7 @@ grpc::Status MemoriesService::ListMemories(
     grpc::ServerContext* context, const v1::ListMemoriesRequest* request,
     v1::ListMemoriesResponse* response) {
   return guard_.Run(context, "ListMemories", *request, [&](const Caller& c) {
-    return Answer(store_->ListMemories(c, *request), response);
+    return Answer(domain_->ListMemories(c, *request), response);
   });
 }
 
@@ -37,7 +38,7 @@ grpc::Status MemoriesService::UpdateMemory(
     grpc::ServerContext* context, const v1::UpdateMemoryRequest* request,
     v1::Memory* response) {
   return guard_.Run(context, "UpdateMemory", *request, [&](const Caller& c) {
-    return Answer(store_->UpdateMemory(c, *request), response);
+    return Answer(domain_->UpdateMemory(c, *request), response);
   });
 }
 
@@ -45,7 +46,7 @@ grpc::Status MemoriesService::DeleteMemory(
     grpc::ServerContext* context, const v1::DeleteMemoryRequest* request,
     v1::DeleteMemoryResponse*) {
   return guard_.Run(context, "DeleteMemory", *request, [&](const Caller& c) {
-    return store_->DeleteMemory(c, *request);
+    return domain_->DeleteMemory(c, *request);
   });
 }
 

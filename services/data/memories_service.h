@@ -1,18 +1,18 @@
 // gRPC adapter of data's Memories: runs the guard, hands the verified
-// principal to the store, maps the status.
+// Caller to the domain, maps the status.
 #ifndef BASTION_SERVICES_DATA_MEMORIES_SERVICE_H_
 #define BASTION_SERVICES_DATA_MEMORIES_SERVICE_H_
 
 #include "bastion/data/v1/data.grpc.pb.h"
 #include "common/auth/call_guard.h"
-#include "services/data/storage/memory_store.h"
+#include "services/data/domain/memories.h"
 
 namespace bastion::data {
 
-// Thread-safe (the store and the guard are).
+// Thread-safe (the domain and the guard are).
 class MemoriesService final : public v1::Memories::Service {
  public:
-  MemoriesService(storage::MemoryStore* store, CallGuard guard);
+  MemoriesService(domain::Memories* domain, CallGuard guard);
 
   grpc::Status CreateMemory(grpc::ServerContext* context,
                             const v1::CreateMemoryRequest* request,
@@ -31,7 +31,7 @@ class MemoriesService final : public v1::Memories::Service {
                             v1::DeleteMemoryResponse* response) override;
 
  private:
-  storage::MemoryStore* store_;
+  domain::Memories* domain_;
   CallGuard guard_;
 };
 

@@ -1,18 +1,18 @@
 // gRPC adapter of data's RunRecords: runs the guard, hands the verified
-// principal to the store, maps the status.
+// Caller to the domain, maps the status.
 #ifndef BASTION_SERVICES_DATA_RUN_RECORDS_SERVICE_H_
 #define BASTION_SERVICES_DATA_RUN_RECORDS_SERVICE_H_
 
 #include "bastion/data/v1/data.grpc.pb.h"
 #include "common/auth/call_guard.h"
-#include "services/data/storage/run_store.h"
+#include "services/data/domain/runs.h"
 
 namespace bastion::data {
 
-// Thread-safe (the store and the guard are).
+// Thread-safe (the domain and the guard are).
 class RunRecordsService final : public v1::RunRecords::Service {
  public:
-  RunRecordsService(storage::RunStore* store, CallGuard guard);
+  RunRecordsService(domain::Runs* domain, CallGuard guard);
 
   grpc::Status CreateRun(grpc::ServerContext* context,
                          const v1::CreateRunRequest* request,
@@ -31,7 +31,7 @@ class RunRecordsService final : public v1::RunRecords::Service {
                                v1::AppendRunEventsResponse* response) override;
 
  private:
-  storage::RunStore* store_;
+  domain::Runs* domain_;
   CallGuard guard_;
 };
 

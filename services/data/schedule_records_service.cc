@@ -6,15 +6,15 @@
 
 namespace bastion::data {
 
-ScheduleRecordsService::ScheduleRecordsService(storage::ScheduleStore* store,
+ScheduleRecordsService::ScheduleRecordsService(domain::Schedules* domain,
                                                CallGuard guard)
-    : store_(store), guard_(std::move(guard)) {}
+    : domain_(domain), guard_(std::move(guard)) {}
 
 grpc::Status ScheduleRecordsService::CreateSchedule(
     grpc::ServerContext* context, const v1::CreateScheduleRequest* request,
     v1::Schedule* response) {
   return guard_.Run(context, "CreateSchedule", *request, [&](const Caller& c) {
-    return Answer(store_->CreateSchedule(c, *request), response);
+    return Answer(domain_->CreateSchedule(c, *request), response);
   });
 }
 
@@ -22,7 +22,7 @@ grpc::Status ScheduleRecordsService::GetSchedule(
     grpc::ServerContext* context, const v1::GetScheduleRequest* request,
     v1::Schedule* response) {
   return guard_.Run(context, "GetSchedule", *request, [&](const Caller& c) {
-    return Answer(store_->GetSchedule(c, *request), response);
+    return Answer(domain_->GetSchedule(c, *request), response);
   });
 }
 
@@ -30,7 +30,7 @@ grpc::Status ScheduleRecordsService::ListSchedules(
     grpc::ServerContext* context, const v1::ListSchedulesRequest* request,
     v1::ListSchedulesResponse* response) {
   return guard_.Run(context, "ListSchedules", *request, [&](const Caller& c) {
-    return Answer(store_->ListSchedules(c, *request), response);
+    return Answer(domain_->ListSchedules(c, *request), response);
   });
 }
 
@@ -38,7 +38,7 @@ grpc::Status ScheduleRecordsService::UpdateSchedule(
     grpc::ServerContext* context, const v1::UpdateScheduleRequest* request,
     v1::Schedule* response) {
   return guard_.Run(context, "UpdateSchedule", *request, [&](const Caller& c) {
-    return Answer(store_->UpdateSchedule(c, *request), response);
+    return Answer(domain_->UpdateSchedule(c, *request), response);
   });
 }
 
@@ -46,7 +46,7 @@ grpc::Status ScheduleRecordsService::DeleteSchedule(
     grpc::ServerContext* context, const v1::DeleteScheduleRequest* request,
     v1::DeleteScheduleResponse*) {
   return guard_.Run(context, "DeleteSchedule", *request, [&](const Caller& c) {
-    return store_->DeleteSchedule(c, *request);
+    return domain_->DeleteSchedule(c, *request);
   });
 }
 
@@ -55,7 +55,7 @@ grpc::Status ScheduleRecordsService::ClaimDueSchedules(
     v1::ClaimDueSchedulesResponse* response) {
   return guard_.Run(
       context, "ClaimDueSchedules", *request, [&](const Caller& c) {
-        return Answer(store_->ClaimDueSchedules(c, *request),
+        return Answer(domain_->ClaimDueSchedules(c, *request),
                       response);
       });
 }

@@ -1,18 +1,18 @@
 // gRPC adapter of data's ScheduleRecords: runs the guard, hands the verified
-// principal to the store, maps the status.
+// Caller to the domain, maps the status.
 #ifndef BASTION_SERVICES_DATA_SCHEDULE_RECORDS_SERVICE_H_
 #define BASTION_SERVICES_DATA_SCHEDULE_RECORDS_SERVICE_H_
 
 #include "bastion/data/v1/data.grpc.pb.h"
 #include "common/auth/call_guard.h"
-#include "services/data/storage/schedule_store.h"
+#include "services/data/domain/schedules.h"
 
 namespace bastion::data {
 
-// Thread-safe (the store and the guard are).
+// Thread-safe (the domain and the guard are).
 class ScheduleRecordsService final : public v1::ScheduleRecords::Service {
  public:
-  ScheduleRecordsService(storage::ScheduleStore* store, CallGuard guard);
+  ScheduleRecordsService(domain::Schedules* domain, CallGuard guard);
 
   grpc::Status CreateSchedule(grpc::ServerContext* context,
                               const v1::CreateScheduleRequest* request,
@@ -34,7 +34,7 @@ class ScheduleRecordsService final : public v1::ScheduleRecords::Service {
       v1::ClaimDueSchedulesResponse* response) override;
 
  private:
-  storage::ScheduleStore* store_;
+  domain::Schedules* domain_;
   CallGuard guard_;
 };
 

@@ -1,18 +1,18 @@
 // gRPC adapter of data's Sessions: runs the guard, hands the verified
-// principal to the store, maps the status.
+// Caller to the domain, maps the status.
 #ifndef BASTION_SERVICES_DATA_SESSIONS_SERVICE_H_
 #define BASTION_SERVICES_DATA_SESSIONS_SERVICE_H_
 
 #include "bastion/data/v1/data.grpc.pb.h"
 #include "common/auth/call_guard.h"
-#include "services/data/storage/session_store.h"
+#include "services/data/domain/sessions.h"
 
 namespace bastion::data {
 
-// Thread-safe (the store and the guard are).
+// Thread-safe (the domain and the guard are).
 class SessionsService final : public v1::Sessions::Service {
  public:
-  SessionsService(storage::SessionStore* store, CallGuard guard);
+  SessionsService(domain::Sessions* domain, CallGuard guard);
 
   grpc::Status CreateSession(grpc::ServerContext* context,
                              const v1::CreateSessionRequest* request,
@@ -34,7 +34,7 @@ class SessionsService final : public v1::Sessions::Service {
                               v1::DeleteSessionsResponse* response) override;
 
  private:
-  storage::SessionStore* store_;
+  domain::Sessions* domain_;
   CallGuard guard_;
 };
 

@@ -1,18 +1,18 @@
 // gRPC adapter of data's Traces: runs the guard, hands the verified
-// principal to the store, maps the status.
+// Caller to the domain, maps the status.
 #ifndef BASTION_SERVICES_DATA_TRACES_SERVICE_H_
 #define BASTION_SERVICES_DATA_TRACES_SERVICE_H_
 
 #include "bastion/data/v1/data.grpc.pb.h"
 #include "common/auth/call_guard.h"
-#include "services/data/storage/trace_store.h"
+#include "services/data/domain/traces.h"
 
 namespace bastion::data {
 
-// Thread-safe (the store and the guard are).
+// Thread-safe (the domain and the guard are).
 class TracesService final : public v1::Traces::Service {
  public:
-  TracesService(storage::TraceStore* store, CallGuard guard);
+  TracesService(domain::Traces* domain, CallGuard guard);
 
   grpc::Status AppendSpans(grpc::ServerContext* context,
                            const v1::AppendSpansRequest* request,
@@ -25,7 +25,7 @@ class TracesService final : public v1::Traces::Service {
                           v1::ListTracesResponse* response) override;
 
  private:
-  storage::TraceStore* store_;
+  domain::Traces* domain_;
   CallGuard guard_;
 };
 
