@@ -10,22 +10,26 @@
 namespace bastion::data {
 
 // Thread-safe (the domain and the guard are).
-class ApprovalRecordsService final : public v1::ApprovalRecords::Service {
+class ApprovalRecordsService final
+    : public v1::ApprovalRecords::CallbackService {
  public:
   ApprovalRecordsService(domain::Approvals* domain, CallGuard guard);
 
-  grpc::Status CreateApproval(grpc::ServerContext* context,
-                              const v1::CreateApprovalRequest* request,
-                              v1::Approval* response) override;
-  grpc::Status GetApproval(grpc::ServerContext* context,
-                           const v1::GetApprovalRequest* request,
-                           v1::Approval* response) override;
-  grpc::Status ListApprovals(grpc::ServerContext* context,
-                             const v1::ListApprovalsRequest* request,
-                             v1::ListApprovalsResponse* response) override;
-  grpc::Status ResolveApproval(grpc::ServerContext* context,
-                               const v1::ResolveApprovalRequest* request,
-                               v1::Approval* response) override;
+  grpc::ServerUnaryReactor* CreateApproval(
+      grpc::CallbackServerContext* context,
+      const v1::CreateApprovalRequest* request,
+      v1::Approval* response) override;
+  grpc::ServerUnaryReactor* GetApproval(grpc::CallbackServerContext* context,
+                                        const v1::GetApprovalRequest* request,
+                                        v1::Approval* response) override;
+  grpc::ServerUnaryReactor* ListApprovals(
+      grpc::CallbackServerContext* context,
+      const v1::ListApprovalsRequest* request,
+      v1::ListApprovalsResponse* response) override;
+  grpc::ServerUnaryReactor* ResolveApproval(
+      grpc::CallbackServerContext* context,
+      const v1::ResolveApprovalRequest* request,
+      v1::Approval* response) override;
 
  private:
   domain::Approvals* domain_;

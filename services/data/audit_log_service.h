@@ -10,13 +10,14 @@
 namespace bastion::data {
 
 // Thread-safe (the domain and the guard are).
-class AuditLogService final : public v1::AuditLog::Service {
+class AuditLogService final : public v1::AuditLog::CallbackService {
  public:
   AuditLogService(domain::AuditLog* domain, CallGuard guard);
 
-  grpc::Status ListAuditEvents(grpc::ServerContext* context,
-                               const v1::ListAuditEventsRequest* request,
-                               v1::ListAuditEventsResponse* response) override;
+  grpc::ServerUnaryReactor* ListAuditEvents(
+      grpc::CallbackServerContext* context,
+      const v1::ListAuditEventsRequest* request,
+      v1::ListAuditEventsResponse* response) override;
 
  private:
   domain::AuditLog* domain_;

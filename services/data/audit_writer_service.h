@@ -10,13 +10,14 @@
 namespace bastion::data {
 
 // Thread-safe.
-class AuditWriterService final : public v1::AuditWriter::Service {
+class AuditWriterService final : public v1::AuditWriter::CallbackService {
  public:
   AuditWriterService(domain::AuditWriter* writer, CallGuard guard);
 
-  grpc::Status AppendAuditEvents(grpc::ServerContext* context,
-                                 const v1::AppendAuditEventsRequest* request,
-                                 v1::AppendAuditEventsResponse* response) override;
+  grpc::ServerUnaryReactor* AppendAuditEvents(
+      grpc::CallbackServerContext* context,
+      const v1::AppendAuditEventsRequest* request,
+      v1::AppendAuditEventsResponse* response) override;
 
  private:
   domain::AuditWriter* writer_;

@@ -10,25 +10,27 @@
 namespace bastion::data {
 
 // Thread-safe (the domain and the guard are).
-class MemoriesService final : public v1::Memories::Service {
+class MemoriesService final : public v1::Memories::CallbackService {
  public:
   MemoriesService(domain::Memories* domain, CallGuard guard);
 
-  grpc::Status CreateMemory(grpc::ServerContext* context,
-                            const v1::CreateMemoryRequest* request,
-                            v1::Memory* response) override;
-  grpc::Status GetMemory(grpc::ServerContext* context,
-                         const v1::GetMemoryRequest* request,
-                         v1::Memory* response) override;
-  grpc::Status ListMemories(grpc::ServerContext* context,
-                            const v1::ListMemoriesRequest* request,
-                            v1::ListMemoriesResponse* response) override;
-  grpc::Status UpdateMemory(grpc::ServerContext* context,
-                            const v1::UpdateMemoryRequest* request,
-                            v1::Memory* response) override;
-  grpc::Status DeleteMemory(grpc::ServerContext* context,
-                            const v1::DeleteMemoryRequest* request,
-                            v1::DeleteMemoryResponse* response) override;
+  grpc::ServerUnaryReactor* CreateMemory(grpc::CallbackServerContext* context,
+                                         const v1::CreateMemoryRequest* request,
+                                         v1::Memory* response) override;
+  grpc::ServerUnaryReactor* GetMemory(grpc::CallbackServerContext* context,
+                                      const v1::GetMemoryRequest* request,
+                                      v1::Memory* response) override;
+  grpc::ServerUnaryReactor* ListMemories(
+      grpc::CallbackServerContext* context,
+      const v1::ListMemoriesRequest* request,
+      v1::ListMemoriesResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateMemory(grpc::CallbackServerContext* context,
+                                         const v1::UpdateMemoryRequest* request,
+                                         v1::Memory* response) override;
+  grpc::ServerUnaryReactor* DeleteMemory(
+      grpc::CallbackServerContext* context,
+      const v1::DeleteMemoryRequest* request,
+      v1::DeleteMemoryResponse* response) override;
 
  private:
   domain::Memories* domain_;

@@ -10,25 +10,26 @@
 namespace bastion::data {
 
 // Thread-safe (the domain and the guard are).
-class RunRecordsService final : public v1::RunRecords::Service {
+class RunRecordsService final : public v1::RunRecords::CallbackService {
  public:
   RunRecordsService(domain::Runs* domain, CallGuard guard);
 
-  grpc::Status CreateRun(grpc::ServerContext* context,
-                         const v1::CreateRunRequest* request,
-                         v1::RunRecord* response) override;
-  grpc::Status GetRun(grpc::ServerContext* context,
-                      const v1::GetRunRequest* request,
-                      v1::GetRunResponse* response) override;
-  grpc::Status ListRuns(grpc::ServerContext* context,
-                        const v1::ListRunsRequest* request,
-                        v1::ListRunsResponse* response) override;
-  grpc::Status UpdateRun(grpc::ServerContext* context,
-                         const v1::UpdateRunRequest* request,
-                         v1::RunRecord* response) override;
-  grpc::Status AppendRunEvents(grpc::ServerContext* context,
-                               const v1::AppendRunEventsRequest* request,
-                               v1::AppendRunEventsResponse* response) override;
+  grpc::ServerUnaryReactor* CreateRun(grpc::CallbackServerContext* context,
+                                      const v1::CreateRunRequest* request,
+                                      v1::RunRecord* response) override;
+  grpc::ServerUnaryReactor* GetRun(grpc::CallbackServerContext* context,
+                                   const v1::GetRunRequest* request,
+                                   v1::GetRunResponse* response) override;
+  grpc::ServerUnaryReactor* ListRuns(grpc::CallbackServerContext* context,
+                                     const v1::ListRunsRequest* request,
+                                     v1::ListRunsResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateRun(grpc::CallbackServerContext* context,
+                                      const v1::UpdateRunRequest* request,
+                                      v1::RunRecord* response) override;
+  grpc::ServerUnaryReactor* AppendRunEvents(
+      grpc::CallbackServerContext* context,
+      const v1::AppendRunEventsRequest* request,
+      v1::AppendRunEventsResponse* response) override;
 
  private:
   domain::Runs* domain_;

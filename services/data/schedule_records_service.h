@@ -10,27 +10,33 @@
 namespace bastion::data {
 
 // Thread-safe (the domain and the guard are).
-class ScheduleRecordsService final : public v1::ScheduleRecords::Service {
+class ScheduleRecordsService final
+    : public v1::ScheduleRecords::CallbackService {
  public:
   ScheduleRecordsService(domain::Schedules* domain, CallGuard guard);
 
-  grpc::Status CreateSchedule(grpc::ServerContext* context,
-                              const v1::CreateScheduleRequest* request,
-                              v1::Schedule* response) override;
-  grpc::Status GetSchedule(grpc::ServerContext* context,
-                           const v1::GetScheduleRequest* request,
-                           v1::Schedule* response) override;
-  grpc::Status ListSchedules(grpc::ServerContext* context,
-                             const v1::ListSchedulesRequest* request,
-                             v1::ListSchedulesResponse* response) override;
-  grpc::Status UpdateSchedule(grpc::ServerContext* context,
-                              const v1::UpdateScheduleRequest* request,
-                              v1::Schedule* response) override;
-  grpc::Status DeleteSchedule(grpc::ServerContext* context,
-                              const v1::DeleteScheduleRequest* request,
-                              v1::DeleteScheduleResponse* response) override;
-  grpc::Status ClaimDueSchedules(
-      grpc::ServerContext* context, const v1::ClaimDueSchedulesRequest* request,
+  grpc::ServerUnaryReactor* CreateSchedule(
+      grpc::CallbackServerContext* context,
+      const v1::CreateScheduleRequest* request,
+      v1::Schedule* response) override;
+  grpc::ServerUnaryReactor* GetSchedule(grpc::CallbackServerContext* context,
+                                        const v1::GetScheduleRequest* request,
+                                        v1::Schedule* response) override;
+  grpc::ServerUnaryReactor* ListSchedules(
+      grpc::CallbackServerContext* context,
+      const v1::ListSchedulesRequest* request,
+      v1::ListSchedulesResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateSchedule(
+      grpc::CallbackServerContext* context,
+      const v1::UpdateScheduleRequest* request,
+      v1::Schedule* response) override;
+  grpc::ServerUnaryReactor* DeleteSchedule(
+      grpc::CallbackServerContext* context,
+      const v1::DeleteScheduleRequest* request,
+      v1::DeleteScheduleResponse* response) override;
+  grpc::ServerUnaryReactor* ClaimDueSchedules(
+      grpc::CallbackServerContext* context,
+      const v1::ClaimDueSchedulesRequest* request,
       v1::ClaimDueSchedulesResponse* response) override;
 
  private:

@@ -10,28 +10,31 @@
 namespace bastion::data {
 
 // Thread-safe (the domain and the guard are).
-class SessionsService final : public v1::Sessions::Service {
+class SessionsService final : public v1::Sessions::CallbackService {
  public:
   SessionsService(domain::Sessions* domain, CallGuard guard);
 
-  grpc::Status CreateSession(grpc::ServerContext* context,
-                             const v1::CreateSessionRequest* request,
-                             v1::Session* response) override;
-  grpc::Status GetSession(grpc::ServerContext* context,
-                          const v1::GetSessionRequest* request,
-                          v1::Session* response) override;
-  grpc::Status ListSessions(grpc::ServerContext* context,
-                            const v1::ListSessionsRequest* request,
-                            v1::ListSessionsResponse* response) override;
-  grpc::Status UpdateSession(grpc::ServerContext* context,
-                             const v1::UpdateSessionRequest* request,
-                             v1::Session* response) override;
-  grpc::Status DeleteSession(grpc::ServerContext* context,
-                             const v1::DeleteSessionRequest* request,
-                             v1::DeleteSessionResponse* response) override;
-  grpc::Status DeleteSessions(grpc::ServerContext* context,
-                              const v1::DeleteSessionsRequest* request,
-                              v1::DeleteSessionsResponse* response) override;
+  grpc::ServerUnaryReactor* CreateSession(
+      grpc::CallbackServerContext* context,
+      const v1::CreateSessionRequest* request, v1::Session* response) override;
+  grpc::ServerUnaryReactor* GetSession(grpc::CallbackServerContext* context,
+                                       const v1::GetSessionRequest* request,
+                                       v1::Session* response) override;
+  grpc::ServerUnaryReactor* ListSessions(
+      grpc::CallbackServerContext* context,
+      const v1::ListSessionsRequest* request,
+      v1::ListSessionsResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateSession(
+      grpc::CallbackServerContext* context,
+      const v1::UpdateSessionRequest* request, v1::Session* response) override;
+  grpc::ServerUnaryReactor* DeleteSession(
+      grpc::CallbackServerContext* context,
+      const v1::DeleteSessionRequest* request,
+      v1::DeleteSessionResponse* response) override;
+  grpc::ServerUnaryReactor* DeleteSessions(
+      grpc::CallbackServerContext* context,
+      const v1::DeleteSessionsRequest* request,
+      v1::DeleteSessionsResponse* response) override;
 
  private:
   domain::Sessions* domain_;

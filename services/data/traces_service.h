@@ -10,19 +10,21 @@
 namespace bastion::data {
 
 // Thread-safe (the domain and the guard are).
-class TracesService final : public v1::Traces::Service {
+class TracesService final : public v1::Traces::CallbackService {
  public:
   TracesService(domain::Traces* domain, CallGuard guard);
 
-  grpc::Status AppendSpans(grpc::ServerContext* context,
-                           const v1::AppendSpansRequest* request,
-                           v1::AppendSpansResponse* response) override;
-  grpc::Status GetTrace(grpc::ServerContext* context,
-                        const v1::GetTraceRequest* request,
-                        v1::GetTraceResponse* response) override;
-  grpc::Status ListTraces(grpc::ServerContext* context,
-                          const v1::ListTracesRequest* request,
-                          v1::ListTracesResponse* response) override;
+  grpc::ServerUnaryReactor* AppendSpans(
+      grpc::CallbackServerContext* context,
+      const v1::AppendSpansRequest* request,
+      v1::AppendSpansResponse* response) override;
+  grpc::ServerUnaryReactor* GetTrace(grpc::CallbackServerContext* context,
+                                     const v1::GetTraceRequest* request,
+                                     v1::GetTraceResponse* response) override;
+  grpc::ServerUnaryReactor* ListTraces(
+      grpc::CallbackServerContext* context,
+      const v1::ListTracesRequest* request,
+      v1::ListTracesResponse* response) override;
 
  private:
   domain::Traces* domain_;

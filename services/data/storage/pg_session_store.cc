@@ -121,6 +121,10 @@ absl::StatusOr<v1::Session> PgSessionStore::GetSession(
   return ToSession(result, 0);
 }
 
+v1::Session PgSessionStore::SessionOf(const PgResult& rows, int row) {
+  return ToSession(rows, row);
+}
+
 const char* PgSessionStore::ListSql(bool one_owner, bool by_updated,
                                     bool ascending) {
   return kList[one_owner][by_updated][ascending];

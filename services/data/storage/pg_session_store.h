@@ -35,6 +35,8 @@ class PgSessionStore : public SessionStore {
   // time, ascending or descending ($1 tenant, $2 user, $3 type, $4 component,
   // $5 cursor micros, $6 cursor id, $7 limit). Benchmarks replay it.
   static const char* ListSql(bool one_owner, bool by_updated, bool ascending);
+  // The Session in row `row` of a result of ListSql. Benchmarks read it.
+  static v1::Session SessionOf(const pg::PgResult& rows, int row);
 
  private:
   pg::PgPool& pool_;
