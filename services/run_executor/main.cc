@@ -67,9 +67,11 @@ absl::Status Run(const std::string& config_path) {
                    RunsStack::Create(config, specs, &registry, identity,
                                      credentials.channels, ProcessEnv()));
   RunsService runs(stack->manager(), std::move(runs_guard));
-  AgentsService agents(&registry, std::move(agents_guard));
-  TeamsService teams(&registry, std::move(teams_guard));
-  WorkflowsService workflows(&registry, std::move(workflows_guard));
+  AgentsService agents(&registry, std::move(agents_guard),
+                       dependencies.authorizer);
+  TeamsService teams(&registry, std::move(teams_guard), dependencies.authorizer);
+  WorkflowsService workflows(&registry, std::move(workflows_guard),
+                             dependencies.authorizer);
 
   const std::vector<ServiceBinding> served = {
       {&agents, v1::Agents::service_full_name()},

@@ -286,6 +286,23 @@ class RunsIntegrationTest(unittest.TestCase):
         self.assertEqual(events[-1].cancelled.cancelled_by, "alice")
         self.assertNotEqual(cancelled.run.output, LONG_INPUT)
 
+    def test_per_id_scopes_list_and_run_only_their_components(self):
+        # agents:echo:run (and sessions:write for the run's session): the
+        # agent list shows echo only, and echo runs.
+        scoped = bearer(SUITE.token("dave", scopes="agents:echo:run sessions:write"))
+        listed = self.agents.ListAgents(runs_pb2.ListAgentsRequest(), metadata=scoped,
+                                        timeout=10)
+        self.assertEqual([a.agent_id for a in listed.agents], ["echo"])
+        teams = runs_pb2_grpc.TeamsStub(self.channel)
+        self.assertCode(grpc.StatusCode.PERMISSION_DENIED, teams.ListTeams,
+                        runs_pb2.ListTeamsRequest(), metadata=scoped, timeout=10)
+        events = list(self.runs.RunAgent(runs_pb2.RunAgentRequest(
+            agent_id="echo", input="scoped"), metadata=scoped, timeout=60))
+        self.assertEqual(kind(events[-1]), "completed")
+        self.assertCode(grpc.StatusCode.PERMISSION_DENIED, lambda: list(
+            self.runs.RunAgent(runs_pb2.RunAgentRequest(agent_id="ops", input="x"),
+                               metadata=scoped, timeout=10)))
+
     def test_bad_input_is_refused_with_a_clear_status(self):
         alice = self.member("alice")
         details = self.assertCode(grpc.StatusCode.INVALID_ARGUMENT, self.run_agent,
