@@ -39,18 +39,20 @@ absl::Status DataRecorder::RecordSpan(data::v1::Span span) {
   return data_->AppendSpans(*owner_, request);
 }
 
-absl::Status DataRecorder::SetStatus(common::v1::RunStatus status,
-                                     common::v1::RunStatus expected) {
+absl::Status DataRecorder::SetStatus(common::v1::RunStatus status) {
   data::v1::UpdateRunRequest request;
   request.set_run_id(live_->run_id());
   request.set_status(status);
-  request.set_expected_status(expected);
-  return data_->UpdateRun(*owner_, request).status();
+  request.set_expected_status(status_);
+  absl::Status stored = data_->UpdateRun(*owner_, request).status();
+  if (stored.ok()) status_ = status;
+  return stored;
 }
 
 absl::Status DataRecorder::Finish(const v1::RunEvent& event) {
   data::v1::UpdateRunRequest request;
   request.set_run_id(live_->run_id());
+  request.set_expected_status(status_);
   if (event.has_completed()) {
     request.set_status(common::v1::RUN_STATUS_COMPLETED);
     request.set_update_output(true);

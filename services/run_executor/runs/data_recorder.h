@@ -19,23 +19,28 @@ namespace bastion::runs {
 class DataRecorder final : public RunRecorder {
  public:
   // Not owned; all must outlive the recorder.
-  DataRecorder(RunData* data, const Caller* owner, LiveRun* live)
-      : data_(data), owner_(owner), live_(live) {}
+  // `status` is the run's stored status now (running, or pending when it
+  // waits for its session).
+  DataRecorder(RunData* data, const Caller* owner, LiveRun* live,
+               common::v1::RunStatus status)
+      : data_(data), owner_(owner), live_(live), status_(status) {}
 
   absl::Status Record(v1::RunEvent event) override;
   absl::Status RecordSpan(data::v1::Span span) override;
 
-  // Stores the run's status alone (pending -> running).
-  absl::Status SetStatus(common::v1::RunStatus status,
-                         common::v1::RunStatus expected);
+  // Stores the run's new status alone (pending -> running).
+  absl::Status SetStatus(common::v1::RunStatus status);
 
  private:
-  // The final status, output and error an ending event implies.
+  // Stores the final status, output and error an ending event implies, if
+  // the run is still in the status this recorder left it in (else
+  // FAILED_PRECONDITION: another replica failed it after its lease).
   absl::Status Finish(const v1::RunEvent& event);
 
   RunData* const data_;
   const Caller* const owner_;
   LiveRun* const live_;
+  common::v1::RunStatus status_;
 };
 
 }  // namespace bastion::runs

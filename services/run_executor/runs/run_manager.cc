@@ -57,37 +57,62 @@ std::string StatusName(RunStatus status) {
   }
 }
 
-// Whether a run's record says it was asked to stop, polled from data at
-// most once per interval; callable from any thread (tools poll it too).
-class CancelPoll {
+// The executing replica's view of its run's record: whether the run was asked
+// to stop (read at most once per poll interval), and the heartbeat that
+// keeps the run's lease (an empty update, at most once per heartbeat
+// interval, made only while the record is still in the status this replica
+// left it in). A run whose record moved on without this replica (another
+// replica failed it after the lease ran out) counts as cancelled here.
+// Callable from any thread (tools poll it too).
+class RunWatch {
  public:
-  CancelPoll(RunData* data, const Caller* owner, std::string run_id,
-             absl::Duration interval)
-      : data_(data), owner_(owner), run_id_(std::move(run_id)),
-        interval_(interval) {}
+  RunWatch(RunData* data, const Caller* owner, std::string run_id,
+           absl::Duration poll, absl::Duration heartbeat, RunStatus status)
+      : data_(data), owner_(owner), run_id_(std::move(run_id)), poll_(poll),
+        heartbeat_(heartbeat), status_(status) {}
+
+  void set_status(RunStatus status) { status_.store(status); }
 
   bool operator()() {
-    if (seen_.load()) return true;
+    if (stop_.load()) return true;
     std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
-    if (!lock.owns_lock()) return seen_.load();
+    if (!lock.owns_lock()) return stop_.load();
     const absl::Time now = absl::Now();
-    if (now < next_poll_) return false;
-    next_poll_ = now + interval_;
-    data::v1::GetRunRequest request;
-    request.set_run_id(run_id_);
-    absl::StatusOr<data::v1::GetRunResponse> run = data_->GetRun(*owner_, request);
-    if (run.ok() && run->run().cancel_requested()) seen_.store(true);
-    return seen_.load();
+    if (now >= next_heartbeat_) {
+      next_heartbeat_ = now + heartbeat_;
+      next_poll_ = now + poll_;
+      data::v1::UpdateRunRequest beat;
+      beat.set_run_id(run_id_);
+      beat.set_expected_status(status_.load());
+      absl::StatusOr<data::v1::RunRecord> run = data_->UpdateRun(*owner_, beat);
+      if (run.ok() && run->cancel_requested()) stop_.store(true);
+      if (!run.ok() &&
+          run.status().code() == absl::StatusCode::kFailedPrecondition) {
+        Log(LogLevel::kWarning, "run_taken_over", {{"run_id", run_id_}});
+        stop_.store(true);
+      }
+    } else if (now >= next_poll_) {
+      next_poll_ = now + poll_;
+      data::v1::GetRunRequest request;
+      request.set_run_id(run_id_);
+      absl::StatusOr<data::v1::GetRunResponse> run = data_->GetRun(*owner_, request);
+      if (run.ok() && run->run().cancel_requested()) stop_.store(true);
+    }
+    return stop_.load();
   }
 
  private:
   RunData* const data_;
   const Caller* const owner_;
   const std::string run_id_;
-  const absl::Duration interval_;
-  std::atomic<bool> seen_{false};
+  const absl::Duration poll_;
+  const absl::Duration heartbeat_;
+  std::atomic<RunStatus> status_;
+  std::atomic<bool> stop_{false};
   std::mutex mutex_;
-  absl::Time next_poll_ = absl::InfinitePast();  // guarded by mutex_
+  // Guarded by mutex_.
+  absl::Time next_poll_ = absl::InfinitePast();
+  absl::Time next_heartbeat_ = absl::InfinitePast();
 };
 
 }  // namespace
@@ -151,7 +176,9 @@ absl::StatusOr<std::vector<std::string>> RunManager::RunsInProgress(
         data_->ListRuns(caller, request);
     if (!listed.ok()) return listed.status();
     for (const data::v1::RunRecord& run : listed->runs()) {
-      runs.push_back(run.run_id());
+      absl::StatusOr<data::v1::RunRecord> current = Expire(caller, run);
+      if (!current.ok()) return current.status();
+      if (!IsFinal(current->status())) runs.push_back(run.run_id());
     }
   }
   return runs;
@@ -282,20 +309,23 @@ absl::StatusOr<std::string> RunManager::Start(const Caller& caller,
   return run_id;
 }
 
-absl::Status RunManager::WaitForRuns(const Caller& caller, const LiveRun& live,
+absl::Status RunManager::WaitForRuns(const Caller& caller,
+                                     const std::function<bool()>& cancelled,
                                      const std::vector<std::string>& runs) {
   const absl::Time deadline = absl::Now() + options_.session_wait;
   for (const std::string& run_id : runs) {
     while (true) {
-      if (live.cancelled()) return absl::CancelledError("cancelled");
+      if (cancelled()) return absl::CancelledError("cancelled");
       data::v1::GetRunRequest request;
       request.set_run_id(run_id);
       absl::StatusOr<data::v1::GetRunResponse> run = data_->GetRun(caller, request);
       if (!run.ok() && run.status().code() != absl::StatusCode::kUnavailable) {
         break;  // gone: nothing to wait for
       }
-      if (run.ok() && (IsFinal(run->run().status()) ||
-                       run->run().status() == common::v1::RUN_STATUS_PAUSED)) {
+      absl::StatusOr<data::v1::RunRecord> record =
+          run.ok() ? Expire(caller, run->run()) : run.status();
+      if (record.ok() && (IsFinal(record->status()) ||
+                          record->status() == common::v1::RUN_STATUS_PAUSED)) {
         break;
       }
       if (absl::Now() >= deadline) {
@@ -312,11 +342,14 @@ absl::Status RunManager::WaitForRuns(const Caller& caller, const LiveRun& live,
 void RunManager::Execute(std::shared_ptr<LiveRun> live, Caller caller,
                          StartRequest request, std::string session_id,
                          std::vector<std::string> wait_for) {
-  DataRecorder recorder(data_, &caller, live.get());
-  CancelPoll polled(data_, &caller, live->run_id(), options_.poll_interval);
-  auto cancelled = [&live, &polled] {
+  const RunStatus created = wait_for.empty() ? common::v1::RUN_STATUS_RUNNING
+                                             : common::v1::RUN_STATUS_PENDING;
+  DataRecorder recorder(data_, &caller, live.get(), created);
+  RunWatch watch(data_, &caller, live->run_id(), options_.poll_interval,
+                 options_.lease / 4, created);
+  auto cancelled = [&live, &watch] {
     if (live->cancelled()) return true;
-    if (polled()) {
+    if (watch()) {
       live->Cancel("");
       return true;
     }
@@ -325,11 +358,11 @@ void RunManager::Execute(std::shared_ptr<LiveRun> live, Caller caller,
 
   bool run = true;
   if (!wait_for.empty()) {
-    absl::Status waited = WaitForRuns(caller, *live, wait_for);
+    absl::Status waited = WaitForRuns(caller, cancelled, wait_for);
     if (waited.ok() && cancelled()) waited = absl::CancelledError("cancelled");
     if (waited.ok()) {
-      waited = recorder.SetStatus(common::v1::RUN_STATUS_RUNNING,
-                                  common::v1::RUN_STATUS_PENDING);
+      waited = recorder.SetStatus(common::v1::RUN_STATUS_RUNNING);
+      if (waited.ok()) watch.set_status(common::v1::RUN_STATUS_RUNNING);
     }
     if (!waited.ok()) {
       run = false;
@@ -360,6 +393,50 @@ void RunManager::Execute(std::shared_ptr<LiveRun> live, Caller caller,
   live_.Remove(live->run_id());
   absl::MutexLock lock(&threads_mutex_);
   --threads_;
+}
+
+absl::StatusOr<data::v1::RunRecord> RunManager::Expire(
+    const Caller& caller, const data::v1::RunRecord& run) {
+  const RunStatus status = run.status();
+  if ((status != common::v1::RUN_STATUS_RUNNING &&
+       status != common::v1::RUN_STATUS_PENDING) ||
+      absl::FromUnixMicros(run.updated_at_unix_micros()) + options_.lease >
+          absl::Now() ||
+      live_.Find(run.run_id()) != nullptr) {
+    return run;
+  }
+  const std::string message = absl::StrCat(
+      "the run-executor replica executing this run stopped (no heartbeat for ",
+      absl::FormatDuration(options_.lease), ")");
+  data::v1::UpdateRunRequest fail;
+  fail.set_run_id(run.run_id());
+  fail.set_expected_status(status);
+  fail.set_status(common::v1::RUN_STATUS_FAILED);
+  fail.set_update_error(true);
+  fail.set_error(message);
+  absl::StatusOr<data::v1::RunRecord> failed = data_->UpdateRun(caller, fail);
+  if (!failed.ok()) {
+    if (failed.status().code() != absl::StatusCode::kFailedPrecondition) {
+      return failed.status();
+    }
+    // Someone else changed it first: the stored record is the truth.
+    data::v1::GetRunRequest get;
+    get.set_run_id(run.run_id());
+    absl::StatusOr<data::v1::GetRunResponse> stored = data_->GetRun(caller, get);
+    if (!stored.ok()) return stored.status();
+    return stored->run();
+  }
+  Log(LogLevel::kWarning, "run_expired", {{"run_id", run.run_id()}});
+  v1::RunEvent event;
+  event.mutable_failed()->set_message(message);
+  absl::StatusOr<data::v1::RunEventRecord> record = ToRecord(event);
+  if (record.ok()) {
+    data::v1::AppendRunEventsRequest append;
+    append.set_run_id(run.run_id());
+    *append.add_events() = *std::move(record);
+    (void)data_->AppendRunEvents(caller, append);
+  }
+  return failed;
 }
 
 absl::Status RunManager::Follow(
@@ -403,6 +480,12 @@ absl::Status RunManager::Follow(
       }
       replay = false;
       if (subscription == nullptr) {
+        absl::StatusOr<data::v1::RunRecord> current = Expire(caller, stored->run());
+        if (!current.ok()) return current.status();
+        if (current->status() != status) {
+          replay = true;  // failed just now: its failed event is stored
+          continue;
+        }
         // Executing elsewhere (or not yet): read data again shortly.
         absl::SleepFor(options_.poll_interval);
         replay = true;
@@ -445,7 +528,9 @@ absl::StatusOr<v1::Run> RunManager::Get(const Caller& caller,
   request.set_component_id(component_id);
   absl::StatusOr<data::v1::GetRunResponse> stored = data_->GetRun(caller, request);
   if (!stored.ok()) return stored.status();
-  return ToRun(stored->run());
+  absl::StatusOr<data::v1::RunRecord> current = Expire(caller, stored->run());
+  if (!current.ok()) return current.status();
+  return ToRun(*current);
 }
 
 absl::StatusOr<v1::ListRunsResponse> RunManager::List(
@@ -459,7 +544,9 @@ absl::StatusOr<v1::ListRunsResponse> RunManager::List(
   if (!stored.ok()) return stored.status();
   v1::ListRunsResponse response;
   for (const data::v1::RunRecord& run : stored->runs()) {
-    *response.add_runs() = ToRun(run);
+    absl::StatusOr<data::v1::RunRecord> current = Expire(caller, run);
+    if (!current.ok()) return current.status();
+    *response.add_runs() = ToRun(*current);
   }
   *response.mutable_page() = stored->page();
   return response;

@@ -18,7 +18,10 @@
 // The run then executes on its own thread: a client that disconnects does
 // not stop it; CancelRun does, on whichever replica it is asked (the
 // executing replica sees cancel_requested on the run record within
-// cancel_poll_interval).
+// poll_interval). The executing replica renews the run's record every
+// lease/4; a run whose replica died is failed by the first replica that
+// reads it after `lease` (GetRun, ListRuns, StreamRun, a session check),
+// so nobody sees it running longer than that.
 #ifndef BASTION_SERVICES_RUN_EXECUTOR_RUNS_RUN_MANAGER_H_
 #define BASTION_SERVICES_RUN_EXECUTOR_RUNS_RUN_MANAGER_H_
 
@@ -54,6 +57,10 @@ struct RunsOptions {
   // Longest an enqueued or interrupting run waits for the session's earlier
   // runs to end.
   absl::Duration session_wait = absl::Seconds(120);
+  // A run in progress whose record has not changed for this long, and that
+  // is not executing on the replica that looks, is failed by it: its
+  // replica stopped. The executing replica renews the record every lease/4.
+  absl::Duration lease = absl::Seconds(10);
 };
 
 // Thread-safe. Owns the threads of the runs it starts; the destructor
@@ -107,9 +114,16 @@ class RunManager {
   void Execute(std::shared_ptr<LiveRun> live, Caller caller,
                StartRequest request, std::string session_id,
                std::vector<std::string> wait_for);
-  // Waits until each of `runs` has ended; false on timeout or cancel.
-  absl::Status WaitForRuns(const Caller& caller, const LiveRun& live,
+  // Waits until each of `runs` has ended: CANCELLED when `cancelled` turns
+  // true, DEADLINE_EXCEEDED after session_wait.
+  absl::Status WaitForRuns(const Caller& caller,
+                           const std::function<bool()>& cancelled,
                            const std::vector<std::string>& runs);
+  // `run` as it stands: failed now (compare-and-set, with a failed event)
+  // when it is in progress, not executing here, and its record has not
+  // changed for longer than the lease.
+  absl::StatusOr<data::v1::RunRecord> Expire(const Caller& caller,
+                                             const data::v1::RunRecord& run);
   // The session's runs in progress (pending or running), newest first.
   absl::StatusOr<std::vector<std::string>> RunsInProgress(
       const Caller& caller, const std::string& session_id);

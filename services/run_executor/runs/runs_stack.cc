@@ -15,7 +15,8 @@ absl::StatusOr<RunsOptions> RunsOptionsFrom(const v1::RunLimits& limits) {
       {"stream_buffer_events", limits.stream_buffer_events()},
       {"default_max_iterations", limits.default_max_iterations()},
       {"poll_interval_ms", limits.poll_interval_ms()},
-      {"session_wait_seconds", limits.session_wait_seconds()}};
+      {"session_wait_seconds", limits.session_wait_seconds()},
+      {"lease_seconds", limits.lease_seconds()}};
   for (const auto& [name, value] : fields) {
     if (value < 0) {
       return absl::InvalidArgumentError(
@@ -38,6 +39,9 @@ absl::StatusOr<RunsOptions> RunsOptionsFrom(const v1::RunLimits& limits) {
   }
   if (limits.poll_interval_ms() > 0) {
     options.poll_interval = absl::Milliseconds(limits.poll_interval_ms());
+  }
+  if (limits.lease_seconds() > 0) {
+    options.lease = absl::Seconds(limits.lease_seconds());
   }
   if (limits.session_wait_seconds() > 0) {
     options.session_wait = absl::Seconds(limits.session_wait_seconds());
