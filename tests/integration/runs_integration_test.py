@@ -286,6 +286,27 @@ class RunsIntegrationTest(unittest.TestCase):
         self.assertEqual(events[-1].cancelled.cancelled_by, "alice")
         self.assertNotEqual(cancelled.run.output, LONG_INPUT)
 
+    def test_the_demo_agent_team_and_workflow(self):
+        # What tools/up.sh shows: the calculator agent calls its tool, the
+        # desk team delegates to echo and calculator, the brief workflow
+        # runs the desk and then echo.
+        alice = self.member("alice")
+        events = list(self.runs.RunAgent(runs_pb2.RunAgentRequest(
+            agent_id="calculator", input="6*7"), metadata=alice, timeout=60))
+        self.assertEqual([kind(e) for e in events if kind(e) in ("tool_call", "tool_result")],
+                         ["tool_call", "tool_result"])
+        self.assertEqual(events[-1].completed.output, '6*7 = {"result":42}')
+        desk = list(self.runs.RunTeam(runs_pb2.RunTeamRequest(team_id="desk", input="2+2"),
+                                      metadata=alice, timeout=60))
+        self.assertEqual(desk[-1].completed.output,
+                         'The desk\'s answer:\n2+2\n2+2 = {"result":4}')
+        self.assertEqual([e.tool_call.tool_name for e in desk if kind(e) == "tool_call"],
+                         ["echo", "calculator", "calculator"])
+        brief = list(self.runs.RunWorkflow(runs_pb2.RunWorkflowRequest(
+            workflow_id="brief", input="1+2*3"), metadata=alice, timeout=60))
+        self.assertEqual(brief[-1].completed.output,
+                         'The desk\'s answer:\n1+2*3\n1+2*3 = {"result":7}')
+
     def test_per_id_scopes_list_and_run_only_their_components(self):
         # agents:echo:run (and sessions:write for the run's session): the
         # agent list shows echo only, and echo runs.
