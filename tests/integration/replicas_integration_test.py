@@ -2,7 +2,9 @@
 """Two run-executor replicas that share nothing but data: a run started on
 one is read, streamed and cancelled through the other (the cancel stops it
 within a second), and a run whose replica dies is failed once its lease
-(2 s here) has run out instead of staying running.
+(2 s here) has run out instead of staying running. With the small limits
+configured here: a principal's third live run is refused, and a reader far
+slower than its run (buffer of 8 events) still gets every event once.
 """
 
 import pathlib
@@ -30,7 +32,8 @@ FINAL = (common_pb2.RUN_STATUS_COMPLETED, common_pb2.RUN_STATUS_FAILED,
 def setUpModule() -> None:
     global SUITE
     SUITE = Suite.started(run_executor_config={"run_limits": {
-        "lease_seconds": LEASE_SECONDS, "poll_interval_ms": 100}})
+        "lease_seconds": LEASE_SECONDS, "poll_interval_ms": 100,
+        "max_runs_per_principal": 2, "stream_buffer_events": 8}})
     SUITE.launch_replica("run_executor#2")
 
 
@@ -130,6 +133,45 @@ class ReplicasIntegrationTest(unittest.TestCase):
             agent_id="echo", input="after", session_id=started.started.session_id),
             metadata=alice, timeout=30))
         self.assertEqual(kind(again[-1]), "completed")
+
+    def test_a_principals_runs_at_once_are_limited(self):
+        erin = bearer(SUITE.token("erin", roles="member"))
+        one = self.stub("run_executor")
+        streams = [self.start_long_run(one, erin) for _ in range(2)]
+        with self.assertRaises(grpc.RpcError) as raised:
+            list(one.RunAgent(runs_pb2.RunAgentRequest(agent_id="echo", input="third"),
+                              metadata=erin, timeout=30))
+        self.assertEqual(raised.exception.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
+        self.assertIn("runs in progress", raised.exception.details())
+        # Someone else is not held up by erin's runs.
+        frank = bearer(SUITE.token("frank", roles="member"))
+        other = list(one.RunAgent(runs_pb2.RunAgentRequest(agent_id="echo", input="mine"),
+                                  metadata=frank, timeout=30))
+        self.assertEqual(kind(other[-1]), "completed")
+        for stream, started in streams:
+            one.CancelRun(runs_pb2.CancelRunRequest(
+                run_id=started.run_id, component_type=AGENT, component_id="echo"),
+                metadata=erin, timeout=10)
+            self.assertEqual(kind(list(stream)[-1]), "cancelled")
+
+    def test_a_slow_reader_gets_every_event_once_without_holding_the_run(self):
+        gina = bearer(SUITE.token("gina", roles="member"))
+        one = self.stub("run_executor")
+        stream, started = self.start_long_run(one, gina)
+        # The reader stalls; the run goes on to the end regardless.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            run = one.GetRun(runs_pb2.GetRunRequest(run_id=started.run_id),
+                             metadata=gina, timeout=10)
+            if run.status in FINAL:
+                break
+            time.sleep(0.2)
+        self.assertEqual(run.status, common_pb2.RUN_STATUS_COMPLETED)
+        events = [started] + list(stream)
+        self.assertEqual([e.seq for e in events], list(range(1, len(events) + 1)))
+        self.assertEqual(kind(events[-1]), "completed")
+        self.assertEqual("".join(e.model_output.text for e in events
+                                 if kind(e) == "model_output"), LONG_INPUT)
 
 
 if __name__ == "__main__":
