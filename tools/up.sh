@@ -98,8 +98,10 @@ start() {  # start NAME PORT ENV...
   echo "$name started on 127.0.0.1:$port (log $BASTION_HOME/logs/$name.log)"
 }
 
-# Service identity: each service's key, and the list of keys whose calls
-# data (internal RPCs) and authz (users' assertions) accept.
+# Service identity: each service's key, and the trusted-services file data
+# (internal RPCs) and authz (users' assertions) load: every service's key
+# with the methods it may call (tools/service_identity/suite_grants.cc),
+# written again on every start.
 "$BASTION_HOME/bin/service_identity" init "$BASTION_HOME/keys/services" run_executor authz authn data >/dev/null
 TRUSTED="$BASTION_HOME/keys/services/trusted_services.json"
 

@@ -203,7 +203,22 @@ absl::StatusOr<common::v1::Principal> CallGuard::CheckCallingService(
     }
     return Denied(absl::StrCat("internal method: ", service.status().message()));
   }
+  RETURN_IF_ERROR(CheckGrant(*service, method_name, permission, user));
   return service;
+}
+
+absl::Status CallGuard::CheckGrant(const common::v1::Principal& service,
+                                   absl::string_view method_name,
+                                   const common::v1::Permission& permission,
+                                   const common::v1::Principal* user) const {
+  const std::string method = FullName(method_name);
+  if (dependencies_.services != nullptr &&
+      dependencies_.services->MayCall(service.subject(), method)) {
+    return absl::OkStatus();
+  }
+  return Deny(PermissionDenied(), "denied.service_grant",
+              user != nullptr ? user : &service, method_name, permission, "",
+              absl::StrCat(service.subject(), " may not call ", method));
 }
 
 absl::Status CallGuard::DenyUnauthenticated(
@@ -276,6 +291,13 @@ absl::StatusOr<Caller> CallGuard::Authorize(
                                          &caller->principal));
     caller->calling_service = service.subject();
     return caller;
+  }
+  if (!caller->calling_service.empty()) {
+    common::v1::Principal service;
+    service.set_tenant_id(kServiceTenant);
+    service.set_subject(caller->calling_service);
+    RETURN_IF_ERROR(CheckGrant(service, method_name, *permission,
+                               &caller->principal));
   }
   // A call a verified service makes for its user was counted at the edge
   // that service serves; counting it again here would charge the user twice.

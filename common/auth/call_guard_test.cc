@@ -4,14 +4,16 @@
 
 #include <atomic>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "absl/time/clock.h"
 #include "bastion/test/v1/test.grpc.pb.h"
-#include "common/assertion/key_set.h"
 #include "common/auth/rate_limiter.h"
+#include "common/auth/channel_factory.h"
 #include "common/auth/service_identity.h"
+#include "common/auth/trusted_services.h"
 #include "common/server/server.h"
 #include "gtest/gtest.h"
 
@@ -52,7 +54,9 @@ class FakeAuthenticator : public Authenticator {
 
 constexpr char kServiceAssertion[] = "service-assertion";
 
-class FakeServices : public AssertionAuthenticator {
+// Trusts run_executor (kServiceAssertion) for the methods in `granted`
+// (every method of Annotated unless a test narrows it).
+class FakeServices : public ServiceAuthenticator {
  public:
   absl::StatusOr<common::v1::Principal> Verify(
       absl::string_view assertion) override {
@@ -63,6 +67,22 @@ class FakeServices : public AssertionAuthenticator {
     principal.set_credential_kind(common::v1::CREDENTIAL_KIND_SERVICE);
     return principal;
   }
+  bool MayCall(absl::string_view subject,
+               absl::string_view full_method) const override {
+    absl::MutexLock lock(&mutex);
+    return subject == "service:run_executor" &&
+           granted.count(std::string(full_method)) > 0;
+  }
+  void Grant(std::set<std::string> methods) {
+    absl::MutexLock lock(&mutex);
+    granted = std::move(methods);
+  }
+
+  mutable absl::Mutex mutex;
+  std::set<std::string> granted = {"bastion.test.v1.Annotated/Flat",
+                                   "bastion.test.v1.Annotated/Nested",
+                                   "bastion.test.v1.Annotated/Open",
+                                   "bastion.test.v1.Annotated/Inside"};
 };
 
 // Refuses every principal once `refuse` is set; admits `unauthenticated`
@@ -362,6 +382,42 @@ TEST_F(CallGuardTest, AnAssertionIsAcceptedOnlyFromAVerifiedService) {
         << "case " << i;
   }
   EXPECT_EQ(service_->handled, 1);
+}
+
+TEST_F(CallGuardTest, AServiceCallsOnlyTheMethodsListedForIt) {
+  services_.Grant({"bastion.test.v1.Annotated/Inside"});
+  // Flat with a user's forwarded assertion: not listed for run_executor.
+  EXPECT_EQ(Call({{kPrincipalMetadataKey, kGoodAssertion},
+                  {kServiceMetadataKey, kServiceAssertion}})
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  std::vector<AuditRecord> audited = audit_.Take();
+  ASSERT_EQ(audited.size(), 1u);
+  EXPECT_EQ(audited[0].action, "denied.service_grant");
+  EXPECT_EQ(audited[0].method, "bastion.test.v1.Annotated/Flat");
+  EXPECT_EQ(audited[0].user_id, "alice");
+  EXPECT_NE(audited[0].reason.find("service:run_executor"), std::string::npos);
+  EXPECT_EQ(authorizer_.calls, 0);
+
+  // The internal method it is listed for, then not listed any more.
+  auto inside = [&]() {
+    grpc::ClientContext context;
+    context.AddMetadata(kPrincipalMetadataKey, kGoodAssertion);
+    context.AddMetadata(kServiceMetadataKey, kServiceAssertion);
+    EchoResponse response;
+    return stub_->Inside(&context, EchoRequest(), &response).error_code();
+  };
+  EXPECT_EQ(inside(), grpc::StatusCode::OK);
+  services_.Grant({});
+  EXPECT_EQ(inside(), grpc::StatusCode::PERMISSION_DENIED);
+  audited = audit_.Take();
+  ASSERT_EQ(audited.size(), 1u);
+  EXPECT_EQ(audited[0].action, "denied.service_grant");
+  EXPECT_EQ(audited[0].method, "bastion.test.v1.Annotated/Inside");
+  EXPECT_EQ(service_->handled, 1);
+  // The user's own token is not a service call: unaffected by grants.
+  EXPECT_TRUE(
+      Call({{"authorization", std::string("Bearer ") + kGoodToken}}).ok());
 }
 
 TEST_F(CallGuardTest, WithoutTrustedServicesNoAssertionIsAccepted) {
@@ -687,10 +743,10 @@ TEST(UnauthenticatedLimitTest, BehindATrustedProxyTheForwardedAddressCounts) {
   EXPECT_EQ(garbage_from("203.0.113.2"), grpc::StatusCode::UNAUTHENTICATED);
 }
 
-// The real path between services: a ServiceChannel's interceptor attaches
-// the calling service's assertion, ForwardCaller the user's, and the
-// receiving guard verifies the service against its trusted keys.
-TEST(ServiceChannelTest, InterceptorProvesTheCallingService) {
+// The real path between services: a ChannelFactory channel's interceptor
+// attaches the calling service's assertion, ForwardCaller the user's, and
+// the receiving guard verifies the service against its trusted services.
+TEST(ChannelFactoryTest, InterceptorProvesTheCallingService) {
   const char* tmp = std::getenv("TEST_TMPDIR");
   const std::string dir = tmp != nullptr ? tmp : "/tmp";
   absl::StatusOr<std::unique_ptr<ServiceIdentity>> trusted =
@@ -698,12 +754,13 @@ TEST(ServiceChannelTest, InterceptorProvesTheCallingService) {
   absl::StatusOr<std::unique_ptr<ServiceIdentity>> stranger =
       ServiceIdentity::LoadOrGenerate(dir + "/stranger.pem", "stranger");
   ASSERT_TRUE(trusted.ok() && stranger.ok());
-  absl::StatusOr<std::shared_ptr<const assertion::KeySet>> keys =
-      assertion::KeySet::Create({(*trusted)->PublicKey()});
-  ASSERT_TRUE(keys.ok());
-  absl::StatusOr<std::unique_ptr<AssertionAuthenticator>> services =
-      MakeServiceVerifier(*keys);
-  ASSERT_TRUE(services.ok());
+  common::v1::TrustedServices trust;
+  *trust.add_services() = TrustedServiceOf(
+      **trusted, {std::string(test::v1::Annotated::service_full_name()) +
+                  "/Inside"});
+  absl::StatusOr<std::unique_ptr<TrustedServices>> services =
+      TrustedServices::Create(trust);
+  ASSERT_TRUE(services.ok()) << services.status();
 
   FakeAssertions assertions;
   GuardDependencies dependencies;
@@ -727,9 +784,12 @@ TEST(ServiceChannelTest, InterceptorProvesTheCallingService) {
     EchoResponse response;
     return stub->Inside(&context, EchoRequest(), &response).error_code();
   };
-  EXPECT_EQ(inside(ServiceChannel(address, nullptr, trusted->get())),
+  EXPECT_EQ(inside(ChannelFactory(nullptr, trusted->get()).Channel(address)),
             grpc::StatusCode::OK);
-  EXPECT_EQ(inside(ServiceChannel(address, nullptr, stranger->get())),
+  EXPECT_EQ(inside(ChannelFactory(nullptr, stranger->get()).Channel(address)),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(inside(ChannelFactory(nullptr, trusted->get())
+                       .AnonymousChannel(address)),
             grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(inside(grpc::CreateChannel(address,
                                        grpc::InsecureChannelCredentials())),

@@ -75,6 +75,22 @@ class AssertionAuthenticator {
       absl::string_view assertion) = 0;
 };
 
+// Verifies the calling Bastion service's own assertion (kServiceMetadataKey)
+// and says which methods that service may call (trusted_services.h).
+class ServiceAuthenticator {
+ public:
+  virtual ~ServiceAuthenticator() = default;
+  // The service's principal (subject "service:<name>"). UNAUTHENTICATED
+  // when the assertion does not verify against a trusted service's key,
+  // UNAVAILABLE when it cannot be checked.
+  virtual absl::StatusOr<common::v1::Principal> Verify(
+      absl::string_view assertion) = 0;
+  // True when the service `subject` (as Verify returned it) may call
+  // `full_method` ("<package>.<Service>/<Method>").
+  virtual bool MayCall(absl::string_view subject,
+                       absl::string_view full_method) const = 0;
+};
+
 // What a call needs: resource, action and the id it touches (may be empty).
 struct PermissionRequest {
   std::string resource;

@@ -9,12 +9,19 @@ using grpc::experimental::InterceptionHookPoints;
 // One per call; gRPC runs a call's interception points one after another.
 class MalformedRequestInterceptor final : public grpc::experimental::Interceptor {
  public:
+  // `single_request`: the method takes exactly one request message. For a
+  // request stream, a read without a message is also how the stream ends,
+  // so only methods with one request are judged.
+  explicit MalformedRequestInterceptor(bool single_request)
+      : single_request_(single_request) {}
+
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
-    if (methods->QueryInterceptionHookPoint(
+    if (single_request_ &&
+        methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::POST_RECV_MESSAGE) &&
         methods->GetRecvMessage() == nullptr) {
       // The generated code hands interceptors no message when it could not
-      // deserialize one; the handler is then never run.
+      // deserialize the one request; the handler is then never run.
       unparsed_ = true;
     }
     if (methods->QueryInterceptionHookPoint(
@@ -27,6 +34,7 @@ class MalformedRequestInterceptor final : public grpc::experimental::Interceptor
   }
 
  private:
+  const bool single_request_;
   bool unparsed_ = false;
 };
 
@@ -34,8 +42,11 @@ class MalformedRequestInterceptor final : public grpc::experimental::Interceptor
 
 grpc::experimental::Interceptor*
 MalformedRequestInterceptorFactory::CreateServerInterceptor(
-    grpc::experimental::ServerRpcInfo*) {
-  return new MalformedRequestInterceptor();
+    grpc::experimental::ServerRpcInfo* info) {
+  using Type = grpc::experimental::ServerRpcInfo::Type;
+  return new MalformedRequestInterceptor(
+      /*single_request=*/info->type() == Type::UNARY ||
+      info->type() == Type::SERVER_STREAMING);
 }
 
 }  // namespace bastion

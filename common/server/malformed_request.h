@@ -14,10 +14,13 @@ inline constexpr char kMalformedRequestMessage[] =
     "malformed request: the message does not parse (a string field that is "
     "not valid UTF-8, or a field of the wrong type)";
 
-// A server interceptor (one per call): it notes when the generated code could
-// not deserialize the request (POST_RECV_MESSAGE without a message) and
-// rewrites the final status of that call. Calls whose request parsed are
-// left alone. StartServer installs it on every server.
+// A server interceptor (one per call): for a method that takes one request
+// message, it notes when the generated code could not deserialize it
+// (POST_RECV_MESSAGE without a message) and rewrites the final status of
+// that call. Calls whose request parsed, and methods that read a stream of
+// requests (where a read without a message is the end of the stream, as in
+// server reflection), are left alone. StartServer installs it on every
+// server.
 class MalformedRequestInterceptorFactory final
     : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:

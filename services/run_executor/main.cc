@@ -6,13 +6,11 @@
 #include "absl/strings/str_cat.h"
 #include "bastion/runs/v1/runs_config.pb.h"
 #include "common/auth/guarded_fallback.h"
-#include "common/auth/remote_wiring.h"
-#include "common/auth/guard_extras.h"
+#include "common/auth/guard_wiring.h"
 #include "common/config/config.h"
 #include "common/log/log.h"
 #include "common/server/server.h"
 #include "common/status/status_macros.h"
-#include "common/tls/tls_config.h"
 #include "services/run_executor/registry_service.h"
 #include "services/run_executor/runs/runs_service.h"
 #include "services/run_executor/runs/runs_stack.h"
@@ -35,21 +33,11 @@ absl::Status Run(const std::string& config_path) {
   RETURN_IF_ERROR(LoadConfig(config_path, "BASTION_", ProcessEnv(), &config));
   ASSIGN_OR_RETURN(v1::Registry specs, LoadRegistry(config.registry_file()));
   ASSIGN_OR_RETURN(AgentRegistry registry, AgentRegistry::Create(specs));
-  ASSIGN_OR_RETURN(tls::ServiceCredentials credentials,
-                   tls::ServiceCredentialsFrom(tls::TlsFilesOf(config)));
-  // Service identity (for authz and data's internal RPCs), the services
-  // whose users' assertions it accepts, rate limits, and denials audited
-  // through data's AuditWriter.
-  ASSIGN_OR_RETURN(std::unique_ptr<GuardExtras> extras,
-                   GuardExtras::FromConfig(config, "run_executor", credentials));
-  ASSIGN_OR_RETURN(ServiceIdentity * identity,
-                   extras->RequiredIdentity("authz answers only services it "
-                                            "trusts"));
-  RemoteAuth auth(config.authn_address(), config.authz_address(),
-                  AudienceOrDefault(config.assertion_audience()),
-                  credentials.channels, identity);
-  GuardDependencies dependencies = auth.dependencies();
-  extras->AddTo(&dependencies);
+  // authn, authz, the services whose users' assertions it accepts, rate
+  // limits, and denials audited through data's AuditWriter.
+  ASSIGN_OR_RETURN(std::unique_ptr<GuardWiring> wiring,
+                   GuardWiring::FromConfig(config, "run_executor", {}));
+  const GuardDependencies& dependencies = wiring->dependencies();
 
   ASSIGN_OR_RETURN(CallGuard agents_guard,
                    CallGuard::Create(v1::Agents::service_full_name(),
@@ -64,8 +52,8 @@ absl::Status Run(const std::string& config_path) {
                    CallGuard::Create(v1::Runs::service_full_name(),
                                      dependencies));
   ASSIGN_OR_RETURN(std::unique_ptr<RunsStack> stack,
-                   RunsStack::Create(config, specs, &registry, identity,
-                                     credentials.channels, ProcessEnv()));
+                   RunsStack::Create(config, specs, &registry,
+                                     &wiring->channels(), ProcessEnv()));
   RunsService runs(stack->manager(), std::move(runs_guard));
   AgentsService agents(&registry, std::move(agents_guard),
                        dependencies.authorizer);
@@ -79,7 +67,8 @@ absl::Status Run(const std::string& config_path) {
       {&workflows, v1::Workflows::service_full_name()},
       {&runs, v1::Runs::service_full_name()}};
   // Approvals, Schedules and ToolService: guarded, then UNIMPLEMENTED.
-  return ServeDeclared(ServerOptionsFrom(config, credentials.server), served,
+  return ServeDeclared(ServerOptionsFrom(config, wiring->server_credentials()),
+                       served,
                        *v1::Agent::descriptor()->file(), dependencies);
 }
 

@@ -335,9 +335,15 @@ class FixedAssertions final : public AssertionAuthenticator {
   }
 };
 
-// The calling service's own assertion: only "run-executor" is trusted.
-class TrustedServices final : public AssertionAuthenticator {
+// The calling service's own assertion: only "run-executor" is trusted, for
+// every method (the matrix is about rows; which methods a service may call
+// is common/auth/trusted_services_test's and service_trust_integration_test's).
+class TrustedServices final : public ServiceAuthenticator {
  public:
+  bool MayCall(absl::string_view subject, absl::string_view) const override {
+    return subject == "run-executor";
+  }
+
   absl::StatusOr<Principal> Verify(absl::string_view assertion) override {
     if (assertion != "run-executor") {
       return absl::UnauthenticatedError("untrusted service");

@@ -23,7 +23,7 @@ from bastion.runs.v1 import runs_pb2, runs_pb2_grpc  # noqa: E402
 
 SUITE = None
 # A revoked API key stops working at a service other than authn within this
-# many seconds (common/auth/remote_wiring.h kCredentialCacheTtl; authn
+# many seconds (common/auth/guard_wiring.h kCredentialCacheTtl; authn
 # itself does not cache API key lookups).
 REVOCATION_BOUND_SECONDS = 1.0
 # A role change governs every decision within this many seconds: authz

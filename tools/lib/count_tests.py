@@ -7,10 +7,12 @@ result of each of its runs (cached or not) with the JUnit XML report that
 belongs to that result, every target that failed to build, and how the
 invocation ended. The counts:
 
-- each <testcase> of a test's report counts once: failed if it has any
-  <failure>, <error> or <skipped> child or is marked skipped or not run
-  (tests here never skip, so a skip is not a pass); a report with no
-  <testcase> counts as one case with the target's status;
+- each <testcase> of a test's report counts once: failed if it has a
+  <failure> or <error> child or is marked not run, else skipped if it has a
+  <skipped> child or is marked skipped (a test that cannot run here, e.g.
+  the Node client without Node: never a pass, and not a failure either),
+  else passed; a report with no <testcase> counts as one case with the
+  target's status;
 - a test whose run did not pass but whose report shows no failed case (a
   crash, a timeout, a sanitizer or leak check) counts one failure;
 - a test target with no result at all (it failed to build, or was never
@@ -22,6 +24,7 @@ invocation ended. The counts:
   end (Bazel crashed).
 
 Usage: count_tests.py BUILD_EVENTS.json
+Prints "N passed, M failed" last, preceded by "K skipped (...)" when K > 0.
 Exit status 0 when nothing failed, 1 otherwise.
 """
 
@@ -42,21 +45,26 @@ def read_events(path):
     return events
 
 
-def count_cases(path):
-    """(cases, bad) in one JUnit XML report; None when it cannot be read."""
+def count_cases(path, label="", log=sys.stderr):
+    """(cases, bad, skipped) in one JUnit XML report; None when it cannot be
+    read. Each skipped case is named on `log` with its reason."""
     try:
         root = ET.parse(path).getroot()
     except (ET.ParseError, OSError):
         return None
-    cases = bad = 0
+    cases = bad = skipped = 0
     for case in root.iter("testcase"):
         cases += 1
         if (case.find("failure") is not None or case.find("error") is not None
-                or case.find("skipped") is not None
-                or case.get("result") == "skipped"
                 or case.get("status") == "notrun"):
             bad += 1
-    return cases, bad
+        elif case.find("skipped") is not None or case.get("result") == "skipped":
+            skipped += 1
+            reason = case.find("skipped")
+            reason = reason.get("message", "") if reason is not None else ""
+            print(f"{label} {case.get('name', '')}: skipped {reason}".rstrip(),
+                  file=log)
+    return cases, bad, skipped
 
 
 def report_path(test_result):
@@ -70,7 +78,7 @@ def report_path(test_result):
 
 
 def count(events, log=sys.stderr):
-    """(passed, failed) for the events of one invocation."""
+    """(passed, failed, skipped) for the events of one invocation."""
     test_targets = set()      # labels of test rules
     built = {}                # label -> success, for every completed target
     results = {}              # label -> {(run, shard): (attempt, testResult)}
@@ -99,7 +107,7 @@ def count(events, log=sys.stderr):
         if "aborted" in event and "targetCompleted" in ids:
             built[ids["targetCompleted"]["label"]] = False
 
-    passed = failed = 0
+    passed = failed = skipped = 0
     for label in sorted(test_targets | set(results)):
         runs = results.get(label)
         if not runs:
@@ -110,22 +118,24 @@ def count(events, log=sys.stderr):
         for (run, shard), (_, result) in sorted(runs.items()):
             status = result.get("status", "NO_STATUS")
             path = report_path(result)
-            counted = count_cases(path) if path else None
+            counted = count_cases(path, label, log) if path else None
             if counted is None:
                 print(f"{label} (run {run}, shard {shard}): {status}, "
                       f"no readable test report", file=log)
                 failed += 1
                 continue
-            cases, bad = counted
+            cases, bad, skips = counted
             if status == "PASSED":
                 if cases == 0:
                     passed += 1
                 else:
-                    passed += cases - bad
+                    passed += cases - bad - skips
                     failed += bad
+                    skipped += skips
             elif bad > 0:
-                passed += cases - bad
+                passed += cases - bad - skips
                 failed += bad
+                skipped += skips
             else:
                 print(f"{label} (run {run}, shard {shard}): {status} "
                       f"without a failed case (crash, timeout, check)",
@@ -145,7 +155,7 @@ def count(events, log=sys.stderr):
         code = finished.get("exitCode", {}).get("name", "unknown")
         print(f"bazel test did not succeed ({code})", file=log)
         failed = 1
-    return passed, failed
+    return passed, failed, skipped
 
 
 def main(argv):
@@ -158,7 +168,9 @@ def main(argv):
         print(f"cannot read the build event file {argv[1]}: {e}",
               file=sys.stderr)
         events = []
-    passed, failed = count(events) if events else (0, 1)
+    passed, failed, skipped = count(events) if events else (0, 1, 0)
+    if skipped:
+        print(f"{skipped} skipped (counted neither passed nor failed)")
     print(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
 

@@ -81,35 +81,50 @@ class CountTestsTest(unittest.TestCase):
         r.result("//a:a_test", "PASSED", [PASS_CASE] * 3)
         r.result("//b:b_test", "PASSED", [PASS_CASE])
         r.finished()
-        self.assertEqual(r.count(), (4, 0))
+        self.assertEqual(r.count(), (4, 0, 0))
 
-    def test_failed_and_skipped_cases_count_as_failed(self):
+    def test_failed_cases_count_as_failed_and_skipped_as_skipped(self):
         r = self.invocation
         r.test_target("//a:a_test")
         r.result("//a:a_test", "FAILED", [PASS_CASE, FAIL_CASE, SKIP_CASE])
         r.finished(success=False, code="TESTS_FAILED")
-        self.assertEqual(r.count(), (1, 2))
+        self.assertEqual(r.count(), (1, 1, 1))
+
+    def test_a_skipped_case_is_never_a_pass(self):
+        r = self.invocation
+        r.test_target("//a:a_test")
+        r.result("//a:a_test", "PASSED", [PASS_CASE, SKIP_CASE,
+                                         '<testcase name="{0}" result="skipped"/>'])
+        r.finished()
+        self.assertEqual(r.count(), (1, 0, 2))
+
+    def test_a_case_not_run_is_a_failure(self):
+        r = self.invocation
+        r.test_target("//a:a_test")
+        r.result("//a:a_test", "PASSED", [PASS_CASE, '<testcase name="{0}" status="notrun"/>'])
+        r.finished()
+        self.assertEqual(r.count(), (1, 1, 0))
 
     def test_a_report_without_cases_is_one_case(self):
         r = self.invocation
         r.test_target("//a:a_test", kind="sh_test rule")
         r.result("//a:a_test", "PASSED", [])
         r.finished()
-        self.assertEqual(r.count(), (1, 0))
+        self.assertEqual(r.count(), (1, 0, 0))
 
     def test_a_crash_after_passing_cases_is_a_failure(self):
         r = self.invocation
         r.test_target("//a:a_test")
         r.result("//a:a_test", "FAILED", [PASS_CASE, PASS_CASE])
         r.finished(success=False, code="TESTS_FAILED")
-        self.assertEqual(r.count(), (0, 1))
+        self.assertEqual(r.count(), (0, 1, 0))
 
     def test_a_timeout_without_a_report_is_a_failure(self):
         r = self.invocation
         r.test_target("//a:a_test")
         r.result("//a:a_test", "TIMEOUT", cases=None)
         r.finished(success=False, code="TESTS_FAILED")
-        self.assertEqual(r.count(), (0, 1))
+        self.assertEqual(r.count(), (0, 1, 0))
 
     def test_a_test_that_did_not_build_is_a_failure(self):
         r = self.invocation
@@ -118,7 +133,7 @@ class CountTestsTest(unittest.TestCase):
         r.completed("//a:a_test", success=False)
         r.result("//b:b_test", "PASSED", [PASS_CASE])
         r.finished(success=False, code="BUILD_FAILURE")
-        self.assertEqual(r.count(), (1, 1))
+        self.assertEqual(r.count(), (1, 1, 0))
 
     def test_a_library_that_did_not_build_is_a_failure(self):
         r = self.invocation
@@ -128,7 +143,7 @@ class CountTestsTest(unittest.TestCase):
         r.completed("//b:b_test", success=True)
         r.result("//b:b_test", "PASSED", [PASS_CASE])
         r.finished(success=False, code="BUILD_FAILURE")
-        self.assertEqual(r.count(), (1, 1))
+        self.assertEqual(r.count(), (1, 1, 0))
 
     def test_the_last_attempt_of_a_flaky_test_counts(self):
         r = self.invocation
@@ -136,7 +151,7 @@ class CountTestsTest(unittest.TestCase):
         r.result("//a:a_test", "FAILED", [FAIL_CASE], attempt=1)
         r.result("//a:a_test", "PASSED", [PASS_CASE], attempt=2)
         r.finished()
-        self.assertEqual(r.count(), (1, 0))
+        self.assertEqual(r.count(), (1, 0, 0))
 
     def test_every_run_counts(self):
         r = self.invocation
@@ -144,20 +159,20 @@ class CountTestsTest(unittest.TestCase):
         r.result("//a:a_test", "PASSED", [PASS_CASE], run=1)
         r.result("//a:a_test", "FAILED", [FAIL_CASE], run=2)
         r.finished(success=False, code="TESTS_FAILED")
-        self.assertEqual(r.count(), (1, 1))
+        self.assertEqual(r.count(), (1, 1, 0))
 
     def test_an_unsuccessful_invocation_is_never_all_passed(self):
         r = self.invocation
         r.test_target("//a:a_test")
         r.result("//a:a_test", "PASSED", [PASS_CASE])
         r.finished(success=False, code="ANALYSIS_FAILURE")
-        self.assertEqual(r.count(), (1, 1))
+        self.assertEqual(r.count(), (1, 1, 0))
 
     def test_no_end_of_the_build_is_a_failure(self):
         r = self.invocation
         r.test_target("//a:a_test")
         r.result("//a:a_test", "PASSED", [PASS_CASE])
-        self.assertEqual(r.count(), (1, 1))
+        self.assertEqual(r.count(), (1, 1, 0))
 
     def test_last_line_and_exit_status(self):
         r = self.invocation
@@ -176,6 +191,20 @@ class CountTestsTest(unittest.TestCase):
             capture_output=True, text=True)
         self.assertEqual((missing.returncode, missing.stdout.splitlines()[-1]),
                          (1, "0 passed, 1 failed"))
+
+    def test_last_line_with_skips_and_exit_status(self):
+        r = self.invocation
+        r.test_target("//a:a_test")
+        r.result("//a:a_test", "PASSED", [PASS_CASE, SKIP_CASE])
+        r.finished()
+        events = pathlib.Path(self._tmp.name) / "events.json"
+        events.write_text("\n".join(json.dumps(e) for e in r.events) + "\n")
+        done = subprocess.run([sys.executable, str(HERE / "count_tests.py"), str(events)],
+                              capture_output=True, text=True)
+        self.assertEqual((done.returncode, done.stdout.splitlines()[-2:]),
+                         (0, ["1 skipped (counted neither passed nor failed)",
+                              "1 passed, 0 failed"]))
+        self.assertIn("//a:a_test c1: skipped", done.stderr)
 
 
 if __name__ == "__main__":

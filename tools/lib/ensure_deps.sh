@@ -11,7 +11,7 @@ BASTION_PACKAGES=(
   libabsl-dev libssl-dev libpq-dev libgtest-dev libgmock-dev
   libcurl4-openssl-dev nlohmann-json3-dev libcpp-httplib-dev tzdata
   postgresql-15 python3-grpcio python3-protobuf python3-jwt python3-cryptography
-  python3-psycopg2 openssl
+  python3-psycopg2 openssl grpc-proto
 )
 
 bastion_missing_packages() {  # [PKG...] (default: BASTION_PACKAGES)

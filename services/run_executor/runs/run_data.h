@@ -38,8 +38,9 @@ class RunData {
       const Caller& caller, const data::v1::AppendSpansRequest& request) = 0;
 };
 
-// Calls data over `channel` (a ServiceChannel carrying run-executor's own
-// identity, which data's internal run and trace methods require).
+// Calls data over `channel` (from the service's ChannelFactory, carrying
+// run-executor's own identity, which data requires on every call made for
+// a user).
 std::unique_ptr<RunData> DataChannelRunData(
     std::shared_ptr<grpc::Channel> channel);
 

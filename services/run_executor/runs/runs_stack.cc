@@ -51,8 +51,8 @@ absl::StatusOr<RunsOptions> RunsOptionsFrom(const v1::RunLimits& limits) {
 
 absl::StatusOr<std::unique_ptr<RunsStack>> RunsStack::Create(
     const v1::RunExecutorConfig& config, const v1::Registry& specs,
-    const AgentRegistry* registry, ServiceIdentity* identity,
-    std::shared_ptr<grpc::ChannelCredentials> channels, const EnvLookup& env) {
+    const AgentRegistry* registry, const ChannelFactory* channels,
+    const EnvLookup& env) {
   if (config.data_address().empty()) {
     return absl::InvalidArgumentError(
         "data_address is required: runs are stored in data");
@@ -61,12 +61,10 @@ absl::StatusOr<std::unique_ptr<RunsStack>> RunsStack::Create(
   std::unique_ptr<RunsStack> stack(new RunsStack());
   ASSIGN_OR_RETURN(stack->models_,
                    ModelCatalog::Create(specs, env, SystemClock::Get()));
-  std::shared_ptr<grpc::Channel> data =
-      ServiceChannel(config.data_address(), channels, identity);
+  std::shared_ptr<grpc::Channel> data = channels->Channel(config.data_address());
   ToolboxOptions tool_options;
-  tool_options.identity = identity;
+  tool_options.channels = channels;
   tool_options.data = data;
-  tool_options.credentials = channels;
   ASSIGN_OR_RETURN(stack->tools_,
                    Toolbox::Create(registry->agents(), std::move(tool_options)));
   EngineOptions engine_options;

@@ -10,7 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "bastion/runs/v1/runs_config.pb.h"
-#include "common/auth/service_identity.h"
+#include "common/auth/channel_factory.h"
 #include "common/config/config.h"
 #include "services/run_executor/engine/run_engine.h"
 #include "services/run_executor/model/model_catalog.h"
@@ -29,12 +29,13 @@ absl::StatusOr<RunsOptions> RunsOptionsFrom(const v1::RunLimits& limits);
 // tools and models they use go away).
 class RunsStack {
  public:
-  // `registry` (already validated as `specs`) and `identity` must outlive
-  // the stack. data_address is required.
+  // `registry` (already validated as `specs`) and `channels` (the
+  // service's ChannelFactory, with its identity) must outlive the stack.
+  // data_address is required.
   static absl::StatusOr<std::unique_ptr<RunsStack>> Create(
       const v1::RunExecutorConfig& config, const v1::Registry& specs,
-      const AgentRegistry* registry, ServiceIdentity* identity,
-      std::shared_ptr<grpc::ChannelCredentials> channels, const EnvLookup& env);
+      const AgentRegistry* registry, const ChannelFactory* channels,
+      const EnvLookup& env);
 
   RunManager* manager() { return manager_.get(); }
 
