@@ -236,6 +236,40 @@ absl::Status CallGuard::DenyUnauthenticated(
               permission, "", reason);
 }
 
+absl::StatusOr<AuthzDecision> CallGuard::AskAuthz(
+    const Caller& caller, absl::string_view method_name,
+    const common::v1::Permission& permission,
+    const PermissionRequest& wanted) const {
+  if (dependencies_.authorizer == nullptr) {
+    return absl::UnavailableError("no authorizer configured");
+  }
+  absl::StatusOr<AuthzDecision> decision =
+      dependencies_.authorizer->Check(caller, wanted);
+  if (decision.ok()) return decision;
+  if (decision.status().code() == absl::StatusCode::kInvalidArgument) {
+    // authz refused the question itself (e.g. an id it cannot decide):
+    // the request is wrong, nothing is down.
+    return decision.status();
+  }
+  if (decision.status().code() == absl::StatusCode::kUnauthenticated &&
+      caller.principal.expires_at_unix() != 0 &&
+      absl::FromUnixSeconds(caller.principal.expires_at_unix()) <=
+          absl::Now() + kCredentialEndMargin) {
+    // The credential ended between authn's answer and authz's: a bad
+    // credential, not an outage.
+    return Deny(Unauthenticated(), "denied.unauthenticated", &caller.principal,
+                method_name, permission, wanted.resource_id,
+                "credential expired while the call was authorized");
+  }
+  // Anything else, an UNAUTHENTICATED for a live credential included
+  // (authz does not trust this service's key?), means "could not decide".
+  Log(LogLevel::kError, "authorization_unavailable",
+      {{"method", FullName(method_name)},
+       {"code", absl::StatusCodeToString(decision.status().code())},
+       {"error", decision.status().message()}});
+  return absl::UnavailableError("authorization unavailable");
+}
+
 absl::StatusOr<Caller> CallGuard::Authorize(
     const grpc::ServerContextBase& context, absl::string_view method_name,
     const google::protobuf::Message& request) const {
@@ -285,11 +319,21 @@ absl::StatusOr<Caller> CallGuard::Authorize(
         {{"method", FullName(method_name)}, {"error", caller.status().message()}});
     return absl::UnavailableError("authentication unavailable");
   }
+  PermissionRequest wanted{permission->resource(), permission->action(),
+                           ExtractResourceId(request, found->second.id_path)};
   if (permission->internal()) {
     ASSIGN_OR_RETURN(common::v1::Principal service,
                      CheckCallingService(context, method_name, *permission,
                                          &caller->principal));
     caller->calling_service = service.subject();
+    // The calling service authorized the user at its edge; authz still
+    // decides who the user is here (admin level, approver), so an admin or
+    // approver by role is one in every service. Its allow or deny of the
+    // declared permission does not matter: no user scope is needed.
+    ASSIGN_OR_RETURN(AuthzDecision decision,
+                     AskAuthz(*caller, method_name, *permission, wanted));
+    caller->admin_level = decision.admin_level;
+    caller->approver = decision.approver;
     return caller;
   }
   if (!caller->calling_service.empty()) {
@@ -309,43 +353,14 @@ absl::StatusOr<Caller> CallGuard::Authorize(
     }
   }
   if (permission->authenticated_only()) return caller;
-  if (dependencies_.authorizer == nullptr) {
-    return absl::UnavailableError("no authorizer configured");
-  }
-  PermissionRequest wanted{permission->resource(), permission->action(),
-                           ExtractResourceId(request, found->second.id_path)};
-  absl::StatusOr<AuthzDecision> decision =
-      dependencies_.authorizer->Check(*caller, wanted);
-  if (!decision.ok()) {
-    if (decision.status().code() == absl::StatusCode::kInvalidArgument) {
-      // authz refused the question itself (e.g. an id it cannot decide):
-      // the request is wrong, nothing is down.
-      return decision.status();
-    }
-    if (decision.status().code() == absl::StatusCode::kUnauthenticated &&
-        caller->principal.expires_at_unix() != 0 &&
-        absl::FromUnixSeconds(caller->principal.expires_at_unix()) <=
-            absl::Now() + kCredentialEndMargin) {
-      // The credential ended between authn's answer and authz's: a bad
-      // credential, not an outage.
-      return Deny(Unauthenticated(), "denied.unauthenticated",
-                  &caller->principal, method_name, *permission,
-                  wanted.resource_id,
-                  "credential expired while the call was authorized");
-    }
-    // Anything else, an UNAUTHENTICATED for a live credential included
-    // (authz does not trust this service's key?), means "could not decide".
-    Log(LogLevel::kError, "authorization_unavailable",
-        {{"method", FullName(method_name)},
-         {"code", absl::StatusCodeToString(decision.status().code())},
-         {"error", decision.status().message()}});
-    return absl::UnavailableError("authorization unavailable");
-  }
-  if (!decision->allowed) {
+  ASSIGN_OR_RETURN(AuthzDecision decision,
+                   AskAuthz(*caller, method_name, *permission, wanted));
+  if (!decision.allowed) {
     return Deny(PermissionDenied(), "denied.permission", &caller->principal,
-                method_name, *permission, wanted.resource_id, decision->reason);
+                method_name, *permission, wanted.resource_id, decision.reason);
   }
-  caller->admin_level = decision->admin_level;
+  caller->admin_level = decision.admin_level;
+  caller->approver = decision.approver;
   return caller;
 }
 

@@ -64,14 +64,17 @@ class CallGuard {
   //   with a user's forwarded assertion) -> PERMISSION_DENIED
   //     (internal methods need no user permission: the calling service
   //     checked it at its edge, and the user's principal scopes the work;
-  //     an internal method without a resource is the service's own call,
-  //     and the Caller is the service)
+  //     authz is still asked, for the user's admin level and approver flag
+  //     alone; an internal method without a resource is the service's own
+  //     call, and the Caller is the service)
   //   authz refuses the assertion of a credential that ended meanwhile
   //                                   -> UNAUTHENTICATED
   //   authn/authz unreachable, or any other answer than a verdict
   //                                   -> UNAVAILABLE (fail closed)
   //   method without a declaration    -> INTERNAL (deny)
-  // Public methods return an empty Caller.
+  // Public methods return an empty Caller. A user's Caller carries authz's
+  // admin level and approver flag whenever authz was asked (every method
+  // with a permission, internal ones included).
   absl::StatusOr<Caller> Authorize(const grpc::ServerContextBase& context,
                                    absl::string_view method_name,
                                    const google::protobuf::Message& request) const;
@@ -137,6 +140,13 @@ class CallGuard {
                     const common::v1::Permission& permission,
                     absl::string_view resource_id,
                     absl::string_view reason) const;
+  // authz's decision on `wanted` for the caller; a failure mapped as
+  // Authorize documents (INVALID_ARGUMENT, UNAUTHENTICATED for a credential
+  // that ended meanwhile, else UNAVAILABLE).
+  absl::StatusOr<AuthzDecision> AskAuthz(
+      const Caller& caller, absl::string_view method_name,
+      const common::v1::Permission& permission,
+      const PermissionRequest& wanted) const;
   // PERMISSION_DENIED, logged and audited, unless the verified `service`
   // may call `method_name` (acting for `user`, when not null).
   absl::Status CheckGrant(const common::v1::Principal& service,

@@ -149,7 +149,7 @@ class FakeAuthorizer : public Authorizer {
         (wanted.resource == "roles" && wanted.action == "write" &&
          wanted.resource_id == "auditor");
     return AuthzDecision{allowed, allowed ? "granted" : "no scope", 1,
-                         level.load()};
+                         level.load(), approver.load()};
   }
   PermissionRequest last;
   std::atomic<int> calls{0};
@@ -157,6 +157,7 @@ class FakeAuthorizer : public Authorizer {
   // authz refuses the call's assertion (UNAUTHENTICATED).
   std::atomic<bool> refuses_assertion{false};
   std::atomic<AdminLevel> level{AdminLevel::kNone};
+  std::atomic<bool> approver{false};
 };
 
 // Counts handler runs: a denied call must never reach one.
@@ -208,6 +209,10 @@ class AnnotatedService final : public test::v1::Annotated::Service {
                       EchoResponse* response) override {
     return guard_.Run(context, "Inside", *request, [&](const Caller& caller) {
       ++handled;
+      {
+        absl::MutexLock lock(&mutex_);
+        last_caller_ = caller;
+      }
       response->set_text(caller.principal.subject());
       return absl::OkStatus();
     });
@@ -618,6 +623,51 @@ TEST_F(CallGuardTest, InternalMethodNeedsAServiceAndAForwardedUser) {
             "OK:alice");
 }
 
+TEST_F(CallGuardTest, AnInternalCallCarriesAuthzsDecisionAboutTheUser) {
+  auto inside = [&] {
+    grpc::ClientContext context;
+    context.AddMetadata(kPrincipalMetadataKey, kGoodAssertion);
+    context.AddMetadata(kServiceMetadataKey, kServiceAssertion);
+    EchoResponse response;
+    return stub_->Inside(&context, EchoRequest(), &response);
+  };
+  // authz does not grant runs:write here: an internal method needs no user
+  // scope, and the call goes on with authz's view of the user.
+  ASSERT_TRUE(inside().ok());
+  EXPECT_EQ(authorizer_.last.resource, "runs");
+  EXPECT_EQ(authorizer_.last.action, "write");
+  Caller seen = service_->LastCaller();
+  EXPECT_EQ(seen.admin_level, AdminLevel::kNone);
+  EXPECT_FALSE(seen.approver);
+  EXPECT_EQ(seen.calling_service, "service:run_executor");
+
+  // An admin or approver by role (the principal holds no such scope) is one
+  // for the handler too.
+  authorizer_.level = AdminLevel::kTenant;
+  authorizer_.approver = true;
+  ASSERT_TRUE(inside().ok());
+  seen = service_->LastCaller();
+  EXPECT_EQ(seen.admin_level, AdminLevel::kTenant);
+  EXPECT_TRUE(seen.approver);
+  EXPECT_EQ(seen.principal.scopes_size(), 0);
+
+  // No verdict, no call.
+  const int handled = service_->handled;
+  authorizer_.down = true;
+  EXPECT_EQ(inside().error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(service_->handled, handled);
+}
+
+TEST_F(CallGuardTest, TheHandlerGetsTheApproverFlagAuthzReported) {
+  const std::vector<std::pair<std::string, std::string>> bearer = {
+      {"authorization", std::string("Bearer ") + kGoodToken}};
+  ASSERT_TRUE(Call(bearer).ok());
+  EXPECT_FALSE(service_->LastCaller().approver);
+  authorizer_.approver = true;
+  ASSERT_TRUE(Call(bearer).ok());
+  EXPECT_TRUE(service_->LastCaller().approver);
+}
+
 TEST_F(CallGuardTest, OverTheRateLimitIsResourceExhaustedBeforeTheHandler) {
   limiter_.refuse = true;
   EXPECT_EQ(Call({{"authorization", std::string("Bearer ") + kGoodToken}})
@@ -763,8 +813,10 @@ TEST(ChannelFactoryTest, InterceptorProvesTheCallingService) {
   ASSERT_TRUE(services.ok()) << services.status();
 
   FakeAssertions assertions;
+  FakeAuthorizer authorizer;
   GuardDependencies dependencies;
   dependencies.assertions = &assertions;
+  dependencies.authorizer = &authorizer;
   dependencies.services = services->get();
   absl::StatusOr<CallGuard> guard = CallGuard::Create(
       test::v1::Annotated::service_full_name(), dependencies);

@@ -47,10 +47,13 @@ struct Caller {
   std::string assertion;
   // SHA-256 of `assertion` when already known (a cache key); may be empty.
   std::string assertion_digest = {};
-  // The admin level authz reported when it allowed this call (from the
-  // principal's scopes and roles); empty when authz was not asked (public,
-  // authenticated-only and internal methods).
+  // The admin level authz decided for this call (from the principal's
+  // scopes and roles); empty when authz was not asked (public,
+  // authenticated-only methods, and a service's own internal calls).
   std::optional<AdminLevel> admin_level = std::nullopt;
+  // Whether authz decided the principal is an approver (AuthzDecision);
+  // false when authz was not asked.
+  bool approver = false;
   // The verified Bastion service that made this call on the principal's
   // behalf (its subject, e.g. "service:run_executor"); empty when the
   // principal called itself.
@@ -104,6 +107,9 @@ struct AuthzDecision {
   int64_t policy_version = 0;
   // The caller's admin level under that policy (its scopes and roles).
   AdminLevel admin_level = AdminLevel::kNone;
+  // Whether the caller may resolve other users' approvals of its tenant
+  // under that policy (approvals:write for every approval, or an admin).
+  bool approver = false;
 };
 
 // Admits or refuses calls by their rate (rate_limiter.h).

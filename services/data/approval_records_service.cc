@@ -6,40 +6,49 @@
 
 namespace bastion::data {
 
-ApprovalRecordsService::ApprovalRecordsService(storage::ApprovalStore* store,
+ApprovalRecordsService::ApprovalRecordsService(domain::Approvals* domain,
                                                CallGuard guard)
-    : store_(store), guard_(std::move(guard)) {}
+    : domain_(domain), guard_(std::move(guard)) {}
 
-grpc::Status ApprovalRecordsService::CreateApproval(
-    grpc::ServerContext* context, const v1::CreateApprovalRequest* request,
-    v1::Approval* response) {
-  return guard_.Run(context, "CreateApproval", *request, [&](const Caller& c) {
-    return Answer(store_->CreateApproval(c, *request), response);
-  });
+grpc::ServerUnaryReactor* ApprovalRecordsService::CreateApproval(
+    grpc::CallbackServerContext* context,
+    const v1::CreateApprovalRequest* request, v1::Approval* response) {
+  return Finish(
+      context,
+      guard_.Run(context, "CreateApproval", *request, [&](const Caller& c) {
+        return Answer(domain_->CreateApproval(c, *request), response);
+      }));
 }
 
-grpc::Status ApprovalRecordsService::GetApproval(
-    grpc::ServerContext* context, const v1::GetApprovalRequest* request,
+grpc::ServerUnaryReactor* ApprovalRecordsService::GetApproval(
+    grpc::CallbackServerContext* context, const v1::GetApprovalRequest* request,
     v1::Approval* response) {
-  return guard_.Run(context, "GetApproval", *request, [&](const Caller& c) {
-    return Answer(store_->GetApproval(c, *request), response);
-  });
+  return Finish(
+      context,
+      guard_.Run(context, "GetApproval", *request, [&](const Caller& c) {
+        return Answer(domain_->GetApproval(c, *request), response);
+      }));
 }
 
-grpc::Status ApprovalRecordsService::ListApprovals(
-    grpc::ServerContext* context, const v1::ListApprovalsRequest* request,
+grpc::ServerUnaryReactor* ApprovalRecordsService::ListApprovals(
+    grpc::CallbackServerContext* context,
+    const v1::ListApprovalsRequest* request,
     v1::ListApprovalsResponse* response) {
-  return guard_.Run(context, "ListApprovals", *request, [&](const Caller& c) {
-    return Answer(store_->ListApprovals(c, *request), response);
-  });
+  return Finish(
+      context,
+      guard_.Run(context, "ListApprovals", *request, [&](const Caller& c) {
+        return Answer(domain_->ListApprovals(c, *request), response);
+      }));
 }
 
-grpc::Status ApprovalRecordsService::ResolveApproval(
-    grpc::ServerContext* context, const v1::ResolveApprovalRequest* request,
-    v1::Approval* response) {
-  return guard_.Run(context, "ResolveApproval", *request, [&](const Caller& c) {
-    return Answer(store_->ResolveApproval(c, *request), response);
-  });
+grpc::ServerUnaryReactor* ApprovalRecordsService::ResolveApproval(
+    grpc::CallbackServerContext* context,
+    const v1::ResolveApprovalRequest* request, v1::Approval* response) {
+  return Finish(
+      context,
+      guard_.Run(context, "ResolveApproval", *request, [&](const Caller& c) {
+        return Answer(domain_->ResolveApproval(c, *request), response);
+      }));
 }
 
 }  // namespace bastion::data

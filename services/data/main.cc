@@ -12,7 +12,7 @@
 #include "common/status/status_macros.h"
 #include "services/data/audit_writer_service.h"
 #include "services/data/data_services.h"
-#include "services/data/storage/pg_audit_writer.h"
+#include "services/data/domain/audit.h"
 
 namespace bastion::data {
 namespace {
@@ -30,7 +30,7 @@ absl::Status Run(const std::string& config_path) {
   }
   pg::PgPool pool(pool_options);
   // Declared before `wiring`, whose audit queue flushes into it on shutdown.
-  storage::PgAuditWriter audit_writer(pool);
+  domain::AuditWriter audit_writer(pool);
 
   // Denials here go straight to the audit table; other services send
   // theirs through AuditWriter.

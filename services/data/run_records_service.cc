@@ -6,47 +6,54 @@
 
 namespace bastion::data {
 
-RunRecordsService::RunRecordsService(storage::RunStore* store, CallGuard guard)
-    : store_(store), guard_(std::move(guard)) {}
+RunRecordsService::RunRecordsService(domain::Runs* domain, CallGuard guard)
+    : domain_(domain), guard_(std::move(guard)) {}
 
-grpc::Status RunRecordsService::CreateRun(grpc::ServerContext* context,
-                                          const v1::CreateRunRequest* request,
-                                          v1::RunRecord* response) {
-  return guard_.Run(context, "CreateRun", *request, [&](const Caller& c) {
-    return Answer(store_->CreateRun(c, *request), response);
-  });
+grpc::ServerUnaryReactor* RunRecordsService::CreateRun(
+    grpc::CallbackServerContext* context, const v1::CreateRunRequest* request,
+    v1::RunRecord* response) {
+  return Finish(
+      context, guard_.Run(context, "CreateRun", *request, [&](const Caller& c) {
+        return Answer(domain_->CreateRun(c, *request), response);
+      }));
 }
 
-grpc::Status RunRecordsService::GetRun(grpc::ServerContext* context,
-                                       const v1::GetRunRequest* request,
-                                       v1::GetRunResponse* response) {
-  return guard_.Run(context, "GetRun", *request, [&](const Caller& c) {
-    return Answer(store_->GetRun(c, *request), response);
-  });
+grpc::ServerUnaryReactor* RunRecordsService::GetRun(
+    grpc::CallbackServerContext* context, const v1::GetRunRequest* request,
+    v1::GetRunResponse* response) {
+  return Finish(context,
+                guard_.Run(context, "GetRun", *request, [&](const Caller& c) {
+                  return Answer(domain_->GetRun(c, *request), response);
+                }));
 }
 
-grpc::Status RunRecordsService::ListRuns(grpc::ServerContext* context,
-                                         const v1::ListRunsRequest* request,
-                                         v1::ListRunsResponse* response) {
-  return guard_.Run(context, "ListRuns", *request, [&](const Caller& c) {
-    return Answer(store_->ListRuns(c, *request), response);
-  });
+grpc::ServerUnaryReactor* RunRecordsService::ListRuns(
+    grpc::CallbackServerContext* context, const v1::ListRunsRequest* request,
+    v1::ListRunsResponse* response) {
+  return Finish(context,
+                guard_.Run(context, "ListRuns", *request, [&](const Caller& c) {
+                  return Answer(domain_->ListRuns(c, *request), response);
+                }));
 }
 
-grpc::Status RunRecordsService::UpdateRun(grpc::ServerContext* context,
-                                          const v1::UpdateRunRequest* request,
-                                          v1::RunRecord* response) {
-  return guard_.Run(context, "UpdateRun", *request, [&](const Caller& c) {
-    return Answer(store_->UpdateRun(c, *request), response);
-  });
+grpc::ServerUnaryReactor* RunRecordsService::UpdateRun(
+    grpc::CallbackServerContext* context, const v1::UpdateRunRequest* request,
+    v1::RunRecord* response) {
+  return Finish(
+      context, guard_.Run(context, "UpdateRun", *request, [&](const Caller& c) {
+        return Answer(domain_->UpdateRun(c, *request), response);
+      }));
 }
 
-grpc::Status RunRecordsService::AppendRunEvents(
-    grpc::ServerContext* context, const v1::AppendRunEventsRequest* request,
+grpc::ServerUnaryReactor* RunRecordsService::AppendRunEvents(
+    grpc::CallbackServerContext* context,
+    const v1::AppendRunEventsRequest* request,
     v1::AppendRunEventsResponse* response) {
-  return guard_.Run(context, "AppendRunEvents", *request, [&](const Caller& c) {
-    return Answer(store_->AppendRunEvents(c, *request), response);
-  });
+  return Finish(
+      context,
+      guard_.Run(context, "AppendRunEvents", *request, [&](const Caller& c) {
+        return Answer(domain_->AppendRunEvents(c, *request), response);
+      }));
 }
 
 }  // namespace bastion::data

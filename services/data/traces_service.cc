@@ -6,31 +6,36 @@
 
 namespace bastion::data {
 
-TracesService::TracesService(storage::TraceStore* store, CallGuard guard)
-    : store_(store), guard_(std::move(guard)) {}
+TracesService::TracesService(domain::Traces* domain, CallGuard guard)
+    : domain_(domain), guard_(std::move(guard)) {}
 
-grpc::Status TracesService::AppendSpans(grpc::ServerContext* context,
-                                        const v1::AppendSpansRequest* request,
-                                        v1::AppendSpansResponse* response) {
-  return guard_.Run(context, "AppendSpans", *request, [&](const Caller& c) {
-    return Answer(store_->AppendSpans(c, *request), response);
-  });
+grpc::ServerUnaryReactor* TracesService::AppendSpans(
+    grpc::CallbackServerContext* context, const v1::AppendSpansRequest* request,
+    v1::AppendSpansResponse* response) {
+  return Finish(
+      context,
+      guard_.Run(context, "AppendSpans", *request, [&](const Caller& c) {
+        return Answer(domain_->AppendSpans(c, *request), response);
+      }));
 }
 
-grpc::Status TracesService::GetTrace(grpc::ServerContext* context,
-                                     const v1::GetTraceRequest* request,
-                                     v1::GetTraceResponse* response) {
-  return guard_.Run(context, "GetTrace", *request, [&](const Caller& c) {
-    return Answer(store_->GetTrace(c, *request), response);
-  });
+grpc::ServerUnaryReactor* TracesService::GetTrace(
+    grpc::CallbackServerContext* context, const v1::GetTraceRequest* request,
+    v1::GetTraceResponse* response) {
+  return Finish(context,
+                guard_.Run(context, "GetTrace", *request, [&](const Caller& c) {
+                  return Answer(domain_->GetTrace(c, *request), response);
+                }));
 }
 
-grpc::Status TracesService::ListTraces(grpc::ServerContext* context,
-                                       const v1::ListTracesRequest* request,
-                                       v1::ListTracesResponse* response) {
-  return guard_.Run(context, "ListTraces", *request, [&](const Caller& c) {
-    return Answer(store_->ListTraces(c, *request), response);
-  });
+grpc::ServerUnaryReactor* TracesService::ListTraces(
+    grpc::CallbackServerContext* context, const v1::ListTracesRequest* request,
+    v1::ListTracesResponse* response) {
+  return Finish(
+      context,
+      guard_.Run(context, "ListTraces", *request, [&](const Caller& c) {
+        return Answer(domain_->ListTraces(c, *request), response);
+      }));
 }
 
 }  // namespace bastion::data

@@ -134,28 +134,27 @@ MATRIX = (
     ("run_executor", "Runs/RunWorkflow",
      "workflow_id: 'triage' input: 'x' session_id: '$SESSION'",
      "$SESSION", (FP, NF, NF, NF, NF, NF)),
-    # data's run records are internal methods: the principal's own scopes
-    # decide admin reach there, so an owner by role (T1-admin) does not
-    # reach A's run, and the platform admin lists it across tenants.
+    # A and A's tenant admin reach A's run; the platform admin lists it
+    # across tenants but addresses ids within its own.
     ("run_executor", "Runs/GetRun", "run_id: '$ID'",
-     "$ID", (OK, NF, NF, NF, NF, NF)),
+     "$ID", (OK, NF, NF, OK, NF, NF)),
     ("run_executor", "Runs/StreamRun", "run_id: '$ID'",
-     "$ID", (OK, NF, NF, NF, NF, NF)),
+     "$ID", (OK, NF, NF, OK, NF, NF)),
     ("run_executor", "Runs/ListRuns", "page { limit: 1000 }",
-     "$ID", (OK, HID, HID, HID, HID, OK)),
+     "$ID", (OK, HID, HID, OK, HID, OK)),
     ("run_executor", "Runs/ListRuns", "page { limit: 1000 } session_id: '$SESSION'",
-     "$ID", (OK, HID, HID, HID, HID, OK)),
-    # A's run has completed: A may neither cancel nor continue it; members
-    # do not hold runs:run, which continuing needs.
+     "$ID", (OK, HID, HID, OK, HID, OK)),
+    # A's run has completed: neither A nor its tenant admin may cancel or
+    # continue it; members do not hold runs:run, which continuing needs.
     ("run_executor", "Runs/CancelRun",
      "run_id: '$ID' component_type: COMPONENT_TYPE_AGENT component_id: 'echo'",
-     "$ID", (FP, NF, NF, NF, NF, NF)),
+     "$ID", (FP, NF, NF, FP, NF, NF)),
     ("run_executor", "Runs/CancelRun",
      "run_id: '$ID' component_type: COMPONENT_TYPE_TEAM component_id: 'echo'",
      "$ID", (NF, NF, NF, NF, NF, NF)),
     ("run_executor", "Runs/ContinueRun",
      "run_id: '$ID' component_type: COMPONENT_TYPE_AGENT component_id: 'echo'",
-     "$ID", (PD, PD, PD, NF, NF, NF)),
+     "$ID", (PD, PD, PD, FP, NF, NF)),
 )
 
 # Public RPCs of run-executor not served yet. Until then they answer
