@@ -152,6 +152,15 @@ if [ -z "${BASTION_JWKS_FILE:-}${BASTION_JWKS_URL:-}" ]; then
   $PY tools/call.py "$DATA" bastion.data.v1.Sessions/ListSessions --token "$BOB" || true
   echo "\$ call.py $RUNS bastion.runs.v1.Agents/ListAgents   (no token)"
   $PY tools/call.py "$RUNS" bastion.runs.v1.Agents/ListAgents || true
+  echo "\$ call.py $RUNS bastion.runs.v1.Runs/RunAgent '{\"agentId\": \"calculator\", \"input\": \"6*7\"}'   (alice)"
+  $PY tools/call.py "$RUNS" bastion.runs.v1.Runs/RunAgent \
+    '{"agentId": "calculator", "input": "6*7"}' --token "$ALICE" || true
+  echo "\$ call.py $RUNS bastion.runs.v1.Runs/RunTeam '{\"teamId\": \"desk\", \"input\": \"2+2\"}'   (alice; last event)"
+  $PY tools/call.py "$RUNS" bastion.runs.v1.Runs/RunTeam \
+    '{"teamId": "desk", "input": "2+2"}' --token "$ALICE" | tail -n 8 || true
+  echo "\$ call.py $RUNS bastion.runs.v1.Runs/RunWorkflow '{\"workflowId\": \"brief\", \"input\": \"1+2*3\"}'   (alice; last event)"
+  $PY tools/call.py "$RUNS" bastion.runs.v1.Runs/RunWorkflow \
+    '{"workflowId": "brief", "input": "1+2*3"}' --token "$ALICE" | tail -n 8 || true
 fi
 
 cat <<MSG

@@ -238,7 +238,7 @@ absl::Status Run(const Flags& flags) {
   ASSIGN_OR_RETURN(CallGuard guard,
                    CallGuard::Create(agents_name, dependencies));
 
-  runs::AgentsService guarded(&registry, std::move(guard));
+  runs::AgentsService guarded(&registry, std::move(guard), &authorizer);
   CountingAgents on(&guarded);
   UnguardedAgents unguarded(&registry);
   CountingAgents off(&unguarded);

@@ -1,5 +1,5 @@
-// run-executor: serves the registry of agents, teams and workflows (runs,
-// approvals and schedules are not served yet; see README).
+// run-executor: serves the registry of agents, teams and workflows and runs
+// them (approvals and schedules are not served yet; see README).
 #include <fstream>
 #include <sstream>
 
@@ -12,24 +12,27 @@
 #include "common/server/server.h"
 #include "common/status/status_macros.h"
 #include "services/run_executor/registry_service.h"
+#include "services/run_executor/runs/runs_service.h"
+#include "services/run_executor/runs/runs_stack.h"
 
 namespace bastion::runs {
 namespace {
 
-absl::StatusOr<AgentRegistry> LoadRegistry(const std::string& path) {
+absl::StatusOr<v1::Registry> LoadRegistry(const std::string& path) {
   v1::Registry registry;
   if (!path.empty()) {
     RETURN_IF_ERROR(LoadConfig(path, /*env_prefix=*/"BASTION_REGISTRY_",
                                [](absl::string_view) { return std::nullopt; },
                                &registry));
   }
-  return AgentRegistry::Create(registry);
+  return registry;
 }
 
 absl::Status Run(const std::string& config_path) {
   v1::RunExecutorConfig config;
   RETURN_IF_ERROR(LoadConfig(config_path, "BASTION_", ProcessEnv(), &config));
-  ASSIGN_OR_RETURN(AgentRegistry registry, LoadRegistry(config.registry_file()));
+  ASSIGN_OR_RETURN(v1::Registry specs, LoadRegistry(config.registry_file()));
+  ASSIGN_OR_RETURN(AgentRegistry registry, AgentRegistry::Create(specs));
   // authn, authz, the services whose users' assertions it accepts, rate
   // limits, and denials audited through data's AuditWriter.
   ASSIGN_OR_RETURN(std::unique_ptr<GuardWiring> wiring,
@@ -45,15 +48,25 @@ absl::Status Run(const std::string& config_path) {
   ASSIGN_OR_RETURN(CallGuard workflows_guard,
                    CallGuard::Create(v1::Workflows::service_full_name(),
                                      dependencies));
-  AgentsService agents(&registry, std::move(agents_guard));
-  TeamsService teams(&registry, std::move(teams_guard));
-  WorkflowsService workflows(&registry, std::move(workflows_guard));
+  ASSIGN_OR_RETURN(CallGuard runs_guard,
+                   CallGuard::Create(v1::Runs::service_full_name(),
+                                     dependencies));
+  ASSIGN_OR_RETURN(std::unique_ptr<RunsStack> stack,
+                   RunsStack::Create(config, specs, &registry,
+                                     &wiring->channels(), ProcessEnv()));
+  RunsService runs(stack->manager(), std::move(runs_guard));
+  AgentsService agents(&registry, std::move(agents_guard),
+                       dependencies.authorizer);
+  TeamsService teams(&registry, std::move(teams_guard), dependencies.authorizer);
+  WorkflowsService workflows(&registry, std::move(workflows_guard),
+                             dependencies.authorizer);
 
   const std::vector<ServiceBinding> served = {
       {&agents, v1::Agents::service_full_name()},
       {&teams, v1::Teams::service_full_name()},
-      {&workflows, v1::Workflows::service_full_name()}};
-  // Runs, Approvals, Schedules and ToolService: guarded, then UNIMPLEMENTED.
+      {&workflows, v1::Workflows::service_full_name()},
+      {&runs, v1::Runs::service_full_name()}};
+  // Approvals, Schedules and ToolService: guarded, then UNIMPLEMENTED.
   return ServeDeclared(ServerOptionsFrom(config, wiring->server_credentials()),
                        served,
                        *v1::Agent::descriptor()->file(), dependencies);

@@ -42,7 +42,9 @@ const std::map<std::string, std::vector<std::string>>& SuiteGrants() {
             "bastion.data.v1.ApprovalRecords",
             "bastion.data.v1.ScheduleRecords",
             "bastion.data.v1.Traces/AppendSpans", "bastion.data.v1.Memories",
-            kAuditWriter, "bastion.runs.v1.ToolService"}},
+            "bastion.data.v1.Sessions/GetSession",
+            "bastion.data.v1.Sessions/CreateSession", kAuditWriter,
+            "bastion.runs.v1.ToolService"}},
       };
   return *grants;
 }

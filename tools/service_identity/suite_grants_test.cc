@@ -58,6 +58,8 @@ TEST(SuiteGrantsTest, RunExecutorReachesItsRecordsButNoUserFacingReads) {
         "bastion.data.v1.ScheduleRecords/ClaimDueSchedules",
         "bastion.data.v1.Traces/AppendSpans",
         "bastion.data.v1.Memories/ListMemories",
+        "bastion.data.v1.Sessions/GetSession",
+        "bastion.data.v1.Sessions/CreateSession",
         "bastion.data.v1.AuditWriter/AppendAuditEvents",
         "bastion.authz.v1.Authz/Check", "bastion.authz.v1.Authz/CheckTool",
         "bastion.runs.v1.ToolService/Invoke"}) {
