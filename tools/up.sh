@@ -98,9 +98,10 @@ start() {  # start NAME PORT ENV...
   echo "$name started on 127.0.0.1:$port (log $BASTION_HOME/logs/$name.log)"
 }
 
-# Service identity: each service's key, and the list of keys whose calls
-# data (internal RPCs), authn (delegations) and authz (users' assertions)
-# accept.
+# Service identity: each service's key, and the trusted-services file data
+# (internal RPCs), authn (delegations) and authz (users' assertions) load:
+# every service's key with the methods it may call
+# (tools/service_identity/suite_grants.cc), written again on every start.
 "$BASTION_HOME/bin/service_identity" init "$BASTION_HOME/keys/services" run_executor authz authn data >/dev/null
 TRUSTED="$BASTION_HOME/keys/services/trusted_services.json"
 
@@ -152,6 +153,15 @@ if [ -z "${BASTION_JWKS_FILE:-}${BASTION_JWKS_URL:-}" ]; then
   $PY tools/call.py "$DATA" bastion.data.v1.Sessions/ListSessions --token "$BOB" || true
   echo "\$ call.py $RUNS bastion.runs.v1.Agents/ListAgents   (no token)"
   $PY tools/call.py "$RUNS" bastion.runs.v1.Agents/ListAgents || true
+  echo "\$ call.py $RUNS bastion.runs.v1.Runs/RunAgent '{\"agentId\": \"calculator\", \"input\": \"6*7\"}'   (alice)"
+  $PY tools/call.py "$RUNS" bastion.runs.v1.Runs/RunAgent \
+    '{"agentId": "calculator", "input": "6*7"}' --token "$ALICE" || true
+  echo "\$ call.py $RUNS bastion.runs.v1.Runs/RunTeam '{\"teamId\": \"desk\", \"input\": \"2+2\"}'   (alice; last event)"
+  $PY tools/call.py "$RUNS" bastion.runs.v1.Runs/RunTeam \
+    '{"teamId": "desk", "input": "2+2"}' --token "$ALICE" | tail -n 8 || true
+  echo "\$ call.py $RUNS bastion.runs.v1.Runs/RunWorkflow '{\"workflowId\": \"brief\", \"input\": \"1+2*3\"}'   (alice; last event)"
+  $PY tools/call.py "$RUNS" bastion.runs.v1.Runs/RunWorkflow \
+    '{"workflowId": "brief", "input": "1+2*3"}' --token "$ALICE" | tail -n 8 || true
 fi
 
 cat <<MSG

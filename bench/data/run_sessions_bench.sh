@@ -4,15 +4,19 @@
 #      the table (the other rows belong to 20,000 other users in 4 tenants),
 #      with the query plan under row-level security at each size;
 #   2. throughput through the data service (real Sessions gRPC adapter, call
-#      guard, principal transaction and RLS store, in-process; authn/authz
-#      answered by in-process fakes), driven by h2load (A), side by side with
-#      the same list query through `pgbench -M prepared` as the superuser
-#      (C: no RLS, no settings, no gRPC) and, to show the database's share,
-#      the service's exact request through pgbench as the service role (D:
-#      settings + query in one pipeline, RLS); the SQL comes from the binary
-#      itself (sessions_bench --mode=sql). Alternating rounds, medians of
-#      BENCH_ROUNDS, ratios, and the CPU time per call of each process
-#      (PostgreSQL, the data service, the load generator).
+#      guard, sessions domain, principal transaction and RLS store,
+#      in-process; authn/authz answered by in-process fakes), driven by
+#      h2load (A); the same binary and RPC with the guard and row security
+#      switched off (B: sessions_bench --security=off, the same list query
+#      without principal settings as the superuser), so A/B is the cost of
+#      security on the same gRPC path; the same list query through
+#      `pgbench -M prepared` as the superuser (C: no RLS, no settings, no
+#      gRPC) and, to show the database's share, the service's exact request
+#      through pgbench as the service role (D: settings + query in one
+#      pipeline, RLS); the SQL comes from the binary itself (sessions_bench
+#      --mode=sql). Alternating rounds, medians of BENCH_ROUNDS, ratios, and
+#      the CPU time per call of each process (PostgreSQL, the data service,
+#      the load generator).
 # Starts its own throwaway cluster under /tmp, builds with -c opt (without
 # touching the workspace's bazel-* symlinks), and cleans up.
 #
@@ -68,6 +72,8 @@ MIGRATE="$BIN/tools/migrate/migrate" PG_FSYNC=off \
 SERVICE_URL="$(sed -n 's/^BASTION_PG_SERVICE_URL=//p' "$WORK/urls")"
 # shellcheck disable=SC1091
 . "$WORK/pg/env"
+# B's connection: the superuser, which row security does not apply to.
+SUPER_URL="host=$PGHOST port=$PGPORT user=postgres dbname=bench"
 SUPER=(-h "$PGHOST" -p "$PGPORT" -U postgres)
 psql_super() { "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "${SUPER[@]}" -d bench "$@"; }
 psql_service() {
@@ -207,12 +213,12 @@ pgbench_run() { # USER SCRIPT
 # The data service driven by h2load (a light HTTP/2 client, so the load
 # generator takes little of the machine's CPU, as pgbench's does). h2load
 # counts HTTP statuses only: the server checks every answer itself and the
-# run fails if any was wrong. Prints "RATE CALLS PG_TICKS CLIENT_TICKS
-# SERVER_TICKS".
-h2load_run() {
+# run fails if any was wrong. Both sides get the same request, bearer
+# header included. Prints "RATE CALLS PG_TICKS CLIENT_TICKS SERVER_TICKS".
+h2load_run() { # SECURITY (on|off) CONNINFO
   rm -f "$WORK/port"
-  "${PIN[@]}" "$BENCH" --conninfo="$SERVICE_URL" --tenant="$TENANT" --user="$USER_ID" \
-    --clients="$CLIENTS" --mode=serve --body_file="$WORK/body" \
+  "${PIN[@]}" "$BENCH" --conninfo="$2" --security="$1" --tenant="$TENANT" \
+    --user="$USER_ID" --clients="$CLIENTS" --mode=serve --body_file="$WORK/body" \
     --port_file="$WORK/port" > "$WORK/serve.out" 2> "$WORK/serve.log" &
   local pid=$! out rate before pg server calls
   for _ in $(seq 100); do [ -f "$WORK/port" ] && break; sleep 0.1; done
@@ -244,31 +250,44 @@ if [ "${BENCH_PIN:-0}" = 1 ]; then
 fi
 
 echo "== throughput, $CLIENTS concurrent, ${SECONDS_PER_RUN}s per run, $ROUNDS rounds (alternating)"
-for f in a c d a_pg a_client a_server c_pg c_client d_pg; do : > "$WORK/$f"; done
+for f in a b c d a_pg a_client a_server a_ratio b_pg b_client b_server c_pg c_client d_pg; do
+  : > "$WORK/$f"
+done
 for round in $(seq 1 "$ROUNDS"); do
-  read -r a_rate a_calls a_pg a_client a_server <<<"$(h2load_run)"
+  read -r a_rate a_calls a_pg a_client a_server <<<"$(h2load_run on "$SERVICE_URL")"
+  read -r b_rate b_calls b_pg b_client b_server <<<"$(h2load_run off "$SUPER_URL")"
   read -r c_rate c_calls c_pg c_client <<<"$(pgbench_run postgres "$WORK/list.sql")"
   read -r d_rate d_calls d_pg _ <<<"$(pgbench_run bastion_data_svc "$WORK/service_tx.sql")"
-  [ -n "$a_calls" ] && [ -n "$c_calls" ] && [ -n "$d_calls" ] || exit 1
-  echo "$a_rate" >> "$WORK/a"; echo "$c_rate" >> "$WORK/c"; echo "$d_rate" >> "$WORK/d"
+  [ -n "$a_calls" ] && [ -n "$b_calls" ] && [ -n "$c_calls" ] && [ -n "$d_calls" ] || exit 1
+  echo "$a_rate" >> "$WORK/a"; echo "$b_rate" >> "$WORK/b"
+  echo "$c_rate" >> "$WORK/c"; echo "$d_rate" >> "$WORK/d"
   micros_per "$a_pg" "$a_calls" >> "$WORK/a_pg"
   micros_per "$a_client" "$a_calls" >> "$WORK/a_client"
   micros_per "$a_server" "$a_calls" >> "$WORK/a_server"
+  # The data service's CPU per call over PostgreSQL's, in this round.
+  awk -v s="$a_server" -v p="$a_pg" 'BEGIN { printf "%.2f\n", s / p }' >> "$WORK/a_ratio"
+  micros_per "$b_pg" "$b_calls" >> "$WORK/b_pg"
+  micros_per "$b_client" "$b_calls" >> "$WORK/b_client"
+  micros_per "$b_server" "$b_calls" >> "$WORK/b_server"
   micros_per "$c_pg" "$c_calls" >> "$WORK/c_pg"
   micros_per "$c_client" "$c_calls" >> "$WORK/c_client"
   micros_per "$d_pg" "$d_calls" >> "$WORK/d_pg"
-  echo "  round $round: A $a_rate calls/s; C $c_rate tps; D $d_rate tps"
+  echo "  round $round: A $a_rate calls/s; B $b_rate calls/s; C $c_rate tps; D $d_rate tps"
 done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 m() { median < "$WORK/$1"; }
 echo "== result (medians of $ROUNDS rounds, $CLIENTS concurrent; CPU in microseconds per call)"
 echo "  A data service via h2load (gRPC + guard + principal settings + RLS): $(m a) calls/s"
 echo "      CPU per call: PostgreSQL $(m a_pg), data service $(m a_server), h2load $(m a_client)"
+echo "      data service CPU / PostgreSQL CPU per call: $(m a_ratio)x (target <= 0.7x)"
+echo "  B the same binary and RPC, guard and row security off (no settings, superuser): $(m b) calls/s"
+echo "      CPU per call: PostgreSQL $(m b_pg), data service $(m b_server), h2load $(m b_client)"
 echo "  C the same list query via pgbench -M prepared, superuser (no RLS, no settings): $(m c) tps"
 echo "      CPU per call: PostgreSQL $(m c_pg), pgbench $(m c_client)"
 echo "  D the service's request via pgbench (settings + query in one pipeline, service role, RLS): $(m d) tps"
 echo "      CPU per call: PostgreSQL $(m d_pg)"
-echo "  ratio A/C: $(ratio "$(m a)" "$(m c)")x (target >= 0.8x)"
+echo "  ratio A/B: $(ratio "$(m a)" "$(m b)")x (secured / unsecured on the same gRPC path; target >= 0.8x)"
+echo "  ratio A/C: $(ratio "$(m a)" "$(m c)")x (the data service against raw pgbench)"
 echo "  ratio D/C: $(ratio "$(m d)" "$(m c)")x (the database's own work for the service's request, no gRPC;"
 if [ ${#PIN[@]} -eq 0 ]; then
   echo "             A/C cannot exceed it while everything shares these $(nproc) cores)"

@@ -1,11 +1,22 @@
 // sessions_bench: "the 20 newest sessions of one user" through the data
-// service's real Sessions gRPC adapter, call guard and row-level-security
-// store (PgSessionStore), served in-process on a loopback port. The guard's
-// authentication and authorization are answered by in-process fakes (a
-// fixed principal, allow), so what is measured is the data path: gRPC, the
-// principal settings and the query in one pipelined round trip, and RLS.
+// service's real Sessions gRPC adapter, call guard, sessions domain and
+// row-level-security store (PgSessionStore), served in-process on a
+// loopback port. The guard's authentication and authorization are answered
+// by in-process fakes (a fixed principal, allow), so what is measured is
+// the data path: gRPC, the principal settings and the query in one
+// pipelined round trip, and RLS.
 //
-//   sessions_bench --conninfo=C [--tenant=t1 --user=u0 --limit=20] --mode=M
+// --security=off serves the same RPC on the same gRPC server with the guard
+// and row security switched off, for the cost of security on the same path:
+// an adapter without a guard hands the fixed principal to the same domain,
+// whose store sends the same list query (ListSql) without the principal
+// settings, over a connection (--conninfo, then the superuser's) that row
+// security does not apply to. This side exists only in this benchmark
+// binary: the data service has no such switch, and its configuration
+// refuses one (services/data/data_config_test).
+//
+//   sessions_bench --conninfo=C [--tenant=t1 --user=u0 --limit=20]
+//                  [--security=on|off] --mode=M
 //     rate     [--clients=8 --seconds=5 --warmup_seconds=1]: C++ gRPC clients
 //              in this process; prints "rate calls_per_s=N calls=N errors=N"
 //     latency  [--calls=2000]: one client, sequential; prints
@@ -42,7 +53,10 @@
 #include "common/pg/pg_pool.h"
 #include "common/pg/principal_transaction.h"
 #include "common/server/server.h"
+#include "common/status/grpc_status.h"
+#include "services/data/answer.h"
 #include "services/data/sessions_service.h"
+#include "services/data/domain/sessions.h"
 #include "services/data/storage/pg_session_store.h"
 #include "services/data/storage/session_store.h"
 
@@ -63,6 +77,7 @@ struct Flags {
   int calls = 2000;
   std::string body_file;
   std::string port_file;
+  bool security = true;
 };
 
 bool ParseFlags(int argc, char** argv, Flags* flags) {
@@ -100,6 +115,9 @@ bool ParseFlags(int argc, char** argv, Flags* flags) {
       flags->port_file = value;
     } else if (key == "calls") {
       ok = absl::SimpleAtoi(value, &flags->calls);
+    } else if (key == "security") {
+      ok = value == "on" || value == "off";
+      flags->security = value == "on";
     } else {
       ok = false;
     }
@@ -151,10 +169,11 @@ class CheckedSessionStore final : public storage::SessionStore {
       : store_(store), flags_(flags) {}
 
   absl::StatusOr<v1::ListSessionsResponse> ListSessions(
-      const storage::Actor& principal,
+      const pg::PrincipalScope& scope, const storage::OwnerFilter& owner,
+      const storage::Page& page,
       const v1::ListSessionsRequest& request) override {
     absl::StatusOr<v1::ListSessionsResponse> out =
-        store_->ListSessions(principal, request);
+        store_->ListSessions(scope, owner, page, request);
     bool good = out.ok() && out->sessions_size() == flags_.limit;
     if (good) {
       for (const v1::Session& s : out->sessions()) {
@@ -166,25 +185,25 @@ class CheckedSessionStore final : public storage::SessionStore {
     return out;
   }
   absl::StatusOr<v1::Session> CreateSession(
-      const storage::Actor& p,
+      const pg::PrincipalScope& p,
       const v1::CreateSessionRequest& r) override {
     return store_->CreateSession(p, r);
   }
   absl::StatusOr<v1::Session> GetSession(
-      const storage::Actor& p, const v1::GetSessionRequest& r) override {
+      const pg::PrincipalScope& p, const v1::GetSessionRequest& r) override {
     return store_->GetSession(p, r);
   }
   absl::StatusOr<v1::Session> UpdateSession(
-      const storage::Actor& p,
+      const pg::PrincipalScope& p,
       const v1::UpdateSessionRequest& r) override {
     return store_->UpdateSession(p, r);
   }
-  absl::Status DeleteSession(const storage::Actor& p,
+  absl::Status DeleteSession(const pg::PrincipalScope& p,
                              const v1::DeleteSessionRequest& r) override {
     return store_->DeleteSession(p, r);
   }
   absl::StatusOr<v1::DeleteSessionsResponse> DeleteSessions(
-      const storage::Actor& p,
+      const pg::PrincipalScope& p,
       const v1::DeleteSessionsRequest& r) override {
     return store_->DeleteSessions(p, r);
   }
@@ -197,6 +216,90 @@ class CheckedSessionStore final : public storage::SessionStore {
   const Flags& flags_;
   std::atomic<long> ok_{0};
   std::atomic<long> bad_{0};
+};
+
+// --security=off: the list query the real store sends (ListSql), alone in
+// its pipeline (no principal settings), on a connection row security does
+// not apply to. Only ListSessions is served.
+class UnsecuredSessionStore final : public storage::SessionStore {
+ public:
+  explicit UnsecuredSessionStore(pg::PgPool& pool) : pool_(pool) {}
+
+  absl::StatusOr<v1::ListSessionsResponse> ListSessions(
+      const pg::PrincipalScope&, const storage::OwnerFilter& owner,
+      const storage::Page& page,
+      const v1::ListSessionsRequest& request) override {
+    const bool by_updated = request.sort_field() == v1::SORT_FIELD_UPDATED_AT;
+    const bool asc = request.sort_order() == v1::SORT_ORDER_ASC;
+    const pg::Statement list{
+        storage::PgSessionStore::ListSql(storage::OneOwner(owner), by_updated,
+                                         asc),
+        storage::PageParams(page, {owner.tenant_id, owner.user_id,
+                                   storage::ComponentTypeParam(
+                                       request.component_type()),
+                                   storage::OptionalParam(
+                                       request.component_id())})};
+    absl::StatusOr<pg::PgLease> lease = pool_.Acquire();
+    if (!lease.ok()) return lease.status();
+    absl::StatusOr<std::vector<pg::PgResult>> rows =
+        (*lease)->ExecutePipeline({&list, 1});
+    if (!rows.ok()) {
+      if (!(*lease)->IsReusable()) lease->Discard();
+      return rows.status();
+    }
+    v1::ListSessionsResponse response;
+    absl::Status filled = storage::FillPage(
+        (*rows)[0], page,
+        {by_updated ? "updated_us" : "created_us", "session_id"},
+        storage::PgSessionStore::SessionOf, response.mutable_sessions(),
+        response.mutable_page());
+    if (!filled.ok()) return filled;
+    return response;
+  }
+  absl::StatusOr<v1::Session> CreateSession(
+      const pg::PrincipalScope&, const v1::CreateSessionRequest&) override {
+    return absl::UnimplementedError("benchmark: lists only");
+  }
+  absl::StatusOr<v1::Session> GetSession(
+      const pg::PrincipalScope&, const v1::GetSessionRequest&) override {
+    return absl::UnimplementedError("benchmark: lists only");
+  }
+  absl::StatusOr<v1::Session> UpdateSession(
+      const pg::PrincipalScope&, const v1::UpdateSessionRequest&) override {
+    return absl::UnimplementedError("benchmark: lists only");
+  }
+  absl::Status DeleteSession(const pg::PrincipalScope&,
+                             const v1::DeleteSessionRequest&) override {
+    return absl::UnimplementedError("benchmark: lists only");
+  }
+  absl::StatusOr<v1::DeleteSessionsResponse> DeleteSessions(
+      const pg::PrincipalScope&, const v1::DeleteSessionsRequest&) override {
+    return absl::UnimplementedError("benchmark: lists only");
+  }
+
+ private:
+  pg::PgPool& pool_;
+};
+
+// --security=off: the Sessions adapter without its guard; every call acts
+// as the fixed principal. Only ListSessions is served.
+class UnguardedSessionsService final : public v1::Sessions::CallbackService {
+ public:
+  UnguardedSessionsService(domain::Sessions* sessions, Caller caller)
+      : sessions_(sessions), caller_(std::move(caller)) {}
+
+  grpc::ServerUnaryReactor* ListSessions(
+      grpc::CallbackServerContext* context,
+      const v1::ListSessionsRequest* request,
+      v1::ListSessionsResponse* response) override {
+    return Finish(context,
+                  ToGrpcStatus(Answer(sessions_->ListSessions(caller_, *request),
+                                      response)));
+  }
+
+ private:
+  domain::Sessions* sessions_;
+  const Caller caller_;
 };
 
 // One client: its own channel (own connection) and stub.
@@ -352,8 +455,13 @@ int Main(int argc, char** argv) {
   pool_options.conninfo = flags.conninfo;
   pool_options.max_size = flags.clients + 1;
   pg::PgPool pool(pool_options);
-  storage::PgSessionStore store(pool);
-  CheckedSessionStore checked(&store, flags);
+  storage::PgSessionStore secured_store(pool);
+  UnsecuredSessionStore unsecured_store(pool);
+  CheckedSessionStore checked(
+      flags.security ? static_cast<storage::SessionStore*>(&secured_store)
+                     : &unsecured_store,
+      flags);
+  domain::Sessions sessions(checked);
   auto guard = CallGuard::Create(
       v1::Sessions::service_full_name(),
       GuardDependencies{&authn, /*assertions=*/nullptr, &authz});
@@ -361,9 +469,13 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", guard.status().ToString().c_str());
     return 1;
   }
-  SessionsService service(&checked, *std::move(guard));
+  SessionsService secured(&sessions, *std::move(guard));
+  UnguardedSessionsService unsecured(&sessions, Caller{principal, ""});
+  grpc::Service* service = flags.security
+                               ? static_cast<grpc::Service*>(&secured)
+                               : &unsecured;
   auto server = StartServer(ServerOptions(),
-                            {{&service, v1::Sessions::service_full_name()}});
+                            {{service, v1::Sessions::service_full_name()}});
   if (!server.ok()) {
     std::fprintf(stderr, "%s\n", server.status().ToString().c_str());
     return 1;

@@ -41,7 +41,7 @@
 #include "bench/enforcement/fake_auth.h"
 #include "common/auth/call_guard.h"
 #include "common/auth/remote.h"
-#include "common/auth/remote_wiring.h"
+#include "common/auth/guard_wiring.h"
 #include "common/auth/sha256.h"
 #include "common/config/config.h"
 #include "common/log/log.h"
@@ -52,7 +52,7 @@
 namespace bastion::bench {
 namespace {
 
-// Same as the (file-private) capacity in common/auth/remote_wiring.cc.
+// Same as the (file-private) capacity in common/auth/guard_wiring.cc.
 constexpr size_t kCacheCapacity = 100000;
 
 struct Flags {
@@ -238,7 +238,7 @@ absl::Status Run(const Flags& flags) {
   ASSIGN_OR_RETURN(CallGuard guard,
                    CallGuard::Create(agents_name, dependencies));
 
-  runs::AgentsService guarded(&registry, std::move(guard));
+  runs::AgentsService guarded(&registry, std::move(guard), &authorizer);
   CountingAgents on(&guarded);
   UnguardedAgents unguarded(&registry);
   CountingAgents off(&unguarded);

@@ -222,7 +222,7 @@ if (( LATENCY_DURATION > 0 )); then
 fi
 echo "  calls to the fakes while measuring (${MEASURED_SECONDS}s per side):"
 echo "    authn.Authenticate $((AUTHN1 - AUTHN0)), authz.Check $((AUTHZ1 - AUTHZ0))"
-echo "  (credential cache ttl 1 s, decision cache ttl 5 s: common/auth/remote_wiring.h)"
+echo "  (credential cache ttl 1 s, decision cache ttl 5 s: common/auth/guard_wiring.h)"
 
 if [[ $MICROBENCH == 1 ]]; then
   echo

@@ -216,15 +216,31 @@ absl::StatusOr<common::v1::Principal> CallGuard::CheckCallingService(
         "internal method: user must be a forwarded assertion, not a bearer "
         "credential");
   }
-  if (verified_service.has_value()) return *verified_service;
-  absl::StatusOr<common::v1::Principal> service = VerifyCallingService(context);
+  absl::StatusOr<common::v1::Principal> service =
+      verified_service.has_value() ? *verified_service
+                                   : VerifyCallingService(context);
   if (!service.ok()) {
     if (service.status().code() == absl::StatusCode::kUnavailable) {
       return service.status();
     }
     return Denied(absl::StrCat("internal method: ", service.status().message()));
   }
+  RETURN_IF_ERROR(CheckGrant(*service, method_name, permission, user));
   return service;
+}
+
+absl::Status CallGuard::CheckGrant(const common::v1::Principal& service,
+                                   absl::string_view method_name,
+                                   const common::v1::Permission& permission,
+                                   const common::v1::Principal* user) const {
+  const std::string method = FullName(method_name);
+  if (dependencies_.services != nullptr &&
+      dependencies_.services->MayCall(service.subject(), method)) {
+    return absl::OkStatus();
+  }
+  return Deny(PermissionDenied(), "denied.service_grant",
+              user != nullptr ? user : &service, method_name, permission, "",
+              absl::StrCat(service.subject(), " may not call ", method));
 }
 
 absl::Status CallGuard::DenyUnauthenticated(
@@ -240,6 +256,40 @@ absl::Status CallGuard::DenyUnauthenticated(
   }
   return Deny(Unauthenticated(), "denied.unauthenticated", nullptr, method_name,
               permission, "", reason);
+}
+
+absl::StatusOr<AuthzDecision> CallGuard::AskAuthz(
+    const Caller& caller, absl::string_view method_name,
+    const common::v1::Permission& permission,
+    const PermissionRequest& wanted) const {
+  if (dependencies_.authorizer == nullptr) {
+    return absl::UnavailableError("no authorizer configured");
+  }
+  absl::StatusOr<AuthzDecision> decision =
+      dependencies_.authorizer->Check(caller, wanted);
+  if (decision.ok()) return decision;
+  if (decision.status().code() == absl::StatusCode::kInvalidArgument) {
+    // authz refused the question itself (e.g. an id it cannot decide):
+    // the request is wrong, nothing is down.
+    return decision.status();
+  }
+  if (decision.status().code() == absl::StatusCode::kUnauthenticated &&
+      caller.principal.expires_at_unix() != 0 &&
+      absl::FromUnixSeconds(caller.principal.expires_at_unix()) <=
+          absl::Now() + kCredentialEndMargin) {
+    // The credential ended between authn's answer and authz's: a bad
+    // credential, not an outage.
+    return Deny(Unauthenticated(), "denied.unauthenticated", &caller.principal,
+                method_name, permission, wanted.resource_id,
+                "credential expired while the call was authorized");
+  }
+  // Anything else, an UNAUTHENTICATED for a live credential included
+  // (authz does not trust this service's key?), means "could not decide".
+  Log(LogLevel::kError, "authorization_unavailable",
+      {{"method", FullName(method_name)},
+       {"code", absl::StatusCodeToString(decision.status().code())},
+       {"error", decision.status().message()}});
+  return absl::UnavailableError("authorization unavailable");
 }
 
 absl::StatusOr<Caller> CallGuard::Authorize(
@@ -293,12 +343,29 @@ absl::StatusOr<Caller> CallGuard::Authorize(
         {{"method", FullName(method_name)}, {"error", caller.status().message()}});
     return absl::UnavailableError("authentication unavailable");
   }
+  PermissionRequest wanted{permission->resource(), permission->action(),
+                           ExtractResourceId(request, found->second.id_path)};
   if (permission->internal()) {
     ASSIGN_OR_RETURN(common::v1::Principal service,
                      CheckCallingService(context, method_name, *permission,
                                          &caller->principal, verified_service));
     caller->calling_service = service.subject();
+    // The calling service authorized the user at its edge; authz still
+    // decides who the user is here (admin level, approver), so an admin or
+    // approver by role is one in every service. Its allow or deny of the
+    // declared permission does not matter: no user scope is needed.
+    ASSIGN_OR_RETURN(AuthzDecision decision,
+                     AskAuthz(*caller, method_name, *permission, wanted));
+    caller->admin_level = decision.admin_level;
+    caller->approver = decision.approver;
     return caller;
+  }
+  if (!caller->calling_service.empty()) {
+    common::v1::Principal service;
+    service.set_tenant_id(kServiceTenant);
+    service.set_subject(caller->calling_service);
+    RETURN_IF_ERROR(CheckGrant(service, method_name, *permission,
+                               &caller->principal));
   }
   // A call a verified service makes for its user was counted at the edge
   // that service serves; counting it again here would charge the user twice.
@@ -310,43 +377,14 @@ absl::StatusOr<Caller> CallGuard::Authorize(
     }
   }
   if (permission->authenticated_only()) return caller;
-  if (dependencies_.authorizer == nullptr) {
-    return absl::UnavailableError("no authorizer configured");
-  }
-  PermissionRequest wanted{permission->resource(), permission->action(),
-                           ExtractResourceId(request, found->second.id_path)};
-  absl::StatusOr<AuthzDecision> decision =
-      dependencies_.authorizer->Check(*caller, wanted);
-  if (!decision.ok()) {
-    if (decision.status().code() == absl::StatusCode::kInvalidArgument) {
-      // authz refused the question itself (e.g. an id it cannot decide):
-      // the request is wrong, nothing is down.
-      return decision.status();
-    }
-    if (decision.status().code() == absl::StatusCode::kUnauthenticated &&
-        caller->principal.expires_at_unix() != 0 &&
-        absl::FromUnixSeconds(caller->principal.expires_at_unix()) <=
-            absl::Now() + kCredentialEndMargin) {
-      // The credential ended between authn's answer and authz's: a bad
-      // credential, not an outage.
-      return Deny(Unauthenticated(), "denied.unauthenticated",
-                  &caller->principal, method_name, *permission,
-                  wanted.resource_id,
-                  "credential expired while the call was authorized");
-    }
-    // Anything else, an UNAUTHENTICATED for a live credential included
-    // (authz does not trust this service's key?), means "could not decide".
-    Log(LogLevel::kError, "authorization_unavailable",
-        {{"method", FullName(method_name)},
-         {"code", absl::StatusCodeToString(decision.status().code())},
-         {"error", decision.status().message()}});
-    return absl::UnavailableError("authorization unavailable");
-  }
-  if (!decision->allowed) {
+  ASSIGN_OR_RETURN(AuthzDecision decision,
+                   AskAuthz(*caller, method_name, *permission, wanted));
+  if (!decision.allowed) {
     return Deny(PermissionDenied(), "denied.permission", &caller->principal,
-                method_name, *permission, wanted.resource_id, decision->reason);
+                method_name, *permission, wanted.resource_id, decision.reason);
   }
-  caller->admin_level = decision->admin_level;
+  caller->admin_level = decision.admin_level;
+  caller->approver = decision.approver;
   return caller;
 }
 

@@ -28,9 +28,11 @@ struct GuardDependencies {
   Authenticator* authenticator = nullptr;
   AssertionAuthenticator* assertions = nullptr;
   Authorizer* authorizer = nullptr;
-  // Verifies the calling service's own assertion (kServiceMetadataKey) for
-  // internal methods.
-  AssertionAuthenticator* services = nullptr;
+  // Verifies the calling service's own assertion (kServiceMetadataKey), and
+  // says which methods each trusted service may call; null = no service
+  // trusted (every internal method denied, every forwarded assertion
+  // refused).
+  ServiceAuthenticator* services = nullptr;
   // Per-principal request rates, and calls that fail authentication per
   // client address; null = unlimited. Not applied to calls a verified
   // service makes for its user (that service's edge already counted them).
@@ -66,16 +68,21 @@ class CallGuard {
   //   over the principal's rate limit -> RESOURCE_EXHAUSTED
   //   permission not held             -> PERMISSION_DENIED
   //   internal method without a verified calling service -> PERMISSION_DENIED
+  //   a verified service calling a method not listed for it (internal, or
+  //   with a user's forwarded assertion) -> PERMISSION_DENIED
   //     (internal methods need no user permission: the calling service
   //     checked it at its edge, and the user's principal scopes the work;
-  //     an internal method without a resource is the service's own call,
-  //     and the Caller is the service)
+  //     authz is still asked, for the user's admin level and approver flag
+  //     alone; an internal method without a resource is the service's own
+  //     call, and the Caller is the service)
   //   authz refuses the assertion of a credential that ended meanwhile
   //                                   -> UNAUTHENTICATED
   //   authn/authz unreachable, or any other answer than a verdict
   //                                   -> UNAVAILABLE (fail closed)
   //   method without a declaration    -> INTERNAL (deny)
-  // Public methods return an empty Caller.
+  // Public methods return an empty Caller. A user's Caller carries authz's
+  // admin level and approver flag whenever authz was asked (every method
+  // with a permission, internal ones included).
   absl::StatusOr<Caller> Authorize(const grpc::ServerContextBase& context,
                                    absl::string_view method_name,
                                    const google::protobuf::Message& request) const;
@@ -145,9 +152,22 @@ class CallGuard {
                     const common::v1::Permission& permission,
                     absl::string_view resource_id,
                     absl::string_view reason) const;
-  // For internal methods: a verified Bastion service is calling; with a
-  // `user`, for that user, whose assertion it forwards (not a bearer
-  // credential). Returns the service's principal.
+  // authz's decision on `wanted` for the caller; a failure mapped as
+  // Authorize documents (INVALID_ARGUMENT, UNAUTHENTICATED for a credential
+  // that ended meanwhile, else UNAVAILABLE).
+  absl::StatusOr<AuthzDecision> AskAuthz(
+      const Caller& caller, absl::string_view method_name,
+      const common::v1::Permission& permission,
+      const PermissionRequest& wanted) const;
+  // PERMISSION_DENIED, logged and audited, unless the verified `service`
+  // may call `method_name` (acting for `user`, when not null).
+  absl::Status CheckGrant(const common::v1::Principal& service,
+                          absl::string_view method_name,
+                          const common::v1::Permission& permission,
+                          const common::v1::Principal* user) const;
+  // For internal methods: a verified Bastion service that may call
+  // `method_name` is calling; with a `user`, for that user, whose assertion
+  // it forwards (not a bearer credential). Returns the service's principal.
   absl::StatusOr<common::v1::Principal> CheckCallingService(
       const grpc::ServerContextBase& context, absl::string_view method_name,
       const common::v1::Permission& permission,

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -16,7 +17,9 @@
 #include "common/assertion/verifier.h"
 #include "common/clock/clock.h"
 #include "common/auth/rate_limiter.h"
+#include "common/auth/channel_factory.h"
 #include "common/auth/service_identity.h"
+#include "common/auth/trusted_services.h"
 #include "common/server/server.h"
 #include "gtest/gtest.h"
 
@@ -57,7 +60,9 @@ class FakeAuthenticator : public Authenticator {
 
 constexpr char kServiceAssertion[] = "service-assertion";
 
-class FakeServices : public AssertionAuthenticator {
+// Trusts run_executor (kServiceAssertion) for the methods in `granted`
+// (every method of Annotated unless a test narrows it).
+class FakeServices : public ServiceAuthenticator {
  public:
   absl::StatusOr<common::v1::Principal> Verify(
       absl::string_view assertion) override {
@@ -68,6 +73,22 @@ class FakeServices : public AssertionAuthenticator {
     principal.set_credential_kind(common::v1::CREDENTIAL_KIND_SERVICE);
     return principal;
   }
+  bool MayCall(absl::string_view subject,
+               absl::string_view full_method) const override {
+    absl::MutexLock lock(&mutex);
+    return subject == "service:run_executor" &&
+           granted.count(std::string(full_method)) > 0;
+  }
+  void Grant(std::set<std::string> methods) {
+    absl::MutexLock lock(&mutex);
+    granted = std::move(methods);
+  }
+
+  mutable absl::Mutex mutex;
+  std::set<std::string> granted = {"bastion.test.v1.Annotated/Flat",
+                                   "bastion.test.v1.Annotated/Nested",
+                                   "bastion.test.v1.Annotated/Open",
+                                   "bastion.test.v1.Annotated/Inside"};
 };
 
 // Refuses every principal once `refuse` is set; admits `unauthenticated`
@@ -134,7 +155,7 @@ class FakeAuthorizer : public Authorizer {
         (wanted.resource == "roles" && wanted.action == "write" &&
          wanted.resource_id == "auditor");
     return AuthzDecision{allowed, allowed ? "granted" : "no scope", 1,
-                         level.load()};
+                         level.load(), approver.load()};
   }
   PermissionRequest last;
   std::atomic<int> calls{0};
@@ -142,6 +163,7 @@ class FakeAuthorizer : public Authorizer {
   // authz refuses the call's assertion (UNAUTHENTICATED).
   std::atomic<bool> refuses_assertion{false};
   std::atomic<AdminLevel> level{AdminLevel::kNone};
+  std::atomic<bool> approver{false};
 };
 
 // Counts handler runs: a denied call must never reach one.
@@ -193,8 +215,10 @@ class AnnotatedService final : public test::v1::Annotated::Service {
                       EchoResponse* response) override {
     return guard_.Run(context, "Inside", *request, [&](const Caller& caller) {
       ++handled;
-      absl::MutexLock lock(&mutex_);
-      last_caller_ = caller;
+      {
+        absl::MutexLock lock(&mutex_);
+        last_caller_ = caller;
+      }
       response->set_text(caller.principal.subject());
       return absl::OkStatus();
     });
@@ -369,6 +393,42 @@ TEST_F(CallGuardTest, AnAssertionIsAcceptedOnlyFromAVerifiedService) {
         << "case " << i;
   }
   EXPECT_EQ(service_->handled, 1);
+}
+
+TEST_F(CallGuardTest, AServiceCallsOnlyTheMethodsListedForIt) {
+  services_.Grant({"bastion.test.v1.Annotated/Inside"});
+  // Flat with a user's forwarded assertion: not listed for run_executor.
+  EXPECT_EQ(Call({{kPrincipalMetadataKey, kGoodAssertion},
+                  {kServiceMetadataKey, kServiceAssertion}})
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  std::vector<AuditRecord> audited = audit_.Take();
+  ASSERT_EQ(audited.size(), 1u);
+  EXPECT_EQ(audited[0].action, "denied.service_grant");
+  EXPECT_EQ(audited[0].method, "bastion.test.v1.Annotated/Flat");
+  EXPECT_EQ(audited[0].user_id, "alice");
+  EXPECT_NE(audited[0].reason.find("service:run_executor"), std::string::npos);
+  EXPECT_EQ(authorizer_.calls, 0);
+
+  // The internal method it is listed for, then not listed any more.
+  auto inside = [&]() {
+    grpc::ClientContext context;
+    context.AddMetadata(kPrincipalMetadataKey, kGoodAssertion);
+    context.AddMetadata(kServiceMetadataKey, kServiceAssertion);
+    EchoResponse response;
+    return stub_->Inside(&context, EchoRequest(), &response).error_code();
+  };
+  EXPECT_EQ(inside(), grpc::StatusCode::OK);
+  services_.Grant({});
+  EXPECT_EQ(inside(), grpc::StatusCode::PERMISSION_DENIED);
+  audited = audit_.Take();
+  ASSERT_EQ(audited.size(), 1u);
+  EXPECT_EQ(audited[0].action, "denied.service_grant");
+  EXPECT_EQ(audited[0].method, "bastion.test.v1.Annotated/Inside");
+  EXPECT_EQ(service_->handled, 1);
+  // The user's own token is not a service call: unaffected by grants.
+  EXPECT_TRUE(
+      Call({{"authorization", std::string("Bearer ") + kGoodToken}}).ok());
 }
 
 TEST_F(CallGuardTest, WithoutTrustedServicesNoAssertionIsAccepted) {
@@ -569,6 +629,51 @@ TEST_F(CallGuardTest, InternalMethodNeedsAServiceAndAForwardedUser) {
             "OK:alice");
 }
 
+TEST_F(CallGuardTest, AnInternalCallCarriesAuthzsDecisionAboutTheUser) {
+  auto inside = [&] {
+    grpc::ClientContext context;
+    context.AddMetadata(kPrincipalMetadataKey, kGoodAssertion);
+    context.AddMetadata(kServiceMetadataKey, kServiceAssertion);
+    EchoResponse response;
+    return stub_->Inside(&context, EchoRequest(), &response);
+  };
+  // authz does not grant runs:write here: an internal method needs no user
+  // scope, and the call goes on with authz's view of the user.
+  ASSERT_TRUE(inside().ok());
+  EXPECT_EQ(authorizer_.last.resource, "runs");
+  EXPECT_EQ(authorizer_.last.action, "write");
+  Caller seen = service_->LastCaller();
+  EXPECT_EQ(seen.admin_level, AdminLevel::kNone);
+  EXPECT_FALSE(seen.approver);
+  EXPECT_EQ(seen.calling_service, "service:run_executor");
+
+  // An admin or approver by role (the principal holds no such scope) is one
+  // for the handler too.
+  authorizer_.level = AdminLevel::kTenant;
+  authorizer_.approver = true;
+  ASSERT_TRUE(inside().ok());
+  seen = service_->LastCaller();
+  EXPECT_EQ(seen.admin_level, AdminLevel::kTenant);
+  EXPECT_TRUE(seen.approver);
+  EXPECT_EQ(seen.principal.scopes_size(), 0);
+
+  // No verdict, no call.
+  const int handled = service_->handled;
+  authorizer_.down = true;
+  EXPECT_EQ(inside().error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(service_->handled, handled);
+}
+
+TEST_F(CallGuardTest, TheHandlerGetsTheApproverFlagAuthzReported) {
+  const std::vector<std::pair<std::string, std::string>> bearer = {
+      {"authorization", std::string("Bearer ") + kGoodToken}};
+  ASSERT_TRUE(Call(bearer).ok());
+  EXPECT_FALSE(service_->LastCaller().approver);
+  authorizer_.approver = true;
+  ASSERT_TRUE(Call(bearer).ok());
+  EXPECT_TRUE(service_->LastCaller().approver);
+}
+
 TEST_F(CallGuardTest, OverTheRateLimitIsResourceExhaustedBeforeTheHandler) {
   limiter_.refuse = true;
   EXPECT_EQ(Call({{"authorization", std::string("Bearer ") + kGoodToken}})
@@ -694,10 +799,10 @@ TEST(UnauthenticatedLimitTest, BehindATrustedProxyTheForwardedAddressCounts) {
   EXPECT_EQ(garbage_from("203.0.113.2"), grpc::StatusCode::UNAUTHENTICATED);
 }
 
-// The real path between services: a ServiceChannel's interceptor attaches
-// the calling service's assertion, ForwardCaller the user's, and the
-// receiving guard verifies the service against its trusted keys.
-TEST(ServiceChannelTest, InterceptorProvesTheCallingService) {
+// The real path between services: a ChannelFactory channel's interceptor
+// attaches the calling service's assertion, ForwardCaller the user's, and
+// the receiving guard verifies the service against its trusted services.
+TEST(ChannelFactoryTest, InterceptorProvesTheCallingService) {
   const char* tmp = std::getenv("TEST_TMPDIR");
   const std::string dir = tmp != nullptr ? tmp : "/tmp";
   absl::StatusOr<std::unique_ptr<ServiceIdentity>> trusted =
@@ -705,16 +810,19 @@ TEST(ServiceChannelTest, InterceptorProvesTheCallingService) {
   absl::StatusOr<std::unique_ptr<ServiceIdentity>> stranger =
       ServiceIdentity::LoadOrGenerate(dir + "/stranger.pem", "stranger");
   ASSERT_TRUE(trusted.ok() && stranger.ok());
-  absl::StatusOr<std::shared_ptr<const assertion::KeySet>> keys =
-      assertion::KeySet::Create({(*trusted)->PublicKey()});
-  ASSERT_TRUE(keys.ok());
-  absl::StatusOr<std::unique_ptr<AssertionAuthenticator>> services =
-      MakeServiceVerifier(*keys);
-  ASSERT_TRUE(services.ok());
+  common::v1::TrustedServices trust;
+  *trust.add_services() = TrustedServiceOf(
+      **trusted, {std::string(test::v1::Annotated::service_full_name()) +
+                  "/Inside"});
+  absl::StatusOr<std::unique_ptr<TrustedServices>> services =
+      TrustedServices::Create(trust);
+  ASSERT_TRUE(services.ok()) << services.status();
 
   FakeAssertions assertions;
+  FakeAuthorizer authorizer;
   GuardDependencies dependencies;
   dependencies.assertions = &assertions;
+  dependencies.authorizer = &authorizer;
   dependencies.services = services->get();
   absl::StatusOr<CallGuard> guard = CallGuard::Create(
       test::v1::Annotated::service_full_name(), dependencies);
@@ -734,9 +842,12 @@ TEST(ServiceChannelTest, InterceptorProvesTheCallingService) {
     EchoResponse response;
     return stub->Inside(&context, EchoRequest(), &response).error_code();
   };
-  EXPECT_EQ(inside(ServiceChannel(address, nullptr, trusted->get())),
+  EXPECT_EQ(inside(ChannelFactory(nullptr, trusted->get()).Channel(address)),
             grpc::StatusCode::OK);
-  EXPECT_EQ(inside(ServiceChannel(address, nullptr, stranger->get())),
+  EXPECT_EQ(inside(ChannelFactory(nullptr, stranger->get()).Channel(address)),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(inside(ChannelFactory(nullptr, trusted->get())
+                       .AnonymousChannel(address)),
             grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(inside(grpc::CreateChannel(address,
                                        grpc::InsecureChannelCredentials())),
@@ -759,12 +870,16 @@ class DelegationGuardTest : public ::testing::Test {
     ASSERT_TRUE(holder.ok() && other.ok());
     holder_ = *std::move(holder);
     other_ = *std::move(other);
-    absl::StatusOr<std::shared_ptr<const assertion::KeySet>> trusted =
-        assertion::KeySet::Create({holder_->PublicKey(), other_->PublicKey()});
-    ASSERT_TRUE(trusted.ok());
-    absl::StatusOr<std::unique_ptr<AssertionAuthenticator>> services =
-        MakeServiceVerifier(*trusted);
-    ASSERT_TRUE(services.ok());
+    // Both may call both methods: only the delegation's holder differs.
+    const std::vector<std::string> methods = {
+        std::string(test::v1::Annotated::service_full_name()) + "/Flat",
+        std::string(test::v1::Annotated::service_full_name()) + "/Inside"};
+    common::v1::TrustedServices trust;
+    *trust.add_services() = TrustedServiceOf(*holder_, methods);
+    *trust.add_services() = TrustedServiceOf(*other_, methods);
+    absl::StatusOr<std::unique_ptr<TrustedServices>> services =
+        TrustedServices::Create(trust);
+    ASSERT_TRUE(services.ok()) << services.status();
     services_ = *std::move(services);
 
     absl::StatusOr<assertion::AssertionSigner> signer =
@@ -827,7 +942,7 @@ class DelegationGuardTest : public ::testing::Test {
         .error_code();
   }
   std::shared_ptr<grpc::Channel> As(ServiceIdentity* identity) {
-    return ServiceChannel(address_, nullptr, identity);
+    return ChannelFactory(nullptr, identity).Channel(address_);
   }
   std::shared_ptr<grpc::Channel> Bare() {
     return grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
@@ -835,7 +950,7 @@ class DelegationGuardTest : public ::testing::Test {
 
   std::unique_ptr<ServiceIdentity> holder_;
   std::unique_ptr<ServiceIdentity> other_;
-  std::unique_ptr<AssertionAuthenticator> services_;
+  std::unique_ptr<TrustedServices> services_;
   std::unique_ptr<AssertionAuthenticator> assertions_;
   FakeAuthorizer authorizer_;
   std::string delegation_;

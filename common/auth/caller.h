@@ -47,10 +47,13 @@ struct Caller {
   std::string assertion;
   // SHA-256 of `assertion` when already known (a cache key); may be empty.
   std::string assertion_digest = {};
-  // The admin level authz reported when it allowed this call (from the
-  // principal's scopes and roles); empty when authz was not asked (public,
-  // authenticated-only and internal methods).
+  // The admin level authz decided for this call (from the principal's
+  // scopes and roles); empty when authz was not asked (public,
+  // authenticated-only methods, and a service's own internal calls).
   std::optional<AdminLevel> admin_level = std::nullopt;
+  // Whether authz decided the principal is an approver (AuthzDecision);
+  // false when authz was not asked.
+  bool approver = false;
   // The verified Bastion service that made this call on the principal's
   // behalf (its subject, e.g. "service:run_executor"); empty when the
   // principal called itself.
@@ -111,6 +114,22 @@ class AssertionAuthenticator {
   }
 };
 
+// Verifies the calling Bastion service's own assertion (kServiceMetadataKey)
+// and says which methods that service may call (trusted_services.h).
+class ServiceAuthenticator {
+ public:
+  virtual ~ServiceAuthenticator() = default;
+  // The service's principal (subject "service:<name>"). UNAUTHENTICATED
+  // when the assertion does not verify against a trusted service's key,
+  // UNAVAILABLE when it cannot be checked.
+  virtual absl::StatusOr<common::v1::Principal> Verify(
+      absl::string_view assertion) = 0;
+  // True when the service `subject` (as Verify returned it) may call
+  // `full_method` ("<package>.<Service>/<Method>").
+  virtual bool MayCall(absl::string_view subject,
+                       absl::string_view full_method) const = 0;
+};
+
 // What a call needs: resource, action and the id it touches (may be empty).
 struct PermissionRequest {
   std::string resource;
@@ -124,6 +143,9 @@ struct AuthzDecision {
   int64_t policy_version = 0;
   // The caller's admin level under that policy (its scopes and roles).
   AdminLevel admin_level = AdminLevel::kNone;
+  // Whether the caller may resolve other users' approvals of its tenant
+  // under that policy (approvals:write for every approval, or an admin).
+  bool approver = false;
 };
 
 // Admits or refuses calls by their rate (rate_limiter.h).

@@ -117,7 +117,8 @@ absl::StatusOr<AuthzDecision> RemoteAuthorizer::Check(
   }
   AuthzDecision decision{
       response.decision() == authz::v1::DECISION_ALLOW, response.reason(),
-      response.policy_version(), AdminLevelFromName(response.admin_level())};
+      response.policy_version(), AdminLevelFromName(response.admin_level()),
+      response.approver()};
   const absl::Time expires =
       std::min(now + max_ttl_,
                absl::FromUnixSeconds(caller.principal.expires_at_unix()));

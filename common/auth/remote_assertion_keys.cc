@@ -3,7 +3,10 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "common/config/config.h"
 #include "common/log/log.h"
+#include "common/status/status_macros.h"
 
 namespace bastion {
 
@@ -98,6 +101,22 @@ RemoteAssertionKeyProvider::Fetch(absl::Time now) {
     return absl::UnavailableError("assertion keys unavailable");
   }
   return keys;
+}
+
+absl::StatusOr<std::shared_ptr<const assertion::KeySet>> LoadAssertionKeysFile(
+    const std::string& path) {
+  authn::v1::GetAssertionKeysResponse keys;
+  RETURN_IF_ERROR(LoadConfig(path, /*env_prefix=*/"",
+                             [](absl::string_view) { return std::nullopt; },
+                             &keys));
+  absl::StatusOr<std::shared_ptr<const assertion::KeySet>> set =
+      assertion::KeySet::Create(std::vector<common::v1::AssertionKey>(
+          keys.keys().begin(), keys.keys().end()));
+  if (!set.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": ", set.status().message()));
+  }
+  return set;
 }
 
 }  // namespace bastion

@@ -5,6 +5,7 @@
 #define BASTION_COMMON_AUTH_REMOTE_ASSERTION_KEYS_H_
 
 #include <memory>
+#include <string>
 
 #include <grpcpp/grpcpp.h>
 
@@ -63,6 +64,11 @@ class RemoteAssertionKeyProvider final : public assertion::KeyProvider {
   // A caller is running Fetch() (with mutex_ released).
   bool fetching_ ABSL_GUARDED_BY(mutex_) = false;
 };
+
+// authn's assertion keys from a file instead (for a server that does not ask
+// authn): a JSON bastion.authn.v1.GetAssertionKeysResponse.
+absl::StatusOr<std::shared_ptr<const assertion::KeySet>> LoadAssertionKeysFile(
+    const std::string& path);
 
 }  // namespace bastion
 

@@ -9,7 +9,6 @@
 
 #include "bastion/data/v1/data.pb.h"
 #include "common/auth/audit_sink.h"
-#include "common/auth/service_identity.h"
 
 namespace bastion {
 
@@ -17,7 +16,8 @@ namespace bastion {
 data::v1::AuditEvent AuditEventFrom(const AuditRecord& record);
 
 // A QueuedAuditSink writer that calls data's AuditWriter.AppendAuditEvents
-// over `data`, a ServiceChannel (which attaches the service's identity).
+// over `data`, a channel from ChannelFactory::Channel (which attaches the
+// service's identity).
 QueuedAuditSink::Writer RemoteAuditWriter(std::shared_ptr<grpc::Channel> data);
 
 }  // namespace bastion

@@ -2,7 +2,8 @@
 // comes from a Bastion service (not from a user holding a token), which
 // `internal` RPCs require on top of the user's own assertion (no confused
 // deputy). Each service signs short-lived service assertions with its own
-// Ed25519 key; receivers trust a configured set of service public keys.
+// Ed25519 key; receivers trust a configured set of services, each for the
+// methods listed for it (trusted_services.h).
 #ifndef BASTION_COMMON_AUTH_SERVICE_IDENTITY_H_
 #define BASTION_COMMON_AUTH_SERVICE_IDENTITY_H_
 
@@ -13,7 +14,6 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "common/assertion/key_set.h"
 #include "common/assertion/signer.h"
 #include "common/auth/caller.h"
 
@@ -43,26 +43,6 @@ class ServiceIdentity {
   std::string cached_ ABSL_GUARDED_BY(mutex_);
   absl::Time cached_expiry_ ABSL_GUARDED_BY(mutex_) = absl::InfinitePast();
 };
-
-// Reads the trusted service keys: a JSON bastion.authn.v1
-// GetAssertionKeysResponse ({"keys": [{"keyId", "algorithm", "publicKey"}]}).
-absl::StatusOr<std::shared_ptr<const assertion::KeySet>> LoadTrustedServices(
-    const std::string& path);
-
-// Verifies service assertions against the trusted keys, and insists on a
-// service principal. Thread-safe.
-absl::StatusOr<std::unique_ptr<AssertionAuthenticator>> MakeServiceVerifier(
-    std::shared_ptr<const assertion::KeySet> trusted);
-
-// A channel to another Bastion service, reconnecting within about a second
-// once that service is back, whose client interceptor attaches this
-// service's own assertion (kServiceMetadataKey) to every call. `identity`
-// must outlive the channel; null attaches nothing (calls that need no
-// service identity, such as authn.Authenticate).
-std::shared_ptr<grpc::Channel> ServiceChannel(
-    const std::string& address,
-    std::shared_ptr<grpc::ChannelCredentials> credentials,
-    ServiceIdentity* identity);
 
 // Puts the user's assertion on a call made on that user's behalf. The
 // principal is passed explicitly, never taken from thread-local state, so

@@ -18,6 +18,11 @@
 namespace bastion {
 namespace {
 
+// Pings from a client on a connection without calls are accepted this often
+// (half the suite's client keepalive time, so jitter never makes one a
+// strike).
+constexpr int kMinClientPingIntervalMs = 30 * 1000;
+
 sem_t shutdown_semaphore;
 
 extern "C" void OnShutdownSignal(int) {
@@ -82,6 +87,11 @@ absl::StatusOr<std::unique_ptr<RunningServer>> StartServer(
                            &port);
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   builder.AddChannelArgument(GRPC_ARG_MAX_METADATA_SIZE, options.max_metadata_bytes);
+  // Clients of the suite ping idle connections every minute
+  // (common/auth/channel_factory.h): accepted, never answered with GOAWAY.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+                             kMinClientPingIntervalMs);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;
   interceptors.push_back(std::make_unique<MalformedRequestInterceptorFactory>());

@@ -2,15 +2,11 @@
 // API keys (when a database is configured) and serves its public keys.
 #include "bastion/authn/v1/authn_config.pb.h"
 #include "common/assertion/local_authenticator.h"
-#include "common/auth/remote.h"
-#include "common/auth/guard_extras.h"
-#include "common/auth/remote_wiring.h"
-#include "common/auth/service_identity.h"
+#include "common/auth/guard_wiring.h"
 #include "common/config/config.h"
 #include "common/log/log.h"
 #include "common/server/server.h"
 #include "common/status/status_macros.h"
-#include "common/tls/tls_config.h"
 #include "services/authn/agentos_env.h"
 #include "services/authn/api_key_backend.h"
 #include "services/authn/authn_options.h"
@@ -57,22 +53,14 @@ absl::Status Run(const std::string& config_path) {
   // Our own assertions verify with our own key; decisions come from authz.
   ASSIGN_OR_RETURN(std::unique_ptr<AssertionAuthenticator> assertions,
                    OwnAssertions(signer, audience));
-  ASSIGN_OR_RETURN(tls::ServiceCredentials credentials,
-                   tls::ServiceCredentialsFrom(tls::TlsFilesOf(config)));
-  ASSIGN_OR_RETURN(std::unique_ptr<GuardExtras> extras,
-                   GuardExtras::FromConfig(config, "authn", credentials));
-  ASSIGN_OR_RETURN(ServiceIdentity * identity,
-                   extras->RequiredIdentity("authz answers only services it "
-                                            "trusts"));
-  RemoteAuthorizer authorizer(
-      ServiceChannel(config.authz_address(), credentials.channels, identity),
-      kDecisionCacheTtl, /*capacity=*/100000, SystemClock::Get());
-  GuardDependencies dependencies{&authenticator, assertions.get(),
-                                 &authorizer};
-  extras->AddTo(&dependencies);
-  ASSIGN_OR_RETURN(
-      CallGuard guard,
-      CallGuard::Create(v1::Authn::service_full_name(), dependencies));
+  LocalGuardParts local;
+  local.authenticator = &authenticator;
+  local.assertions = assertions.get();
+  ASSIGN_OR_RETURN(std::unique_ptr<GuardWiring> wiring,
+                   GuardWiring::FromConfig(config, "authn", local));
+  ASSIGN_OR_RETURN(CallGuard guard,
+                   CallGuard::Create(v1::Authn::service_full_name(),
+                                     wiring->dependencies()));
   AuthnService service(&authenticator, &signer, api_keys->manager(),
                        std::move(guard));
   ASSIGN_OR_RETURN(DelegationOptions delegation_options,
@@ -90,7 +78,7 @@ absl::Status Run(const std::string& config_path) {
                                          std::move(delegation_guard));
 
   const ServerOptions server_options =
-      ServerOptionsFrom(config, credentials.server);
+      ServerOptionsFrom(config, wiring->server_credentials());
   ASSIGN_OR_RETURN(std::unique_ptr<RunningServer> server,
                    StartServer(server_options,
                                {{&service, v1::Authn::service_full_name()},

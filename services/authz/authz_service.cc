@@ -65,6 +65,7 @@ grpc::Status AuthzService::Check(grpc::ServerContext* context,
     response->set_reason(decision.reason);
     response->set_policy_version(decision.policy_version);
     response->set_admin_level(std::string(AdminLevelName(decision.admin_level)));
+    response->set_approver(decision.approver);
     return absl::OkStatus();
   });
 }

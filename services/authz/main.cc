@@ -2,14 +2,12 @@
 #include <memory>
 
 #include "bastion/authz/v1/authz_config.pb.h"
-#include "common/auth/remote_wiring.h"
-#include "common/auth/guard_extras.h"
+#include "common/auth/guard_wiring.h"
 #include "common/config/config.h"
 #include "common/log/log.h"
 #include "common/pg/pg_pool.h"
 #include "common/server/server.h"
 #include "common/status/status_macros.h"
-#include "common/tls/tls_config.h"
 #include "services/authz/authz_service.h"
 #include "services/authz/storage/pg_role_store.h"
 
@@ -50,10 +48,6 @@ absl::Status Run(const std::string& config_path) {
         {{"detail", "database_url is empty: built-in roles only"}});
   }
   PolicyEngine engine(std::move(builtin), store.get());
-  ASSIGN_OR_RETURN(tls::ServiceCredentials credentials,
-                   tls::ServiceCredentialsFrom(tls::TlsFilesOf(config)));
-  ASSIGN_OR_RETURN(std::unique_ptr<GuardExtras> extras,
-                   GuardExtras::FromConfig(config, "authz", credentials));
   // Services ask Check with their users' assertions: only those it trusts.
   if (config.trusted_services_file().empty()) {
     return absl::InvalidArgumentError(
@@ -61,24 +55,23 @@ absl::Status Run(const std::string& config_path) {
         "only from a service authz trusts)");
   }
   // authn for credentials and assertion keys; the decisions are our own.
-  RemoteAuth auth(config.authn_address(), /*authz_address=*/"",
-                  AudienceOrDefault(config.assertion_audience()),
-                  credentials.channels, extras->identity());
-  GuardDependencies dependencies = auth.dependencies();
-  // Rate limits; denials and role changes go to the suite's audit log.
-  extras->AddTo(&dependencies);
-  RoleAdmin admin(&engine, store.get(), dependencies.audit);
-  dependencies.authorizer = &engine;
+  LocalGuardParts local;
+  local.authorizer = &engine;
+  ASSIGN_OR_RETURN(std::unique_ptr<GuardWiring> wiring,
+                   GuardWiring::FromConfig(config, "authz", local));
+  GuardDependencies dependencies = wiring->dependencies();
   // A service deciding a call its user's delegation made asks Check with
   // that delegation (Check answers only about the caller itself).
   dependencies.accept_relayed_delegations = true;
-  ASSIGN_OR_RETURN(
-      CallGuard guard,
-      CallGuard::Create(v1::Authz::service_full_name(), dependencies));
+  // Role changes go to the suite's audit log with the denials.
+  RoleAdmin admin(&engine, store.get(), dependencies.audit);
+  ASSIGN_OR_RETURN(CallGuard guard,
+                   CallGuard::Create(v1::Authz::service_full_name(),
+                                     dependencies));
   AuthzService service(&engine, &admin, std::move(guard));
 
   const ServerOptions options =
-      ServerOptionsFrom(config, credentials.server);
+      ServerOptionsFrom(config, wiring->server_credentials());
   ASSIGN_OR_RETURN(
       std::unique_ptr<RunningServer> server,
       StartServer(options, {{&service, v1::Authz::service_full_name()}}));

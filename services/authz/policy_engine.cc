@@ -122,8 +122,12 @@ absl::StatusOr<AuthzDecision> PolicyEngine::Decide(
   // Borrowed from the snapshot, which `policy` keeps alive meanwhile.
   const EffectiveScopes scopes(policy->roles, principal);
   const Decision decision = authz::Decide(scopes.all(), needed);
+  // An approver holds approvals:write for every approval (or is an admin).
+  static const Permission kResolveAnyApproval{Resource::kApprovals, "write",
+                                              std::nullopt};
   return AuthzDecision{decision.allowed, decision.reason, policy->version(),
-                       LevelOf(scopes.all())};
+                       LevelOf(scopes.all()),
+                       authz::Decide(scopes.all(), kResolveAnyApproval).allowed};
 }
 
 absl::StatusOr<ToolOutcome> PolicyEngine::DecideTool(

@@ -202,6 +202,29 @@ TEST_F(PrincipalDecisionTest, DuplicateScopesAndRolesDecideAsOnce) {
   EXPECT_EQ(decision.admin_level, AdminLevel::kTenant);
 }
 
+TEST_F(PrincipalDecisionTest, ApproverFlagComesFromScopesAndRoles) {
+  // Whatever the permission asked about, the decision says whether the
+  // principal may resolve any approval of its tenant.
+  auto approver = [this](const std::string& text) {
+    absl::StatusOr<AuthzDecision> decision =
+        engine_.Decide(Parse(text), "runs", "read", "");
+    EXPECT_THAT(decision, IsOk());
+    return decision.ok() && decision->approver;
+  };
+  EXPECT_TRUE(approver(R"pb(tenant_id: "t" subject: "u" roles: "approver")pb"));
+  EXPECT_TRUE(
+      approver(R"pb(tenant_id: "t" subject: "u" scopes: "approvals:write")pb"));
+  EXPECT_TRUE(
+      approver(R"pb(tenant_id: "t" subject: "u" scopes: "approvals:*:write")pb"));
+  EXPECT_TRUE(approver(R"pb(tenant_id: "t" subject: "u" roles: "owner")pb"));
+  // One approval's grant, a member, or another action is no approver.
+  EXPECT_FALSE(
+      approver(R"pb(tenant_id: "t" subject: "u" scopes: "approvals:ap1:write")pb"));
+  EXPECT_FALSE(approver(R"pb(tenant_id: "t" subject: "u" roles: "member")pb"));
+  EXPECT_FALSE(
+      approver(R"pb(tenant_id: "t" subject: "u" scopes: "approvals:read")pb"));
+}
+
 // With a store: the engine of another replica (no Forget) sees a change
 // only once the recheck interval has passed.
 class StoredPolicyTest : public ::testing::Test {

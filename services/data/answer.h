@@ -1,7 +1,9 @@
-// Shared by the data service's gRPC adapters: copies a store's successful
-// result into the gRPC response.
+// Shared by the data service's gRPC adapters: copies a domain's successful
+// result into the gRPC response, and finishes a callback-API call.
 #ifndef BASTION_SERVICES_DATA_ANSWER_H_
 #define BASTION_SERVICES_DATA_ANSWER_H_
+
+#include <grpcpp/grpcpp.h>
 
 #include <utility>
 
@@ -16,6 +18,15 @@ absl::Status Answer(absl::StatusOr<T> result, T* response) {
   if (!result.ok()) return result.status();
   *response = *std::move(result);
   return absl::OkStatus();
+}
+
+// Finishes a unary call of a callback service with `status`. The adapters
+// answer on the thread that runs them: no hand-off to another thread.
+inline grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* context,
+                                        grpc::Status status) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(std::move(status));
+  return reactor;
 }
 
 }  // namespace bastion::data

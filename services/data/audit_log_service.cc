@@ -6,15 +6,18 @@
 
 namespace bastion::data {
 
-AuditLogService::AuditLogService(storage::AuditStore* store, CallGuard guard)
-    : store_(store), guard_(std::move(guard)) {}
+AuditLogService::AuditLogService(domain::AuditLog* domain, CallGuard guard)
+    : domain_(domain), guard_(std::move(guard)) {}
 
-grpc::Status AuditLogService::ListAuditEvents(
-    grpc::ServerContext* context, const v1::ListAuditEventsRequest* request,
+grpc::ServerUnaryReactor* AuditLogService::ListAuditEvents(
+    grpc::CallbackServerContext* context,
+    const v1::ListAuditEventsRequest* request,
     v1::ListAuditEventsResponse* response) {
-  return guard_.Run(context, "ListAuditEvents", *request, [&](const Caller& c) {
-    return Answer(store_->ListAuditEvents(c, *request), response);
-  });
+  return Finish(
+      context,
+      guard_.Run(context, "ListAuditEvents", *request, [&](const Caller& c) {
+        return Answer(domain_->ListAuditEvents(c, *request), response);
+      }));
 }
 
 }  // namespace bastion::data

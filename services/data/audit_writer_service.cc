@@ -3,21 +3,25 @@
 #include <utility>
 
 #include "absl/time/clock.h"
+#include "services/data/answer.h"
 
 namespace bastion::data {
 
-AuditWriterService::AuditWriterService(storage::PgAuditWriter* writer,
+AuditWriterService::AuditWriterService(domain::AuditWriter* writer,
                                        CallGuard guard)
     : writer_(writer), guard_(std::move(guard)) {}
 
-grpc::Status AuditWriterService::AppendAuditEvents(
-    grpc::ServerContext* context, const v1::AppendAuditEventsRequest* request,
+grpc::ServerUnaryReactor* AuditWriterService::AppendAuditEvents(
+    grpc::CallbackServerContext* context,
+    const v1::AppendAuditEventsRequest* request,
     v1::AppendAuditEventsResponse* response) {
-  return guard_.Run(context, "AppendAuditEvents", *request, [&](const Caller&) {
-    absl::Status appended = writer_->Append(request->events(), absl::Now());
-    if (appended.ok()) response->set_appended(request->events_size());
-    return appended;
-  });
+  return Finish(
+      context,
+      guard_.Run(context, "AppendAuditEvents", *request, [&](const Caller&) {
+        absl::Status appended = writer_->Append(request->events(), absl::Now());
+        if (appended.ok()) response->set_appended(request->events_size());
+        return appended;
+      }));
 }
 
 }  // namespace bastion::data

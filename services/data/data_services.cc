@@ -16,20 +16,25 @@ absl::StatusOr<CallGuard> GuardOf(GuardDependencies dependencies) {
 
 }  // namespace
 
-DataServices::DataServices(pg::PgPool& pool,
-                           const storage::AdminScopes& admin_scopes)
-    : sessions_store_(pool, admin_scopes),
-      memories_store_(pool, admin_scopes),
-      traces_store_(pool, admin_scopes),
-      runs_store_(pool, admin_scopes),
-      approvals_store_(pool, admin_scopes),
-      schedules_store_(pool, admin_scopes),
-      audit_store_(pool, admin_scopes) {}
+DataServices::DataServices(pg::PgPool& pool)
+    : sessions_store_(pool),
+      memories_store_(pool),
+      traces_store_(pool),
+      runs_store_(pool),
+      approvals_store_(pool),
+      schedules_store_(pool),
+      audit_store_(pool),
+      sessions_domain_(sessions_store_),
+      memories_domain_(memories_store_),
+      traces_domain_(traces_store_),
+      runs_domain_(runs_store_),
+      approvals_domain_(approvals_store_),
+      schedules_domain_(schedules_store_),
+      audit_domain_(audit_store_) {}
 
 absl::StatusOr<std::unique_ptr<DataServices>> DataServices::Create(
-    pg::PgPool& pool, GuardDependencies dependencies,
-    storage::AdminScopes admin_scopes) {
-  std::unique_ptr<DataServices> s(new DataServices(pool, admin_scopes));
+    pg::PgPool& pool, GuardDependencies dependencies) {
+  std::unique_ptr<DataServices> s(new DataServices(pool));
   ASSIGN_OR_RETURN(CallGuard sessions, GuardOf<v1::Sessions>(dependencies));
   ASSIGN_OR_RETURN(CallGuard memories, GuardOf<v1::Memories>(dependencies));
   ASSIGN_OR_RETURN(CallGuard traces, GuardOf<v1::Traces>(dependencies));
@@ -39,20 +44,20 @@ absl::StatusOr<std::unique_ptr<DataServices>> DataServices::Create(
   ASSIGN_OR_RETURN(CallGuard schedules,
                    GuardOf<v1::ScheduleRecords>(dependencies));
   ASSIGN_OR_RETURN(CallGuard audit, GuardOf<v1::AuditLog>(dependencies));
-  s->sessions_ = std::make_unique<SessionsService>(&s->sessions_store_,
+  s->sessions_ = std::make_unique<SessionsService>(&s->sessions_domain_,
                                                    std::move(sessions));
-  s->memories_ = std::make_unique<MemoriesService>(&s->memories_store_,
+  s->memories_ = std::make_unique<MemoriesService>(&s->memories_domain_,
                                                    std::move(memories));
   s->traces_ =
-      std::make_unique<TracesService>(&s->traces_store_, std::move(traces));
+      std::make_unique<TracesService>(&s->traces_domain_, std::move(traces));
   s->runs_ =
-      std::make_unique<RunRecordsService>(&s->runs_store_, std::move(runs));
+      std::make_unique<RunRecordsService>(&s->runs_domain_, std::move(runs));
   s->approvals_ = std::make_unique<ApprovalRecordsService>(
-      &s->approvals_store_, std::move(approvals));
+      &s->approvals_domain_, std::move(approvals));
   s->schedules_ = std::make_unique<ScheduleRecordsService>(
-      &s->schedules_store_, std::move(schedules));
+      &s->schedules_domain_, std::move(schedules));
   s->audit_ =
-      std::make_unique<AuditLogService>(&s->audit_store_, std::move(audit));
+      std::make_unique<AuditLogService>(&s->audit_domain_, std::move(audit));
   return s;
 }
 

@@ -1,6 +1,7 @@
-// Composition of the data service: one PostgreSQL store and one guarded gRPC
-// adapter for every service of bastion.data.v1, over one connection pool.
-// main.cc serves these; the isolation tests serve exactly the same.
+// Composition of the data service: for every service of bastion.data.v1,
+// one PostgreSQL store, the domain over it and one guarded gRPC adapter
+// over that, on one connection pool. main.cc serves these; the isolation
+// tests serve exactly the same.
 #ifndef BASTION_SERVICES_DATA_DATA_SERVICES_H_
 #define BASTION_SERVICES_DATA_DATA_SERVICES_H_
 
@@ -12,6 +13,13 @@
 #include "common/pg/pg_pool.h"
 #include "common/server/server.h"
 #include "services/data/approval_records_service.h"
+#include "services/data/domain/approvals.h"
+#include "services/data/domain/audit.h"
+#include "services/data/domain/memories.h"
+#include "services/data/domain/runs.h"
+#include "services/data/domain/schedules.h"
+#include "services/data/domain/sessions.h"
+#include "services/data/domain/traces.h"
 #include "services/data/audit_log_service.h"
 #include "services/data/memories_service.h"
 #include "services/data/run_records_service.h"
@@ -34,14 +42,13 @@ class DataServices {
  public:
   // FAILED_PRECONDITION when a method of bastion.data.v1 lacks a permission.
   static absl::StatusOr<std::unique_ptr<DataServices>> Create(
-      pg::PgPool& pool, GuardDependencies dependencies,
-      storage::AdminScopes admin_scopes = storage::AdminScopes());
+      pg::PgPool& pool, GuardDependencies dependencies);
 
   // Every adapter with the proto service it implements, for StartServer.
   std::vector<ServiceBinding> Bindings();
 
  private:
-  DataServices(pg::PgPool& pool, const storage::AdminScopes& admin_scopes);
+  explicit DataServices(pg::PgPool& pool);
 
   storage::PgSessionStore sessions_store_;
   storage::PgMemoryStore memories_store_;
@@ -50,6 +57,14 @@ class DataServices {
   storage::PgApprovalStore approvals_store_;
   storage::PgScheduleStore schedules_store_;
   storage::PgAuditStore audit_store_;
+
+  domain::Sessions sessions_domain_;
+  domain::Memories memories_domain_;
+  domain::Traces traces_domain_;
+  domain::Runs runs_domain_;
+  domain::Approvals approvals_domain_;
+  domain::Schedules schedules_domain_;
+  domain::AuditLog audit_domain_;
 
   std::unique_ptr<SessionsService> sessions_;
   std::unique_ptr<MemoriesService> memories_;

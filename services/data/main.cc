@@ -3,18 +3,16 @@
 #include "bastion/data/v1/data_config.pb.h"
 #include "absl/time/clock.h"
 #include "common/auth/guarded_fallback.h"
+#include "common/auth/guard_wiring.h"
 #include "common/auth/remote_audit.h"
-#include "common/auth/remote_wiring.h"
-#include "common/auth/service_identity.h"
 #include "common/config/config.h"
 #include "common/log/log.h"
 #include "common/pg/pg_pool.h"
 #include "common/server/server.h"
 #include "common/status/status_macros.h"
-#include "common/tls/tls_config.h"
 #include "services/data/audit_writer_service.h"
 #include "services/data/data_services.h"
-#include "services/data/storage/pg_audit_writer.h"
+#include "services/data/domain/audit.h"
 
 namespace bastion::data {
 namespace {
@@ -31,36 +29,23 @@ absl::Status Run(const std::string& config_path) {
     pool_options.max_size = config.database_pool_size();
   }
   pg::PgPool pool(pool_options);
-  // Declared before `auth`, whose audit queue flushes into it on shutdown.
-  storage::PgAuditWriter audit_writer(pool);
+  // Declared before `wiring`, whose audit queue flushes into it on shutdown.
+  domain::AuditWriter audit_writer(pool);
 
-  ASSIGN_OR_RETURN(tls::ServiceCredentials credentials,
-                   tls::ServiceCredentialsFrom(tls::TlsFilesOf(config)));
-  // data proves itself to authz, which answers Check for a user only to
-  // services it trusts.
-  if (config.service_key_file().empty()) {
-    return absl::InvalidArgumentError(
-        "service_key_file: required (authz answers only services it trusts)");
-  }
-  ASSIGN_OR_RETURN(
-      std::unique_ptr<ServiceIdentity> identity,
-      ServiceIdentity::LoadOrGenerate(config.service_key_file(), "data"));
-  RemoteAuth auth(config.authn_address(), config.authz_address(),
-                  AudienceOrDefault(config.assertion_audience()),
-                  credentials.channels, identity.get());
-  RETURN_IF_ERROR(auth.TrustServices(config.trusted_services_file()));
-  RETURN_IF_ERROR(auth.LimitRates(config.rate_limits()));
   // Denials here go straight to the audit table; other services send
   // theirs through AuditWriter.
-  auth.AuditWith([&](const std::vector<AuditRecord>& records) {
+  LocalGuardParts local;
+  local.audit_writer = [&](const std::vector<AuditRecord>& records) {
     google::protobuf::RepeatedPtrField<v1::AuditEvent> events;
     events.Reserve(static_cast<int>(records.size()));
     for (const AuditRecord& record : records) {
       *events.Add() = AuditEventFrom(record);
     }
     return audit_writer.Append(events, absl::Now());
-  });
-  const GuardDependencies dependencies = auth.dependencies();
+  };
+  ASSIGN_OR_RETURN(std::unique_ptr<GuardWiring> wiring,
+                   GuardWiring::FromConfig(config, "data", std::move(local)));
+  const GuardDependencies& dependencies = wiring->dependencies();
   ASSIGN_OR_RETURN(std::unique_ptr<DataServices> services,
                    DataServices::Create(pool, dependencies));
   ASSIGN_OR_RETURN(CallGuard writer_guard,
@@ -72,7 +57,8 @@ absl::Status Run(const std::string& config_path) {
       {&audit_writer_service, v1::AuditWriter::service_full_name()});
   // A service declared in data.proto but not served yet: guarded, then
   // UNIMPLEMENTED (none today; unknown methods get UNIMPLEMENTED as well).
-  return ServeDeclared(ServerOptionsFrom(config, credentials.server), served,
+  return ServeDeclared(ServerOptionsFrom(config, wiring->server_credentials()),
+                       served,
                        *v1::Session::descriptor()->file(), dependencies);
 }
 

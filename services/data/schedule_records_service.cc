@@ -6,58 +6,70 @@
 
 namespace bastion::data {
 
-ScheduleRecordsService::ScheduleRecordsService(storage::ScheduleStore* store,
+ScheduleRecordsService::ScheduleRecordsService(domain::Schedules* domain,
                                                CallGuard guard)
-    : store_(store), guard_(std::move(guard)) {}
+    : domain_(domain), guard_(std::move(guard)) {}
 
-grpc::Status ScheduleRecordsService::CreateSchedule(
-    grpc::ServerContext* context, const v1::CreateScheduleRequest* request,
-    v1::Schedule* response) {
-  return guard_.Run(context, "CreateSchedule", *request, [&](const Caller& c) {
-    return Answer(store_->CreateSchedule(c, *request), response);
-  });
+grpc::ServerUnaryReactor* ScheduleRecordsService::CreateSchedule(
+    grpc::CallbackServerContext* context,
+    const v1::CreateScheduleRequest* request, v1::Schedule* response) {
+  return Finish(
+      context,
+      guard_.Run(context, "CreateSchedule", *request, [&](const Caller& c) {
+        return Answer(domain_->CreateSchedule(c, *request), response);
+      }));
 }
 
-grpc::Status ScheduleRecordsService::GetSchedule(
-    grpc::ServerContext* context, const v1::GetScheduleRequest* request,
+grpc::ServerUnaryReactor* ScheduleRecordsService::GetSchedule(
+    grpc::CallbackServerContext* context, const v1::GetScheduleRequest* request,
     v1::Schedule* response) {
-  return guard_.Run(context, "GetSchedule", *request, [&](const Caller& c) {
-    return Answer(store_->GetSchedule(c, *request), response);
-  });
+  return Finish(
+      context,
+      guard_.Run(context, "GetSchedule", *request, [&](const Caller& c) {
+        return Answer(domain_->GetSchedule(c, *request), response);
+      }));
 }
 
-grpc::Status ScheduleRecordsService::ListSchedules(
-    grpc::ServerContext* context, const v1::ListSchedulesRequest* request,
+grpc::ServerUnaryReactor* ScheduleRecordsService::ListSchedules(
+    grpc::CallbackServerContext* context,
+    const v1::ListSchedulesRequest* request,
     v1::ListSchedulesResponse* response) {
-  return guard_.Run(context, "ListSchedules", *request, [&](const Caller& c) {
-    return Answer(store_->ListSchedules(c, *request), response);
-  });
+  return Finish(
+      context,
+      guard_.Run(context, "ListSchedules", *request, [&](const Caller& c) {
+        return Answer(domain_->ListSchedules(c, *request), response);
+      }));
 }
 
-grpc::Status ScheduleRecordsService::UpdateSchedule(
-    grpc::ServerContext* context, const v1::UpdateScheduleRequest* request,
-    v1::Schedule* response) {
-  return guard_.Run(context, "UpdateSchedule", *request, [&](const Caller& c) {
-    return Answer(store_->UpdateSchedule(c, *request), response);
-  });
+grpc::ServerUnaryReactor* ScheduleRecordsService::UpdateSchedule(
+    grpc::CallbackServerContext* context,
+    const v1::UpdateScheduleRequest* request, v1::Schedule* response) {
+  return Finish(
+      context,
+      guard_.Run(context, "UpdateSchedule", *request, [&](const Caller& c) {
+        return Answer(domain_->UpdateSchedule(c, *request), response);
+      }));
 }
 
-grpc::Status ScheduleRecordsService::DeleteSchedule(
-    grpc::ServerContext* context, const v1::DeleteScheduleRequest* request,
-    v1::DeleteScheduleResponse*) {
-  return guard_.Run(context, "DeleteSchedule", *request, [&](const Caller& c) {
-    return store_->DeleteSchedule(c, *request);
-  });
+grpc::ServerUnaryReactor* ScheduleRecordsService::DeleteSchedule(
+    grpc::CallbackServerContext* context,
+    const v1::DeleteScheduleRequest* request, v1::DeleteScheduleResponse*) {
+  return Finish(
+      context,
+      guard_.Run(context, "DeleteSchedule", *request, [&](const Caller& c) {
+        return domain_->DeleteSchedule(c, *request);
+      }));
 }
 
-grpc::Status ScheduleRecordsService::ClaimDueSchedules(
-    grpc::ServerContext* context, const v1::ClaimDueSchedulesRequest* request,
+grpc::ServerUnaryReactor* ScheduleRecordsService::ClaimDueSchedules(
+    grpc::CallbackServerContext* context,
+    const v1::ClaimDueSchedulesRequest* request,
     v1::ClaimDueSchedulesResponse* response) {
-  return guard_.Run(
-      context, "ClaimDueSchedules", *request, [&](const Caller& c) {
-        return Answer(store_->ClaimDueSchedules(c, *request),
-                      response);
-      });
+  return Finish(
+      context,
+      guard_.Run(context, "ClaimDueSchedules", *request, [&](const Caller& c) {
+        return Answer(domain_->ClaimDueSchedules(c, *request), response);
+      }));
 }
 
 }  // namespace bastion::data

@@ -1,40 +1,46 @@
 // gRPC adapter of data's ScheduleRecords: runs the guard, hands the verified
-// principal to the store, maps the status.
+// Caller to the domain, maps the status.
 #ifndef BASTION_SERVICES_DATA_SCHEDULE_RECORDS_SERVICE_H_
 #define BASTION_SERVICES_DATA_SCHEDULE_RECORDS_SERVICE_H_
 
 #include "bastion/data/v1/data.grpc.pb.h"
 #include "common/auth/call_guard.h"
-#include "services/data/storage/schedule_store.h"
+#include "services/data/domain/schedules.h"
 
 namespace bastion::data {
 
-// Thread-safe (the store and the guard are).
-class ScheduleRecordsService final : public v1::ScheduleRecords::Service {
+// Thread-safe (the domain and the guard are).
+class ScheduleRecordsService final
+    : public v1::ScheduleRecords::CallbackService {
  public:
-  ScheduleRecordsService(storage::ScheduleStore* store, CallGuard guard);
+  ScheduleRecordsService(domain::Schedules* domain, CallGuard guard);
 
-  grpc::Status CreateSchedule(grpc::ServerContext* context,
-                              const v1::CreateScheduleRequest* request,
-                              v1::Schedule* response) override;
-  grpc::Status GetSchedule(grpc::ServerContext* context,
-                           const v1::GetScheduleRequest* request,
-                           v1::Schedule* response) override;
-  grpc::Status ListSchedules(grpc::ServerContext* context,
-                             const v1::ListSchedulesRequest* request,
-                             v1::ListSchedulesResponse* response) override;
-  grpc::Status UpdateSchedule(grpc::ServerContext* context,
-                              const v1::UpdateScheduleRequest* request,
-                              v1::Schedule* response) override;
-  grpc::Status DeleteSchedule(grpc::ServerContext* context,
-                              const v1::DeleteScheduleRequest* request,
-                              v1::DeleteScheduleResponse* response) override;
-  grpc::Status ClaimDueSchedules(
-      grpc::ServerContext* context, const v1::ClaimDueSchedulesRequest* request,
+  grpc::ServerUnaryReactor* CreateSchedule(
+      grpc::CallbackServerContext* context,
+      const v1::CreateScheduleRequest* request,
+      v1::Schedule* response) override;
+  grpc::ServerUnaryReactor* GetSchedule(grpc::CallbackServerContext* context,
+                                        const v1::GetScheduleRequest* request,
+                                        v1::Schedule* response) override;
+  grpc::ServerUnaryReactor* ListSchedules(
+      grpc::CallbackServerContext* context,
+      const v1::ListSchedulesRequest* request,
+      v1::ListSchedulesResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateSchedule(
+      grpc::CallbackServerContext* context,
+      const v1::UpdateScheduleRequest* request,
+      v1::Schedule* response) override;
+  grpc::ServerUnaryReactor* DeleteSchedule(
+      grpc::CallbackServerContext* context,
+      const v1::DeleteScheduleRequest* request,
+      v1::DeleteScheduleResponse* response) override;
+  grpc::ServerUnaryReactor* ClaimDueSchedules(
+      grpc::CallbackServerContext* context,
+      const v1::ClaimDueSchedulesRequest* request,
       v1::ClaimDueSchedulesResponse* response) override;
 
  private:
-  storage::ScheduleStore* store_;
+  domain::Schedules* domain_;
   CallGuard guard_;
 };
 

@@ -13,39 +13,44 @@ constexpr absl::string_view kTraceNotFound = "trace not found";
 
 }  // namespace
 
-TracesService::TracesService(storage::TraceStore* store, CallGuard guard)
-    : store_(store), guard_(std::move(guard)) {}
+TracesService::TracesService(domain::Traces* domain, CallGuard guard)
+    : domain_(domain), guard_(std::move(guard)) {}
 
-grpc::Status TracesService::AppendSpans(grpc::ServerContext* context,
-                                        const v1::AppendSpansRequest* request,
-                                        v1::AppendSpansResponse* response) {
-  return guard_.Run(context, "AppendSpans", *request, [&](const Caller& c) {
-    // A run's trace id is its run id.
-    for (const v1::Span& span : request->spans()) {
-      RETURN_IF_ERROR(CheckBoundRun(c, span.trace_id(), kTraceNotFound));
-    }
-    return Answer(store_->AppendSpans(c, *request), response);
-  });
+grpc::ServerUnaryReactor* TracesService::AppendSpans(
+    grpc::CallbackServerContext* context, const v1::AppendSpansRequest* request,
+    v1::AppendSpansResponse* response) {
+  return Finish(
+      context,
+      guard_.Run(context, "AppendSpans", *request, [&](const Caller& c) {
+        // A run's trace id is its run id.
+        for (const v1::Span& span : request->spans()) {
+          RETURN_IF_ERROR(CheckBoundRun(c, span.trace_id(), kTraceNotFound));
+        }
+        return Answer(domain_->AppendSpans(c, *request), response);
+      }));
 }
 
-grpc::Status TracesService::GetTrace(grpc::ServerContext* context,
-                                     const v1::GetTraceRequest* request,
-                                     v1::GetTraceResponse* response) {
-  return guard_.Run(context, "GetTrace", *request, [&](const Caller& c) {
-    RETURN_IF_ERROR(CheckBoundRun(c, request->trace_id(), kTraceNotFound));
-    return Answer(store_->GetTrace(c, *request), response);
-  });
+grpc::ServerUnaryReactor* TracesService::GetTrace(
+    grpc::CallbackServerContext* context, const v1::GetTraceRequest* request,
+    v1::GetTraceResponse* response) {
+  return Finish(context,
+                guard_.Run(context, "GetTrace", *request, [&](const Caller& c) {
+                  RETURN_IF_ERROR(CheckBoundRun(c, request->trace_id(), kTraceNotFound));
+                  return Answer(domain_->GetTrace(c, *request), response);
+                }));
 }
 
-grpc::Status TracesService::ListTraces(grpc::ServerContext* context,
-                                       const v1::ListTracesRequest* request,
-                                       v1::ListTracesResponse* response) {
-  return guard_.Run(context, "ListTraces", *request, [&](const Caller& c) {
-    RETURN_IF_ERROR(Answer(store_->ListTraces(c, *request), response));
-    KeepBoundRun(c, response->mutable_traces(),
-                 [](const v1::TraceSummary& trace) { return trace.trace_id(); });
-    return absl::OkStatus();
-  });
+grpc::ServerUnaryReactor* TracesService::ListTraces(
+    grpc::CallbackServerContext* context, const v1::ListTracesRequest* request,
+    v1::ListTracesResponse* response) {
+  return Finish(
+      context,
+      guard_.Run(context, "ListTraces", *request, [&](const Caller& c) {
+        RETURN_IF_ERROR(Answer(domain_->ListTraces(c, *request), response));
+        KeepBoundRun(c, response->mutable_traces(),
+                     [](const v1::TraceSummary& t) { return t.trace_id(); });
+        return absl::OkStatus();
+      }));
 }
 
 }  // namespace bastion::data

@@ -1,52 +1,43 @@
-// run-executor: serves the registry of agents, teams and workflows (runs,
-// approvals and schedules are not served yet; see README).
+// run-executor: serves the registry of agents, teams and workflows and runs
+// them (approvals and schedules are not served yet; see README).
 #include <fstream>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "bastion/runs/v1/runs_config.pb.h"
 #include "common/auth/guarded_fallback.h"
-#include "common/auth/remote_wiring.h"
-#include "common/auth/guard_extras.h"
+#include "common/auth/guard_wiring.h"
 #include "common/config/config.h"
 #include "common/log/log.h"
 #include "common/server/server.h"
 #include "common/status/status_macros.h"
-#include "common/tls/tls_config.h"
 #include "services/run_executor/registry_service.h"
+#include "services/run_executor/runs/runs_service.h"
+#include "services/run_executor/runs/runs_stack.h"
 
 namespace bastion::runs {
 namespace {
 
-absl::StatusOr<AgentRegistry> LoadRegistry(const std::string& path) {
+absl::StatusOr<v1::Registry> LoadRegistry(const std::string& path) {
   v1::Registry registry;
   if (!path.empty()) {
     RETURN_IF_ERROR(LoadConfig(path, /*env_prefix=*/"BASTION_REGISTRY_",
                                [](absl::string_view) { return std::nullopt; },
                                &registry));
   }
-  return AgentRegistry::Create(registry);
+  return registry;
 }
 
 absl::Status Run(const std::string& config_path) {
   v1::RunExecutorConfig config;
   RETURN_IF_ERROR(LoadConfig(config_path, "BASTION_", ProcessEnv(), &config));
-  ASSIGN_OR_RETURN(AgentRegistry registry, LoadRegistry(config.registry_file()));
-  ASSIGN_OR_RETURN(tls::ServiceCredentials credentials,
-                   tls::ServiceCredentialsFrom(tls::TlsFilesOf(config)));
-  // Service identity (for authz and data's internal RPCs), the services
-  // whose users' assertions it accepts, rate limits, and denials audited
-  // through data's AuditWriter.
-  ASSIGN_OR_RETURN(std::unique_ptr<GuardExtras> extras,
-                   GuardExtras::FromConfig(config, "run_executor", credentials));
-  ASSIGN_OR_RETURN(ServiceIdentity * identity,
-                   extras->RequiredIdentity("authz answers only services it "
-                                            "trusts"));
-  RemoteAuth auth(config.authn_address(), config.authz_address(),
-                  AudienceOrDefault(config.assertion_audience()),
-                  credentials.channels, identity);
-  GuardDependencies dependencies = auth.dependencies();
-  extras->AddTo(&dependencies);
+  ASSIGN_OR_RETURN(v1::Registry specs, LoadRegistry(config.registry_file()));
+  ASSIGN_OR_RETURN(AgentRegistry registry, AgentRegistry::Create(specs));
+  // authn, authz, the services whose users' assertions it accepts, rate
+  // limits, and denials audited through data's AuditWriter.
+  ASSIGN_OR_RETURN(std::unique_ptr<GuardWiring> wiring,
+                   GuardWiring::FromConfig(config, "run_executor", {}));
+  const GuardDependencies& dependencies = wiring->dependencies();
 
   ASSIGN_OR_RETURN(CallGuard agents_guard,
                    CallGuard::Create(v1::Agents::service_full_name(),
@@ -57,16 +48,27 @@ absl::Status Run(const std::string& config_path) {
   ASSIGN_OR_RETURN(CallGuard workflows_guard,
                    CallGuard::Create(v1::Workflows::service_full_name(),
                                      dependencies));
-  AgentsService agents(&registry, std::move(agents_guard));
-  TeamsService teams(&registry, std::move(teams_guard));
-  WorkflowsService workflows(&registry, std::move(workflows_guard));
+  ASSIGN_OR_RETURN(CallGuard runs_guard,
+                   CallGuard::Create(v1::Runs::service_full_name(),
+                                     dependencies));
+  ASSIGN_OR_RETURN(std::unique_ptr<RunsStack> stack,
+                   RunsStack::Create(config, specs, &registry,
+                                     &wiring->channels(), ProcessEnv()));
+  RunsService runs(stack->manager(), std::move(runs_guard));
+  AgentsService agents(&registry, std::move(agents_guard),
+                       dependencies.authorizer);
+  TeamsService teams(&registry, std::move(teams_guard), dependencies.authorizer);
+  WorkflowsService workflows(&registry, std::move(workflows_guard),
+                             dependencies.authorizer);
 
   const std::vector<ServiceBinding> served = {
       {&agents, v1::Agents::service_full_name()},
       {&teams, v1::Teams::service_full_name()},
-      {&workflows, v1::Workflows::service_full_name()}};
-  // Runs, Approvals, Schedules and ToolService: guarded, then UNIMPLEMENTED.
-  return ServeDeclared(ServerOptionsFrom(config, credentials.server), served,
+      {&workflows, v1::Workflows::service_full_name()},
+      {&runs, v1::Runs::service_full_name()}};
+  // Approvals, Schedules and ToolService: guarded, then UNIMPLEMENTED.
+  return ServeDeclared(ServerOptionsFrom(config, wiring->server_credentials()),
+                       served,
                        *v1::Agent::descriptor()->file(), dependencies);
 }
 

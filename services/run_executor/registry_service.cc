@@ -2,13 +2,23 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+
 namespace bastion::runs {
 namespace {
 
-// Copies every spec of a map into a repeated field, in id order.
+// Copies the specs the caller may see into a repeated field, in id order.
 template <typename Map, typename Repeated>
-void CopyAll(const Map& specs, Repeated* out) {
-  for (const auto& [id, spec] : specs) *out->Add() = spec;
+absl::Status CopyVisible(Authorizer* authorizer, const Caller& caller,
+                         const std::string& resource, const Map& specs,
+                         Repeated* out) {
+  std::vector<std::string> ids;
+  for (const auto& [id, spec] : specs) ids.push_back(id);
+  absl::StatusOr<std::vector<std::string>> visible =
+      VisibleIds(authorizer, caller, resource, ids);
+  if (!visible.ok()) return visible.status();
+  for (const std::string& id : *visible) *out->Add() = specs.at(id);
+  return absl::OkStatus();
 }
 
 // Finds one spec and copies it into the response.
@@ -19,17 +29,58 @@ absl::Status Answer(absl::StatusOr<Spec> found, Spec* response) {
   return absl::OkStatus();
 }
 
+// Whether the caller holds `action` on `resource` for `id` ("" = any).
+absl::StatusOr<bool> Allowed(Authorizer* authorizer, const Caller& caller,
+                             const std::string& resource, const char* action,
+                             const std::string& id) {
+  absl::StatusOr<AuthzDecision> decision =
+      authorizer->Check(caller, PermissionRequest{resource, action, id});
+  if (!decision.ok()) return decision.status();
+  return decision->allowed;
+}
+
 }  // namespace
 
-AgentsService::AgentsService(const AgentRegistry* registry, CallGuard guard)
-    : registry_(registry), guard_(std::move(guard)) {}
+absl::StatusOr<std::vector<std::string>> VisibleIds(
+    Authorizer* authorizer, const Caller& caller, const std::string& resource,
+    const std::vector<std::string>& ids) {
+  if (authorizer == nullptr) {
+    return absl::UnavailableError("no authorizer configured");
+  }
+  for (const char* action : {"read", "run"}) {
+    absl::StatusOr<bool> all = Allowed(authorizer, caller, resource, action, "");
+    if (!all.ok()) return all.status();
+    if (*all) return ids;
+  }
+  std::vector<std::string> visible;
+  for (const std::string& id : ids) {
+    for (const char* action : {"read", "run"}) {
+      absl::StatusOr<bool> allowed =
+          Allowed(authorizer, caller, resource, action, id);
+      if (!allowed.ok()) return allowed.status();
+      if (*allowed) {
+        visible.push_back(id);
+        break;
+      }
+    }
+  }
+  if (visible.empty()) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("no ", resource, " you may read or run"));
+  }
+  return visible;
+}
+
+AgentsService::AgentsService(const AgentRegistry* registry, CallGuard guard,
+                             Authorizer* authorizer)
+    : registry_(registry), guard_(std::move(guard)), authorizer_(authorizer) {}
 
 grpc::Status AgentsService::ListAgents(grpc::ServerContext* context,
                                        const v1::ListAgentsRequest* request,
                                        v1::ListAgentsResponse* response) {
-  return guard_.Run(context, "ListAgents", *request, [&](const Caller&) {
-    CopyAll(registry_->agents(), response->mutable_agents());
-    return absl::OkStatus();
+  return guard_.Run(context, "ListAgents", *request, [&](const Caller& caller) {
+    return CopyVisible(authorizer_, caller, "agents", registry_->agents(),
+                       response->mutable_agents());
   });
 }
 
@@ -41,15 +92,16 @@ grpc::Status AgentsService::GetAgent(grpc::ServerContext* context,
   });
 }
 
-TeamsService::TeamsService(const AgentRegistry* registry, CallGuard guard)
-    : registry_(registry), guard_(std::move(guard)) {}
+TeamsService::TeamsService(const AgentRegistry* registry, CallGuard guard,
+                           Authorizer* authorizer)
+    : registry_(registry), guard_(std::move(guard)), authorizer_(authorizer) {}
 
 grpc::Status TeamsService::ListTeams(grpc::ServerContext* context,
                                      const v1::ListTeamsRequest* request,
                                      v1::ListTeamsResponse* response) {
-  return guard_.Run(context, "ListTeams", *request, [&](const Caller&) {
-    CopyAll(registry_->teams(), response->mutable_teams());
-    return absl::OkStatus();
+  return guard_.Run(context, "ListTeams", *request, [&](const Caller& caller) {
+    return CopyVisible(authorizer_, caller, "teams", registry_->teams(),
+                       response->mutable_teams());
   });
 }
 
@@ -62,15 +114,15 @@ grpc::Status TeamsService::GetTeam(grpc::ServerContext* context,
 }
 
 WorkflowsService::WorkflowsService(const AgentRegistry* registry,
-                                   CallGuard guard)
-    : registry_(registry), guard_(std::move(guard)) {}
+                                   CallGuard guard, Authorizer* authorizer)
+    : registry_(registry), guard_(std::move(guard)), authorizer_(authorizer) {}
 
 grpc::Status WorkflowsService::ListWorkflows(
     grpc::ServerContext* context, const v1::ListWorkflowsRequest* request,
     v1::ListWorkflowsResponse* response) {
-  return guard_.Run(context, "ListWorkflows", *request, [&](const Caller&) {
-    CopyAll(registry_->workflows(), response->mutable_workflows());
-    return absl::OkStatus();
+  return guard_.Run(context, "ListWorkflows", *request, [&](const Caller& caller) {
+    return CopyVisible(authorizer_, caller, "workflows", registry_->workflows(),
+                       response->mutable_workflows());
   });
 }
 

@@ -1,7 +1,11 @@
-// gRPC adapters for the registry: Agents, Teams and Workflows. They only
-// run the guard, call the registry and map the status.
+// gRPC adapters for the registry: Agents, Teams and Workflows. They run the
+// guard, call the registry and map the status; the lists keep what the
+// caller may read or run (VisibleIds).
 #ifndef BASTION_SERVICES_RUN_EXECUTOR_REGISTRY_SERVICE_H_
 #define BASTION_SERVICES_RUN_EXECUTOR_REGISTRY_SERVICE_H_
+
+#include <string>
+#include <vector>
 
 #include "bastion/runs/v1/runs.grpc.pb.h"
 #include "common/auth/call_guard.h"
@@ -9,10 +13,20 @@
 
 namespace bastion::runs {
 
+// The ids of `resource` ("agents", "teams", "workflows") among `ids` that
+// `caller` may read or run: all of them when it holds the permission for
+// any id, else each one its per-id scopes allow. PERMISSION_DENIED when
+// none; an undecided check fails closed (UNAVAILABLE).
+absl::StatusOr<std::vector<std::string>> VisibleIds(
+    Authorizer* authorizer, const Caller& caller, const std::string& resource,
+    const std::vector<std::string>& ids);
+
 // Thread-safe: the registry is immutable and the guard thread-safe.
 class AgentsService final : public v1::Agents::Service {
  public:
-  AgentsService(const AgentRegistry* registry, CallGuard guard);
+  // `authorizer` (not owned) filters the list for the caller.
+  AgentsService(const AgentRegistry* registry, CallGuard guard,
+        Authorizer* authorizer);
 
   grpc::Status ListAgents(grpc::ServerContext* context,
                           const v1::ListAgentsRequest* request,
@@ -24,11 +38,14 @@ class AgentsService final : public v1::Agents::Service {
  private:
   const AgentRegistry* registry_;
   CallGuard guard_;
+  Authorizer* authorizer_;
 };
 
 class TeamsService final : public v1::Teams::Service {
  public:
-  TeamsService(const AgentRegistry* registry, CallGuard guard);
+  // `authorizer` (not owned) filters the list for the caller.
+  TeamsService(const AgentRegistry* registry, CallGuard guard,
+        Authorizer* authorizer);
 
   grpc::Status ListTeams(grpc::ServerContext* context,
                          const v1::ListTeamsRequest* request,
@@ -40,11 +57,14 @@ class TeamsService final : public v1::Teams::Service {
  private:
   const AgentRegistry* registry_;
   CallGuard guard_;
+  Authorizer* authorizer_;
 };
 
 class WorkflowsService final : public v1::Workflows::Service {
  public:
-  WorkflowsService(const AgentRegistry* registry, CallGuard guard);
+  // `authorizer` (not owned) filters the list for the caller.
+  WorkflowsService(const AgentRegistry* registry, CallGuard guard,
+        Authorizer* authorizer);
 
   grpc::Status ListWorkflows(grpc::ServerContext* context,
                              const v1::ListWorkflowsRequest* request,
@@ -56,6 +76,7 @@ class WorkflowsService final : public v1::Workflows::Service {
  private:
   const AgentRegistry* registry_;
   CallGuard guard_;
+  Authorizer* authorizer_;
 };
 
 }  // namespace bastion::runs

@@ -46,7 +46,6 @@
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "services/data/data_services.h"
-#include "services/data/storage/principal_scope.h"
 #include "services/data/storage/pg_approval_store.h"
 #include "services/data/storage/pg_memory_store.h"
 #include "services/data/storage/pg_run_store.h"
@@ -63,7 +62,7 @@ using ::bastion::testing::IsOk;
 using ::bastion::testing::StatusIs;
 using ::google::protobuf::Message;
 using ::google::protobuf::MethodDescriptor;
-using storage::MakePrincipal;
+using storage::MakeCaller;
 
 // The callers, in the order of kMatrix's columns. The token each presents
 // is its subject.
@@ -71,22 +70,27 @@ enum Who { kA, kB, kC, kT1Admin, kT2Admin, kPlatform, kWhoCount };
 constexpr const char* kWhoName[kWhoCount] = {
     "A", "B", "C", "T1-admin", "T2-admin", "platform"};
 
-Principal PrincipalOf(Who who) {
+// Each caller as the guard hands it over: the principal, and the admin
+// level authz decides for it (here from its default admin scopes).
+Caller CallerOf(Who who) {
   switch (who) {
     case kA:
-      return MakePrincipal("t1", "alice");
+      return MakeCaller("t1", "alice");
     case kB:
-      return MakePrincipal("t1", "bob");
+      return MakeCaller("t1", "bob");
     case kC:
-      return MakePrincipal("t2", "carol");
+      return MakeCaller("t2", "carol");
     case kT1Admin:
-      return MakePrincipal("t1", "admin1", {"agent_os:admin"});
+      return MakeCaller("t1", "admin1", {"agent_os:admin"}, AdminLevel::kTenant);
     case kT2Admin:
-      return MakePrincipal("t2", "admin2", {"agent_os:admin"});
+      return MakeCaller("t2", "admin2", {"agent_os:admin"}, AdminLevel::kTenant);
     default:
-      return MakePrincipal("t0", "root", {"bastion:platform_admin"});
+      return MakeCaller("t0", "root", {"bastion:platform_admin"},
+                        AdminLevel::kPlatform);
   }
 }
+
+Principal PrincipalOf(Who who) { return CallerOf(who).principal; }
 
 // The outcome of one cell. Every outcome but kOk also asserts that A's
 // objects are exactly as they were before the call.
@@ -303,7 +307,7 @@ class FixedPrincipals final : public Authenticator {
       if (p.subject() == token) return Caller{p, absl::StrCat("a-", token)};
     }
     if (token == "noscope") {
-      return Caller{MakePrincipal("t1", "noscope"), "a-noscope"};
+      return Caller{MakeCaller("t1", "noscope").principal, "a-noscope"};
     }
     return absl::UnauthenticatedError("unknown token");
   }
@@ -317,8 +321,13 @@ class AllowAllButNoScope final : public Authorizer {
                                       const PermissionRequest&) override {
     AuthzDecision d;
     d.allowed = caller.principal.subject() != "noscope";
-    // The admin level, as authz decides it with its default admin scopes.
-    d.admin_level = storage::AdminLevelFor(caller.principal);
+    // The admin level authz decides for each caller.
+    for (int w = 0; w < kWhoCount; ++w) {
+      const Caller who = CallerOf(static_cast<Who>(w));
+      if (who.principal.subject() == caller.principal.subject()) {
+        d.admin_level = *who.admin_level;
+      }
+    }
     return d;
   }
 };
@@ -335,9 +344,15 @@ class FixedAssertions final : public AssertionAuthenticator {
   }
 };
 
-// The calling service's own assertion: only "run-executor" is trusted.
-class TrustedServices final : public AssertionAuthenticator {
+// The calling service's own assertion: only "run-executor" is trusted, for
+// every method (the matrix is about rows; which methods a service may call
+// is common/auth/trusted_services_test's and service_trust_integration_test's).
+class TrustedServices final : public ServiceAuthenticator {
  public:
+  bool MayCall(absl::string_view subject, absl::string_view) const override {
+    return subject == "run-executor";
+  }
+
   absl::StatusOr<Principal> Verify(absl::string_view assertion) override {
     if (assertion != "run-executor") {
       return absl::UnauthenticatedError("untrusted service");
@@ -368,12 +383,12 @@ class IsolationMatrixTest : public storage::StoreTest {
     server_ = *std::move(server);
     channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
                                    grpc::InsecureChannelCredentials());
-    sessions_ = std::make_unique<storage::PgSessionStore>(*pool_);
-    memories_ = std::make_unique<storage::PgMemoryStore>(*pool_);
-    traces_ = std::make_unique<storage::PgTraceStore>(*pool_);
-    runs_ = std::make_unique<storage::PgRunStore>(*pool_);
-    approvals_ = std::make_unique<storage::PgApprovalStore>(*pool_);
-    schedules_ = std::make_unique<storage::PgScheduleStore>(*pool_);
+    sessions_ = std::make_unique<storage::PgSessions>(*pool_);
+    memories_ = std::make_unique<storage::PgMemories>(*pool_);
+    traces_ = std::make_unique<storage::PgTraces>(*pool_);
+    runs_ = std::make_unique<storage::PgRuns>(*pool_);
+    approvals_ = std::make_unique<storage::PgApprovals>(*pool_);
+    schedules_ = std::make_unique<storage::PgSchedules>(*pool_);
   }
 
   void TearDown() override {
@@ -413,7 +428,7 @@ class IsolationMatrixTest : public storage::StoreTest {
   // trace, a run with an event, a pending approval of that run, a due
   // schedule; and T1-admin's audited read of the session.
   void Seed(const std::string& id, int cell) {
-    const Principal a = PrincipalOf(kA);
+    const Caller a = CallerOf(kA);
     v1::CreateSessionRequest s;
     s.set_session_id(id);
     s.set_component_type(common::v1::COMPONENT_TYPE_AGENT);
@@ -459,12 +474,12 @@ class IsolationMatrixTest : public storage::StoreTest {
     ASSERT_THAT(schedules_->CreateSchedule(a, sc), IsOk());
     v1::GetSessionRequest g;
     g.set_session_id(id);
-    ASSERT_THAT(sessions_->GetSession(PrincipalOf(kT1Admin), g), IsOk());
+    ASSERT_THAT(sessions_->GetSession(CallerOf(kT1Admin), g), IsOk());
   }
 
   // Everything A can read of its objects `id`, as text.
   std::string Snapshot(const std::string& id) {
-    const Principal a = PrincipalOf(kA);
+    const Caller a = CallerOf(kA);
     std::string out;
     auto add = [&out](const auto& result) {
       out += result.ok() ? result->DebugString() : result.status().ToString();
@@ -538,12 +553,12 @@ class IsolationMatrixTest : public storage::StoreTest {
   std::unique_ptr<DataServices> services_;
   std::unique_ptr<RunningServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<storage::PgSessionStore> sessions_;
-  std::unique_ptr<storage::PgMemoryStore> memories_;
-  std::unique_ptr<storage::PgTraceStore> traces_;
-  std::unique_ptr<storage::PgRunStore> runs_;
-  std::unique_ptr<storage::PgApprovalStore> approvals_;
-  std::unique_ptr<storage::PgScheduleStore> schedules_;
+  std::unique_ptr<storage::PgSessions> sessions_;
+  std::unique_ptr<storage::PgMemories> memories_;
+  std::unique_ptr<storage::PgTraces> traces_;
+  std::unique_ptr<storage::PgRuns> runs_;
+  std::unique_ptr<storage::PgApprovals> approvals_;
+  std::unique_ptr<storage::PgSchedules> schedules_;
 };
 
 absl::Status FromGrpc(const grpc::Status& s) {
@@ -633,7 +648,7 @@ TEST_F(IsolationMatrixTest, WriteCarryingAnotherUsersIdLandsAsTheCaller) {
   EXPECT_EQ(created.user_id(), "bob");
   v1::GetSessionRequest get;
   get.set_session_id("smuggled");
-  EXPECT_THAT(sessions_->GetSession(PrincipalOf(kA), get),
+  EXPECT_THAT(sessions_->GetSession(CallerOf(kA), get),
               StatusIs(absl::StatusCode::kNotFound));
 
   v1::Memory memory;

@@ -18,10 +18,6 @@
 #include "common/status/status_matchers.h"
 #include "gtest/gtest.h"
 #include "services/data/data_services.h"
-#include "services/data/storage/pg_approval_store.h"
-#include "services/data/storage/pg_run_store.h"
-#include "services/data/storage/pg_trace_store.h"
-#include "services/data/storage/principal_scope.h"
 #include "services/data/storage/store_test_support.h"
 
 namespace bastion::data {
@@ -29,13 +25,13 @@ namespace {
 
 using ::bastion::common::v1::Principal;
 using ::bastion::testing::IsOk;
-using storage::MakePrincipal;
+using storage::MakeCaller;
 
 constexpr char kHolder[] = "service:run_executor";
 constexpr char kSha[] =
     "0000000000000000000000000000000000000000000000000000000000000000";
 
-Principal Alice() { return MakePrincipal("t1", "alice"); }
+Principal Alice() { return MakeCaller("t1", "alice").principal; }
 
 // "plain" is alice's assertion; "dlg:<run>" alice's delegation for <run>,
 // accepted only from its holder (as the real verifier does).
@@ -60,8 +56,11 @@ class Assertions final : public AssertionAuthenticator {
   }
 };
 
-class Services final : public AssertionAuthenticator {
+class Services final : public ServiceAuthenticator {
  public:
+  bool MayCall(absl::string_view, absl::string_view) const override {
+    return true;
+  }
   absl::StatusOr<Principal> Verify(absl::string_view assertion) override {
     if (assertion != "run-executor") return absl::UnauthenticatedError("no");
     Principal service;
@@ -76,9 +75,9 @@ class AllowAll final : public Authorizer {
  public:
   absl::StatusOr<AuthzDecision> Check(const Caller& caller,
                                       const PermissionRequest&) override {
+    (void)caller;
     AuthzDecision decision;
     decision.allowed = true;
-    decision.admin_level = storage::AdminLevelFor(caller.principal);
     return decision;
   }
 };
@@ -106,11 +105,13 @@ class RunBindingTest : public storage::StoreTest {
     approvals_ = v1::ApprovalRecords::NewStub(channel);
     memories_ = v1::Memories::NewStub(channel);
 
-    run_store_ = std::make_unique<storage::PgRunStore>(*pool_);
-    trace_store_ = std::make_unique<storage::PgTraceStore>(*pool_);
-    approval_store_ = std::make_unique<storage::PgApprovalStore>(*pool_);
-    for (const char* run : {"run-R", "run-S"}) Seed(Alice(), run);
-    Seed(MakePrincipal("t1", "bob"), "run-B");
+    run_store_ = std::make_unique<storage::PgRuns>(*pool_);
+    trace_store_ = std::make_unique<storage::PgTraces>(*pool_);
+    approval_store_ = std::make_unique<storage::PgApprovals>(*pool_);
+    for (const char* run : {"run-R", "run-S"}) {
+      Seed(MakeCaller("t1", "alice"), run);
+    }
+    Seed(MakeCaller("t1", "bob"), "run-B");
   }
 
   void TearDown() override {
@@ -119,7 +120,7 @@ class RunBindingTest : public storage::StoreTest {
 
   // A run of `owner` with one event, a root span in its trace (trace id =
   // run id) and a pending approval with the run's id.
-  void Seed(const Principal& owner, const std::string& run_id) {
+  void Seed(const Caller& owner, const std::string& run_id) {
     v1::CreateRunRequest run;
     run.set_run_id(run_id);
     run.set_component_type(common::v1::COMPONENT_TYPE_AGENT);
@@ -171,9 +172,9 @@ class RunBindingTest : public storage::StoreTest {
   std::unique_ptr<v1::Traces::Stub> traces_;
   std::unique_ptr<v1::ApprovalRecords::Stub> approvals_;
   std::unique_ptr<v1::Memories::Stub> memories_;
-  std::unique_ptr<storage::PgRunStore> run_store_;
-  std::unique_ptr<storage::PgTraceStore> trace_store_;
-  std::unique_ptr<storage::PgApprovalStore> approval_store_;
+  std::unique_ptr<storage::PgRuns> run_store_;
+  std::unique_ptr<storage::PgTraces> trace_store_;
+  std::unique_ptr<storage::PgApprovals> approval_store_;
 };
 
 TEST_F(RunBindingTest, RunRecordsOfTheBoundRunOnly) {

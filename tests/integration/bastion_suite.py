@@ -117,11 +117,15 @@ class Suite:
 
     `unauthenticated_per_second`, when given, raises every service's limit
     on calls that fail authentication (per client address; burst the same):
-    attack suites send thousands of bad credentials from one address."""
+    attack suites send thousands of bad credentials from one address.
+
+    `run_executor_config`, when given, is the run-executors' config file
+    (e.g. {"run_limits": {"lease_seconds": 2}})."""
 
     def __init__(self, extra_jwt_keys: tuple = (),
                  unauthenticated_per_second: float = 0,
-                 authn_env: dict = None) -> None:
+                 authn_env: dict = None,
+                 run_executor_config: dict = None) -> None:
         host = os.environ.get("BASTION_TEST_PGHOST")
         port = os.environ.get("BASTION_TEST_PGPORT")
         if not host or not port:
@@ -142,6 +146,7 @@ class Suite:
                 json.dump({"rate_limits": {
                     "unauthenticated_per_second": unauthenticated_per_second,
                     "unauthenticated_burst": unauthenticated_per_second}}, config)
+        self.run_executor_config = run_executor_config or {}
         self.superuser = None  # query()'s connection, opened on first use
 
     @classmethod
@@ -227,14 +232,40 @@ class Suite:
     def launch(self, name: str, listen: str = "127.0.0.1:0", **env: str) -> None:
         self.launch_env[name] = env
         with open(self.dir / f"{name}.log", "ab") as log:
-            process, address = spawn(BINARIES[name], self.dir / f"{name}.port",
+            process, address = spawn(BINARIES[name.split("#")[0]],
+                                     self.dir / f"{name}.port",
                                      dict(env, BASTION_LISTEN_ADDRESS=listen),
-                                     config_file=self.config_file,
+                                     config_file=self.config_of(name),
                                      stdout=log, stderr=log)
         self.processes[name] = process
         if address is None:
             raise RuntimeError(f"{name} did not start:\n" + self.log(name))
         self.addresses[name] = address
+
+    def config_of(self, name: str) -> str:
+        """The config file of service `name`: run-executors get
+        `run_executor_config` (with the suite's rate limits) when given."""
+        if not name.startswith("run_executor") or not self.run_executor_config:
+            return self.config_file
+        path = self.dir / "run_executor_config.json"
+        config = dict(self.run_executor_config)
+        if self.config_file:
+            with open(self.config_file) as shared:
+                config.update(json.load(shared))
+        with open(path, "w") as out:
+            json.dump(config, out)
+        return str(path)
+
+    def launch_replica(self, name: str) -> None:
+        """Starts another run-executor `name` ("run_executor#2", ...) with
+        the first one's settings: the two share nothing but data."""
+        self.launch(name, **self.launch_env["run_executor"])
+
+    def kill(self, name: str) -> None:
+        """Stops service `name` at once (SIGKILL), as a crash would."""
+        process = self.processes.pop(name)
+        process.kill()
+        process.wait(timeout=20)
 
     def restart(self, name: str) -> None:
         """Starts a stopped service again on the address it had."""

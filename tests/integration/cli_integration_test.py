@@ -172,7 +172,8 @@ class CliIntegrationTest(unittest.TestCase):
         workflow = user.run("workflows", "show", "triage")
         self.assertExit(workflow, OK)
         self.assertRegex(workflow.stdout, r"(?m)^2\s+act\s+team/duo$")
-        self.assertEqual(len(user.json("workflows", "list")["workflows"]), 1)
+        self.assertEqual([w["workflowId"] for w in user.json("workflows", "list")["workflows"]],
+                         ["brief", "triage"])
 
     def test_sessions_are_created_listed_and_hidden_from_other_users(self):
         alice, bob = User(self, "alice"), User(self, "bob")

@@ -254,10 +254,14 @@ class HardeningIntegrationTest(unittest.TestCase):
                         data_pb2.ListSessionsRequest(),
                         metadata=replayed + [("x-bastion-service-bin", stranger)],
                         timeout=10)
-        # The same assertion from a trusted service, for its user: accepted.
+        # The same assertion from a trusted service, for its user, on a
+        # method listed for that service: accepted; on one not listed for
+        # it: PERMISSION_DENIED (service_trust_integration_test checks all).
         forwarded = replayed + [("x-bastion-service-bin", SUITE.service_assertion())]
-        sessions.ListSessions(data_pb2.ListSessionsRequest(), metadata=forwarded,
-                              timeout=10)
+        self.stub("data", data_pb2_grpc.MemoriesStub).ListMemories(
+            data_pb2.ListMemoriesRequest(), metadata=forwarded, timeout=10)
+        self.assertCode(grpc.StatusCode.PERMISSION_DENIED, sessions.ListSessions,
+                        data_pb2.ListSessionsRequest(), metadata=forwarded, timeout=10)
         # With the token itself the user is, of course, welcome.
         agents.ListAgents(runs_pb2.ListAgentsRequest(), metadata=bearer(token), timeout=10)
 

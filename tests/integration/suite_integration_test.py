@@ -23,7 +23,7 @@ from bastion.runs.v1 import runs_pb2, runs_pb2_grpc  # noqa: E402
 
 SUITE = None
 # A revoked API key stops working at a service other than authn within this
-# many seconds (common/auth/remote_wiring.h kCredentialCacheTtl; authn
+# many seconds (common/auth/guard_wiring.h kCredentialCacheTtl; authn
 # itself does not cache API key lookups).
 REVOCATION_BOUND_SECONDS = 1.0
 # A role change governs every decision within this many seconds: authz
@@ -195,6 +195,85 @@ class SuiteIntegrationTest(unittest.TestCase):
             ("x-bastion-principal-bin", assertion),
             ("x-bastion-service-bin", SUITE.service_assertion())])
         self.assertEqual(run.user_id, "alice")
+
+    def test_an_admin_or_approver_by_custom_role_is_one_in_data(self):
+        # authz alone decides who is an admin or an approver, from token
+        # scopes and the tenant's custom roles; data takes its decision for
+        # public calls and for the internal calls a trusted service makes
+        # on a user's behalf alike.
+        authz = self.stub("authz", authz_pb2_grpc.AuthzStub)
+        authn = self.stub("authn", authn_pb2_grpc.AuthnStub)
+        sessions = self.stub("data", data_pb2_grpc.SessionsStub)
+        runs = self.stub("data", data_pb2_grpc.RunRecordsStub)
+        approvals = self.stub("data", data_pb2_grpc.ApprovalRecordsStub)
+        tenant = "custom-admin-" + os.urandom(4).hex()
+        owner = bearer(SUITE.token("olive", tenant=tenant, roles="owner"))
+        for name, scopes in (("deputy", ["agent_os:admin"]),
+                             ("reviewer", ["approvals:write"])):
+            authz.PutRole(authz_pb2.PutRoleRequest(role=authz_pb2.Role(
+                name=name, scopes=scopes)), metadata=owner, timeout=10)
+
+        def for_user(token: str):
+            assertion = authn.Authenticate(
+                authn_pb2.AuthenticateRequest(credential=token), timeout=10).assertion
+            return [("x-bastion-principal-bin", assertion),
+                    ("x-bastion-service-bin", SUITE.service_assertion())]
+
+        # mia's session, run and pending approval.
+        mia = SUITE.token("mia", tenant=tenant, roles="member")
+        session = sessions.CreateSession(data_pb2.CreateSessionRequest(
+            component_type=common_pb2.COMPONENT_TYPE_AGENT, component_id="echo"),
+            metadata=bearer(mia), timeout=10)
+        run = runs.CreateRun(data_pb2.CreateRunRequest(
+            component_type=common_pb2.COMPONENT_TYPE_AGENT, component_id="echo"),
+            metadata=for_user(mia), timeout=10)
+        approval = approvals.CreateApproval(data_pb2.CreateApprovalRequest(
+            run_id=run.run_id, tool_call_id="call-1", tool_name="transfer",
+            args_sha256="a" * 64, ttl_seconds=600), metadata=for_user(mia), timeout=10)
+
+        # Neither role's holder carries the scope in its token.
+        dora = SUITE.token("dora", tenant=tenant, roles="member deputy")
+        rex = SUITE.token("rex", tenant=tenant, roles="member reviewer")
+        max_ = SUITE.token("max", tenant=tenant, roles="member")
+        # The roles were stored by the one authz instance, which applies a
+        # change at once; poll within the bound anyway.
+        deadline = time.monotonic() + ROLE_CHANGE_BOUND_SECONDS + 10
+        while True:
+            listed = runs.ListRuns(data_pb2.ListRunsRequest(user_id="mia"),
+                                   metadata=for_user(dora), timeout=10)
+            if [r.run_id for r in listed.runs] == [run.run_id]:
+                break
+            self.assertLess(time.monotonic(), deadline, "deputy never an admin")
+            time.sleep(0.1)
+        fetched = sessions.GetSession(data_pb2.GetSessionRequest(
+            session_id=session.session_id), metadata=bearer(dora), timeout=10)
+        self.assertEqual(fetched.user_id, "mia")
+
+        seen = approvals.GetApproval(data_pb2.GetApprovalRequest(
+            approval_id=approval.approval_id), metadata=for_user(rex), timeout=10)
+        self.assertEqual(seen.requester_user_id, "mia")
+        resolved = approvals.ResolveApproval(data_pb2.ResolveApprovalRequest(
+            approval_id=approval.approval_id,
+            decision=data_pb2.APPROVAL_DECISION_APPROVE,
+            expected_args_sha256="a" * 64), metadata=for_user(rex), timeout=10)
+        self.assertEqual((resolved.status, resolved.resolver_user_id),
+                         (data_pb2.APPROVAL_STATUS_APPROVED, "rex"))
+
+        # A reviewer is no admin, and a plain member is neither.
+        listed = runs.ListRuns(data_pb2.ListRunsRequest(user_id="mia"),
+                               metadata=for_user(rex), timeout=10)
+        self.assertEqual(list(listed.runs), [])
+        self.assertCode(grpc.StatusCode.NOT_FOUND, approvals.GetApproval,
+                        data_pb2.GetApprovalRequest(approval_id=approval.approval_id),
+                        metadata=for_user(max_), timeout=10)
+        self.assertCode(grpc.StatusCode.NOT_FOUND, sessions.GetSession,
+                        data_pb2.GetSessionRequest(session_id=session.session_id),
+                        metadata=bearer(max_), timeout=10)
+        # The admin's and the approver's reach into mia's rows is audited.
+        actions = {(a[0], a[1]) for a in SUITE.audit_actions(tenant)}
+        self.assertLessEqual({("runs.list", "dora"), ("sessions.get", "dora"),
+                              ("approvals.get", "rex"), ("approvals.resolve", "rex")},
+                             actions)
 
     def test_api_key_made_with_a_jwt_works_until_revoked(self):
         authn = self.stub("authn", authn_pb2_grpc.AuthnStub)

@@ -42,6 +42,7 @@ class TlsIntegrationTest(unittest.TestCase):
     def start(cls, certs: pathlib.Path, **overrides):
         settings = dict(BASTION_LISTEN_ADDRESS="127.0.0.1:0",
                         BASTION_AUTHN_ADDRESS="127.0.0.1:1", BASTION_AUTHZ_ADDRESS="127.0.0.1:1",
+                        BASTION_DATA_ADDRESS="127.0.0.1:1",
                         BASTION_REGISTRY_FILE=str(RUNFILES / "tools/dev/registry.json"),
                         # Generated at first start.
                         BASTION_SERVICE_KEY_FILE=str(cls.dir / "run_executor.pem"),

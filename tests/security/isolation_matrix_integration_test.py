@@ -17,10 +17,11 @@ its rate limit; the platform admin lives in "t0":
   T2-admin  admin2  of T2, scope agent_os:admin (a tenant admin by scope)
   platform  root    of t0, scope bastion:platform_admin
 
-The run engine's RPCs (run-executor's Runs, Approvals, Schedules) answer
+Runs rows act on a run of the echo agent that A made through RunAgent
+($ID is its id, $SESSION its session). Approvals and Schedules answer
 UNIMPLEMENTED today: they are listed in AWAITING_RUN_ENGINE, and a test
 fails as soon as one of them answers anything else, so their rows are
-written when the engine lands.
+written when they land.
 """
 
 import concurrent.futures
@@ -121,17 +122,47 @@ MATRIX = (
     ("run_executor", "Workflows/ListWorkflows", "", "triage", (OK, OK, OK, OK, OK, OK)),
     ("run_executor", "Workflows/GetWorkflow", "workflow_id: 'triage'", "triage",
      (OK, OK, OK, OK, OK, OK)),
+    # --------------------------------------------------------------- Runs
+    # Runs go only into the caller's own session: A's is NOT_FOUND for
+    # everyone else, tenant admins included, and nothing is written. A's
+    # agent session named for a team or a workflow is the wrong component.
+    ("run_executor", "Runs/RunAgent",
+     "agent_id: 'echo' input: 'again' session_id: '$SESSION'",
+     "$SESSION", (OK, NF, NF, NF, NF, NF)),
+    ("run_executor", "Runs/RunTeam", "team_id: 'duo' input: 'x' session_id: '$SESSION'",
+     "$SESSION", (FP, NF, NF, NF, NF, NF)),
+    ("run_executor", "Runs/RunWorkflow",
+     "workflow_id: 'triage' input: 'x' session_id: '$SESSION'",
+     "$SESSION", (FP, NF, NF, NF, NF, NF)),
+    # A and A's tenant admin reach A's run; the platform admin lists it
+    # across tenants but addresses ids within its own.
+    ("run_executor", "Runs/GetRun", "run_id: '$ID'",
+     "$ID", (OK, NF, NF, OK, NF, NF)),
+    ("run_executor", "Runs/StreamRun", "run_id: '$ID'",
+     "$ID", (OK, NF, NF, OK, NF, NF)),
+    ("run_executor", "Runs/ListRuns", "page { limit: 1000 }",
+     "$ID", (OK, HID, HID, OK, HID, OK)),
+    ("run_executor", "Runs/ListRuns", "page { limit: 1000 } session_id: '$SESSION'",
+     "$ID", (OK, HID, HID, OK, HID, OK)),
+    # A's run has completed: neither A nor its tenant admin may cancel or
+    # continue it; members do not hold runs:run, which continuing needs.
+    ("run_executor", "Runs/CancelRun",
+     "run_id: '$ID' component_type: COMPONENT_TYPE_AGENT component_id: 'echo'",
+     "$ID", (FP, NF, NF, FP, NF, NF)),
+    ("run_executor", "Runs/CancelRun",
+     "run_id: '$ID' component_type: COMPONENT_TYPE_TEAM component_id: 'echo'",
+     "$ID", (NF, NF, NF, NF, NF, NF)),
+    ("run_executor", "Runs/ContinueRun",
+     "run_id: '$ID' component_type: COMPONENT_TYPE_AGENT component_id: 'echo'",
+     "$ID", (PD, PD, PD, FP, NF, NF)),
 )
 
-# Public RPCs of run-executor that the run engine will serve. Until then
-# they answer UNIMPLEMENTED once authentication and authorization passed;
-# when one answers anything else, it needs its rows in MATRIX (and its
-# attacks in tests/security/README.md: cancel, continue, stream or approve
-# someone else's run, a component mismatch, self-approval...).
+# Public RPCs of run-executor not served yet. Until then they answer
+# UNIMPLEMENTED once authentication and authorization passed; when one
+# answers anything else, it needs its rows in MATRIX (and its attacks in
+# tests/security/README.md: approve someone else's run, self-approval...).
 AWAITING_RUN_ENGINE = frozenset(
     f"{service}/{method}" for service, methods in (
-        ("Runs", ("RunAgent", "RunTeam", "RunWorkflow", "ContinueRun", "CancelRun",
-                  "GetRun", "ListRuns", "StreamRun")),
         ("Approvals", ("ListApprovals", "CountApprovals", "GetApproval",
                        "ResolveApproval")),
         ("Schedules", ("CreateSchedule", "ListSchedules", "GetSchedule", "UpdateSchedule",
@@ -230,6 +261,17 @@ class IsolationMatrixTest(unittest.TestCase):
         self.ok("data", "Sessions/GetSession", f"session_id: '{object_id}'",
                 t1_admin.metadata)
 
+    def seed_run(self, a: Principal) -> tuple:
+        """A completed run of the echo agent by A, through the real
+        services; returns its run id and session id."""
+        method = find_method("run_executor", "Runs/RunAgent")
+        code, events = self.call("run_executor", method,
+                                 new_request(method, "agent_id: 'echo' input: 'mine'"),
+                                 a.metadata)
+        self.assertEqual(code, grpc.StatusCode.OK)
+        self.assertEqual(events[-1].WhichOneof("event"), "completed")
+        return events[0].run_id, events[0].started.session_id
+
     def test_every_edge_rpc_has_a_row_and_every_row_an_rpc(self):
         rows = {(binary, name) for binary, name, *_ in MATRIX}
         for binary, name in rows:
@@ -241,7 +283,8 @@ class IsolationMatrixTest(unittest.TestCase):
                          "RPCs without a row in the isolation matrix")
         self.assertEqual(sorted(AWAITING_RUN_ENGINE - served), [],
                          "AWAITING_RUN_ENGINE names RPCs that do not exist")
-        # 14 data + 6 registry + 18 run-engine RPCs when this was written.
+        # 14 data + 6 registry + 8 runs + 10 awaiting RPCs when this was
+        # written.
         self.assertGreaterEqual(len(served), 38)
 
     def test_every_cell_as_written(self):
@@ -253,10 +296,15 @@ class IsolationMatrixTest(unittest.TestCase):
                 a, t1_admin = Principal("A", row), Principal("T1-admin", row)
                 caller = Principal(who, row)
                 with self.subTest(rpc=name, request=text, caller=who, want=str(want)):
+                    session_id = ""
                     if binary == "data":
                         self.seed(object_id, a, t1_admin, service_assertion)
-                    self.check_cell(binary, method, text.replace("$ID", object_id),
-                                    target.replace("$ID", object_id), caller, want, a)
+                    elif name.startswith("Runs/"):
+                        object_id, session_id = self.seed_run(a)
+                    fill = lambda t: t.replace("$ID", object_id).replace(  # noqa: E731
+                        "$SESSION", session_id)
+                    self.check_cell(binary, method, fill(text), fill(target), caller,
+                                    want, a)
 
     def check_cell(self, binary, method, text, target, caller, want, a):
         a_before = owned_by(a)
@@ -296,27 +344,39 @@ class IsolationMatrixTest(unittest.TestCase):
             row = 50 + checked
             checked += 1
             a, t1_admin = Principal("A", row), Principal("T1-admin", row)
+            # Starting a run also creates the caller's session; cancelling or
+            # continuing names the run's component, and A's run has ended.
+            extra_scopes, extra_text, granted = [], "", grpc.StatusCode.OK
             if binary == "data":
                 mine, also_mine = f"g{row}", f"h{row}"
                 self.seed(mine, a, t1_admin, service_assertion)
                 self.seed(also_mine, a, t1_admin, service_assertion)
+            elif permission.id_field == "run_id":
+                mine, _ = self.seed_run(a)
+                also_mine, _ = self.seed_run(a)
+                if name in ("Runs/CancelRun", "Runs/ContinueRun"):
+                    extra_text = " component_type: COMPONENT_TYPE_AGENT component_id: 'echo'"
+                    granted = grpc.StatusCode.FAILED_PRECONDITION
             else:
                 mine = also_mine = registry_ids[permission.id_field]
+                if name.startswith("Runs/"):
+                    extra_scopes = ["sessions:write"]
             for grant, object_id, want in (
                     ("someone-else", mine, grpc.StatusCode.PERMISSION_DENIED),
-                    (mine, mine, grpc.StatusCode.OK),
-                    ("*", also_mine, grpc.StatusCode.OK)):
+                    (mine, mine, granted),
+                    ("*", also_mine, granted)):
                 scope = f"{permission.resource}:{grant}:{permission.action}"
-                metadata = bearer(token("alice", a.tenant, scopes=[scope]))
-                request = new_request(method, f"{permission.id_field}: '{object_id}'")
+                metadata = bearer(token("alice", a.tenant, scopes=[scope] + extra_scopes))
+                request = new_request(
+                    method, f"{permission.id_field}: '{object_id}'{extra_text}")
                 with self.subTest(rpc=name, scope=scope):
                     before = owned_by(a)
                     code, _ = self.call(binary, method, request, metadata)
                     self.assertEqual(code, want)
                     if want != grpc.StatusCode.OK:
                         self.assertEqual(owned_by(a), before)
-        # Get/Update/Delete of sessions and memories, GetTrace, and the
-        # three registry Gets when this was written.
+        # Get/Update/Delete of sessions and memories, GetTrace, the three
+        # registry Gets and seven Runs RPCs when this was written.
         self.assertGreaterEqual(checked, 10)
 
     def test_run_engine_rpcs_still_answer_unimplemented(self):

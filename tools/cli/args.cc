@@ -113,7 +113,7 @@ absl::StatusOr<ParsedArgs> ParseArgs(
     ++i;
   }
   const size_t given = parsed.positionals().size();
-  if (given < positionals.size()) {
+  if (given < positionals.size() && !positionals[given].optional) {
     return UsageError(absl::StrCat("missing ", positionals[given].name));
   }
   if (given > positionals.size()) {

@@ -30,10 +30,11 @@ struct FlagSpec {
   std::string help;
 };
 
-// A required positional argument.
+// A positional argument; optional ones come after the required ones.
 struct PositionalSpec {
   std::string name;  // shown in help, e.g. "SESSION_ID"
   std::string help;
+  bool optional = false;
 };
 
 // The result of parsing. Switches and values only for declared names.
@@ -59,7 +60,7 @@ class ParsedArgs {
 // Parses `tokens` (the words after the command's name) against its flags and
 // positionals. A usage error (exit code 2) names the offending word: an
 // unknown flag, a value flag without a value or given twice, a value for a
-// switch, a missing or surplus positional.
+// switch, a missing required or a surplus positional.
 absl::StatusOr<ParsedArgs> ParseArgs(
     absl::Span<const std::string> tokens, absl::Span<const FlagSpec> flags,
     absl::Span<const PositionalSpec> positionals);

@@ -71,6 +71,20 @@ TEST(ParseArgsTest, ASingleDashIsAPositional) {
   EXPECT_THAT(parsed->positionals(), ElementsAre("-"));
 }
 
+TEST(ParseArgsTest, AnOptionalPositionalMayBeLeftOut) {
+  const std::vector<PositionalSpec> id_and_input = {
+      {"ID", "the id"}, {"INPUT", "the input", /*optional=*/true}};
+  absl::StatusOr<ParsedArgs> parsed = Parse({"a-1"}, id_and_input);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_THAT(parsed->positionals(), ElementsAre("a-1"));
+  parsed = Parse({"a-1", "hello there"}, id_and_input);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_THAT(parsed->positionals(), ElementsAre("a-1", "hello there"));
+  EXPECT_THAT(UsageMessage(Parse({}, id_and_input)), HasSubstr("missing ID"));
+  EXPECT_THAT(UsageMessage(Parse({"a", "b", "c"}, id_and_input)),
+              HasSubstr("unexpected argument 'c'"));
+}
+
 TEST(ParseArgsTest, MalformedLinesAreUsageErrorsNamingTheProblem) {
   EXPECT_THAT(UsageMessage(Parse({"--lmit", "5"})),
               HasSubstr("unknown flag --lmit"));

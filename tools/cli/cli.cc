@@ -52,7 +52,10 @@ std::string FlagRows(const std::vector<FlagSpec>& flags) {
 std::string UsageLine(const Command& command) {
   std::string line = absl::StrCat("bastion ", PathOf(command));
   for (const PositionalSpec& positional : command.positionals) {
-    absl::StrAppend(&line, " ", positional.name);
+    absl::StrAppend(&line, " ",
+                    positional.optional
+                        ? absl::StrCat("[", positional.name, "]")
+                        : positional.name);
   }
   if (!command.flags.empty()) absl::StrAppend(&line, " [flags]");
   return line;
@@ -146,6 +149,9 @@ const CommandTable& Commands() {
     AddMemoryCommands(table);
     AddTraceCommands(table);
     AddKeyCommands(table);
+    AddRunCommands(table);
+    AddApprovalCommands(table);
+    AddScheduleCommands(table);
     return table;
   }();
   return *kTable;
@@ -298,7 +304,9 @@ int RunCli(const std::vector<std::string>& args, Terminal& terminal) {
   CommandContext context(*parsed, split->global, terminal, out);
   const absl::Status status = command->run(context);
   terminal.out->flush();
-  if (!status.ok()) PrintError(terminal, json, no_color, status, help_hint);
+  // A run that ended other than completed was shown by its own events.
+  if (!status.ok() && !IsRunEnded(status))
+    PrintError(terminal, json, no_color, status, help_hint);
   return ExitCodeFor(status);
 }
 

@@ -129,11 +129,18 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> Client::ChannelFor(
 }
 
 void Client::Prepare(grpc::ClientContext* context) const {
+  Prepare(context, timeout_);
+}
+
+void Client::Prepare(grpc::ClientContext* context,
+                     std::optional<absl::Duration> deadline) const {
   if (!credential_.empty()) {
     context->AddMetadata("authorization", "Bearer " + credential_);
   }
-  context->set_deadline(std::chrono::system_clock::now() +
-                        absl::ToChronoMilliseconds(timeout_));
+  if (deadline.has_value()) {
+    context->set_deadline(std::chrono::system_clock::now() +
+                          absl::ToChronoMilliseconds(*deadline));
+  }
 }
 
 absl::Status Client::Translate(Service service,

@@ -9,6 +9,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -68,9 +69,43 @@ class Client {
     return Translate(service, (stub.*method)(&context, request, response));
   }
 
+  // One server-streaming call: hands each message, in order, to
+  // `on_message` (returning absl::Status) until the stream ends, a handler
+  // returns an error (the call is then cancelled and that error returned) or
+  // `deadline` passes; nullopt follows the stream as long as it lasts.
+  template <typename Stub, typename Request, typename Message,
+            typename OnMessage>
+  absl::Status Stream(Service service,
+                      std::unique_ptr<grpc::ClientReader<Message>> (
+                          Stub::*method)(grpc::ClientContext*, const Request&),
+                      const Request& request,
+                      std::optional<absl::Duration> deadline,
+                      OnMessage&& on_message) {
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+        ChannelFor(service);
+    if (!channel.ok()) return channel.status();
+    Stub stub(*channel);
+    grpc::ClientContext context;
+    Prepare(&context, deadline);
+    std::unique_ptr<grpc::ClientReader<Message>> reader =
+        (stub.*method)(&context, request);
+    Message message;
+    while (reader->Read(&message)) {
+      absl::Status handled = on_message(message);
+      if (!handled.ok()) {
+        context.TryCancel();
+        reader->Finish();
+        return handled;
+      }
+    }
+    return Translate(service, reader->Finish());
+  }
+
  private:
   absl::StatusOr<std::shared_ptr<grpc::Channel>> ChannelFor(Service service);
   void Prepare(grpc::ClientContext* context) const;
+  void Prepare(grpc::ClientContext* context,
+               std::optional<absl::Duration> deadline) const;
   absl::Status Translate(Service service, const grpc::Status& status) const;
 
   Endpoints endpoints_;

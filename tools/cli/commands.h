@@ -13,6 +13,9 @@ void AddSessionCommands(CommandTable* table);   // sessions
 void AddMemoryCommands(CommandTable* table);    // memories
 void AddTraceCommands(CommandTable* table);     // traces
 void AddKeyCommands(CommandTable* table);       // keys (API keys)
+void AddRunCommands(CommandTable* table);  // run, continue, cancel, runs
+void AddApprovalCommands(CommandTable* table);  // approvals
+void AddScheduleCommands(CommandTable* table);  // schedules
 
 }  // namespace bastion::cli
 

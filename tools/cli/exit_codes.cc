@@ -1,11 +1,14 @@
 #include "tools/cli/exit_codes.h"
 
+#include <string>
+
 #include "absl/strings/cord.h"
 
 namespace bastion::cli {
 namespace {
 
 constexpr absl::string_view kUsagePayload = "bastion.cli/usage";
+constexpr absl::string_view kRunEndedPayload = "bastion.cli/run-ended";
 
 }  // namespace
 
@@ -20,8 +23,25 @@ bool IsUsageError(const absl::Status& status) {
          status.GetPayload(kUsagePayload).has_value();
 }
 
+absl::Status RunEndedStatus(ExitCode code, absl::string_view message) {
+  absl::Status status = absl::AbortedError(message);
+  status.SetPayload(kRunEndedPayload, absl::Cord(std::to_string(code)));
+  return status;
+}
+
+bool IsRunEnded(const absl::Status& status) {
+  return status.GetPayload(kRunEndedPayload).has_value();
+}
+
 int ExitCodeFor(const absl::Status& status) {
   if (IsUsageError(status)) return kExitUsage;
+  if (auto ended = status.GetPayload(kRunEndedPayload)) {
+    const std::string text(*ended);
+    if (text == std::to_string(kExitRunFailed)) return kExitRunFailed;
+    if (text == std::to_string(kExitRunCancelled)) return kExitRunCancelled;
+    if (text == std::to_string(kExitRunPaused)) return kExitRunPaused;
+    return kExitOther;
+  }
   switch (status.code()) {
     case absl::StatusCode::kOk:
       return kExitOk;
@@ -66,6 +86,10 @@ const std::vector<ExitCodeDoc>& ExitCodeTable() {
           {kExitConflict, "already exists, or a conflicting change"},
           {kExitRateLimited, "rate limit exceeded"},
           {kExitUnimplemented, "the server does not offer this call yet"},
+          {kExitRunFailed, "the run failed"},
+          {kExitRunCancelled, "the run was cancelled"},
+          {kExitRunPaused,
+           "the run paused for a decision (bastion continue, or an approver)"},
       };
   return *kTable;
 }

@@ -25,6 +25,9 @@ enum ExitCode : int {
   kExitConflict = 8,     // ALREADY_EXISTS, ABORTED
   kExitRateLimited = 9,  // RESOURCE_EXHAUSTED
   kExitUnimplemented = 10,  // the server does not offer this call yet
+  kExitRunFailed = 11,      // the run followed ended failed
+  kExitRunCancelled = 12,   // the run followed was cancelled
+  kExitRunPaused = 13,      // the run followed paused for a decision
 };
 
 // A mistake in the command line itself (unknown command or flag, missing or
@@ -32,6 +35,12 @@ enum ExitCode : int {
 // with kExitUsage while a server's INVALID_ARGUMENT exits with kExitInvalid.
 absl::Status UsageError(absl::string_view message);
 bool IsUsageError(const absl::Status& status);
+
+// How a followed run ended when it did not complete: `code` is one of
+// kExitRunFailed, kExitRunCancelled, kExitRunPaused. The run's events have
+// already told the user, so the command prints no error line for it.
+absl::Status RunEndedStatus(ExitCode code, absl::string_view message);
+bool IsRunEnded(const absl::Status& status);
 
 // The exit code for a command's result.
 int ExitCodeFor(const absl::Status& status);

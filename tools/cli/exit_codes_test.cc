@@ -47,6 +47,16 @@ TEST(ExitCodesTest, UsageErrorsExitWithTwoButServerInvalidArgumentWithSix) {
             kExitInvalid);
 }
 
+TEST(ExitCodesTest, AFollowedRunThatDidNotCompleteSaysHowItEnded) {
+  EXPECT_EQ(ExitCodeFor(RunEndedStatus(kExitRunFailed, "failed")), 11);
+  EXPECT_EQ(ExitCodeFor(RunEndedStatus(kExitRunCancelled, "cancelled")), 12);
+  EXPECT_EQ(ExitCodeFor(RunEndedStatus(kExitRunPaused, "paused")), 13);
+  EXPECT_TRUE(IsRunEnded(RunEndedStatus(kExitRunPaused, "paused")));
+  // A server's ABORTED is a conflict, not a run outcome.
+  EXPECT_FALSE(IsRunEnded(absl::AbortedError("x")));
+  EXPECT_EQ(ExitCodeFor(absl::AbortedError("x")), kExitConflict);
+}
+
 TEST(ExitCodesTest, TheDocumentedTableListsEveryCodeExactlyOnce) {
   std::set<int> documented;
   for (const ExitCodeDoc& row : ExitCodeTable()) {
@@ -54,6 +64,8 @@ TEST(ExitCodesTest, TheDocumentedTableListsEveryCodeExactlyOnce) {
     EXPECT_FALSE(row.meaning.empty());
   }
   std::set<int> produced = {ExitCodeFor(UsageError("x"))};
+  for (ExitCode ended : {kExitRunFailed, kExitRunCancelled, kExitRunPaused})
+    produced.insert(ExitCodeFor(RunEndedStatus(ended, "x")));
   for (int code = 0; code <= 16; ++code) {
     produced.insert(
         ExitCodeFor(absl::Status(static_cast<absl::StatusCode>(code), "x")));

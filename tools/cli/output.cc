@@ -168,9 +168,9 @@ std::string FormatNanos(int64_t nanos) {
 }
 
 absl::Status MessageToJson(const google::protobuf::Message& message,
-                           std::string* json) {
+                           std::string* json, bool indent) {
   google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
+  options.add_whitespace = indent;
   options.always_print_primitive_fields = true;
   json->clear();
   auto status =
@@ -187,6 +187,15 @@ absl::Status Output::Json(const google::protobuf::Message& message) {
   if (!printed.ok()) return printed;
   stream_ << json;
   if (json.empty() || json.back() != '\n') stream_ << '\n';
+  return absl::OkStatus();
+}
+
+absl::Status Output::JsonLine(const google::protobuf::Message& message) {
+  std::string json;
+  absl::Status printed = MessageToJson(message, &json, /*indent=*/false);
+  if (!printed.ok()) return printed;
+  stream_ << json << '\n';
+  stream_.flush();
   return absl::OkStatus();
 }
 

@@ -84,6 +84,10 @@ class Output {
   // newline.
   absl::Status Json(const google::protobuf::Message& message);
 
+  // The message as JSON on one line (same mapping as Json), for streams of
+  // messages such as a run's events.
+  absl::Status JsonLine(const google::protobuf::Message& message);
+
   // Columns padded to their widest cell; each cell at most
   // `max_cell_width` columns (longer ones end in "…"). Headers in bold.
   void Table(const std::vector<std::string>& headers,
@@ -103,9 +107,10 @@ class Output {
   Style style_;
 };
 
-// Prints a message as JSON to a string (the same options as Output::Json).
+// Prints a message as JSON to a string (the same options as Output::Json;
+// on one line unless `indent`).
 absl::Status MessageToJson(const google::protobuf::Message& message,
-                           std::string* json);
+                           std::string* json, bool indent = true);
 
 }  // namespace bastion::cli
 

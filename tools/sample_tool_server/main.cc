@@ -6,9 +6,10 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "common/assertion/local_authenticator.h"
+#include "common/auth/channel_factory.h"
+#include "common/auth/guard_wiring.h"
 #include "common/auth/remote_assertion_keys.h"
-#include "common/auth/remote_wiring.h"
-#include "common/auth/service_identity.h"
+#include "common/auth/trusted_services.h"
 #include "common/log/log.h"
 #include "common/server/server.h"
 #include "common/status/status_macros.h"
@@ -45,12 +46,12 @@ absl::StatusOr<std::shared_ptr<assertion::KeyProvider>> UserKeys() {
   if (!authn.empty()) {
     return std::shared_ptr<assertion::KeyProvider>(
         std::make_shared<RemoteAssertionKeyProvider>(
-            grpc::CreateChannel(authn, grpc::InsecureChannelCredentials()),
+            ChannelFactory(/*credentials=*/nullptr, /*identity=*/nullptr)
+                .AnonymousChannel(authn),
             kAssertionKeyRefresh, kAssertionKeyRefetch, SystemClock::Get()));
   }
-  // The same JSON form as a trusted services file.
   ASSIGN_OR_RETURN(std::shared_ptr<const assertion::KeySet> keys,
-                   LoadTrustedServices(file));
+                   LoadAssertionKeysFile(file));
   return std::shared_ptr<assertion::KeyProvider>(
       std::make_shared<assertion::StaticKeyProvider>(std::move(keys)));
 }
@@ -61,10 +62,10 @@ absl::Status Run() {
         "--trusted_services_file is required: ToolService is internal, only "
         "trusted Bastion services may call it");
   }
-  ASSIGN_OR_RETURN(std::shared_ptr<const assertion::KeySet> trusted,
-                   LoadTrustedServices(absl::GetFlag(FLAGS_trusted_services_file)));
-  ASSIGN_OR_RETURN(std::unique_ptr<AssertionAuthenticator> services,
-                   MakeServiceVerifier(std::move(trusted)));
+  // Each trusted service may call the ToolService methods listed for it.
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<TrustedServices> services,
+      TrustedServices::Load(absl::GetFlag(FLAGS_trusted_services_file)));
   ASSIGN_OR_RETURN(std::shared_ptr<assertion::KeyProvider> user_keys, UserKeys());
   assertion::LocalAssertionAuthenticator users(
       std::make_shared<const assertion::AssertionVerifier>(

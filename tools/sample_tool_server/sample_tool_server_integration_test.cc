@@ -16,8 +16,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "bastion/authn/v1/authn.pb.h"
+#include "bastion/runs/v1/runs.grpc.pb.h"
 #include "common/assertion/signer.h"
 #include "common/auth/service_identity.h"
+#include "common/auth/trusted_services.h"
 #include "common/status/status_matchers.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
@@ -74,7 +76,14 @@ class SampleToolServerIntegrationTest : public ::testing::Test {
         assertion::AssertionSigner::Generate();
     ASSERT_THAT(authn, IsOk());
     authn_ = std::make_unique<assertion::AssertionSigner>(*std::move(authn));
-    WriteKeys(dir + "/trusted_services.json", {identity_->PublicKey()});
+    // run_executor may call ToolService.Invoke (all the toolbox calls).
+    common::v1::TrustedServices trusted;
+    *trusted.add_services() = TrustedServiceOf(
+        *identity_, {std::string(v1::ToolService::service_full_name()) +
+                     "/Invoke"});
+    std::string json;
+    ASSERT_TRUE(google::protobuf::util::MessageToJsonString(trusted, &json).ok());
+    std::ofstream(dir + "/trusted_services.json") << json;
     WriteKeys(dir + "/authn_keys.json", {authn_->PublicKey()});
 
     std::vector<std::string> args = {
@@ -121,8 +130,9 @@ class SampleToolServerIntegrationTest : public ::testing::Test {
           }
         )pb"),
         &agent));
+    ChannelFactory channels(/*credentials=*/nullptr, identity_.get());
     ToolboxOptions options;
-    options.identity = identity_.get();
+    options.channels = &channels;
     absl::StatusOr<std::unique_ptr<Toolbox>> toolbox =
         Toolbox::Create({{"ops", agent}}, std::move(options));
     ASSERT_THAT(toolbox, IsOk());

@@ -12,7 +12,9 @@
 #include "common/assertion/local_authenticator.h"
 #include "common/assertion/signer.h"
 #include "common/assertion/verifier.h"
+#include "common/auth/channel_factory.h"
 #include "common/auth/service_identity.h"
+#include "common/auth/trusted_services.h"
 #include "common/server/server.h"
 #include "common/status/status_matchers.h"
 #include "gmock/gmock.h"
@@ -60,8 +62,13 @@ class SampleToolServerTest : public ::testing::Test {
     ASSERT_THAT(forger, IsOk());
     forger_ = std::make_unique<assertion::AssertionSigner>(*std::move(forger));
 
-    absl::StatusOr<std::unique_ptr<AssertionAuthenticator>> services =
-        MakeServiceVerifier(Keys({runs_->PublicKey()}));
+    common::v1::TrustedServices trusted;
+    *trusted.add_services() = TrustedServiceOf(
+        *runs_,
+        {std::string(runs::v1::ToolService::service_full_name()) + "/ListTools",
+         std::string(runs::v1::ToolService::service_full_name()) + "/Invoke"});
+    absl::StatusOr<std::unique_ptr<TrustedServices>> services =
+        TrustedServices::Create(trusted);
     ASSERT_THAT(services, IsOk());
     services_ = *std::move(services);
     users_ = std::make_unique<assertion::LocalAssertionAuthenticator>(
@@ -114,7 +121,7 @@ class SampleToolServerTest : public ::testing::Test {
                       absl::Duration timeout = absl::Seconds(10)) {
     std::shared_ptr<grpc::Channel> channel =
         service != nullptr
-            ? ServiceChannel(address_, nullptr, service)
+            ? ChannelFactory(nullptr, service).Channel(address_)
             : grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
     auto stub = runs::v1::ToolService::NewStub(channel);
     grpc::ClientContext context;
@@ -140,7 +147,7 @@ class SampleToolServerTest : public ::testing::Test {
   std::unique_ptr<ServiceIdentity> stranger_;
   std::unique_ptr<assertion::AssertionSigner> authn_;
   std::unique_ptr<assertion::AssertionSigner> forger_;
-  std::unique_ptr<AssertionAuthenticator> services_;
+  std::unique_ptr<TrustedServices> services_;
   std::unique_ptr<AssertionAuthenticator> users_;
   std::unique_ptr<SampleTools> tools_;
   std::unique_ptr<SampleToolService> service_;
@@ -252,7 +259,7 @@ TEST_F(SampleToolServerTest, SleepStopsWhenTheCallerGivesUp) {
 
 TEST_F(SampleToolServerTest, ListsItsTools) {
   auto stub = runs::v1::ToolService::NewStub(
-      ServiceChannel(address_, nullptr, runs_.get()));
+      ChannelFactory(nullptr, runs_.get()).Channel(address_));
   grpc::ClientContext context;
   runs::v1::ListToolsResponse tools;
   ASSERT_TRUE(stub->ListTools(&context, {}, &tools).ok());

@@ -3,8 +3,9 @@
 //
 //   service_identity init DIR NAME...
 //       creates DIR/NAME.pem for each service (kept if present) and writes
-//       DIR/trusted_services.json listing their public keys (what receivers
-//       load as trusted_services_file)
+//       DIR/trusted_services.json: each service's public key with the
+//       methods it may call (suite_grants.h), what receivers load as
+//       trusted_services_file. A NAME without grants is refused.
 //   service_identity assertion KEY_FILE NAME
 //       prints a fresh service assertion, base64 (for tests and debugging)
 #include <filesystem>
@@ -15,8 +16,10 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/time/clock.h"
-#include "bastion/authn/v1/authn.pb.h"
+#include "bastion/common/v1/common.pb.h"
 #include "common/auth/service_identity.h"
+#include "common/auth/trusted_services.h"
+#include "tools/service_identity/suite_grants.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace {
@@ -31,12 +34,22 @@ int Init(const std::string& dir, const std::vector<std::string>& names) {
   std::filesystem::create_directories(dir, error);
   if (error) return Fail(absl::InvalidArgumentError("cannot create " + dir));
   std::filesystem::permissions(dir, std::filesystem::perms::owner_all, error);
-  bastion::authn::v1::GetAssertionKeysResponse trusted;
+  bastion::common::v1::TrustedServices trusted;
   for (const std::string& name : names) {
+    auto grants = bastion::service_identity::SuiteGrants().find(name);
+    if (grants == bastion::service_identity::SuiteGrants().end()) {
+      return Fail(absl::InvalidArgumentError(
+          "no grants for service \"" + name +
+          "\" (tools/service_identity/suite_grants.cc)"));
+    }
+    absl::StatusOr<std::vector<std::string>> methods =
+        bastion::service_identity::ExpandGrants(grants->second);
+    if (!methods.ok()) return Fail(methods.status());
     absl::StatusOr<std::unique_ptr<bastion::ServiceIdentity>> identity =
         bastion::ServiceIdentity::LoadOrGenerate(dir + "/" + name + ".pem", name);
     if (!identity.ok()) return Fail(identity.status());
-    *trusted.add_keys() = (*identity)->PublicKey();
+    *trusted.add_services() =
+        bastion::TrustedServiceOf(**identity, *std::move(methods));
   }
   std::string json;
   google::protobuf::util::JsonPrintOptions options;

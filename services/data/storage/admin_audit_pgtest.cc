@@ -21,7 +21,7 @@
 namespace bastion::data::storage {
 namespace {
 
-using ::bastion::common::v1::Principal;
+using ::bastion::Caller;
 using ::bastion::testing::IsOk;
 using ::bastion::testing::StatusIs;
 
@@ -79,7 +79,7 @@ class AdminAuditTest : public StoreTest {
   }
 
   // Every by-id call on `id`, as `p`, reading and changing.
-  void TouchEverything(const Principal& p, const std::string& id) {
+  void TouchEverything(const Caller& p, const std::string& id) {
     v1::GetSessionRequest gs;
     gs.set_session_id(id);
     (void)stores_->sessions.GetSession(p, gs);
@@ -157,12 +157,12 @@ class AdminAuditTest : public StoreTest {
           runs(pool),
           approvals(pool),
           schedules(pool) {}
-    PgSessionStore sessions;
-    PgMemoryStore memories;
-    PgTraceStore traces;
-    PgRunStore runs;
-    PgApprovalStore approvals;
-    PgScheduleStore schedules;
+    PgSessions sessions;
+    PgMemories memories;
+    PgTraces traces;
+    PgRuns runs;
+    PgApprovals approvals;
+    PgSchedules schedules;
   };
   std::unique_ptr<Stores> stores_;
 };

@@ -5,33 +5,36 @@
 
 #include "absl/status/statusor.h"
 #include "bastion/common/v1/common.pb.h"
-#include "services/data/storage/actor.h"
+#include "common/pg/principal_transaction.h"
+#include "services/data/storage/owner_filter.h"
+#include "services/data/storage/paging.h"
 #include "bastion/data/v1/data.pb.h"
 
 namespace bastion::data::storage {
 
-// Every call acts as `principal`. The requester sees its own approvals; an
-// approver (IsApprover in principal_scope.h) sees its tenant's. Others'
-// approvals are NOT_FOUND. Implementations are thread-safe.
+// SQL only, on requests the domain has checked; every call runs as `scope`
+// (see SessionStore). The domain raises an approver's scope to its tenant
+// (domain::ApproverScopeOf). Others' approvals are NOT_FOUND.
+// Implementations are thread-safe.
 class ApprovalStore {
  public:
   virtual ~ApprovalStore() = default;
 
   // For a tool call of one of the principal's own runs (else NOT_FOUND).
   virtual absl::StatusOr<v1::Approval> CreateApproval(
-      const Actor& actor,
+      const pg::PrincipalScope& scope,
       const v1::CreateApprovalRequest& request) = 0;
   virtual absl::StatusOr<v1::Approval> GetApproval(
-      const Actor& actor,
+      const pg::PrincipalScope& scope,
       const v1::GetApprovalRequest& request) = 0;
   virtual absl::StatusOr<v1::ListApprovalsResponse> ListApprovals(
-      const Actor& actor,
-      const v1::ListApprovalsRequest& request) = 0;
+      const pg::PrincipalScope& scope, const OwnerFilter& owner,
+      const Page& page, const v1::ListApprovalsRequest& request) = 0;
   // Atomic and once: succeeds only while pending and unexpired, for a
   // resolver other than the requester, with the stored arguments hash;
   // FAILED_PRECONDITION otherwise.
   virtual absl::StatusOr<v1::Approval> ResolveApproval(
-      const Actor& actor,
+      const pg::PrincipalScope& scope,
       const v1::ResolveApprovalRequest& request) = 0;
 };
 

@@ -6,20 +6,23 @@
 
 #include "absl/status/statusor.h"
 #include "bastion/common/v1/common.pb.h"
-#include "services/data/storage/actor.h"
+#include "common/pg/principal_transaction.h"
+#include "services/data/storage/owner_filter.h"
+#include "services/data/storage/paging.h"
 #include "bastion/data/v1/data.pb.h"
 
 namespace bastion::data::storage {
 
-// A principal sees its own actions; a tenant admin its tenant's; a
-// platform admin everything. Implementations are thread-safe.
+// SQL only, on requests the domain has checked; runs as `scope` and lists
+// what `owner` names: a user its own actions, a tenant admin its tenant's,
+// a platform admin everything. Implementations are thread-safe.
 class AuditStore {
  public:
   virtual ~AuditStore() = default;
 
   virtual absl::StatusOr<v1::ListAuditEventsResponse> ListAuditEvents(
-      const Actor& actor,
-      const v1::ListAuditEventsRequest& request) = 0;
+      const pg::PrincipalScope& scope, const OwnerFilter& owner,
+      const Page& page, const v1::ListAuditEventsRequest& request) = 0;
 };
 
 }  // namespace bastion::data::storage

@@ -115,13 +115,13 @@ class ListPlansTest : public StoreTest {
 };
 
 TEST_F(ListPlansTest, EveryOwnListFindsItsRowsByTheOwnerIndex) {
-  PgSessionStore sessions(*pool_);
-  PgMemoryStore memories(*pool_);
-  PgRunStore runs(*pool_);
-  PgApprovalStore approvals(*pool_);
-  PgScheduleStore schedules(*pool_);
-  PgTraceStore traces(*pool_);
-  PgAuditStore audit(*pool_);
+  PgSessions sessions(*pool_);
+  PgMemories memories(*pool_);
+  PgRuns runs(*pool_);
+  PgApprovals approvals(*pool_);
+  PgSchedules schedules(*pool_);
+  PgTraces traces(*pool_);
+  PgAuditLog audit(*pool_);
   const std::vector<std::pair<std::string, std::function<absl::Status()>>>
       lists = {
           {"sessions",
@@ -153,7 +153,7 @@ TEST_F(ListPlansTest, TheClaimFindsDueSchedulesByTheClaimIndex) {
       " SET next_run_at = now() + (substr(schedule_id, 3)::int - 100)"
       " * interval '1 minute';"
       " ANALYZE bastion_data.schedules;"));
-  PgScheduleStore schedules(*pool_);
+  PgSchedules schedules(*pool_);
   v1::ClaimDueSchedulesRequest claim;
   claim.set_claimer_id("scheduler-1");
   claim.set_limit(10);

@@ -5,30 +5,32 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "bastion/common/v1/common.pb.h"
-#include "services/data/storage/actor.h"
+#include "common/pg/principal_transaction.h"
+#include "services/data/storage/owner_filter.h"
+#include "services/data/storage/paging.h"
 #include "bastion/data/v1/data.pb.h"
 
 namespace bastion::data::storage {
 
-// Every call acts as `principal` (see SessionStore for the rules).
+// Every call runs as `scope` on checked requests (see SessionStore).
 // Implementations are thread-safe.
 class MemoryStore {
  public:
   virtual ~MemoryStore() = default;
 
   virtual absl::StatusOr<v1::Memory> CreateMemory(
-      const Actor& actor,
+      const pg::PrincipalScope& scope,
       const v1::CreateMemoryRequest& request) = 0;
   virtual absl::StatusOr<v1::Memory> GetMemory(
-      const Actor& actor,
+      const pg::PrincipalScope& scope,
       const v1::GetMemoryRequest& request) = 0;
   virtual absl::StatusOr<v1::ListMemoriesResponse> ListMemories(
-      const Actor& actor,
-      const v1::ListMemoriesRequest& request) = 0;
+      const pg::PrincipalScope& scope, const OwnerFilter& owner,
+      const Page& page, const v1::ListMemoriesRequest& request) = 0;
   virtual absl::StatusOr<v1::Memory> UpdateMemory(
-      const Actor& actor,
+      const pg::PrincipalScope& scope,
       const v1::UpdateMemoryRequest& request) = 0;
-  virtual absl::Status DeleteMemory(const Actor& actor,
+  virtual absl::Status DeleteMemory(const pg::PrincipalScope& scope,
                                     const v1::DeleteMemoryRequest& request) = 0;
 };
 

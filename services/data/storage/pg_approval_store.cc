@@ -6,12 +6,14 @@
 
 #include "common/pg/principal_transaction.h"
 #include "common/status/status_macros.h"
-#include "services/data/storage/store_util.h"
+#include "services/data/storage/admin_audit.h"
+#include "services/data/storage/owner_filter.h"
+#include "services/data/storage/paging.h"
+#include "services/data/storage/sql_values.h"
 
 namespace bastion::data::storage {
 namespace {
 
-using ::bastion::common::v1::Principal;
 using ::bastion::pg::PgResult;
 using ::bastion::pg::RunAsPrincipal;
 
@@ -109,47 +111,12 @@ v1::Approval ToApproval(const PgResult& r, int row) {
   return a;
 }
 
-bool IsSha256Hex(const std::string& s) {
-  if (s.size() != 64) return false;
-  for (char c : s) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
-}
-
 absl::Status NotFound() { return absl::NotFoundError("approval not found"); }
 
 }  // namespace
 
-absl::StatusOr<pg::PrincipalScope> PgApprovalStore::ApproverScope(
-    const Actor& actor) const {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
-  if (scope.admin_level == pg::AdminLevel::kNone &&
-      IsApprover(actor, admin_scopes_)) {
-    scope.admin_level = pg::AdminLevel::kTenant;
-  }
-  return scope;
-}
-
 absl::StatusOr<v1::Approval> PgApprovalStore::CreateApproval(
-    const Actor& actor, const v1::CreateApprovalRequest& request) {
-  // Created as the run's owner, at its own level.
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
-  if (!request.approval_id().empty()) {
-    RETURN_IF_ERROR(CheckId(request.approval_id(), "approval_id"));
-  }
-  RETURN_IF_ERROR(CheckId(request.run_id(), "run_id"));
-  if (request.tool_call_id().empty() || request.tool_call_id().size() > 256 ||
-      request.tool_name().empty() || request.tool_name().size() > 256) {
-    return absl::InvalidArgumentError(
-        "tool_call_id and tool_name must have 1 to 256 characters");
-  }
-  if (!IsSha256Hex(request.args_sha256())) {
-    return absl::InvalidArgumentError("args_sha256 must be 64 lowercase hex");
-  }
-  if (request.ttl_seconds() < 1 || request.ttl_seconds() > 604800) {
-    return absl::InvalidArgumentError("ttl_seconds must be 1 to 604800");
-  }
+    const pg::PrincipalScope& scope, const v1::CreateApprovalRequest& request) {
   ASSIGN_OR_RETURN(
       std::vector<PgResult> results,
       RunAsPrincipal(pool_, scope,
@@ -164,9 +131,7 @@ absl::StatusOr<v1::Approval> PgApprovalStore::CreateApproval(
 }
 
 absl::StatusOr<v1::Approval> PgApprovalStore::GetApproval(
-    const Actor& actor, const v1::GetApprovalRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ApproverScope(actor));
-  RETURN_IF_ERROR(CheckId(request.approval_id(), "approval_id"));
+    const pg::PrincipalScope& scope, const v1::GetApprovalRequest& request) {
   ASSIGN_OR_RETURN(PgResult result,
                    RunById(pool_, scope, AuditedTable::kApprovals,
                            "approvals.get", request.approval_id(), kSelect));
@@ -175,20 +140,12 @@ absl::StatusOr<v1::Approval> PgApprovalStore::GetApproval(
 }
 
 absl::StatusOr<v1::ListApprovalsResponse> PgApprovalStore::ListApprovals(
-    const Actor& actor, const v1::ListApprovalsRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ApproverScope(actor));
-  ASSIGN_OR_RETURN(Page page,
-                   PageOf("approvals.created.desc", request.page()));
+    const pg::PrincipalScope& scope, const OwnerFilter& owner,
+    const Page& page, const v1::ListApprovalsRequest& request) {
   pg::Param status;
-  if (request.status() != v1::APPROVAL_STATUS_UNSPECIFIED) {
-    const char* text = StatusText(request.status());
-    if (text == nullptr) return absl::InvalidArgumentError("unknown status");
+  if (const char* text = StatusText(request.status()); text != nullptr) {
     status = std::string(text);
   }
-  if (!request.run_id().empty()) {
-    RETURN_IF_ERROR(CheckId(request.run_id(), "run_id"));
-  }
-  OwnerFilter owner = ListFilter(scope, "");
   ASSIGN_OR_RETURN(
       PgResult rows,
       RunAudited(pool_, scope,
@@ -204,27 +161,10 @@ absl::StatusOr<v1::ListApprovalsResponse> PgApprovalStore::ListApprovals(
 }
 
 absl::StatusOr<v1::Approval> PgApprovalStore::ResolveApproval(
-    const Actor& actor, const v1::ResolveApprovalRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ApproverScope(actor));
-  RETURN_IF_ERROR(CheckId(request.approval_id(), "approval_id"));
-  const char* decision = nullptr;
-  switch (request.decision()) {
-    case v1::APPROVAL_DECISION_APPROVE:
-      decision = "approved";
-      break;
-    case v1::APPROVAL_DECISION_REJECT:
-      decision = "rejected";
-      break;
-    default:
-      return absl::InvalidArgumentError("decision is required");
-  }
-  if (!IsSha256Hex(request.expected_args_sha256())) {
-    return absl::InvalidArgumentError(
-        "expected_args_sha256 must be 64 lowercase hex");
-  }
-  if (request.reason().size() > 2048) {
-    return absl::InvalidArgumentError("reason is longer than 2048");
-  }
+    const pg::PrincipalScope& scope, const v1::ResolveApprovalRequest& request) {
+  const char* decision =
+      request.decision() == v1::APPROVAL_DECISION_APPROVE ? "approved"
+                                                          : "rejected";
   OwnerFilter owner = ByIdFilter(scope);
   std::vector<pg::Statement> batch =
       AdminAuditById(scope, AuditedTable::kApprovals, "approvals.resolve",

@@ -4,7 +4,6 @@
 
 #include "common/pg/pg_pool.h"
 #include "services/data/storage/approval_store.h"
-#include "services/data/storage/principal_scope.h"
 
 namespace bastion::data::storage {
 
@@ -13,29 +12,23 @@ namespace bastion::data::storage {
 // database lets it reach the tenant's approvals; that access is audited.
 class PgApprovalStore : public ApprovalStore {
  public:
-  explicit PgApprovalStore(pg::PgPool& pool,
-                           AdminScopes admin_scopes = AdminScopes())
-      : pool_(pool), admin_scopes_(std::move(admin_scopes)) {}
+  explicit PgApprovalStore(pg::PgPool& pool) : pool_(pool) {}
 
   absl::StatusOr<v1::Approval> CreateApproval(
-      const Actor& actor,
+      const pg::PrincipalScope& scope,
       const v1::CreateApprovalRequest& request) override;
   absl::StatusOr<v1::Approval> GetApproval(
-      const Actor& actor,
+      const pg::PrincipalScope& scope,
       const v1::GetApprovalRequest& request) override;
   absl::StatusOr<v1::ListApprovalsResponse> ListApprovals(
-      const Actor& actor,
-      const v1::ListApprovalsRequest& request) override;
+      const pg::PrincipalScope& scope, const OwnerFilter& owner,
+      const Page& page, const v1::ListApprovalsRequest& request) override;
   absl::StatusOr<v1::Approval> ResolveApproval(
-      const Actor& actor,
+      const pg::PrincipalScope& scope,
       const v1::ResolveApprovalRequest& request) override;
 
  private:
-  absl::StatusOr<pg::PrincipalScope> ApproverScope(
-      const Actor& actor) const;
-
   pg::PgPool& pool_;
-  const AdminScopes admin_scopes_;
 };
 
 }  // namespace bastion::data::storage

@@ -28,8 +28,8 @@ class PgApprovalStoreTest : public StoreTest {
   void SetUp() override {
     StoreTest::SetUp();
     if (HasFatalFailure()) return;
-    runs_ = std::make_unique<PgRunStore>(*pool_);
-    store_ = std::make_unique<PgApprovalStore>(*pool_);
+    runs_ = std::make_unique<PgRuns>(*pool_);
+    store_ = std::make_unique<PgApprovals>(*pool_);
     v1::CreateRunRequest run;
     run.set_run_id("r1");
     run.set_component_type(common::v1::COMPONENT_TYPE_AGENT);
@@ -69,12 +69,12 @@ class PgApprovalStoreTest : public StoreTest {
     return r;
   }
 
-  const common::v1::Principal approver_ =
-      MakePrincipal("t1", "dave", {"approvals:write"});
-  const common::v1::Principal t2_approver_ =
-      MakePrincipal("t2", "erin", {"approvals:write"});
-  std::unique_ptr<PgRunStore> runs_;
-  std::unique_ptr<PgApprovalStore> store_;
+  const Caller approver_ =
+      MakeCaller("t1", "dave", {}, AdminLevel::kNone, /*approver=*/true);
+  const Caller t2_approver_ =
+      MakeCaller("t2", "erin", {}, AdminLevel::kNone, /*approver=*/true);
+  std::unique_ptr<PgRuns> runs_;
+  std::unique_ptr<PgApprovals> store_;
 };
 
 TEST_F(PgApprovalStoreTest, ApproverResolvesOnce) {
@@ -98,7 +98,7 @@ TEST_F(PgApprovalStoreTest, ApproverResolvesOnce) {
 
 TEST_F(PgApprovalStoreTest, RequesterCannotApproveItsOwnCall) {
   const auto self_approver =
-      MakePrincipal("t1", "alice", {"approvals:write"});
+      MakeCaller("t1", "alice", {}, AdminLevel::kNone, /*approver=*/true);
   EXPECT_THAT(store_->ResolveApproval(
                   alice_, Resolve("ap1", v1::APPROVAL_DECISION_APPROVE)),
               StatusIs(absl::StatusCode::kFailedPrecondition));
@@ -173,8 +173,8 @@ TEST_F(PgApprovalStoreTest, ConcurrentResolversWinExactlyOnce) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&, t] {
-      const auto me = MakePrincipal("t1", "approver" + std::to_string(t),
-                                    {"approvals:write"});
+      const auto me = MakeCaller("t1", "approver" + std::to_string(t), {},
+                                 AdminLevel::kNone, /*approver=*/true);
       auto r = store_->ResolveApproval(
           me, Resolve("ap1", t % 2 ? v1::APPROVAL_DECISION_APPROVE
                                    : v1::APPROVAL_DECISION_REJECT));

@@ -6,7 +6,10 @@
 
 #include "common/pg/principal_transaction.h"
 #include "common/status/status_macros.h"
-#include "services/data/storage/store_util.h"
+#include "services/data/storage/admin_audit.h"
+#include "services/data/storage/owner_filter.h"
+#include "services/data/storage/paging.h"
+#include "services/data/storage/sql_values.h"
 
 namespace bastion::data::storage {
 namespace {
@@ -50,13 +53,8 @@ v1::AuditEvent ToAuditEvent(const PgResult& r, int row) {
 }  // namespace
 
 absl::StatusOr<v1::ListAuditEventsResponse> PgAuditStore::ListAuditEvents(
-    const Actor& actor, const v1::ListAuditEventsRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
-  if (request.action().size() > 128) {
-    return absl::InvalidArgumentError("action is longer than 128");
-  }
-  ASSIGN_OR_RETURN(Page page, PageOf("audit.occurred.desc", request.page()));
-  OwnerFilter owner = ListFilter(scope, request.user_id());
+    const pg::PrincipalScope& scope, const OwnerFilter& owner,
+    const Page& page, const v1::ListAuditEventsRequest& request) {
   ASSIGN_OR_RETURN(
       PgResult rows,
       RunAudited(pool_, scope,

@@ -4,24 +4,20 @@
 
 #include "common/pg/pg_pool.h"
 #include "services/data/storage/audit_store.h"
-#include "services/data/storage/principal_scope.h"
 
 namespace bastion::data::storage {
 
 // Thread-safe; `pool` (connected as bastion_data_svc) must outlive it.
 class PgAuditStore : public AuditStore {
  public:
-  explicit PgAuditStore(pg::PgPool& pool,
-                        AdminScopes admin_scopes = AdminScopes())
-      : pool_(pool), admin_scopes_(std::move(admin_scopes)) {}
+  explicit PgAuditStore(pg::PgPool& pool) : pool_(pool) {}
 
   absl::StatusOr<v1::ListAuditEventsResponse> ListAuditEvents(
-      const Actor& actor,
-      const v1::ListAuditEventsRequest& request) override;
+      const pg::PrincipalScope& scope, const OwnerFilter& owner,
+      const Page& page, const v1::ListAuditEventsRequest& request) override;
 
  private:
   pg::PgPool& pool_;
-  const AdminScopes admin_scopes_;
 };
 
 }  // namespace bastion::data::storage

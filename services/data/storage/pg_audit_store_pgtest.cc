@@ -19,8 +19,8 @@ class PgAuditStoreTest : public StoreTest {
   void SetUp() override {
     StoreTest::SetUp();
     if (HasFatalFailure()) return;
-    sessions_ = std::make_unique<PgSessionStore>(*pool_);
-    audit_ = std::make_unique<PgAuditStore>(*pool_);
+    sessions_ = std::make_unique<PgSessions>(*pool_);
+    audit_ = std::make_unique<PgAuditLog>(*pool_);
     v1::ListSessionsRequest list;
     list.set_user_id("alice");
     ASSERT_THAT(sessions_->ListSessions(t1_admin_, list), IsOk());
@@ -28,7 +28,7 @@ class PgAuditStoreTest : public StoreTest {
     ASSERT_THAT(sessions_->ListSessions(alice_, list), IsOk());
   }
 
-  int Count(const common::v1::Principal& p, const std::string& user = "") {
+  int Count(const Caller& p, const std::string& user = "") {
     v1::ListAuditEventsRequest r;
     r.set_user_id(user);
     r.set_action("sessions.list");
@@ -37,8 +37,8 @@ class PgAuditStoreTest : public StoreTest {
     return out.ok() ? out->events_size() : -1;
   }
 
-  std::unique_ptr<PgSessionStore> sessions_;
-  std::unique_ptr<PgAuditStore> audit_;
+  std::unique_ptr<PgSessions> sessions_;
+  std::unique_ptr<PgAuditLog> audit_;
 };
 
 TEST_F(PgAuditStoreTest, AdminReadsAreRecordedAndScoped) {

@@ -11,18 +11,13 @@
 
 namespace bastion::data::storage {
 
-inline constexpr int kMaxAuditEventsPerBatch = 500;
-
 // Thread-safe; `pool` must outlive it.
 class PgAuditWriter {
  public:
   explicit PgAuditWriter(pg::PgPool& pool) : pool_(pool) {}
 
-  // All or nothing. INVALID_ARGUMENT (naming the event index) for more than
-  // kMaxAuditEventsPerBatch events, an empty tenant/user/action, fields over
-  // the table's bounds, detail that is not a JSON object, or a time more
-  // than five minutes from `now` (0 means now). Takes the request's field
-  // itself, so an oversized batch is refused before anything is copied.
+  // All or nothing, events the audit domain (domain/audit.h) has checked;
+  // an occurred_at of 0 means `now`.
   absl::Status Append(
       const google::protobuf::RepeatedPtrField<v1::AuditEvent>& events,
       absl::Time now);

@@ -1,5 +1,6 @@
-// Tests that appended audit events are stored, visible to the tenant's
-// admin through the audit store, validated, and all-or-nothing.
+// Tests that appended audit events are checked by the audit domain, stored
+// by PgAuditWriter, visible to the tenant's admin through the audit log,
+// and all-or-nothing.
 #include "services/data/storage/pg_audit_writer.h"
 
 #include <vector>
@@ -8,7 +9,8 @@
 #include "common/status/status_matchers.h"
 #include "gtest/gtest.h"
 #include "services/data/migrations/migrations.h"
-#include "services/data/storage/pg_audit_store.h"
+#include "services/data/domain/audit.h"
+#include "services/data/storage/store_test_support.h"
 #include "tests/pg/test_database.h"
 
 namespace bastion::data::storage {
@@ -32,13 +34,8 @@ google::protobuf::RepeatedPtrField<v1::AuditEvent> Batch(
   return {events.begin(), events.end()};
 }
 
-common::v1::Principal Admin(const std::string& tenant) {
-  common::v1::Principal principal;
-  principal.set_tenant_id(tenant);
-  principal.set_subject("root");
-  principal.set_credential_kind(common::v1::CREDENTIAL_KIND_JWT);
-  principal.add_scopes("agent_os:admin");
-  return principal;
+Caller Admin(const std::string& tenant) {
+  return MakeCaller(tenant, "root", {}, AdminLevel::kTenant);
 }
 
 class PgAuditWriterTest : public ::testing::Test {
@@ -54,7 +51,7 @@ class PgAuditWriterTest : public ::testing::Test {
   }
 
   size_t VisibleDenials(const std::string& tenant) {
-    PgAuditStore store(*pool_);
+    PgAuditLog store(*pool_);
     absl::StatusOr<v1::ListAuditEventsResponse> listed =
         store.ListAuditEvents(Admin(tenant), v1::ListAuditEventsRequest());
     EXPECT_THAT(listed, IsOk());
@@ -73,7 +70,7 @@ class PgAuditWriterTest : public ::testing::Test {
 };
 
 TEST_F(PgAuditWriterTest, AppendedEventsAreVisibleToThatTenantOnly) {
-  PgAuditWriter writer(*pool_);
+  domain::AuditWriter writer(*pool_);
   ASSERT_THAT(writer.Append(Batch({Denial("t1", "alice"), Denial("t1", "bob"),
                                    Denial("t2", "carol")}),
                             absl::Now()),
@@ -83,7 +80,7 @@ TEST_F(PgAuditWriterTest, AppendedEventsAreVisibleToThatTenantOnly) {
 }
 
 TEST_F(PgAuditWriterTest, InvalidEventsRejectTheWholeBatch) {
-  PgAuditWriter writer(*pool_);
+  domain::AuditWriter writer(*pool_);
   v1::AuditEvent no_user = Denial("t1", "");
   EXPECT_THAT(writer.Append(Batch({Denial("t1", "alice"), no_user}), absl::Now()),
               StatusIs(absl::StatusCode::kInvalidArgument));
@@ -95,7 +92,7 @@ TEST_F(PgAuditWriterTest, InvalidEventsRejectTheWholeBatch) {
   v1::AuditEvent bad_json = Denial("t1", "alice");
   bad_json.set_detail_json("{not json");
   EXPECT_FALSE(writer.Append(Batch({Denial("t1", "bob"), bad_json}), absl::Now()).ok());
-  std::vector<v1::AuditEvent> flood(kMaxAuditEventsPerBatch + 1,
+  std::vector<v1::AuditEvent> flood(domain::kMaxAuditEventsPerBatch + 1,
                                     Denial("t1", "alice"));
   EXPECT_THAT(writer.Append(Batch(flood), absl::Now()),
               StatusIs(absl::StatusCode::kInvalidArgument));
@@ -103,14 +100,14 @@ TEST_F(PgAuditWriterTest, InvalidEventsRejectTheWholeBatch) {
 }
 
 TEST_F(PgAuditWriterTest, OccurredAtIsStoredToTheMicrosecond) {
-  PgAuditWriter writer(*pool_);
+  domain::AuditWriter writer(*pool_);
   const absl::Time now = absl::Now();
   // Odd microseconds that a round trip through double seconds can shift.
   const int64_t at = absl::ToUnixMicros(now) / 1000000 * 1000000 - 999999;
   v1::AuditEvent event = Denial("t1", "alice");
   event.set_occurred_at_unix_micros(at);
   ASSERT_THAT(writer.Append(Batch({event}), now), IsOk());
-  PgAuditStore store(*pool_);
+  PgAuditLog store(*pool_);
   absl::StatusOr<v1::ListAuditEventsResponse> listed =
       store.ListAuditEvents(Admin("t1"), v1::ListAuditEventsRequest());
   ASSERT_THAT(listed, IsOk());

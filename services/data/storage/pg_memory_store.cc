@@ -4,15 +4,16 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "common/pg/principal_transaction.h"
 #include "common/status/status_macros.h"
-#include "services/data/storage/store_util.h"
+#include "services/data/storage/admin_audit.h"
+#include "services/data/storage/owner_filter.h"
+#include "services/data/storage/paging.h"
+#include "services/data/storage/sql_values.h"
 
 namespace bastion::data::storage {
 namespace {
 
-using ::bastion::common::v1::Principal;
 using ::bastion::pg::PgResult;
 using ::bastion::pg::RunAsPrincipal;
 
@@ -81,39 +82,12 @@ absl::StatusOr<v1::Memory> ToMemory(const PgResult& r, int row) {
   return m;
 }
 
-absl::Status CheckText(const std::string& text) {
-  if (text.empty() || text.size() > 16384) {
-    return absl::InvalidArgumentError("text must have 1 to 16384 characters");
-  }
-  return absl::OkStatus();
-}
-
-template <typename Topics>
-absl::Status CheckTopics(const Topics& topics) {
-  if (topics.size() > 32) {
-    return absl::InvalidArgumentError("at most 32 topics");
-  }
-  for (const std::string& t : topics) {
-    if (t.empty() || t.size() > 128) {
-      return absl::InvalidArgumentError(
-          "each topic must have 1 to 128 characters");
-    }
-  }
-  return absl::OkStatus();
-}
-
 absl::Status NotFound() { return absl::NotFoundError("memory not found"); }
 
 }  // namespace
 
 absl::StatusOr<v1::Memory> PgMemoryStore::CreateMemory(
-    const Actor& actor, const v1::CreateMemoryRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
-  if (!request.memory_id().empty()) {
-    RETURN_IF_ERROR(CheckId(request.memory_id(), "memory_id"));
-  }
-  RETURN_IF_ERROR(CheckText(request.text()));
-  RETURN_IF_ERROR(CheckTopics(request.topics()));
+    const pg::PrincipalScope& scope, const v1::CreateMemoryRequest& request) {
   ASSIGN_OR_RETURN(
       std::vector<PgResult> results,
       RunAsPrincipal(pool_, scope,
@@ -125,9 +99,7 @@ absl::StatusOr<v1::Memory> PgMemoryStore::CreateMemory(
 }
 
 absl::StatusOr<v1::Memory> PgMemoryStore::GetMemory(
-    const Actor& actor, const v1::GetMemoryRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
-  RETURN_IF_ERROR(CheckId(request.memory_id(), "memory_id"));
+    const pg::PrincipalScope& scope, const v1::GetMemoryRequest& request) {
   ASSIGN_OR_RETURN(PgResult result,
                    RunById(pool_, scope, AuditedTable::kMemories,
                            "memories.get", request.memory_id(), kSelect));
@@ -136,17 +108,9 @@ absl::StatusOr<v1::Memory> PgMemoryStore::GetMemory(
 }
 
 absl::StatusOr<v1::ListMemoriesResponse> PgMemoryStore::ListMemories(
-    const Actor& actor, const v1::ListMemoriesRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
-  if (request.text_query().size() > 1024) {
-    return absl::InvalidArgumentError("text_query is longer than 1024");
-  }
+    const pg::PrincipalScope& scope, const OwnerFilter& owner,
+    const Page& page, const v1::ListMemoriesRequest& request) {
   const bool asc = request.sort_order() == v1::SORT_ORDER_ASC;
-  ASSIGN_OR_RETURN(
-      Page page,
-      PageOf(absl::StrCat("memories.created", asc ? ".asc" : ".desc"),
-             request.page()));
-  OwnerFilter owner = ListFilter(scope, request.user_id());
   ASSIGN_OR_RETURN(
       PgResult rows,
       RunAudited(pool_, scope,
@@ -164,11 +128,7 @@ absl::StatusOr<v1::ListMemoriesResponse> PgMemoryStore::ListMemories(
 }
 
 absl::StatusOr<v1::Memory> PgMemoryStore::UpdateMemory(
-    const Actor& actor, const v1::UpdateMemoryRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
-  RETURN_IF_ERROR(CheckId(request.memory_id(), "memory_id"));
-  if (request.update_text()) RETURN_IF_ERROR(CheckText(request.text()));
-  if (request.update_topics()) RETURN_IF_ERROR(CheckTopics(request.topics()));
+    const pg::PrincipalScope& scope, const v1::UpdateMemoryRequest& request) {
   ASSIGN_OR_RETURN(
       PgResult result,
       RunById(pool_, scope, AuditedTable::kMemories, "memories.update",
@@ -181,9 +141,7 @@ absl::StatusOr<v1::Memory> PgMemoryStore::UpdateMemory(
 }
 
 absl::Status PgMemoryStore::DeleteMemory(
-    const Actor& actor, const v1::DeleteMemoryRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
-  RETURN_IF_ERROR(CheckId(request.memory_id(), "memory_id"));
+    const pg::PrincipalScope& scope, const v1::DeleteMemoryRequest& request) {
   ASSIGN_OR_RETURN(PgResult result,
                    RunById(pool_, scope, AuditedTable::kMemories,
                            "memories.delete", request.memory_id(), kDelete));

@@ -4,35 +4,31 @@
 
 #include "common/pg/pg_pool.h"
 #include "services/data/storage/memory_store.h"
-#include "services/data/storage/principal_scope.h"
 
 namespace bastion::data::storage {
 
 // Thread-safe; `pool` (connected as bastion_data_svc) must outlive it.
 class PgMemoryStore : public MemoryStore {
  public:
-  explicit PgMemoryStore(pg::PgPool& pool,
-                         AdminScopes admin_scopes = AdminScopes())
-      : pool_(pool), admin_scopes_(std::move(admin_scopes)) {}
+  explicit PgMemoryStore(pg::PgPool& pool) : pool_(pool) {}
 
   absl::StatusOr<v1::Memory> CreateMemory(
-      const Actor& actor,
+      const pg::PrincipalScope& scope,
       const v1::CreateMemoryRequest& request) override;
   absl::StatusOr<v1::Memory> GetMemory(
-      const Actor& actor,
+      const pg::PrincipalScope& scope,
       const v1::GetMemoryRequest& request) override;
   absl::StatusOr<v1::ListMemoriesResponse> ListMemories(
-      const Actor& actor,
-      const v1::ListMemoriesRequest& request) override;
+      const pg::PrincipalScope& scope, const OwnerFilter& owner,
+      const Page& page, const v1::ListMemoriesRequest& request) override;
   absl::StatusOr<v1::Memory> UpdateMemory(
-      const Actor& actor,
+      const pg::PrincipalScope& scope,
       const v1::UpdateMemoryRequest& request) override;
-  absl::Status DeleteMemory(const Actor& actor,
+  absl::Status DeleteMemory(const pg::PrincipalScope& scope,
                             const v1::DeleteMemoryRequest& request) override;
 
  private:
   pg::PgPool& pool_;
-  const AdminScopes admin_scopes_;
 };
 
 }  // namespace bastion::data::storage

@@ -30,7 +30,7 @@ class PgMemoryStoreTest : public StoreTest {
   void SetUp() override {
     StoreTest::SetUp();
     if (HasFatalFailure()) return;
-    store_ = std::make_unique<PgMemoryStore>(*pool_);
+    store_ = std::make_unique<PgMemories>(*pool_);
     ASSERT_THAT(store_->CreateMemory(
                     alice_, NewMemory("m-a1", "Likes green TEA", {"food"})),
                 IsOk());
@@ -42,7 +42,7 @@ class PgMemoryStoreTest : public StoreTest {
                 IsOk());
   }
 
-  std::vector<std::string> List(const common::v1::Principal& p,
+  std::vector<std::string> List(const Caller& p,
                                 const std::string& topic,
                                 const std::string& query,
                                 const std::string& user = "") {
@@ -60,7 +60,7 @@ class PgMemoryStoreTest : public StoreTest {
     return ids;
   }
 
-  std::unique_ptr<PgMemoryStore> store_;
+  std::unique_ptr<PgMemories> store_;
 };
 
 TEST_F(PgMemoryStoreTest, RoundTripsTextAndTopics) {

@@ -8,7 +8,10 @@
 #include "google/protobuf/util/json_util.h"
 #include "common/pg/principal_transaction.h"
 #include "common/status/status_macros.h"
-#include "services/data/storage/store_util.h"
+#include "services/data/storage/admin_audit.h"
+#include "services/data/storage/owner_filter.h"
+#include "services/data/storage/paging.h"
+#include "services/data/storage/sql_values.h"
 
 namespace bastion::data::storage {
 namespace {
@@ -123,8 +126,6 @@ constexpr char kAppendEvents[] =
     " FROM run r CROSS JOIN base b CROSS JOIN ev ORDER BY ev.ord"
     " RETURNING " EVENT_COLUMNS;
 
-constexpr size_t kMaxJsonBytes = 1 << 20;
-
 const char* StatusText(common::v1::RunStatus status) {
   switch (status) {
     case common::v1::RUN_STATUS_PENDING:
@@ -233,30 +234,17 @@ absl::Status NotFound() { return absl::NotFoundError("run not found"); }
 }  // namespace
 
 absl::StatusOr<v1::RunRecord> PgRunStore::CreateRun(
-    const Actor& actor, const v1::CreateRunRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
-  if (!request.run_id().empty()) {
-    RETURN_IF_ERROR(CheckId(request.run_id(), "run_id"));
-  }
-  ASSIGN_OR_RETURN(
-      std::string type,
-      CheckComponent(request.component_type(), request.component_id()));
-  if (!request.session_id().empty()) {
-    RETURN_IF_ERROR(CheckId(request.session_id(), "session_id"));
-  }
-  if (request.input_json().size() > kMaxJsonBytes) {
-    return absl::InvalidArgumentError("input_json is larger than 1 MiB");
-  }
+    const pg::PrincipalScope& scope, const v1::CreateRunRequest& request) {
   const char* status = request.status() == common::v1::RUN_STATUS_UNSPECIFIED
                            ? "pending"
                            : StatusText(request.status());
-  if (status == nullptr) return absl::InvalidArgumentError("unknown status");
   ASSIGN_OR_RETURN(
       std::vector<PgResult> results,
       RunAsPrincipal(pool_, scope,
                      {{kInsert,
                        {scope.tenant_id, scope.user_id,
-                        OptionalParam(request.run_id()), type,
+                        OptionalParam(request.run_id()),
+                        ComponentTypeParam(request.component_type()),
                         request.component_id(), request.session_id(),
                         std::string(status),
                         OptionalParam(request.input_json())}}}));
@@ -264,20 +252,14 @@ absl::StatusOr<v1::RunRecord> PgRunStore::CreateRun(
 }
 
 absl::StatusOr<v1::GetRunResponse> PgRunStore::GetRun(
-    const Actor& actor, const v1::GetRunRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
-  RETURN_IF_ERROR(CheckId(request.run_id(), "run_id"));
-  ASSIGN_OR_RETURN(pg::Param type,
-                   ComponentTypeFilter(request.component_type()));
-  if (request.events_after_seq() < 0) {
-    return absl::InvalidArgumentError("events_after_seq must be >= 0");
-  }
+    const pg::PrincipalScope& scope, const v1::GetRunRequest& request) {
   OwnerFilter owner = ByIdFilter(scope);
   std::vector<pg::Statement> batch =
       AdminAuditById(scope, AuditedTable::kRuns, "runs.get", request.run_id());
   const size_t at = batch.size();
   batch.push_back({kSelect,
-                   {owner.tenant_id, owner.user_id, request.run_id(), type,
+                   {owner.tenant_id, owner.user_id, request.run_id(),
+                    ComponentTypeParam(request.component_type()),
                     OptionalParam(request.component_id())}});
   if (request.include_events()) {
     batch.push_back({kSelectEvents,
@@ -300,19 +282,16 @@ absl::StatusOr<v1::GetRunResponse> PgRunStore::GetRun(
 }
 
 absl::StatusOr<v1::ListRunsResponse> PgRunStore::ListRuns(
-    const Actor& actor, const v1::ListRunsRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
-  ASSIGN_OR_RETURN(Page page, PageOf("runs.created.desc", request.page()));
-  ASSIGN_OR_RETURN(pg::Param type,
-                   ComponentTypeFilter(request.component_type()));
-  OwnerFilter owner = ListFilter(scope, request.user_id());
+    const pg::PrincipalScope& scope, const OwnerFilter& owner,
+    const Page& page, const v1::ListRunsRequest& request) {
   ASSIGN_OR_RETURN(
       PgResult rows,
       RunAudited(pool_, scope,
                  AdminAudit(scope, "runs.list", "runs", "",
                             owner.user_id.value_or("")),
                  {kList[OneOwner(owner)],
-                  PageParams(page, {owner.tenant_id, owner.user_id, type,
+                  PageParams(page, {owner.tenant_id, owner.user_id,
+                                    ComponentTypeParam(request.component_type()),
                                     OptionalParam(request.component_id()),
                                     OptionalParam(request.session_id()),
                                     StatusParam(request.status())})}));
@@ -323,13 +302,7 @@ absl::StatusOr<v1::ListRunsResponse> PgRunStore::ListRuns(
 }
 
 absl::StatusOr<v1::RunRecord> PgRunStore::UpdateRun(
-    const Actor& actor, const v1::UpdateRunRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
-  RETURN_IF_ERROR(CheckId(request.run_id(), "run_id"));
-  if (request.output().size() > kMaxJsonBytes ||
-      request.error().size() > 65536) {
-    return absl::InvalidArgumentError("output or error too large");
-  }
+    const pg::PrincipalScope& scope, const v1::UpdateRunRequest& request) {
   ASSIGN_OR_RETURN(std::string paused, PausedToJson(request.paused_tool_calls()));
   OwnerFilter owner = ByIdFilter(scope);
   std::vector<pg::Statement> batch = AdminAuditById(
@@ -354,21 +327,10 @@ absl::StatusOr<v1::RunRecord> PgRunStore::UpdateRun(
 }
 
 absl::StatusOr<v1::AppendRunEventsResponse> PgRunStore::AppendRunEvents(
-    const Actor& actor, const v1::AppendRunEventsRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
-  RETURN_IF_ERROR(CheckId(request.run_id(), "run_id"));
-  if (request.events().empty() || request.events_size() > kMaxPageSize) {
-    return absl::InvalidArgumentError("1 to 1000 events");
-  }
+    const pg::PrincipalScope& scope, const v1::AppendRunEventsRequest& request) {
   std::vector<std::string> types;
   std::vector<std::string> payloads;
   for (const v1::RunEventRecord& e : request.events()) {
-    if (e.type().empty() || e.type().size() > 64) {
-      return absl::InvalidArgumentError("event type must have 1 to 64 characters");
-    }
-    if (e.payload_json().size() > kMaxJsonBytes) {
-      return absl::InvalidArgumentError("event payload larger than 1 MiB");
-    }
     types.push_back(e.type());
     payloads.push_back(e.payload_json());
   }

@@ -3,7 +3,6 @@
 #define BASTION_SERVICES_DATA_STORAGE_PG_RUN_STORE_H_
 
 #include "common/pg/pg_pool.h"
-#include "services/data/storage/principal_scope.h"
 #include "services/data/storage/run_store.h"
 
 namespace bastion::data::storage {
@@ -11,28 +10,26 @@ namespace bastion::data::storage {
 // Thread-safe; `pool` (connected as bastion_data_svc) must outlive it.
 class PgRunStore : public RunStore {
  public:
-  explicit PgRunStore(pg::PgPool& pool, AdminScopes admin_scopes = AdminScopes())
-      : pool_(pool), admin_scopes_(std::move(admin_scopes)) {}
+  explicit PgRunStore(pg::PgPool& pool) : pool_(pool) {}
 
   absl::StatusOr<v1::RunRecord> CreateRun(
-      const Actor& actor,
+      const pg::PrincipalScope& scope,
       const v1::CreateRunRequest& request) override;
   absl::StatusOr<v1::GetRunResponse> GetRun(
-      const Actor& actor,
+      const pg::PrincipalScope& scope,
       const v1::GetRunRequest& request) override;
   absl::StatusOr<v1::ListRunsResponse> ListRuns(
-      const Actor& actor,
-      const v1::ListRunsRequest& request) override;
+      const pg::PrincipalScope& scope, const OwnerFilter& owner,
+      const Page& page, const v1::ListRunsRequest& request) override;
   absl::StatusOr<v1::RunRecord> UpdateRun(
-      const Actor& actor,
+      const pg::PrincipalScope& scope,
       const v1::UpdateRunRequest& request) override;
   absl::StatusOr<v1::AppendRunEventsResponse> AppendRunEvents(
-      const Actor& actor,
+      const pg::PrincipalScope& scope,
       const v1::AppendRunEventsRequest& request) override;
 
  private:
   pg::PgPool& pool_;
-  const AdminScopes admin_scopes_;
 };
 
 }  // namespace bastion::data::storage

@@ -51,10 +51,10 @@ class PgRunStoreTest : public StoreTest {
   void SetUp() override {
     StoreTest::SetUp();
     if (HasFatalFailure()) return;
-    store_ = std::make_unique<PgRunStore>(*pool_);
+    store_ = std::make_unique<PgRuns>(*pool_);
     ASSERT_THAT(store_->CreateRun(alice_, NewRun("r-alice")), IsOk());
   }
-  std::unique_ptr<PgRunStore> store_;
+  std::unique_ptr<PgRuns> store_;
 };
 
 TEST_F(PgRunStoreTest, CreateGetAndPauseWithToolCalls) {

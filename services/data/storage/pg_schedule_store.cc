@@ -6,7 +6,10 @@
 
 #include "common/pg/principal_transaction.h"
 #include "common/status/status_macros.h"
-#include "services/data/storage/store_util.h"
+#include "services/data/storage/admin_audit.h"
+#include "services/data/storage/owner_filter.h"
+#include "services/data/storage/paging.h"
+#include "services/data/storage/sql_values.h"
 
 namespace bastion::data::storage {
 namespace {
@@ -117,32 +120,6 @@ absl::StatusOr<v1::Schedule> ToSchedule(const PgResult& r, int row) {
   return s;
 }
 
-absl::Status CheckCron(const std::string& cron, const std::string& timezone) {
-  int fields = 0;
-  bool in_field = false;
-  for (char c : cron) {
-    const bool ok = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
-                    (c >= 'a' && c <= 'z') || c == '*' || c == '/' ||
-                    c == ',' || c == '-' || c == ' ' || c == '?';
-    if (!ok) return absl::InvalidArgumentError("cron has invalid characters");
-    if (c != ' ' && !in_field) ++fields;
-    in_field = c != ' ';
-  }
-  if (cron.size() > 128 || fields != 5) {
-    return absl::InvalidArgumentError("cron must have five fields");
-  }
-  for (char c : timezone) {
-    const bool ok = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
-                    (c >= 'a' && c <= 'z') || c == '/' || c == '_' ||
-                    c == '+' || c == '-';
-    if (!ok) return absl::InvalidArgumentError("timezone is invalid");
-  }
-  if (timezone.size() > 64) {
-    return absl::InvalidArgumentError("timezone is invalid");
-  }
-  return absl::OkStatus();
-}
-
 pg::Param MicrosParam(int64_t micros) {
   if (micros <= 0) return std::nullopt;
   return std::to_string(micros);
@@ -153,39 +130,27 @@ absl::Status NotFound() { return absl::NotFoundError("schedule not found"); }
 }  // namespace
 
 absl::StatusOr<v1::Schedule> PgScheduleStore::CreateSchedule(
-    const Actor& actor, const v1::CreateScheduleRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
-  if (!request.schedule_id().empty()) {
-    RETURN_IF_ERROR(CheckId(request.schedule_id(), "schedule_id"));
-  }
-  ASSIGN_OR_RETURN(
-      std::string type,
-      CheckComponent(request.component_type(), request.component_id()));
+    const pg::PrincipalScope& scope, const v1::CreateScheduleRequest& request,
+    const google::protobuf::RepeatedPtrField<std::string>& run_scopes) {
   const std::string timezone =
       request.timezone().empty() ? "UTC" : request.timezone();
-  RETURN_IF_ERROR(CheckCron(request.cron(), timezone));
-  if (request.input_json().size() > 65536) {
-    return absl::InvalidArgumentError("input_json is larger than 64 KiB");
-  }
-  // The scopes come from the verified principal, never from the request.
   ASSIGN_OR_RETURN(
       std::vector<PgResult> results,
       RunAsPrincipal(
           pool_, scope,
           {{kInsert,
             {scope.tenant_id, scope.user_id,
-             OptionalParam(request.schedule_id()), type,
+             OptionalParam(request.schedule_id()),
+             ComponentTypeParam(request.component_type()),
              request.component_id(), request.cron(), timezone,
              OptionalParam(request.input_json()),
-             JsonStringArray(actor.principal.scopes()),
+             JsonStringArray(run_scopes),
              MicrosParam(request.next_run_at_unix_micros())}}}));
   return ToSchedule(results[0], 0);
 }
 
 absl::StatusOr<v1::Schedule> PgScheduleStore::GetSchedule(
-    const Actor& actor, const v1::GetScheduleRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
-  RETURN_IF_ERROR(CheckId(request.schedule_id(), "schedule_id"));
+    const pg::PrincipalScope& scope, const v1::GetScheduleRequest& request) {
   ASSIGN_OR_RETURN(PgResult result,
                    RunById(pool_, scope, AuditedTable::kSchedules,
                            "schedules.get", request.schedule_id(), kSelect));
@@ -194,11 +159,8 @@ absl::StatusOr<v1::Schedule> PgScheduleStore::GetSchedule(
 }
 
 absl::StatusOr<v1::ListSchedulesResponse> PgScheduleStore::ListSchedules(
-    const Actor& actor, const v1::ListSchedulesRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
-  ASSIGN_OR_RETURN(Page page,
-                   PageOf("schedules.created.asc", request.page()));
-  OwnerFilter owner = ListFilter(scope, "");
+    const pg::PrincipalScope& scope, const OwnerFilter& owner,
+    const Page& page, const v1::ListSchedulesRequest& /*request*/) {
   ASSIGN_OR_RETURN(
       PgResult rows,
       RunAudited(pool_, scope,
@@ -213,17 +175,9 @@ absl::StatusOr<v1::ListSchedulesResponse> PgScheduleStore::ListSchedules(
 }
 
 absl::StatusOr<v1::Schedule> PgScheduleStore::UpdateSchedule(
-    const Actor& actor, const v1::UpdateScheduleRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
-  RETURN_IF_ERROR(CheckId(request.schedule_id(), "schedule_id"));
+    const pg::PrincipalScope& scope, const v1::UpdateScheduleRequest& request) {
   const std::string timezone =
       request.timezone().empty() ? "UTC" : request.timezone();
-  if (request.update_cron()) {
-    RETURN_IF_ERROR(CheckCron(request.cron(), timezone));
-  }
-  if (request.update_input() && request.input_json().size() > 65536) {
-    return absl::InvalidArgumentError("input_json is larger than 64 KiB");
-  }
   ASSIGN_OR_RETURN(
       PgResult result,
       RunById(pool_, scope, AuditedTable::kSchedules, "schedules.update",
@@ -239,9 +193,7 @@ absl::StatusOr<v1::Schedule> PgScheduleStore::UpdateSchedule(
 }
 
 absl::Status PgScheduleStore::DeleteSchedule(
-    const Actor& actor, const v1::DeleteScheduleRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
-  RETURN_IF_ERROR(CheckId(request.schedule_id(), "schedule_id"));
+    const pg::PrincipalScope& scope, const v1::DeleteScheduleRequest& request) {
   ASSIGN_OR_RETURN(PgResult result,
                    RunById(pool_, scope, AuditedTable::kSchedules,
                            "schedules.delete", request.schedule_id(), kDelete));
@@ -250,23 +202,8 @@ absl::Status PgScheduleStore::DeleteSchedule(
 }
 
 absl::StatusOr<v1::ClaimDueSchedulesResponse>
-PgScheduleStore::ClaimDueSchedules(const Actor& actor,
+PgScheduleStore::ClaimDueSchedules(const pg::PrincipalScope& scope,
                                    const v1::ClaimDueSchedulesRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
-  // The scheduler's call, across every tenant: a claim by anyone else would
-  // hold due schedules back from the real scheduler for the lease.
-  if (scope.admin_level != pg::AdminLevel::kPlatform) {
-    return absl::PermissionDeniedError(
-        "claiming due schedules needs a platform admin");
-  }
-  if (request.claimer_id().empty() || request.claimer_id().size() > 128) {
-    return absl::InvalidArgumentError("claimer_id must have 1 to 128 characters");
-  }
-  if (request.limit() < 1 || request.limit() > 100 ||
-      request.lease_seconds() < 1 || request.lease_seconds() > 3600) {
-    return absl::InvalidArgumentError(
-        "limit must be 1 to 100 and lease_seconds 1 to 3600");
-  }
   // The scheduler claims other users' schedules: recorded.
   ASSIGN_OR_RETURN(
       PgResult claimed,

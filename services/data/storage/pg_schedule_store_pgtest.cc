@@ -36,17 +36,17 @@ class PgScheduleStoreTest : public StoreTest {
   void SetUp() override {
     StoreTest::SetUp();
     if (HasFatalFailure()) return;
-    store_ = std::make_unique<PgScheduleStore>(*pool_);
+    store_ = std::make_unique<PgSchedules>(*pool_);
   }
   // Due times in the past: the claim compares with the database clock.
   const int64_t past_ = absl::ToUnixMicros(absl::Now()) - 3600LL * 1000000;
   const int64_t future_ = absl::ToUnixMicros(absl::Now()) + 3600LL * 1000000;
-  std::unique_ptr<PgScheduleStore> store_;
+  std::unique_ptr<PgSchedules> store_;
 };
 
 TEST_F(PgScheduleStoreTest, ScopesComeFromThePrincipal) {
   const auto creator =
-      MakePrincipal("t1", "alice", {"agents:run", "sessions:read"});
+      MakeCaller("t1", "alice", {"agents:run", "sessions:read"});
   auto s = store_->CreateSchedule(creator, NewSchedule("sc1", future_));
   ASSERT_THAT(s, IsOk());
   ASSERT_EQ(s->scopes_size(), 2);

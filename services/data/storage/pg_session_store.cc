@@ -4,15 +4,16 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "common/pg/principal_transaction.h"
 #include "common/status/status_macros.h"
-#include "services/data/storage/store_util.h"
+#include "services/data/storage/admin_audit.h"
+#include "services/data/storage/owner_filter.h"
+#include "services/data/storage/paging.h"
+#include "services/data/storage/sql_values.h"
 
 namespace bastion::data::storage {
 namespace {
 
-using ::bastion::common::v1::Principal;
 using ::bastion::pg::PgResult;
 using ::bastion::pg::RunAsPrincipal;
 
@@ -78,8 +79,6 @@ constexpr char kDeleteMany[] =
     " WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
     " AND session_id IN (SELECT jsonb_array_elements_text($3::jsonb))";
 
-constexpr size_t kMaxStateBytes = 1 << 20;
-
 v1::Session ToSession(const PgResult& r, int row) {
   v1::Session s;
   s.set_session_id(std::string(r.Get(row, "session_id")));
@@ -96,50 +95,34 @@ v1::Session ToSession(const PgResult& r, int row) {
 
 absl::Status NotFound() { return absl::NotFoundError("session not found"); }
 
-absl::Status CheckName(const std::string& name) {
-  if (name.size() > 512) {
-    return absl::InvalidArgumentError("name is longer than 512 characters");
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 absl::StatusOr<v1::Session> PgSessionStore::CreateSession(
-    const Actor& actor, const v1::CreateSessionRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
-  if (!request.session_id().empty()) {
-    RETURN_IF_ERROR(CheckId(request.session_id(), "session_id"));
-  }
-  ASSIGN_OR_RETURN(
-      std::string type,
-      CheckComponent(request.component_type(), request.component_id()));
-  RETURN_IF_ERROR(CheckName(request.name()));
-  if (!request.state_json().empty()) {
-    RETURN_IF_ERROR(
-        CheckJsonObject(request.state_json(), kMaxStateBytes, "state_json"));
-  }
+    const pg::PrincipalScope& scope, const v1::CreateSessionRequest& request) {
   // The owner is the principal, whatever the request says.
   ASSIGN_OR_RETURN(
       std::vector<PgResult> results,
       RunAsPrincipal(pool_, scope,
                      {{kInsert,
                        {scope.tenant_id, scope.user_id,
-                        OptionalParam(request.session_id()), type,
+                        OptionalParam(request.session_id()),
+                        ComponentTypeParam(request.component_type()),
                         request.component_id(), request.name(),
                         OptionalParam(request.state_json())}}}));
   return ToSession(results[0], 0);
 }
 
 absl::StatusOr<v1::Session> PgSessionStore::GetSession(
-    const Actor& actor, const v1::GetSessionRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
-  RETURN_IF_ERROR(CheckId(request.session_id(), "session_id"));
+    const pg::PrincipalScope& scope, const v1::GetSessionRequest& request) {
   ASSIGN_OR_RETURN(PgResult result,
                    RunById(pool_, scope, AuditedTable::kSessions,
                            "sessions.get", request.session_id(), kSelect));
   if (result.rows() != 1) return NotFound();
   return ToSession(result, 0);
+}
+
+v1::Session PgSessionStore::SessionOf(const PgResult& rows, int row) {
+  return ToSession(rows, row);
 }
 
 const char* PgSessionStore::ListSql(bool one_owner, bool by_updated,
@@ -148,25 +131,18 @@ const char* PgSessionStore::ListSql(bool one_owner, bool by_updated,
 }
 
 absl::StatusOr<v1::ListSessionsResponse> PgSessionStore::ListSessions(
-    const Actor& actor, const v1::ListSessionsRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
+    const pg::PrincipalScope& scope, const OwnerFilter& owner,
+    const Page& page, const v1::ListSessionsRequest& request) {
   const bool by_updated = request.sort_field() == v1::SORT_FIELD_UPDATED_AT;
   const bool asc = request.sort_order() == v1::SORT_ORDER_ASC;
-  ASSIGN_OR_RETURN(Page page,
-                   PageOf(absl::StrCat("sessions.",
-                                       by_updated ? "updated" : "created",
-                                       asc ? ".asc" : ".desc"),
-                          request.page()));
-  ASSIGN_OR_RETURN(pg::Param type,
-                   ComponentTypeFilter(request.component_type()));
-  OwnerFilter owner = ListFilter(scope, request.user_id());
   ASSIGN_OR_RETURN(
       PgResult rows,
       RunAudited(pool_, scope,
                  AdminAudit(scope, "sessions.list", "sessions", "",
                             owner.user_id.value_or("")),
                  {ListSql(OneOwner(owner), by_updated, asc),
-                  PageParams(page, {owner.tenant_id, owner.user_id, type,
+                  PageParams(page, {owner.tenant_id, owner.user_id,
+                                    ComponentTypeParam(request.component_type()),
                                     OptionalParam(request.component_id())})}));
   v1::ListSessionsResponse response;
   RETURN_IF_ERROR(FillPage(
@@ -176,14 +152,7 @@ absl::StatusOr<v1::ListSessionsResponse> PgSessionStore::ListSessions(
 }
 
 absl::StatusOr<v1::Session> PgSessionStore::UpdateSession(
-    const Actor& actor, const v1::UpdateSessionRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
-  RETURN_IF_ERROR(CheckId(request.session_id(), "session_id"));
-  if (request.update_name()) RETURN_IF_ERROR(CheckName(request.name()));
-  if (request.update_state()) {
-    RETURN_IF_ERROR(
-        CheckJsonObject(request.state_json(), kMaxStateBytes, "state_json"));
-  }
+    const pg::PrincipalScope& scope, const v1::UpdateSessionRequest& request) {
   ASSIGN_OR_RETURN(
       PgResult result,
       RunById(pool_, scope, AuditedTable::kSessions, "sessions.update",
@@ -197,9 +166,7 @@ absl::StatusOr<v1::Session> PgSessionStore::UpdateSession(
 }
 
 absl::Status PgSessionStore::DeleteSession(
-    const Actor& actor, const v1::DeleteSessionRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
-  RETURN_IF_ERROR(CheckId(request.session_id(), "session_id"));
+    const pg::PrincipalScope& scope, const v1::DeleteSessionRequest& request) {
   ASSIGN_OR_RETURN(PgResult result,
                    RunById(pool_, scope, AuditedTable::kSessions,
                            "sessions.delete", request.session_id(), kDelete));
@@ -208,14 +175,7 @@ absl::Status PgSessionStore::DeleteSession(
 }
 
 absl::StatusOr<v1::DeleteSessionsResponse> PgSessionStore::DeleteSessions(
-    const Actor& actor, const v1::DeleteSessionsRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
-  if (request.session_ids_size() > kMaxPageSize) {
-    return absl::InvalidArgumentError("at most 1000 session_ids");
-  }
-  for (const std::string& id : request.session_ids()) {
-    RETURN_IF_ERROR(CheckId(id, "session_ids"));
-  }
+    const pg::PrincipalScope& scope, const v1::DeleteSessionsRequest& request) {
   v1::DeleteSessionsResponse response;
   if (request.session_ids().empty()) return response;
   OwnerFilter owner = ByIdFilter(scope);

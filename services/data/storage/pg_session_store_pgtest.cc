@@ -46,13 +46,13 @@ class PgSessionStoreTest : public StoreTest {
   void SetUp() override {
     StoreTest::SetUp();
     if (HasFatalFailure()) return;
-    store_ = std::make_unique<PgSessionStore>(*pool_);
+    store_ = std::make_unique<PgSessions>(*pool_);
     ASSERT_THAT(store_->CreateSession(alice_, NewSession("s-alice")), IsOk());
     ASSERT_THAT(store_->CreateSession(bob_, NewSession("s-bob")), IsOk());
     ASSERT_THAT(store_->CreateSession(carol_, NewSession("s-carol")), IsOk());
   }
 
-  std::vector<std::string> List(const common::v1::Principal& p,
+  std::vector<std::string> List(const Caller& p,
                                 const std::string& user_filter = "") {
     v1::ListSessionsRequest r;
     r.set_user_id(user_filter);
@@ -62,7 +62,7 @@ class PgSessionStoreTest : public StoreTest {
     return out.ok() ? Ids(*out) : std::vector<std::string>{"<error>"};
   }
 
-  std::unique_ptr<PgSessionStore> store_;
+  std::unique_ptr<PgSessions> store_;
 };
 
 TEST_F(PgSessionStoreTest, CreateAndGet) {
@@ -213,7 +213,7 @@ TEST_F(PgSessionStoreTest, RejectsBadInput) {
   list.mutable_page()->set_cursor("garbage");
   EXPECT_THAT(store_->ListSessions(alice_, list),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  common::v1::Principal anonymous = MakePrincipal("t1", "");
+  Caller anonymous = MakeCaller("t1", "");
   EXPECT_THAT(store_->GetSession(anonymous, Get("s-alice")),
               StatusIs(absl::StatusCode::kUnauthenticated));
 }
@@ -292,7 +292,7 @@ TEST_F(PgSessionStoreConcurrencyTest, ManyUsersSeeOnlyTheirOwn) {
   std::vector<std::thread> threads;
   for (int u = 0; u < kUsers; ++u) {
     threads.emplace_back([&, u] {
-      const auto me = MakePrincipal("t" + std::to_string(u % 3),
+      const auto me = MakeCaller("t" + std::to_string(u % 3),
                                     "user" + std::to_string(u));
       for (int i = 0; i < 5; ++i) {
         if (!store_->CreateSession(me, NewSession("u" + std::to_string(u) +
@@ -308,7 +308,8 @@ TEST_F(PgSessionStoreConcurrencyTest, ManyUsersSeeOnlyTheirOwn) {
           continue;
         }
         for (const auto& s : page->sessions()) {
-          if (s.user_id() != me.subject() || s.tenant_id() != me.tenant_id()) {
+          if (s.user_id() != me.principal.subject() ||
+              s.tenant_id() != me.principal.tenant_id()) {
             ++leaks;
           }
         }

@@ -7,7 +7,10 @@
 #include "absl/strings/escaping.h"
 #include "common/pg/principal_transaction.h"
 #include "common/status/status_macros.h"
-#include "services/data/storage/store_util.h"
+#include "services/data/storage/admin_audit.h"
+#include "services/data/storage/owner_filter.h"
+#include "services/data/storage/paging.h"
+#include "services/data/storage/sql_values.h"
 
 namespace bastion::data::storage {
 namespace {
@@ -69,8 +72,6 @@ constexpr char kSelectTrace[] =
 constexpr const char* kListTraces[2] = {LIST_TRACES(BASTION_ANY_OWNER),
                                         LIST_TRACES(BASTION_ONE_OWNER)};
 
-constexpr size_t kMaxAttributesBytes = 64 * 1024;
-
 const char* StatusText(v1::SpanStatus status) {
   switch (status) {
     case v1::SPAN_STATUS_OK:
@@ -121,42 +122,13 @@ v1::TraceSummary ToTraceSummary(const PgResult& r, int row) {
   return t;
 }
 
-absl::Status CheckSpan(const v1::Span& span) {
-  RETURN_IF_ERROR(CheckId(span.trace_id(), "trace_id"));
-  RETURN_IF_ERROR(CheckId(span.span_id(), "span_id"));
-  if (!span.parent_span_id().empty()) {
-    RETURN_IF_ERROR(CheckId(span.parent_span_id(), "parent_span_id"));
-  }
-  if (span.name().empty() || span.name().size() > 512) {
-    return absl::InvalidArgumentError("span name must have 1 to 512 characters");
-  }
-  if (span.start_time_unix_nano() <= 0 ||
-      (span.end_time_unix_nano() != 0 &&
-       span.end_time_unix_nano() < span.start_time_unix_nano())) {
-    return absl::InvalidArgumentError("span times are invalid");
-  }
-  if (!span.attributes_json().empty()) {
-    RETURN_IF_ERROR(CheckJsonObject(span.attributes_json(),
-                                    kMaxAttributesBytes, "attributes_json"));
-  }
-  if (span.status_message().size() > 2048) {
-    return absl::InvalidArgumentError("status_message is too long");
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 absl::StatusOr<v1::AppendSpansResponse> PgTraceStore::AppendSpans(
-    const Actor& actor, const v1::AppendSpansRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
-  if (request.spans().empty() || request.spans_size() > kMaxPageSize) {
-    return absl::InvalidArgumentError("1 to 1000 spans");
-  }
+    const pg::PrincipalScope& scope, const v1::AppendSpansRequest& request) {
   std::vector<pg::Statement> batch;
   batch.reserve(request.spans_size());
   for (const v1::Span& span : request.spans()) {
-    RETURN_IF_ERROR(CheckSpan(span));
     // Spans are written as the principal, whatever user_id they carry.
     batch.push_back(
         {kInsert,
@@ -177,9 +149,7 @@ absl::StatusOr<v1::AppendSpansResponse> PgTraceStore::AppendSpans(
 }
 
 absl::StatusOr<v1::GetTraceResponse> PgTraceStore::GetTrace(
-    const Actor& actor, const v1::GetTraceRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
-  RETURN_IF_ERROR(CheckId(request.trace_id(), "trace_id"));
+    const pg::PrincipalScope& scope, const v1::GetTraceRequest& request) {
   ASSIGN_OR_RETURN(PgResult rows,
                    RunById(pool_, scope, AuditedTable::kSpans,
                            "traces.get", request.trace_id(), kSelectTrace));
@@ -197,10 +167,8 @@ absl::StatusOr<v1::GetTraceResponse> PgTraceStore::GetTrace(
 }
 
 absl::StatusOr<v1::ListTracesResponse> PgTraceStore::ListTraces(
-    const Actor& actor, const v1::ListTracesRequest& request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeFor(actor, admin_scopes_));
-  ASSIGN_OR_RETURN(Page page, PageOf("traces.created.desc", request.page()));
-  OwnerFilter owner = ListFilter(scope, request.user_id());
+    const pg::PrincipalScope& scope, const OwnerFilter& owner,
+    const Page& page, const v1::ListTracesRequest& /*request*/) {
   ASSIGN_OR_RETURN(
       PgResult rows,
       RunAudited(pool_, scope,

@@ -51,13 +51,13 @@ class PgTraceStoreTest : public StoreTest {
   void SetUp() override {
     StoreTest::SetUp();
     if (HasFatalFailure()) return;
-    store_ = std::make_unique<PgTraceStore>(*pool_);
+    store_ = std::make_unique<PgTraces>(*pool_);
     ASSERT_THAT(store_->AppendSpans(alice_, Append({MakeSpan("tr-a", "root"),
                                                    MakeSpan("tr-a", "c1", "root")})),
                 IsOk());
   }
 
-  std::unique_ptr<PgTraceStore> store_;
+  std::unique_ptr<PgTraces> store_;
 };
 
 TEST_F(PgTraceStoreTest, ChainsSpansAcrossAppends) {

@@ -5,12 +5,14 @@
 
 #include "absl/status/statusor.h"
 #include "bastion/common/v1/common.pb.h"
-#include "services/data/storage/actor.h"
+#include "common/pg/principal_transaction.h"
+#include "services/data/storage/owner_filter.h"
+#include "services/data/storage/paging.h"
 #include "bastion/data/v1/data.pb.h"
 
 namespace bastion::data::storage {
 
-// Every call acts as `principal` (see SessionStore for the rules); a run of
+// Every call runs as `scope` on checked requests (see SessionStore); a run of
 // another user, or of another component than the one named, is NOT_FOUND.
 // Implementations are thread-safe.
 class RunStore {
@@ -18,21 +20,21 @@ class RunStore {
   virtual ~RunStore() = default;
 
   virtual absl::StatusOr<v1::RunRecord> CreateRun(
-      const Actor& actor,
+      const pg::PrincipalScope& scope,
       const v1::CreateRunRequest& request) = 0;
   virtual absl::StatusOr<v1::GetRunResponse> GetRun(
-      const Actor& actor,
+      const pg::PrincipalScope& scope,
       const v1::GetRunRequest& request) = 0;
   virtual absl::StatusOr<v1::ListRunsResponse> ListRuns(
-      const Actor& actor,
-      const v1::ListRunsRequest& request) = 0;
+      const pg::PrincipalScope& scope, const OwnerFilter& owner,
+      const Page& page, const v1::ListRunsRequest& request) = 0;
   // FAILED_PRECONDITION when expected_status is set and differs.
   virtual absl::StatusOr<v1::RunRecord> UpdateRun(
-      const Actor& actor,
+      const pg::PrincipalScope& scope,
       const v1::UpdateRunRequest& request) = 0;
   // Events get the run's next sequence numbers, atomically.
   virtual absl::StatusOr<v1::AppendRunEventsResponse> AppendRunEvents(
-      const Actor& actor,
+      const pg::PrincipalScope& scope,
       const v1::AppendRunEventsRequest& request) = 0;
 };
 

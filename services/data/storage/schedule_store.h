@@ -6,39 +6,41 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "bastion/common/v1/common.pb.h"
-#include "services/data/storage/actor.h"
+#include "common/pg/principal_transaction.h"
+#include "services/data/storage/owner_filter.h"
+#include "services/data/storage/paging.h"
 #include "bastion/data/v1/data.pb.h"
 
 namespace bastion::data::storage {
 
-// Every call acts as `principal` (see SessionStore for the rules). A
-// schedule stores its creator's scopes at creation, taken from the
-// principal, so a run it starts can never hold more. Implementations are
-// thread-safe.
+// Every call runs as `scope` on checked requests (see SessionStore). A
+// schedule stores its creator's scopes at creation (`run_scopes`, which the
+// domain takes from the verified principal), so a run it starts can never
+// hold more. Implementations are thread-safe.
 class ScheduleStore {
  public:
   virtual ~ScheduleStore() = default;
 
   virtual absl::StatusOr<v1::Schedule> CreateSchedule(
-      const Actor& actor,
-      const v1::CreateScheduleRequest& request) = 0;
+      const pg::PrincipalScope& scope, const v1::CreateScheduleRequest& request,
+      const google::protobuf::RepeatedPtrField<std::string>& run_scopes) = 0;
   virtual absl::StatusOr<v1::Schedule> GetSchedule(
-      const Actor& actor,
+      const pg::PrincipalScope& scope,
       const v1::GetScheduleRequest& request) = 0;
   virtual absl::StatusOr<v1::ListSchedulesResponse> ListSchedules(
-      const Actor& actor,
-      const v1::ListSchedulesRequest& request) = 0;
+      const pg::PrincipalScope& scope, const OwnerFilter& owner,
+      const Page& page, const v1::ListSchedulesRequest& request) = 0;
   virtual absl::StatusOr<v1::Schedule> UpdateSchedule(
-      const Actor& actor,
+      const pg::PrincipalScope& scope,
       const v1::UpdateScheduleRequest& request) = 0;
   virtual absl::Status DeleteSchedule(
-      const Actor& actor,
+      const pg::PrincipalScope& scope,
       const v1::DeleteScheduleRequest& request) = 0;
   // Claims due, enabled, unclaimed schedules within the principal's reach
   // (all tenants for a platform admin, e.g. the scheduler's service
   // principal); concurrent claimers never get the same schedule.
   virtual absl::StatusOr<v1::ClaimDueSchedulesResponse> ClaimDueSchedules(
-      const Actor& actor,
+      const pg::PrincipalScope& scope,
       const v1::ClaimDueSchedulesRequest& request) = 0;
 };
 

@@ -1,5 +1,6 @@
-// Test fixture for the PostgreSQL stores: a migrated database per test and
-// a pool connected as the service role. Test-only.
+// Test fixture for the data domain over the PostgreSQL stores: a migrated
+// database per test, a pool connected as the service role, callers as the
+// guard hands them over, and each domain over its store. Test-only.
 #ifndef BASTION_SERVICES_DATA_STORAGE_STORE_TEST_SUPPORT_H_
 #define BASTION_SERVICES_DATA_STORAGE_STORE_TEST_SUPPORT_H_
 
@@ -8,25 +9,67 @@
 #include <string>
 
 #include "bastion/common/v1/common.pb.h"
+#include "common/auth/caller.h"
 #include "common/pg/pg_connection.h"
 #include "common/pg/pg_pool.h"
 #include "gtest/gtest.h"
+#include "services/data/domain/approvals.h"
+#include "services/data/domain/audit.h"
+#include "services/data/domain/memories.h"
+#include "services/data/domain/runs.h"
+#include "services/data/domain/schedules.h"
+#include "services/data/domain/sessions.h"
+#include "services/data/domain/traces.h"
 #include "services/data/migrations/migrations.h"
+#include "services/data/storage/pg_approval_store.h"
+#include "services/data/storage/pg_audit_store.h"
+#include "services/data/storage/pg_memory_store.h"
+#include "services/data/storage/pg_run_store.h"
+#include "services/data/storage/pg_schedule_store.h"
+#include "services/data/storage/pg_session_store.h"
+#include "services/data/storage/pg_trace_store.h"
 #include "tests/pg/test_database.h"
 
 namespace bastion::data::storage {
 
-// A principal as authn would produce it.
-inline common::v1::Principal MakePrincipal(
-    const std::string& tenant, const std::string& subject,
-    std::initializer_list<const char*> scopes = {}) {
-  common::v1::Principal p;
-  p.set_tenant_id(tenant);
-  p.set_subject(subject);
-  for (const char* s : scopes) p.add_scopes(s);
-  p.set_credential_kind(common::v1::CREDENTIAL_KIND_JWT);
-  return p;
+// A caller as the guard hands it over: the principal authn verified, with
+// the admin level and approver flag authz decided for it.
+inline Caller MakeCaller(const std::string& tenant, const std::string& subject,
+                         std::initializer_list<const char*> scopes = {},
+                         AdminLevel level = AdminLevel::kNone,
+                         bool approver = false) {
+  Caller caller;
+  caller.principal.set_tenant_id(tenant);
+  caller.principal.set_subject(subject);
+  for (const char* s : scopes) caller.principal.add_scopes(s);
+  caller.principal.set_credential_kind(common::v1::CREDENTIAL_KIND_JWT);
+  caller.admin_level = level;
+  caller.approver = approver;
+  return caller;
 }
+
+// Holds the store a domain object works on, constructed before it.
+template <typename Store>
+struct StoreOf {
+  explicit StoreOf(pg::PgPool& pool) : store(pool) {}
+  Store store;
+};
+
+// A domain object over its own PostgreSQL store.
+template <typename Domain, typename Store>
+class Over : private StoreOf<Store>, public Domain {
+ public:
+  explicit Over(pg::PgPool& pool)
+      : StoreOf<Store>(pool), Domain(this->store) {}
+};
+
+using PgSessions = Over<domain::Sessions, PgSessionStore>;
+using PgMemories = Over<domain::Memories, PgMemoryStore>;
+using PgTraces = Over<domain::Traces, PgTraceStore>;
+using PgRuns = Over<domain::Runs, PgRunStore>;
+using PgApprovals = Over<domain::Approvals, PgApprovalStore>;
+using PgSchedules = Over<domain::Schedules, PgScheduleStore>;
+using PgAuditLog = Over<domain::AuditLog, PgAuditStore>;
 
 class StoreTest : public ::testing::Test {
  protected:
@@ -64,15 +107,16 @@ class StoreTest : public ::testing::Test {
     ASSERT_TRUE((*conn)->ExecuteScript(sql).ok()) << sql;
   }
 
-  const common::v1::Principal alice_ = MakePrincipal("t1", "alice");
-  const common::v1::Principal bob_ = MakePrincipal("t1", "bob");
-  const common::v1::Principal carol_ = MakePrincipal("t2", "carol");
-  const common::v1::Principal t1_admin_ =
-      MakePrincipal("t1", "admin1", {"agent_os:admin"});
-  const common::v1::Principal t2_admin_ =
-      MakePrincipal("t2", "admin2", {"agent_os:admin"});
-  const common::v1::Principal platform_ =
-      MakePrincipal("t0", "root", {"bastion:platform_admin"});
+  // Admin levels as authz decides them (the scopes are what tokens carry).
+  const Caller alice_ = MakeCaller("t1", "alice");
+  const Caller bob_ = MakeCaller("t1", "bob");
+  const Caller carol_ = MakeCaller("t2", "carol");
+  const Caller t1_admin_ =
+      MakeCaller("t1", "admin1", {"agent_os:admin"}, AdminLevel::kTenant);
+  const Caller t2_admin_ =
+      MakeCaller("t2", "admin2", {"agent_os:admin"}, AdminLevel::kTenant);
+  const Caller platform_ = MakeCaller("t0", "root", {"bastion:platform_admin"},
+                                      AdminLevel::kPlatform);
 
   std::unique_ptr<testing::TestDatabase> db_;
   std::unique_ptr<pg::PgPool> pool_;

@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "common/assertion/key_set.h"
+#include "common/auth/trusted_services.h"
 #include "nlohmann/json.hpp"
 
 namespace bastion::runs {
@@ -96,11 +96,13 @@ std::unique_ptr<FakeToolServer> FakeToolServer::Start() {
           "run_executor");
   if (!identity.ok()) return nullptr;
   fake->identity = *std::move(identity);
-  absl::StatusOr<std::shared_ptr<const assertion::KeySet>> trusted =
-      assertion::KeySet::Create({fake->identity->PublicKey()});
-  if (!trusted.ok()) return nullptr;
-  absl::StatusOr<std::unique_ptr<AssertionAuthenticator>> services =
-      MakeServiceVerifier(*trusted);
+  common::v1::TrustedServices trusted;
+  *trusted.add_services() = TrustedServiceOf(
+      *fake->identity,
+      {std::string(v1::ToolService::service_full_name()) + "/ListTools",
+           std::string(v1::ToolService::service_full_name()) + "/Invoke"});
+  absl::StatusOr<std::unique_ptr<TrustedServices>> services =
+      TrustedServices::Create(trusted);
   if (!services.ok()) return nullptr;
   fake->service = std::make_unique<FakeToolService>(*std::move(services));
   absl::StatusOr<std::unique_ptr<RunningServer>> server = StartServer(

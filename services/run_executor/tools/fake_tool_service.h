@@ -28,7 +28,7 @@ namespace bastion::runs {
 // Thread-safe.
 class FakeToolService final : public v1::ToolService::Service {
  public:
-  explicit FakeToolService(std::unique_ptr<AssertionAuthenticator> services)
+  explicit FakeToolService(std::unique_ptr<ServiceAuthenticator> services)
       : services_(std::move(services)) {}
 
   grpc::Status ListTools(grpc::ServerContext* context,
@@ -49,7 +49,7 @@ class FakeToolService final : public v1::ToolService::Service {
   std::vector<v1::InvokeToolRequest> Requests();
 
  private:
-  const std::unique_ptr<AssertionAuthenticator> services_;
+  const std::unique_ptr<ServiceAuthenticator> services_;
   // std::mutex so that ThreadSanitizer sees the locking.
   std::mutex mutex_;
   // Guarded by mutex_.

@@ -15,7 +15,7 @@
 namespace bastion::runs {
 
 // Both tools: each call carries the invocation's caller assertion
-// (ForwardCaller) on `data`, a channel made by ServiceChannel, which also
+// (ForwardCaller) on `data`, a channel made by ChannelFactory, which also
 // attaches this service's identity; data authenticates and authorizes the
 // owner and scopes every row to it. A call without a caller assertion is
 // refused before anything is sent (FAILED_PRECONDITION). data's refusals

@@ -15,8 +15,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "common/assertion/key_set.h"
+#include "common/auth/channel_factory.h"
 #include "common/auth/service_identity.h"
+#include "common/auth/trusted_services.h"
 #include "common/server/server.h"
 #include "common/status/status_matchers.h"
 #include "gmock/gmock.h"
@@ -44,7 +45,7 @@ std::string TempDir() {
 // each user sees only its own memories. Records what every call carried.
 class FakeMemories final : public data::v1::Memories::Service {
  public:
-  explicit FakeMemories(std::unique_ptr<AssertionAuthenticator> services)
+  explicit FakeMemories(std::unique_ptr<ServiceAuthenticator> services)
       : services_(std::move(services)) {}
 
   grpc::Status CreateMemory(grpc::ServerContext* context,
@@ -154,7 +155,7 @@ class FakeMemories final : public data::v1::Memories::Service {
     return grpc::Status::OK;
   }
 
-  const std::unique_ptr<AssertionAuthenticator> services_;
+  const std::unique_ptr<ServiceAuthenticator> services_;
   // std::mutex so that ThreadSanitizer sees the locking.
   std::mutex mutex_;
   // Guarded by mutex_.
@@ -173,19 +174,22 @@ class MemoryToolsTest : public ::testing::Test {
                                         "run_executor");
     ASSERT_THAT(identity, IsOk());
     identity_ = *std::move(identity);
-    absl::StatusOr<std::shared_ptr<const assertion::KeySet>> trusted =
-        assertion::KeySet::Create({identity_->PublicKey()});
-    ASSERT_THAT(trusted, IsOk());
-    absl::StatusOr<std::unique_ptr<AssertionAuthenticator>> services =
-        MakeServiceVerifier(*trusted);
+    common::v1::TrustedServices trusted;
+    *trusted.add_services() = TrustedServiceOf(
+        *identity_,
+        {std::string(data::v1::Memories::service_full_name()) + "/CreateMemory",
+         std::string(data::v1::Memories::service_full_name()) +
+             "/ListMemories"});
+    absl::StatusOr<std::unique_ptr<TrustedServices>> services =
+        TrustedServices::Create(trusted);
     ASSERT_THAT(services, IsOk());
     data_ = std::make_unique<FakeMemories>(*std::move(services));
     absl::StatusOr<std::unique_ptr<RunningServer>> server = StartServer(
         ServerOptions{}, {{data_.get(), data::v1::Memories::service_full_name()}});
     ASSERT_THAT(server, IsOk());
     server_ = *std::move(server);
-    channel_ = ServiceChannel(absl::StrCat("127.0.0.1:", server_->port()),
-                              /*credentials=*/nullptr, identity_.get());
+    channel_ = ChannelFactory(/*credentials=*/nullptr, identity_.get())
+                   .Channel(absl::StrCat("127.0.0.1:", server_->port()));
     alice_.principal.set_subject("alice");
     alice_.assertion = kAliceAssertion;
     bob_.principal.set_subject("bob");
@@ -277,7 +281,7 @@ TEST_F(MemoryToolsTest, WithoutTheOwnersAssertionNothingIsSent) {
 
 TEST_F(MemoryToolsTest, AChannelWithoutServiceIdentityIsRefusedByData) {
   // What the tools would get over a plain channel: the service assertion
-  // ServiceChannel adds is what data checks.
+  // ChannelFactory's channel adds is what data checks.
   MemorySearchTool search(
       grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
                           grpc::InsecureChannelCredentials()),

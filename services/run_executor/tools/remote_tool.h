@@ -1,5 +1,5 @@
 // A tool served by an external process implementing
-// bastion.runs.v1.ToolService, called as this service (ServiceChannel) for
+// bastion.runs.v1.ToolService, called as this service (ChannelFactory) for
 // the run's owner (the forwarded assertion).
 #ifndef BASTION_SERVICES_RUN_EXECUTOR_TOOLS_REMOTE_TOOL_H_
 #define BASTION_SERVICES_RUN_EXECUTOR_TOOLS_REMOTE_TOOL_H_
@@ -33,7 +33,7 @@ namespace bastion::runs {
 //                                               text is only logged)
 class RemoteTool final : public Tool {
  public:
-  // `channel`: made by ServiceChannel for the tool's endpoint.
+  // `channel`: made by ChannelFactory for the tool's endpoint.
   RemoteTool(ToolDefinition definition, std::shared_ptr<grpc::Channel> channel);
 
   const ToolDefinition& definition() const override { return definition_; }

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/auth/channel_factory.h"
 #include "common/status/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -27,8 +28,8 @@ class RemoteToolTest : public ::testing::Test {
   void SetUp() override {
     fake_ = FakeToolServer::Start();
     ASSERT_NE(fake_, nullptr);
-    channel_ = ServiceChannel(fake_->address(), /*credentials=*/nullptr,
-                              fake_->identity.get());
+    channel_ = ChannelFactory(/*credentials=*/nullptr, fake_->identity.get())
+                   .Channel(fake_->address());
     alice_.principal.set_subject("alice");
     alice_.assertion = "assertion-of-alice";
   }
@@ -136,7 +137,7 @@ TEST_F(RemoteToolTest, AnUnreachableServerIsUnavailable) {
   const std::string address = fake_->address();
   fake_->server.reset();
   RemoteTool gone(ToolDefinition{"echo", "", ""},
-                  ServiceChannel(address, nullptr, fake_->identity.get()));
+                  ChannelFactory(nullptr, fake_->identity.get()).Channel(address));
   EXPECT_THAT(Call(gone), StatusIs(absl::StatusCode::kUnavailable));
 }
 

@@ -78,7 +78,8 @@ absl::StatusOr<std::unique_ptr<Toolbox>> Toolbox::Create(
         std::shared_ptr<const Tool> tool;
         const bool external = !spec.endpoint().empty();
         if (external) {
-          if (options.identity == nullptr) {
+          if (options.channels == nullptr ||
+              options.channels->identity() == nullptr) {
             return Unusable(agent, spec,
                             "external tools need this service's identity "
                             "(service_key_file) to call their server");
@@ -86,8 +87,7 @@ absl::StatusOr<std::unique_ptr<Toolbox>> Toolbox::Create(
           std::shared_ptr<grpc::Channel>& channel =
               toolbox->channels_[spec.endpoint()];
           if (channel == nullptr) {
-            channel = ServiceChannel(spec.endpoint(), options.credentials,
-                                     options.identity);
+            channel = options.channels->Channel(spec.endpoint());
           }
           tool = std::make_shared<RemoteTool>(
               ToolDefinition{spec.name(), spec.description(), ""}, channel);

@@ -15,7 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "bastion/runs/v1/runs.pb.h"
-#include "common/auth/service_identity.h"
+#include "common/auth/channel_factory.h"
 #include "common/clock/clock.h"
 #include "services/run_executor/tools/guarded_tool.h"
 #include "services/run_executor/tools/in_process_runner.h"
@@ -24,15 +24,14 @@
 namespace bastion::runs {
 
 struct ToolboxOptions {
-  // This service's identity, attached to every call to a tool server (a
-  // channel per endpoint, from ServiceChannel). Required when an agent
-  // lists an external tool; not owned, must outlive the Toolbox.
-  ServiceIdentity* identity = nullptr;
-  // A channel to data made by ServiceChannel; required when an agent lists
+  // The service's channels (GuardWiring::channels()): one per tool-server
+  // endpoint, each call carrying this service's identity. Required, with
+  // an identity, when an agent lists an external tool; not owned, used
+  // during Create only.
+  const ChannelFactory* channels = nullptr;
+  // A channel to data from the same factory; required when an agent lists
   // memory_search or memory_write.
   std::shared_ptr<grpc::Channel> data;
-  // Transport credentials of the tool-server channels; null = plaintext.
-  std::shared_ptr<grpc::ChannelCredentials> credentials;
   // The time seam of current_time; not owned.
   const Clock* clock = SystemClock::Get();
   // Most in-process calls running at once, hung ones included (see

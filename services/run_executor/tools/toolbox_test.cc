@@ -454,8 +454,9 @@ class ToolboxRemoteTest : public ToolboxTest {
     ToolboxTest::SetUp();
     fake_ = FakeToolServer::Start();
     ASSERT_NE(fake_, nullptr);
+    ChannelFactory channels(/*credentials=*/nullptr, fake_->identity.get());
     ToolboxOptions options;
-    options.identity = fake_->identity.get();
+    options.channels = &channels;
     const std::string endpoint = fake_->address();
     absl::StatusOr<std::unique_ptr<Toolbox>> toolbox = Toolbox::Create(
         Agents(absl::StrCat(R"pb(agents {

@@ -1,0 +1,69 @@
+#include "services/data/domain/approvals.h"
+
+#include "common/status/status_macros.h"
+#include "services/data/domain/caller_scope.h"
+#include "services/data/domain/checks.h"
+
+namespace bastion::data::domain {
+
+absl::StatusOr<v1::Approval> Approvals::CreateApproval(
+    const Caller &caller, const v1::CreateApprovalRequest &request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeOf(caller));
+  RETURN_IF_ERROR(CheckOptionalId(request.approval_id(), "approval_id"));
+  RETURN_IF_ERROR(CheckId(request.run_id(), "run_id"));
+  if (request.tool_call_id().empty() || request.tool_call_id().size() > 256 ||
+      request.tool_name().empty() || request.tool_name().size() > 256) {
+    return absl::InvalidArgumentError(
+        "tool_call_id and tool_name must have 1 to 256 characters");
+  }
+  RETURN_IF_ERROR(CheckSha256Hex(request.args_sha256(), "args_sha256"));
+  if (request.ttl_seconds() < 1 || request.ttl_seconds() > 604800) {
+    return absl::InvalidArgumentError("ttl_seconds must be 1 to 604800");
+  }
+  return store_.CreateApproval(scope, request);
+}
+
+absl::StatusOr<v1::Approval> Approvals::GetApproval(
+    const Caller &caller, const v1::GetApprovalRequest &request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ApproverScopeOf(caller));
+  RETURN_IF_ERROR(CheckId(request.approval_id(), "approval_id"));
+  return store_.GetApproval(scope, request);
+}
+
+absl::StatusOr<v1::ListApprovalsResponse> Approvals::ListApprovals(
+    const Caller &caller, const v1::ListApprovalsRequest &request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ApproverScopeOf(caller));
+  ASSIGN_OR_RETURN(storage::Page page,
+                   PageOf("approvals.created.desc", request.page()));
+  switch (request.status()) {
+    case v1::APPROVAL_STATUS_UNSPECIFIED:
+    case v1::APPROVAL_STATUS_PENDING:
+    case v1::APPROVAL_STATUS_APPROVED:
+    case v1::APPROVAL_STATUS_REJECTED:
+    case v1::APPROVAL_STATUS_EXPIRED:
+      break;
+    default:
+      return absl::InvalidArgumentError("unknown status");
+  }
+  RETURN_IF_ERROR(CheckOptionalId(request.run_id(), "run_id"));
+  return store_.ListApprovals(scope, storage::ListFilter(scope, ""), page,
+                              request);
+}
+
+absl::StatusOr<v1::Approval> Approvals::ResolveApproval(
+    const Caller &caller, const v1::ResolveApprovalRequest &request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ApproverScopeOf(caller));
+  RETURN_IF_ERROR(CheckId(request.approval_id(), "approval_id"));
+  if (request.decision() != v1::APPROVAL_DECISION_APPROVE &&
+      request.decision() != v1::APPROVAL_DECISION_REJECT) {
+    return absl::InvalidArgumentError("decision is required");
+  }
+  RETURN_IF_ERROR(
+      CheckSha256Hex(request.expected_args_sha256(), "expected_args_sha256"));
+  if (request.reason().size() > 2048) {
+    return absl::InvalidArgumentError("reason is longer than 2048");
+  }
+  return store_.ResolveApproval(scope, request);
+}
+
+}  // namespace bastion::data::domain

@@ -1,0 +1,77 @@
+#include "services/run_executor/runs/data_recorder.h"
+
+#include <utility>
+
+#include "common/log/log.h"
+#include "services/run_executor/runs/run_codec.h"
+
+namespace bastion::runs {
+
+absl::Status DataRecorder::Record(v1::RunEvent event) {
+  event.set_run_id(live_->run_id());
+  if (event.has_cancelled() && event.cancelled().cancelled_by().empty()) {
+    event.mutable_cancelled()->set_cancelled_by(live_->cancelled_by());
+  }
+  if (EndsRun(event)) {
+    absl::Status finished = Finish(event);
+    if (!finished.ok()) return finished;
+  }
+  absl::StatusOr<data::v1::RunEventRecord> record = ToRecord(event);
+  if (!record.ok()) return record.status();
+  data::v1::AppendRunEventsRequest request;
+  request.set_run_id(live_->run_id());
+  *request.add_events() = *std::move(record);
+  absl::StatusOr<data::v1::AppendRunEventsResponse> stored =
+      data_->AppendRunEvents(*owner_, request);
+  if (!stored.ok()) return stored.status();
+  if (stored->events_size() != 1) {
+    return absl::InternalError("data stored no event");
+  }
+  event.set_seq(stored->events(0).seq());
+  event.set_created_at_unix(stored->events(0).created_at_unix_micros() / 1000000);
+  live_->Publish(event);
+  return absl::OkStatus();
+}
+
+absl::Status DataRecorder::RecordSpan(data::v1::Span span) {
+  data::v1::AppendSpansRequest request;
+  *request.add_spans() = std::move(span);
+  return data_->AppendSpans(*owner_, request);
+}
+
+absl::Status DataRecorder::SetStatus(common::v1::RunStatus status) {
+  data::v1::UpdateRunRequest request;
+  request.set_run_id(live_->run_id());
+  request.set_status(status);
+  request.set_expected_status(status_);
+  absl::Status stored = data_->UpdateRun(*owner_, request).status();
+  if (stored.ok()) status_ = status;
+  return stored;
+}
+
+absl::Status DataRecorder::Finish(const v1::RunEvent& event) {
+  data::v1::UpdateRunRequest request;
+  request.set_run_id(live_->run_id());
+  request.set_expected_status(status_);
+  if (event.has_completed()) {
+    request.set_status(common::v1::RUN_STATUS_COMPLETED);
+    request.set_update_output(true);
+    request.set_output(event.completed().output());
+  } else if (event.has_failed()) {
+    request.set_status(common::v1::RUN_STATUS_FAILED);
+    request.set_update_error(true);
+    request.set_error(event.failed().message());
+  } else if (event.has_cancelled()) {
+    request.set_status(common::v1::RUN_STATUS_CANCELLED);
+  } else {
+    request.set_status(common::v1::RUN_STATUS_PAUSED);
+  }
+  absl::StatusOr<data::v1::RunRecord> updated = data_->UpdateRun(*owner_, request);
+  if (!updated.ok()) {
+    Log(LogLevel::kWarning, "run_status_not_stored",
+        {{"run_id", live_->run_id()}, {"error", updated.status().ToString()}});
+  }
+  return updated.status();
+}
+
+}  // namespace bastion::runs

@@ -1,0 +1,48 @@
+// The RunRecorder of a run executing here: each event is stored in data as
+// the run's owner (data numbers it), then handed to the run's live streams;
+// an event that ends the run first records the run's final status, so that
+// whoever sees that event finds the run finished. Spans go to data's
+// Traces as the owner.
+#ifndef BASTION_SERVICES_RUN_EXECUTOR_RUNS_DATA_RECORDER_H_
+#define BASTION_SERVICES_RUN_EXECUTOR_RUNS_DATA_RECORDER_H_
+
+#include <string>
+
+#include "common/auth/caller.h"
+#include "services/run_executor/engine/run_recorder.h"
+#include "services/run_executor/runs/live_runs.h"
+#include "services/run_executor/runs/run_data.h"
+
+namespace bastion::runs {
+
+// Used by the run's own thread only (RunRecorder's contract).
+class DataRecorder final : public RunRecorder {
+ public:
+  // Not owned; all must outlive the recorder.
+  // `status` is the run's stored status now (running, or pending when it
+  // waits for its session).
+  DataRecorder(RunData* data, const Caller* owner, LiveRun* live,
+               common::v1::RunStatus status)
+      : data_(data), owner_(owner), live_(live), status_(status) {}
+
+  absl::Status Record(v1::RunEvent event) override;
+  absl::Status RecordSpan(data::v1::Span span) override;
+
+  // Stores the run's new status alone (pending -> running).
+  absl::Status SetStatus(common::v1::RunStatus status);
+
+ private:
+  // Stores the final status, output and error an ending event implies, if
+  // the run is still in the status this recorder left it in (else
+  // FAILED_PRECONDITION: another replica failed it after its lease).
+  absl::Status Finish(const v1::RunEvent& event);
+
+  RunData* const data_;
+  const Caller* const owner_;
+  LiveRun* const live_;
+  common::v1::RunStatus status_;
+};
+
+}  // namespace bastion::runs
+
+#endif  // BASTION_SERVICES_RUN_EXECUTOR_RUNS_DATA_RECORDER_H_

@@ -1,0 +1,99 @@
+#include "services/run_executor/runs/run_codec.h"
+
+#include "google/protobuf/util/json_util.h"
+#include "nlohmann/json.hpp"
+
+namespace bastion::runs {
+
+std::string EventKind(const v1::RunEvent& event) {
+  const google::protobuf::FieldDescriptor* field =
+      event.GetReflection()->GetOneofFieldDescriptor(
+          event, v1::RunEvent::descriptor()->FindOneofByName("event"));
+  return field == nullptr ? "" : field->name();
+}
+
+bool EndsRun(const v1::RunEvent& event) {
+  return event.has_completed() || event.has_failed() || event.has_cancelled() ||
+         event.has_paused();
+}
+
+absl::StatusOr<data::v1::RunEventRecord> ToRecord(const v1::RunEvent& event) {
+  data::v1::RunEventRecord record;
+  record.set_type(EventKind(event));
+  if (record.type().empty()) {
+    return absl::InvalidArgumentError("run event without a payload");
+  }
+  v1::RunEvent payload = event;
+  payload.clear_run_id();
+  payload.clear_seq();
+  payload.clear_created_at_unix();
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  std::string json;
+  if (!google::protobuf::util::MessageToJsonString(payload, &json, options).ok()) {
+    return absl::InternalError("run event not encodable");
+  }
+  record.set_payload_json(std::move(json));
+  return record;
+}
+
+absl::StatusOr<v1::RunEvent> FromRecord(const data::v1::RunEventRecord& record) {
+  v1::RunEvent event;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = true;
+  if (!google::protobuf::util::JsonStringToMessage(record.payload_json(), &event,
+                                                   options)
+           .ok() ||
+      EventKind(event) != record.type()) {
+    return absl::InternalError("stored run event does not parse");
+  }
+  event.set_run_id(record.run_id());
+  event.set_seq(record.seq());
+  event.set_created_at_unix(record.created_at_unix_micros() / 1000000);
+  return event;
+}
+
+std::string InputJson(const std::string& input) {
+  return nlohmann::json(input).dump(-1, ' ', false,
+                                    nlohmann::json::error_handler_t::replace);
+}
+
+std::string InputOf(const std::string& input_json) {
+  const nlohmann::json parsed =
+      nlohmann::json::parse(input_json, nullptr, /*allow_exceptions=*/false);
+  return parsed.is_string() ? parsed.get<std::string>() : input_json;
+}
+
+v1::Run ToRun(const data::v1::RunRecord& record) {
+  v1::Run run;
+  run.set_run_id(record.run_id());
+  run.set_component_type(record.component_type());
+  run.set_component_id(record.component_id());
+  run.set_session_id(record.session_id());
+  run.set_tenant_id(record.tenant_id());
+  run.set_user_id(record.user_id());
+  run.set_status(record.status());
+  run.set_input(InputOf(record.input_json()));
+  run.set_output(record.output());
+  run.set_error(record.error());
+  for (const data::v1::PausedToolCall& paused : record.paused_tool_calls()) {
+    v1::ToolCall* call = run.add_pending_tool_calls();
+    call->set_tool_call_id(paused.tool_call_id());
+    call->set_tool_name(paused.tool_name());
+    call->set_arguments_json(paused.arguments_json());
+    call->set_requires_confirmation(paused.requires_confirmation());
+    call->set_requires_approval(paused.requires_approval());
+    call->set_approval_id(paused.approval_id());
+  }
+  run.set_created_at_unix(record.created_at_unix_micros() / 1000000);
+  run.set_updated_at_unix(record.updated_at_unix_micros() / 1000000);
+  return run;
+}
+
+bool IsFinal(common::v1::RunStatus status) {
+  return status == common::v1::RUN_STATUS_COMPLETED ||
+         status == common::v1::RUN_STATUS_FAILED ||
+         status == common::v1::RUN_STATUS_CANCELLED;
+}
+
+}  // namespace bastion::runs

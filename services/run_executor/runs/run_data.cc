@@ -1,0 +1,120 @@
+#include "services/run_executor/runs/run_data.h"
+
+#include <utility>
+
+#include "absl/time/clock.h"
+#include "common/auth/service_identity.h"
+#include "common/log/log.h"
+#include "common/status/grpc_status.h"
+
+namespace bastion::runs {
+namespace {
+
+// Longest one call to data may take.
+constexpr absl::Duration kDataDeadline = absl::Seconds(10);
+
+class GrpcRunData final : public RunData {
+ public:
+  explicit GrpcRunData(std::shared_ptr<grpc::Channel> channel)
+      : sessions_(data::v1::Sessions::NewStub(channel)),
+        runs_(data::v1::RunRecords::NewStub(channel)),
+        traces_(data::v1::Traces::NewStub(channel)) {}
+
+  absl::StatusOr<data::v1::Session> GetSession(
+      const Caller& caller, const data::v1::GetSessionRequest& request) override {
+    return Call<data::v1::Session>(caller, "GetSession", [&](auto* c, auto* r) {
+      return sessions_->GetSession(c, request, r);
+    });
+  }
+  absl::StatusOr<data::v1::Session> CreateSession(
+      const Caller& caller,
+      const data::v1::CreateSessionRequest& request) override {
+    return Call<data::v1::Session>(caller, "CreateSession", [&](auto* c, auto* r) {
+      return sessions_->CreateSession(c, request, r);
+    });
+  }
+  absl::StatusOr<data::v1::RunRecord> CreateRun(
+      const Caller& caller, const data::v1::CreateRunRequest& request) override {
+    return Call<data::v1::RunRecord>(caller, "CreateRun", [&](auto* c, auto* r) {
+      return runs_->CreateRun(c, request, r);
+    });
+  }
+  absl::StatusOr<data::v1::GetRunResponse> GetRun(
+      const Caller& caller, const data::v1::GetRunRequest& request) override {
+    return Call<data::v1::GetRunResponse>(caller, "GetRun", [&](auto* c, auto* r) {
+      return runs_->GetRun(c, request, r);
+    });
+  }
+  absl::StatusOr<data::v1::ListRunsResponse> ListRuns(
+      const Caller& caller, const data::v1::ListRunsRequest& request) override {
+    return Call<data::v1::ListRunsResponse>(caller, "ListRuns", [&](auto* c, auto* r) {
+      return runs_->ListRuns(c, request, r);
+    });
+  }
+  absl::StatusOr<data::v1::RunRecord> UpdateRun(
+      const Caller& caller, const data::v1::UpdateRunRequest& request) override {
+    return Call<data::v1::RunRecord>(caller, "UpdateRun", [&](auto* c, auto* r) {
+      return runs_->UpdateRun(c, request, r);
+    });
+  }
+  absl::StatusOr<data::v1::AppendRunEventsResponse> AppendRunEvents(
+      const Caller& caller,
+      const data::v1::AppendRunEventsRequest& request) override {
+    return Call<data::v1::AppendRunEventsResponse>(
+        caller, "AppendRunEvents", [&](auto* c, auto* r) {
+          return runs_->AppendRunEvents(c, request, r);
+        });
+  }
+  absl::Status AppendSpans(const Caller& caller,
+                           const data::v1::AppendSpansRequest& request) override {
+    return Call<data::v1::AppendSpansResponse>(
+               caller, "AppendSpans",
+               [&](auto* c, auto* r) { return traces_->AppendSpans(c, request, r); })
+        .status();
+  }
+
+ private:
+  // One call as `caller`; data's refusals pass through, anything that is
+  // not an answer becomes UNAVAILABLE (logged, never shown raw).
+  template <typename Response, typename Send>
+  absl::StatusOr<Response> Call(const Caller& caller, const char* method,
+                                Send&& send) {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + kDataDeadline));
+    absl::Status forwarded = ForwardCaller(caller, &context);
+    if (!forwarded.ok()) return forwarded;
+    Response response;
+    const grpc::Status answer = send(&context, &response);
+    if (answer.ok()) return response;
+    switch (answer.error_code()) {
+      case grpc::StatusCode::NOT_FOUND:
+      case grpc::StatusCode::INVALID_ARGUMENT:
+      case grpc::StatusCode::ALREADY_EXISTS:
+      case grpc::StatusCode::FAILED_PRECONDITION:
+      case grpc::StatusCode::PERMISSION_DENIED:
+      case grpc::StatusCode::UNAUTHENTICATED:
+      case grpc::StatusCode::RESOURCE_EXHAUSTED:
+        return FromGrpcStatus(answer);
+      default:
+        Log(LogLevel::kWarning, "data_call_failed",
+            {{"method", method},
+             {"code", absl::StatusCodeToString(
+                          static_cast<absl::StatusCode>(answer.error_code()))},
+             {"error", answer.error_message()}});
+        return absl::UnavailableError("data unavailable");
+    }
+  }
+
+  std::unique_ptr<data::v1::Sessions::Stub> sessions_;
+  std::unique_ptr<data::v1::RunRecords::Stub> runs_;
+  std::unique_ptr<data::v1::Traces::Stub> traces_;
+};
+
+}  // namespace
+
+std::unique_ptr<RunData> DataChannelRunData(
+    std::shared_ptr<grpc::Channel> channel) {
+  return std::make_unique<GrpcRunData>(std::move(channel));
+}
+
+}  // namespace bastion::runs

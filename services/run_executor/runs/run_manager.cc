@@ -1,0 +1,608 @@
+#include "services/run_executor/runs/run_manager.h"
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "common/log/log.h"
+#include "services/run_executor/runs/data_recorder.h"
+#include "services/run_executor/runs/run_codec.h"
+
+namespace bastion::runs {
+namespace {
+
+using common::v1::ComponentType;
+using common::v1::RunStatus;
+
+// Most events data returns per read.
+constexpr int kEventsPerRead = 1000;
+// How long a follower waits for a live event before it checks whether its
+// client is still there.
+constexpr absl::Duration kLiveWait = absl::Milliseconds(200);
+// How often, and how many times, a follower reads a finished run again for
+// the event that ends it.
+constexpr int kFinalRereads = 20;
+constexpr absl::Duration kFinalRereadInterval = absl::Milliseconds(50);
+// How long CancelRun waits for the run to stop before it answers.
+constexpr absl::Duration kCancelWait = absl::Seconds(3);
+
+std::string NewRunId() {
+  absl::BitGen random;
+  return absl::StrFormat("run-%016x%016x", absl::Uniform<uint64_t>(random),
+                         absl::Uniform<uint64_t>(random));
+}
+
+std::string StatusName(RunStatus status) {
+  switch (status) {
+    case common::v1::RUN_STATUS_PENDING:
+      return "pending";
+    case common::v1::RUN_STATUS_RUNNING:
+      return "running";
+    case common::v1::RUN_STATUS_PAUSED:
+      return "paused";
+    case common::v1::RUN_STATUS_COMPLETED:
+      return "completed";
+    case common::v1::RUN_STATUS_FAILED:
+      return "failed";
+    case common::v1::RUN_STATUS_CANCELLED:
+      return "cancelled";
+    default:
+      return "unknown";
+  }
+}
+
+// The executing replica's view of its run's record: whether the run was asked
+// to stop (read at most once per poll interval), and the heartbeat that
+// keeps the run's lease (an empty update, at most once per heartbeat
+// interval, made only while the record is still in the status this replica
+// left it in). A run whose record moved on without this replica (another
+// replica failed it after the lease ran out) counts as cancelled here.
+// Callable from any thread (tools poll it too).
+class RunWatch {
+ public:
+  RunWatch(RunData* data, const Caller* owner, std::string run_id,
+           absl::Duration poll, absl::Duration heartbeat, RunStatus status)
+      : data_(data), owner_(owner), run_id_(std::move(run_id)), poll_(poll),
+        heartbeat_(heartbeat), status_(status) {}
+
+  void set_status(RunStatus status) { status_.store(status); }
+
+  bool operator()() {
+    if (stop_.load()) return true;
+    std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
+    if (!lock.owns_lock()) return stop_.load();
+    const absl::Time now = absl::Now();
+    if (now >= next_heartbeat_) {
+      next_heartbeat_ = now + heartbeat_;
+      next_poll_ = now + poll_;
+      data::v1::UpdateRunRequest beat;
+      beat.set_run_id(run_id_);
+      beat.set_expected_status(status_.load());
+      absl::StatusOr<data::v1::RunRecord> run = data_->UpdateRun(*owner_, beat);
+      if (run.ok() && run->cancel_requested()) stop_.store(true);
+      if (!run.ok() &&
+          run.status().code() == absl::StatusCode::kFailedPrecondition) {
+        Log(LogLevel::kWarning, "run_taken_over", {{"run_id", run_id_}});
+        stop_.store(true);
+      }
+    } else if (now >= next_poll_) {
+      next_poll_ = now + poll_;
+      data::v1::GetRunRequest request;
+      request.set_run_id(run_id_);
+      absl::StatusOr<data::v1::GetRunResponse> run = data_->GetRun(*owner_, request);
+      if (run.ok() && run->run().cancel_requested()) stop_.store(true);
+    }
+    return stop_.load();
+  }
+
+ private:
+  RunData* const data_;
+  const Caller* const owner_;
+  const std::string run_id_;
+  const absl::Duration poll_;
+  const absl::Duration heartbeat_;
+  std::atomic<RunStatus> status_;
+  std::atomic<bool> stop_{false};
+  std::mutex mutex_;
+  // Guarded by mutex_.
+  absl::Time next_poll_ = absl::InfinitePast();
+  absl::Time next_heartbeat_ = absl::InfinitePast();
+};
+
+}  // namespace
+
+RunManager::RunManager(const AgentRegistry* registry, const RunEngine* engine,
+                       RunData* data, RunsOptions options)
+    : registry_(registry), engine_(engine), data_(data), options_(options) {}
+
+RunManager::~RunManager() {
+  {
+    absl::MutexLock lock(&threads_mutex_);
+    stopping_ = true;
+  }
+  for (const std::shared_ptr<LiveRun>& run : live_.All()) {
+    run->Cancel("service shutdown");
+  }
+  absl::MutexLock lock(&threads_mutex_);
+  auto done = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(threads_mutex_) {
+    return threads_ == 0;
+  };
+  threads_mutex_.Await(absl::Condition(&done));
+}
+
+absl::Status RunManager::CheckComponent(ComponentType type,
+                                        const std::string& id,
+                                        v1::SessionPolicy* policy) const {
+  switch (type) {
+    case common::v1::COMPONENT_TYPE_AGENT: {
+      absl::StatusOr<v1::Agent> agent = registry_->FindAgent(id);
+      if (!agent.ok()) return agent.status();
+      *policy = agent->session_policy();
+      return absl::OkStatus();
+    }
+    case common::v1::COMPONENT_TYPE_TEAM: {
+      absl::StatusOr<v1::Team> team = registry_->FindTeam(id);
+      if (!team.ok()) return team.status();
+      *policy = team->session_policy();
+      return absl::OkStatus();
+    }
+    case common::v1::COMPONENT_TYPE_WORKFLOW: {
+      absl::StatusOr<v1::Workflow> workflow = registry_->FindWorkflow(id);
+      if (!workflow.ok()) return workflow.status();
+      *policy = workflow->session_policy();
+      return absl::OkStatus();
+    }
+    default:
+      return absl::InvalidArgumentError("component_type is required");
+  }
+}
+
+absl::StatusOr<std::vector<std::string>> RunManager::RunsInProgress(
+    const Caller& caller, const std::string& session_id) {
+  std::vector<std::string> runs;
+  for (RunStatus status :
+       {common::v1::RUN_STATUS_RUNNING, common::v1::RUN_STATUS_PENDING}) {
+    data::v1::ListRunsRequest request;
+    request.set_session_id(session_id);
+    request.set_status(status);
+    request.mutable_page()->set_limit(100);
+    absl::StatusOr<data::v1::ListRunsResponse> listed =
+        data_->ListRuns(caller, request);
+    if (!listed.ok()) return listed.status();
+    for (const data::v1::RunRecord& run : listed->runs()) {
+      absl::StatusOr<data::v1::RunRecord> current = Expire(caller, run);
+      if (!current.ok()) return current.status();
+      if (!IsFinal(current->status())) runs.push_back(run.run_id());
+    }
+  }
+  return runs;
+}
+
+absl::StatusOr<std::string> RunManager::Start(const Caller& caller,
+                                              const StartRequest& request) {
+  if (request.input.size() > options_.max_input_bytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("input is ", request.input.size(),
+                     " bytes, more than the limit of ",
+                     options_.max_input_bytes));
+  }
+  v1::SessionPolicy policy = v1::SESSION_POLICY_UNSPECIFIED;
+  absl::Status known =
+      CheckComponent(request.component_type, request.component_id, &policy);
+  if (!known.ok()) return known;
+  if (request.session_policy != v1::SESSION_POLICY_UNSPECIFIED) {
+    policy = request.session_policy;
+  }
+  if (policy == v1::SESSION_POLICY_UNSPECIFIED) {
+    policy = v1::SESSION_POLICY_REJECT;
+  }
+
+  const std::string run_id = NewRunId();
+  auto live = std::make_shared<LiveRun>(
+      run_id, caller.principal.tenant_id(), caller.principal.subject(),
+      options_.stream_buffer_events);
+  absl::Status admitted = live_.Add(live, options_.max_runs_per_principal,
+                                    options_.max_runs_per_tenant);
+  if (!admitted.ok()) return admitted;
+  // From here on, every refusal takes the run out of the live set again.
+  auto refuse = [&](absl::Status status) {
+    live_.Remove(run_id);
+    return status;
+  };
+
+  std::string session_id = request.session_id;
+  std::vector<std::string> wait_for;
+  {
+    // A new session has no other runs: only starts in a given session wait
+    // for each other.
+    std::unique_lock<std::mutex> admission(admission_, std::defer_lock);
+    if (!session_id.empty()) admission.lock();
+    if (!session_id.empty()) {
+      data::v1::GetSessionRequest get;
+      get.set_session_id(session_id);
+      absl::StatusOr<data::v1::Session> session = data_->GetSession(caller, get);
+      // A session the caller does not own (a tenant admin sees its users'
+      // sessions, but a run goes only into the caller's own) is as missing.
+      if ((!session.ok() &&
+           session.status().code() == absl::StatusCode::kNotFound) ||
+          (session.ok() &&
+           (session->user_id() != caller.principal.subject() ||
+            session->tenant_id() != caller.principal.tenant_id()))) {
+        return refuse(absl::NotFoundError(
+            absl::StrCat("session ", session_id, " not found")));
+      }
+      if (!session.ok()) return refuse(session.status());
+      if (session->component_type() != request.component_type ||
+          session->component_id() != request.component_id) {
+        return refuse(absl::FailedPreconditionError(absl::StrCat(
+            "session ", session_id, " belongs to another component")));
+      }
+      absl::StatusOr<std::vector<std::string>> in_progress =
+          RunsInProgress(caller, session_id);
+      if (!in_progress.ok()) return refuse(in_progress.status());
+      if (!in_progress->empty()) {
+        switch (policy) {
+          case v1::SESSION_POLICY_ENQUEUE:
+            wait_for = *in_progress;
+            break;
+          case v1::SESSION_POLICY_INTERRUPT:
+            wait_for = *in_progress;
+            for (const std::string& earlier : wait_for) {
+              data::v1::UpdateRunRequest cancel;
+              cancel.set_run_id(earlier);
+              cancel.set_request_cancel(true);
+              absl::Status asked = data_->UpdateRun(caller, cancel).status();
+              if (!asked.ok()) return refuse(asked);
+              if (std::shared_ptr<LiveRun> running = live_.Find(earlier)) {
+                running->Cancel(caller.principal.subject());
+              }
+            }
+            break;
+          default:
+            return refuse(absl::FailedPreconditionError(absl::StrCat(
+                "session ", session_id, " already has run ",
+                in_progress->front(),
+                " in progress; wait for it, cancel it, or ask for "
+                "session_policy enqueue or interrupt")));
+        }
+      }
+    } else {
+      data::v1::CreateSessionRequest create;
+      create.set_component_type(request.component_type);
+      create.set_component_id(request.component_id);
+      absl::StatusOr<data::v1::Session> session =
+          data_->CreateSession(caller, create);
+      if (!session.ok()) return refuse(session.status());
+      session_id = session->session_id();
+    }
+
+    data::v1::CreateRunRequest create;
+    create.set_run_id(run_id);
+    create.set_component_type(request.component_type);
+    create.set_component_id(request.component_id);
+    create.set_session_id(session_id);
+    create.set_input_json(InputJson(request.input));
+    create.set_status(wait_for.empty() ? common::v1::RUN_STATUS_RUNNING
+                                       : common::v1::RUN_STATUS_PENDING);
+    absl::Status created = data_->CreateRun(caller, create).status();
+    if (!created.ok()) return refuse(created);
+  }
+
+  {
+    absl::MutexLock lock(&threads_mutex_);
+    if (stopping_) {
+      return refuse(absl::UnavailableError("run-executor is shutting down"));
+    }
+    ++threads_;
+  }
+  std::thread([this, live, caller, request, session_id,
+               wait_for = std::move(wait_for)]() mutable {
+    Execute(std::move(live), std::move(caller), std::move(request),
+            std::move(session_id), std::move(wait_for));
+  }).detach();
+  return run_id;
+}
+
+absl::Status RunManager::WaitForRuns(const Caller& caller,
+                                     const std::function<bool()>& cancelled,
+                                     const std::vector<std::string>& runs) {
+  const absl::Time deadline = absl::Now() + options_.session_wait;
+  for (const std::string& run_id : runs) {
+    while (true) {
+      if (cancelled()) return absl::CancelledError("cancelled");
+      data::v1::GetRunRequest request;
+      request.set_run_id(run_id);
+      absl::StatusOr<data::v1::GetRunResponse> run = data_->GetRun(caller, request);
+      if (!run.ok() && run.status().code() != absl::StatusCode::kUnavailable) {
+        break;  // gone: nothing to wait for
+      }
+      absl::StatusOr<data::v1::RunRecord> record =
+          run.ok() ? Expire(caller, run->run()) : run.status();
+      if (record.ok() && (IsFinal(record->status()) ||
+                          record->status() == common::v1::RUN_STATUS_PAUSED)) {
+        break;
+      }
+      if (absl::Now() >= deadline) {
+        return absl::DeadlineExceededError(absl::StrCat(
+            "the session's earlier run ", run_id, " did not end within ",
+            absl::FormatDuration(options_.session_wait)));
+      }
+      absl::SleepFor(options_.poll_interval);
+    }
+  }
+  return absl::OkStatus();
+}
+
+void RunManager::Execute(std::shared_ptr<LiveRun> live, Caller caller,
+                         StartRequest request, std::string session_id,
+                         std::vector<std::string> wait_for) {
+  const RunStatus created = wait_for.empty() ? common::v1::RUN_STATUS_RUNNING
+                                             : common::v1::RUN_STATUS_PENDING;
+  DataRecorder recorder(data_, &caller, live.get(), created);
+  RunWatch watch(data_, &caller, live->run_id(), options_.poll_interval,
+                 options_.lease / 4, created);
+  auto cancelled = [&live, &watch] {
+    if (live->cancelled()) return true;
+    if (watch()) {
+      live->Cancel("");
+      return true;
+    }
+    return false;
+  };
+
+  bool run = true;
+  if (!wait_for.empty()) {
+    absl::Status waited = WaitForRuns(caller, cancelled, wait_for);
+    if (waited.ok() && cancelled()) waited = absl::CancelledError("cancelled");
+    if (waited.ok()) {
+      waited = recorder.SetStatus(common::v1::RUN_STATUS_RUNNING);
+      if (waited.ok()) watch.set_status(common::v1::RUN_STATUS_RUNNING);
+    }
+    if (!waited.ok()) {
+      run = false;
+      v1::RunEvent ended;
+      if (waited.code() == absl::StatusCode::kCancelled) {
+        ended.mutable_cancelled();
+      } else {
+        ended.mutable_failed()->set_message(std::string(waited.message()));
+      }
+      (void)recorder.Record(std::move(ended));
+    }
+  }
+  if (run) {
+    RunRequest run_request;
+    run_request.caller = &caller;
+    run_request.run_id = live->run_id();
+    run_request.component_type = request.component_type;
+    run_request.component_id = request.component_id;
+    run_request.session_id = session_id;
+    run_request.input = request.input;
+    run_request.cancelled = cancelled;
+    run_request.recorder = &recorder;
+    const RunOutcome outcome = engine_->Execute(run_request);
+    Log(LogLevel::kInfo, "run_ended",
+        {{"run_id", live->run_id()}, {"status", StatusName(outcome.status)}});
+  }
+  live->Finish();
+  live_.Remove(live->run_id());
+  absl::MutexLock lock(&threads_mutex_);
+  --threads_;
+}
+
+absl::StatusOr<data::v1::RunRecord> RunManager::Expire(
+    const Caller& caller, const data::v1::RunRecord& run) {
+  const RunStatus status = run.status();
+  if ((status != common::v1::RUN_STATUS_RUNNING &&
+       status != common::v1::RUN_STATUS_PENDING) ||
+      absl::FromUnixMicros(run.updated_at_unix_micros()) + options_.lease >
+          absl::Now() ||
+      live_.Find(run.run_id()) != nullptr) {
+    return run;
+  }
+  const std::string message = absl::StrCat(
+      "the run-executor replica executing this run stopped (no heartbeat for ",
+      absl::FormatDuration(options_.lease), ")");
+  data::v1::UpdateRunRequest fail;
+  fail.set_run_id(run.run_id());
+  fail.set_expected_status(status);
+  fail.set_status(common::v1::RUN_STATUS_FAILED);
+  fail.set_update_error(true);
+  fail.set_error(message);
+  absl::StatusOr<data::v1::RunRecord> failed = data_->UpdateRun(caller, fail);
+  if (!failed.ok()) {
+    if (failed.status().code() != absl::StatusCode::kFailedPrecondition) {
+      return failed.status();
+    }
+    // Someone else changed it first: the stored record is the truth.
+    data::v1::GetRunRequest get;
+    get.set_run_id(run.run_id());
+    absl::StatusOr<data::v1::GetRunResponse> stored = data_->GetRun(caller, get);
+    if (!stored.ok()) return stored.status();
+    return stored->run();
+  }
+  Log(LogLevel::kWarning, "run_expired", {{"run_id", run.run_id()}});
+  v1::RunEvent event;
+  event.mutable_failed()->set_message(message);
+  absl::StatusOr<data::v1::RunEventRecord> record = ToRecord(event);
+  if (record.ok()) {
+    data::v1::AppendRunEventsRequest append;
+    append.set_run_id(run.run_id());
+    *append.add_events() = *std::move(record);
+    (void)data_->AppendRunEvents(caller, append);
+  }
+  return failed;
+}
+
+absl::Status RunManager::Follow(
+    const Caller& caller, const std::string& run_id, int64_t after_seq,
+    const std::function<bool(const v1::RunEvent&)>& write,
+    const std::function<bool()>& stopped) {
+  // Subscribed before the stored events are read: whatever is stored after
+  // that read is also published to this subscription.
+  std::shared_ptr<LiveRun> live = live_.Find(run_id);
+  std::shared_ptr<Subscription> subscription =
+      live == nullptr ? nullptr : live->Subscribe();
+  int64_t last = after_seq;
+  bool replay = true;
+  int final_reads = 0;
+  while (!stopped()) {
+    if (replay) {
+      data::v1::GetRunRequest request;
+      request.set_run_id(run_id);
+      request.set_include_events(true);
+      request.set_events_after_seq(last);
+      absl::StatusOr<data::v1::GetRunResponse> stored =
+          data_->GetRun(caller, request);
+      if (!stored.ok()) return stored.status();
+      for (const data::v1::RunEventRecord& record : stored->events()) {
+        absl::StatusOr<v1::RunEvent> event = FromRecord(record);
+        if (!event.ok()) return event.status();
+        if (event->seq() <= last) continue;
+        if (!write(*event)) return absl::OkStatus();
+        last = event->seq();
+        if (EndsRun(*event)) return absl::OkStatus();
+      }
+      if (stored->events_size() >= kEventsPerRead) continue;
+      const RunStatus status = stored->run().status();
+      if (IsFinal(status) || status == common::v1::RUN_STATUS_PAUSED) {
+        // The status is stored just before the event that ends the run:
+        // wait briefly for that event (a run ended without one, e.g. by a
+        // replica's death, ends the stream after the wait).
+        if (++final_reads > kFinalRereads) return absl::OkStatus();
+        absl::SleepFor(kFinalRereadInterval);
+        continue;
+      }
+      replay = false;
+      if (subscription == nullptr) {
+        absl::StatusOr<data::v1::RunRecord> current = Expire(caller, stored->run());
+        if (!current.ok()) return current.status();
+        if (current->status() != status) {
+          replay = true;  // failed just now: its failed event is stored
+          continue;
+        }
+        // Executing elsewhere (or not yet): read data again shortly.
+        absl::SleepFor(options_.poll_interval);
+        replay = true;
+        continue;
+      }
+    }
+    v1::RunEvent event;
+    switch (subscription->Wait(kLiveWait, &event)) {
+      case Subscription::Next::kEvent:
+        if (event.seq() <= last) break;
+        if (event.seq() != last + 1) {
+          replay = true;  // a gap: data has the missing events
+          break;
+        }
+        if (!write(event)) return absl::OkStatus();
+        last = event.seq();
+        if (EndsRun(event)) return absl::OkStatus();
+        break;
+      case Subscription::Next::kLagged:
+        replay = true;
+        break;
+      case Subscription::Next::kFinished:
+        subscription = nullptr;
+        replay = true;
+        break;
+      case Subscription::Next::kTimeout:
+        break;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::Run> RunManager::Get(const Caller& caller,
+                                        const std::string& run_id,
+                                        ComponentType component_type,
+                                        const std::string& component_id) {
+  data::v1::GetRunRequest request;
+  request.set_run_id(run_id);
+  request.set_component_type(component_type);
+  request.set_component_id(component_id);
+  absl::StatusOr<data::v1::GetRunResponse> stored = data_->GetRun(caller, request);
+  if (!stored.ok()) return stored.status();
+  absl::StatusOr<data::v1::RunRecord> current = Expire(caller, stored->run());
+  if (!current.ok()) return current.status();
+  return ToRun(*current);
+}
+
+absl::StatusOr<v1::ListRunsResponse> RunManager::List(
+    const Caller& caller, const v1::ListRunsRequest& request) {
+  data::v1::ListRunsRequest list;
+  *list.mutable_page() = request.page();
+  list.set_session_id(request.session_id());
+  list.set_component_type(request.component_type());
+  list.set_component_id(request.component_id());
+  absl::StatusOr<data::v1::ListRunsResponse> stored = data_->ListRuns(caller, list);
+  if (!stored.ok()) return stored.status();
+  v1::ListRunsResponse response;
+  for (const data::v1::RunRecord& run : stored->runs()) {
+    absl::StatusOr<data::v1::RunRecord> current = Expire(caller, run);
+    if (!current.ok()) return current.status();
+    *response.add_runs() = ToRun(*current);
+  }
+  *response.mutable_page() = stored->page();
+  return response;
+}
+
+absl::StatusOr<v1::Run> RunManager::Cancel(const Caller& caller,
+                                           const v1::CancelRunRequest& request) {
+  if (request.component_type() == common::v1::COMPONENT_TYPE_UNSPECIFIED ||
+      request.component_id().empty()) {
+    return absl::InvalidArgumentError(
+        "component_type and component_id name the run's component");
+  }
+  absl::StatusOr<v1::Run> run = Get(caller, request.run_id(),
+                                    request.component_type(),
+                                    request.component_id());
+  if (!run.ok()) return run.status();
+  if (IsFinal(run->status())) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "run ", run->run_id(), " already ended (", StatusName(run->status()),
+        ")"));
+  }
+  data::v1::UpdateRunRequest cancel;
+  cancel.set_run_id(run->run_id());
+  cancel.set_request_cancel(true);
+  absl::Status asked = data_->UpdateRun(caller, cancel).status();
+  if (!asked.ok()) return asked;
+  if (std::shared_ptr<LiveRun> live = live_.Find(run->run_id())) {
+    live->Cancel(caller.principal.subject());
+  }
+  const absl::Time deadline = absl::Now() + kCancelWait;
+  while (!IsFinal(run->status()) && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(20));
+    run = Get(caller, request.run_id(), request.component_type(),
+              request.component_id());
+    if (!run.ok()) return run.status();
+  }
+  return run;
+}
+
+absl::Status RunManager::CheckContinue(const Caller& caller,
+                                       const v1::ContinueRunRequest& request) {
+  if (request.component_type() == common::v1::COMPONENT_TYPE_UNSPECIFIED ||
+      request.component_id().empty()) {
+    return absl::InvalidArgumentError(
+        "component_type and component_id name the run's component");
+  }
+  absl::StatusOr<v1::Run> run = Get(caller, request.run_id(),
+                                    request.component_type(),
+                                    request.component_id());
+  if (!run.ok()) return run.status();
+  if (run->status() != common::v1::RUN_STATUS_PAUSED) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("run ", run->run_id(), " is ", StatusName(run->status()),
+                     ", not paused"));
+  }
+  return absl::UnimplementedError("paused runs cannot be continued here");
+}
+
+}  // namespace bastion::runs

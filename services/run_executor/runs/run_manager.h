@@ -1,0 +1,149 @@
+// The Runs domain: starts runs of registered components for their callers,
+// follows them (stored events, then live ones), lists, reads and cancels
+// them. Every read and write goes through data as the caller, so a run or
+// session of someone else is NOT_FOUND exactly as a missing one is.
+//
+// Starting a run:
+//   input over max_input_bytes            INVALID_ARGUMENT
+//   unknown component                     NOT_FOUND
+//   owner or tenant at its limit of runs  RESOURCE_EXHAUSTED (this replica)
+//   session_id of someone else / unknown  NOT_FOUND, nothing written
+//   session of another component          FAILED_PRECONDITION
+//   session with a run in progress: the request's policy, else the
+//   component's, else reject:
+//     reject     FAILED_PRECONDITION naming the run in progress
+//     enqueue    the new run waits (pending) until the earlier ones end
+//     interrupt  the earlier ones are cancelled, then the new run starts
+//   no session_id                         a new session of the caller
+// The run then executes on its own thread: a client that disconnects does
+// not stop it; CancelRun does, on whichever replica it is asked (the
+// executing replica sees cancel_requested on the run record within
+// poll_interval). The executing replica renews the run's record every
+// lease/4; a run whose replica died is failed by the first replica that
+// reads it after `lease` (GetRun, ListRuns, StreamRun, a session check),
+// so nobody sees it running longer than that.
+#ifndef BASTION_SERVICES_RUN_EXECUTOR_RUNS_RUN_MANAGER_H_
+#define BASTION_SERVICES_RUN_EXECUTOR_RUNS_RUN_MANAGER_H_
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "bastion/runs/v1/runs.pb.h"
+#include "common/auth/caller.h"
+#include "services/run_executor/engine/run_engine.h"
+#include "services/run_executor/registry.h"
+#include "services/run_executor/runs/live_runs.h"
+#include "services/run_executor/runs/run_data.h"
+
+namespace bastion::runs {
+
+struct RunsOptions {
+  // Live runs at once on this replica per owner and per tenant (0: no
+  // limit).
+  int max_runs_per_principal = 16;
+  int max_runs_per_tenant = 256;
+  // Largest input of a run.
+  size_t max_input_bytes = 64 * 1024;
+  // Events a stream holds for a slow reader before it reads from data.
+  size_t stream_buffer_events = 256;
+  // How often an executing run looks for a cancellation asked at another
+  // replica, and a stream of a run executing elsewhere for new events.
+  absl::Duration poll_interval = absl::Milliseconds(200);
+  // Longest an enqueued or interrupting run waits for the session's earlier
+  // runs to end.
+  absl::Duration session_wait = absl::Seconds(120);
+  // A run in progress whose record has not changed for this long, and that
+  // is not executing on the replica that looks, is failed by it: its
+  // replica stopped. The executing replica renews the record every lease/4.
+  absl::Duration lease = absl::Seconds(10);
+};
+
+// Thread-safe. Owns the threads of the runs it starts; the destructor
+// cancels them and waits for them to end.
+class RunManager {
+ public:
+  // Not owned; all must outlive the manager.
+  RunManager(const AgentRegistry* registry, const RunEngine* engine,
+             RunData* data, RunsOptions options);
+  ~RunManager();
+
+  struct StartRequest {
+    common::v1::ComponentType component_type =
+        common::v1::COMPONENT_TYPE_UNSPECIFIED;
+    std::string component_id;
+    std::string input;
+    std::string session_id;
+    v1::SessionPolicy session_policy = v1::SESSION_POLICY_UNSPECIFIED;
+  };
+  // Creates the run and starts it; returns its id.
+  absl::StatusOr<std::string> Start(const Caller& caller,
+                                    const StartRequest& request);
+
+  // Writes the run's events with seq > after_seq in order, each once: the
+  // stored ones, then live ones as they come, until an event that ends the
+  // run (completed, failed, cancelled, paused), `write` returns false, or
+  // `stopped` turns true. NOT_FOUND for a run the caller does not own.
+  absl::Status Follow(const Caller& caller, const std::string& run_id,
+                      int64_t after_seq,
+                      const std::function<bool(const v1::RunEvent&)>& write,
+                      const std::function<bool()>& stopped);
+
+  // The caller's run; with a component type (and id), only if the run
+  // belongs to it (else NOT_FOUND).
+  absl::StatusOr<v1::Run> Get(const Caller& caller, const std::string& run_id,
+                              common::v1::ComponentType component_type,
+                              const std::string& component_id);
+  absl::StatusOr<v1::ListRunsResponse> List(const Caller& caller,
+                                            const v1::ListRunsRequest& request);
+  // Asks the run to stop and waits briefly until it has; returns the run.
+  // FAILED_PRECONDITION when it already ended.
+  absl::StatusOr<v1::Run> Cancel(const Caller& caller,
+                                 const v1::CancelRunRequest& request);
+  // Checks a continuation: the caller's paused run of that component.
+  // FAILED_PRECONDITION when the run is not paused.
+  absl::Status CheckContinue(const Caller& caller,
+                             const v1::ContinueRunRequest& request);
+
+ private:
+  // The thread of one run.
+  void Execute(std::shared_ptr<LiveRun> live, Caller caller,
+               StartRequest request, std::string session_id,
+               std::vector<std::string> wait_for);
+  // Waits until each of `runs` has ended: CANCELLED when `cancelled` turns
+  // true, DEADLINE_EXCEEDED after session_wait.
+  absl::Status WaitForRuns(const Caller& caller,
+                           const std::function<bool()>& cancelled,
+                           const std::vector<std::string>& runs);
+  // `run` as it stands: failed now (compare-and-set, with a failed event)
+  // when it is in progress, not executing here, and its record has not
+  // changed for longer than the lease.
+  absl::StatusOr<data::v1::RunRecord> Expire(const Caller& caller,
+                                             const data::v1::RunRecord& run);
+  // The session's runs in progress (pending or running), newest first.
+  absl::StatusOr<std::vector<std::string>> RunsInProgress(
+      const Caller& caller, const std::string& session_id);
+  absl::Status CheckComponent(common::v1::ComponentType type,
+                              const std::string& id,
+                              v1::SessionPolicy* policy) const;
+
+  const AgentRegistry* const registry_;
+  const RunEngine* const engine_;
+  RunData* const data_;
+  const RunsOptions options_;
+  LiveRuns live_;
+  // Serializes the session checks and run creations of this replica, so
+  // two starts in one session cannot both pass a reject policy.
+  std::mutex admission_;
+  absl::Mutex threads_mutex_;
+  int threads_ ABSL_GUARDED_BY(threads_mutex_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(threads_mutex_) = false;
+};
+
+}  // namespace bastion::runs
+
+#endif  // BASTION_SERVICES_RUN_EXECUTOR_RUNS_RUN_MANAGER_H_

@@ -1,0 +1,83 @@
+#include "services/run_executor/runs/runs_stack.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/status/status_macros.h"
+
+namespace bastion::runs {
+
+absl::StatusOr<RunsOptions> RunsOptionsFrom(const v1::RunLimits& limits) {
+  const std::pair<const char*, int32_t> fields[] = {
+      {"max_runs_per_principal", limits.max_runs_per_principal()},
+      {"max_runs_per_tenant", limits.max_runs_per_tenant()},
+      {"max_input_bytes", limits.max_input_bytes()},
+      {"stream_buffer_events", limits.stream_buffer_events()},
+      {"default_max_iterations", limits.default_max_iterations()},
+      {"poll_interval_ms", limits.poll_interval_ms()},
+      {"session_wait_seconds", limits.session_wait_seconds()},
+      {"lease_seconds", limits.lease_seconds()}};
+  for (const auto& [name, value] : fields) {
+    if (value < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("run_limits.", name, " must not be negative"));
+    }
+  }
+  RunsOptions options;
+  if (limits.max_runs_per_principal() > 0) {
+    options.max_runs_per_principal = limits.max_runs_per_principal();
+  }
+  if (limits.max_runs_per_tenant() > 0) {
+    options.max_runs_per_tenant = limits.max_runs_per_tenant();
+  }
+  if (limits.max_input_bytes() > 0) {
+    options.max_input_bytes = static_cast<size_t>(limits.max_input_bytes());
+  }
+  if (limits.stream_buffer_events() > 0) {
+    options.stream_buffer_events =
+        static_cast<size_t>(limits.stream_buffer_events());
+  }
+  if (limits.poll_interval_ms() > 0) {
+    options.poll_interval = absl::Milliseconds(limits.poll_interval_ms());
+  }
+  if (limits.lease_seconds() > 0) {
+    options.lease = absl::Seconds(limits.lease_seconds());
+  }
+  if (limits.session_wait_seconds() > 0) {
+    options.session_wait = absl::Seconds(limits.session_wait_seconds());
+  }
+  return options;
+}
+
+absl::StatusOr<std::unique_ptr<RunsStack>> RunsStack::Create(
+    const v1::RunExecutorConfig& config, const v1::Registry& specs,
+    const AgentRegistry* registry, const ChannelFactory* channels,
+    const EnvLookup& env) {
+  if (config.data_address().empty()) {
+    return absl::InvalidArgumentError(
+        "data_address is required: runs are stored in data");
+  }
+  ASSIGN_OR_RETURN(RunsOptions options, RunsOptionsFrom(config.run_limits()));
+  std::unique_ptr<RunsStack> stack(new RunsStack());
+  ASSIGN_OR_RETURN(stack->models_,
+                   ModelCatalog::Create(specs, env, SystemClock::Get()));
+  std::shared_ptr<grpc::Channel> data = channels->Channel(config.data_address());
+  ToolboxOptions tool_options;
+  tool_options.channels = channels;
+  tool_options.data = data;
+  ASSIGN_OR_RETURN(stack->tools_,
+                   Toolbox::Create(registry->agents(), std::move(tool_options)));
+  EngineOptions engine_options;
+  if (config.run_limits().default_max_iterations() > 0) {
+    engine_options.default_max_iterations =
+        config.run_limits().default_max_iterations();
+  }
+  stack->engine_ = std::make_unique<RunEngine>(
+      registry, stack->models_.get(), stack->tools_.get(), engine_options);
+  stack->data_ = DataChannelRunData(data);
+  stack->manager_ = std::make_unique<RunManager>(
+      registry, stack->engine_.get(), stack->data_.get(), options);
+  return stack;
+}
+
+}  // namespace bastion::runs

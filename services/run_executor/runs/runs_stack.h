@@ -1,0 +1,55 @@
+// Everything a run-executor needs to execute runs, built once at startup
+// from its config and registry: models, tools, the engine, data and the
+// RunManager. main.cc only builds one and serves its manager.
+#ifndef BASTION_SERVICES_RUN_EXECUTOR_RUNS_RUNS_STACK_H_
+#define BASTION_SERVICES_RUN_EXECUTOR_RUNS_RUNS_STACK_H_
+
+#include <memory>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/statusor.h"
+#include "bastion/runs/v1/runs_config.pb.h"
+#include "common/auth/channel_factory.h"
+#include "common/config/config.h"
+#include "services/run_executor/engine/run_engine.h"
+#include "services/run_executor/model/model_catalog.h"
+#include "services/run_executor/registry.h"
+#include "services/run_executor/runs/run_data.h"
+#include "services/run_executor/runs/run_manager.h"
+#include "services/run_executor/tools/toolbox.h"
+
+namespace bastion::runs {
+
+// The RunManager's options from the config (defaults for unset fields).
+// INVALID_ARGUMENT naming the field for a negative value.
+absl::StatusOr<RunsOptions> RunsOptionsFrom(const v1::RunLimits& limits);
+
+// Owns its parts; the manager is destroyed first (its runs end before the
+// tools and models they use go away).
+class RunsStack {
+ public:
+  // `registry` (already validated as `specs`) and `channels` (the
+  // service's ChannelFactory, with its identity) must outlive the stack.
+  // data_address is required.
+  static absl::StatusOr<std::unique_ptr<RunsStack>> Create(
+      const v1::RunExecutorConfig& config, const v1::Registry& specs,
+      const AgentRegistry* registry, const ChannelFactory* channels,
+      const EnvLookup& env);
+
+  RunManager* manager() { return manager_.get(); }
+
+ private:
+  RunsStack() = default;
+
+  std::unique_ptr<ModelCatalog> models_;
+  std::unique_ptr<Toolbox> tools_;
+  std::unique_ptr<RunEngine> engine_;
+  std::unique_ptr<RunData> data_;
+  // Declared last: destroyed first.
+  std::unique_ptr<RunManager> manager_;
+};
+
+}  // namespace bastion::runs
+
+#endif  // BASTION_SERVICES_RUN_EXECUTOR_RUNS_RUNS_STACK_H_
