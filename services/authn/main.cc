@@ -73,7 +73,7 @@ absl::Status Run(const std::string& config_path) {
   }
   ASSIGN_OR_RETURN(CallGuard delegation_guard,
                    CallGuard::Create(v1::Delegations::service_full_name(),
-                                     dependencies));
+                                     wiring->dependencies()));
   DelegationsService delegations_service(delegations.get(),
                                          std::move(delegation_guard));
 

@@ -208,7 +208,8 @@ class DelegationIntegrationTest(unittest.TestCase):
                     delegation_id=grant.delegation_id)),
                 (self.delegations.EndDelegation, authn_pb2.EndDelegationRequest(
                     delegation_id=grant.delegation_id))):
-            self.assertCode(grpc.StatusCode.NOT_FOUND, call, request,
+            # Delegations are not among its granted methods.
+            self.assertCode(grpc.StatusCode.PERMISSION_DENIED, call, request,
                             metadata=self.other_service(), timeout=10)
         self.assertCode(grpc.StatusCode.PERMISSION_DENIED,
                         self.delegations.ExchangeForRun,
