@@ -175,6 +175,30 @@ class CliIntegrationTest(unittest.TestCase):
         self.assertEqual([w["workflowId"] for w in user.json("workflows", "list")["workflows"]],
                          ["brief", "triage"])
 
+    def test_a_run_streams_to_completion_and_stays_its_owners(self):
+        alice, bob = User(self, "alice"), User(self, "bob")
+        alice.login(roles="member")
+        bob.login(roles="member")
+        done = alice.run("--json", "run", "agent", "calculator", "6*7", "--no-prompt")
+        self.assertExit(done, OK)
+        events = [json.loads(line) for line in done.stdout.splitlines()]
+        self.assertIn("started", events[0])
+        self.assertIn("completed", events[-1])
+        self.assertIn("42", events[-1]["completed"]["output"])
+        seqs = [int(event.get("seq", 0)) for event in events]
+        self.assertEqual(seqs, sorted(set(seqs)))
+        run_id = events[0]["runId"]
+        # Human output of the same kind of run ends saying how it ended.
+        shown = alice.run("run", "agent", "calculator", "2+3", "--no-prompt")
+        self.assertExit(shown, OK)
+        self.assertIn("5", shown.stdout)
+        self.assertEqual(alice.json("runs", "show", run_id)["runId"], run_id)
+        # Someone else's run is not there for bob, whatever he asks.
+        for args in (("runs", "show", run_id), ("runs", "stream", run_id),
+                     ("cancel", run_id)):
+            self.assertExit(bob.run(*args), NOT_FOUND)
+        self.assertNotIn(run_id, bob.run("--json", "runs", "list").stdout)
+
     def test_sessions_are_created_listed_and_hidden_from_other_users(self):
         alice, bob = User(self, "alice"), User(self, "bob")
         alice.login(roles="member")
