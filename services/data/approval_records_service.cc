@@ -53,6 +53,26 @@ grpc::ServerUnaryReactor* ApprovalRecordsService::ListApprovals(
       }));
 }
 
+grpc::ServerUnaryReactor* ApprovalRecordsService::CountApprovals(
+    grpc::CallbackServerContext* context,
+    const v1::CountApprovalsRequest* request,
+    v1::CountApprovalsResponse* response) {
+  return Finish(
+      context,
+      guard_.Run(context, "CountApprovals", *request, [&](const Caller& c) {
+        // A delegation counts its own run's approvals only.
+        v1::CountApprovalsRequest bound = *request;
+        if (!c.delegation_run_id.empty()) {
+          if (!bound.run_id().empty() && !BoundRunAllows(c, bound.run_id())) {
+            response->set_count(0);
+            return absl::OkStatus();
+          }
+          bound.set_run_id(c.delegation_run_id);
+        }
+        return Answer(domain_->CountApprovals(c, bound), response);
+      }));
+}
+
 grpc::ServerUnaryReactor* ApprovalRecordsService::ResolveApproval(
     grpc::CallbackServerContext* context,
     const v1::ResolveApprovalRequest* request, v1::Approval* response) {

@@ -26,6 +26,10 @@ class ApprovalRecordsService final
       grpc::CallbackServerContext* context,
       const v1::ListApprovalsRequest* request,
       v1::ListApprovalsResponse* response) override;
+  grpc::ServerUnaryReactor* CountApprovals(
+      grpc::CallbackServerContext* context,
+      const v1::CountApprovalsRequest* request,
+      v1::CountApprovalsResponse* response) override;
   grpc::ServerUnaryReactor* ResolveApproval(
       grpc::CallbackServerContext* context,
       const v1::ResolveApprovalRequest* request,

@@ -1,5 +1,6 @@
-// run-executor: serves the registry of agents, teams and workflows and runs
-// them (approvals and schedules are not served yet; see README).
+// run-executor: serves the registry of agents, teams and workflows, runs
+// them and resolves their approvals (schedules are not served yet; see
+// README).
 #include <fstream>
 #include <sstream>
 
@@ -12,6 +13,7 @@
 #include "common/server/server.h"
 #include "common/status/status_macros.h"
 #include "services/run_executor/registry_service.h"
+#include "services/run_executor/runs/approvals_service.h"
 #include "services/run_executor/runs/runs_service.h"
 #include "services/run_executor/runs/runs_stack.h"
 
@@ -51,10 +53,14 @@ absl::Status Run(const std::string& config_path) {
   ASSIGN_OR_RETURN(CallGuard runs_guard,
                    CallGuard::Create(v1::Runs::service_full_name(),
                                      dependencies));
+  ASSIGN_OR_RETURN(CallGuard approvals_guard,
+                   CallGuard::Create(v1::Approvals::service_full_name(),
+                                     dependencies));
   ASSIGN_OR_RETURN(std::unique_ptr<RunsStack> stack,
                    RunsStack::Create(config, specs, &registry,
                                      &wiring->channels(), ProcessEnv()));
   RunsService runs(stack->manager(), std::move(runs_guard));
+  ApprovalsService approvals(stack->approvals(), std::move(approvals_guard));
   AgentsService agents(&registry, std::move(agents_guard),
                        dependencies.authorizer);
   TeamsService teams(&registry, std::move(teams_guard), dependencies.authorizer);
@@ -65,8 +71,9 @@ absl::Status Run(const std::string& config_path) {
       {&agents, v1::Agents::service_full_name()},
       {&teams, v1::Teams::service_full_name()},
       {&workflows, v1::Workflows::service_full_name()},
-      {&runs, v1::Runs::service_full_name()}};
-  // Approvals, Schedules and ToolService: guarded, then UNIMPLEMENTED.
+      {&runs, v1::Runs::service_full_name()},
+      {&approvals, v1::Approvals::service_full_name()}};
+  // Schedules and ToolService: guarded, then UNIMPLEMENTED.
   return ServeDeclared(ServerOptionsFrom(config, wiring->server_credentials()),
                        served,
                        *v1::Agent::descriptor()->file(), dependencies);

@@ -201,13 +201,18 @@ constexpr Row kMatrix[] = {
     // A new approval for a tool call of A's run: only A may create it.
     {"ApprovalRecords/CreateApproval",
      "approval_id: '$ID-2' run_id: '$ID' tool_call_id: 'call-2' "
-     "tool_name: 'shell' args_sha256: '$SHA' ttl_seconds: 3600",
+     "tool_name: 'shell' args_sha256: '$SHA' ttl_seconds: 3600 "
+     "arguments_json: '{}'",
      {NEW, NF, NF, NF, NF, NF}},
     {"ApprovalRecords/GetApproval",
      "approval_id: '$ID'",
      {OK, NF, NF, OK, NF, NF}},
     {"ApprovalRecords/ListApprovals",
      "page { limit: 1000 }",
+     {OK, HID, HID, OK, HID, OK}},
+    // Counted over A's run only, so a count above zero is A's approval.
+    {"ApprovalRecords/CountApprovals",
+     "run_id: '$ID'",
      {OK, HID, HID, OK, HID, OK}},
     // The requester cannot approve its own call.
     {"ApprovalRecords/ResolveApproval",
@@ -247,8 +252,9 @@ constexpr Row kMatrix[] = {
      {HID, HID, HID, OK, HID, OK}},
 };
 
+// SHA-256 of the approvals' arguments, "{}".
 constexpr char kSha[] =
-    "5d41402abc4b2a76b9719d911017c592aa5d41402abc4b2a76b9719d911017c5";
+    "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
 
 std::string FullName(const char* method) {
   return absl::StrCat("bastion.data.v1.", method);
@@ -294,6 +300,11 @@ std::unique_ptr<Message> NewMessage(const google::protobuf::Descriptor* type) {
 
 // The text of a message contains `s` as a whole string value.
 bool Names(const Message& message, const std::string& s) {
+  // A count names nothing; its row counts A's run only.
+  if (message.GetDescriptor() == v1::CountApprovalsResponse::descriptor()) {
+    const auto* count = message.GetDescriptor()->FindFieldByName("count");
+    return message.GetReflection()->GetInt64(message, count) > 0;
+  }
   return message.DebugString().find(absl::StrCat("\"", s, "\"")) !=
          std::string::npos;
 }
@@ -461,6 +472,7 @@ class IsolationMatrixTest : public storage::StoreTest {
     ap.set_tool_call_id("call-1");
     ap.set_tool_name("shell");
     ap.set_args_sha256(kSha);
+    ap.set_arguments_json("{}");
     ap.set_ttl_seconds(3600);
     ASSERT_THAT(approvals_->CreateApproval(a, ap), IsOk());
     v1::CreateScheduleRequest sc;

@@ -28,8 +28,9 @@ using ::bastion::testing::IsOk;
 using storage::MakeCaller;
 
 constexpr char kHolder[] = "service:run_executor";
+// SHA-256 of the approvals' arguments, "{}".
 constexpr char kSha[] =
-    "0000000000000000000000000000000000000000000000000000000000000000";
+    "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
 
 Principal Alice() { return MakeCaller("t1", "alice").principal; }
 
@@ -140,6 +141,7 @@ class RunBindingTest : public storage::StoreTest {
     approval.set_tool_call_id("call-1");
     approval.set_tool_name("shell");
     approval.set_args_sha256(kSha);
+    approval.set_arguments_json("{}");
     approval.set_ttl_seconds(3600);
     ASSERT_THAT(approval_store_->CreateApproval(owner, approval), IsOk());
   }
@@ -285,6 +287,7 @@ TEST_F(RunBindingTest, ApprovalsOfTheBoundRunOnly) {
   create.set_tool_call_id("call-2");
   create.set_tool_name("shell");
   create.set_args_sha256(kSha);
+  create.set_arguments_json("{}");
   create.set_ttl_seconds(3600);
   EXPECT_EQ(approvals_->CreateApproval(Context("dlg:run-R").get(), create,
                                        &approval)

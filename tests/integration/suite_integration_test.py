@@ -4,6 +4,7 @@ checks health on each and real RPCs end to end (token -> authn -> authz ->
 service -> PostgreSQL with row-level security).
 """
 
+import hashlib
 import os
 import pathlib
 import sys
@@ -229,7 +230,8 @@ class SuiteIntegrationTest(unittest.TestCase):
             metadata=for_user(mia), timeout=10)
         approval = approvals.CreateApproval(data_pb2.CreateApprovalRequest(
             run_id=run.run_id, tool_call_id="call-1", tool_name="transfer",
-            args_sha256="a" * 64, ttl_seconds=600), metadata=for_user(mia), timeout=10)
+            arguments_json="{}", args_sha256=hashlib.sha256(b"{}").hexdigest(),
+            ttl_seconds=600), metadata=for_user(mia), timeout=10)
 
         # Neither role's holder carries the scope in its token.
         dora = SUITE.token("dora", tenant=tenant, roles="member deputy")
@@ -255,7 +257,8 @@ class SuiteIntegrationTest(unittest.TestCase):
         resolved = approvals.ResolveApproval(data_pb2.ResolveApprovalRequest(
             approval_id=approval.approval_id,
             decision=data_pb2.APPROVAL_DECISION_APPROVE,
-            expected_args_sha256="a" * 64), metadata=for_user(rex), timeout=10)
+            expected_args_sha256=hashlib.sha256(b"{}").hexdigest()),
+            metadata=for_user(rex), timeout=10)
         self.assertEqual((resolved.status, resolved.resolver_user_id),
                          (data_pb2.APPROVAL_STATUS_APPROVED, "rex"))
 

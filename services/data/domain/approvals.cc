@@ -1,10 +1,31 @@
 #include "services/data/domain/approvals.h"
 
+#include "absl/strings/escaping.h"
+#include "common/auth/sha256.h"
 #include "common/status/status_macros.h"
 #include "services/data/domain/caller_scope.h"
 #include "services/data/domain/checks.h"
 
 namespace bastion::data::domain {
+namespace {
+
+// Largest arguments text of one approval (as a paused call's).
+constexpr size_t kMaxArgumentsBytes = 1 << 20;
+
+absl::Status CheckStatusFilter(v1::ApprovalStatus status) {
+  switch (status) {
+    case v1::APPROVAL_STATUS_UNSPECIFIED:
+    case v1::APPROVAL_STATUS_PENDING:
+    case v1::APPROVAL_STATUS_APPROVED:
+    case v1::APPROVAL_STATUS_REJECTED:
+    case v1::APPROVAL_STATUS_EXPIRED:
+      return absl::OkStatus();
+    default:
+      return absl::InvalidArgumentError("unknown status");
+  }
+}
+
+}  // namespace
 
 absl::StatusOr<v1::Approval> Approvals::CreateApproval(
     const Caller &caller, const v1::CreateApprovalRequest &request) {
@@ -17,6 +38,18 @@ absl::StatusOr<v1::Approval> Approvals::CreateApproval(
         "tool_call_id and tool_name must have 1 to 256 characters");
   }
   RETURN_IF_ERROR(CheckSha256Hex(request.args_sha256(), "args_sha256"));
+  if (request.arguments_json().empty() ||
+      request.arguments_json().size() > kMaxArgumentsBytes) {
+    return absl::InvalidArgumentError(
+        "arguments_json must have 1 byte to 1 MiB");
+  }
+  // The approval covers exactly these arguments: the hash the resolver
+  // must present is theirs.
+  if (absl::BytesToHexString(Sha256(request.arguments_json())) !=
+      request.args_sha256()) {
+    return absl::InvalidArgumentError(
+        "args_sha256 is not the SHA-256 of arguments_json");
+  }
   if (request.ttl_seconds() < 1 || request.ttl_seconds() > 604800) {
     return absl::InvalidArgumentError("ttl_seconds must be 1 to 604800");
   }
@@ -35,19 +68,18 @@ absl::StatusOr<v1::ListApprovalsResponse> Approvals::ListApprovals(
   ASSIGN_OR_RETURN(pg::PrincipalScope scope, ApproverScopeOf(caller));
   ASSIGN_OR_RETURN(storage::Page page,
                    PageOf("approvals.created.desc", request.page()));
-  switch (request.status()) {
-    case v1::APPROVAL_STATUS_UNSPECIFIED:
-    case v1::APPROVAL_STATUS_PENDING:
-    case v1::APPROVAL_STATUS_APPROVED:
-    case v1::APPROVAL_STATUS_REJECTED:
-    case v1::APPROVAL_STATUS_EXPIRED:
-      break;
-    default:
-      return absl::InvalidArgumentError("unknown status");
-  }
+  RETURN_IF_ERROR(CheckStatusFilter(request.status()));
   RETURN_IF_ERROR(CheckOptionalId(request.run_id(), "run_id"));
   return store_.ListApprovals(scope, storage::ListFilter(scope, ""), page,
                               request);
+}
+
+absl::StatusOr<v1::CountApprovalsResponse> Approvals::CountApprovals(
+    const Caller &caller, const v1::CountApprovalsRequest &request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ApproverScopeOf(caller));
+  RETURN_IF_ERROR(CheckStatusFilter(request.status()));
+  RETURN_IF_ERROR(CheckOptionalId(request.run_id(), "run_id"));
+  return store_.CountApprovals(scope, storage::ListFilter(scope, ""), request);
 }
 
 absl::StatusOr<v1::Approval> Approvals::ResolveApproval(

@@ -20,13 +20,17 @@ class Approvals {
   explicit Approvals(storage::ApprovalStore &store) : store_(store) {}
 
   // For a tool call of one of the caller's own runs (else NOT_FOUND), at
-  // the caller's own level.
+  // the caller's own level; args_sha256 must be the SHA-256 of
+  // arguments_json (INVALID_ARGUMENT otherwise).
   absl::StatusOr<v1::Approval> CreateApproval(
       const Caller &caller, const v1::CreateApprovalRequest &request);
   absl::StatusOr<v1::Approval> GetApproval(
       const Caller &caller, const v1::GetApprovalRequest &request);
   absl::StatusOr<v1::ListApprovalsResponse> ListApprovals(
       const Caller &caller, const v1::ListApprovalsRequest &request);
+  // Counts what ListApprovals would show over all pages.
+  absl::StatusOr<v1::CountApprovalsResponse> CountApprovals(
+      const Caller &caller, const v1::CountApprovalsRequest &request);
   // Atomic and once: succeeds only while pending and unexpired, for a
   // resolver other than the requester, with the stored arguments hash;
   // FAILED_PRECONDITION otherwise.

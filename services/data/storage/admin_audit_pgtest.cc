@@ -25,7 +25,9 @@ using ::bastion::Caller;
 using ::bastion::testing::IsOk;
 using ::bastion::testing::StatusIs;
 
-const std::string kHash(64, 'a');
+// SHA-256 of the approval's arguments, "{}".
+const std::string kHash =
+    "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
 
 class AdminAuditTest : public StoreTest {
  protected:
@@ -66,6 +68,7 @@ class AdminAuditTest : public StoreTest {
     a.set_tool_call_id("tc");
     a.set_tool_name("shell");
     a.set_args_sha256(kHash);
+    a.set_arguments_json("{}");
     a.set_ttl_seconds(600);
     ASSERT_THAT(stores_->approvals.CreateApproval(alice_, a), IsOk());
     v1::CreateScheduleRequest sc;
@@ -171,6 +174,7 @@ TEST_F(AdminAuditTest, TenantAdminsCallsOnAUsersRowsNameThatUser) {
   TouchEverything(t1_admin_, "x1");
   EXPECT_EQ(AuditOf("admin1"),
             "approvals.get approvals x1 alice tenant\n"
+            "approvals.rejected approvals x1 alice tenant\n"
             "approvals.resolve approvals x1 alice tenant\n"
             "memories.delete memories x1 alice tenant\n"
             "memories.get memories x1 alice tenant\n"
@@ -230,10 +234,17 @@ TEST_F(AdminAuditTest, OtherTenantsAdminAttemptsNameNobody) {
 }
 
 TEST_F(AdminAuditTest, OwnAndSameTenantUsersCallsAreNotAuditEvents) {
+  // Only alice's approval requests (seeded) are there: they are audited
+  // for what they are, not as anybody's access.
+  const std::string seeded =
+      SuperuserScalar("SELECT count(*) FROM bastion_data.audit_events");
+  EXPECT_EQ(AuditOf("alice"),
+            "approvals.requested approvals x1 alice none\n"
+            "approvals.requested approvals x2 alice none");
   TouchEverything(alice_, "x1");
   TouchEverything(bob_, "x2");
   EXPECT_EQ(SuperuserScalar("SELECT count(*) FROM bastion_data.audit_events"),
-            "0");
+            seeded);
 }
 
 }  // namespace

@@ -14,8 +14,10 @@ namespace bastion::data::storage {
 
 // SQL only, on requests the domain has checked; every call runs as `scope`
 // (see SessionStore). The domain raises an approver's scope to its tenant
-// (domain::ApproverScopeOf). Others' approvals are NOT_FOUND.
-// Implementations are thread-safe.
+// (domain::ApproverScopeOf). Others' approvals are NOT_FOUND. Requests,
+// approvals, rejections and expiries are written to the audit log with the
+// change itself; a pending approval past its expiry is marked expired when
+// any read or resolve meets it. Implementations are thread-safe.
 class ApprovalStore {
  public:
   virtual ~ApprovalStore() = default;
@@ -30,6 +32,10 @@ class ApprovalStore {
   virtual absl::StatusOr<v1::ListApprovalsResponse> ListApprovals(
       const pg::PrincipalScope& scope, const OwnerFilter& owner,
       const Page& page, const v1::ListApprovalsRequest& request) = 0;
+  // How many approvals match, over all pages (ListApprovals' filters).
+  virtual absl::StatusOr<v1::CountApprovalsResponse> CountApprovals(
+      const pg::PrincipalScope& scope, const OwnerFilter& owner,
+      const v1::CountApprovalsRequest& request) = 0;
   // Atomic and once: succeeds only while pending and unexpired, for a
   // resolver other than the requester, with the stored arguments hash;
   // FAILED_PRECONDITION otherwise.

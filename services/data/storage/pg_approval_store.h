@@ -23,6 +23,9 @@ class PgApprovalStore : public ApprovalStore {
   absl::StatusOr<v1::ListApprovalsResponse> ListApprovals(
       const pg::PrincipalScope& scope, const OwnerFilter& owner,
       const Page& page, const v1::ListApprovalsRequest& request) override;
+  absl::StatusOr<v1::CountApprovalsResponse> CountApprovals(
+      const pg::PrincipalScope& scope, const OwnerFilter& owner,
+      const v1::CountApprovalsRequest& request) override;
   absl::StatusOr<v1::Approval> ResolveApproval(
       const pg::PrincipalScope& scope,
       const v1::ResolveApprovalRequest& request) override;

@@ -1,5 +1,6 @@
 // PgApprovalStore against a real PostgreSQL: the approval rules (not the
-// requester, once, unexpired, same arguments), races and isolation.
+// requester, once, unexpired, same arguments), races, isolation, counts and
+// the audit of each approval's life.
 #include "services/data/storage/pg_approval_store.h"
 
 #include <atomic>
@@ -18,7 +19,10 @@ namespace {
 using ::bastion::testing::IsOk;
 using ::bastion::testing::StatusIs;
 
-const std::string kHash(64, 'a');
+// The arguments of the approvals made here, and their SHA-256.
+const std::string kArguments = R"({"amount":100})";
+const std::string kHash =
+    "4d4bbe59c6aad22442cde199a6a8a5f034405fcd78fb5a81c24ef249de1c45f1";
 const std::string kOtherHash(64, 'b');
 
 class PgApprovalStoreTest : public StoreTest {
@@ -49,6 +53,7 @@ class PgApprovalStoreTest : public StoreTest {
     r.set_tool_call_id("tc-" + id);
     r.set_tool_name("transfer");
     r.set_args_sha256(kHash);
+    r.set_arguments_json(kArguments);
     r.set_ttl_seconds(600);
     return r;
   }
@@ -188,6 +193,126 @@ TEST_F(PgApprovalStoreTest, ConcurrentResolversWinExactlyOnce) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok.load(), 1);
   EXPECT_EQ(refused.load(), 7);
+}
+
+TEST_F(PgApprovalStoreTest, ArgumentsAreStoredWithTheirHashOnly) {
+  auto seen = store_->GetApproval(approver_, Get("ap1"));
+  ASSERT_THAT(seen, IsOk());
+  EXPECT_EQ(seen->arguments_json(), kArguments);
+  // Lists leave them out (each may be 1 MiB).
+  auto listed = store_->ListApprovals(approver_, v1::ListApprovalsRequest());
+  ASSERT_THAT(listed, IsOk());
+  ASSERT_EQ(listed->approvals_size(), 1);
+  EXPECT_EQ(listed->approvals(0).arguments_json(), "");
+  auto other = NewApproval("ap2", "r1");
+  other.set_tool_call_id("tc-other");
+  other.set_arguments_json(R"({"amount":1000000})");
+  EXPECT_THAT(store_->CreateApproval(alice_, other),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  other.set_arguments_json("");
+  EXPECT_THAT(store_->CreateApproval(alice_, other),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(PgApprovalStoreTest, CountsWhatTheCallerMaySee) {
+  v1::CreateRunRequest run;
+  run.set_run_id("r2");
+  run.set_component_type(common::v1::COMPONENT_TYPE_AGENT);
+  run.set_component_id("a");
+  ASSERT_THAT(runs_->CreateRun(bob_, run), IsOk());
+  ASSERT_THAT(store_->CreateApproval(bob_, NewApproval("ap2", "r2")), IsOk());
+  ASSERT_THAT(store_->CreateApproval(bob_, [] {
+                auto r = NewApproval("ap3", "r2");
+                r.set_tool_call_id("tc-ap3");
+                return r;
+              }()),
+              IsOk());
+  ASSERT_THAT(store_->ResolveApproval(
+                  approver_, Resolve("ap3", v1::APPROVAL_DECISION_REJECT)),
+              IsOk());
+  auto count = [&](const Caller& who, v1::ApprovalStatus status,
+                   const std::string& run_id = "") -> int64_t {
+    v1::CountApprovalsRequest r;
+    r.set_status(status);
+    r.set_run_id(run_id);
+    auto counted = store_->CountApprovals(who, r);
+    EXPECT_THAT(counted, IsOk());
+    return counted.ok() ? counted->count() : -1;
+  };
+  // Each requester its own; the approver (and a tenant admin) the tenant's.
+  EXPECT_EQ(count(alice_, v1::APPROVAL_STATUS_UNSPECIFIED), 1);
+  EXPECT_EQ(count(bob_, v1::APPROVAL_STATUS_UNSPECIFIED), 2);
+  EXPECT_EQ(count(bob_, v1::APPROVAL_STATUS_PENDING), 1);
+  EXPECT_EQ(count(approver_, v1::APPROVAL_STATUS_UNSPECIFIED), 3);
+  EXPECT_EQ(count(approver_, v1::APPROVAL_STATUS_PENDING), 2);
+  EXPECT_EQ(count(approver_, v1::APPROVAL_STATUS_REJECTED), 1);
+  EXPECT_EQ(count(approver_, v1::APPROVAL_STATUS_PENDING, "r1"), 1);
+  EXPECT_EQ(count(t1_admin_, v1::APPROVAL_STATUS_UNSPECIFIED), 3);
+  // Another tenant's approver and admin count nothing of t1.
+  EXPECT_EQ(count(t2_approver_, v1::APPROVAL_STATUS_UNSPECIFIED), 0);
+  EXPECT_EQ(count(t2_admin_, v1::APPROVAL_STATUS_UNSPECIFIED), 0);
+  // Counts agree with the lists.
+  v1::ListApprovalsRequest pending;
+  pending.set_status(v1::APPROVAL_STATUS_PENDING);
+  auto listed = store_->ListApprovals(approver_, pending);
+  ASSERT_THAT(listed, IsOk());
+  EXPECT_EQ(listed->approvals_size(), 2);
+  v1::CountApprovalsRequest bad;
+  bad.set_status(static_cast<v1::ApprovalStatus>(99));
+  EXPECT_THAT(store_->CountApprovals(approver_, bad),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(PgApprovalStoreTest, RequestDecisionsAndExpiryAreAudited) {
+  ASSERT_THAT(store_->CreateApproval(alice_, [] {
+                auto r = NewApproval("ap2", "r1");
+                r.set_tool_call_id("tc-ap2");
+                return r;
+              }()),
+              IsOk());
+  ASSERT_THAT(store_->CreateApproval(alice_, [] {
+                auto r = NewApproval("ap3", "r1");
+                r.set_tool_call_id("tc-ap3");
+                return r;
+              }()),
+              IsOk());
+  ASSERT_THAT(store_->ResolveApproval(
+                  approver_, Resolve("ap1", v1::APPROVAL_DECISION_APPROVE)),
+              IsOk());
+  auto rejected = Resolve("ap2", v1::APPROVAL_DECISION_REJECT);
+  rejected.set_reason("too much");
+  ASSERT_THAT(store_->ResolveApproval(approver_, rejected), IsOk());
+  SuperuserScript(
+      "UPDATE bastion_data.approvals SET created_at = now() - interval '2 h',"
+      " expires_at = now() - interval '1 h' WHERE approval_id = 'ap3'");
+  // The expiry is recorded by the first read that meets it, and only once.
+  ASSERT_THAT(store_->ListApprovals(approver_, v1::ListApprovalsRequest()),
+              IsOk());
+  auto expired = store_->GetApproval(alice_, Get("ap3"));
+  ASSERT_THAT(expired, IsOk());
+  EXPECT_EQ(expired->status(), v1::APPROVAL_STATUS_EXPIRED);
+  EXPECT_THAT(store_->ResolveApproval(
+                  approver_, Resolve("ap3", v1::APPROVAL_DECISION_APPROVE)),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(SuperuserScalar(
+                "SELECT status FROM bastion_data.approvals"
+                " WHERE approval_id = 'ap3'"),
+            "expired");
+  // action, actor, whose, the approval, and when (every row has a time).
+  EXPECT_EQ(SuperuserScalar(
+                "SELECT string_agg(action || ' ' || user_id || ' ' ||"
+                " target_user_id || ' ' || resource_id || ' ' ||"
+                " coalesce(detail->>'reason', ''), E'\\n'"
+                " ORDER BY resource_id, action)"
+                " FROM bastion_data.audit_events"
+                " WHERE action NOT IN ('approvals.list', 'approvals.get',"
+                " 'approvals.resolve') AND occurred_at IS NOT NULL"),
+            "approvals.approved dave alice ap1 \n"
+            "approvals.requested alice alice ap1 \n"
+            "approvals.rejected dave alice ap2 too much\n"
+            "approvals.requested alice alice ap2 \n"
+            "approvals.expired dave alice ap3 \n"
+            "approvals.requested alice alice ap3 ");
 }
 
 }  // namespace

@@ -2,16 +2,10 @@
 
 #include <utility>
 
-#include "absl/time/clock.h"
-#include "common/auth/service_identity.h"
-#include "common/log/log.h"
-#include "common/status/grpc_status.h"
+#include "services/run_executor/runs/data_call.h"
 
 namespace bastion::runs {
 namespace {
-
-// Longest one call to data may take.
-constexpr absl::Duration kDataDeadline = absl::Seconds(10);
 
 class GrpcRunData final : public RunData {
  public:
@@ -74,35 +68,11 @@ class GrpcRunData final : public RunData {
   }
 
  private:
-  // One call as `caller`; data's refusals pass through, anything that is
-  // not an answer becomes UNAVAILABLE (logged, never shown raw).
+  // One call as `caller` (data_call.h).
   template <typename Response, typename Send>
   absl::StatusOr<Response> Call(const Caller& caller, const char* method,
                                 Send&& send) {
-    grpc::ClientContext context;
-    context.set_deadline(absl::ToChronoTime(absl::Now() + kDataDeadline));
-    absl::Status forwarded = ForwardCaller(caller, &context);
-    if (!forwarded.ok()) return forwarded;
-    Response response;
-    const grpc::Status answer = send(&context, &response);
-    if (answer.ok()) return response;
-    switch (answer.error_code()) {
-      case grpc::StatusCode::NOT_FOUND:
-      case grpc::StatusCode::INVALID_ARGUMENT:
-      case grpc::StatusCode::ALREADY_EXISTS:
-      case grpc::StatusCode::FAILED_PRECONDITION:
-      case grpc::StatusCode::PERMISSION_DENIED:
-      case grpc::StatusCode::UNAUTHENTICATED:
-      case grpc::StatusCode::RESOURCE_EXHAUSTED:
-        return FromGrpcStatus(answer);
-      default:
-        Log(LogLevel::kWarning, "data_call_failed",
-            {{"method", method},
-             {"code", absl::StatusCodeToString(
-                          static_cast<absl::StatusCode>(answer.error_code()))},
-             {"error", answer.error_message()}});
-        return absl::UnavailableError("data unavailable");
-    }
+    return CallData<Response>(caller, method, std::forward<Send>(send));
   }
 
   std::unique_ptr<data::v1::Sessions::Stub> sessions_;

@@ -75,6 +75,9 @@ absl::StatusOr<std::unique_ptr<RunsStack>> RunsStack::Create(
   stack->engine_ = std::make_unique<RunEngine>(
       registry, stack->models_.get(), stack->tools_.get(), engine_options);
   stack->data_ = DataChannelRunData(data);
+  stack->approval_records_ = DataChannelApprovalRecords(data);
+  stack->approvals_ =
+      std::make_unique<ApprovalManager>(stack->approval_records_.get());
   stack->manager_ = std::make_unique<RunManager>(
       registry, stack->engine_.get(), stack->data_.get(), options);
   return stack;

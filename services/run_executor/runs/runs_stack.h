@@ -1,6 +1,7 @@
-// Everything a run-executor needs to execute runs, built once at startup
-// from its config and registry: models, tools, the engine, data and the
-// RunManager. main.cc only builds one and serves its manager.
+// Everything a run-executor needs to execute runs and resolve their
+// approvals, built once at startup from its config and registry: models,
+// tools, the engine, data, the RunManager and the ApprovalManager. main.cc
+// only builds one and serves its managers.
 #ifndef BASTION_SERVICES_RUN_EXECUTOR_RUNS_RUNS_STACK_H_
 #define BASTION_SERVICES_RUN_EXECUTOR_RUNS_RUNS_STACK_H_
 
@@ -15,6 +16,8 @@
 #include "services/run_executor/engine/run_engine.h"
 #include "services/run_executor/model/model_catalog.h"
 #include "services/run_executor/registry.h"
+#include "services/run_executor/runs/approval_manager.h"
+#include "services/run_executor/runs/approval_records.h"
 #include "services/run_executor/runs/run_data.h"
 #include "services/run_executor/runs/run_manager.h"
 #include "services/run_executor/tools/toolbox.h"
@@ -38,6 +41,7 @@ class RunsStack {
       const EnvLookup& env);
 
   RunManager* manager() { return manager_.get(); }
+  ApprovalManager* approvals() { return approvals_.get(); }
 
  private:
   RunsStack() = default;
@@ -46,6 +50,8 @@ class RunsStack {
   std::unique_ptr<Toolbox> tools_;
   std::unique_ptr<RunEngine> engine_;
   std::unique_ptr<RunData> data_;
+  std::unique_ptr<ApprovalRecords> approval_records_;
+  std::unique_ptr<ApprovalManager> approvals_;
   // Declared last: destroyed first.
   std::unique_ptr<RunManager> manager_;
 };
