@@ -18,13 +18,17 @@ its rate limit; the platform admin lives in "t0":
   platform  root    of t0, scope bastion:platform_admin
 
 Runs rows act on a run of the echo agent that A made through RunAgent
-($ID is its id, $SESSION its session). Approvals and Schedules answer
-UNIMPLEMENTED today: they are listed in AWAITING_RUN_ENGINE, and a test
-fails as soon as one of them answers anything else, so their rows are
-written when they land.
+($ID is its id, $SESSION its session). Approvals rows act on a pending
+approval $ID of a run of A, made as a paused run makes it (data's
+RunRecords.CreateRun and ApprovalRecords.CreateApproval as A, through the
+suite's trusted run-executor identity). Schedules answer UNIMPLEMENTED
+today: they are listed in AWAITING_RUN_ENGINE, and a test fails as soon as
+one of them answers anything else, so their rows are written when they
+land.
 """
 
 import concurrent.futures
+import hashlib
 import pathlib
 import sys
 import unittest
@@ -40,6 +44,7 @@ import grpc  # noqa: E402
 from bastion.authn.v1 import authn_pb2, authn_pb2_grpc  # noqa: E402
 from bastion.common.v1 import common_pb2  # noqa: E402
 from bastion.data.v1 import data_pb2  # noqa: E402
+from bastion.runs.v1 import runs_pb2  # noqa: E402
 
 WHO = ("A", "B", "C", "T1-admin", "T2-admin", "platform")
 
@@ -47,7 +52,8 @@ WHO = ("A", "B", "C", "T1-admin", "T2-admin", "platform")
 # exactly as before the call; NF, AE, PD, FP and HID also that no row of
 # anyone changed (the audit log aside, which records admin reads and
 # denials).
-OK = "OK"    # succeeds and reaches A's object (names it, or changes A's rows)
+OK = "OK"    # succeeds and reaches A's object (names it, counts it, or
+             # changes A's rows)
 HID = "HID"  # succeeds without naming A's object
 NEW = "NEW"  # succeeds creating an object of the caller's own
 NF = grpc.StatusCode.NOT_FOUND
@@ -155,6 +161,25 @@ MATRIX = (
     ("run_executor", "Runs/ContinueRun",
      "run_id: '$ID' component_type: COMPONENT_TYPE_AGENT component_id: 'echo'",
      "$ID", (PD, PD, PD, FP, NF, NF)),
+    # ---------------------------------------------------------- Approvals
+    # A sees its own request; the tenant owner is an approver (an admin)
+    # and sees the tenant's; members see only their own; another tenant
+    # nothing. The platform admin lists (and counts) every tenant but
+    # addresses ids within its own. Members hold no approvals:write; the
+    # tenant owner resolves A's approval (it is not the requester).
+    ("run_executor", "Approvals/ListApprovals", "page { limit: 1000 }",
+     "$ID", (OK, HID, HID, OK, HID, OK)),
+    ("run_executor", "Approvals/ListApprovals",
+     "status: APPROVAL_STATUS_PENDING page { limit: 1000 }",
+     "$ID", (OK, HID, HID, OK, HID, OK)),
+    ("run_executor", "Approvals/CountApprovals", "status: APPROVAL_STATUS_PENDING",
+     "$ID", (OK, HID, HID, OK, HID, OK)),
+    ("run_executor", "Approvals/GetApproval", "approval_id: '$ID'",
+     "$ID", (OK, NF, NF, OK, NF, NF)),
+    ("run_executor", "Approvals/ResolveApproval", "approval_id: '$ID' approve: true",
+     "$ID", (PD, PD, PD, OK, NF, NF)),
+    ("run_executor", "Approvals/ResolveApproval", "approval_id: '$ID' approve: false",
+     "$ID", (PD, PD, PD, OK, NF, NF)),
 )
 
 # Public RPCs of run-executor not served yet. Until then they answer
@@ -163,8 +188,6 @@ MATRIX = (
 # tests/security/README.md: approve someone else's run, self-approval...).
 AWAITING_RUN_ENGINE = frozenset(
     f"{service}/{method}" for service, methods in (
-        ("Approvals", ("ListApprovals", "CountApprovals", "GetApproval",
-                       "ResolveApproval")),
         ("Schedules", ("CreateSchedule", "ListSchedules", "GetSchedule", "UpdateSchedule",
                        "DeleteSchedule", "TriggerSchedule")),
     ) for method in methods)
@@ -219,7 +242,11 @@ def strings_in(message):
 
 
 def names(reply, value: str) -> bool:
-    """`value` is a whole string field somewhere in `reply`."""
+    """`value` is a whole string field somewhere in `reply`; a count (which
+    names nothing) counts A's object when it is above zero: the other
+    principals' tenants hold no approvals but A's."""
+    if isinstance(reply, runs_pb2.CountApprovalsResponse):
+        return reply.count > 0
     replies = reply if isinstance(reply, list) else [reply]
     return any(value == s for r in replies for s in strings_in(r))
 
@@ -272,6 +299,25 @@ class IsolationMatrixTest(unittest.TestCase):
         self.assertEqual(events[-1].WhichOneof("event"), "completed")
         return events[0].run_id, events[0].started.session_id
 
+    def seed_approval(self, object_id: str, a: Principal,
+                      service_assertion: bytes) -> None:
+        """A pending approval `object_id` of a paused run of A, made as
+        run-executor makes it: as A, through its trusted identity."""
+        assertion = authn_pb2_grpc.AuthnStub(CHANNELS["authn"]).Authenticate(
+            authn_pb2.AuthenticateRequest(credential=a.token), timeout=10).assertion
+        as_a = [("x-bastion-principal-bin", assertion),
+                ("x-bastion-service-bin", service_assertion)]
+        run = self.ok("data", "RunRecords/CreateRun",
+                      "component_type: COMPONENT_TYPE_AGENT component_id: 'echo' "
+                      "status: RUN_STATUS_PAUSED", as_a)
+        arguments = '{"path": "/etc/hosts"}'
+        self.ok("data", "ApprovalRecords/CreateApproval",
+                f"approval_id: '{object_id}' run_id: '{run.run_id}' "
+                "tool_call_id: 'call-1' tool_name: 'shell' "
+                f"arguments_json: '{arguments}' "
+                f"args_sha256: '{hashlib.sha256(arguments.encode()).hexdigest()}' "
+                "ttl_seconds: 3600", as_a)
+
     def test_every_edge_rpc_has_a_row_and_every_row_an_rpc(self):
         rows = {(binary, name) for binary, name, *_ in MATRIX}
         for binary, name in rows:
@@ -283,8 +329,8 @@ class IsolationMatrixTest(unittest.TestCase):
                          "RPCs without a row in the isolation matrix")
         self.assertEqual(sorted(AWAITING_RUN_ENGINE - served), [],
                          "AWAITING_RUN_ENGINE names RPCs that do not exist")
-        # 14 data + 6 registry + 8 runs + 10 awaiting RPCs when this was
-        # written.
+        # 14 data + 6 registry + 8 runs + 4 approvals + 6 awaiting RPCs
+        # when this was written.
         self.assertGreaterEqual(len(served), 38)
 
     def test_every_cell_as_written(self):
@@ -301,6 +347,8 @@ class IsolationMatrixTest(unittest.TestCase):
                         self.seed(object_id, a, t1_admin, service_assertion)
                     elif name.startswith("Runs/"):
                         object_id, session_id = self.seed_run(a)
+                    elif name.startswith("Approvals/"):
+                        self.seed_approval(object_id, a, service_assertion)
                     fill = lambda t: t.replace("$ID", object_id).replace(  # noqa: E731
                         "$SESSION", session_id)
                     self.check_cell(binary, method, fill(text), fill(target), caller,
@@ -351,6 +399,13 @@ class IsolationMatrixTest(unittest.TestCase):
                 mine, also_mine = f"g{row}", f"h{row}"
                 self.seed(mine, a, t1_admin, service_assertion)
                 self.seed(also_mine, a, t1_admin, service_assertion)
+            elif permission.id_field == "approval_id":
+                mine, also_mine = f"g{row}", f"h{row}"
+                self.seed_approval(mine, a, service_assertion)
+                self.seed_approval(also_mine, a, service_assertion)
+                # A may read its own approval; it never resolves it.
+                if name == "Approvals/ResolveApproval":
+                    granted = grpc.StatusCode.FAILED_PRECONDITION
             elif permission.id_field == "run_id":
                 mine, _ = self.seed_run(a)
                 also_mine, _ = self.seed_run(a)
