@@ -34,22 +34,24 @@ using ::bastion::pg::RunAsPrincipal;
 // once ("approvals.expired": who observed it, whose approval, when it
 // expired); concurrent readers cannot both expire one row. $1 tenant (NULL:
 // any), $2 user (NULL: any), $3 id (NULL: any), $4 observer, $5 its admin
-// level.
-constexpr char kExpire[] =
-    "WITH expired AS ("
-    " UPDATE bastion_data.approvals SET status = 'expired'"
-    " WHERE ($1::text IS NULL OR tenant_id = $1)"
-    " AND ($2::text IS NULL OR user_id = $2)"
-    " AND ($3::text IS NULL OR approval_id = $3)"
-    " AND status = 'pending' AND expires_at <= now()"
-    " RETURNING tenant_id, user_id, approval_id, run_id, tool_call_id,"
-    " tool_name, expires_at)"
-    " INSERT INTO bastion_data.audit_events (tenant_id, user_id, admin_level,"
-    " action, resource, resource_id, target_user_id, detail)"
-    " SELECT tenant_id, $4, $5, 'approvals.expired', 'approvals', approval_id,"
-    " user_id, jsonb_build_object('run_id', run_id, 'tool_call_id',"
-    " tool_call_id, 'tool_name', tool_name, 'expired_at_unix_micros', "
-    BASTION_MICROS("expires_at") ") FROM expired";
+// level. `owner` as in LIST_APPROVALS.
+#define EXPIRE_APPROVALS(owner)                                               \
+  "WITH expired AS ("                                                         \
+  " UPDATE bastion_data.approvals SET status = 'expired'"                     \
+  owner                                                                       \
+  " AND ($3::text IS NULL OR approval_id = $3)"                               \
+  " AND status = 'pending' AND expires_at <= now()"                           \
+  " RETURNING tenant_id, user_id, approval_id, run_id, tool_call_id,"         \
+  " tool_name, expires_at)"                                                   \
+  " INSERT INTO bastion_data.audit_events (tenant_id, user_id, admin_level,"  \
+  " action, resource, resource_id, target_user_id, detail)"                   \
+  " SELECT tenant_id, $4, $5, 'approvals.expired', 'approvals', approval_id," \
+  " user_id, jsonb_build_object('run_id', run_id, 'tool_call_id',"            \
+  " tool_call_id, 'tool_name', tool_name, 'expired_at_unix_micros', "         \
+  BASTION_MICROS("expires_at") ") FROM expired"
+// [one owner]
+constexpr const char* kExpire[2] = {EXPIRE_APPROVALS(BASTION_ANY_OWNER),
+                                    EXPIRE_APPROVALS(BASTION_ONE_OWNER)};
 
 // Only for one of the principal's own runs; the request is audited
 // ("approvals.requested") in the same statement. $1 tenant, $2 user, $3 id
@@ -193,7 +195,7 @@ std::string LevelName(const pg::PrincipalScope& scope) {
 // the first statement of a read.
 pg::Statement Expire(const pg::PrincipalScope& scope, const OwnerFilter& owner,
                      const pg::Param& id) {
-  return {kExpire,
+  return {kExpire[OneOwner(owner)],
           {owner.tenant_id, owner.user_id, id, scope.user_id, LevelName(scope)}};
 }
 
