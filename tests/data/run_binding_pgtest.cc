@@ -301,6 +301,22 @@ TEST_F(RunBindingTest, ApprovalsOfTheBoundRunOnly) {
                   .ok());
   ASSERT_EQ(listed.approvals_size(), 1);
   EXPECT_EQ(listed.approvals(0).run_id(), "run-R");
+
+  // Counted alike: the bound run's only, whatever run the request names.
+  v1::CountApprovalsRequest count;
+  v1::CountApprovalsResponse counted;
+  ASSERT_TRUE(approvals_->CountApprovals(Context("plain").get(), count, &counted)
+                  .ok());
+  EXPECT_EQ(counted.count(), 2);
+  ASSERT_TRUE(
+      approvals_->CountApprovals(Context("dlg:run-R").get(), count, &counted)
+          .ok());
+  EXPECT_EQ(counted.count(), 1);
+  count.set_run_id("run-S");
+  ASSERT_TRUE(
+      approvals_->CountApprovals(Context("dlg:run-R").get(), count, &counted)
+          .ok());
+  EXPECT_EQ(counted.count(), 0);
 }
 
 TEST_F(RunBindingTest, RecordsNotScopedToARunStayTheUsers) {
