@@ -16,6 +16,7 @@
 #include "services/run_executor/model/model_catalog.h"
 #include "services/run_executor/registry.h"
 #include "services/run_executor/runs/run_data.h"
+#include "services/run_executor/runs/run_delegation.h"
 #include "services/run_executor/runs/run_manager.h"
 #include "services/run_executor/tools/toolbox.h"
 
@@ -31,7 +32,7 @@ class RunsStack {
  public:
   // `registry` (already validated as `specs`) and `channels` (the
   // service's ChannelFactory, with its identity) must outlive the stack.
-  // data_address is required.
+  // data_address and authn_address are required.
   static absl::StatusOr<std::unique_ptr<RunsStack>> Create(
       const v1::RunExecutorConfig& config, const v1::Registry& specs,
       const AgentRegistry* registry, const ChannelFactory* channels,
@@ -46,6 +47,7 @@ class RunsStack {
   std::unique_ptr<Toolbox> tools_;
   std::unique_ptr<RunEngine> engine_;
   std::unique_ptr<RunData> data_;
+  std::unique_ptr<DelegationClient> delegations_;
   // Declared last: destroyed first.
   std::unique_ptr<RunManager> manager_;
 };
