@@ -120,12 +120,16 @@ class Suite:
     attack suites send thousands of bad credentials from one address.
 
     `run_executor_config`, when given, is the run-executors' config file
-    (e.g. {"run_limits": {"lease_seconds": 2}})."""
+    (e.g. {"run_limits": {"lease_seconds": 2}}).
+
+    `registry_file`, when given, replaces tools/dev/registry.json as the
+    run-executors' registry."""
 
     def __init__(self, extra_jwt_keys: tuple = (),
                  unauthenticated_per_second: float = 0,
                  authn_env: dict = None,
-                 run_executor_config: dict = None) -> None:
+                 run_executor_config: dict = None,
+                 registry_file: str = None) -> None:
         host = os.environ.get("BASTION_TEST_PGHOST")
         port = os.environ.get("BASTION_TEST_PGPORT")
         if not host or not port:
@@ -147,6 +151,7 @@ class Suite:
                     "unauthenticated_per_second": unauthenticated_per_second,
                     "unauthenticated_burst": unauthenticated_per_second}}, config)
         self.run_executor_config = run_executor_config or {}
+        self.registry_file = registry_file or str(RUNFILES / "tools/dev/registry.json")
         self.superuser = None  # query()'s connection, opened on first use
 
     @classmethod
@@ -227,7 +232,7 @@ class Suite:
             **common)
         self.launch("run_executor", BASTION_DATA_ADDRESS=self.addresses["data"],
                     BASTION_SERVICE_KEY_FILE=str(self.dir / "services/run_executor.pem"),
-                    BASTION_REGISTRY_FILE=str(RUNFILES / "tools/dev/registry.json"), **common)
+                    BASTION_REGISTRY_FILE=self.registry_file, **common)
 
     def launch(self, name: str, listen: str = "127.0.0.1:0", **env: str) -> None:
         self.launch_env[name] = env

@@ -1,5 +1,8 @@
 #include "services/data/domain/runs.h"
 
+#include <cstdint>
+#include <string_view>
+
 #include "common/status/status_macros.h"
 #include "services/data/domain/caller_scope.h"
 #include "services/data/domain/checks.h"
@@ -8,6 +11,17 @@ namespace bastion::data::domain {
 namespace {
 
 constexpr size_t kMaxJsonBytes = 1 << 20;
+// Longest staleness UpdateRun's session check accepts: one day.
+constexpr int64_t kMaxSessionStaleMs = 24 * 60 * 60 * 1000;
+
+// authn's delegation ids: "dlg_" and 128 bits in lowercase hex.
+bool IsDelegationId(std::string_view id) {
+  if (id.size() != 36 || id.substr(0, 4) != "dlg_") return false;
+  for (char c : id.substr(4)) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
 
 bool IsKnown(common::v1::RunStatus status) {
   switch (status) {
@@ -70,6 +84,18 @@ absl::StatusOr<v1::RunRecord> Runs::UpdateRun(
   if (request.output().size() > kMaxJsonBytes ||
       request.error().size() > 65536) {
     return absl::InvalidArgumentError("output or error too large");
+  }
+  if (request.update_delegation_id() && !request.delegation_id().empty() &&
+      !IsDelegationId(request.delegation_id())) {
+    return absl::InvalidArgumentError(
+        "delegation_id must be \"dlg_\" and 32 lowercase hex digits");
+  }
+  if (request.only_when_session_idle() &&
+      (request.session_stale_after_ms() < 1 ||
+       request.session_stale_after_ms() > kMaxSessionStaleMs)) {
+    return absl::InvalidArgumentError(
+        "session_stale_after_ms must be 1 to 86400000 with "
+        "only_when_session_idle");
   }
   return store_.UpdateRun(scope, request);
 }

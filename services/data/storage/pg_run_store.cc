@@ -23,7 +23,7 @@ using ::bastion::pg::RunAsPrincipal;
 #define RUN_COLUMNS                                                         \
   "run_id, component_type, component_id, session_id, tenant_id, user_id,"   \
   " status, input::text AS input, output, error,"                           \
-  " paused_tool_calls::text AS paused, cancel_requested, "                  \
+  " paused_tool_calls::text AS paused, cancel_requested, delegation_id, "   \
   BASTION_MICROS("created_at") " AS created_us, "                           \
   BASTION_MICROS("updated_at") " AS updated_us"
 
@@ -75,22 +75,33 @@ constexpr const char* kList[2] = {LIST_RUNS(BASTION_ANY_OWNER),
 
 // $1 tenant, $2 user (NULL: any), $3 id, $4 expected status (NULL: any),
 // $5 new status (NULL: keep), $6 set output?, $7 output, $8 set error?,
-// $9 error, $10 set paused?, $11 paused (JSON), $12 request cancel.
+// $9 error, $10 set paused?, $11 paused (JSON), $12 request cancel,
+// $13 set delegation?, $14 delegation id, $15 staleness in microseconds of
+// the session's earlier runs in progress (NULL: update regardless).
 constexpr char kUpdate[] =
-    "UPDATE bastion_data.runs SET"
+    "UPDATE bastion_data.runs AS r SET"
     " status = coalesce($5, status),"
     " output = CASE WHEN $6::boolean THEN $7 ELSE output END,"
     " error = CASE WHEN $8::boolean THEN $9 ELSE error END,"
     " paused_tool_calls = CASE WHEN $10::boolean THEN $11::jsonb"
     "   ELSE paused_tool_calls END,"
     " cancel_requested = cancel_requested OR $12::boolean,"
+    " delegation_id = CASE WHEN $13::boolean THEN $14 ELSE delegation_id END,"
     " updated_at = greatest(now(), updated_at + interval '1 microsecond')"
     " WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
     " AND run_id = $3 AND ($4::text IS NULL OR status = $4)"
+    " AND ($15::bigint IS NULL OR r.session_id = '' OR NOT EXISTS ("
+    "   SELECT 1 FROM bastion_data.runs o"
+    "   WHERE o.tenant_id = r.tenant_id AND o.user_id = r.user_id"
+    "   AND o.session_id = r.session_id AND o.run_id <> r.run_id"
+    "   AND (o.created_at, o.run_id) < (r.created_at, r.run_id)"
+    "   AND o.status IN ('pending', 'running')"
+    "   AND o.updated_at > now() - $15::bigint * interval '1 microsecond'))"
     " RETURNING " RUN_COLUMNS;
 
-constexpr char kExists[] =
-    "SELECT 1 FROM bastion_data.runs"
+// The run's status, when UpdateRun changed nothing: why not.
+constexpr char kStatusOf[] =
+    "SELECT status FROM bastion_data.runs"
     " WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
     " AND run_id = $3";
 
@@ -216,6 +227,7 @@ absl::StatusOr<v1::RunRecord> ToRun(const PgResult& r, int row) {
   run.set_cancel_requested(r.Get(row, "cancel_requested") == "t");
   run.set_created_at_unix_micros(ToInt64(r.Get(row, "created_us")));
   run.set_updated_at_unix_micros(ToInt64(r.Get(row, "updated_us")));
+  run.set_delegation_id(std::string(r.Get(row, "delegation_id")));
   return run;
 }
 
@@ -315,15 +327,24 @@ absl::StatusOr<v1::RunRecord> PgRunStore::UpdateRun(
         request.update_output() ? "true" : "false", request.output(),
         request.update_error() ? "true" : "false", request.error(),
         request.update_paused_tool_calls() ? "true" : "false", paused,
-        request.request_cancel() ? "true" : "false"}});
-  batch.push_back({kExists, {owner.tenant_id, owner.user_id, request.run_id()}});
+        request.request_cancel() ? "true" : "false",
+        request.update_delegation_id() ? "true" : "false",
+        request.delegation_id(),
+        request.only_when_session_idle()
+            ? pg::Param(std::to_string(request.session_stale_after_ms() * 1000))
+            : std::nullopt}});
+  batch.push_back({kStatusOf, {owner.tenant_id, owner.user_id, request.run_id()}});
   ASSIGN_OR_RETURN(std::vector<PgResult> results,
                    RunAsPrincipal(pool_, scope, std::move(batch)));
   if (results[at].rows() == 1) return ToRun(results[at], 0);
-  if (results[at + 1].rows() == 1) {
+  const PgResult& current = results[at + 1];
+  if (current.rows() != 1) return NotFound();
+  if (request.expected_status() != common::v1::RUN_STATUS_UNSPECIFIED &&
+      StatusFromText(current.Get(0, "status")) != request.expected_status()) {
     return absl::FailedPreconditionError("run is not in the expected status");
   }
-  return NotFound();
+  return absl::FailedPreconditionError(
+      "the run's session has an earlier run in progress");
 }
 
 absl::StatusOr<v1::AppendRunEventsResponse> PgRunStore::AppendRunEvents(

@@ -2,6 +2,7 @@
 // numbering, component binding and isolation.
 #include "services/data/storage/pg_run_store.h"
 
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
@@ -99,6 +100,110 @@ TEST_F(PgRunStoreTest, CompareAndSetStatus) {
   auto still = store_->UpdateRun(alice_, cancel);
   ASSERT_THAT(still, IsOk());
   EXPECT_TRUE(still->cancel_requested());  // Never cleared.
+}
+
+TEST_F(PgRunStoreTest, DelegationIdIsStoredAndChecked) {
+  const std::string id = "dlg_0123456789abcdef0123456789abcdef";
+  v1::UpdateRunRequest set;
+  set.set_run_id("r-alice");
+  set.set_update_delegation_id(true);
+  set.set_delegation_id(id);
+  auto stored = store_->UpdateRun(alice_, set);
+  ASSERT_THAT(stored, IsOk());
+  EXPECT_EQ(stored->delegation_id(), id);
+  auto got = store_->GetRun(alice_, Get("r-alice"));
+  ASSERT_THAT(got, IsOk());
+  EXPECT_EQ(got->run().delegation_id(), id);
+  // Kept by updates that do not name it.
+  v1::UpdateRunRequest beat;
+  beat.set_run_id("r-alice");
+  auto kept = store_->UpdateRun(alice_, beat);
+  ASSERT_THAT(kept, IsOk());
+  EXPECT_EQ(kept->delegation_id(), id);
+
+  for (const char* bad : {"dlg_0123", "dlg_0123456789ABCDEF0123456789abcdef",
+                          "xyz_0123456789abcdef0123456789abcdef"}) {
+    set.set_delegation_id(bad);
+    EXPECT_THAT(store_->UpdateRun(alice_, set),
+                StatusIs(absl::StatusCode::kInvalidArgument))
+        << bad;
+  }
+}
+
+// UpdateRun with only_when_session_idle: the start of an enqueued run.
+TEST_F(PgRunStoreTest, StartsOnlyWhenTheSessionsEarlierRunsEnded) {
+  ASSERT_THAT(store_->CreateRun(alice_, NewRun("r-later")), IsOk());
+  v1::UpdateRunRequest start;
+  start.set_run_id("r-later");
+  start.set_expected_status(common::v1::RUN_STATUS_PENDING);
+  start.set_status(common::v1::RUN_STATUS_RUNNING);
+  start.set_only_when_session_idle(true);
+  start.set_session_stale_after_ms(60 * 1000);
+
+  // r-alice (earlier, pending) is in progress: nothing changes.
+  EXPECT_THAT(store_->UpdateRun(alice_, start),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  auto waiting = store_->GetRun(alice_, Get("r-later"));
+  ASSERT_THAT(waiting, IsOk());
+  EXPECT_EQ(waiting->run().status(), common::v1::RUN_STATUS_PENDING);
+
+  // The later run never holds back the earlier one.
+  v1::UpdateRunRequest first = start;
+  first.set_run_id("r-alice");
+  ASSERT_THAT(store_->UpdateRun(alice_, first), IsOk());
+  EXPECT_THAT(store_->UpdateRun(alice_, start),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+
+  // Another user's run (created earlier, same session id) is not counted;
+  // a paused or ended run is not in progress.
+  v1::UpdateRunRequest pause;
+  pause.set_run_id("r-alice");
+  pause.set_status(common::v1::RUN_STATUS_PAUSED);
+  ASSERT_THAT(store_->UpdateRun(alice_, pause), IsOk());
+  ASSERT_THAT(store_->UpdateRun(alice_, start), IsOk());
+
+  // A wrong expected status still says so.
+  auto again = store_->UpdateRun(alice_, start);
+  EXPECT_THAT(again, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(std::string(again.status().message()),
+              ::testing::HasSubstr("expected status"));
+}
+
+TEST_F(PgRunStoreTest, SessionCheckSkipsStaleRunsAndRunsWithoutSession) {
+  ASSERT_THAT(store_->CreateRun(alice_, NewRun("r-later")), IsOk());
+  v1::UpdateRunRequest start;
+  start.set_run_id("r-later");
+  start.set_only_when_session_idle(true);
+  start.set_session_stale_after_ms(60 * 1000);
+  auto busy = store_->UpdateRun(alice_, start);
+  EXPECT_THAT(busy, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(std::string(busy.status().message()),
+              ::testing::HasSubstr("earlier run in progress"));
+  // r-alice's record is older than 1 ms by now: its replica counts as
+  // stopped.
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  start.set_session_stale_after_ms(1);
+  EXPECT_THAT(store_->UpdateRun(alice_, start), IsOk());
+
+  v1::CreateRunRequest alone = NewRun("r-alone");
+  alone.set_session_id("");
+  ASSERT_THAT(store_->CreateRun(alice_, alone), IsOk());
+  v1::CreateRunRequest alone2 = NewRun("r-alone-2");
+  alone2.set_session_id("");
+  ASSERT_THAT(store_->CreateRun(alice_, alone2), IsOk());
+  start.set_run_id("r-alone-2");
+  start.set_session_stale_after_ms(60 * 1000);
+  EXPECT_THAT(store_->UpdateRun(alice_, start), IsOk());
+
+  // Bob cannot use it to learn about alice's session.
+  EXPECT_THAT(store_->UpdateRun(bob_, start),
+              StatusIs(absl::StatusCode::kNotFound));
+  start.set_session_stale_after_ms(0);
+  EXPECT_THAT(store_->UpdateRun(alice_, start),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  start.set_session_stale_after_ms(int64_t{24} * 60 * 60 * 1000 + 1);
+  EXPECT_THAT(store_->UpdateRun(alice_, start),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_F(PgRunStoreTest, ForeignRunOrWrongComponentIsNotFound) {

@@ -44,8 +44,9 @@ struct EngineOptions {
 
 // What one run is asked to do. Everything pointed to must outlive Execute.
 struct RunRequest {
-  // The run's owner; tools act for it (ForwardCaller).
-  const Caller* caller = nullptr;
+  // The run's owner, as it stands at each call; tools act for it
+  // (ForwardCaller).
+  const RunCaller* caller = nullptr;
   std::string run_id;
   common::v1::ComponentType component_type =
       common::v1::COMPONENT_TYPE_UNSPECIFIED;

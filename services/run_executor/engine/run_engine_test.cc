@@ -129,7 +129,8 @@ class RunEngineTest : public ::testing::Test {
   RunOutcome Run(common::v1::ComponentType type, const std::string& id,
                  const std::string& input) {
     RunRequest request;
-    request.caller = &caller_;
+    const FixedRunCaller caller(caller_);
+    request.caller = &caller;
     request.run_id = "run-1";
     request.component_type = type;
     request.component_id = id;

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -109,7 +110,7 @@ class MemoryTool final : public Tool {
   const ToolDefinition& definition() const override { return definition_; }
   absl::StatusOr<ToolOutcome> Invoke(
       const ToolInvocation& invocation) const override {
-    const std::string& user = invocation.caller->principal.subject();
+    const std::string user = invocation.caller->Current().principal.subject();
     if (write_) {
       store_->Write(user, nlohmann::json::parse(invocation.arguments_json)
                               .at("text")
@@ -138,16 +139,18 @@ TEST(RunIsolationTest, HundredConcurrentRunsShareNothing) {
   ASSERT_TRUE(parts.ok()) << parts.status();
   const RunEngine& engine = *parts->engine;
 
-  std::vector<Caller> callers(kRuns);
+  std::vector<std::optional<FixedRunCaller>> callers(kRuns);
   std::vector<MemoryRecorder> recorders(kRuns);
   std::vector<RunOutcome> outcomes(kRuns);
   std::vector<std::thread> threads;
   for (int i = 0; i < kRuns; ++i) {
-    callers[i].principal.set_subject(absl::StrCat("user-", i));
-    callers[i].principal.set_tenant_id("acme");
+    Caller caller;
+    caller.principal.set_subject(absl::StrCat("user-", i));
+    caller.principal.set_tenant_id("acme");
+    callers[i].emplace(std::move(caller));
     threads.emplace_back([&, i] {
       RunRequest request;
-      request.caller = &callers[i];
+      request.caller = &*callers[i];
       request.run_id = absl::StrCat("run-", i);
       request.component_type = common::v1::COMPONENT_TYPE_AGENT;
       request.component_id = "stateful";

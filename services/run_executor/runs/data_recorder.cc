@@ -1,5 +1,7 @@
 #include "services/run_executor/runs/data_recorder.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <utility>
 
 #include "common/log/log.h"
@@ -9,6 +11,11 @@ namespace bastion::runs {
 
 absl::Status DataRecorder::Record(v1::RunEvent event) {
   event.set_run_id(live_->run_id());
+  if (event.has_cancelled()) {
+    if (absl::Status lost = lost_authority_(); !lost.ok()) {
+      event.mutable_failed()->set_message(std::string(lost.message()));
+    }
+  }
   if (event.has_cancelled() && event.cancelled().cancelled_by().empty()) {
     event.mutable_cancelled()->set_cancelled_by(live_->cancelled_by());
   }
@@ -22,7 +29,7 @@ absl::Status DataRecorder::Record(v1::RunEvent event) {
   request.set_run_id(live_->run_id());
   *request.add_events() = *std::move(record);
   absl::StatusOr<data::v1::AppendRunEventsResponse> stored =
-      data_->AppendRunEvents(*owner_, request);
+      data_->AppendRunEvents(owner_->Current(), request);
   if (!stored.ok()) return stored.status();
   if (stored->events_size() != 1) {
     return absl::InternalError("data stored no event");
@@ -36,16 +43,19 @@ absl::Status DataRecorder::Record(v1::RunEvent event) {
 absl::Status DataRecorder::RecordSpan(data::v1::Span span) {
   data::v1::AppendSpansRequest request;
   *request.add_spans() = std::move(span);
-  return data_->AppendSpans(*owner_, request);
+  return data_->AppendSpans(owner_->Current(), request);
 }
 
-absl::Status DataRecorder::SetStatus(common::v1::RunStatus status) {
+absl::Status DataRecorder::StartWhenSessionIdle(absl::Duration stale_after) {
   data::v1::UpdateRunRequest request;
   request.set_run_id(live_->run_id());
-  request.set_status(status);
+  request.set_status(common::v1::RUN_STATUS_RUNNING);
   request.set_expected_status(status_);
-  absl::Status stored = data_->UpdateRun(*owner_, request).status();
-  if (stored.ok()) status_ = status;
+  request.set_only_when_session_idle(true);
+  request.set_session_stale_after_ms(
+      std::max<int64_t>(1, absl::ToInt64Milliseconds(stale_after)));
+  absl::Status stored = data_->UpdateRun(owner_->Current(), request).status();
+  if (stored.ok()) status_ = common::v1::RUN_STATUS_RUNNING;
   return stored;
 }
 
@@ -66,7 +76,8 @@ absl::Status DataRecorder::Finish(const v1::RunEvent& event) {
   } else {
     request.set_status(common::v1::RUN_STATUS_PAUSED);
   }
-  absl::StatusOr<data::v1::RunRecord> updated = data_->UpdateRun(*owner_, request);
+  absl::StatusOr<data::v1::RunRecord> updated =
+      data_->UpdateRun(owner_->Current(), request);
   if (!updated.ok()) {
     Log(LogLevel::kWarning, "run_status_not_stored",
         {{"run_id", live_->run_id()}, {"error", updated.status().ToString()}});

@@ -2,16 +2,20 @@
 // the run's owner (data numbers it), then handed to the run's live streams;
 // an event that ends the run first records the run's final status, so that
 // whoever sees that event finds the run finished. Spans go to data's
-// Traces as the owner.
+// Traces as the owner. A run stopped because it lost its authority to act
+// for its owner (`lost_authority`) ends failed, saying why, not cancelled.
 #ifndef BASTION_SERVICES_RUN_EXECUTOR_RUNS_DATA_RECORDER_H_
 #define BASTION_SERVICES_RUN_EXECUTOR_RUNS_DATA_RECORDER_H_
 
+#include <functional>
 #include <string>
+#include <utility>
 
-#include "common/auth/caller.h"
+#include "absl/time/time.h"
 #include "services/run_executor/engine/run_recorder.h"
 #include "services/run_executor/runs/live_runs.h"
 #include "services/run_executor/runs/run_data.h"
+#include "services/run_executor/tools/tool.h"
 
 namespace bastion::runs {
 
@@ -20,16 +24,25 @@ class DataRecorder final : public RunRecorder {
  public:
   // Not owned; all must outlive the recorder.
   // `status` is the run's stored status now (running, or pending when it
-  // waits for its session).
-  DataRecorder(RunData* data, const Caller* owner, LiveRun* live,
-               common::v1::RunStatus status)
-      : data_(data), owner_(owner), live_(live), status_(status) {}
+  // waits for its session). `lost_authority` (callable from any thread)
+  // answers OK while the run may act for its owner, else the caller-safe
+  // reason it may not.
+  DataRecorder(RunData* data, const RunCaller* owner, LiveRun* live,
+               common::v1::RunStatus status,
+               std::function<absl::Status()> lost_authority)
+      : data_(data),
+        owner_(owner),
+        live_(live),
+        status_(status),
+        lost_authority_(std::move(lost_authority)) {}
 
   absl::Status Record(v1::RunEvent event) override;
   absl::Status RecordSpan(data::v1::Span span) override;
 
-  // Stores the run's new status alone (pending -> running).
-  absl::Status SetStatus(common::v1::RunStatus status);
+  // Pending -> running, only while no earlier run of the run's session is
+  // in progress (a run whose record is older than `stale_after` counts as
+  // stopped): FAILED_PRECONDITION while one is.
+  absl::Status StartWhenSessionIdle(absl::Duration stale_after);
 
  private:
   // Stores the final status, output and error an ending event implies, if
@@ -38,9 +51,10 @@ class DataRecorder final : public RunRecorder {
   absl::Status Finish(const v1::RunEvent& event);
 
   RunData* const data_;
-  const Caller* const owner_;
+  const RunCaller* const owner_;
   LiveRun* const live_;
   common::v1::RunStatus status_;
+  const std::function<absl::Status()> lost_authority_;
 };
 
 }  // namespace bastion::runs

@@ -66,7 +66,7 @@ std::string StatusName(RunStatus status) {
 // Callable from any thread (tools poll it too).
 class RunWatch {
  public:
-  RunWatch(RunData* data, const Caller* owner, std::string run_id,
+  RunWatch(RunData* data, const RunCaller* owner, std::string run_id,
            absl::Duration poll, absl::Duration heartbeat, RunStatus status)
       : data_(data), owner_(owner), run_id_(std::move(run_id)), poll_(poll),
         heartbeat_(heartbeat), status_(status) {}
@@ -84,7 +84,8 @@ class RunWatch {
       data::v1::UpdateRunRequest beat;
       beat.set_run_id(run_id_);
       beat.set_expected_status(status_.load());
-      absl::StatusOr<data::v1::RunRecord> run = data_->UpdateRun(*owner_, beat);
+      absl::StatusOr<data::v1::RunRecord> run =
+          data_->UpdateRun(owner_->Current(), beat);
       if (run.ok() && run->cancel_requested()) stop_.store(true);
       if (!run.ok() &&
           run.status().code() == absl::StatusCode::kFailedPrecondition) {
@@ -95,7 +96,8 @@ class RunWatch {
       next_poll_ = now + poll_;
       data::v1::GetRunRequest request;
       request.set_run_id(run_id_);
-      absl::StatusOr<data::v1::GetRunResponse> run = data_->GetRun(*owner_, request);
+      absl::StatusOr<data::v1::GetRunResponse> run =
+          data_->GetRun(owner_->Current(), request);
       if (run.ok() && run->run().cancel_requested()) stop_.store(true);
     }
     return stop_.load();
@@ -103,7 +105,7 @@ class RunWatch {
 
  private:
   RunData* const data_;
-  const Caller* const owner_;
+  const RunCaller* const owner_;
   const std::string run_id_;
   const absl::Duration poll_;
   const absl::Duration heartbeat_;
@@ -118,8 +120,13 @@ class RunWatch {
 }  // namespace
 
 RunManager::RunManager(const AgentRegistry* registry, const RunEngine* engine,
-                       RunData* data, RunsOptions options)
-    : registry_(registry), engine_(engine), data_(data), options_(options) {}
+                       RunData* data, DelegationClient* delegations,
+                       RunsOptions options)
+    : registry_(registry),
+      engine_(engine),
+      data_(data),
+      delegations_(delegations),
+      options_(options) {}
 
 RunManager::~RunManager() {
   {
@@ -294,61 +301,128 @@ absl::StatusOr<std::string> RunManager::Start(const Caller& caller,
     if (!created.ok()) return refuse(created);
   }
 
+  absl::StatusOr<std::unique_ptr<RunDelegation>> delegation =
+      Delegate(caller, run_id, wait_for.empty() ? common::v1::RUN_STATUS_RUNNING
+                                                : common::v1::RUN_STATUS_PENDING);
+  if (!delegation.ok()) return refuse(delegation.status());
+
   {
     absl::MutexLock lock(&threads_mutex_);
     if (stopping_) {
+      (*delegation)->End();
       return refuse(absl::UnavailableError("run-executor is shutting down"));
     }
     ++threads_;
   }
-  std::thread([this, live, caller, request, session_id,
-               wait_for = std::move(wait_for)]() mutable {
-    Execute(std::move(live), std::move(caller), std::move(request),
-            std::move(session_id), std::move(wait_for));
+  std::thread([this, live, delegation = *std::move(delegation), request,
+               session_id, wait = !wait_for.empty()]() mutable {
+    Execute(std::move(live), std::move(delegation), std::move(request),
+            std::move(session_id), wait);
   }).detach();
   return run_id;
 }
 
-absl::Status RunManager::WaitForRuns(const Caller& caller,
-                                     const std::function<bool()>& cancelled,
-                                     const std::vector<std::string>& runs) {
-  const absl::Time deadline = absl::Now() + options_.session_wait;
-  for (const std::string& run_id : runs) {
-    while (true) {
-      if (cancelled()) return absl::CancelledError("cancelled");
-      data::v1::GetRunRequest request;
-      request.set_run_id(run_id);
-      absl::StatusOr<data::v1::GetRunResponse> run = data_->GetRun(caller, request);
-      if (!run.ok() && run.status().code() != absl::StatusCode::kUnavailable) {
-        break;  // gone: nothing to wait for
-      }
-      absl::StatusOr<data::v1::RunRecord> record =
-          run.ok() ? Expire(caller, run->run()) : run.status();
-      if (record.ok() && (IsFinal(record->status()) ||
-                          record->status() == common::v1::RUN_STATUS_PAUSED)) {
-        break;
-      }
-      if (absl::Now() >= deadline) {
-        return absl::DeadlineExceededError(absl::StrCat(
-            "the session's earlier run ", run_id, " did not end within ",
-            absl::FormatDuration(options_.session_wait)));
-      }
-      absl::SleepFor(options_.poll_interval);
+absl::StatusOr<std::unique_ptr<RunDelegation>> RunManager::Delegate(
+    const Caller& caller, const std::string& run_id, RunStatus status) {
+  absl::StatusOr<std::unique_ptr<RunDelegation>> delegation =
+      RunDelegation::Exchange(delegations_, caller, run_id,
+                              options_.delegation_check_interval,
+                              options_.clock);
+  absl::Status failure;
+  if (!delegation.ok()) {
+    failure = delegation.status();
+    Log(LogLevel::kWarning, "run_delegation_not_exchanged",
+        {{"run_id", run_id},
+         {"code", absl::StatusCodeToString(failure.code())}});
+    if (failure.code() == absl::StatusCode::kUnavailable) {
+      failure = absl::UnavailableError(
+          "authn is unavailable: the run cannot act for its user; try again");
+    }
+  } else {
+    // Any replica finds the delegation on the run (to renew or end it).
+    data::v1::UpdateRunRequest store;
+    store.set_run_id(run_id);
+    store.set_expected_status(status);
+    store.set_update_delegation_id(true);
+    store.set_delegation_id((*delegation)->id());
+    failure = data_->UpdateRun((*delegation)->Current(), store).status();
+    if (failure.ok()) return delegation;
+    (*delegation)->End();
+  }
+  // Nothing of the run stays in progress.
+  data::v1::UpdateRunRequest fail;
+  fail.set_run_id(run_id);
+  fail.set_expected_status(status);
+  fail.set_status(common::v1::RUN_STATUS_FAILED);
+  fail.set_update_error(true);
+  fail.set_error(std::string(failure.message()));
+  if (data_->UpdateRun(caller, fail).ok()) {
+    v1::RunEvent event;
+    event.set_run_id(run_id);
+    event.mutable_failed()->set_message(std::string(failure.message()));
+    absl::StatusOr<data::v1::RunEventRecord> record = ToRecord(event);
+    if (record.ok()) {
+      data::v1::AppendRunEventsRequest append;
+      append.set_run_id(run_id);
+      *append.add_events() = *std::move(record);
+      (void)data_->AppendRunEvents(caller, append);
     }
   }
-  return absl::OkStatus();
+  return failure;
 }
 
-void RunManager::Execute(std::shared_ptr<LiveRun> live, Caller caller,
+absl::Status RunManager::WaitForSession(
+    DataRecorder* recorder, const std::function<bool()>& cancelled) {
+  const absl::Time deadline = absl::Now() + options_.session_wait;
+  while (true) {
+    if (cancelled()) return absl::CancelledError("cancelled");
+    // The runs of a stopped replica (no heartbeat for a lease) are not
+    // waited for.
+    absl::Status started = recorder->StartWhenSessionIdle(options_.lease);
+    if (started.ok()) return started;
+    if (started.code() != absl::StatusCode::kFailedPrecondition &&
+        started.code() != absl::StatusCode::kUnavailable) {
+      return started;
+    }
+    if (absl::Now() >= deadline) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          "the session's earlier runs did not end within ",
+          absl::FormatDuration(options_.session_wait)));
+    }
+    absl::SleepFor(options_.poll_interval);
+  }
+}
+
+void RunManager::Execute(std::shared_ptr<LiveRun> live,
+                         std::unique_ptr<RunDelegation> delegation,
                          StartRequest request, std::string session_id,
-                         std::vector<std::string> wait_for) {
-  const RunStatus created = wait_for.empty() ? common::v1::RUN_STATUS_RUNNING
-                                             : common::v1::RUN_STATUS_PENDING;
-  DataRecorder recorder(data_, &caller, live.get(), created);
-  RunWatch watch(data_, &caller, live->run_id(), options_.poll_interval,
-                 options_.lease / 4, created);
-  auto cancelled = [&live, &watch] {
+                         bool wait) {
+  const RunStatus created = wait ? common::v1::RUN_STATUS_PENDING
+                                 : common::v1::RUN_STATUS_RUNNING;
+  // Set (once) when the delegation can no longer be renewed; read from any
+  // thread.
+  std::mutex lost_mutex;
+  absl::Status lost;
+  auto lost_authority = [&lost_mutex, &lost] {
+    std::lock_guard<std::mutex> lock(lost_mutex);
+    return lost;
+  };
+  DataRecorder recorder(data_, delegation.get(), live.get(), created,
+                        lost_authority);
+  RunWatch watch(data_, delegation.get(), live->run_id(),
+                 options_.poll_interval, options_.lease / 4, created);
+  // Polled before every step (each model and tool call) and by models and
+  // tools while they work: renews the delegation when due.
+  auto cancelled = [&] {
     if (live->cancelled()) return true;
+    if (absl::Status renewed = delegation->RenewIfDue(); !renewed.ok()) {
+      {
+        std::lock_guard<std::mutex> lock(lost_mutex);
+        if (lost.ok()) lost = renewed;
+      }
+      live->Cancel("");
+      return true;
+    }
     if (watch()) {
       live->Cancel("");
       return true;
@@ -357,13 +431,10 @@ void RunManager::Execute(std::shared_ptr<LiveRun> live, Caller caller,
   };
 
   bool run = true;
-  if (!wait_for.empty()) {
-    absl::Status waited = WaitForRuns(caller, cancelled, wait_for);
+  if (wait) {
+    absl::Status waited = WaitForSession(&recorder, cancelled);
     if (waited.ok() && cancelled()) waited = absl::CancelledError("cancelled");
-    if (waited.ok()) {
-      waited = recorder.SetStatus(common::v1::RUN_STATUS_RUNNING);
-      if (waited.ok()) watch.set_status(common::v1::RUN_STATUS_RUNNING);
-    }
+    if (waited.ok()) watch.set_status(common::v1::RUN_STATUS_RUNNING);
     if (!waited.ok()) {
       run = false;
       v1::RunEvent ended;
@@ -377,7 +448,7 @@ void RunManager::Execute(std::shared_ptr<LiveRun> live, Caller caller,
   }
   if (run) {
     RunRequest run_request;
-    run_request.caller = &caller;
+    run_request.caller = delegation.get();
     run_request.run_id = live->run_id();
     run_request.component_type = request.component_type;
     run_request.component_id = request.component_id;
@@ -389,6 +460,7 @@ void RunManager::Execute(std::shared_ptr<LiveRun> live, Caller caller,
     Log(LogLevel::kInfo, "run_ended",
         {{"run_id", live->run_id()}, {"status", StatusName(outcome.status)}});
   }
+  delegation->End();
   live->Finish();
   live_.Remove(live->run_id());
   absl::MutexLock lock(&threads_mutex_);

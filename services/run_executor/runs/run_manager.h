@@ -15,6 +15,18 @@
 //     enqueue    the new run waits (pending) until the earlier ones end
 //     interrupt  the earlier ones are cancelled, then the new run starts
 //   no session_id                         a new session of the caller
+//   authn does not exchange the caller's assertion for the run's
+//   delegation: its answer (UNAVAILABLE when unreachable); the run, already
+//   created, is stored failed
+// The run acts for its caller through that delegation (RunDelegation),
+// never through the caller's own short-lived assertion: every call made
+// for the run (data, tools) carries it, it is renewed before each step and
+// ended with the run. A run whose delegation authn refuses to renew (the
+// API key was revoked, the delegation's maximum lifetime is over) fails at
+// its next step, at most delegation_check_interval after the revocation.
+// A waiting (enqueued or interrupting) run asks data to start it only once
+// no earlier run of its session is in progress, every poll_interval: its
+// delegation reaches no other run's record.
 // The run then executes on its own thread: a client that disconnects does
 // not stop it; CancelRun does, on whichever replica it is asked (the
 // executing replica sees cancel_requested on the run record within
@@ -37,8 +49,11 @@
 #include "common/auth/caller.h"
 #include "services/run_executor/engine/run_engine.h"
 #include "services/run_executor/registry.h"
+#include "common/clock/clock.h"
+#include "services/run_executor/runs/data_recorder.h"
 #include "services/run_executor/runs/live_runs.h"
 #include "services/run_executor/runs/run_data.h"
+#include "services/run_executor/runs/run_delegation.h"
 
 namespace bastion::runs {
 
@@ -61,6 +76,12 @@ struct RunsOptions {
   // is not executing on the replica that looks, is failed by it: its
   // replica stopped. The executing replica renews the record every lease/4.
   absl::Duration lease = absl::Seconds(10);
+  // A run asks authn to renew its delegation before a step once the last
+  // confirmation is this old (or a third of the grant's life is left): the
+  // bound on how long a run goes on after its user's API key is revoked.
+  absl::Duration delegation_check_interval = absl::Seconds(5);
+  // Times the renewals; not owned.
+  const Clock* clock = SystemClock::Get();
 };
 
 // Thread-safe. Owns the threads of the runs it starts; the destructor
@@ -69,7 +90,8 @@ class RunManager {
  public:
   // Not owned; all must outlive the manager.
   RunManager(const AgentRegistry* registry, const RunEngine* engine,
-             RunData* data, RunsOptions options);
+             RunData* data, DelegationClient* delegations,
+             RunsOptions options);
   ~RunManager();
 
   struct StartRequest {
@@ -110,15 +132,21 @@ class RunManager {
                              const v1::ContinueRunRequest& request);
 
  private:
-  // The thread of one run.
-  void Execute(std::shared_ptr<LiveRun> live, Caller caller,
-               StartRequest request, std::string session_id,
-               std::vector<std::string> wait_for);
-  // Waits until each of `runs` has ended: CANCELLED when `cancelled` turns
-  // true, DEADLINE_EXCEEDED after session_wait.
-  absl::Status WaitForRuns(const Caller& caller,
-                           const std::function<bool()>& cancelled,
-                           const std::vector<std::string>& runs);
+  // The thread of one run; `wait` when it starts pending.
+  void Execute(std::shared_ptr<LiveRun> live,
+               std::unique_ptr<RunDelegation> delegation, StartRequest request,
+               std::string session_id, bool wait);
+  // Gets the run `run_id` (just created by `caller`, in `status`) its
+  // delegation and stores the delegation's id on it; on failure stores the
+  // run failed.
+  absl::StatusOr<std::unique_ptr<RunDelegation>> Delegate(
+      const Caller& caller, const std::string& run_id,
+      common::v1::RunStatus status);
+  // Starts the pending run once its session's earlier runs have ended:
+  // CANCELLED when `cancelled` turns true, DEADLINE_EXCEEDED after
+  // session_wait.
+  absl::Status WaitForSession(DataRecorder* recorder,
+                              const std::function<bool()>& cancelled);
   // `run` as it stands: failed now (compare-and-set, with a failed event)
   // when it is in progress, not executing here, and its record has not
   // changed for longer than the lease.
@@ -134,6 +162,7 @@ class RunManager {
   const AgentRegistry* const registry_;
   const RunEngine* const engine_;
   RunData* const data_;
+  DelegationClient* const delegations_;
   const RunsOptions options_;
   LiveRuns live_;
   // Serializes the session checks and run creations of this replica, so

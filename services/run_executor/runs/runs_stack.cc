@@ -16,7 +16,8 @@ absl::StatusOr<RunsOptions> RunsOptionsFrom(const v1::RunLimits& limits) {
       {"default_max_iterations", limits.default_max_iterations()},
       {"poll_interval_ms", limits.poll_interval_ms()},
       {"session_wait_seconds", limits.session_wait_seconds()},
-      {"lease_seconds", limits.lease_seconds()}};
+      {"lease_seconds", limits.lease_seconds()},
+      {"delegation_check_interval_ms", limits.delegation_check_interval_ms()}};
   for (const auto& [name, value] : fields) {
     if (value < 0) {
       return absl::InvalidArgumentError(
@@ -43,6 +44,10 @@ absl::StatusOr<RunsOptions> RunsOptionsFrom(const v1::RunLimits& limits) {
   if (limits.lease_seconds() > 0) {
     options.lease = absl::Seconds(limits.lease_seconds());
   }
+  if (limits.delegation_check_interval_ms() > 0) {
+    options.delegation_check_interval =
+        absl::Milliseconds(limits.delegation_check_interval_ms());
+  }
   if (limits.session_wait_seconds() > 0) {
     options.session_wait = absl::Seconds(limits.session_wait_seconds());
   }
@@ -56,6 +61,11 @@ absl::StatusOr<std::unique_ptr<RunsStack>> RunsStack::Create(
   if (config.data_address().empty()) {
     return absl::InvalidArgumentError(
         "data_address is required: runs are stored in data");
+  }
+  if (config.authn_address().empty()) {
+    return absl::InvalidArgumentError(
+        "authn_address is required: runs act for their users through "
+        "authn's delegations");
   }
   ASSIGN_OR_RETURN(RunsOptions options, RunsOptionsFrom(config.run_limits()));
   std::unique_ptr<RunsStack> stack(new RunsStack());
@@ -78,8 +88,11 @@ absl::StatusOr<std::unique_ptr<RunsStack>> RunsStack::Create(
   stack->approval_records_ = DataChannelApprovalRecords(data);
   stack->approvals_ =
       std::make_unique<ApprovalManager>(stack->approval_records_.get());
+  stack->delegations_ =
+      AuthnDelegationClient(channels->Channel(config.authn_address()));
   stack->manager_ = std::make_unique<RunManager>(
-      registry, stack->engine_.get(), stack->data_.get(), options);
+      registry, stack->engine_.get(), stack->data_.get(),
+      stack->delegations_.get(), options);
   return stack;
 }
 

@@ -19,6 +19,7 @@
 #include "services/run_executor/runs/approval_manager.h"
 #include "services/run_executor/runs/approval_records.h"
 #include "services/run_executor/runs/run_data.h"
+#include "services/run_executor/runs/run_delegation.h"
 #include "services/run_executor/runs/run_manager.h"
 #include "services/run_executor/tools/toolbox.h"
 
@@ -34,7 +35,7 @@ class RunsStack {
  public:
   // `registry` (already validated as `specs`) and `channels` (the
   // service's ChannelFactory, with its identity) must outlive the stack.
-  // data_address is required.
+  // data_address and authn_address are required.
   static absl::StatusOr<std::unique_ptr<RunsStack>> Create(
       const v1::RunExecutorConfig& config, const v1::Registry& specs,
       const AgentRegistry* registry, const ChannelFactory* channels,
@@ -52,6 +53,7 @@ class RunsStack {
   std::unique_ptr<RunData> data_;
   std::unique_ptr<ApprovalRecords> approval_records_;
   std::unique_ptr<ApprovalManager> approvals_;
+  std::unique_ptr<DelegationClient> delegations_;
   // Declared last: destroyed first.
   std::unique_ptr<RunManager> manager_;
 };

@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <system_error>
 #include <thread>
 
@@ -28,8 +29,9 @@ struct Call {
   // Guarded by `mutex`.
   absl::StatusOr<ToolOutcome> result = absl::UnknownError("not run");
   std::function<bool()> run_cancelled;
-  // The tool's own copies; `invocation` points at them.
-  Caller caller;
+  // The tool's own copies (the caller as it stood when the call began: the
+  // tool's thread may outlive the run); `invocation` points at them.
+  std::optional<FixedRunCaller> caller;
   RunScratch scratch;
   ToolInvocation invocation;
 };
@@ -67,8 +69,8 @@ absl::StatusOr<ToolOutcome> InProcessRunner::Run(
   call->run_cancelled = invocation.cancelled;
   call->invocation = invocation;
   if (invocation.caller != nullptr) {
-    call->caller = *invocation.caller;
-    call->invocation.caller = &call->caller;
+    call->caller.emplace(invocation.caller->Current());
+    call->invocation.caller = &*call->caller;
   }
   if (invocation.scratch != nullptr) {
     call->scratch = *invocation.scratch;

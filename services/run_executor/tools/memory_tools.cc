@@ -77,7 +77,7 @@ absl::StatusOr<std::optional<ToolOutcome>> CallData(
     return absl::FailedPreconditionError("no caller to act for");
   }
   // The owner's assertion on this call: data scopes the rows to that owner.
-  absl::Status forwarded = ForwardCaller(*invocation.caller, context);
+  absl::Status forwarded = ForwardCaller(invocation.caller->Current(), context);
   if (!forwarded.ok()) return forwarded;
   const grpc::Status answer = AwaitUnaryCall(context, invocation.deadline,
                                              invocation.cancelled, start);

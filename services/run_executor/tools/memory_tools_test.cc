@@ -8,6 +8,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -199,8 +200,10 @@ class MemoryToolsTest : public ::testing::Test {
   absl::StatusOr<ToolOutcome> Call(const Tool& tool, const Caller* caller,
                                    const std::string& arguments_json,
                                    absl::Duration timeout = absl::Seconds(10)) {
+    std::optional<FixedRunCaller> acting;
+    if (caller != nullptr) acting.emplace(*caller);
     ToolInvocation invocation;
-    invocation.caller = caller;
+    invocation.caller = acting.has_value() ? &*acting : nullptr;
     invocation.run_id = "run-1";
     invocation.tool_call_id = "call-1";
     invocation.arguments_json = arguments_json;

@@ -21,7 +21,7 @@ absl::StatusOr<ToolOutcome> RemoteTool::Invoke(
   }
   grpc::ClientContext context;
   // The run owner's assertion: the tool server acts for that user only.
-  absl::Status forwarded = ForwardCaller(*invocation.caller, &context);
+  absl::Status forwarded = ForwardCaller(invocation.caller->Current(), &context);
   if (!forwarded.ok()) return forwarded;
 
   v1::InvokeToolRequest request;

@@ -41,8 +41,9 @@ class RemoteToolTest : public ::testing::Test {
   absl::StatusOr<ToolOutcome> Call(const RemoteTool& tool,
                                    absl::Duration timeout = absl::Seconds(10),
                                    const Caller* caller = nullptr) {
+    const FixedRunCaller acting(caller != nullptr ? *caller : alice_);
     ToolInvocation invocation;
-    invocation.caller = caller != nullptr ? caller : &alice_;
+    invocation.caller = &acting;
     invocation.run_id = "run-7";
     invocation.tool_call_id = "call-3";
     invocation.arguments_json = R"({"order_id": "A-1"})";

@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -14,6 +15,27 @@
 
 namespace bastion::runs {
 
+// The run's owner as it stands at this moment. A run's credential (its
+// delegation, renewed while the run lives) can change between two calls, so
+// whoever calls out for the run asks for the current one at each call.
+// Implementations are thread-safe.
+class RunCaller {
+ public:
+  virtual ~RunCaller() = default;
+  virtual Caller Current() const = 0;
+};
+
+// A RunCaller that never changes: a tool's own copy of the caller at the
+// start of its call (InProcessRunner), and tests.
+class FixedRunCaller final : public RunCaller {
+ public:
+  explicit FixedRunCaller(Caller caller) : caller_(std::move(caller)) {}
+  Caller Current() const override { return caller_; }
+
+ private:
+  const Caller caller_;
+};
+
 // State private to one run that its tools may read and change (each run
 // builds a fresh one; never shared between runs).
 using RunScratch = std::map<std::string, std::string>;
@@ -21,8 +43,9 @@ using RunScratch = std::map<std::string, std::string>;
 // One call of a tool, made for the run's owner.
 struct ToolInvocation {
   // The run's owner, with the credential forwarded to data and to tool
-  // servers (ForwardCaller). Never a service identity alone.
-  const Caller* caller = nullptr;
+  // servers (ForwardCaller), read at each call. Never a service identity
+  // alone.
+  const RunCaller* caller = nullptr;
   std::string run_id;
   std::string tool_call_id;
   // Already checked against the tool's JSON Schema.

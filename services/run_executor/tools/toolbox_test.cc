@@ -7,6 +7,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -123,13 +124,15 @@ std::map<std::string, v1::Agent> Agents(const std::string& text) {
 class ToolboxTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    alice_.principal.set_subject("alice");
-    alice_.assertion = "assertion-of-alice";
+    Caller alice;
+    alice.principal.set_subject("alice");
+    alice.assertion = "assertion-of-alice";
+    alice_.emplace(std::move(alice));
   }
 
   ToolInvocation Invocation(const std::string& arguments_json) {
     ToolInvocation invocation;
-    invocation.caller = &alice_;
+    invocation.caller = &*alice_;
     invocation.run_id = "run-1";
     invocation.tool_call_id = "call-1";
     invocation.arguments_json = arguments_json;
@@ -153,7 +156,7 @@ class ToolboxTest : public ::testing::Test {
     return toolbox.ok() ? *std::move(toolbox) : nullptr;
   }
 
-  Caller alice_;
+  std::optional<FixedRunCaller> alice_;
   RunScratch scratch_;
   std::atomic<bool> cancelled_{false};
 };

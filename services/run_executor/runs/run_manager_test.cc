@@ -1,0 +1,503 @@
+// RunManager with an in-memory data and a fake authn: a run acts for its
+// owner through its delegation only (exchanged at the start, stored on the
+// run, renewed when due, ended with the run); a failed exchange fails the
+// start and leaves nothing running; a refused renewal fails the run; an
+// enqueued run starts once the session's earlier run has ended.
+#include "services/run_executor/runs/run_manager.h"
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/clock/fake_clock.h"
+#include "common/status/status_matchers.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/run_executor/engine/engine_test_support.h"
+
+namespace bastion::runs {
+namespace {
+
+using ::bastion::testing::IsOk;
+using ::bastion::testing::StatusIs;
+using ::testing::HasSubstr;
+
+constexpr char kId[] = "dlg_0123456789abcdef0123456789abcdef";
+
+constexpr char kRegistry[] = R"pb(
+  models {
+    name: "scripted:calc"
+    scripted {
+      rules {
+        input_contains: "add"
+        tool_calls { tool_name: "calculator" arguments_json: '{"expression": "2+3"}' }
+      }
+      rules { after_tool: "calculator" reply: "The sum is {tool_result}" }
+    }
+  }
+  agents { agent_id: "echo" model: "scripted:echo" }
+  agents { agent_id: "calc" model: "scripted:calc" tools { name: "calculator" } }
+)pb";
+
+// Runs, sessions and events of one tenant, kept as data keeps them (by
+// owner), recording the assertion each call carried. Thread-safe.
+class MemoryRunData final : public RunData {
+ public:
+  absl::StatusOr<data::v1::Session> GetSession(
+      const Caller& caller, const data::v1::GetSessionRequest& request) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Seen(caller, "GetSession");
+    auto it = sessions_.find(request.session_id());
+    if (it == sessions_.end() ||
+        it->second.user_id() != caller.principal.subject()) {
+      return absl::NotFoundError("session not found");
+    }
+    return it->second;
+  }
+  absl::StatusOr<data::v1::Session> CreateSession(
+      const Caller& caller,
+      const data::v1::CreateSessionRequest& request) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Seen(caller, "CreateSession");
+    data::v1::Session session;
+    session.set_session_id(absl::StrCat("s-", sessions_.size() + 1));
+    session.set_user_id(caller.principal.subject());
+    session.set_tenant_id(caller.principal.tenant_id());
+    session.set_component_type(request.component_type());
+    session.set_component_id(request.component_id());
+    sessions_[session.session_id()] = session;
+    return session;
+  }
+  absl::StatusOr<data::v1::RunRecord> CreateRun(
+      const Caller& caller, const data::v1::CreateRunRequest& request) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Seen(caller, "CreateRun");
+    data::v1::RunRecord& run = runs_[request.run_id()].run;
+    run.set_run_id(request.run_id());
+    run.set_session_id(request.session_id());
+    run.set_component_type(request.component_type());
+    run.set_component_id(request.component_id());
+    run.set_user_id(caller.principal.subject());
+    run.set_tenant_id(caller.principal.tenant_id());
+    run.set_status(request.status());
+    run.set_created_at_unix_micros(++time_);
+    run.set_updated_at_unix_micros(absl::ToUnixMicros(absl::Now()));
+    return run;
+  }
+  absl::StatusOr<data::v1::GetRunResponse> GetRun(
+      const Caller& caller, const data::v1::GetRunRequest& request) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Seen(caller, "GetRun");
+    Stored* stored = Find(caller, request.run_id());
+    if (stored == nullptr) return absl::NotFoundError("run not found");
+    data::v1::GetRunResponse response;
+    *response.mutable_run() = stored->run;
+    if (request.include_events()) {
+      for (const data::v1::RunEventRecord& event : stored->events) {
+        if (event.seq() > request.events_after_seq()) {
+          *response.add_events() = event;
+        }
+      }
+    }
+    return response;
+  }
+  absl::StatusOr<data::v1::ListRunsResponse> ListRuns(
+      const Caller& caller, const data::v1::ListRunsRequest& request) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Seen(caller, "ListRuns");
+    data::v1::ListRunsResponse response;
+    for (const auto& [id, stored] : runs_) {
+      if (stored.run.user_id() != caller.principal.subject()) continue;
+      if (!request.session_id().empty() &&
+          stored.run.session_id() != request.session_id()) {
+        continue;
+      }
+      if (request.status() != common::v1::RUN_STATUS_UNSPECIFIED &&
+          stored.run.status() != request.status()) {
+        continue;
+      }
+      *response.add_runs() = stored.run;
+    }
+    return response;
+  }
+  absl::StatusOr<data::v1::RunRecord> UpdateRun(
+      const Caller& caller, const data::v1::UpdateRunRequest& request) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Seen(caller, "UpdateRun");
+    Stored* stored = Find(caller, request.run_id());
+    if (stored == nullptr) return absl::NotFoundError("run not found");
+    data::v1::RunRecord& run = stored->run;
+    if (request.expected_status() != common::v1::RUN_STATUS_UNSPECIFIED &&
+        request.expected_status() != run.status()) {
+      return absl::FailedPreconditionError("run is not in the expected status");
+    }
+    if (request.only_when_session_idle()) {
+      for (const auto& [id, other] : runs_) {
+        if (id != run.run_id() && other.run.session_id() == run.session_id() &&
+            other.run.created_at_unix_micros() < run.created_at_unix_micros() &&
+            (other.run.status() == common::v1::RUN_STATUS_RUNNING ||
+             other.run.status() == common::v1::RUN_STATUS_PENDING)) {
+          return absl::FailedPreconditionError(
+              "the run's session has an earlier run in progress");
+        }
+      }
+    }
+    if (request.status() != common::v1::RUN_STATUS_UNSPECIFIED) {
+      run.set_status(request.status());
+    }
+    if (request.update_error()) run.set_error(request.error());
+    if (request.update_output()) run.set_output(request.output());
+    if (request.update_delegation_id()) {
+      run.set_delegation_id(request.delegation_id());
+    }
+    if (request.request_cancel()) run.set_cancel_requested(true);
+    run.set_updated_at_unix_micros(absl::ToUnixMicros(absl::Now()));
+    return run;
+  }
+  absl::StatusOr<data::v1::AppendRunEventsResponse> AppendRunEvents(
+      const Caller& caller,
+      const data::v1::AppendRunEventsRequest& request) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Seen(caller, "AppendRunEvents");
+    Stored* stored = Find(caller, request.run_id());
+    if (stored == nullptr) return absl::NotFoundError("run not found");
+    data::v1::AppendRunEventsResponse response;
+    for (data::v1::RunEventRecord event : request.events()) {
+      event.set_run_id(request.run_id());
+      event.set_seq(static_cast<int64_t>(stored->events.size()) + 1);
+      stored->events.push_back(event);
+      *response.add_events() = event;
+    }
+    return response;
+  }
+  absl::Status AppendSpans(const Caller& caller,
+                           const data::v1::AppendSpansRequest&) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Seen(caller, "AppendSpans");
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<data::v1::RunRecord> Run(const std::string& id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = runs_.find(id);
+    if (it == runs_.end()) return absl::NotFoundError("run not found");
+    return it->second.run;
+  }
+  std::vector<std::string> EventTypes(const std::string& id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<std::string> types;
+    for (const data::v1::RunEventRecord& event : runs_[id].events) {
+      types.push_back(event.type());
+    }
+    return types;
+  }
+  // "Method assertion" of every call, in order.
+  std::vector<std::string> calls() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return calls_;
+  }
+
+ private:
+  struct Stored {
+    data::v1::RunRecord run;
+    std::vector<data::v1::RunEventRecord> events;
+  };
+  Stored* Find(const Caller& caller, const std::string& id) {
+    auto it = runs_.find(id);
+    if (it == runs_.end() ||
+        it->second.run.user_id() != caller.principal.subject()) {
+      return nullptr;
+    }
+    return &it->second;
+  }
+  void Seen(const Caller& caller, const char* method) {
+    calls_.push_back(absl::StrCat(method, " ", caller.assertion));
+  }
+
+  std::mutex mutex_;
+  std::map<std::string, data::v1::Session> sessions_;
+  std::map<std::string, Stored> runs_;
+  std::vector<std::string> calls_;
+  int64_t time_ = 0;
+};
+
+// authn's Delegations: grants "delegation-N"; renewals answer from a queue
+// of errors first. Thread-safe.
+class FakeDelegations final : public DelegationClient {
+ public:
+  absl::StatusOr<authn::v1::DelegationGrant> ExchangeForRun(
+      const Caller& owner, const std::string& run_id) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    exchanged_.push_back(owner.assertion + " for " + run_id);
+    if (!exchange_error_.ok()) return exchange_error_;
+    return Grant();
+  }
+  absl::StatusOr<authn::v1::DelegationGrant> Renew(
+      const std::string& delegation_id) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    renewals_.push_back(delegation_id);
+    if (!renew_errors_.empty()) {
+      absl::Status error = renew_errors_.front();
+      renew_errors_.pop_front();
+      return error;
+    }
+    return Grant();
+  }
+  absl::Status End(const std::string& delegation_id) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ended_.push_back(delegation_id);
+    return absl::OkStatus();
+  }
+
+  void FailExchange(absl::Status error) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    exchange_error_ = std::move(error);
+  }
+  void FailRenewal(absl::Status error) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    renew_errors_.push_back(std::move(error));
+  }
+  std::vector<std::string> exchanged() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return exchanged_;
+  }
+  size_t renewals() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return renewals_.size();
+  }
+  std::vector<std::string> ended() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return ended_;
+  }
+
+ private:
+  authn::v1::DelegationGrant Grant() {
+    authn::v1::DelegationGrant grant;
+    grant.set_delegation_id(kId);
+    grant.set_delegation(absl::StrCat("delegation-", ++grants_));
+    grant.set_expires_at_unix(absl::ToUnixSeconds(absl::Now()) + 3600);
+    return grant;
+  }
+
+  std::mutex mutex_;
+  absl::Status exchange_error_;
+  std::deque<absl::Status> renew_errors_;
+  std::vector<std::string> exchanged_;
+  std::vector<std::string> renewals_;
+  std::vector<std::string> ended_;
+  int grants_ = 0;
+};
+
+// The calculator stand-in: each call runs `on_call` first.
+class HookTool final : public Tool {
+ public:
+  const ToolDefinition& definition() const override { return definition_; }
+  absl::StatusOr<ToolOutcome> Invoke(const ToolInvocation&) const override {
+    if (on_call) on_call();
+    return ToolOutcome{"5", false};
+  }
+  std::function<void()> on_call;
+
+ private:
+  const ToolDefinition definition_{"calculator", "adds", R"({"type":"object"})"};
+};
+
+class RunManagerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    tool_ = std::make_shared<HookTool>();
+    absl::StatusOr<EngineParts> parts =
+        BuildEngine(kRegistry, {{"calculator", tool_}}, EngineOptions{});
+    ASSERT_THAT(parts, IsOk());
+    parts_ = *std::move(parts);
+    alice_.principal.set_subject("alice");
+    alice_.principal.set_tenant_id("acme");
+    alice_.assertion = "alice-assertion";
+  }
+
+  void Build(RunsOptions options = {}) {
+    options.clock = &clock_;
+    options.poll_interval = absl::Milliseconds(5);
+    manager_ = std::make_unique<RunManager>(parts_.registry.get(),
+                                            parts_.engine.get(), &data_,
+                                            &authn_, options);
+  }
+
+  absl::StatusOr<std::string> Start(const std::string& agent,
+                                    const std::string& input,
+                                    const std::string& session = "",
+                                    v1::SessionPolicy policy =
+                                        v1::SESSION_POLICY_UNSPECIFIED) {
+    RunManager::StartRequest request;
+    request.component_type = common::v1::COMPONENT_TYPE_AGENT;
+    request.component_id = agent;
+    request.input = input;
+    request.session_id = session;
+    request.session_policy = policy;
+    return manager_->Start(alice_, request);
+  }
+
+  // The run once it ended (or as it stands after 10 s).
+  data::v1::RunRecord Ended(const std::string& run_id) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (true) {
+      absl::StatusOr<data::v1::RunRecord> run = data_.Run(run_id);
+      if (!run.ok()) return {};
+      const common::v1::RunStatus status = run->status();
+      const bool ended = status == common::v1::RUN_STATUS_COMPLETED ||
+                         status == common::v1::RUN_STATUS_FAILED ||
+                         status == common::v1::RUN_STATUS_CANCELLED;
+      if ((ended && !authn_.ended().empty()) || absl::Now() > deadline) {
+        return *run;
+      }
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+  }
+
+  FakeClock clock_{absl::FromUnixSeconds(1700000000)};
+  std::shared_ptr<HookTool> tool_;
+  EngineParts parts_;
+  MemoryRunData data_;
+  FakeDelegations authn_;
+  Caller alice_;
+  // Declared last: its runs end before the rest goes away.
+  std::unique_ptr<RunManager> manager_;
+};
+
+TEST_F(RunManagerTest, ARunActsThroughItsDelegationAndEndsIt) {
+  Build();
+  absl::StatusOr<std::string> run_id = Start("echo", "hello there");
+  ASSERT_THAT(run_id, IsOk());
+  const data::v1::RunRecord run = Ended(*run_id);
+  EXPECT_EQ(run.status(), common::v1::RUN_STATUS_COMPLETED);
+  EXPECT_EQ(run.output(), "hello there");
+  EXPECT_EQ(run.delegation_id(), kId);
+  EXPECT_THAT(authn_.exchanged(),
+              ::testing::ElementsAre("alice-assertion for " + *run_id));
+  EXPECT_THAT(authn_.ended(), ::testing::ElementsAre(kId));
+
+  // The caller's own assertion made the session and the run, nothing else.
+  const std::vector<std::string> calls = data_.calls();
+  ASSERT_GE(calls.size(), 4u);
+  EXPECT_EQ(calls[0], "CreateSession alice-assertion");
+  EXPECT_EQ(calls[1], "CreateRun alice-assertion");
+  for (size_t i = 2; i < calls.size(); ++i) {
+    EXPECT_TRUE(absl::EndsWith(calls[i], " delegation-1")) << calls[i];
+  }
+  EXPECT_EQ(data_.EventTypes(*run_id).back(), "completed");
+}
+
+TEST_F(RunManagerTest, ExchangeFailureFailsTheStartAndLeavesNothingRunning) {
+  Build();
+  authn_.FailExchange(absl::UnavailableError("authn unavailable"));
+  absl::StatusOr<std::string> run_id = Start("echo", "hello");
+  EXPECT_THAT(run_id, StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(std::string(run_id.status().message()), HasSubstr("authn"));
+
+  // The run record it had created is failed, saying why.
+  std::string created;
+  for (const std::string& call : data_.calls()) {
+    if (absl::StartsWith(call, "CreateRun")) created = call;
+  }
+  ASSERT_FALSE(created.empty());
+  data::v1::ListRunsRequest list;
+  absl::StatusOr<data::v1::ListRunsResponse> runs = data_.ListRuns(alice_, list);
+  ASSERT_THAT(runs, IsOk());
+  ASSERT_EQ(runs->runs_size(), 1);
+  EXPECT_EQ(runs->runs(0).status(), common::v1::RUN_STATUS_FAILED);
+  EXPECT_THAT(runs->runs(0).error(), HasSubstr("authn is unavailable"));
+  EXPECT_TRUE(authn_.ended().empty());
+
+  // A refusal is passed on as authn answered it.
+  authn_.FailExchange(absl::PermissionDeniedError("not a holder"));
+  EXPECT_THAT(Start("echo", "hello"),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
+TEST_F(RunManagerTest, RenewsWhenDueAndUsesTheRenewedDelegation) {
+  RunsOptions options;
+  options.delegation_check_interval = absl::Seconds(5);
+  Build(options);
+  // The tool's call takes (fake) time: the next step finds the delegation
+  // unconfirmed for longer than the check interval.
+  tool_->on_call = [this] { clock_.Advance(absl::Seconds(6)); };
+  absl::StatusOr<std::string> run_id = Start("calc", "add them");
+  ASSERT_THAT(run_id, IsOk());
+  const data::v1::RunRecord run = Ended(*run_id);
+  EXPECT_EQ(run.status(), common::v1::RUN_STATUS_COMPLETED);
+  EXPECT_EQ(run.output(), "The sum is 5");
+  EXPECT_GE(authn_.renewals(), 1u);
+  const std::vector<std::string> calls = data_.calls();
+  EXPECT_TRUE(absl::EndsWith(calls.back(), " delegation-2")) << calls.back();
+}
+
+TEST_F(RunManagerTest, ARefusedRenewalFailsTheRunSayingWhy) {
+  Build();
+  tool_->on_call = [this] {
+    authn_.FailRenewal(absl::FailedPreconditionError(
+        "the credential the delegation came from is revoked or expired"));
+    clock_.Advance(absl::Seconds(6));
+  };
+  absl::StatusOr<std::string> run_id = Start("calc", "add them");
+  ASSERT_THAT(run_id, IsOk());
+  const data::v1::RunRecord run = Ended(*run_id);
+  EXPECT_EQ(run.status(), common::v1::RUN_STATUS_FAILED);
+  EXPECT_THAT(run.error(), HasSubstr("can no longer act for its user"));
+  EXPECT_THAT(run.error(), HasSubstr("revoked"));
+  EXPECT_EQ(data_.EventTypes(*run_id).back(), "failed");
+  EXPECT_THAT(authn_.ended(), ::testing::ElementsAre(kId));
+}
+
+TEST_F(RunManagerTest, AnEnqueuedRunStartsAfterTheEarlierOneEnded) {
+  Build();
+  // The first run blocks in its tool until released.
+  std::mutex mutex;
+  bool release = false;
+  tool_->on_call = [&] {
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (absl::Now() < deadline) {
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (release) return;
+      }
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+  };
+  absl::StatusOr<std::string> first = Start("calc", "add them");
+  ASSERT_THAT(first, IsOk());
+  absl::StatusOr<data::v1::RunRecord> stored = data_.Run(*first);
+  ASSERT_THAT(stored, IsOk());
+  const std::string session = stored->session_id();
+
+  EXPECT_THAT(Start("calc", "add again", session),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  absl::StatusOr<std::string> queued =
+      Start("calc", "add again", session, v1::SESSION_POLICY_ENQUEUE);
+  ASSERT_THAT(queued, IsOk());
+  absl::SleepFor(absl::Milliseconds(50));
+  absl::StatusOr<data::v1::RunRecord> waiting = data_.Run(*queued);
+  ASSERT_THAT(waiting, IsOk());
+  EXPECT_EQ(waiting->status(), common::v1::RUN_STATUS_PENDING);
+
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    release = true;
+  }
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (data_.Run(*queued)->status() != common::v1::RUN_STATUS_COMPLETED &&
+         absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  EXPECT_EQ(data_.Run(*first)->status(), common::v1::RUN_STATUS_COMPLETED);
+  EXPECT_EQ(data_.Run(*queued)->status(), common::v1::RUN_STATUS_COMPLETED);
+}
+
+}  // namespace
+}  // namespace bastion::runs
