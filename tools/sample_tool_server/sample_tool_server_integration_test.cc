@@ -169,8 +169,9 @@ class SampleToolServerIntegrationTest : public ::testing::Test {
     const Tool* tool = toolbox_->Find("ops", tool_name);
     EXPECT_NE(tool, nullptr);
     if (tool == nullptr) return ToolOutcome{};
+    const FixedRunCaller run_caller(caller);
     ToolInvocation invocation;
-    invocation.caller = &caller;
+    invocation.caller = &run_caller;
     invocation.run_id = "run-1";
     invocation.tool_call_id = "call-1";
     invocation.arguments_json = arguments;
