@@ -191,12 +191,15 @@ class RunDelegationIntegrationTest(unittest.TestCase):
                          grpc.StatusCode.FAILED_PRECONDITION)
 
     def test_revoking_the_api_key_stops_its_run_at_the_next_step(self):
+        # An API key holds only its own scopes (no roles): those a run of
+        # the agent needs, each held by the token that creates the key.
+        run_scopes = ["agents:run", "sessions:read", "sessions:write",
+                      "runs:read", "runs:write", "traces:write"]
         token = SUITE.token("pia", roles="member",
-                            scopes="api_keys:write api_keys:delete")
+                            scopes=" ".join(["api_keys:write", "api_keys:delete",
+                                             *run_scopes]))
         key = self.authn.CreateApiKey(
-            authn_pb2.CreateApiKeyRequest(
-                name="runs", scopes=["agents:run", "sessions:read",
-                                     "sessions:write"]),
+            authn_pb2.CreateApiKeyRequest(name="runs", scopes=run_scopes),
             metadata=bearer(token), timeout=10)
         stream = self.runs.RunAgent(runs_pb2.RunAgentRequest(
             agent_id="waiter", input="15"), metadata=bearer(key.secret),

@@ -31,6 +31,7 @@ import concurrent.futures
 import hashlib
 import pathlib
 import sys
+import time
 import unittest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "integration"))
@@ -251,6 +252,18 @@ def names(reply, value: str) -> bool:
     return any(value == s for r in replies for s in strings_in(r))
 
 
+def wait_for_runs_to_settle() -> None:
+    """Waits (at most 10 s) until every run delegation has ended: a run's
+    last event reaches its client just before run-executor ends the run's
+    delegation, and that late write must not count against the next cell."""
+    deadline = time.monotonic() + 10
+    while SUITE.query("SELECT count(*) FROM bastion_authn.delegations "
+                      "WHERE ended_at IS NULL")[0][0] > 0:
+        if time.monotonic() > deadline:
+            raise AssertionError("a run's delegation did not end within 10 s")
+        time.sleep(0.05)
+
+
 def owned_by(principal) -> str:
     """The digest of the principal's rows in the data schema (its audit
     events aside: denials of its calls are recorded there)."""
@@ -355,6 +368,7 @@ class IsolationMatrixTest(unittest.TestCase):
                                     want, a)
 
     def check_cell(self, binary, method, text, target, caller, want, a):
+        wait_for_runs_to_settle()
         a_before = owned_by(a)
         all_before = SUITE.table_digests(without_audit=True)
         code, reply = self.call(binary, method, new_request(method, text), caller.metadata)
