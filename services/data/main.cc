@@ -13,11 +13,16 @@
 #include "services/data/audit_writer_service.h"
 #include "services/data/data_services.h"
 #include "services/data/domain/audit.h"
+#ifdef BASTION_BENCHMARK_ONLY_UNSECURED
+#include "bench/runs/unsecured_guard.h"
+#endif
 
 namespace bastion::data {
 namespace {
 
-absl::Status Run(const std::string& config_path) {
+// `guard_parts`: empty (authn and authz are asked over the network), except
+// in the benchmark-only build (see main).
+absl::Status Run(const std::string& config_path, LocalGuardParts guard_parts) {
   v1::DataConfig config;
   RETURN_IF_ERROR(LoadConfig(config_path, "BASTION_", ProcessEnv(), &config));
   if (config.database_url().empty()) {
@@ -34,7 +39,7 @@ absl::Status Run(const std::string& config_path) {
 
   // Denials here go straight to the audit table; other services send
   // theirs through AuditWriter.
-  LocalGuardParts local;
+  LocalGuardParts local = std::move(guard_parts);
   local.audit_writer = [&](const std::vector<AuditRecord>& records) {
     google::protobuf::RepeatedPtrField<v1::AuditEvent> events;
     events.Reserve(static_cast<int>(records.size()));
@@ -67,7 +72,23 @@ absl::Status Run(const std::string& config_path) {
 
 int main(int argc, char** argv) {
   bastion::SetLogService("data");
-  absl::Status status = bastion::data::Run(argc > 1 ? argv[1] : "");
+  bastion::LocalGuardParts guard_parts;
+#ifdef BASTION_BENCHMARK_ONLY_UNSECURED
+  // Only the benchmark's build of this file (bench/runs/BUILD) takes
+  // "--security=off" after the config path; the service target has no such
+  // argument and its configuration no such key.
+  bastion::bench::UnsecuredGuard unsecured;
+  absl::StatusOr<bastion::LocalGuardParts> parts =
+      bastion::bench::PartsFromArgs(argc, argv, &unsecured, {});
+  if (!parts.ok()) {
+    bastion::Log(bastion::LogLevel::kError, "startup_failed",
+                 {{"error", parts.status().ToString()}});
+    return 2;
+  }
+  guard_parts = *std::move(parts);
+#endif
+  absl::Status status =
+      bastion::data::Run(argc > 1 ? argv[1] : "", std::move(guard_parts));
   if (!status.ok()) {
     bastion::Log(bastion::LogLevel::kError, "startup_failed",
                  {{"error", status.ToString()}});

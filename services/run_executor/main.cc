@@ -16,6 +16,9 @@
 #include "services/run_executor/runs/approvals_service.h"
 #include "services/run_executor/runs/runs_service.h"
 #include "services/run_executor/runs/runs_stack.h"
+#ifdef BASTION_BENCHMARK_ONLY_UNSECURED
+#include "bench/runs/unsecured_guard.h"
+#endif
 
 namespace bastion::runs {
 namespace {
@@ -30,7 +33,9 @@ absl::StatusOr<v1::Registry> LoadRegistry(const std::string& path) {
   return registry;
 }
 
-absl::Status Run(const std::string& config_path) {
+// `guard_parts`: empty (authn and authz are asked over the network), except
+// in the benchmark-only build (see main).
+absl::Status Run(const std::string& config_path, LocalGuardParts guard_parts) {
   v1::RunExecutorConfig config;
   RETURN_IF_ERROR(LoadConfig(config_path, "BASTION_", ProcessEnv(), &config));
   ASSIGN_OR_RETURN(v1::Registry specs, LoadRegistry(config.registry_file()));
@@ -38,7 +43,8 @@ absl::Status Run(const std::string& config_path) {
   // authn, authz, the services whose users' assertions it accepts, rate
   // limits, and denials audited through data's AuditWriter.
   ASSIGN_OR_RETURN(std::unique_ptr<GuardWiring> wiring,
-                   GuardWiring::FromConfig(config, "run_executor", {}));
+                   GuardWiring::FromConfig(config, "run_executor",
+                                            std::move(guard_parts)));
   const GuardDependencies& dependencies = wiring->dependencies();
 
   ASSIGN_OR_RETURN(CallGuard agents_guard,
@@ -85,7 +91,22 @@ absl::Status Run(const std::string& config_path) {
 int main(int argc, char** argv) {
   bastion::SetLogService("run_executor");
   const std::string config_path = argc > 1 ? argv[1] : "";
-  absl::Status status = bastion::runs::Run(config_path);
+  bastion::LocalGuardParts guard_parts;
+#ifdef BASTION_BENCHMARK_ONLY_UNSECURED
+  // Only the benchmark's build of this file (bench/runs/BUILD) takes
+  // "--security=off" after the config path; the service target has no such
+  // argument and its configuration no such key.
+  bastion::bench::UnsecuredGuard unsecured;
+  absl::StatusOr<bastion::LocalGuardParts> parts =
+      bastion::bench::PartsFromArgs(argc, argv, &unsecured, {});
+  if (!parts.ok()) {
+    bastion::Log(bastion::LogLevel::kError, "startup_failed",
+                 {{"error", parts.status().ToString()}});
+    return 2;
+  }
+  guard_parts = *std::move(parts);
+#endif
+  absl::Status status = bastion::runs::Run(config_path, std::move(guard_parts));
   if (!status.ok()) {
     bastion::Log(bastion::LogLevel::kError, "startup_failed",
                  {{"error", status.ToString()}});

@@ -1,0 +1,130 @@
+#include "bench/runs/unsecured_guard.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "nlohmann/json.hpp"
+
+namespace bastion::bench {
+namespace {
+
+absl::StatusOr<VerifiedAssertion> ReadAssertion(absl::string_view assertion) {
+  common::v1::SignedAssertion signed_assertion;
+  common::v1::AssertionClaims claims;
+  if (!signed_assertion.ParseFromArray(assertion.data(),
+                                       static_cast<int>(assertion.size())) ||
+      !claims.ParseFromString(signed_assertion.claims())) {
+    return absl::UnauthenticatedError("malformed assertion");
+  }
+  return VerifiedAssertion{claims.principal(),
+                           claims.delegation().delegation_id(),
+                           claims.delegation().run_id()};
+}
+
+std::vector<std::string> Strings(const nlohmann::json& claims,
+                                 const char* name) {
+  std::vector<std::string> out;
+  const auto it = claims.find(name);
+  if (it == claims.end() || !it->is_array()) return out;
+  for (const nlohmann::json& item : *it) {
+    if (item.is_string()) out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<Caller> UnverifiedTokenAuthenticator::Authenticate(
+    absl::string_view credential) {
+  const std::vector<absl::string_view> parts = absl::StrSplit(credential, '.');
+  std::string payload;
+  if (parts.size() != 3 || !absl::WebSafeBase64Unescape(parts[1], &payload)) {
+    return absl::UnauthenticatedError("not a JWT");
+  }
+  const nlohmann::json claims =
+      nlohmann::json::parse(payload, nullptr, /*allow_exceptions=*/false);
+  if (!claims.is_object() || !claims.contains("sub") ||
+      !claims["sub"].is_string() || !claims.contains("tenant_id") ||
+      !claims["tenant_id"].is_string()) {
+    return absl::UnauthenticatedError("no sub or tenant_id");
+  }
+  Caller caller;
+  common::v1::Principal& principal = caller.principal;
+  principal.set_tenant_id(claims["tenant_id"].get<std::string>());
+  principal.set_subject(claims["sub"].get<std::string>());
+  for (std::string& scope : Strings(claims, "scopes")) {
+    principal.add_scopes(std::move(scope));
+  }
+  for (std::string& role : Strings(claims, "roles")) {
+    principal.add_roles(std::move(role));
+  }
+  principal.set_credential_kind(common::v1::CREDENTIAL_KIND_JWT);
+  if (claims.contains("iss") && claims["iss"].is_string()) {
+    principal.set_issuer(claims["iss"].get<std::string>());
+  }
+  if (claims.contains("exp") && claims["exp"].is_number_integer()) {
+    principal.set_expires_at_unix(claims["exp"].get<int64_t>());
+  }
+  common::v1::AssertionClaims assertion_claims;
+  *assertion_claims.mutable_principal() = principal;
+  assertion_claims.add_audiences(kDefaultAudience);
+  assertion_claims.set_issued_at_unix(absl::ToUnixSeconds(absl::Now()));
+  assertion_claims.set_expires_at_unix(principal.expires_at_unix());
+  common::v1::SignedAssertion assertion;
+  assertion.set_claims(assertion_claims.SerializeAsString());
+  assertion.set_key_id("unsigned");
+  caller.assertion = assertion.SerializeAsString();
+  return caller;
+}
+
+absl::StatusOr<common::v1::Principal> UnverifiedAssertions::Verify(
+    absl::string_view assertion) {
+  absl::StatusOr<VerifiedAssertion> read = ReadAssertion(assertion);
+  if (!read.ok()) return read.status();
+  return std::move(read->principal);
+}
+
+absl::StatusOr<VerifiedAssertion> UnverifiedAssertions::VerifyPresentedBy(
+    absl::string_view assertion, absl::string_view) {
+  return ReadAssertion(assertion);
+}
+
+absl::StatusOr<VerifiedAssertion> UnverifiedAssertions::VerifyRelayed(
+    absl::string_view assertion) {
+  return ReadAssertion(assertion);
+}
+
+absl::StatusOr<AuthzDecision> AllowAllAuthorizer::Check(
+    const Caller&, const PermissionRequest&) {
+  AuthzDecision decision;
+  decision.allowed = true;
+  decision.reason = "benchmark: authorization off";
+  return decision;
+}
+
+LocalGuardParts UnsecuredGuard::Apply(LocalGuardParts parts) {
+  parts.authenticator = &authenticator_;
+  parts.assertions = &assertions_;
+  parts.authorizer = &authorizer_;
+  return parts;
+}
+
+absl::StatusOr<LocalGuardParts> PartsFromArgs(int argc, char** argv,
+                                              UnsecuredGuard* guard,
+                                              LocalGuardParts parts) {
+  for (int i = 2; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--security=off") {
+      parts = guard->Apply(std::move(parts));
+    } else if (arg != "--security=on") {
+      return absl::InvalidArgumentError("benchmark build: unknown argument " +
+                                        arg);
+    }
+  }
+  return parts;
+}
+
+}  // namespace bastion::bench

@@ -1,0 +1,76 @@
+// Benchmark-only: the guard's authentication and authorization switched
+// off, for the unsecured side of bench/runs. Linked only into the
+// benchmark builds of the run-executor and data binaries (bench/runs/BUILD,
+// compiled with BASTION_BENCHMARK_ONLY_UNSECURED), never into a service
+// target; their configurations cannot name it (run_executor_config_test,
+// data_config_test).
+//
+// What is off:
+//   authentication  a bearer JWT's claims are read without checking its
+//                   signature, issuer, audience or expiry, and authn is not
+//                   asked; the caller's "assertion" is an unsigned
+//                   SignedAssertion carrying that principal;
+//   assertions      a forwarded assertion's principal is read without
+//                   checking its signature (so data takes the run's owner
+//                   from the unsigned assertion the run-executor forwards);
+//   authorization   every permission is allowed, authz is not asked.
+// The rest of the guard (request checks, rate limits, the calling service's
+// own signed assertion and its grants) is unchanged.
+#ifndef BASTION_BENCH_RUNS_UNSECURED_GUARD_H_
+#define BASTION_BENCH_RUNS_UNSECURED_GUARD_H_
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "common/auth/caller.h"
+#include "common/auth/guard_wiring.h"
+
+namespace bastion::bench {
+
+// A JWT's principal without verification. UNAUTHENTICATED when the token
+// is not three base64url parts with a JSON object holding sub and
+// tenant_id.
+class UnverifiedTokenAuthenticator final : public Authenticator {
+ public:
+  absl::StatusOr<Caller> Authenticate(absl::string_view credential) override;
+};
+
+// The principal of a SignedAssertion without checking its signature.
+class UnverifiedAssertions final : public AssertionAuthenticator {
+ public:
+  absl::StatusOr<common::v1::Principal> Verify(
+      absl::string_view assertion) override;
+  absl::StatusOr<VerifiedAssertion> VerifyPresentedBy(
+      absl::string_view assertion, absl::string_view calling_service) override;
+  absl::StatusOr<VerifiedAssertion> VerifyRelayed(
+      absl::string_view assertion) override;
+};
+
+class AllowAllAuthorizer final : public Authorizer {
+ public:
+  absl::StatusOr<AuthzDecision> Check(const Caller& caller,
+                                      const PermissionRequest& request) override;
+};
+
+// Owns the three parts; must outlive the GuardWiring they are given to.
+class UnsecuredGuard {
+ public:
+  // `parts` with its authenticator, assertions and authorizer replaced by
+  // this object's (its audit writer kept).
+  LocalGuardParts Apply(LocalGuardParts parts);
+
+ private:
+  UnverifiedTokenAuthenticator authenticator_;
+  UnverifiedAssertions assertions_;
+  AllowAllAuthorizer authorizer_;
+};
+
+// Reads the benchmark's switch from the arguments after the config path:
+// none or "--security=on" leaves `parts` as they are, "--security=off"
+// applies `guard`; anything else is INVALID_ARGUMENT.
+absl::StatusOr<LocalGuardParts> PartsFromArgs(int argc, char** argv,
+                                              UnsecuredGuard* guard,
+                                              LocalGuardParts parts);
+
+}  // namespace bastion::bench
+
+#endif  // BASTION_BENCH_RUNS_UNSECURED_GUARD_H_
