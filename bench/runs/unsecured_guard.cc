@@ -3,7 +3,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/random/random.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "nlohmann/json.hpp"
@@ -110,6 +112,48 @@ LocalGuardParts UnsecuredGuard::Apply(LocalGuardParts parts) {
   parts.assertions = &assertions_;
   parts.authorizer = &authorizer_;
   return parts;
+}
+
+namespace {
+
+authn::v1::DelegationGrant GrantOf(const std::string& id,
+                                   const std::string& assertion) {
+  authn::v1::DelegationGrant grant;
+  grant.set_delegation_id(id);
+  grant.set_delegation(assertion);
+  const int64_t far = absl::ToUnixSeconds(absl::Now() + absl::Hours(24));
+  grant.set_expires_at_unix(far);
+  grant.set_renewable_until_unix(far);
+  return grant;
+}
+
+}  // namespace
+
+absl::StatusOr<authn::v1::DelegationGrant>
+PassThroughDelegations::ExchangeForRun(const Caller& owner,
+                                       const std::string& run_id) {
+  (void)run_id;
+  absl::BitGen random;
+  const std::string id =
+      absl::StrFormat("dlg_%016x%016x", absl::Uniform<uint64_t>(random),
+                      absl::Uniform<uint64_t>(random));
+  absl::MutexLock lock(&mutex_);
+  assertions_[id] = owner.assertion;
+  return GrantOf(id, owner.assertion);
+}
+
+absl::StatusOr<authn::v1::DelegationGrant> PassThroughDelegations::Renew(
+    const std::string& delegation_id) {
+  absl::MutexLock lock(&mutex_);
+  auto found = assertions_.find(delegation_id);
+  if (found == assertions_.end()) return absl::NotFoundError("no delegation");
+  return GrantOf(delegation_id, found->second);
+}
+
+absl::Status PassThroughDelegations::End(const std::string& delegation_id) {
+  absl::MutexLock lock(&mutex_);
+  assertions_.erase(delegation_id);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<LocalGuardParts> PartsFromArgs(int argc, char** argv,

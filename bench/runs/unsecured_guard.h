@@ -19,10 +19,15 @@
 #ifndef BASTION_BENCH_RUNS_UNSECURED_GUARD_H_
 #define BASTION_BENCH_RUNS_UNSECURED_GUARD_H_
 
+#include <map>
+#include <string>
+
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/strings/string_view.h"
 #include "common/auth/caller.h"
 #include "common/auth/guard_wiring.h"
+#include "services/run_executor/runs/run_delegation.h"
 
 namespace bastion::bench {
 
@@ -49,6 +54,21 @@ class AllowAllAuthorizer final : public Authorizer {
  public:
   absl::StatusOr<AuthzDecision> Check(const Caller& caller,
                                       const PermissionRequest& request) override;
+};
+
+// Delegations without authn: the run acts with its owner's (unverified)
+// assertion as it came, for as long as the run lasts.
+class PassThroughDelegations final : public runs::DelegationClient {
+ public:
+  absl::StatusOr<authn::v1::DelegationGrant> ExchangeForRun(
+      const Caller& owner, const std::string& run_id) override;
+  absl::StatusOr<authn::v1::DelegationGrant> Renew(
+      const std::string& delegation_id) override;
+  absl::Status End(const std::string& delegation_id) override;
+
+ private:
+  absl::Mutex mutex_;
+  std::map<std::string, std::string> assertions_ ABSL_GUARDED_BY(mutex_);
 };
 
 // Owns the three parts; must outlive the GuardWiring they are given to.

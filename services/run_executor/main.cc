@@ -33,9 +33,10 @@ absl::StatusOr<v1::Registry> LoadRegistry(const std::string& path) {
   return registry;
 }
 
-// `guard_parts`: empty (authn and authz are asked over the network), except
-// in the benchmark-only build (see main).
-absl::Status Run(const std::string& config_path, LocalGuardParts guard_parts) {
+// `guard_parts` and `delegations`: empty (authn and authz are asked over
+// the network), except in the benchmark-only build (see main).
+absl::Status Run(const std::string& config_path, LocalGuardParts guard_parts,
+                 std::unique_ptr<DelegationClient> delegations) {
   v1::RunExecutorConfig config;
   RETURN_IF_ERROR(LoadConfig(config_path, "BASTION_", ProcessEnv(), &config));
   ASSIGN_OR_RETURN(v1::Registry specs, LoadRegistry(config.registry_file()));
@@ -64,7 +65,8 @@ absl::Status Run(const std::string& config_path, LocalGuardParts guard_parts) {
                                      dependencies));
   ASSIGN_OR_RETURN(std::unique_ptr<RunsStack> stack,
                    RunsStack::Create(config, specs, &registry,
-                                     &wiring->channels(), ProcessEnv()));
+                                     &wiring->channels(), ProcessEnv(),
+                                     std::move(delegations)));
   RunsService runs(stack->manager(), std::move(runs_guard));
   ApprovalsService approvals(stack->approvals(), std::move(approvals_guard));
   AgentsService agents(&registry, std::move(agents_guard),
@@ -92,6 +94,7 @@ int main(int argc, char** argv) {
   bastion::SetLogService("run_executor");
   const std::string config_path = argc > 1 ? argv[1] : "";
   bastion::LocalGuardParts guard_parts;
+  std::unique_ptr<bastion::runs::DelegationClient> delegations;
 #ifdef BASTION_BENCHMARK_ONLY_UNSECURED
   // Only the benchmark's build of this file (bench/runs/BUILD) takes
   // "--security=off" after the config path; the service target has no such
@@ -105,8 +108,14 @@ int main(int argc, char** argv) {
     return 2;
   }
   guard_parts = *std::move(parts);
+  // With the guard off there is no verified assertion to exchange: the run
+  // acts with its owner's assertion as it came.
+  if (guard_parts.authorizer != nullptr) {
+    delegations = std::make_unique<bastion::bench::PassThroughDelegations>();
+  }
 #endif
-  absl::Status status = bastion::runs::Run(config_path, std::move(guard_parts));
+  absl::Status status = bastion::runs::Run(config_path, std::move(guard_parts),
+                                           std::move(delegations));
   if (!status.ok()) {
     bastion::Log(bastion::LogLevel::kError, "startup_failed",
                  {{"error", status.ToString()}});

@@ -57,7 +57,8 @@ absl::StatusOr<RunsOptions> RunsOptionsFrom(const v1::RunLimits& limits) {
 absl::StatusOr<std::unique_ptr<RunsStack>> RunsStack::Create(
     const v1::RunExecutorConfig& config, const v1::Registry& specs,
     const AgentRegistry* registry, const ChannelFactory* channels,
-    const EnvLookup& env) {
+    const EnvLookup& env,
+    std::unique_ptr<DelegationClient> delegations) {
   if (config.data_address().empty()) {
     return absl::InvalidArgumentError(
         "data_address is required: runs are stored in data");
@@ -89,7 +90,9 @@ absl::StatusOr<std::unique_ptr<RunsStack>> RunsStack::Create(
   stack->approvals_ =
       std::make_unique<ApprovalManager>(stack->approval_records_.get());
   stack->delegations_ =
-      AuthnDelegationClient(channels->Channel(config.authn_address()));
+      delegations != nullptr
+          ? std::move(delegations)
+          : AuthnDelegationClient(channels->Channel(config.authn_address()));
   stack->manager_ = std::make_unique<RunManager>(
       registry, stack->engine_.get(), stack->data_.get(),
       stack->delegations_.get(), options);

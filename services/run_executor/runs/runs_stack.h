@@ -39,7 +39,8 @@ class RunsStack {
   static absl::StatusOr<std::unique_ptr<RunsStack>> Create(
       const v1::RunExecutorConfig& config, const v1::Registry& specs,
       const AgentRegistry* registry, const ChannelFactory* channels,
-      const EnvLookup& env);
+      const EnvLookup& env,
+      std::unique_ptr<DelegationClient> delegations = nullptr);
 
   RunManager* manager() { return manager_.get(); }
   ApprovalManager* approvals() { return approvals_.get(); }
