@@ -53,7 +53,8 @@ absl::Status Run(const std::string& config_path) {
                                      dependencies));
   ASSIGN_OR_RETURN(std::unique_ptr<RunsStack> stack,
                    RunsStack::Create(config, specs, &registry,
-                                     &wiring->channels(), ProcessEnv()));
+                                     &wiring->channels(), dependencies.audit,
+                                     ProcessEnv()));
   RunsService runs(stack->manager(), std::move(runs_guard));
   AgentsService agents(&registry, std::move(agents_guard),
                        dependencies.authorizer);

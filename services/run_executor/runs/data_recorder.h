@@ -1,12 +1,15 @@
 // The RunRecorder of a run executing here: each event is stored in data as
 // the run's owner (data numbers it), then handed to the run's live streams;
-// an event that ends the run first records the run's final status, so that
-// whoever sees that event finds the run finished. Spans go to data's
+// an event that ends the run first records the run's final status (and, for
+// `paused`, the waiting calls), so that whoever sees that event finds the
+// run finished or paused. Spans go to data's
 // Traces as the owner.
 #ifndef BASTION_SERVICES_RUN_EXECUTOR_RUNS_DATA_RECORDER_H_
 #define BASTION_SERVICES_RUN_EXECUTOR_RUNS_DATA_RECORDER_H_
 
 #include <string>
+
+#include "absl/time/time.h"
 
 #include "common/auth/caller.h"
 #include "services/run_executor/engine/run_recorder.h"
@@ -21,12 +24,16 @@ class DataRecorder final : public RunRecorder {
   // Not owned; all must outlive the recorder.
   // `status` is the run's stored status now (running, or pending when it
   // waits for its session).
+  // Approvals it records expire after `approval_ttl`.
   DataRecorder(RunData* data, const Caller* owner, LiveRun* live,
-               common::v1::RunStatus status)
-      : data_(data), owner_(owner), live_(live), status_(status) {}
+               common::v1::RunStatus status, absl::Duration approval_ttl)
+      : data_(data), owner_(owner), live_(live), status_(status),
+        approval_ttl_(approval_ttl) {}
 
   absl::Status Record(v1::RunEvent event) override;
   absl::Status RecordSpan(data::v1::Span span) override;
+  // A pending approval in data's ApprovalRecords, as the owner.
+  absl::StatusOr<std::string> RequestApproval(const v1::ToolCall& call) override;
 
   // Stores the run's new status alone (pending -> running).
   absl::Status SetStatus(common::v1::RunStatus status);
@@ -41,6 +48,7 @@ class DataRecorder final : public RunRecorder {
   const Caller* const owner_;
   LiveRun* const live_;
   common::v1::RunStatus status_;
+  const absl::Duration approval_ttl_;
 };
 
 }  // namespace bastion::runs

@@ -6,6 +6,12 @@
 #include "common/status/status_macros.h"
 
 namespace bastion::runs {
+namespace {
+
+// data's bound on an approval's ttl.
+constexpr int32_t kMaxApprovalTtlSeconds = 7 * 24 * 3600;
+
+}  // namespace
 
 absl::StatusOr<RunsOptions> RunsOptionsFrom(const v1::RunLimits& limits) {
   const std::pair<const char*, int32_t> fields[] = {
@@ -16,14 +22,23 @@ absl::StatusOr<RunsOptions> RunsOptionsFrom(const v1::RunLimits& limits) {
       {"default_max_iterations", limits.default_max_iterations()},
       {"poll_interval_ms", limits.poll_interval_ms()},
       {"session_wait_seconds", limits.session_wait_seconds()},
-      {"lease_seconds", limits.lease_seconds()}};
+      {"lease_seconds", limits.lease_seconds()},
+      {"approval_ttl_seconds", limits.approval_ttl_seconds()}};
   for (const auto& [name, value] : fields) {
     if (value < 0) {
       return absl::InvalidArgumentError(
           absl::StrCat("run_limits.", name, " must not be negative"));
     }
   }
+  if (limits.approval_ttl_seconds() > kMaxApprovalTtlSeconds) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "run_limits.approval_ttl_seconds must be at most ",
+        kMaxApprovalTtlSeconds));
+  }
   RunsOptions options;
+  if (limits.approval_ttl_seconds() > 0) {
+    options.approval_ttl = absl::Seconds(limits.approval_ttl_seconds());
+  }
   if (limits.max_runs_per_principal() > 0) {
     options.max_runs_per_principal = limits.max_runs_per_principal();
   }
@@ -52,10 +67,14 @@ absl::StatusOr<RunsOptions> RunsOptionsFrom(const v1::RunLimits& limits) {
 absl::StatusOr<std::unique_ptr<RunsStack>> RunsStack::Create(
     const v1::RunExecutorConfig& config, const v1::Registry& specs,
     const AgentRegistry* registry, const ChannelFactory* channels,
-    const EnvLookup& env) {
+    AuditSink* audit, const EnvLookup& env) {
   if (config.data_address().empty()) {
     return absl::InvalidArgumentError(
         "data_address is required: runs are stored in data");
+  }
+  if (config.authz_address().empty()) {
+    return absl::InvalidArgumentError(
+        "authz_address is required: authz decides every tool call");
   }
   ASSIGN_OR_RETURN(RunsOptions options, RunsOptionsFrom(config.run_limits()));
   std::unique_ptr<RunsStack> stack(new RunsStack());
@@ -67,7 +86,10 @@ absl::StatusOr<std::unique_ptr<RunsStack>> RunsStack::Create(
   tool_options.data = data;
   ASSIGN_OR_RETURN(stack->tools_,
                    Toolbox::Create(registry->agents(), std::move(tool_options)));
+  stack->gate_ = std::make_unique<AuthzToolGate>(
+      channels->Channel(config.authz_address()), audit);
   EngineOptions engine_options;
+  engine_options.tool_gate = stack->gate_.get();
   if (config.run_limits().default_max_iterations() > 0) {
     engine_options.default_max_iterations =
         config.run_limits().default_max_iterations();

@@ -10,11 +10,13 @@
 
 #include "absl/status/statusor.h"
 #include "bastion/runs/v1/runs_config.pb.h"
+#include "common/auth/audit_sink.h"
 #include "common/auth/channel_factory.h"
 #include "common/config/config.h"
 #include "services/run_executor/engine/run_engine.h"
 #include "services/run_executor/model/model_catalog.h"
 #include "services/run_executor/registry.h"
+#include "services/run_executor/runs/authz_tool_gate.h"
 #include "services/run_executor/runs/run_data.h"
 #include "services/run_executor/runs/run_manager.h"
 #include "services/run_executor/tools/toolbox.h"
@@ -29,13 +31,14 @@ absl::StatusOr<RunsOptions> RunsOptionsFrom(const v1::RunLimits& limits);
 // tools and models they use go away).
 class RunsStack {
  public:
-  // `registry` (already validated as `specs`) and `channels` (the
-  // service's ChannelFactory, with its identity) must outlive the stack.
-  // data_address is required.
+  // `registry` (already validated as `specs`), `channels` (the service's
+  // ChannelFactory, with its identity) and `audit` (where refused tool calls
+  // are audited; may be null) must outlive the stack. data_address and
+  // authz_address are required.
   static absl::StatusOr<std::unique_ptr<RunsStack>> Create(
       const v1::RunExecutorConfig& config, const v1::Registry& specs,
       const AgentRegistry* registry, const ChannelFactory* channels,
-      const EnvLookup& env);
+      AuditSink* audit, const EnvLookup& env);
 
   RunManager* manager() { return manager_.get(); }
 
@@ -44,6 +47,7 @@ class RunsStack {
 
   std::unique_ptr<ModelCatalog> models_;
   std::unique_ptr<Toolbox> tools_;
+  std::unique_ptr<AuthzToolGate> gate_;
   std::unique_ptr<RunEngine> engine_;
   std::unique_ptr<RunData> data_;
   // Declared last: destroyed first.
