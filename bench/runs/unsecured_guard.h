@@ -27,6 +27,7 @@
 #include "absl/strings/string_view.h"
 #include "common/auth/caller.h"
 #include "common/auth/guard_wiring.h"
+#include "services/run_executor/engine/tool_gate.h"
 #include "services/run_executor/runs/run_delegation.h"
 
 namespace bastion::bench {
@@ -69,6 +70,15 @@ class PassThroughDelegations final : public runs::DelegationClient {
  private:
   absl::Mutex mutex_;
   std::map<std::string, std::string> assertions_ ABSL_GUARDED_BY(mutex_);
+};
+
+// Every tool for everyone, without asking authz; no confirmation or
+// approval asked by a tenant's policy.
+class AllowAllTools final : public runs::ToolGate {
+ public:
+  absl::StatusOr<runs::ToolVerdict> Check(
+      const Caller& owner, const std::string& run_id,
+      const std::string& tool_name) const override;
 };
 
 // Owns the three parts; must outlive the GuardWiring they are given to.

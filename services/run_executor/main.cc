@@ -33,10 +33,10 @@ absl::StatusOr<v1::Registry> LoadRegistry(const std::string& path) {
   return registry;
 }
 
-// `guard_parts` and `delegations`: empty (authn and authz are asked over
+// `guard_parts` and `local_runs`: empty (authn and authz are asked over
 // the network), except in the benchmark-only build (see main).
 absl::Status Run(const std::string& config_path, LocalGuardParts guard_parts,
-                 std::unique_ptr<DelegationClient> delegations) {
+                 LocalRunsParts local_runs) {
   v1::RunExecutorConfig config;
   RETURN_IF_ERROR(LoadConfig(config_path, "BASTION_", ProcessEnv(), &config));
   ASSIGN_OR_RETURN(v1::Registry specs, LoadRegistry(config.registry_file()));
@@ -65,8 +65,8 @@ absl::Status Run(const std::string& config_path, LocalGuardParts guard_parts,
                                      dependencies));
   ASSIGN_OR_RETURN(std::unique_ptr<RunsStack> stack,
                    RunsStack::Create(config, specs, &registry,
-                                     &wiring->channels(), ProcessEnv(),
-                                     std::move(delegations)));
+                                     &wiring->channels(), dependencies.audit,
+                                     ProcessEnv(), std::move(local_runs)));
   RunsService runs(stack->manager(), std::move(runs_guard));
   ApprovalsService approvals(stack->approvals(), std::move(approvals_guard));
   AgentsService agents(&registry, std::move(agents_guard),
@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
   bastion::SetLogService("run_executor");
   const std::string config_path = argc > 1 ? argv[1] : "";
   bastion::LocalGuardParts guard_parts;
-  std::unique_ptr<bastion::runs::DelegationClient> delegations;
+  bastion::runs::LocalRunsParts local_runs;
 #ifdef BASTION_BENCHMARK_ONLY_UNSECURED
   // Only the benchmark's build of this file (bench/runs/BUILD) takes
   // "--security=off" after the config path; the service target has no such
@@ -111,11 +111,13 @@ int main(int argc, char** argv) {
   // With the guard off there is no verified assertion to exchange: the run
   // acts with its owner's assertion as it came.
   if (guard_parts.authorizer != nullptr) {
-    delegations = std::make_unique<bastion::bench::PassThroughDelegations>();
+    local_runs.delegations =
+        std::make_unique<bastion::bench::PassThroughDelegations>();
+    local_runs.tool_gate = std::make_unique<bastion::bench::AllowAllTools>();
   }
 #endif
   absl::Status status = bastion::runs::Run(config_path, std::move(guard_parts),
-                                           std::move(delegations));
+                                           std::move(local_runs));
   if (!status.ok()) {
     bastion::Log(bastion::LogLevel::kError, "startup_failed",
                  {{"error", status.ToString()}});

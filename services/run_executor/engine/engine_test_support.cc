@@ -1,5 +1,6 @@
 #include "services/run_executor/engine/engine_test_support.h"
 
+#include <string>
 #include <utility>
 
 #include "google/protobuf/text_format.h"
@@ -19,6 +20,31 @@ absl::Status MemoryRecorder::RecordSpan(data::v1::Span span) {
   if (failing_) return absl::UnavailableError("data unavailable");
   spans_.push_back(std::move(span));
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> MemoryRecorder::RequestApproval(
+    const v1::ToolCall& call) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (failing_) return absl::UnavailableError("data unavailable");
+  approvals_.push_back(call);
+  return "approval-" + std::to_string(approvals_.size());
+}
+
+std::vector<v1::ToolCall> MemoryRecorder::approvals() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return approvals_;
+}
+
+absl::StatusOr<ToolVerdict> MapToolGate::Check(const Caller&,
+                                               const std::string&,
+                                               const std::string& tool_name) const {
+  checks_.fetch_add(1);
+  ToolVerdict verdict;
+  verdict.allowed = refused.count(tool_name) == 0;
+  verdict.reason = verdict.allowed ? "allowed" : "not an allowed tool";
+  verdict.requires_confirmation = confirm.count(tool_name) > 0;
+  verdict.requires_approval = approve.count(tool_name) > 0;
+  return verdict;
 }
 
 std::vector<v1::RunEvent> MemoryRecorder::events() const {
@@ -71,6 +97,10 @@ absl::StatusOr<EngineParts> BuildEngine(
       Toolbox::Create(parts.registry->agents(), std::move(tool_options));
   if (!tools.ok()) return tools.status();
   parts.tools = *std::move(tools);
+  if (options.tool_gate == nullptr) {
+    parts.gate = std::make_unique<MapToolGate>();
+    options.tool_gate = parts.gate.get();
+  }
   parts.engine = std::make_unique<RunEngine>(
       parts.registry.get(), parts.models.get(), parts.tools.get(), options);
   return parts;

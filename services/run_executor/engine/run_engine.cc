@@ -1,9 +1,13 @@
 #include "services/run_executor/engine/run_engine.h"
 
+#include <algorithm>
+#include <map>
 #include <memory>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 
@@ -16,6 +20,15 @@ using Role = ChatMessage::Role;
 constexpr char kMemberSchema[] =
     R"({"type":"object","properties":{"input":{"type":"string",)"
     R"("description":"what the member should do"}},"required":["input"]})";
+
+// What became of one tool call the model asked for: a result for the model,
+// or (agent runs only) a pause until someone decides on it.
+struct CallStep {
+  ToolOutcome outcome;
+  bool pause = false;
+  bool requires_confirmation = false;
+  bool requires_approval = false;
+};
 
 // The one run object of a request: its conversation state lives in the
 // frames of these calls, its counters here. Never shared between runs.
@@ -32,21 +45,43 @@ class Execution {
 
   RunOutcome Run() {
     const absl::Time start = options_.clock->Now();
-    v1::RunEvent started;
-    started.mutable_started()->set_component_type(request_.component_type);
-    started.mutable_started()->set_component_id(request_.component_id);
-    started.mutable_started()->set_session_id(request_.session_id);
-    absl::Status recorded = Record(std::move(started));
+    const Continuation* continuation = request_.continuation;
+    absl::Status recorded;
+    std::string root_span = request_.run_id;
+    std::string root_parent;
+    if (continuation == nullptr) {
+      v1::RunEvent started;
+      started.mutable_started()->set_component_type(request_.component_type);
+      started.mutable_started()->set_component_id(request_.component_id);
+      started.mutable_started()->set_session_id(request_.session_id);
+      recorded = Record(std::move(started));
+    } else {
+      // Span ids of this part of the run must differ from the earlier ones.
+      const int64_t after =
+          continuation->history.empty() ? 0 : continuation->history.back().seq();
+      span_prefix_ = absl::StrCat("c", after, "-");
+      root_span = absl::StrCat(request_.run_id, "/", span_prefix_, "run");
+      root_parent = request_.run_id;
+    }
     absl::StatusOr<std::string> output =
-        recorded.ok() ? RunComponent(request_.component_type,
-                                     request_.component_id, request_.input,
-                                     request_.run_id)
-                      : absl::StatusOr<std::string>(recorded);
-    if (output.ok() && Cancelled()) output = absl::CancelledError("cancelled");
+        !recorded.ok() ? absl::StatusOr<std::string>(recorded)
+        : continuation != nullptr
+            ? Resume(*continuation, root_span)
+            : RunComponent(request_.component_type, request_.component_id,
+                           request_.input, root_span, /*top=*/true);
+    if (output.ok() && paused_.empty() && Cancelled()) {
+      output = absl::CancelledError("cancelled");
+    }
 
     RunOutcome outcome;
     v1::RunEvent last;
-    if (output.ok()) {
+    if (output.ok() && !paused_.empty()) {
+      outcome.status = common::v1::RUN_STATUS_PAUSED;
+      outcome.paused = paused_;
+      for (const v1::ToolCall& call : paused_) {
+        *last.mutable_paused()->add_requirements() = call;
+      }
+    } else if (output.ok()) {
       outcome.status = common::v1::RUN_STATUS_COMPLETED;
       outcome.output = *output;
       last.mutable_completed()->set_output(*output);
@@ -59,10 +94,12 @@ class Execution {
       last.mutable_failed()->set_message(outcome.error);
     }
     // A span that could not be stored never changes the run's outcome.
-    (void)EndSpan(request_.run_id, /*parent=*/"",
-                  absl::StrCat("run ", KindName(request_.component_type), " ",
+    (void)EndSpan(root_span, root_parent,
+                  absl::StrCat(continuation == nullptr ? "run " : "continue ",
+                               KindName(request_.component_type), " ",
                                request_.component_id),
-                  start, output.status());
+                  start, output.status(),
+                  {{"paused", !paused_.empty()}});
     if (recorded.ok()) (void)Record(std::move(last));
     return outcome;
   }
@@ -89,7 +126,7 @@ class Execution {
     return request_.recorder->Record(std::move(event));
   }
 
-  std::string NextSpanId() { return absl::StrCat("s", ++spans_); }
+  std::string NextSpanId() { return absl::StrCat(span_prefix_, "s", ++spans_); }
 
   // Stores the finished span `span_id` under `parent`.
   absl::Status EndSpan(const std::string& span_id, const std::string& parent,
@@ -111,16 +148,18 @@ class Execution {
     return request_.recorder->RecordSpan(std::move(span));
   }
 
+  // `top`: the run's own component (only an agent run of its own may pause).
   absl::StatusOr<std::string> RunComponent(ComponentType type,
                                            const std::string& id,
                                            const std::string& input,
-                                           const std::string& parent_span) {
+                                           const std::string& parent_span,
+                                           bool top) {
     if (Cancelled()) return absl::CancelledError("cancelled");
     switch (type) {
       case common::v1::COMPONENT_TYPE_AGENT: {
         absl::StatusOr<v1::Agent> agent = registry_.FindAgent(id);
         if (!agent.ok()) return agent.status();
-        return RunAgent(*agent, input, parent_span);
+        return RunAgent(*agent, input, parent_span, /*may_pause=*/top);
       }
       case common::v1::COMPONENT_TYPE_TEAM: {
         absl::StatusOr<v1::Team> team = registry_.FindTeam(id);
@@ -139,19 +178,32 @@ class Execution {
 
   // How a model's tool calls are answered: by the agent's tools or by the
   // team's members.
-  using ToolRunner = std::function<absl::StatusOr<ToolOutcome>(
+  using ToolRunner = std::function<absl::StatusOr<CallStep>(
       const ToolCallRequest& call, const std::string& event_call_id,
       const std::string& span_id)>;
 
-  // The model loop shared by agents and team leaders; `call_kind` names the
-  // spans of the calls ("tool", "member").
+  // The conversation a model starts with.
+  static ModelRequest Conversation(std::vector<ToolDefinition> tools,
+                                   const std::string& instructions,
+                                   const std::string& input) {
+    ModelRequest conversation;
+    conversation.tools = std::move(tools);
+    if (!instructions.empty()) {
+      conversation.messages.push_back({Role::kSystem, instructions, {}, "", ""});
+    }
+    conversation.messages.push_back({Role::kUser, input, {}, "", ""});
+    return conversation;
+  }
+
+  // The model loop shared by agents and team leaders, from `conversation`
+  // after `done` model calls; `call_kind` names the spans of the calls
+  // ("tool", "member"). Returns the final answer, or "" with paused_ set
+  // when a call waits for a decision.
   absl::StatusOr<std::string> Loop(const std::string& what,
                                    const char* call_kind,
                                    const std::string& model_reference,
-                                   const std::string& instructions,
                                    int max_iterations,
-                                   std::vector<ToolDefinition> tools,
-                                   const std::string& input,
+                                   ModelRequest conversation, int done,
                                    const std::string& parent_span,
                                    const ToolRunner& run_tool) {
     absl::StatusOr<std::shared_ptr<const Model>> model =
@@ -162,14 +214,8 @@ class Execution {
     }
     const int limit =
         max_iterations > 0 ? max_iterations : options_.default_max_iterations;
-    ModelRequest conversation;
-    conversation.tools = std::move(tools);
-    if (!instructions.empty()) {
-      conversation.messages.push_back({Role::kSystem, instructions, {}, "", ""});
-    }
-    conversation.messages.push_back({Role::kUser, input, {}, "", ""});
 
-    for (int iteration = 0; iteration < limit; ++iteration) {
+    for (int iteration = done; iteration < limit; ++iteration) {
       if (Cancelled()) return absl::CancelledError("cancelled");
       const std::string model_span = NextSpanId();
       const absl::Time model_start = options_.clock->Now();
@@ -213,77 +259,254 @@ class Execution {
 
         const std::string tool_span = NextSpanId();
         const absl::Time tool_start = options_.clock->Now();
-        absl::StatusOr<ToolOutcome> outcome =
+        absl::StatusOr<CallStep> step =
             run_tool(tool_call, event_call_id, tool_span);
-        if (!outcome.ok() &&
-            outcome.status().code() == absl::StatusCode::kCancelled) {
-          return outcome.status();
+        if (!step.ok() &&
+            step.status().code() == absl::StatusCode::kCancelled) {
+          return step.status();
         }
-        if (!outcome.ok()) {
-          outcome = ToolOutcome{std::string(outcome.status().message()), true};
+        if (!step.ok()) {
+          step = CallStep{{std::string(step.status().message()), true}};
+        }
+        if (step->pause) {
+          v1::ToolCall waiting;
+          waiting.set_tool_call_id(event_call_id);
+          waiting.set_tool_name(tool_call.name);
+          waiting.set_arguments_json(tool_call.arguments_json);
+          waiting.set_requires_confirmation(step->requires_confirmation);
+          waiting.set_requires_approval(step->requires_approval);
+          if (step->requires_approval) {
+            absl::StatusOr<std::string> approval =
+                request_.recorder->RequestApproval(waiting);
+            if (!approval.ok()) return approval.status();
+            waiting.set_approval_id(*approval);
+          }
+          (void)EndSpan(tool_span, parent_span,
+                        absl::StrCat(call_kind, " ", tool_call.name), tool_start,
+                        absl::OkStatus(),
+                        {{"tool_call_id", event_call_id}, {"paused", true}});
+          paused_.push_back(std::move(waiting));
+          continue;
         }
         (void)EndSpan(tool_span, parent_span, absl::StrCat(call_kind, " ", tool_call.name),
                       tool_start,
-                      outcome->is_error ? absl::UnknownError("error result")
-                                        : absl::OkStatus(),
+                      step->outcome.is_error ? absl::UnknownError("error result")
+                                             : absl::OkStatus(),
                       {{"tool_call_id", event_call_id}});
-        v1::RunEvent answered;
-        answered.mutable_tool_result()->set_tool_call_id(event_call_id);
-        answered.mutable_tool_result()->set_content(outcome->content);
-        answered.mutable_tool_result()->set_is_error(outcome->is_error);
-        if (absl::Status stored = Record(std::move(answered)); !stored.ok()) {
+        if (absl::Status stored =
+                RecordResult(event_call_id, tool_call.name, step->outcome,
+                             &conversation.messages.emplace_back());
+            !stored.ok()) {
           return stored;
         }
-        conversation.messages.push_back({Role::kTool, outcome->content, {},
-                                         tool_call.id, tool_call.name});
+        conversation.messages.back().tool_call_id = tool_call.id;
       }
+      if (!paused_.empty()) return std::string();
     }
     return absl::ResourceExhaustedError(absl::StrCat(
         what, " made ", limit, " model calls (its max_iterations) without a "
         "final answer"));
   }
 
-  absl::StatusOr<std::string> RunAgent(const v1::Agent& agent,
-                                       const std::string& input,
-                                       const std::string& parent_span) {
-    const std::string what = absl::StrCat("agent ", agent.agent_id());
-    return Loop(
-        what, "tool", agent.model(), agent.instructions(), agent.max_iterations(),
-        tools_.Definitions(agent.agent_id()), input, parent_span,
-        [&](const ToolCallRequest& call, const std::string& event_call_id,
-            const std::string&) -> absl::StatusOr<ToolOutcome> {
-          return CallTool(agent, call, event_call_id);
-        });
+  // Records the result event of `call_id` and fills `message` with it for
+  // the model.
+  absl::Status RecordResult(const std::string& call_id,
+                            const std::string& tool_name,
+                            const ToolOutcome& outcome, ChatMessage* message) {
+    v1::RunEvent answered;
+    answered.mutable_tool_result()->set_tool_call_id(call_id);
+    answered.mutable_tool_result()->set_content(outcome.content);
+    answered.mutable_tool_result()->set_is_error(outcome.is_error);
+    *message = {Role::kTool, outcome.content, {}, call_id, tool_name};
+    return Record(std::move(answered));
   }
 
-  absl::StatusOr<ToolOutcome> CallTool(const v1::Agent& agent,
-                                       const ToolCallRequest& call,
-                                       const std::string& event_call_id) {
-    const Tool* tool = tools_.Find(agent.agent_id(), call.name);
-    if (tool == nullptr) {
-      return ToolOutcome{absl::StrCat("agent ", agent.agent_id(),
-                                      " has no tool named ", call.name),
-                         true};
-    }
+  // `may_pause`: the agent is the run's own component, not a team member
+  // or a workflow step.
+  absl::StatusOr<std::string> RunAgent(const v1::Agent& agent,
+                                       const std::string& input,
+                                       const std::string& parent_span,
+                                       bool may_pause) {
+    return Loop(absl::StrCat("agent ", agent.agent_id()), "tool",
+                agent.model(), agent.max_iterations(),
+                Conversation(tools_.Definitions(agent.agent_id()),
+                             agent.instructions(), input),
+                /*done=*/0, parent_span, AgentTools(agent, may_pause));
+  }
+
+  ToolRunner AgentTools(const v1::Agent& agent, bool may_pause) {
+    return [this, &agent, may_pause](
+               const ToolCallRequest& call, const std::string& event_call_id,
+               const std::string&) -> absl::StatusOr<CallStep> {
+      return CallTool(agent, call, event_call_id, may_pause);
+    };
+  }
+
+  static const v1::ToolSpec* SpecOf(const v1::Agent& agent,
+                                    const std::string& name) {
     for (const v1::ToolSpec& spec : agent.tools()) {
-      if (spec.name() == call.name &&
-          (spec.requires_confirmation() || spec.requires_approval())) {
-        // Runs do not pause here, so a protected tool is never called.
-        return ToolOutcome{
-            absl::StrCat("tool ", call.name,
-                         " needs confirmation or approval before each call; "
-                         "it was not called"),
-            true};
-      }
+      if (spec.name() == name) return &spec;
     }
+    return nullptr;
+  }
+
+  // The gate's verdict on `tool_name` for the run's owner; a refusal (or a
+  // gate that cannot answer) as the result the model gets.
+  absl::StatusOr<ToolVerdict> Permit(const std::string& tool_name) {
+    if (options_.tool_gate == nullptr) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "tool ", tool_name, " was not called: tool permissions cannot be "
+          "checked"));
+    }
+    absl::StatusOr<ToolVerdict> verdict =
+        options_.tool_gate->Check(request_.caller->Current(), request_.run_id,
+                                  tool_name);
+    if (!verdict.ok()) {
+      return absl::UnavailableError(absl::StrCat(
+          "tool ", tool_name, " was not called: its permission could not be "
+          "checked"));
+    }
+    if (!verdict->allowed) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "tool ", tool_name, " was not called: you are not allowed to use "
+          "it"));
+    }
+    return verdict;
+  }
+
+  absl::StatusOr<CallStep> CallTool(const v1::Agent& agent,
+                                    const ToolCallRequest& call,
+                                    const std::string& event_call_id,
+                                    bool may_pause) {
+    const Tool* tool = tools_.Find(agent.agent_id(), call.name);
+    const v1::ToolSpec* spec = SpecOf(agent, call.name);
+    if (tool == nullptr || spec == nullptr) {
+      return CallStep{{absl::StrCat("agent ", agent.agent_id(),
+                                    " has no tool named ", call.name),
+                       true}};
+    }
+    absl::StatusOr<ToolVerdict> verdict = Permit(call.name);
+    if (!verdict.ok()) {
+      return CallStep{{std::string(verdict.status().message()), true}};
+    }
+    const bool confirm =
+        spec->requires_confirmation() || verdict->requires_confirmation;
+    const bool approve = spec->requires_approval() || verdict->requires_approval;
+    if (confirm || approve) {
+      if (!may_pause) {
+        // Runs of teams and workflows do not pause: never called.
+        return CallStep{
+            {absl::StrCat("tool ", call.name,
+                          " needs confirmation or approval before each call, "
+                          "and runs of teams and workflows do not pause; it "
+                          "was not called"),
+             true}};
+      }
+      CallStep step;
+      step.pause = true;
+      step.requires_confirmation = confirm;
+      step.requires_approval = approve;
+      return step;
+    }
+    return CallStep{Invoke(*tool, call.arguments_json, event_call_id)};
+  }
+
+  ToolOutcome Invoke(const Tool& tool, const std::string& arguments_json,
+                     const std::string& event_call_id) {
     ToolInvocation invocation;
     invocation.caller = request_.caller;
     invocation.run_id = request_.run_id;
     invocation.tool_call_id = event_call_id;
-    invocation.arguments_json = call.arguments_json;
+    invocation.arguments_json = arguments_json;
     invocation.scratch = &scratch_;
     invocation.cancelled = [this] { return Cancelled(); };
-    return tool->Invoke(invocation);
+    absl::StatusOr<ToolOutcome> outcome = tool.Invoke(invocation);
+    if (!outcome.ok()) {
+      return ToolOutcome{std::string(outcome.status().message()), true};
+    }
+    return *std::move(outcome);
+  }
+
+  // Continues a paused agent run: the conversation rebuilt from the stored
+  // events, then each paused call run with its stored arguments or refused,
+  // then the model loop with the model calls already made counted.
+  absl::StatusOr<std::string> Resume(const Continuation& continuation,
+                                     const std::string& parent_span) {
+    if (request_.component_type != common::v1::COMPONENT_TYPE_AGENT) {
+      return absl::FailedPreconditionError("only agent runs pause");
+    }
+    absl::StatusOr<v1::Agent> agent = registry_.FindAgent(request_.component_id);
+    if (!agent.ok()) return agent.status();
+    ModelRequest conversation =
+        Conversation(tools_.Definitions(agent->agent_id()),
+                     agent->instructions(), request_.input);
+    int done = 0;
+    bool replying = false;  // the last message is the model's open reply
+    std::map<std::string, std::string> names;  // call id -> tool name
+    for (const v1::RunEvent& event : continuation.history) {
+      if (event.has_model_output() || event.has_tool_call()) {
+        if (!replying) {
+          conversation.messages.push_back({Role::kAssistant, "", {}, "", ""});
+          replying = true;
+          ++done;
+        }
+        ChatMessage& reply = conversation.messages.back();
+        if (event.has_model_output()) {
+          reply.content += event.model_output().text();
+          continue;
+        }
+        const v1::ToolCall& call = event.tool_call();
+        reply.tool_calls.push_back(
+            {call.tool_call_id(), call.tool_name(), call.arguments_json()});
+        names[call.tool_call_id()] = call.tool_name();
+        int number = 0;
+        if (absl::StartsWith(call.tool_call_id(), "call-") &&
+            absl::SimpleAtoi(call.tool_call_id().substr(5), &number)) {
+          calls_ = std::max(calls_, number);
+        }
+      } else if (event.has_tool_result()) {
+        const v1::ToolResult& result = event.tool_result();
+        conversation.messages.push_back({Role::kTool, result.content(), {},
+                                         result.tool_call_id(),
+                                         names[result.tool_call_id()]});
+        replying = false;
+      }
+    }
+    for (const PausedCallDecision& decision : continuation.decisions) {
+      if (Cancelled()) return absl::CancelledError("cancelled");
+      const v1::ToolCall& call = decision.call;
+      const std::string tool_span = NextSpanId();
+      const absl::Time tool_start = options_.clock->Now();
+      ToolOutcome outcome{decision.refusal, true};
+      if (decision.run) {
+        // The permission is checked again: it may have changed meanwhile.
+        const Tool* tool = tools_.Find(agent->agent_id(), call.tool_name());
+        absl::StatusOr<ToolVerdict> verdict = Permit(call.tool_name());
+        if (tool == nullptr) {
+          outcome = {absl::StrCat("agent ", agent->agent_id(),
+                                  " has no tool named ", call.tool_name()),
+                     true};
+        } else if (!verdict.ok()) {
+          outcome = {std::string(verdict.status().message()), true};
+        } else {
+          outcome = Invoke(*tool, call.arguments_json(), call.tool_call_id());
+        }
+      }
+      (void)EndSpan(tool_span, parent_span, absl::StrCat("tool ", call.tool_name()),
+                    tool_start,
+                    outcome.is_error ? absl::UnknownError("error result")
+                                     : absl::OkStatus(),
+                    {{"tool_call_id", call.tool_call_id()}});
+      if (absl::Status stored =
+              RecordResult(call.tool_call_id(), call.tool_name(), outcome,
+                           &conversation.messages.emplace_back());
+          !stored.ok()) {
+        return stored;
+      }
+    }
+    return Loop(absl::StrCat("agent ", agent->agent_id()), "tool",
+                agent->model(), agent->max_iterations(), std::move(conversation),
+                done, parent_span, AgentTools(*agent, /*may_pause=*/true));
   }
 
   absl::StatusOr<std::string> RunTeam(const v1::Team& team,
@@ -299,13 +522,16 @@ class Execution {
                              : member->description(),
                          kMemberSchema});
     }
-    const std::string what = absl::StrCat("team ", team.team_id(), " leader");
     return Loop(
-        what, "member", team.model(), team.instructions(), team.max_iterations(),
-        std::move(members), input, parent_span,
+        absl::StrCat("team ", team.team_id(), " leader"), "member", team.model(),
+        team.max_iterations(),
+        Conversation(std::move(members), team.instructions(), input),
+        /*done=*/0, parent_span,
         [&](const ToolCallRequest& call, const std::string&,
-            const std::string& span_id) -> absl::StatusOr<ToolOutcome> {
-          return CallMember(team, call, span_id);
+            const std::string& span_id) -> absl::StatusOr<CallStep> {
+          absl::StatusOr<ToolOutcome> outcome = CallMember(team, call, span_id);
+          if (!outcome.ok()) return outcome.status();
+          return CallStep{*std::move(outcome)};
         });
   }
 
@@ -332,7 +558,8 @@ class Execution {
     absl::StatusOr<v1::Agent> agent = registry_.FindAgent(call.name);
     if (!agent.ok()) return agent.status();
     absl::StatusOr<std::string> answer =
-        RunAgent(*agent, arguments["input"].get<std::string>(), span_id);
+        RunAgent(*agent, arguments["input"].get<std::string>(), span_id,
+                 /*may_pause=*/false);
     if (!answer.ok()) {
       if (answer.status().code() == absl::StatusCode::kCancelled) {
         return answer.status();
@@ -350,8 +577,9 @@ class Execution {
       if (Cancelled()) return absl::CancelledError("cancelled");
       const std::string span_id = NextSpanId();
       const absl::Time start = options_.clock->Now();
-      absl::StatusOr<std::string> output = RunComponent(
-          step.component_type(), step.component_id(), carried, span_id);
+      absl::StatusOr<std::string> output =
+          RunComponent(step.component_type(), step.component_id(), carried,
+                       span_id, /*top=*/false);
       (void)EndSpan(span_id, parent_span, absl::StrCat("step ", step.name()),
                     start, output.status(),
                     {{"component_type", KindName(step.component_type())},
@@ -375,8 +603,12 @@ class Execution {
   const Toolbox& tools_;
   const EngineOptions& options_;
   const RunRequest& request_;
-  // The run's own tool state (RunScratch): fresh per run.
+  // The run's own tool state (RunScratch): fresh per run (a continued run
+  // starts with a fresh one).
   RunScratch scratch_;
+  // Calls waiting for a decision; the run pauses when not empty.
+  std::vector<v1::ToolCall> paused_;
+  std::string span_prefix_;
   int spans_ = 0;
   int calls_ = 0;
 };

@@ -14,6 +14,17 @@
 //   workflow  steps in order, each step's output the next step's input; a
 //             failed step fails the run.
 //
+// Tools: before any tool call runs, EngineOptions.tool_gate decides with the
+// run's owner; a refused call never runs and the model gets an error result
+// saying so. A call whose ToolSpec or gate verdict asks for confirmation or
+// approval pauses an agent run (after the other calls of the same model
+// reply have run): a `paused` event lists the waiting calls (approval ones
+// with the approval record RunRecorder::RequestApproval made) and the run
+// ends PAUSED. Runs of teams and workflows do not pause: such a call of a
+// member or step agent is refused. A continued run (RunRequest.continuation)
+// rebuilds the model conversation from the stored events, runs or refuses
+// each paused call with its stored arguments, and goes on.
+//
 // Events: started, then model_output (as text arrives), tool_call and
 // tool_result for every call (team members' calls included), and exactly one
 // of completed, failed or cancelled. Trace: one span per run (the root, its
@@ -24,11 +35,13 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "bastion/common/v1/common.pb.h"
 #include "common/auth/caller.h"
 #include "common/clock/clock.h"
 #include "services/run_executor/engine/run_recorder.h"
+#include "services/run_executor/engine/tool_gate.h"
 #include "services/run_executor/model/model_catalog.h"
 #include "services/run_executor/registry.h"
 #include "services/run_executor/tools/toolbox.h"
@@ -40,6 +53,26 @@ struct EngineOptions {
   int default_max_iterations = 10;
   // Span and event times; not owned.
   const Clock* clock = SystemClock::Get();
+  // Decides every tool call; not owned. Null refuses every tool call.
+  const ToolGate* tool_gate = nullptr;
+};
+
+// What the owner's continuation decided for one paused call.
+struct PausedCallDecision {
+  // The call as stored when the run paused (its arguments are the ones run).
+  v1::ToolCall call;
+  // Run the call (true) or tell the model it was refused (false).
+  bool run = false;
+  // Why not, when !run (shown to the model).
+  std::string refusal;
+};
+
+// A paused run being continued.
+struct Continuation {
+  // The run's stored events so far, in order (the last one is `paused`).
+  std::vector<v1::RunEvent> history;
+  // One per call of the paused event, in its order.
+  std::vector<PausedCallDecision> decisions;
 };
 
 // What one run is asked to do. Everything pointed to must outlive Execute.
@@ -53,6 +86,8 @@ struct RunRequest {
   std::string component_id;
   std::string session_id;
   std::string input;
+  // Set when a paused run continues (agents only); null for a new run.
+  const Continuation* continuation = nullptr;
   // Polled between steps and by models and tools; true cancels the run.
   std::function<bool()> cancelled;
   RunRecorder* recorder = nullptr;
@@ -63,6 +98,8 @@ struct RunOutcome {
   common::v1::RunStatus status = common::v1::RUN_STATUS_UNSPECIFIED;
   // The final answer, when completed.
   std::string output;
+  // The waiting calls, when paused.
+  std::vector<v1::ToolCall> paused;
   // Caller-safe reason, when failed.
   std::string error;
 };

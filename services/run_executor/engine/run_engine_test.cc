@@ -5,6 +5,7 @@
 #include "services/run_executor/engine/run_engine.h"
 
 #include <atomic>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -84,6 +85,10 @@ constexpr char kRegistry[] = R"pb(
     steps { name: "redraft" component_type: COMPONENT_TYPE_AGENT component_id: "writer" }
   }
   workflows {
+    workflow_id: "sums"
+    steps { name: "add" component_type: COMPONENT_TYPE_AGENT component_id: "calc" }
+  }
+  workflows {
     workflow_id: "outer"
     steps { name: "inner" component_type: COMPONENT_TYPE_WORKFLOW component_id: "pipeline" }
     steps { name: "team" component_type: COMPONENT_TYPE_TEAM component_id: "desk" }
@@ -98,10 +103,13 @@ class CountingTool final : public Tool {
       const ToolInvocation& invocation) const override {
     ++calls;
     if (cancel_on_call != nullptr) *cancel_on_call = true;
-    (void)invocation;
+    std::lock_guard<std::mutex> lock(mutex);
+    arguments.push_back(invocation.arguments_json);
     return ToolOutcome{R"({"result":5})", false};
   }
   mutable std::atomic<int> calls{0};
+  mutable std::mutex mutex;
+  mutable std::vector<std::string> arguments;
   std::atomic<bool>* cancel_on_call = nullptr;
 
  private:
@@ -120,6 +128,7 @@ class RunEngineTest : public ::testing::Test {
     if (calculator != nullptr) tools["calculator"] = std::move(calculator);
     EngineOptions options;
     options.clock = &clock_;
+    options.tool_gate = &gate_;
     absl::StatusOr<EngineParts> parts =
         BuildEngine(kRegistry, std::move(tools), options);
     ASSERT_TRUE(parts.ok()) << parts.status();
@@ -127,17 +136,20 @@ class RunEngineTest : public ::testing::Test {
   }
 
   RunOutcome Run(common::v1::ComponentType type, const std::string& id,
-                 const std::string& input) {
+                 const std::string& input,
+                 const Continuation* continuation = nullptr,
+                 MemoryRecorder* recorder = nullptr) {
     RunRequest request;
     const FixedRunCaller caller(caller_);
     request.caller = &caller;
+    request.continuation = continuation;
     request.run_id = "run-1";
     request.component_type = type;
     request.component_id = id;
     request.session_id = "session-1";
     request.input = input;
     request.cancelled = [this] { return cancelled_.load(); };
-    request.recorder = &recorder_;
+    request.recorder = recorder != nullptr ? recorder : &recorder_;
     return parts_.engine->Execute(request);
   }
 
@@ -159,7 +171,25 @@ class RunEngineTest : public ::testing::Test {
     return nullptr;
   }
 
+  // Continues the run recorded in recorder_ (paused) with one decision per
+  // paused call, recording into `after`.
+  RunOutcome Continue(const std::string& id, const std::string& input,
+                      const std::vector<bool>& run, MemoryRecorder* after) {
+    Continuation continuation;
+    continuation.history = recorder_.events();
+    const v1::RunPaused paused = continuation.history.back().paused();
+    for (int i = 0; i < paused.requirements_size(); ++i) {
+      PausedCallDecision decision;
+      decision.call = paused.requirements(i);
+      decision.run = run[static_cast<size_t>(i)];
+      decision.refusal = "the owner refused this call";
+      continuation.decisions.push_back(decision);
+    }
+    return Run(common::v1::COMPONENT_TYPE_AGENT, id, input, &continuation, after);
+  }
+
   FakeClock clock_{absl::FromUnixSeconds(1700000000)};
+  MapToolGate gate_;
   Caller caller_;
   EngineParts parts_;
   MemoryRecorder recorder_;
@@ -231,13 +261,192 @@ TEST_F(RunEngineTest, UnknownToolIsAnErrorResultForTheModel) {
   EXPECT_TRUE(events[2].tool_result().is_error());
 }
 
-TEST_F(RunEngineTest, ProtectedToolIsNeverCalled) {
+TEST_F(RunEngineTest, ToolTheGateRefusesNeverRunsAndTheModelIsTold) {
   auto counting = std::make_shared<CountingTool>();
+  gate_.refused = {"calculator"};
   Build(counting);
   const RunOutcome outcome =
-      Run(common::v1::COMPONENT_TYPE_AGENT, "guarded", "please add");
+      Run(common::v1::COMPONENT_TYPE_AGENT, "calc", "please add");
   EXPECT_EQ(outcome.status, common::v1::RUN_STATUS_COMPLETED);
-  EXPECT_THAT(outcome.output, HasSubstr("needs confirmation or approval"));
+  EXPECT_THAT(outcome.output, HasSubstr("you are not allowed to use it"));
+  EXPECT_EQ(counting->calls.load(), 0);
+  EXPECT_EQ(gate_.checks(), 1);
+  const std::vector<v1::RunEvent> events = recorder_.events();
+  ASSERT_GE(events.size(), 3u);
+  EXPECT_TRUE(events[2].tool_result().is_error());
+}
+
+TEST_F(RunEngineTest, WithoutAGateNoToolRuns) {
+  auto counting = std::make_shared<CountingTool>();
+  std::map<std::string, std::shared_ptr<const Tool>> tools{
+      {"calculator", counting}};
+  absl::StatusOr<EngineParts> parts =
+      BuildEngine(kRegistry, std::move(tools), EngineOptions());
+  ASSERT_TRUE(parts.ok()) << parts.status();
+  EngineOptions no_gate;
+  RunEngine engine(parts->registry.get(), parts->models.get(),
+                   parts->tools.get(), no_gate);
+  const FixedRunCaller caller(caller_);
+  RunRequest request;
+  request.caller = &caller;
+  request.run_id = "run-1";
+  request.component_type = common::v1::COMPONENT_TYPE_AGENT;
+  request.component_id = "calc";
+  request.input = "please add";
+  request.recorder = &recorder_;
+  const RunOutcome outcome = engine.Execute(request);
+  EXPECT_THAT(outcome.output, HasSubstr("cannot be checked"));
+  EXPECT_EQ(counting->calls.load(), 0);
+}
+
+TEST_F(RunEngineTest, ConfirmationPausesAndContinueRunsTheStoredArguments) {
+  auto counting = std::make_shared<CountingTool>();
+  Build(counting);
+  const RunOutcome paused =
+      Run(common::v1::COMPONENT_TYPE_AGENT, "guarded", "please add");
+  EXPECT_EQ(paused.status, common::v1::RUN_STATUS_PAUSED);
+  EXPECT_EQ(counting->calls.load(), 0);
+  ASSERT_EQ(paused.paused.size(), 1u);
+  EXPECT_EQ(paused.paused[0].tool_name(), "calculator");
+  EXPECT_EQ(paused.paused[0].arguments_json(), R"({"expression":"2+3"})");
+  EXPECT_TRUE(paused.paused[0].requires_confirmation());
+  EXPECT_FALSE(paused.paused[0].requires_approval());
+  EXPECT_THAT(recorder_.kinds(), ElementsAre("started", "tool_call", "paused"));
+  const v1::RunPaused event = recorder_.events().back().paused();
+  ASSERT_EQ(event.requirements_size(), 1);
+  EXPECT_EQ(event.requirements(0).tool_call_id(),
+            recorder_.events()[1].tool_call().tool_call_id());
+  EXPECT_TRUE(recorder_.approvals().empty());
+
+  MemoryRecorder after;
+  const RunOutcome continued = Continue("guarded", "please add", {true}, &after);
+  EXPECT_EQ(continued.status, common::v1::RUN_STATUS_COMPLETED);
+  EXPECT_EQ(continued.output, R"(The sum is {"result":5})");
+  ASSERT_EQ(counting->calls.load(), 1);
+  EXPECT_THAT(counting->arguments, ElementsAre(R"({"expression":"2+3"})"));
+  // No second started event; the paused call's result comes first.
+  const std::vector<std::string> kinds = after.kinds();
+  ASSERT_GE(kinds.size(), 2u);
+  EXPECT_EQ(kinds.front(), "tool_result");
+  EXPECT_EQ(kinds.back(), "completed");
+  EXPECT_EQ(after.events()[0].tool_result().tool_call_id(),
+            event.requirements(0).tool_call_id());
+  // The continued part of the trace hangs under the run's root span.
+  for (const data::v1::Span& span : after.spans()) {
+    EXPECT_NE(span.span_id(), "s1") << span.name();
+  }
+  EXPECT_NE(SpanNamed(after.spans(), "continue agent guarded"), nullptr);
+}
+
+TEST_F(RunEngineTest, RefusedPausedCallNeverRunsAndTheModelIsTold) {
+  auto counting = std::make_shared<CountingTool>();
+  Build(counting);
+  ASSERT_EQ(Run(common::v1::COMPONENT_TYPE_AGENT, "guarded", "please add").status,
+            common::v1::RUN_STATUS_PAUSED);
+  MemoryRecorder after;
+  const RunOutcome continued =
+      Continue("guarded", "please add", {false}, &after);
+  EXPECT_EQ(continued.status, common::v1::RUN_STATUS_COMPLETED);
+  EXPECT_EQ(continued.output, "The sum is the owner refused this call");
+  EXPECT_EQ(counting->calls.load(), 0);
+  EXPECT_TRUE(after.events()[0].tool_result().is_error());
+}
+
+TEST_F(RunEngineTest, ContinuedRunCountsTheModelCallsAlreadyMade) {
+  auto counting = std::make_shared<CountingTool>();
+  gate_.confirm = {"calculator"};
+  Build(counting);
+  // looper calls the calculator after every answer; max_iterations 3.
+  ASSERT_EQ(Run(common::v1::COMPONENT_TYPE_AGENT, "looper", "go").status,
+            common::v1::RUN_STATUS_PAUSED);
+  MemoryRecorder second;
+  ASSERT_EQ(Continue("looper", "go", {true}, &second).status,
+            common::v1::RUN_STATUS_PAUSED);
+  EXPECT_EQ(counting->calls.load(), 1);
+  std::vector<v1::RunEvent> history = recorder_.events();
+  for (const v1::RunEvent& event : second.events()) history.push_back(event);
+  recorder_.FailFromNowOn();
+  Continuation third;
+  third.history = history;
+  PausedCallDecision decision;
+  decision.call = history.back().paused().requirements(0);
+  decision.run = true;
+  third.decisions.push_back(decision);
+  // The paused calls are numbered on from the stored ones.
+  EXPECT_EQ(decision.call.tool_call_id(), "call-2");
+  MemoryRecorder last;
+  const RunOutcome outcome =
+      Run(common::v1::COMPONENT_TYPE_AGENT, "looper", "go", &third, &last);
+  ASSERT_EQ(outcome.status, common::v1::RUN_STATUS_PAUSED);
+  EXPECT_EQ(outcome.paused[0].tool_call_id(), "call-3");
+  MemoryRecorder fourth;
+  std::vector<v1::RunEvent> all = history;
+  for (const v1::RunEvent& event : last.events()) all.push_back(event);
+  Continuation final_part;
+  final_part.history = all;
+  decision.call = all.back().paused().requirements(0);
+  final_part.decisions = {decision};
+  const RunOutcome capped =
+      Run(common::v1::COMPONENT_TYPE_AGENT, "looper", "go", &final_part, &fourth);
+  EXPECT_EQ(capped.status, common::v1::RUN_STATUS_FAILED);
+  EXPECT_THAT(capped.error, HasSubstr("made 3 model calls"));
+  EXPECT_EQ(counting->calls.load(), 3);
+}
+
+TEST_F(RunEngineTest, PolicyApprovalPausesWithAnApprovalRecord) {
+  auto counting = std::make_shared<CountingTool>();
+  gate_.approve = {"calculator"};
+  Build(counting);
+  const RunOutcome paused =
+      Run(common::v1::COMPONENT_TYPE_AGENT, "calc", "please add");
+  ASSERT_EQ(paused.status, common::v1::RUN_STATUS_PAUSED);
+  ASSERT_EQ(paused.paused.size(), 1u);
+  EXPECT_TRUE(paused.paused[0].requires_approval());
+  EXPECT_FALSE(paused.paused[0].requires_confirmation());
+  EXPECT_EQ(paused.paused[0].approval_id(), "approval-1");
+  ASSERT_EQ(recorder_.approvals().size(), 1u);
+  EXPECT_EQ(recorder_.approvals()[0].arguments_json(), R"({"expression":"2+3"})");
+  EXPECT_EQ(counting->calls.load(), 0);
+}
+
+TEST_F(RunEngineTest, AnApprovalThatCannotBeRecordedFailsTheRun) {
+  auto counting = std::make_shared<CountingTool>();
+  gate_.approve = {"calculator"};
+  Build(counting);
+  class NoApprovals final : public RunRecorder {
+   public:
+    absl::Status Record(v1::RunEvent event) override {
+      return inner.Record(std::move(event));
+    }
+    absl::Status RecordSpan(data::v1::Span span) override {
+      return inner.RecordSpan(std::move(span));
+    }
+    absl::StatusOr<std::string> RequestApproval(const v1::ToolCall&) override {
+      return absl::UnavailableError("data unavailable");
+    }
+    MemoryRecorder inner;
+  } recorder;
+  const FixedRunCaller caller(caller_);
+  RunRequest request;
+  request.caller = &caller;
+  request.run_id = "run-1";
+  request.component_type = common::v1::COMPONENT_TYPE_AGENT;
+  request.component_id = "calc";
+  request.input = "please add";
+  request.recorder = &recorder;
+  const RunOutcome outcome = parts_.engine->Execute(request);
+  EXPECT_EQ(outcome.status, common::v1::RUN_STATUS_FAILED);
+  EXPECT_EQ(counting->calls.load(), 0);
+}
+
+TEST_F(RunEngineTest, TeamMembersDoNotPauseAndNeverCallAProtectedTool) {
+  auto counting = std::make_shared<CountingTool>();
+  gate_.confirm = {"calculator"};
+  Build(counting);
+  const RunOutcome outcome =
+      Run(common::v1::COMPONENT_TYPE_WORKFLOW, "sums", "please add");
+  EXPECT_EQ(outcome.status, common::v1::RUN_STATUS_COMPLETED);
+  EXPECT_THAT(outcome.output, HasSubstr("runs of teams and workflows do not pause"));
   EXPECT_EQ(counting->calls.load(), 0);
 }
 

@@ -1,10 +1,13 @@
-// Where a run's events and spans go. The Runs service stores them in data as
+// Where a run's events, spans and approval requests go. The Runs service stores them in data as
 // the run's owner and hands the events to the run's live streams; the
 // engine's tests keep them in memory.
 #ifndef BASTION_SERVICES_RUN_EXECUTOR_ENGINE_RUN_RECORDER_H_
 #define BASTION_SERVICES_RUN_EXECUTOR_ENGINE_RUN_RECORDER_H_
 
+#include <string>
+
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "bastion/data/v1/data.pb.h"
 #include "bastion/runs/v1/runs.pb.h"
 
@@ -20,6 +23,11 @@ class RunRecorder {
   // Stores one finished span of the run's trace (trace_id is the run id;
   // parents may be stored after their children).
   virtual absl::Status RecordSpan(data::v1::Span span) = 0;
+  // Records a pending approval of a tool call the run pauses on, bound to
+  // the run, the call's id and the SHA-256 of its arguments; returns its
+  // id. An error means the run cannot pause for it, and the run stops.
+  virtual absl::StatusOr<std::string> RequestApproval(
+      const v1::ToolCall& call) = 0;
 };
 
 }  // namespace bastion::runs

@@ -46,6 +46,21 @@ absl::Status DataRecorder::RecordSpan(data::v1::Span span) {
   return data_->AppendSpans(owner_->Current(), request);
 }
 
+absl::StatusOr<std::string> DataRecorder::RequestApproval(
+    const v1::ToolCall& call) {
+  data::v1::CreateApprovalRequest request;
+  request.set_run_id(live_->run_id());
+  request.set_tool_call_id(call.tool_call_id());
+  request.set_tool_name(call.tool_name());
+  request.set_arguments_json(call.arguments_json());
+  request.set_args_sha256(ArgumentsSha256(call.arguments_json()));
+  request.set_ttl_seconds(absl::ToInt64Seconds(approval_ttl_));
+  absl::StatusOr<data::v1::Approval> approval =
+      data_->CreateApproval(owner_->Current(), request);
+  if (!approval.ok()) return approval.status();
+  return approval->approval_id();
+}
+
 absl::Status DataRecorder::StartWhenSessionIdle(absl::Duration stale_after) {
   data::v1::UpdateRunRequest request;
   request.set_run_id(live_->run_id());
@@ -75,6 +90,10 @@ absl::Status DataRecorder::Finish(const v1::RunEvent& event) {
     request.set_status(common::v1::RUN_STATUS_CANCELLED);
   } else {
     request.set_status(common::v1::RUN_STATUS_PAUSED);
+    request.set_update_paused_tool_calls(true);
+    for (const v1::ToolCall& call : event.paused().requirements()) {
+      *request.add_paused_tool_calls() = ToPaused(call);
+    }
   }
   absl::StatusOr<data::v1::RunRecord> updated =
       data_->UpdateRun(owner_->Current(), request);

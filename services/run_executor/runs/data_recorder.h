@@ -1,9 +1,10 @@
 // The RunRecorder of a run executing here: each event is stored in data as
 // the run's owner (data numbers it), then handed to the run's live streams;
-// an event that ends the run first records the run's final status, so that
-// whoever sees that event finds the run finished. Spans go to data's
-// Traces as the owner. A run stopped because it lost its authority to act
-// for its owner (`lost_authority`) ends failed, saying why, not cancelled.
+// an event that ends the run first records the run's final status (and, for
+// `paused`, the waiting calls), so that whoever sees that event finds the
+// run finished or paused. Spans go to data's Traces as the owner. A run
+// stopped because it lost its authority to act for its owner
+// (`lost_authority`) ends failed, saying why, not cancelled.
 #ifndef BASTION_SERVICES_RUN_EXECUTOR_RUNS_DATA_RECORDER_H_
 #define BASTION_SERVICES_RUN_EXECUTOR_RUNS_DATA_RECORDER_H_
 
@@ -26,18 +27,22 @@ class DataRecorder final : public RunRecorder {
   // `status` is the run's stored status now (running, or pending when it
   // waits for its session). `lost_authority` (callable from any thread)
   // answers OK while the run may act for its owner, else the caller-safe
-  // reason it may not.
+  // reason it may not. Approvals it records expire after `approval_ttl`.
   DataRecorder(RunData* data, const RunCaller* owner, LiveRun* live,
                common::v1::RunStatus status,
-               std::function<absl::Status()> lost_authority)
+               std::function<absl::Status()> lost_authority,
+               absl::Duration approval_ttl)
       : data_(data),
         owner_(owner),
         live_(live),
         status_(status),
-        lost_authority_(std::move(lost_authority)) {}
+        lost_authority_(std::move(lost_authority)),
+        approval_ttl_(approval_ttl) {}
 
   absl::Status Record(v1::RunEvent event) override;
   absl::Status RecordSpan(data::v1::Span span) override;
+  // A pending approval in data's ApprovalRecords, as the owner.
+  absl::StatusOr<std::string> RequestApproval(const v1::ToolCall& call) override;
 
   // Pending -> running, only while no earlier run of the run's session is
   // in progress (a run whose record is older than `stale_after` counts as
@@ -55,6 +60,7 @@ class DataRecorder final : public RunRecorder {
   LiveRun* const live_;
   common::v1::RunStatus status_;
   const std::function<absl::Status()> lost_authority_;
+  const absl::Duration approval_ttl_;
 };
 
 }  // namespace bastion::runs

@@ -1,5 +1,7 @@
 #include "services/run_executor/runs/run_codec.h"
 
+#include "absl/strings/escaping.h"
+#include "common/auth/sha256.h"
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
 
@@ -88,6 +90,27 @@ v1::Run ToRun(const data::v1::RunRecord& record) {
   run.set_created_at_unix(record.created_at_unix_micros() / 1000000);
   run.set_updated_at_unix(record.updated_at_unix_micros() / 1000000);
   return run;
+}
+
+std::string ArgumentsSha256(const std::string& arguments_json) {
+  const nlohmann::json parsed =
+      nlohmann::json::parse(arguments_json, nullptr, /*allow_exceptions=*/false);
+  const std::string canonical =
+      parsed.is_discarded()
+          ? arguments_json
+          : parsed.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return absl::BytesToHexString(Sha256(canonical));
+}
+
+data::v1::PausedToolCall ToPaused(const v1::ToolCall& call) {
+  data::v1::PausedToolCall paused;
+  paused.set_tool_call_id(call.tool_call_id());
+  paused.set_tool_name(call.tool_name());
+  paused.set_arguments_json(call.arguments_json());
+  paused.set_requires_confirmation(call.requires_confirmation());
+  paused.set_requires_approval(call.requires_approval());
+  paused.set_approval_id(call.approval_id());
+  return paused;
 }
 
 bool IsFinal(common::v1::RunStatus status) {

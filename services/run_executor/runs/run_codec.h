@@ -36,6 +36,14 @@ std::string InputOf(const std::string& input_json);
 // The Run callers see of a stored record.
 v1::Run ToRun(const data::v1::RunRecord& record);
 
+// Hex SHA-256 of a tool call's arguments in canonical form (the JSON
+// re-serialized with sorted keys and no blanks; text that is not JSON as
+// it is): what an approval is bound to.
+std::string ArgumentsSha256(const std::string& arguments_json);
+
+// The stored form of a paused call.
+data::v1::PausedToolCall ToPaused(const v1::ToolCall& call);
+
 // A finished status: completed, failed or cancelled.
 bool IsFinal(common::v1::RunStatus status);
 

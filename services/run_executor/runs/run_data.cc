@@ -12,7 +12,8 @@ class GrpcRunData final : public RunData {
   explicit GrpcRunData(std::shared_ptr<grpc::Channel> channel)
       : sessions_(data::v1::Sessions::NewStub(channel)),
         runs_(data::v1::RunRecords::NewStub(channel)),
-        traces_(data::v1::Traces::NewStub(channel)) {}
+        traces_(data::v1::Traces::NewStub(channel)),
+        approvals_(data::v1::ApprovalRecords::NewStub(channel)) {}
 
   absl::StatusOr<data::v1::Session> GetSession(
       const Caller& caller, const data::v1::GetSessionRequest& request) override {
@@ -66,6 +67,19 @@ class GrpcRunData final : public RunData {
                [&](auto* c, auto* r) { return traces_->AppendSpans(c, request, r); })
         .status();
   }
+  absl::StatusOr<data::v1::Approval> CreateApproval(
+      const Caller& caller,
+      const data::v1::CreateApprovalRequest& request) override {
+    return Call<data::v1::Approval>(caller, "CreateApproval", [&](auto* c, auto* r) {
+      return approvals_->CreateApproval(c, request, r);
+    });
+  }
+  absl::StatusOr<data::v1::Approval> GetApproval(
+      const Caller& caller, const data::v1::GetApprovalRequest& request) override {
+    return Call<data::v1::Approval>(caller, "GetApproval", [&](auto* c, auto* r) {
+      return approvals_->GetApproval(c, request, r);
+    });
+  }
 
  private:
   // One call as `caller` (data_call.h).
@@ -78,6 +92,7 @@ class GrpcRunData final : public RunData {
   std::unique_ptr<data::v1::Sessions::Stub> sessions_;
   std::unique_ptr<data::v1::RunRecords::Stub> runs_;
   std::unique_ptr<data::v1::Traces::Stub> traces_;
+  std::unique_ptr<data::v1::ApprovalRecords::Stub> approvals_;
 };
 
 }  // namespace

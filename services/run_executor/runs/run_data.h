@@ -36,6 +36,10 @@ class RunData {
       const Caller& caller, const data::v1::AppendRunEventsRequest& request) = 0;
   virtual absl::Status AppendSpans(
       const Caller& caller, const data::v1::AppendSpansRequest& request) = 0;
+  virtual absl::StatusOr<data::v1::Approval> CreateApproval(
+      const Caller& caller, const data::v1::CreateApprovalRequest& request) = 0;
+  virtual absl::StatusOr<data::v1::Approval> GetApproval(
+      const Caller& caller, const data::v1::GetApprovalRequest& request) = 0;
 };
 
 // Calls data over `channel` (from the service's ChannelFactory, carrying

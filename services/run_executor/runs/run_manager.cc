@@ -1,6 +1,7 @@
 #include "services/run_executor/runs/run_manager.h"
 
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -11,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "common/log/log.h"
+#include "common/status/status_macros.h"
 #include "services/run_executor/runs/data_recorder.h"
 #include "services/run_executor/runs/run_codec.h"
 
@@ -29,6 +31,8 @@ constexpr absl::Duration kLiveWait = absl::Milliseconds(200);
 // the event that ends it.
 constexpr int kFinalRereads = 20;
 constexpr absl::Duration kFinalRereadInterval = absl::Milliseconds(50);
+// Most decisions one ContinueRun may carry.
+constexpr int kMaxDecisions = 100;
 // How long CancelRun waits for the run to stop before it answers.
 constexpr absl::Duration kCancelWait = absl::Seconds(3);
 
@@ -396,7 +400,8 @@ absl::Status RunManager::WaitForSession(
 void RunManager::Execute(std::shared_ptr<LiveRun> live,
                          std::unique_ptr<RunDelegation> delegation,
                          StartRequest request, std::string session_id,
-                         bool wait) {
+                         bool wait,
+                         std::shared_ptr<const Continuation> continuation) {
   const RunStatus created = wait ? common::v1::RUN_STATUS_PENDING
                                  : common::v1::RUN_STATUS_RUNNING;
   // Set (once) when the delegation can no longer be renewed; read from any
@@ -408,7 +413,7 @@ void RunManager::Execute(std::shared_ptr<LiveRun> live,
     return lost;
   };
   DataRecorder recorder(data_, delegation.get(), live.get(), created,
-                        lost_authority);
+                        lost_authority, options_.approval_ttl);
   RunWatch watch(data_, delegation.get(), live->run_id(),
                  options_.poll_interval, options_.lease / 4, created);
   // Polled before every step (each model and tool call) and by models and
@@ -454,15 +459,18 @@ void RunManager::Execute(std::shared_ptr<LiveRun> live,
     run_request.component_id = request.component_id;
     run_request.session_id = session_id;
     run_request.input = request.input;
+    run_request.continuation = continuation.get();
     run_request.cancelled = cancelled;
     run_request.recorder = &recorder;
     const RunOutcome outcome = engine_->Execute(run_request);
     Log(LogLevel::kInfo, "run_ended",
         {{"run_id", live->run_id()}, {"status", StatusName(outcome.status)}});
   }
-  delegation->End();
+  // The run no longer counts against its owner's limit once its streams
+  // have its last event; ending the delegation (a call to authn) follows.
   live->Finish();
   live_.Remove(live->run_id());
+  delegation->End();
   absl::MutexLock lock(&threads_mutex_);
   --threads_;
 }
@@ -658,23 +666,209 @@ absl::StatusOr<v1::Run> RunManager::Cancel(const Caller& caller,
   return run;
 }
 
-absl::Status RunManager::CheckContinue(const Caller& caller,
-                                       const v1::ContinueRunRequest& request) {
+absl::StatusOr<std::vector<PausedCallDecision>> RunManager::Decide(
+    const Caller& caller, const data::v1::RunRecord& run,
+    const v1::ContinueRunRequest& request) {
+  std::map<std::string, bool> confirmed;
+  for (const v1::ToolDecision& decision : request.decisions()) {
+    if (!confirmed.emplace(decision.tool_call_id(), decision.confirmed()).second) {
+      return absl::FailedPreconditionError(
+          "two decisions name the same tool call");
+    }
+  }
+  std::vector<PausedCallDecision> decisions;
+  for (const data::v1::PausedToolCall& paused : run.paused_tool_calls()) {
+    auto found = confirmed.find(paused.tool_call_id());
+    if (found == confirmed.end()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "no decision for paused tool call ", paused.tool_call_id(),
+          "; give one per call"));
+    }
+    const bool yes = found->second;
+    confirmed.erase(found);
+    PausedCallDecision decision;
+    v1::ToolCall& call = decision.call;
+    call.set_tool_call_id(paused.tool_call_id());
+    call.set_tool_name(paused.tool_name());
+    call.set_arguments_json(paused.arguments_json());
+    call.set_requires_confirmation(paused.requires_confirmation());
+    call.set_requires_approval(paused.requires_approval());
+    call.set_approval_id(paused.approval_id());
+    decision.run = yes;
+    if (!yes) {
+      decision.refusal = absl::StrCat("the run's owner refused this call of ",
+                                      paused.tool_name(), "; it was not called");
+    } else if (paused.requires_approval()) {
+      data::v1::GetApprovalRequest get;
+      get.set_approval_id(paused.approval_id());
+      absl::StatusOr<data::v1::Approval> approval = data_->GetApproval(caller, get);
+      if (!approval.ok()) {
+        if (approval.status().code() == absl::StatusCode::kUnavailable) {
+          return approval.status();
+        }
+        return absl::FailedPreconditionError(absl::StrCat(
+            "the approval of paused tool call ", paused.tool_call_id(),
+            " cannot be read"));
+      }
+      if (approval->status() == data::v1::APPROVAL_STATUS_PENDING) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "paused tool call ", paused.tool_call_id(), " waits for approval ",
+            paused.approval_id(), "; continue once an approver resolved it"));
+      }
+      decision.run = false;
+      if (approval->run_id() != run.run_id() ||
+          approval->tool_call_id() != paused.tool_call_id() ||
+          approval->args_sha256() != ArgumentsSha256(paused.arguments_json())) {
+        decision.refusal = absl::StrCat(
+            "the approval does not cover this call of ", paused.tool_name(),
+            " with these arguments; it was not called");
+      } else if (approval->status() == data::v1::APPROVAL_STATUS_APPROVED) {
+        decision.run = true;
+      } else if (approval->status() == data::v1::APPROVAL_STATUS_EXPIRED) {
+        decision.refusal = absl::StrCat("the approval of this call of ",
+                                        paused.tool_name(),
+                                        " expired; it was not called");
+      } else {
+        decision.refusal = absl::StrCat("an approver rejected this call of ",
+                                        paused.tool_name(), "; it was not called");
+      }
+    }
+    decisions.push_back(std::move(decision));
+  }
+  if (!confirmed.empty()) {
+    return absl::FailedPreconditionError(
+        "a decision names a tool call the run does not wait on");
+  }
+  return decisions;
+}
+
+absl::StatusOr<int64_t> RunManager::Continue(
+    const Caller& caller, const v1::ContinueRunRequest& request) {
   if (request.component_type() == common::v1::COMPONENT_TYPE_UNSPECIFIED ||
       request.component_id().empty()) {
     return absl::InvalidArgumentError(
         "component_type and component_id name the run's component");
   }
-  absl::StatusOr<v1::Run> run = Get(caller, request.run_id(),
-                                    request.component_type(),
-                                    request.component_id());
-  if (!run.ok()) return run.status();
-  if (run->status() != common::v1::RUN_STATUS_PAUSED) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("run ", run->run_id(), " is ", StatusName(run->status()),
-                     ", not paused"));
+  if (request.decisions_size() > kMaxDecisions) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("at most ", kMaxDecisions, " decisions"));
   }
-  return absl::UnimplementedError("paused runs cannot be continued here");
+  // The run and all its events, read as the caller (NOT_FOUND for anyone
+  // else's run and for another component).
+  auto continuation = std::make_shared<Continuation>();
+  data::v1::RunRecord run;
+  for (int64_t after = 0;;) {
+    data::v1::GetRunRequest get;
+    get.set_run_id(request.run_id());
+    get.set_component_type(request.component_type());
+    get.set_component_id(request.component_id());
+    get.set_include_events(true);
+    get.set_events_after_seq(after);
+    absl::StatusOr<data::v1::GetRunResponse> stored = data_->GetRun(caller, get);
+    if (!stored.ok()) return stored.status();
+    if (after == 0) {
+      run = stored->run();
+      if (run.status() != common::v1::RUN_STATUS_PAUSED) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("run ", run.run_id(), " is ",
+                         StatusName(run.status()), ", not paused"));
+      }
+    }
+    for (const data::v1::RunEventRecord& record : stored->events()) {
+      absl::StatusOr<v1::RunEvent> event = FromRecord(record);
+      if (!event.ok()) return event.status();
+      after = event->seq();
+      continuation->history.push_back(*std::move(event));
+    }
+    if (stored->events_size() < kEventsPerRead) break;
+  }
+  if (continuation->history.empty() ||
+      !continuation->history.back().has_paused()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "run ", run.run_id(), " is not paused at its last event"));
+  }
+  // A tenant admin sees the run but does not act for its owner.
+  if (run.user_id() != caller.principal.subject() ||
+      run.tenant_id() != caller.principal.tenant_id()) {
+    return absl::PermissionDeniedError(
+        "only the run's owner continues it");
+  }
+  ASSIGN_OR_RETURN(continuation->decisions, Decide(caller, run, request));
+  const int64_t paused_seq = continuation->history.back().seq();
+
+  auto live = std::make_shared<LiveRun>(
+      run.run_id(), caller.principal.tenant_id(), caller.principal.subject(),
+      options_.stream_buffer_events);
+  {
+    std::lock_guard<std::mutex> lock(admission_);
+    if (live_.Find(run.run_id()) != nullptr) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("run ", run.run_id(), " is being continued already"));
+    }
+    RETURN_IF_ERROR(live_.Add(live, options_.max_runs_per_principal,
+                              options_.max_runs_per_tenant));
+  }
+  // The paused run's delegation ended with its thread: the owner continuing
+  // it hands over a fresh one, exchanged before the run moves on so that a
+  // failed exchange leaves it paused (the owner may try again).
+  absl::StatusOr<std::unique_ptr<RunDelegation>> delegation =
+      RunDelegation::Exchange(delegations_, caller, run.run_id(),
+                              options_.delegation_check_interval,
+                              options_.clock);
+  if (!delegation.ok()) {
+    live_.Remove(run.run_id());
+    Log(LogLevel::kWarning, "run_delegation_not_exchanged",
+        {{"run_id", run.run_id()},
+         {"code", absl::StatusCodeToString(delegation.status().code())}});
+    if (delegation.status().code() == absl::StatusCode::kUnavailable) {
+      return absl::UnavailableError(
+          "authn is unavailable: the run cannot act for its user; try again");
+    }
+    return delegation.status();
+  }
+  {
+    absl::MutexLock lock(&threads_mutex_);
+    if (stopping_) {
+      (*delegation)->End();
+      live_.Remove(run.run_id());
+      return absl::UnavailableError("run-executor is shutting down");
+    }
+    ++threads_;
+  }
+  // Compare-and-set: of two continues, only one moves the run on; the
+  // winner's delegation is stored with the move.
+  data::v1::UpdateRunRequest resume;
+  resume.set_run_id(run.run_id());
+  resume.set_expected_status(common::v1::RUN_STATUS_PAUSED);
+  resume.set_status(common::v1::RUN_STATUS_RUNNING);
+  resume.set_update_paused_tool_calls(true);
+  resume.set_update_delegation_id(true);
+  resume.set_delegation_id((*delegation)->id());
+  absl::Status resumed =
+      data_->UpdateRun((*delegation)->Current(), resume).status();
+  if (!resumed.ok()) {
+    (*delegation)->End();
+    live_.Remove(run.run_id());
+    absl::MutexLock lock(&threads_mutex_);
+    --threads_;
+    if (resumed.code() == absl::StatusCode::kFailedPrecondition) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("run ", run.run_id(), " was continued already"));
+    }
+    return resumed;
+  }
+  Log(LogLevel::kInfo, "run_continued", {{"run_id", run.run_id()}});
+  StartRequest start;
+  start.component_type = run.component_type();
+  start.component_id = run.component_id();
+  start.input = InputOf(run.input_json());
+  start.session_id = run.session_id();
+  std::thread([this, live, delegation = *std::move(delegation), start,
+               session_id = run.session_id(), continuation]() mutable {
+    Execute(std::move(live), std::move(delegation), std::move(start),
+            std::move(session_id), /*wait=*/false, std::move(continuation));
+  }).detach();
+  return paused_seq;
 }
 
 }  // namespace bastion::runs

@@ -34,6 +34,10 @@
 // lease/4; a run whose replica died is failed by the first replica that
 // reads it after `lease` (GetRun, ListRuns, StreamRun, a session check),
 // so nobody sees it running longer than that.
+//
+// Pausing: a run whose tool call needs confirmation or approval ends PAUSED
+// (RunEngine) with its waiting calls stored on its record; Continue takes it
+// up again on any replica.
 #ifndef BASTION_SERVICES_RUN_EXECUTOR_RUNS_RUN_MANAGER_H_
 #define BASTION_SERVICES_RUN_EXECUTOR_RUNS_RUN_MANAGER_H_
 
@@ -82,6 +86,8 @@ struct RunsOptions {
   absl::Duration delegation_check_interval = absl::Seconds(5);
   // Times the renewals; not owned.
   const Clock* clock = SystemClock::Get();
+  // How long an approval a paused run asks for stays open.
+  absl::Duration approval_ttl = absl::Hours(24);
 };
 
 // Thread-safe. Owns the threads of the runs it starts; the destructor
@@ -126,22 +132,42 @@ class RunManager {
   // FAILED_PRECONDITION when it already ended.
   absl::StatusOr<v1::Run> Cancel(const Caller& caller,
                                  const v1::CancelRunRequest& request);
-  // Checks a continuation: the caller's paused run of that component.
-  // FAILED_PRECONDITION when the run is not paused.
-  absl::Status CheckContinue(const Caller& caller,
-                             const v1::ContinueRunRequest& request);
+  // Continues the caller's paused run of that component and executes the
+  // rest on a thread here (nothing of a paused run is kept in memory, so any
+  // replica continues any run). Returns the seq of the paused event: the
+  // caller follows the run after it.
+  //   someone else's run, another component      NOT_FOUND
+  //   run not paused (also: continued already,   FAILED_PRECONDITION
+  //     two continues racing: data's
+  //     compare-and-set on the status lets one win)
+  //   a decision for a call the run does not     FAILED_PRECONDITION
+  //     wait on, two for one call, none for one
+  //   a confirmed call whose approval is still   FAILED_PRECONDITION
+  //     pending
+  // Each paused call then runs with its stored arguments (never anything of
+  // the request) when the owner confirmed it and, for an approval call, the
+  // approval is APPROVED for this run, call and arguments' hash; otherwise
+  // the model is told it was refused (rejected, expired, not confirmed).
+  absl::StatusOr<int64_t> Continue(const Caller& caller,
+                                   const v1::ContinueRunRequest& request);
 
  private:
-  // The thread of one run; `wait` when it starts pending.
+  // The thread of one run; `wait` when it starts pending, `continuation`
+  // set when a paused run goes on.
   void Execute(std::shared_ptr<LiveRun> live,
                std::unique_ptr<RunDelegation> delegation, StartRequest request,
-               std::string session_id, bool wait);
-  // Gets the run `run_id` (just created by `caller`, in `status`) its
-  // delegation and stores the delegation's id on it; on failure stores the
-  // run failed.
+               std::string session_id, bool wait,
+               std::shared_ptr<const Continuation> continuation = nullptr);
+  // Gets the run `run_id` (just created or resumed by `caller`, in `status`)
+  // its delegation and stores the delegation's id on it; on failure stores
+  // the run failed.
   absl::StatusOr<std::unique_ptr<RunDelegation>> Delegate(
       const Caller& caller, const std::string& run_id,
       common::v1::RunStatus status);
+  // What the owner's decisions mean for each of `run`'s paused calls.
+  absl::StatusOr<std::vector<PausedCallDecision>> Decide(
+      const Caller& caller, const data::v1::RunRecord& run,
+      const v1::ContinueRunRequest& request);
   // Starts the pending run once its session's earlier runs have ended:
   // CANCELLED when `cancelled` turns true, DEADLINE_EXCEEDED after
   // session_wait.

@@ -157,6 +157,9 @@ class MemoryRunData final : public RunData {
     if (request.update_delegation_id()) {
       run.set_delegation_id(request.delegation_id());
     }
+    if (request.update_paused_tool_calls()) {
+      *run.mutable_paused_tool_calls() = request.paused_tool_calls();
+    }
     if (request.request_cancel()) run.set_cancel_requested(true);
     run.set_updated_at_unix_micros(absl::ToUnixMicros(absl::Now()));
     return run;
@@ -184,6 +187,44 @@ class MemoryRunData final : public RunData {
     return absl::OkStatus();
   }
 
+  absl::StatusOr<data::v1::Approval> CreateApproval(
+      const Caller& caller,
+      const data::v1::CreateApprovalRequest& request) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Seen(caller, "CreateApproval");
+    if (Find(caller, request.run_id()) == nullptr) {
+      return absl::NotFoundError("run not found");
+    }
+    data::v1::Approval& approval =
+        approvals_[absl::StrCat("apr-", approvals_.size() + 1)];
+    approval.set_approval_id(absl::StrCat("apr-", approvals_.size()));
+    approval.set_run_id(request.run_id());
+    approval.set_tool_call_id(request.tool_call_id());
+    approval.set_tool_name(request.tool_name());
+    approval.set_args_sha256(request.args_sha256());
+    approval.set_arguments_json(request.arguments_json());
+    approval.set_requester_user_id(caller.principal.subject());
+    approval.set_status(data::v1::APPROVAL_STATUS_PENDING);
+    return approval;
+  }
+  absl::StatusOr<data::v1::Approval> GetApproval(
+      const Caller& caller,
+      const data::v1::GetApprovalRequest& request) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Seen(caller, "GetApproval");
+    auto it = approvals_.find(request.approval_id());
+    if (it == approvals_.end() ||
+        it->second.requester_user_id() != caller.principal.subject()) {
+      return absl::NotFoundError("approval not found");
+    }
+    return it->second;
+  }
+
+  // Resolves an approval as an approver would.
+  void Resolve(const std::string& approval_id, data::v1::ApprovalStatus status) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    approvals_[approval_id].set_status(status);
+  }
   absl::StatusOr<data::v1::RunRecord> Run(const std::string& id) {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = runs_.find(id);
@@ -224,6 +265,7 @@ class MemoryRunData final : public RunData {
   std::mutex mutex_;
   std::map<std::string, data::v1::Session> sessions_;
   std::map<std::string, Stored> runs_;
+  std::map<std::string, data::v1::Approval> approvals_;
   std::vector<std::string> calls_;
   int64_t time_ = 0;
 };
@@ -359,6 +401,36 @@ class RunManagerTest : public ::testing::Test {
       }
       absl::SleepFor(absl::Milliseconds(5));
     }
+  }
+
+  // The run once it paused (or as it stands after 10 s).
+  data::v1::RunRecord Paused(const std::string& run_id) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (true) {
+      absl::StatusOr<data::v1::RunRecord> run = data_.Run(run_id);
+      if (!run.ok()) return {};
+      if ((run->status() == common::v1::RUN_STATUS_PAUSED &&
+           !authn_.ended().empty()) ||
+          absl::Now() > deadline) {
+        return *run;
+      }
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+  }
+
+  absl::StatusOr<int64_t> Continue(const Caller& caller,
+                                   const data::v1::RunRecord& run,
+                                   bool confirmed) {
+    v1::ContinueRunRequest request;
+    request.set_run_id(run.run_id());
+    request.set_component_type(common::v1::COMPONENT_TYPE_AGENT);
+    request.set_component_id(run.component_id());
+    for (const data::v1::PausedToolCall& call : run.paused_tool_calls()) {
+      v1::ToolDecision* decision = request.add_decisions();
+      decision->set_tool_call_id(call.tool_call_id());
+      decision->set_confirmed(confirmed);
+    }
+    return manager_->Continue(caller, request);
   }
 
   FakeClock clock_{absl::FromUnixSeconds(1700000000)};
@@ -497,6 +569,103 @@ TEST_F(RunManagerTest, AnEnqueuedRunStartsAfterTheEarlierOneEnded) {
   }
   EXPECT_EQ(data_.Run(*first)->status(), common::v1::RUN_STATUS_COMPLETED);
   EXPECT_EQ(data_.Run(*queued)->status(), common::v1::RUN_STATUS_COMPLETED);
+}
+
+TEST_F(RunManagerTest, AContinuedRunActsThroughAFreshDelegationOfItsOwner) {
+  parts_.gate->confirm.insert("calculator");
+  Build();
+  int calls = 0;
+  tool_->on_call = [&calls] { ++calls; };
+  absl::StatusOr<std::string> run_id = Start("calc", "add them");
+  ASSERT_THAT(run_id, IsOk());
+  const data::v1::RunRecord paused = Paused(*run_id);
+  ASSERT_EQ(paused.status(), common::v1::RUN_STATUS_PAUSED);
+  ASSERT_EQ(paused.paused_tool_calls_size(), 1);
+  // The pause ended the start's delegation: nothing acts for alice while
+  // the run waits.
+  EXPECT_THAT(authn_.ended(), ::testing::ElementsAre(kId));
+  EXPECT_EQ(calls, 0);
+
+  // Someone else's run looks missing.
+  Caller bob;
+  bob.principal.set_subject("bob");
+  bob.principal.set_tenant_id("acme");
+  bob.assertion = "bob-assertion";
+  EXPECT_THAT(Continue(bob, paused, true),
+              StatusIs(absl::StatusCode::kNotFound));
+
+  alice_.assertion = "alice-later-assertion";
+  ASSERT_THAT(Continue(alice_, paused, true), IsOk());
+  // A second continue of the same pause loses.
+  EXPECT_THAT(Continue(alice_, paused, true),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while ((data_.Run(*run_id)->status() != common::v1::RUN_STATUS_COMPLETED ||
+          authn_.ended().size() < 2) &&
+         absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  const data::v1::RunRecord run = *data_.Run(*run_id);
+  EXPECT_EQ(run.status(), common::v1::RUN_STATUS_COMPLETED);
+  EXPECT_EQ(run.output(), "The sum is 5");
+  EXPECT_EQ(calls, 1);
+  // The continuing owner's assertion was exchanged for the rest of the run,
+  // and that delegation ended with it.
+  EXPECT_THAT(authn_.exchanged(),
+              ::testing::ElementsAre("alice-assertion for " + *run_id,
+                                     "alice-later-assertion for " + *run_id));
+  EXPECT_THAT(authn_.ended(), ::testing::ElementsAre(kId, kId));
+  const std::vector<std::string> seen = data_.calls();
+  EXPECT_TRUE(absl::EndsWith(seen.back(), " delegation-2")) << seen.back();
+}
+
+TEST_F(RunManagerTest, AFailedExchangeLeavesTheRunPausedForAnotherTry) {
+  parts_.gate->confirm.insert("calculator");
+  Build();
+  absl::StatusOr<std::string> run_id = Start("calc", "add them");
+  ASSERT_THAT(run_id, IsOk());
+  const data::v1::RunRecord paused = Paused(*run_id);
+  ASSERT_EQ(paused.status(), common::v1::RUN_STATUS_PAUSED);
+
+  authn_.FailExchange(absl::UnavailableError("authn unavailable"));
+  EXPECT_THAT(Continue(alice_, paused, true),
+              StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_EQ(data_.Run(*run_id)->status(), common::v1::RUN_STATUS_PAUSED);
+
+  authn_.FailExchange(absl::OkStatus());
+  EXPECT_THAT(Continue(alice_, paused, false), IsOk());
+  EXPECT_EQ(Ended(*run_id).status(), common::v1::RUN_STATUS_COMPLETED);
+}
+
+TEST_F(RunManagerTest, AnApprovalCallWaitsForItsApproverAndRunsOnceApproved) {
+  parts_.gate->approve.insert("calculator");
+  Build();
+  int calls = 0;
+  tool_->on_call = [&calls] { ++calls; };
+  absl::StatusOr<std::string> run_id = Start("calc", "add them");
+  ASSERT_THAT(run_id, IsOk());
+  const data::v1::RunRecord paused = Paused(*run_id);
+  ASSERT_EQ(paused.status(), common::v1::RUN_STATUS_PAUSED);
+  ASSERT_EQ(paused.paused_tool_calls_size(), 1);
+  const std::string approval_id = paused.paused_tool_calls(0).approval_id();
+  ASSERT_FALSE(approval_id.empty());
+
+  // Pending: the owner's confirmation alone does not move the run.
+  absl::StatusOr<int64_t> early = Continue(alice_, paused, true);
+  EXPECT_THAT(early, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(std::string(early.status().message()),
+              HasSubstr("waits for approval"));
+  EXPECT_EQ(data_.Run(*run_id)->status(), common::v1::RUN_STATUS_PAUSED);
+
+  data_.Resolve(approval_id, data::v1::APPROVAL_STATUS_APPROVED);
+  ASSERT_THAT(Continue(alice_, paused, true), IsOk());
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (data_.Run(*run_id)->status() != common::v1::RUN_STATUS_COMPLETED &&
+         absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  EXPECT_EQ(data_.Run(*run_id)->output(), "The sum is 5");
+  EXPECT_EQ(calls, 1);
 }
 
 }  // namespace

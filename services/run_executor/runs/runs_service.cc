@@ -63,9 +63,12 @@ grpc::Status RunsService::RunWorkflow(grpc::ServerContext* context,
 
 grpc::Status RunsService::ContinueRun(grpc::ServerContext* context,
                                       const v1::ContinueRunRequest* request,
-                                      grpc::ServerWriter<v1::RunEvent>*) {
+                                      grpc::ServerWriter<v1::RunEvent>* writer) {
   return guard_.Run(context, "ContinueRun", *request, [&](const Caller& caller) {
-    return manager_->CheckContinue(caller, *request);
+    absl::StatusOr<int64_t> paused_seq = manager_->Continue(caller, *request);
+    if (!paused_seq.ok()) return paused_seq.status();
+    return Stream(manager_, context, caller, request->run_id(), *paused_seq,
+                  writer);
   });
 }
 

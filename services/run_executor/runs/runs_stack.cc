@@ -4,8 +4,15 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status/status_macros.h"
+#include "services/run_executor/runs/authz_tool_gate.h"
 
 namespace bastion::runs {
+namespace {
+
+// data's bound on an approval's ttl.
+constexpr int32_t kMaxApprovalTtlSeconds = 7 * 24 * 3600;
+
+}  // namespace
 
 absl::StatusOr<RunsOptions> RunsOptionsFrom(const v1::RunLimits& limits) {
   const std::pair<const char*, int32_t> fields[] = {
@@ -17,14 +24,23 @@ absl::StatusOr<RunsOptions> RunsOptionsFrom(const v1::RunLimits& limits) {
       {"poll_interval_ms", limits.poll_interval_ms()},
       {"session_wait_seconds", limits.session_wait_seconds()},
       {"lease_seconds", limits.lease_seconds()},
-      {"delegation_check_interval_ms", limits.delegation_check_interval_ms()}};
+      {"delegation_check_interval_ms", limits.delegation_check_interval_ms()},
+      {"approval_ttl_seconds", limits.approval_ttl_seconds()}};
   for (const auto& [name, value] : fields) {
     if (value < 0) {
       return absl::InvalidArgumentError(
           absl::StrCat("run_limits.", name, " must not be negative"));
     }
   }
+  if (limits.approval_ttl_seconds() > kMaxApprovalTtlSeconds) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "run_limits.approval_ttl_seconds must be at most ",
+        kMaxApprovalTtlSeconds));
+  }
   RunsOptions options;
+  if (limits.approval_ttl_seconds() > 0) {
+    options.approval_ttl = absl::Seconds(limits.approval_ttl_seconds());
+  }
   if (limits.max_runs_per_principal() > 0) {
     options.max_runs_per_principal = limits.max_runs_per_principal();
   }
@@ -57,8 +73,7 @@ absl::StatusOr<RunsOptions> RunsOptionsFrom(const v1::RunLimits& limits) {
 absl::StatusOr<std::unique_ptr<RunsStack>> RunsStack::Create(
     const v1::RunExecutorConfig& config, const v1::Registry& specs,
     const AgentRegistry* registry, const ChannelFactory* channels,
-    const EnvLookup& env,
-    std::unique_ptr<DelegationClient> delegations) {
+    AuditSink* audit, const EnvLookup& env, LocalRunsParts local) {
   if (config.data_address().empty()) {
     return absl::InvalidArgumentError(
         "data_address is required: runs are stored in data");
@@ -67,6 +82,10 @@ absl::StatusOr<std::unique_ptr<RunsStack>> RunsStack::Create(
     return absl::InvalidArgumentError(
         "authn_address is required: runs act for their users through "
         "authn's delegations");
+  }
+  if (config.authz_address().empty()) {
+    return absl::InvalidArgumentError(
+        "authz_address is required: authz decides every tool call");
   }
   ASSIGN_OR_RETURN(RunsOptions options, RunsOptionsFrom(config.run_limits()));
   std::unique_ptr<RunsStack> stack(new RunsStack());
@@ -78,7 +97,12 @@ absl::StatusOr<std::unique_ptr<RunsStack>> RunsStack::Create(
   tool_options.data = data;
   ASSIGN_OR_RETURN(stack->tools_,
                    Toolbox::Create(registry->agents(), std::move(tool_options)));
+  stack->gate_ = local.tool_gate != nullptr
+                     ? std::move(local.tool_gate)
+                     : std::make_unique<AuthzToolGate>(
+                           channels->Channel(config.authz_address()), audit);
   EngineOptions engine_options;
+  engine_options.tool_gate = stack->gate_.get();
   if (config.run_limits().default_max_iterations() > 0) {
     engine_options.default_max_iterations =
         config.run_limits().default_max_iterations();
@@ -90,8 +114,8 @@ absl::StatusOr<std::unique_ptr<RunsStack>> RunsStack::Create(
   stack->approvals_ =
       std::make_unique<ApprovalManager>(stack->approval_records_.get());
   stack->delegations_ =
-      delegations != nullptr
-          ? std::move(delegations)
+      local.delegations != nullptr
+          ? std::move(local.delegations)
           : AuthnDelegationClient(channels->Channel(config.authn_address()));
   stack->manager_ = std::make_unique<RunManager>(
       registry, stack->engine_.get(), stack->data_.get(),

@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "bastion/runs/v1/runs_config.pb.h"
+#include "common/auth/audit_sink.h"
 #include "common/auth/channel_factory.h"
 #include "common/config/config.h"
 #include "services/run_executor/engine/run_engine.h"
@@ -18,6 +19,7 @@
 #include "services/run_executor/registry.h"
 #include "services/run_executor/runs/approval_manager.h"
 #include "services/run_executor/runs/approval_records.h"
+#include "services/run_executor/engine/tool_gate.h"
 #include "services/run_executor/runs/run_data.h"
 #include "services/run_executor/runs/run_delegation.h"
 #include "services/run_executor/runs/run_manager.h"
@@ -29,18 +31,25 @@ namespace bastion::runs {
 // INVALID_ARGUMENT naming the field for a negative value.
 absl::StatusOr<RunsOptions> RunsOptionsFrom(const v1::RunLimits& limits);
 
+// What the benchmark-only build puts in place of authn's delegations and
+// authz's tool decisions; empty everywhere else.
+struct LocalRunsParts {
+  std::unique_ptr<DelegationClient> delegations;
+  std::unique_ptr<ToolGate> tool_gate;
+};
+
 // Owns its parts; the manager is destroyed first (its runs end before the
 // tools and models they use go away).
 class RunsStack {
  public:
-  // `registry` (already validated as `specs`) and `channels` (the
-  // service's ChannelFactory, with its identity) must outlive the stack.
-  // data_address and authn_address are required.
+  // `registry` (already validated as `specs`), `channels` (the service's
+  // ChannelFactory, with its identity) and `audit` (where refused tool calls
+  // are audited; may be null) must outlive the stack. data_address,
+  // authn_address and authz_address are required.
   static absl::StatusOr<std::unique_ptr<RunsStack>> Create(
       const v1::RunExecutorConfig& config, const v1::Registry& specs,
       const AgentRegistry* registry, const ChannelFactory* channels,
-      const EnvLookup& env,
-      std::unique_ptr<DelegationClient> delegations = nullptr);
+      AuditSink* audit, const EnvLookup& env, LocalRunsParts local = {});
 
   RunManager* manager() { return manager_.get(); }
   ApprovalManager* approvals() { return approvals_.get(); }
@@ -50,6 +59,7 @@ class RunsStack {
 
   std::unique_ptr<ModelCatalog> models_;
   std::unique_ptr<Toolbox> tools_;
+  std::unique_ptr<ToolGate> gate_;
   std::unique_ptr<RunEngine> engine_;
   std::unique_ptr<RunData> data_;
   std::unique_ptr<ApprovalRecords> approval_records_;
