@@ -140,7 +140,7 @@ if [ -z "${BASTION_JWKS_FILE:-}${BASTION_JWKS_URL:-}" ]; then
   say "demo"
   mint() { $PY tools/mint_token.py --key "$BASTION_HOME/keys/dev.private.pem" --kid dev \
              --iss "$ISSUER" --aud "$AUDIENCE" "$@"; }
-  ALICE=$(mint --sub alice --tenant acme --roles member)
+  ALICE=$(mint --sub alice --tenant acme --roles member --scopes "tools:calculator:run")
   BOB=$(mint --sub bob --tenant acme --scopes "agents:read")
   echo "\$ call.py $RUNS bastion.runs.v1.Agents/ListAgents   (alice, role member)"
   $PY tools/call.py "$RUNS" bastion.runs.v1.Agents/ListAgents --token "$ALICE" | sed -n '1,12p'
@@ -174,7 +174,7 @@ Bastion is up.
 
 Mint a token and call any RPC:
   TOKEN=\$(tools/mint_token.py --key $BASTION_HOME/keys/dev.private.pem --kid dev \\
-            --sub you --tenant acme --roles member)
+            --sub you --tenant acme --roles member --scopes "tools:calculator:run")
   tools/call.py $RUNS bastion.runs.v1.Agents/ListAgents --token "\$TOKEN"
 MSG
 

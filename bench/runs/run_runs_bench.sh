@@ -76,7 +76,7 @@ $PY tools/keygen.py --type ed25519 --kid bench --out "$WORK/keys" \
 for u in $(seq 1 "$USERS"); do
   $PY tools/mint_token.py --key "$WORK/keys/bench.private.pem" --kid bench \
     --iss "$ISSUER" --sub "bench-u$u" --tenant "bench-t$((u % 2))" \
-    --roles member --ttl 7200
+    --roles member --scopes "tools:hold:run" --ttl 7200
 done > "$WORK/tokens"
 # Every service's per-principal rate limit far above what the benchmark
 # asks (the same in both sides): the limiter still runs, never refuses.

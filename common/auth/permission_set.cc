@@ -35,6 +35,8 @@ absl::string_view ResourceName(Resource resource) {
       return "audit";
     case Resource::kRuns:
       return "runs";
+    case Resource::kTools:
+      return "tools";
   }
   return "";
 }

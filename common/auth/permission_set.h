@@ -30,15 +30,18 @@ enum class Resource {
   kConfig,
   kAudit,
   kRuns,
+  // Tools a run may call: "tools:<name>:run" lets the holder's runs call
+  // that tool (authz's CheckTool); no RPC declares it.
+  kTools,
 };
 
 // Every resource, in declaration order.
-inline constexpr std::array<Resource, 13> kAllResources = {
+inline constexpr std::array<Resource, 14> kAllResources = {
     Resource::kAgents,    Resource::kTeams,    Resource::kWorkflows,
     Resource::kSessions,  Resource::kMemories, Resource::kTraces,
     Resource::kApprovals, Resource::kSchedules, Resource::kApiKeys,
     Resource::kRoles,     Resource::kConfig,   Resource::kAudit,
-    Resource::kRuns,
+    Resource::kRuns,      Resource::kTools,
 };
 
 // "agents", "api_keys", ...

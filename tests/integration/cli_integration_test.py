@@ -177,7 +177,8 @@ class CliIntegrationTest(unittest.TestCase):
 
     def test_a_run_streams_to_completion_and_stays_its_owners(self):
         alice, bob = User(self, "alice"), User(self, "bob")
-        alice.login(roles="member")
+        # The member role grants no tool; the calculator has its own scope.
+        alice.login(roles="member", scopes="tools:calculator:run")
         bob.login(roles="member")
         done = alice.run("--json", "run", "agent", "calculator", "6*7", "--no-prompt")
         self.assertExit(done, OK)

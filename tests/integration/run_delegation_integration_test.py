@@ -152,7 +152,8 @@ class RunDelegationIntegrationTest(unittest.TestCase):
 
     def test_a_run_outlives_its_users_token_and_ends_its_delegation(self):
         now = int(time.time())
-        token = SUITE.token("olga", roles="member", issued_at=now,
+        token = SUITE.token("olga", roles="member", scopes="tools:wait:run",
+                            issued_at=now,
                             expires_at=now + 3)
         events = list(self.runs.RunAgent(runs_pb2.RunAgentRequest(
             agent_id="waiter", input="7"), metadata=bearer(token), timeout=60))
@@ -194,7 +195,8 @@ class RunDelegationIntegrationTest(unittest.TestCase):
         # An API key holds only its own scopes (no roles): those a run of
         # the agent needs, each held by the token that creates the key.
         run_scopes = ["agents:run", "sessions:read", "sessions:write",
-                      "runs:read", "runs:write", "traces:write"]
+                      "runs:read", "runs:write", "traces:write",
+                      "tools:wait:run"]
         token = SUITE.token("pia", roles="member",
                             scopes=" ".join(["api_keys:write", "api_keys:delete",
                                              *run_scopes]))

@@ -58,7 +58,8 @@ class RunsBenchSmokeTest(unittest.TestCase):
                 {"afterTool": "hold", "reply": "{tool_result}"}]}}]}))
         cls.tokens = SUITE.dir / "bench_tokens"
         cls.tokens.write_text("".join(
-            SUITE.token(f"bench-u{n}", tenant=f"bt{n % 2}", roles="member") + "\n"
+            SUITE.token(f"bench-u{n}", tenant=f"bt{n % 2}", roles="member",
+                            scopes="tools:hold:run") + "\n"
             for n in range(2)))
         cls.extra = []
 

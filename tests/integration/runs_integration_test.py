@@ -57,7 +57,10 @@ class RunsIntegrationTest(unittest.TestCase):
         cls.data_channel.close()
 
     def member(self, sub: str, tenant: str = "t1"):
-        return bearer(SUITE.token(sub, tenant=tenant, roles="member"))
+        # The member role grants no tool: the demo's calculator is granted
+        # by its own scope.
+        return bearer(SUITE.token(sub, tenant=tenant, roles="member",
+                                  scopes="tools:calculator:run"))
 
     def run_agent(self, who, text: str, **fields):
         return list(self.runs.RunAgent(runs_pb2.RunAgentRequest(

@@ -51,13 +51,13 @@ namespace {
 
 // `roles`: the caller's role names (any range of strings); `level`: its admin
 // level from its effective scopes.
-template <typename Roles>
+template <typename Roles, typename Scopes>
 ToolDecision DecideToolAt(const RoleSet& role_set, const Roles& roles,
-                          AdminLevel level, absl::string_view tool) {
+                          const Scopes& scopes, absl::string_view tool) {
   if (!IsValidToolName(tool)) {
     return Deny(absl::StrCat("invalid tool name ", QuoteUntrusted(tool)));
   }
-  switch (level) {
+  switch (LevelOf(scopes)) {
     case AdminLevel::kPlatform:
       return Allow(role_set, tool,
                    "every tool is allowed by the platform admin scope");
@@ -67,6 +67,14 @@ ToolDecision DecideToolAt(const RoleSet& role_set, const Roles& roles,
     case AdminLevel::kNone:
       break;
   }
+  // "tools:<tool>:run", "tools:*:run" or "tools:run", held or granted by a
+  // role.
+  absl::StatusOr<Permission> run_tool = MakePermission("tools", "run", tool);
+  if (run_tool.ok()) {
+    if (Decision granted = Decide(scopes, *run_tool); granted.allowed) {
+      return Allow(role_set, tool, std::move(granted.reason));
+    }
+  }
   for (const std::string& role : roles) {
     if (role_set.RoleAllowsTool(role, tool)) {
       return Allow(role_set, tool,
@@ -74,7 +82,7 @@ ToolDecision DecideToolAt(const RoleSet& role_set, const Roles& roles,
                                 " is allowed by role ", QuoteUntrusted(role)));
     }
   }
-  return Deny(absl::StrCat("no role of the caller allows tool ",
+  return Deny(absl::StrCat("no scope or role of the caller allows tool ",
                            QuoteUntrusted(tool)));
 }
 
@@ -84,15 +92,14 @@ ToolDecision DecideTool(const RoleSet& role_set,
                         const std::vector<std::string>& roles,
                         const std::vector<Scope>& scopes,
                         absl::string_view tool) {
-  return DecideToolAt(role_set, roles, LevelOf(scopes), tool);
+  return DecideToolAt(role_set, roles, scopes, tool);
 }
 
 ToolDecision DecideTool(const RoleSet& role_set,
                         const bastion::common::v1::Principal& principal,
                         absl::string_view tool) {
   const EffectiveScopes scopes(role_set, principal);
-  return DecideToolAt(role_set, principal.roles(), LevelOf(scopes.all()),
-                      tool);
+  return DecideToolAt(role_set, principal.roles(), scopes.all(), tool);
 }
 
 }  // namespace bastion::authz

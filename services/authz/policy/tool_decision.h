@@ -28,11 +28,12 @@ struct ToolDecision {
 bool operator==(const ToolDecision& a, const ToolDecision& b);
 std::ostream& operator<<(std::ostream& os, const ToolDecision& decision);
 
-// Allowed when the caller holds the tenant or platform admin scope, or when
-// one of its roles (in order; unknown names count for nothing) lists the
-// tool or kAllTools. Refused for an invalid tool name, and otherwise.
-// `scopes` are the caller's effective scopes (see EffectiveScopes in
-// roles.h); they matter only for the admin level.
+// Allowed when the caller holds the tenant or platform admin scope, when
+// its effective scopes (see EffectiveScopes in roles.h: its own and its
+// roles') grant "tools:<tool>:run" (also as "tools:*:run" or "tools:run"),
+// or when one of its roles (in order; unknown names count for nothing)
+// lists the tool or kAllTools. Refused for an invalid tool name, and
+// otherwise.
 ToolDecision DecideTool(const RoleSet& role_set,
                         const std::vector<std::string>& roles,
                         const std::vector<Scope>& scopes,

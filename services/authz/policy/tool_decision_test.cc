@@ -59,9 +59,9 @@ INSTANTIATE_TEST_SUITE_P(
         ToolCase{"ListedTool", {"searcher"}, {}, "search",
                  Allowed("tool \"search\" is allowed by role \"searcher\"")},
         ToolCase{"UnlistedTool", {"searcher"}, {}, "shell",
-                 Denied("no role of the caller allows tool \"shell\"")},
+                 Denied("no scope or role of the caller allows tool \"shell\"")},
         ToolCase{"ToolNamesAreExact", {"searcher"}, {}, "Search",
-                 Denied("no role of the caller allows tool \"Search\"")},
+                 Denied("no scope or role of the caller allows tool \"Search\"")},
         ToolCase{"FirstAllowingRoleIsNamed",
                  {"member", "searcher", "tool_user"},
                  {},
@@ -71,15 +71,15 @@ INSTANTIATE_TEST_SUITE_P(
                  Allowed("tool \"anything.else\" is allowed by role "
                          "\"all_tools\"")},
         ToolCase{"MemberHasNoTools", {"member"}, {}, "search",
-                 Denied("no role of the caller allows tool \"search\"")},
+                 Denied("no scope or role of the caller allows tool \"search\"")},
         ToolCase{"AdminRoleHasAllTools", {"admin"}, {}, "shell",
                  Allowed("tool \"shell\" is allowed by role \"admin\"", true,
                          false)},
         ToolCase{"UnknownRoleCountsForNothing", {"ghost", "Searcher"}, {},
                  "search",
-                 Denied("no role of the caller allows tool \"search\"")},
+                 Denied("no scope or role of the caller allows tool \"search\"")},
         ToolCase{"NoRoles", {}, {"agents:run"}, "search",
-                 Denied("no role of the caller allows tool \"search\"")},
+                 Denied("no scope or role of the caller allows tool \"search\"")},
         ToolCase{"ConfirmationFlag", {"tool_user"}, {}, "shell",
                  Allowed("tool \"shell\" is allowed by role \"tool_user\"",
                          true, false)},
@@ -89,7 +89,7 @@ INSTANTIATE_TEST_SUITE_P(
                          "\"tool_user\"",
                          true, true)},
         ToolCase{"DeniedCarriesNoFlags", {"searcher"}, {}, "payments.pay",
-                 Denied("no role of the caller allows tool \"payments.pay\"")},
+                 Denied("no scope or role of the caller allows tool \"payments.pay\"")},
         ToolCase{"TenantAdminScope", {}, {"agent_os:admin"}, "shell",
                  Allowed("every tool is allowed by the tenant admin scope",
                          true, false)},
@@ -98,12 +98,24 @@ INSTANTIATE_TEST_SUITE_P(
                  Allowed("every tool is allowed by the platform admin scope",
                          true, true)},
         ToolCase{"MalformedAdminScope", {}, {"agent_os:admin "}, "search",
-                 Denied("no role of the caller allows tool \"search\"")},
+                 Denied("no scope or role of the caller allows tool \"search\"")},
         ToolCase{"InvalidToolName", {"all_tools"}, {"agent_os:admin"},
                  "rm -rf /",
                  Denied("invalid tool name \"rm -rf /\"")},
         ToolCase{"WildcardIsNotAToolName", {"all_tools"}, {}, "*",
                  Denied("invalid tool name \"*\"")},
+        ToolCase{"ScopeGrantsOneTool", {}, {"tools:search:run"}, "search",
+                 Allowed("granted by scope \"tools:search:run\"")},
+        ToolCase{"ScopeForAnotherTool", {}, {"tools:search:run"}, "shell",
+                 Denied("no scope or role of the caller allows tool "
+                        "\"shell\"")},
+        ToolCase{"AnyToolScope", {}, {"tools:*:run"}, "payments.pay",
+                 Allowed("granted by scope \"tools:*:run\"", true, true)},
+        ToolCase{"EveryToolScope", {}, {"tools:run"}, "shell",
+                 Allowed("granted by scope \"tools:run\"", true, false)},
+        ToolCase{"OtherActionOnTools", {}, {"tools:search:read"}, "search",
+                 Denied("no scope or role of the caller allows tool "
+                        "\"search\"")},
         ToolCase{"EmptyToolName", {"all_tools"}, {}, "",
                  Denied("invalid tool name \"\"")}),
     [](const ::testing::TestParamInfo<ToolCase>& info) {
@@ -126,7 +138,7 @@ TEST(DecideToolTest, PrincipalOverloadUsesRolesAndEffectiveScopes) {
   principal.set_subject("u1");
   principal.add_roles("member");
   EXPECT_EQ(DecideTool(set, principal, "search"),
-            Denied("no role of the caller allows tool \"search\""));
+            Denied("no scope or role of the caller allows tool \"search\""));
 
   principal.add_roles("searcher");
   EXPECT_EQ(DecideTool(set, principal, "search"),
