@@ -21,11 +21,15 @@ import pathlib
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-GENERATED = ROOT / "bazel-bin" / "protos"
+# The stubs Bazel generated: bazel-bin/ of a checkout, or beside this file
+# in a test's runfiles.
+GENERATED = next((folder for folder in (ROOT / "bazel-bin" / "protos", ROOT / "protos")
+                  if any(folder.glob("bastion/*/v1/*_pb2.py"))),
+                 ROOT / "bazel-bin" / "protos")
 
 
 def load_stubs() -> None:
-    if not GENERATED.is_dir():
+    if not any(GENERATED.glob("bastion/*/v1/*_pb2.py")):
         raise SystemExit("no generated stubs: run `bazel build //protos:all` first")
     sys.path.insert(0, str(GENERATED))
     for path in sorted(GENERATED.glob("bastion/*/v1/*_pb2.py")):

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Brings up the whole suite locally: a private PostgreSQL cluster, the data,
 # authn and authz migrations, development keys, and the four services, then
-# shows a short demo. Ctrl-C stops everything; --detach leaves it running
-# (tools/down.sh stops it). Running it again while the suite is up is safe.
+# shows a short narrated demo (tools/demo.sh; --no-demo skips it). Ctrl-C
+# stops everything; --detach leaves it running (tools/down.sh stops it).
+# Running it again while the suite is up is safe.
 #
 # Environment:
 #   BASTION_HOME       state folder (default: .bastion/ in the checkout)
@@ -18,11 +19,14 @@ set -Eeuo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 DETACH=0
-case "${1:-}" in
-  --detach) DETACH=1 ;;
-  "") ;;
-  *) echo "usage: tools/up.sh [--detach]" >&2; exit 2 ;;
-esac
+DEMO=1
+for arg in "$@"; do
+  case "$arg" in
+    --detach) DETACH=1 ;;
+    --no-demo) DEMO=0 ;;
+    *) echo "usage: tools/up.sh [--detach] [--no-demo]" >&2; exit 2 ;;
+  esac
+done
 
 # shellcheck source=tools/lib/ensure_deps.sh
 . tools/lib/ensure_deps.sh
@@ -47,7 +51,7 @@ say() { printf '\033[1m== %s\033[0m\n' "$*"; }
 say "building"
 bazel build //services/authn:authn //services/authz:authz //services/data:data \
   //services/run_executor:run_executor //tools/migrate //protos:all \
-  //tools/service_identity \
+  //tools/service_identity //tools/cli:bastion \
   2>&1 | grep -vE 'linux-sandbox|^INFO: From' | tail -n 3
 # Copies, so a later rebuild does not change binaries under running services.
 for bin in services/authn/authn services/authz/authz services/data/data \
@@ -55,6 +59,7 @@ for bin in services/authn/authn services/authz/authz services/data/data \
   install -m 755 "bazel-bin/$bin" "$BASTION_HOME/bin/$(basename "$bin").new"
 done
 install -m 755 bazel-bin/tools/service_identity/service_identity "$BASTION_HOME/bin/service_identity"
+install -m 755 bazel-bin/tools/cli/bastion "$BASTION_HOME/bin/bastion"
 
 say "PostgreSQL"
 PG_PORT=$((BASE + 10))
@@ -136,32 +141,15 @@ for addr in "$AUTHN" "$AUTHZ" "$DATA" "$RUNS"; do
   echo "healthy: $addr"
 done
 
-if [ -z "${BASTION_JWKS_FILE:-}${BASTION_JWKS_URL:-}" ]; then
+# The narrated demo (tools/demo.sh) needs the development key to sign its
+# users' tokens.
+if [ "$DEMO" -eq 1 ] && [ -z "${BASTION_JWKS_FILE:-}${BASTION_JWKS_URL:-}" ]; then
   say "demo"
-  mint() { $PY tools/mint_token.py --key "$BASTION_HOME/keys/dev.private.pem" --kid dev \
-             --iss "$ISSUER" --aud "$AUDIENCE" "$@"; }
-  ALICE=$(mint --sub alice --tenant acme --roles member --scopes "tools:calculator:run")
-  BOB=$(mint --sub bob --tenant acme --scopes "agents:read")
-  echo "\$ call.py $RUNS bastion.runs.v1.Agents/ListAgents   (alice, role member)"
-  $PY tools/call.py "$RUNS" bastion.runs.v1.Agents/ListAgents --token "$ALICE" | sed -n '1,12p'
-  echo "  ..."
-  echo "\$ call.py $DATA bastion.data.v1.Sessions/CreateSession   (alice)"
-  $PY tools/call.py "$DATA" bastion.data.v1.Sessions/CreateSession \
-    '{"componentType": "COMPONENT_TYPE_AGENT", "componentId": "echo", "name": "demo"}' \
-    --token "$ALICE" || true
-  echo "\$ call.py $DATA bastion.data.v1.Sessions/ListSessions   (bob: no sessions scope)"
-  $PY tools/call.py "$DATA" bastion.data.v1.Sessions/ListSessions --token "$BOB" || true
-  echo "\$ call.py $RUNS bastion.runs.v1.Agents/ListAgents   (no token)"
-  $PY tools/call.py "$RUNS" bastion.runs.v1.Agents/ListAgents || true
-  echo "\$ call.py $RUNS bastion.runs.v1.Runs/RunAgent '{\"agentId\": \"calculator\", \"input\": \"6*7\"}'   (alice)"
-  $PY tools/call.py "$RUNS" bastion.runs.v1.Runs/RunAgent \
-    '{"agentId": "calculator", "input": "6*7"}' --token "$ALICE" || true
-  echo "\$ call.py $RUNS bastion.runs.v1.Runs/RunTeam '{\"teamId\": \"desk\", \"input\": \"2+2\"}'   (alice; last event)"
-  $PY tools/call.py "$RUNS" bastion.runs.v1.Runs/RunTeam \
-    '{"teamId": "desk", "input": "2+2"}' --token "$ALICE" | tail -n 8 || true
-  echo "\$ call.py $RUNS bastion.runs.v1.Runs/RunWorkflow '{\"workflowId\": \"brief\", \"input\": \"1+2*3\"}'   (alice; last event)"
-  $PY tools/call.py "$RUNS" bastion.runs.v1.Runs/RunWorkflow \
-    '{"workflowId": "brief", "input": "1+2*3"}' --token "$ALICE" | tail -n 8 || true
+  BASTION_AUTHN_ADDR="$AUTHN" BASTION_AUTHZ_ADDR="$AUTHZ" BASTION_DATA_ADDR="$DATA" \
+    BASTION_RUNS_ADDR="$RUNS" DEMO_KEY="$BASTION_HOME/keys/dev.private.pem" \
+    DEMO_ISSUER="$ISSUER" DEMO_AUDIENCE="$AUDIENCE" \
+    BASTION_CLI="$BASTION_HOME/bin/bastion" tools/demo.sh ||
+    echo "the demo did not finish as narrated; the suite stays up" >&2
 fi
 
 cat <<MSG

@@ -152,7 +152,7 @@ MATRIX = (
     ("run_executor", "Runs/ListRuns", "page { limit: 1000 } session_id: '$SESSION'",
      "$ID", (OK, HID, HID, OK, HID, OK)),
     # A's run has completed: neither A nor its tenant admin may cancel or
-    # continue it; members do not hold runs:run, which continuing needs.
+    # continue it (runs:write, which members hold).
     ("run_executor", "Runs/CancelRun",
      "run_id: '$ID' component_type: COMPONENT_TYPE_AGENT component_id: 'echo'",
      "$ID", (FP, NF, NF, FP, NF, NF)),
@@ -161,7 +161,7 @@ MATRIX = (
      "$ID", (NF, NF, NF, NF, NF, NF)),
     ("run_executor", "Runs/ContinueRun",
      "run_id: '$ID' component_type: COMPONENT_TYPE_AGENT component_id: 'echo'",
-     "$ID", (PD, PD, PD, FP, NF, NF)),
+     "$ID", (FP, NF, NF, FP, NF, NF)),
     # ---------------------------------------------------------- Approvals
     # A sees its own request; the tenant owner is an approver (an admin)
     # and sees the tenant's; members see only their own; another tenant
