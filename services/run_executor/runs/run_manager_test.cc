@@ -171,6 +171,12 @@ class MemoryRunData final : public RunData {
     Seen(caller, "AppendRunEvents");
     Stored* stored = Find(caller, request.run_id());
     if (stored == nullptr) return absl::NotFoundError("run not found");
+    for (const data::v1::RunEventRecord& event : request.events()) {
+      if (event.type() == unavailable_for_type_ && unavailable_times_ > 0) {
+        --unavailable_times_;
+        return absl::UnavailableError("data unavailable");
+      }
+    }
     data::v1::AppendRunEventsResponse response;
     for (data::v1::RunEventRecord event : request.events()) {
       event.set_run_id(request.run_id());
@@ -220,6 +226,12 @@ class MemoryRunData final : public RunData {
     return it->second;
   }
 
+  // The next `times` appends of an event of `type` answer UNAVAILABLE.
+  void UnavailableFor(const std::string& type, int times) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    unavailable_for_type_ = type;
+    unavailable_times_ = times;
+  }
   // Resolves an approval as an approver would.
   void Resolve(const std::string& approval_id, data::v1::ApprovalStatus status) {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -266,6 +278,8 @@ class MemoryRunData final : public RunData {
   std::map<std::string, data::v1::Session> sessions_;
   std::map<std::string, Stored> runs_;
   std::map<std::string, data::v1::Approval> approvals_;
+  std::string unavailable_for_type_;
+  int unavailable_times_ = 0;
   std::vector<std::string> calls_;
   int64_t time_ = 0;
 };
@@ -462,6 +476,20 @@ TEST_F(RunManagerTest, ARunActsThroughItsDelegationAndEndsIt) {
   EXPECT_EQ(calls[1], "CreateRun alice-assertion");
   for (size_t i = 2; i < calls.size(); ++i) {
     EXPECT_TRUE(absl::EndsWith(calls[i], " delegation-1")) << calls[i];
+  }
+  EXPECT_EQ(data_.EventTypes(*run_id).back(), "completed");
+}
+
+TEST_F(RunManagerTest, AShortDataOutageAtTheEndLeavesNoRunWithoutItsFinalEvent) {
+  Build();
+  data_.UnavailableFor("completed", 3);
+  absl::StatusOr<std::string> run_id = Start("echo", "hello there");
+  ASSERT_THAT(run_id, IsOk());
+  const data::v1::RunRecord run = Ended(*run_id);
+  EXPECT_EQ(run.status(), common::v1::RUN_STATUS_COMPLETED);
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (data_.EventTypes(*run_id).back() != "completed" && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
   }
   EXPECT_EQ(data_.EventTypes(*run_id).back(), "completed");
 }
