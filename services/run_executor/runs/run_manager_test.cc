@@ -432,6 +432,15 @@ class RunManagerTest : public ::testing::Test {
     }
   }
 
+  // Paused() of a run that must pause on its one tool call (a fatal
+  // failure otherwise).
+  void PausedOnItsToolCall(const std::string& run_id,
+                           data::v1::RunRecord* paused) {
+    *paused = Paused(run_id);
+    ASSERT_EQ(paused->status(), common::v1::RUN_STATUS_PAUSED);
+    ASSERT_EQ(paused->paused_tool_calls_size(), 1);
+  }
+
   absl::StatusOr<int64_t> Continue(const Caller& caller,
                                    const data::v1::RunRecord& run,
                                    bool confirmed) {
@@ -606,9 +615,8 @@ TEST_F(RunManagerTest, AContinuedRunActsThroughAFreshDelegationOfItsOwner) {
   tool_->on_call = [&calls] { ++calls; };
   absl::StatusOr<std::string> run_id = Start("calc", "add them");
   ASSERT_THAT(run_id, IsOk());
-  const data::v1::RunRecord paused = Paused(*run_id);
-  ASSERT_EQ(paused.status(), common::v1::RUN_STATUS_PAUSED);
-  ASSERT_EQ(paused.paused_tool_calls_size(), 1);
+  data::v1::RunRecord paused;
+  ASSERT_NO_FATAL_FAILURE(PausedOnItsToolCall(*run_id, &paused));
   // The pause ended the start's delegation: nothing acts for alice while
   // the run waits.
   EXPECT_THAT(authn_.ended(), ::testing::ElementsAre(kId));
@@ -672,9 +680,8 @@ TEST_F(RunManagerTest, AnApprovalCallWaitsForItsApproverAndRunsOnceApproved) {
   tool_->on_call = [&calls] { ++calls; };
   absl::StatusOr<std::string> run_id = Start("calc", "add them");
   ASSERT_THAT(run_id, IsOk());
-  const data::v1::RunRecord paused = Paused(*run_id);
-  ASSERT_EQ(paused.status(), common::v1::RUN_STATUS_PAUSED);
-  ASSERT_EQ(paused.paused_tool_calls_size(), 1);
+  data::v1::RunRecord paused;
+  ASSERT_NO_FATAL_FAILURE(PausedOnItsToolCall(*run_id, &paused));
   const std::string approval_id = paused.paused_tool_calls(0).approval_id();
   ASSERT_FALSE(approval_id.empty());
 
