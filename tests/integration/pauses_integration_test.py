@@ -112,10 +112,14 @@ def setUpModule() -> None:
 
 
 def tearDownModule() -> None:
-    process = TOOL_SERVER[0] if TOOL_SERVER else None
-    if process is not None and process.poll() is None:
-        process.terminate()
-        process.wait(timeout=20)
+    if TOOL_SERVER is not None:
+        process, _, folder = TOOL_SERVER
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=20)
+        # Its log (refusals and their reasons) goes to the test's log.
+        sys.stderr.write("--- sample_tool_server log ---\n" +
+                         (folder / "sample_tool_server.log").read_text(errors="replace"))
     SUITE.stop()
 
 
@@ -161,7 +165,10 @@ class PausesIntegrationTest(unittest.TestCase):
         return "pause-" + os.urandom(4).hex()
 
     def member(self, sub: str, tenant: str, scopes: str = "") -> str:
-        return SUITE.token(sub, tenant=tenant, roles="member", scopes=scopes)
+        """A member's token with `scopes` and runs:run, which continuing a
+        run needs and the member role does not grant."""
+        return SUITE.token(sub, tenant=tenant, roles="member",
+                           scopes=" ".join(filter(None, (scopes, "runs:run"))))
 
     def run_agent(self, token: str, agent_id: str, text: str) -> list:
         return list(self.runs.RunAgent(runs_pb2.RunAgentRequest(
@@ -260,7 +267,8 @@ class PausesIntegrationTest(unittest.TestCase):
         # The continue's stream carries the events after the paused one.
         self.assertEqual(events[0].seq, self.paused_seq + 1)
         results, output = self.results_and_output(events)
-        self.assertEqual([(r.tool_call_id, r.is_error) for r in results], [("call-1", False)])
+        self.assertEqual([(r.tool_call_id, r.is_error) for r in results], [("call-1", False)],
+                         results)
         self.assertEqual(json.loads(results[0].content), {
             "order_id": "A-1001", "status": "shipped",
             "acted_for": {"tenant_id": tenant, "subject": "mia"}})
@@ -316,11 +324,9 @@ class PausesIntegrationTest(unittest.TestCase):
             (run_id, "call-1", "restart_service", stored_arguments,
              sha256(stored_arguments), "mia", tenant, runs_pb2.APPROVAL_STATUS_PENDING))
 
-        # While it is pending the owner cannot go on, with either decision.
-        for confirmed in (True, False):
-            self.assertEqual(self.continue_run(mia, run_id, "restarter",
-                                               [("call-1", confirmed)])[0],
-                             FAILED_PRECONDITION, confirmed)
+        # While it is pending the owner cannot have it called.
+        self.assertEqual(self.continue_run(mia, run_id, "restarter",
+                                           [("call-1", True)])[0], FAILED_PRECONDITION)
         self.assertEqual(self.status_of(mia, run_id).status, common_pb2.RUN_STATUS_PAUSED)
         # Nobody approves their own call.
         for approve in (True, False):
@@ -344,7 +350,8 @@ class PausesIntegrationTest(unittest.TestCase):
         code, events = self.continue_run(mia, run_id, "restarter", [("call-1", True)])
         self.assertEqual(code, OK)
         results, output = self.results_and_output(events)
-        self.assertEqual([(r.tool_call_id, r.is_error) for r in results], [("call-1", False)])
+        self.assertEqual([(r.tool_call_id, r.is_error) for r in results], [("call-1", False)],
+                         results)
         self.assertEqual(json.loads(results[0].content), {
             "service": "billing", "restart": "requested",
             "acted_for": {"tenant_id": tenant, "subject": "mia"}})
@@ -437,7 +444,7 @@ class PausesIntegrationTest(unittest.TestCase):
             self.assertEqual(sorted(codes, key=str),
                              sorted([OK, FAILED_PRECONDITION], key=str), attempt)
             results, _ = self.results_and_output(outcomes[codes.index(OK)][1])
-            self.assertEqual([r.is_error for r in results], [False])
+            self.assertEqual([r.is_error for r in results], [False], results)
             self.assertCounts(before, lookup_order=1)
             # The run's stored events hold one result of the call.
             stored = list(self.runs.StreamRun(runs_pb2.StreamRunRequest(run_id=run_id),
@@ -462,6 +469,10 @@ class PausesIntegrationTest(unittest.TestCase):
                 ("the owner, another agent", mia, "looker")):
             code, _ = self.continue_run(token, run_id, agent_id, [("call-1", True)])
             self.assertEqual(code, NOT_FOUND, name)
+        # The owner itself needs runs:run (see the scope reference).
+        without = SUITE.token("mia", tenant=tenant, roles="member", scopes=scopes)
+        self.assertEqual(self.continue_run(without, run_id, "confirmer",
+                                           [("call-1", True)])[0], PERMISSION_DENIED)
         # Its tenant admin sees the run but does not act for its owner.
         admin = SUITE.token("oli", tenant=tenant, roles="owner")
         self.assertEqual(self.continue_run(admin, run_id, "confirmer",
@@ -574,7 +585,7 @@ class PausesIntegrationTest(unittest.TestCase):
         events = self.run_agent(self.member("max", tenant, "tools:lookup_order:run"),
                                 "looker", "A-1001")
         results, _ = self.results_and_output(events)
-        self.assertEqual([r.is_error for r in results], [False])
+        self.assertEqual([r.is_error for r in results], [False], results)
         self.assertEqual(json.loads(results[0].content)["acted_for"],
                          {"tenant_id": tenant, "subject": "max"})
         self.assertCounts(before, lookup_order=1)
