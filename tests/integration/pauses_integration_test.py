@@ -8,7 +8,11 @@ here next to the suite and trusting its run-executor: its count file says
 whether a call reached a tool, and its results name the arguments it got and
 the user it acted for.
 
-Shows: confirmation (continue confirmed, refused, and the bad decisions);
+Members here hold runs:run besides their tools' scopes: continuing needs it
+and the member role does not grant it.
+
+Shows: confirmation (continue confirmed, refused, and the bad decisions;
+StreamRun of a continued run goes past its pause);
 approval (the approver sees the stored call, the requester cannot approve,
 another tenant reaches nothing, continue waits for the approval, a rejected
 call is not made); the attacks on it (approving twice and racing, racing
@@ -282,6 +286,12 @@ class PausesIntegrationTest(unittest.TestCase):
         self.assertEqual(self.continue_run(mia, run_id, "confirmer", [("call-1", True)])[0],
                          FAILED_PRECONDITION)
         self.assertCounts(before, lookup_order=1)
+        # Followed again from its start, the run goes past its pause to its end.
+        stored = list(self.runs.StreamRun(runs_pb2.StreamRunRequest(run_id=run_id),
+                                          metadata=bearer(mia), timeout=30))
+        self.assertEqual([e.seq for e in stored], list(range(1, len(stored) + 1)))
+        self.assertEqual([kind(e) for e in stored if kind(e) != "model_output"],
+                         ["started", "tool_call", "paused", "tool_result", "completed"])
 
     def test_a_refused_confirmation_is_not_called_and_the_model_is_told(self):
         tenant = self.tenant()
@@ -292,8 +302,9 @@ class PausesIntegrationTest(unittest.TestCase):
         self.assertEqual(code, OK)
         results, output = self.results_and_output(events)
         self.assertEqual([(r.tool_call_id, r.is_error) for r in results], [("call-1", True)])
-        self.assertIn("refused", results[0].content)
-        self.assertIn("it was not called", results[0].content)
+        self.assertEqual(results[0].content,
+                         "the run's owner refused this call of lookup_order; "
+                         "it was not called")
         self.assertEqual(output, "Result: " + results[0].content)
         self.assertCounts(before)
         self.assertEqual(self.status_of(mia, run_id).status, common_pb2.RUN_STATUS_COMPLETED)
@@ -372,8 +383,9 @@ class PausesIntegrationTest(unittest.TestCase):
         self.assertEqual(code, OK)
         results, output = self.results_and_output(events)
         self.assertEqual([(r.tool_call_id, r.is_error) for r in results], [("call-1", True)])
-        self.assertIn("an approver rejected", results[0].content)
-        self.assertIn("it was not called", results[0].content)
+        self.assertEqual(results[0].content,
+                         "an approver rejected this call of restart_service; "
+                         "it was not called")
         self.assertEqual(output, "Result: " + results[0].content)
         self.assertCounts(before)
 
@@ -544,6 +556,18 @@ class PausesIntegrationTest(unittest.TestCase):
         self.assertEqual(
             SUITE.query("SELECT count(*) FROM bastion_data.approvals WHERE tenant_id = %s",
                         (tenant,))[0][0], 1)
+        # Nor does an approval resolve for arguments other than the stored
+        # ones: data compares the resolver's hash with the stored one.
+        ann = self.member("ann", tenant, "approvals:write")
+        with self.assertRaises(grpc.RpcError) as refused:
+            self.approval_records.ResolveApproval(data_pb2.ResolveApprovalRequest(
+                approval_id=paused[0].approval_id,
+                decision=data_pb2.APPROVAL_DECISION_APPROVE,
+                expected_args_sha256=sha256(forged)),
+                metadata=self.as_run_executor_for(ann), timeout=10)
+        self.assertEqual(refused.exception.code(), FAILED_PRECONDITION)
+        self.assertEqual(self.approval(ann, paused[0].approval_id)[1].status,
+                         runs_pb2.APPROVAL_STATUS_PENDING)
 
     # --- per-user tool permissions -------------------------------------
 
