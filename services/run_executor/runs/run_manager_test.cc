@@ -5,6 +5,7 @@
 // enqueued run starts once the session's earlier run has ended.
 #include "services/run_executor/runs/run_manager.h"
 
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <memory>
@@ -456,6 +457,21 @@ class RunManagerTest : public ::testing::Test {
     return manager_->Continue(caller, request);
   }
 
+  // Every event Follow writes from after `after_seq` until it returns.
+  std::vector<v1::RunEvent> Followed(const std::string& run_id,
+                                     int64_t after_seq) {
+    std::vector<v1::RunEvent> events;
+    EXPECT_THAT(manager_->Follow(
+                    alice_, run_id, after_seq,
+                    [&events](const v1::RunEvent& event) {
+                      events.push_back(event);
+                      return true;
+                    },
+                    [] { return false; }),
+                IsOk());
+    return events;
+  }
+
   FakeClock clock_{absl::FromUnixSeconds(1700000000)};
   std::shared_ptr<HookTool> tool_;
   EngineParts parts_;
@@ -701,6 +717,39 @@ TEST_F(RunManagerTest, AnApprovalCallWaitsForItsApproverAndRunsOnceApproved) {
   }
   EXPECT_EQ(data_.Run(*run_id)->output(), "The sum is 5");
   EXPECT_EQ(calls, 1);
+}
+
+TEST_F(RunManagerTest, FollowingAContinuedRunFromItsStartGoesPastItsPause) {
+  parts_.gate->confirm.insert("calculator");
+  Build();
+  absl::StatusOr<std::string> run_id = Start("calc", "add them");
+  ASSERT_THAT(run_id, IsOk());
+  const data::v1::RunRecord paused = Paused(*run_id);
+  ASSERT_EQ(paused.status(), common::v1::RUN_STATUS_PAUSED);
+  // While the run waits, its stream ends at the pause.
+  std::vector<v1::RunEvent> events = Followed(*run_id, 0);
+  ASSERT_FALSE(events.empty());
+  EXPECT_TRUE(events.back().has_paused());
+  const int64_t paused_seq = events.back().seq();
+
+  ASSERT_THAT(Continue(alice_, paused, true), IsOk());
+  ASSERT_EQ(Ended(*run_id).status(), common::v1::RUN_STATUS_COMPLETED);
+  // Once continued, the stored pause is passed: every event, in order, to
+  // the end of the run, from the start and from before the pause alike.
+  for (const int64_t after : {int64_t{0}, paused_seq - 1}) {
+    events = Followed(*run_id, after);
+    ASSERT_FALSE(events.empty()) << after;
+    for (size_t i = 0; i < events.size(); ++i) {
+      EXPECT_EQ(events[i].seq(), after + 1 + static_cast<int64_t>(i));
+    }
+    EXPECT_EQ(std::count_if(events.begin(), events.end(),
+                            [](const v1::RunEvent& event) {
+                              return event.has_paused();
+                            }),
+              1);
+    EXPECT_TRUE(events.back().has_completed()) << after;
+    EXPECT_EQ(events.back().completed().output(), "The sum is 5");
+  }
 }
 
 }  // namespace
