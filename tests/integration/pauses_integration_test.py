@@ -8,8 +8,7 @@ here next to the suite and trusting its run-executor: its count file says
 whether a call reached a tool, and its results name the arguments it got and
 the user it acted for.
 
-Members here hold runs:run besides their tools' scopes: continuing needs it
-and the member role does not grant it.
+Members continue their own runs with the member role's runs:write.
 
 Shows: confirmation (continue confirmed, refused, and the bad decisions;
 StreamRun of a continued run goes past its pause);
@@ -169,10 +168,8 @@ class PausesIntegrationTest(unittest.TestCase):
         return "pause-" + os.urandom(4).hex()
 
     def member(self, sub: str, tenant: str, scopes: str = "") -> str:
-        """A member's token with `scopes` and runs:run, which continuing a
-        run needs and the member role does not grant."""
-        return SUITE.token(sub, tenant=tenant, roles="member",
-                           scopes=" ".join(filter(None, (scopes, "runs:run"))))
+        """A member's token with `scopes` besides the member role."""
+        return SUITE.token(sub, tenant=tenant, roles="member", scopes=scopes)
 
     def run_agent(self, token: str, agent_id: str, text: str) -> list:
         return list(self.runs.RunAgent(runs_pb2.RunAgentRequest(
@@ -481,10 +478,6 @@ class PausesIntegrationTest(unittest.TestCase):
                 ("the owner, another agent", mia, "looker")):
             code, _ = self.continue_run(token, run_id, agent_id, [("call-1", True)])
             self.assertEqual(code, NOT_FOUND, name)
-        # The owner itself needs runs:run (see the scope reference).
-        without = SUITE.token("mia", tenant=tenant, roles="member", scopes=scopes)
-        self.assertEqual(self.continue_run(without, run_id, "confirmer",
-                                           [("call-1", True)])[0], PERMISSION_DENIED)
         # Its tenant admin sees the run but does not act for its owner.
         admin = SUITE.token("oli", tenant=tenant, roles="owner")
         self.assertEqual(self.continue_run(admin, run_id, "confirmer",
