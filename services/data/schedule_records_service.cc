@@ -72,4 +72,14 @@ grpc::ServerUnaryReactor* ScheduleRecordsService::ClaimDueSchedules(
       }));
 }
 
+grpc::ServerUnaryReactor* ScheduleRecordsService::AdvanceSchedule(
+    grpc::CallbackServerContext* context,
+    const v1::AdvanceScheduleRequest* request, v1::Schedule* response) {
+  return Finish(
+      context,
+      guard_.Run(context, "AdvanceSchedule", *request, [&](const Caller& c) {
+        return Answer(domain_->AdvanceSchedule(c, *request), response);
+      }));
+}
+
 }  // namespace bastion::data

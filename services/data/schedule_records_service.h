@@ -38,6 +38,10 @@ class ScheduleRecordsService final
       grpc::CallbackServerContext* context,
       const v1::ClaimDueSchedulesRequest* request,
       v1::ClaimDueSchedulesResponse* response) override;
+  grpc::ServerUnaryReactor* AdvanceSchedule(
+      grpc::CallbackServerContext* context,
+      const v1::AdvanceScheduleRequest* request,
+      v1::Schedule* response) override;
 
  private:
   domain::Schedules* domain_;

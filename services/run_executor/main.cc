@@ -1,6 +1,6 @@
 // run-executor: serves the registry of agents, teams and workflows, runs
-// them and resolves their approvals (schedules are not served yet; see
-// README).
+// them, resolves their approvals, keeps their schedules and fires the due
+// ones.
 #include <fstream>
 #include <sstream>
 
@@ -16,6 +16,8 @@
 #include "services/run_executor/runs/approvals_service.h"
 #include "services/run_executor/runs/runs_service.h"
 #include "services/run_executor/runs/runs_stack.h"
+#include "services/run_executor/schedules/schedules_service.h"
+#include "services/run_executor/schedules/schedules_stack.h"
 #ifdef BASTION_BENCHMARK_ONLY_UNSECURED
 #include "bench/runs/unsecured_guard.h"
 #endif
@@ -63,12 +65,23 @@ absl::Status Run(const std::string& config_path, LocalGuardParts guard_parts,
   ASSIGN_OR_RETURN(CallGuard approvals_guard,
                    CallGuard::Create(v1::Approvals::service_full_name(),
                                      dependencies));
+  ASSIGN_OR_RETURN(CallGuard schedules_guard,
+                   CallGuard::Create(v1::Schedules::service_full_name(),
+                                     dependencies));
   ASSIGN_OR_RETURN(std::unique_ptr<RunsStack> stack,
                    RunsStack::Create(config, specs, &registry,
                                      &wiring->channels(), dependencies.audit,
                                      ProcessEnv(), std::move(local_runs)));
   RunsService runs(stack->manager(), std::move(runs_guard));
   ApprovalsService approvals(stack->approvals(), std::move(approvals_guard));
+  // Declared after the runs: its scheduler stops before they go away.
+  ASSIGN_OR_RETURN(std::unique_ptr<schedules::SchedulesStack> schedule_stack,
+                   schedules::SchedulesStack::Create(config, &registry,
+                                                     dependencies,
+                                                     &wiring->channels(),
+                                                     stack.get()));
+  schedules::SchedulesService schedules(schedule_stack->manager(),
+                                        std::move(schedules_guard));
   AgentsService agents(&registry, std::move(agents_guard),
                        dependencies.authorizer);
   TeamsService teams(&registry, std::move(teams_guard), dependencies.authorizer);
@@ -80,8 +93,10 @@ absl::Status Run(const std::string& config_path, LocalGuardParts guard_parts,
       {&teams, v1::Teams::service_full_name()},
       {&workflows, v1::Workflows::service_full_name()},
       {&runs, v1::Runs::service_full_name()},
-      {&approvals, v1::Approvals::service_full_name()}};
-  // Schedules and ToolService: guarded, then UNIMPLEMENTED.
+      {&approvals, v1::Approvals::service_full_name()},
+      {&schedules, v1::Schedules::service_full_name()}};
+  // ToolService (the contract tool servers implement): guarded, then
+  // UNIMPLEMENTED.
   return ServeDeclared(ServerOptionsFrom(config, wiring->server_credentials()),
                        served,
                        *v1::Agent::descriptor()->file(), dependencies);

@@ -236,10 +236,8 @@ constexpr Row kMatrix[] = {
     {"ScheduleRecords/DeleteSchedule",
      "schedule_id: '$ID'",
      {OK, NF, NF, OK, NF, NF}},
-    // The scheduler's call: platform level only.
-    {"ScheduleRecords/ClaimDueSchedules",
-     "claimer_id: 'replica-1' limit: 100 lease_seconds: 3600",
-     {PD, PD, PD, PD, PD, OK}},
+    // The scheduler's calls (ClaimDueSchedules, AdvanceSchedule) are
+    // service-only: no user reaches them (pg_schedule_store_pgtest).
     // ---------------------------------------------------------- AuditLog
     // A's objects here are the audit events of A's approval request (A's
     // own) and of T1-admin reading A's session (seeded with every cell): A

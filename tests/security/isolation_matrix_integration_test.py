@@ -21,10 +21,8 @@ Runs rows act on a run of the echo agent that A made through RunAgent
 ($ID is its id, $SESSION its session). Approvals rows act on a pending
 approval $ID of a run of A, made as a paused run makes it (data's
 RunRecords.CreateRun and ApprovalRecords.CreateApproval as A, through the
-suite's trusted run-executor identity). Schedules answer UNIMPLEMENTED
-today: they are listed in AWAITING_RUN_ENGINE, and a test fails as soon as
-one of them answers anything else, so their rows are written when they
-land.
+suite's trusted run-executor identity). Schedules rows act on a schedule
+of the echo agent that A created through CreateSchedule.
 """
 
 import concurrent.futures
@@ -183,15 +181,27 @@ MATRIX = (
      "$ID", (PD, PD, PD, OK, NF, NF)),
 )
 
-# Public RPCs of run-executor not served yet. Until then they answer
-# UNIMPLEMENTED once authentication and authorization passed; when one
-# answers anything else, it needs its rows in MATRIX (and its attacks in
-# tests/security/README.md: approve someone else's run, self-approval...).
-AWAITING_RUN_ENGINE = frozenset(
-    f"{service}/{method}" for service, methods in (
-        ("Schedules", ("CreateSchedule", "ListSchedules", "GetSchedule", "UpdateSchedule",
-                       "DeleteSchedule", "TriggerSchedule")),
-    ) for method in methods)
+# ---------------------------------------------------------- Schedules
+# A schedule is only ever its creator's: admins, whose data reads reach
+# other users' rows, get NOT_FOUND too, and lists hold the caller's own.
+# A's trigger makes a run of A's (through the schedule's grant).
+MATRIX += (
+    ("run_executor", "Schedules/CreateSchedule",
+     "schedule { cron: '0 9 * * *' component_type: COMPONENT_TYPE_AGENT "
+     "component_id: 'echo' enabled: true }",
+     "$ID", (OK, NEW, NEW, NEW, NEW, NEW)),
+    ("run_executor", "Schedules/ListSchedules", "page { limit: 1000 }",
+     "$ID", (OK, HID, HID, HID, HID, HID)),
+    ("run_executor", "Schedules/GetSchedule", "schedule_id: '$ID'",
+     "$ID", (OK, NF, NF, NF, NF, NF)),
+    ("run_executor", "Schedules/UpdateSchedule",
+     "schedule_id: '$ID' schedule { cron: '*/5 * * * *' enabled: true }",
+     "$ID", (OK, NF, NF, NF, NF, NF)),
+    ("run_executor", "Schedules/DeleteSchedule", "schedule_id: '$ID'",
+     "$ID", (OK, NF, NF, NF, NF, NF)),
+    ("run_executor", "Schedules/TriggerSchedule", "schedule_id: '$ID'",
+     "$ID", (OK, NF, NF, NF, NF, NF)),
+)
 
 SUITE = None
 CHANNELS = {}
@@ -312,6 +322,14 @@ class IsolationMatrixTest(unittest.TestCase):
         self.assertEqual(events[-1].WhichOneof("event"), "completed")
         return events[0].run_id, events[0].started.session_id
 
+    def seed_schedule(self, a: Principal) -> str:
+        """A schedule of the echo agent by A; returns its id."""
+        reply = self.ok("run_executor", "Schedules/CreateSchedule",
+                        "schedule { cron: '0 9 * * *' "
+                        "component_type: COMPONENT_TYPE_AGENT component_id: 'echo' "
+                        "enabled: true }", a.metadata)
+        return reply.schedule_id
+
     def seed_approval(self, object_id: str, a: Principal,
                       service_assertion: bytes) -> None:
         """A pending approval `object_id` of a paused run of A, made as
@@ -336,13 +354,11 @@ class IsolationMatrixTest(unittest.TestCase):
         for binary, name in rows:
             with self.subTest(row=name):
                 find_method(binary, name)  # raises KeyError for a stale row
-        covered = {name for _, name in rows} | AWAITING_RUN_ENGINE
+        covered = {name for _, name in rows}
         served = {name for _, name, _ in edge_methods()}
         self.assertEqual(sorted(served - covered), [],
                          "RPCs without a row in the isolation matrix")
-        self.assertEqual(sorted(AWAITING_RUN_ENGINE - served), [],
-                         "AWAITING_RUN_ENGINE names RPCs that do not exist")
-        # 14 data + 6 registry + 8 runs + 4 approvals + 6 awaiting RPCs
+        # 14 data + 6 registry + 8 runs + 4 approvals + 6 schedules RPCs
         # when this was written.
         self.assertGreaterEqual(len(served), 38)
 
@@ -362,6 +378,8 @@ class IsolationMatrixTest(unittest.TestCase):
                         object_id, session_id = self.seed_run(a)
                     elif name.startswith("Approvals/"):
                         self.seed_approval(object_id, a, service_assertion)
+                    elif name.startswith("Schedules/"):
+                        object_id = self.seed_schedule(a)
                     fill = lambda t: t.replace("$ID", object_id).replace(  # noqa: E731
                         "$SESSION", session_id)
                     self.check_cell(binary, method, fill(text), fill(target), caller,
@@ -401,7 +419,7 @@ class IsolationMatrixTest(unittest.TestCase):
         checked = 0
         for binary, name, method in edge_methods():
             permission = permission_of(method)
-            if not permission.id_field or name in AWAITING_RUN_ENGINE:
+            if not permission.id_field:
                 continue
             row = 50 + checked
             checked += 1
@@ -426,6 +444,10 @@ class IsolationMatrixTest(unittest.TestCase):
                 if name in ("Runs/CancelRun", "Runs/ContinueRun"):
                     extra_text = " component_type: COMPONENT_TYPE_AGENT component_id: 'echo'"
                     granted = grpc.StatusCode.FAILED_PRECONDITION
+            elif permission.id_field == "schedule_id":
+                # A trigger acts through the schedule's grant (A's member
+                # role), whatever the trigger's own credential holds.
+                mine, also_mine = self.seed_schedule(a), self.seed_schedule(a)
             else:
                 mine = also_mine = registry_ids[permission.id_field]
                 if name.startswith("Runs/"):
@@ -447,21 +469,6 @@ class IsolationMatrixTest(unittest.TestCase):
         # Get/Update/Delete of sessions and memories, GetTrace, the three
         # registry Gets and seven Runs RPCs when this was written.
         self.assertGreaterEqual(checked, 10)
-
-    def test_run_engine_rpcs_still_answer_unimplemented(self):
-        # A tenant owner holds every permission these RPCs declare, so the
-        # guard lets the call through to the fallback. An RPC that answers
-        # anything else is served now: move it into MATRIX.
-        for row, name in enumerate(sorted(AWAITING_RUN_ENGINE)):
-            method = find_method("run_executor", name)
-            permission = permission_of(method)
-            text = f"{permission.id_field}: 'x1'" if permission.id_field else ""
-            owner = Principal("T1-admin", 80 + row)
-            with self.subTest(rpc=name):
-                code, _ = self.call("run_executor", method, new_request(method, text),
-                                    owner.metadata)
-                self.assertEqual(code, grpc.StatusCode.UNIMPLEMENTED,
-                                 f"{name} is served now: give it rows in MATRIX")
 
     def test_owner_fields_smuggled_into_a_write_land_as_the_caller(self):
         # A stored Session shares fields 1-5 with CreateSessionRequest and

@@ -39,7 +39,10 @@ void PrintSchedule(Output& out, const runs::Schedule& schedule) {
   out.Fields({
       {"ID", Cell(schedule.schedule_id(), Colour::kCyan)},
       {"Name", schedule.name().empty() ? "-" : schedule.name()},
-      {"Cron", absl::StrCat(schedule.cron(), " (UTC)")},
+      {"Cron", absl::StrCat(schedule.cron(), " (",
+                            schedule.timezone().empty() ? "UTC"
+                                                        : schedule.timezone(),
+                            ")")},
       {"Component",
        ComponentLabel(schedule.component_type(), schedule.component_id())},
       {"Input", schedule.input()},
@@ -66,6 +69,7 @@ absl::Status CreateSchedule(CommandContext& context) {
   ASSIGN_OR_RETURN(auto parsed, ParseComponentType("component-type", *type));
   schedule->set_component_type(parsed);
   schedule->set_component_id(*id);
+  schedule->set_timezone(args.Value("timezone").value_or(""));
   schedule->set_name(args.Value("name").value_or(""));
   schedule->set_input(args.Value("input").value_or(""));
   schedule->set_enabled(!args.Switch("disabled"));
@@ -165,12 +169,15 @@ void AddScheduleCommands(CommandTable* table) {
       {"schedules", "create"},
       "Create a schedule",
       "The cron expression has 5 fields (minute hour day-of-month month\n"
-      "day-of-week) and is read in UTC. Each run executes as you, with at\n"
-      "most your permissions.",
+      "day-of-week) and is read in --timezone (an IANA name; UTC by\n"
+      "default). Each run executes as you, with at most the permissions you\n"
+      "hold now and your roles still grant when it runs.",
       {},
       {
           {"cron", FlagKind::kValue, "EXPR",
-           "When to run, e.g. \"0 9 * * 1-5\" (UTC; required)"},
+           "When to run, e.g. \"0 9 * * 1-5\" (required)"},
+          {"timezone", FlagKind::kValue, "ZONE",
+           "IANA time zone of --cron, e.g. Europe/Paris (default UTC)"},
           {"component-type", FlagKind::kValue, "TYPE",
            "agent, team or workflow (required)"},
           {"component-id", FlagKind::kValue, "ID",

@@ -24,8 +24,9 @@ constexpr absl::string_view kMemberScopes[] = {
     "sessions:read",   "sessions:write",  "sessions:delete",
     "memories:read",   "memories:write",  "memories:delete",
     "traces:read",     "approvals:read",  "schedules:read",
-    "schedules:write", "api_keys:read",   "api_keys:write",
-    "runs:read",       "runs:write",
+    "schedules:write", "schedules:delete", "schedules:run",
+    "api_keys:read",   "api_keys:write",  "runs:read",
+    "runs:write",
 };
 
 constexpr absl::string_view kAdminActions[] = {"read", "write", "delete",

@@ -99,7 +99,7 @@ TEST(BuiltinRolesTest, MemberScopes) {
                   "sessions:write", "sessions:delete", "memories:read",
                   "memories:write", "memories:delete", "traces:read",
                   "approvals:read", "schedules:read", "schedules:write",
-                  "api_keys:read", "api_keys:write", "runs:read",
+                  "schedules:delete", "schedules:run", "api_keys:read", "api_keys:write", "runs:read",
                   "runs:write"));
   EXPECT_EQ(LevelOf(scopes), AdminLevel::kNone);
   for (const Scope& scope : scopes) {

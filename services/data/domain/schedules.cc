@@ -41,6 +41,41 @@ std::string TimezoneOf(const std::string &timezone) {
   return timezone.empty() ? "UTC" : timezone;
 }
 
+// The schedule grant's id as authn makes it: "sgr_" and 32 hex digits.
+absl::Status CheckGrantId(const std::string &grant_id) {
+  bool ok = grant_id.size() == 36 && grant_id.rfind("sgr_", 0) == 0;
+  for (size_t i = 4; ok && i < grant_id.size(); ++i) {
+    const char c = grant_id[i];
+    ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+  }
+  if (grant_id.empty() || ok) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      "grant_id must be \"sgr_\" and 32 lowercase hex digits");
+}
+
+// The scheduler's rows reach across every tenant; only a Bastion service's
+// own call (the guard verified the service and its grant of the method)
+// gets that reach, as the platform level of row security.
+absl::StatusOr<pg::PrincipalScope> SchedulerScopeOf(const Caller &caller) {
+  const common::v1::Principal &principal = caller.principal;
+  if (caller.calling_service.empty() ||
+      principal.tenant_id() != kServiceTenant ||
+      principal.subject() != caller.calling_service) {
+    return absl::PermissionDeniedError(
+        "only the scheduler, a Bastion service, claims due schedules");
+  }
+  return pg::PrincipalScope{principal.tenant_id(), principal.subject(),
+                            pg::AdminLevel::kPlatform};
+}
+
+absl::Status CheckClaimer(const std::string &claimer_id) {
+  if (claimer_id.empty() || claimer_id.size() > 128) {
+    return absl::InvalidArgumentError(
+        "claimer_id must have 1 to 128 characters");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckInput(const std::string &input) {
   if (input.size() > kMaxInputBytes) {
     return absl::InvalidArgumentError("input_json is larger than 64 KiB");
@@ -58,6 +93,7 @@ absl::StatusOr<v1::Schedule> Schedules::CreateSchedule(
       CheckComponent(request.component_type(), request.component_id()));
   RETURN_IF_ERROR(CheckCron(request.cron(), TimezoneOf(request.timezone())));
   RETURN_IF_ERROR(CheckInput(request.input_json()));
+  RETURN_IF_ERROR(CheckGrantId(request.grant_id()));
   return store_.CreateSchedule(scope, request, caller.principal.scopes());
 }
 
@@ -97,21 +133,27 @@ absl::Status Schedules::DeleteSchedule(
 
 absl::StatusOr<v1::ClaimDueSchedulesResponse> Schedules::ClaimDueSchedules(
     const Caller &caller, const v1::ClaimDueSchedulesRequest &request) {
-  ASSIGN_OR_RETURN(pg::PrincipalScope scope, ScopeOf(caller));
-  if (scope.admin_level != pg::AdminLevel::kPlatform) {
-    return absl::PermissionDeniedError(
-        "claiming due schedules needs a platform admin");
-  }
-  if (request.claimer_id().empty() || request.claimer_id().size() > 128) {
-    return absl::InvalidArgumentError(
-        "claimer_id must have 1 to 128 characters");
-  }
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, SchedulerScopeOf(caller));
+  RETURN_IF_ERROR(CheckClaimer(request.claimer_id()));
   if (request.limit() < 1 || request.limit() > 100 ||
       request.lease_seconds() < 1 || request.lease_seconds() > 3600) {
     return absl::InvalidArgumentError(
         "limit must be 1 to 100 and lease_seconds 1 to 3600");
   }
   return store_.ClaimDueSchedules(scope, request);
+}
+
+absl::StatusOr<v1::Schedule> Schedules::AdvanceSchedule(
+    const Caller &caller, const v1::AdvanceScheduleRequest &request) {
+  ASSIGN_OR_RETURN(pg::PrincipalScope scope, SchedulerScopeOf(caller));
+  RETURN_IF_ERROR(CheckClaimer(request.claimer_id()));
+  RETURN_IF_ERROR(CheckId(request.tenant_id(), "tenant_id"));
+  RETURN_IF_ERROR(CheckId(request.schedule_id(), "schedule_id"));
+  if (request.next_run_at_unix_micros() < 0) {
+    return absl::InvalidArgumentError(
+        "next_run_at_unix_micros must not be negative");
+  }
+  return store_.AdvanceSchedule(scope, request);
 }
 
 }  // namespace bastion::data::domain

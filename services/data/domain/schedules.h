@@ -31,11 +31,17 @@ class Schedules {
       const Caller &caller, const v1::UpdateScheduleRequest &request);
   absl::Status DeleteSchedule(const Caller &caller,
                               const v1::DeleteScheduleRequest &request);
-  // The scheduler's call, across every tenant: PERMISSION_DENIED unless
-  // authz decided the caller is a platform admin (a claim by anyone else
-  // would hold due schedules back from the real scheduler for the lease).
+  // The scheduler's calls, across every tenant: a Bastion service's own
+  // call (no user principal; the guard admits only the services granted
+  // the method, run-executor in the suite), PERMISSION_DENIED for anyone
+  // else, a platform admin user included (a claim would hold due schedules
+  // back from the real scheduler for the lease).
   absl::StatusOr<v1::ClaimDueSchedulesResponse> ClaimDueSchedules(
       const Caller &caller, const v1::ClaimDueSchedulesRequest &request);
+  // Ends the claim `claimer_id` holds with the next due time (FAILED_
+  // PRECONDITION when it holds none on that schedule).
+  absl::StatusOr<v1::Schedule> AdvanceSchedule(
+      const Caller &caller, const v1::AdvanceScheduleRequest &request);
 
  private:
   storage::ScheduleStore &store_;

@@ -44,8 +44,9 @@ SELECT 't1', 'u' || g % 40, 'a' || g, 'r' || g, 'c' || g, 'tool',
   repeat('0', 64), now() + interval '1 hour'
 FROM generate_series(1, 2000) g;
 INSERT INTO bastion_data.schedules (tenant_id, user_id, schedule_id,
-  component_type, component_id, cron)
-SELECT 't1', 'u' || g % 40, 'sc' || g, 'agent', 'echo', '* * * * *'
+  component_type, component_id, cron, grant_id)
+SELECT 't1', 'u' || g % 40, 'sc' || g, 'agent', 'echo', '* * * * *',
+  'sgr_' || md5(g::text)
 FROM generate_series(1, 2000) g;
 INSERT INTO bastion_data.spans (tenant_id, user_id, trace_id, span_id, name,
   start_time)
@@ -159,7 +160,7 @@ TEST_F(ListPlansTest, TheClaimFindsDueSchedulesByTheClaimIndex) {
   claim.set_limit(10);
   claim.set_lease_seconds(60);
   absl::StatusOr<v1::ClaimDueSchedulesResponse> claimed =
-      schedules.ClaimDueSchedules(platform_, claim);
+      schedules.ClaimDueSchedules(scheduler_, claim);
   ASSERT_TRUE(claimed.ok()) << claimed.status();
   EXPECT_EQ(claimed->schedules_size(), 10);
 

@@ -24,22 +24,23 @@ using ::bastion::pg::RunAsPrincipal;
   BASTION_MICROS("next_run_at") " AS next_us, "                             \
   BASTION_MICROS("last_run_at") " AS last_us, tenant_id, user_id, "         \
   BASTION_MICROS("created_at") " AS created_us, "                           \
-  BASTION_MICROS("updated_at") " AS updated_us"
+  BASTION_MICROS("updated_at") " AS updated_us, grant_id"
 
 #define OPTIONAL_TS(param)                                                  \
   "CASE WHEN " param "::bigint IS NULL THEN NULL ELSE " BASTION_TS(param)   \
   " END"
 
 // $1 tenant, $2 user, $3 id (NULL: generate), $4 type, $5 component,
-// $6 cron, $7 timezone, $8 input, $9 scopes (JSON), $10 next micros.
+// $6 cron, $7 timezone, $8 input, $9 scopes (JSON), $10 next micros,
+// $11 grant id.
 constexpr char kInsert[] =
     "INSERT INTO bastion_data.schedules (tenant_id, user_id, schedule_id,"
     " component_type, component_id, cron, timezone, input, scopes,"
-    " next_run_at)"
+    " next_run_at, grant_id)"
     " VALUES ($1, $2, coalesce($3, gen_random_uuid()::text), $4, $5, $6, $7,"
     " coalesce($8::jsonb, 'null'::jsonb),"
     " ARRAY(SELECT jsonb_array_elements_text($9::jsonb)), " OPTIONAL_TS("$10")
-    ") RETURNING " SCHEDULE_COLUMNS;
+    ", $11) RETURNING " SCHEDULE_COLUMNS;
 
 constexpr char kSelect[] =
     "SELECT " SCHEDULE_COLUMNS " FROM bastion_data.schedules"
@@ -84,19 +85,31 @@ constexpr char kDelete[] =
     " WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
     " AND schedule_id = $3";
 
-// Every tenant's due schedules (a platform admin's call), earliest first
-// through the schedules_due_at index (migration 0004). $1 claimer,
-// $2 limit, $3 lease seconds. SKIP LOCKED: concurrent claimers take
-// disjoint rows.
+// Every tenant's due schedules (the scheduler's call, at the platform
+// level), earliest first through the schedules_due_at index (migration
+// 0004); one without a grant never fires. $1 claimer, $2 limit, $3 lease
+// seconds. SKIP LOCKED: concurrent claimers take disjoint rows.
 constexpr char kClaim[] =
     "UPDATE bastion_data.schedules SET claimed_by = $1,"
     " claim_expires_at = now() + $3::int * interval '1 second',"
     " last_run_at = now()"
     " WHERE (tenant_id, schedule_id) IN ("
     "  SELECT tenant_id, schedule_id FROM bastion_data.schedules"
-    "  WHERE enabled AND next_run_at <= now()"
+    "  WHERE enabled AND next_run_at <= now() AND grant_id <> ''"
     "  AND (claim_expires_at IS NULL OR claim_expires_at <= now())"
     "  ORDER BY next_run_at LIMIT $2::int FOR UPDATE SKIP LOCKED)"
+    " RETURNING " SCHEDULE_COLUMNS;
+
+// Ends a live claim of $3 on schedule ($1 tenant, $2 id): $4 next due
+// micros (NULL: none), $5 disable.
+constexpr char kAdvance[] =
+    "UPDATE bastion_data.schedules SET"
+    " next_run_at = " OPTIONAL_TS("$4") ","
+    " enabled = enabled AND NOT $5::boolean,"
+    " claimed_by = NULL, claim_expires_at = NULL,"
+    " updated_at = greatest(now(), updated_at + interval '1 microsecond')"
+    " WHERE tenant_id = $1 AND schedule_id = $2 AND claimed_by = $3"
+    " AND claim_expires_at > now()"
     " RETURNING " SCHEDULE_COLUMNS;
 
 absl::StatusOr<v1::Schedule> ToSchedule(const PgResult& r, int row) {
@@ -114,6 +127,7 @@ absl::StatusOr<v1::Schedule> ToSchedule(const PgResult& r, int row) {
   s.set_next_run_at_unix_micros(ToInt64(r.Get(row, "next_us")));
   s.set_last_run_at_unix_micros(ToInt64(r.Get(row, "last_us")));
   s.set_tenant_id(std::string(r.Get(row, "tenant_id")));
+  s.set_grant_id(std::string(r.Get(row, "grant_id")));
   s.set_user_id(std::string(r.Get(row, "user_id")));
   s.set_created_at_unix_micros(ToInt64(r.Get(row, "created_us")));
   s.set_updated_at_unix_micros(ToInt64(r.Get(row, "updated_us")));
@@ -145,7 +159,8 @@ absl::StatusOr<v1::Schedule> PgScheduleStore::CreateSchedule(
              request.component_id(), request.cron(), timezone,
              OptionalParam(request.input_json()),
              JsonStringArray(run_scopes),
-             MicrosParam(request.next_run_at_unix_micros())}}}));
+             MicrosParam(request.next_run_at_unix_micros()),
+             request.grant_id()}}}));
   return ToSchedule(results[0], 0);
 }
 
@@ -217,6 +232,23 @@ PgScheduleStore::ClaimDueSchedules(const pg::PrincipalScope& scope,
     ASSIGN_OR_RETURN(*response.add_schedules(), ToSchedule(claimed, i));
   }
   return response;
+}
+
+absl::StatusOr<v1::Schedule> PgScheduleStore::AdvanceSchedule(
+    const pg::PrincipalScope& scope, const v1::AdvanceScheduleRequest& request) {
+  ASSIGN_OR_RETURN(
+      std::vector<PgResult> results,
+      RunAsPrincipal(pool_, scope,
+                     {{kAdvance,
+                       {request.tenant_id(), request.schedule_id(),
+                        request.claimer_id(),
+                        MicrosParam(request.next_run_at_unix_micros()),
+                        request.disable() ? "true" : "false"}}}));
+  if (results[0].rows() != 1) {
+    return absl::FailedPreconditionError(
+        "the schedule is not claimed by this claimer (any more)");
+  }
+  return ToSchedule(results[0], 0);
 }
 
 }  // namespace bastion::data::storage

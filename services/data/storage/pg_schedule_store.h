@@ -30,6 +30,9 @@ class PgScheduleStore : public ScheduleStore {
   absl::StatusOr<v1::ClaimDueSchedulesResponse> ClaimDueSchedules(
       const pg::PrincipalScope& scope,
       const v1::ClaimDueSchedulesRequest& request) override;
+  absl::StatusOr<v1::Schedule> AdvanceSchedule(
+      const pg::PrincipalScope& scope,
+      const v1::AdvanceScheduleRequest& request) override;
 
  private:
   pg::PgPool& pool_;

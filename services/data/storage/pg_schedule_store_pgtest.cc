@@ -20,8 +20,12 @@ namespace {
 using ::bastion::testing::IsOk;
 using ::bastion::testing::StatusIs;
 
+// A grant id as authn makes them.
+constexpr char kGrant[] = "sgr_0123456789abcdef0123456789abcdef";
+
 v1::CreateScheduleRequest NewSchedule(const std::string& id, int64_t next) {
   v1::CreateScheduleRequest r;
+  r.set_grant_id(kGrant);
   r.set_schedule_id(id);
   r.set_component_type(common::v1::COMPONENT_TYPE_WORKFLOW);
   r.set_component_id("nightly");
@@ -86,8 +90,9 @@ TEST_F(PgScheduleStoreTest, ClaimsAreExclusiveAndScoped) {
   }
   ASSERT_THAT(store_->CreateSchedule(alice_, NewSchedule("later", future_)),
               IsOk());
-  // Only the platform-level scheduler claims: a user or a tenant admin
-  // claiming would hold schedules back from it for the lease.
+  // Only the scheduler (a service's own call) claims: a user or an admin,
+  // even a platform admin, claiming would hold schedules back from it for
+  // the lease.
   v1::ClaimDueSchedulesRequest claim;
   claim.set_claimer_id("replica-x");
   claim.set_limit(100);
@@ -98,7 +103,14 @@ TEST_F(PgScheduleStoreTest, ClaimsAreExclusiveAndScoped) {
               StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_THAT(store_->ClaimDueSchedules(t1_admin_, claim),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  // Platform claimers race; each due schedule is claimed exactly once.
+  EXPECT_THAT(store_->ClaimDueSchedules(platform_, claim),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  // A user's principal relayed by a service is no scheduler either.
+  Caller relayed = alice_;
+  relayed.calling_service = "service:run_executor";
+  EXPECT_THAT(store_->ClaimDueSchedules(relayed, claim),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  // Scheduler replicas race; each due schedule is claimed exactly once.
   std::mutex mu;
   std::multiset<std::string> claimed;
   std::vector<std::thread> threads;
@@ -109,7 +121,7 @@ TEST_F(PgScheduleStoreTest, ClaimsAreExclusiveAndScoped) {
       r.set_limit(2);
       r.set_lease_seconds(60);
       for (int i = 0; i < 3; ++i) {
-        auto got = store_->ClaimDueSchedules(platform_, r);
+        auto got = store_->ClaimDueSchedules(scheduler_, r);
         if (!got.ok()) continue;
         std::lock_guard<std::mutex> lock(mu);
         for (const auto& s : got->schedules()) claimed.insert(s.schedule_id());
@@ -120,6 +132,76 @@ TEST_F(PgScheduleStoreTest, ClaimsAreExclusiveAndScoped) {
   EXPECT_EQ(claimed.size(), 6u);
   EXPECT_EQ(std::set<std::string>(claimed.begin(), claimed.end()).size(), 6u);
   EXPECT_EQ(claimed.count("later"), 0u);
+}
+
+TEST_F(PgScheduleStoreTest, AScheduleWithoutAGrantNeverFires) {
+  v1::CreateScheduleRequest ungranted = NewSchedule("bare", past_);
+  ungranted.clear_grant_id();
+  ASSERT_THAT(store_->CreateSchedule(alice_, ungranted), IsOk());
+  v1::ClaimDueSchedulesRequest claim;
+  claim.set_claimer_id("replica-1");
+  claim.set_limit(100);
+  claim.set_lease_seconds(60);
+  auto claimed = store_->ClaimDueSchedules(scheduler_, claim);
+  ASSERT_THAT(claimed, IsOk());
+  EXPECT_EQ(claimed->schedules_size(), 0);
+
+  v1::CreateScheduleRequest forged = NewSchedule("forged", past_);
+  forged.set_grant_id("sgr_not-hex");
+  EXPECT_THAT(store_->CreateSchedule(alice_, forged),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(PgScheduleStoreTest, AdvancingEndsTheClaimAndSetsTheNextRun) {
+  ASSERT_THAT(store_->CreateSchedule(alice_, NewSchedule("due", past_)),
+              IsOk());
+  v1::ClaimDueSchedulesRequest claim;
+  claim.set_claimer_id("replica-1");
+  claim.set_limit(100);
+  claim.set_lease_seconds(60);
+  auto claimed = store_->ClaimDueSchedules(scheduler_, claim);
+  ASSERT_THAT(claimed, IsOk());
+  ASSERT_EQ(claimed->schedules_size(), 1);
+  EXPECT_EQ(claimed->schedules(0).grant_id(), kGrant);
+  EXPECT_EQ(claimed->schedules(0).tenant_id(), "t1");
+
+  v1::AdvanceScheduleRequest advance;
+  advance.set_tenant_id("t1");
+  advance.set_schedule_id("due");
+  advance.set_claimer_id("replica-2");
+  advance.set_next_run_at_unix_micros(future_);
+  // Only the claimer advances, only the scheduler.
+  EXPECT_THAT(store_->AdvanceSchedule(scheduler_, advance),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  advance.set_claimer_id("replica-1");
+  EXPECT_THAT(store_->AdvanceSchedule(platform_, advance),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  auto advanced = store_->AdvanceSchedule(scheduler_, advance);
+  ASSERT_THAT(advanced, IsOk());
+  EXPECT_EQ(advanced->next_run_at_unix_micros(), future_);
+  EXPECT_TRUE(advanced->enabled());
+  // Its claim is over: advancing again is refused, and it is not due.
+  EXPECT_THAT(store_->AdvanceSchedule(scheduler_, advance),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  claimed = store_->ClaimDueSchedules(scheduler_, claim);
+  ASSERT_THAT(claimed, IsOk());
+  EXPECT_EQ(claimed->schedules_size(), 0);
+
+  // Disabling: a grant that can no longer run it stops it.
+  ASSERT_THAT(store_->CreateSchedule(alice_, NewSchedule("due2", past_)),
+              IsOk());
+  claimed = store_->ClaimDueSchedules(scheduler_, claim);
+  ASSERT_THAT(claimed, IsOk());
+  ASSERT_EQ(claimed->schedules_size(), 1);
+  advance.set_schedule_id("due2");
+  advance.set_next_run_at_unix_micros(past_);
+  advance.set_disable(true);
+  advanced = store_->AdvanceSchedule(scheduler_, advance);
+  ASSERT_THAT(advanced, IsOk());
+  EXPECT_FALSE(advanced->enabled());
+  claimed = store_->ClaimDueSchedules(scheduler_, claim);
+  ASSERT_THAT(claimed, IsOk());
+  EXPECT_EQ(claimed->schedules_size(), 0);
 }
 
 TEST_F(PgScheduleStoreTest, RejectsBadCron) {

@@ -36,12 +36,18 @@ class ScheduleStore {
   virtual absl::Status DeleteSchedule(
       const pg::PrincipalScope& scope,
       const v1::DeleteScheduleRequest& request) = 0;
-  // Claims due, enabled, unclaimed schedules within the principal's reach
-  // (all tenants for a platform admin, e.g. the scheduler's service
-  // principal); concurrent claimers never get the same schedule.
+  // Claims due, enabled, unclaimed schedules that have a grant, within
+  // the scope's reach (every tenant for the scheduler, at the platform
+  // level); concurrent claimers never get the same schedule.
   virtual absl::StatusOr<v1::ClaimDueSchedulesResponse> ClaimDueSchedules(
       const pg::PrincipalScope& scope,
       const v1::ClaimDueSchedulesRequest& request) = 0;
+  // Releases the claim `request.claimer_id()` holds with the next due time
+  // (disabling the schedule when asked); FAILED_PRECONDITION when it holds
+  // none on that schedule.
+  virtual absl::StatusOr<v1::Schedule> AdvanceSchedule(
+      const pg::PrincipalScope& scope,
+      const v1::AdvanceScheduleRequest& request) = 0;
 };
 
 }  // namespace bastion::data::storage

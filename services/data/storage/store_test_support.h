@@ -117,6 +117,14 @@ class StoreTest : public ::testing::Test {
       MakeCaller("t2", "admin2", {"agent_os:admin"}, AdminLevel::kTenant);
   const Caller platform_ = MakeCaller("t0", "root", {"bastion:platform_admin"},
                                       AdminLevel::kPlatform);
+  // The scheduler: run-executor's own call as a service, as the guard hands
+  // it over for a service-only method.
+  const Caller scheduler_ = [] {
+    Caller caller = MakeCaller(kServiceTenant, "service:run_executor");
+    caller.admin_level = std::nullopt;
+    caller.calling_service = "service:run_executor";
+    return caller;
+  }();
 
   std::unique_ptr<testing::TestDatabase> db_;
   std::unique_ptr<pg::PgPool> pool_;

@@ -58,6 +58,41 @@ class GrpcDelegationClient final : public DelegationClient {
     return Answer("EndDelegation", answer, std::move(response)).status();
   }
 
+  absl::StatusOr<authn::v1::ScheduleGrant> ExchangeForSchedule(
+      const Caller& owner, const std::string& schedule_id) override {
+    grpc::ClientContext context;
+    absl::Status forwarded = ForwardCaller(owner, &context);
+    if (!forwarded.ok()) return forwarded;
+    authn::v1::ExchangeForScheduleRequest request;
+    request.set_schedule_id(schedule_id);
+    authn::v1::ScheduleGrant grant;
+    const grpc::Status answer =
+        stub_->ExchangeForSchedule(Deadline(&context), request, &grant);
+    return Answer("ExchangeForSchedule", answer, std::move(grant));
+  }
+
+  absl::StatusOr<authn::v1::DelegationGrant> ExchangeScheduleForRun(
+      const std::string& grant_id, const std::string& run_id) override {
+    grpc::ClientContext context;
+    authn::v1::ExchangeScheduleForRunRequest request;
+    request.set_grant_id(grant_id);
+    request.set_run_id(run_id);
+    authn::v1::DelegationGrant grant;
+    const grpc::Status answer =
+        stub_->ExchangeScheduleForRun(Deadline(&context), request, &grant);
+    return Answer("ExchangeScheduleForRun", answer, std::move(grant));
+  }
+
+  absl::Status EndScheduleGrant(const std::string& grant_id) override {
+    grpc::ClientContext context;
+    authn::v1::EndScheduleGrantRequest request;
+    request.set_grant_id(grant_id);
+    authn::v1::EndScheduleGrantResponse response;
+    const grpc::Status answer =
+        stub_->EndScheduleGrant(Deadline(&context), request, &response);
+    return Answer("EndScheduleGrant", answer, std::move(response)).status();
+  }
+
  private:
   static grpc::ClientContext* Deadline(grpc::ClientContext* context) {
     context->set_deadline(absl::ToChronoTime(absl::Now() + kAuthnDeadline));
@@ -112,14 +147,22 @@ absl::StatusOr<std::unique_ptr<RunDelegation>> RunDelegation::Exchange(
   absl::StatusOr<authn::v1::DelegationGrant> grant =
       client->ExchangeForRun(owner, run_id);
   if (!grant.ok()) return grant.status();
-  if (grant->delegation_id().empty() || grant->delegation().empty()) {
+  return FromGrant(client, owner.principal, *grant, check_interval, clock);
+}
+
+absl::StatusOr<std::unique_ptr<RunDelegation>> RunDelegation::FromGrant(
+    DelegationClient* client, const common::v1::Principal& owner,
+    const authn::v1::DelegationGrant& grant, absl::Duration check_interval,
+    const Clock* clock) {
+  if (grant.delegation_id().empty() || grant.delegation().empty()) {
     return absl::UnavailableError("authn answered an empty delegation");
   }
   return std::unique_ptr<RunDelegation>(
-      new RunDelegation(client, owner, *grant, check_interval, clock));
+      new RunDelegation(client, owner, grant, check_interval, clock));
 }
 
-RunDelegation::RunDelegation(DelegationClient* client, const Caller& owner,
+RunDelegation::RunDelegation(DelegationClient* client,
+                             const common::v1::Principal& owner,
                              const authn::v1::DelegationGrant& grant,
                              absl::Duration check_interval, const Clock* clock)
     : client_(client),
@@ -128,7 +171,7 @@ RunDelegation::RunDelegation(DelegationClient* client, const Caller& owner,
       clock_(clock) {
   // Only the principal: what authz decided for the starting call is no
   // part of the run's authority.
-  caller_.principal = owner.principal;
+  caller_.principal = owner;
   Adopt(grant, clock_->Now());
 }
 

@@ -49,6 +49,33 @@ class DelegationClient {
   virtual absl::StatusOr<authn::v1::DelegationGrant> Renew(
       const std::string& delegation_id) = 0;
   virtual absl::Status End(const std::string& delegation_id) = 0;
+
+  // Schedules (authn's schedule grants): `owner` is the schedule's creator
+  // with its forwarded assertion. A client that serves runs alone (the
+  // runs' unit tests, the benchmark) keeps these defaults: UNIMPLEMENTED.
+  virtual absl::StatusOr<authn::v1::ScheduleGrant> ExchangeForSchedule(
+      const Caller& owner, const std::string& schedule_id) {
+    (void)owner;
+    (void)schedule_id;
+    return NoScheduleGrants();
+  }
+  // A run delegation for `run_id` from the grant (its principal and
+  // scopes); renewed and ended like any other.
+  virtual absl::StatusOr<authn::v1::DelegationGrant> ExchangeScheduleForRun(
+      const std::string& grant_id, const std::string& run_id) {
+    (void)grant_id;
+    (void)run_id;
+    return NoScheduleGrants();
+  }
+  virtual absl::Status EndScheduleGrant(const std::string& grant_id) {
+    (void)grant_id;
+    return NoScheduleGrants();
+  }
+
+ private:
+  static absl::Status NoScheduleGrants() {
+    return absl::UnimplementedError("this client makes no schedule grants");
+  }
 };
 
 // Calls authn over `channel` (from the service's ChannelFactory, which
@@ -69,6 +96,14 @@ class RunDelegation final : public RunCaller {
       DelegationClient* client, const Caller& owner, const std::string& run_id,
       absl::Duration check_interval, const Clock* clock);
 
+  // A delegation authn already granted to this service for `owner`'s run
+  // (ExchangeScheduleForRun); renewed and ended through `client`.
+  // UNAVAILABLE for an empty grant.
+  static absl::StatusOr<std::unique_ptr<RunDelegation>> FromGrant(
+      DelegationClient* client, const common::v1::Principal& owner,
+      const authn::v1::DelegationGrant& grant, absl::Duration check_interval,
+      const Clock* clock);
+
   // The delegation's id (the same across renewals).
   const std::string& id() const { return id_; }
 
@@ -85,7 +120,7 @@ class RunDelegation final : public RunCaller {
   void End();
 
  private:
-  RunDelegation(DelegationClient* client, const Caller& owner,
+  RunDelegation(DelegationClient* client, const common::v1::Principal& owner,
                 const authn::v1::DelegationGrant& grant,
                 absl::Duration check_interval, const Clock* clock);
 

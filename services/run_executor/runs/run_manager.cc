@@ -36,11 +36,6 @@ constexpr int kMaxDecisions = 100;
 // How long CancelRun waits for the run to stop before it answers.
 constexpr absl::Duration kCancelWait = absl::Seconds(3);
 
-std::string NewRunId() {
-  absl::BitGen random;
-  return absl::StrFormat("run-%016x%016x", absl::Uniform<uint64_t>(random),
-                         absl::Uniform<uint64_t>(random));
-}
 
 std::string StatusName(RunStatus status) {
   switch (status) {
@@ -123,6 +118,12 @@ class RunWatch {
 
 }  // namespace
 
+std::string NewRunId() {
+  absl::BitGen random;
+  return absl::StrFormat("run-%016x%016x", absl::Uniform<uint64_t>(random),
+                         absl::Uniform<uint64_t>(random));
+}
+
 RunManager::RunManager(const AgentRegistry* registry, const RunEngine* engine,
                        RunData* data, DelegationClient* delegations,
                        RunsOptions options)
@@ -197,6 +198,24 @@ absl::StatusOr<std::vector<std::string>> RunManager::RunsInProgress(
 
 absl::StatusOr<std::string> RunManager::Start(const Caller& caller,
                                               const StartRequest& request) {
+  return StartRun(caller, NewRunId(), request, nullptr, absl::OkStatus());
+}
+
+absl::StatusOr<std::string> RunManager::StartDelegated(
+    std::unique_ptr<RunDelegation> delegation, const std::string& run_id,
+    const StartRequest& request, absl::Status refused) {
+  const Caller caller = delegation->Current();
+  return StartRun(caller, run_id, request, std::move(delegation),
+                  std::move(refused));
+}
+
+absl::StatusOr<std::string> RunManager::StartRun(
+    const Caller& caller, const std::string& run_id,
+    const StartRequest& request, std::unique_ptr<RunDelegation> delegation,
+    absl::Status refused) {
+  auto end_unused = [&delegation] {
+    if (delegation != nullptr) delegation->End();
+  };
   if (request.input.size() > options_.max_input_bytes) {
     return absl::InvalidArgumentError(
         absl::StrCat("input is ", request.input.size(),
@@ -206,7 +225,10 @@ absl::StatusOr<std::string> RunManager::Start(const Caller& caller,
   v1::SessionPolicy policy = v1::SESSION_POLICY_UNSPECIFIED;
   absl::Status known =
       CheckComponent(request.component_type, request.component_id, &policy);
-  if (!known.ok()) return known;
+  if (!known.ok()) {
+    end_unused();
+    return known;
+  }
   if (request.session_policy != v1::SESSION_POLICY_UNSPECIFIED) {
     policy = request.session_policy;
   }
@@ -214,16 +236,20 @@ absl::StatusOr<std::string> RunManager::Start(const Caller& caller,
     policy = v1::SESSION_POLICY_REJECT;
   }
 
-  const std::string run_id = NewRunId();
   auto live = std::make_shared<LiveRun>(
       run_id, caller.principal.tenant_id(), caller.principal.subject(),
       options_.stream_buffer_events);
   absl::Status admitted = live_.Add(live, options_.max_runs_per_principal,
                                     options_.max_runs_per_tenant);
-  if (!admitted.ok()) return admitted;
-  // From here on, every refusal takes the run out of the live set again.
+  if (!admitted.ok()) {
+    end_unused();
+    return admitted;
+  }
+  // From here on, every refusal takes the run out of the live set again
+  // (and ends a delegation that will not be used).
   auto refuse = [&](absl::Status status) {
     live_.Remove(run_id);
+    end_unused();
     return status;
   };
 
@@ -305,20 +331,24 @@ absl::StatusOr<std::string> RunManager::Start(const Caller& caller,
     if (!created.ok()) return refuse(created);
   }
 
-  absl::StatusOr<std::unique_ptr<RunDelegation>> delegation =
-      Delegate(caller, run_id, wait_for.empty() ? common::v1::RUN_STATUS_RUNNING
-                                                : common::v1::RUN_STATUS_PENDING);
-  if (!delegation.ok()) return refuse(delegation.status());
+  const RunStatus created = wait_for.empty() ? common::v1::RUN_STATUS_RUNNING
+                                             : common::v1::RUN_STATUS_PENDING;
+  absl::StatusOr<std::unique_ptr<RunDelegation>> bound =
+      delegation == nullptr
+          ? Delegate(caller, run_id, created)
+          : Bind(std::move(delegation), caller, run_id, created,
+                 std::move(refused));
+  if (!bound.ok()) return refuse(bound.status());
 
   {
     absl::MutexLock lock(&threads_mutex_);
     if (stopping_) {
-      (*delegation)->End();
+      (*bound)->End();
       return refuse(absl::UnavailableError("run-executor is shutting down"));
     }
     ++threads_;
   }
-  std::thread([this, live, delegation = *std::move(delegation), request,
+  std::thread([this, live, delegation = *std::move(bound), request,
                session_id, wait = !wait_for.empty()]() mutable {
     Execute(std::move(live), std::move(delegation), std::move(request),
             std::move(session_id), wait);
@@ -332,27 +362,44 @@ absl::StatusOr<std::unique_ptr<RunDelegation>> RunManager::Delegate(
       RunDelegation::Exchange(delegations_, caller, run_id,
                               options_.delegation_check_interval,
                               options_.clock);
-  absl::Status failure;
-  if (!delegation.ok()) {
-    failure = delegation.status();
-    Log(LogLevel::kWarning, "run_delegation_not_exchanged",
-        {{"run_id", run_id},
-         {"code", absl::StatusCodeToString(failure.code())}});
-    if (failure.code() == absl::StatusCode::kUnavailable) {
-      failure = absl::UnavailableError(
-          "authn is unavailable: the run cannot act for its user; try again");
-    }
-  } else {
+  if (delegation.ok()) {
+    return Bind(*std::move(delegation), caller, run_id, status,
+                absl::OkStatus());
+  }
+  absl::Status failure = delegation.status();
+  Log(LogLevel::kWarning, "run_delegation_not_exchanged",
+      {{"run_id", run_id}, {"code", absl::StatusCodeToString(failure.code())}});
+  if (failure.code() == absl::StatusCode::kUnavailable) {
+    failure = absl::UnavailableError(
+        "authn is unavailable: the run cannot act for its user; try again");
+  }
+  FailRun(caller, run_id, status, failure);
+  return failure;
+}
+
+absl::StatusOr<std::unique_ptr<RunDelegation>> RunManager::Bind(
+    std::unique_ptr<RunDelegation> delegation, const Caller& caller,
+    const std::string& run_id, RunStatus status, absl::Status refused) {
+  absl::Status failure = std::move(refused);
+  if (failure.ok()) {
     // Any replica finds the delegation on the run (to renew or end it).
     data::v1::UpdateRunRequest store;
     store.set_run_id(run_id);
     store.set_expected_status(status);
     store.set_update_delegation_id(true);
-    store.set_delegation_id((*delegation)->id());
-    failure = data_->UpdateRun((*delegation)->Current(), store).status();
+    store.set_delegation_id(delegation->id());
+    failure = data_->UpdateRun(delegation->Current(), store).status();
     if (failure.ok()) return delegation;
-    (*delegation)->End();
   }
+  // Failed while the delegation (which may be what created the run) still
+  // acts, then ended.
+  FailRun(caller, run_id, status, failure);
+  delegation->End();
+  return failure;
+}
+
+void RunManager::FailRun(const Caller& caller, const std::string& run_id,
+                         RunStatus status, const absl::Status& failure) {
   // Nothing of the run stays in progress.
   data::v1::UpdateRunRequest fail;
   fail.set_run_id(run_id);
@@ -360,19 +407,16 @@ absl::StatusOr<std::unique_ptr<RunDelegation>> RunManager::Delegate(
   fail.set_status(common::v1::RUN_STATUS_FAILED);
   fail.set_update_error(true);
   fail.set_error(std::string(failure.message()));
-  if (data_->UpdateRun(caller, fail).ok()) {
-    v1::RunEvent event;
-    event.set_run_id(run_id);
-    event.mutable_failed()->set_message(std::string(failure.message()));
-    absl::StatusOr<data::v1::RunEventRecord> record = ToRecord(event);
-    if (record.ok()) {
-      data::v1::AppendRunEventsRequest append;
-      append.set_run_id(run_id);
-      *append.add_events() = *std::move(record);
-      (void)data_->AppendRunEvents(caller, append);
-    }
-  }
-  return failure;
+  if (!data_->UpdateRun(caller, fail).ok()) return;
+  v1::RunEvent event;
+  event.set_run_id(run_id);
+  event.mutable_failed()->set_message(std::string(failure.message()));
+  absl::StatusOr<data::v1::RunEventRecord> record = ToRecord(event);
+  if (!record.ok()) return;
+  data::v1::AppendRunEventsRequest append;
+  append.set_run_id(run_id);
+  *append.add_events() = *std::move(record);
+  (void)data_->AppendRunEvents(caller, append);
 }
 
 absl::Status RunManager::WaitForSession(

@@ -61,6 +61,9 @@
 
 namespace bastion::runs {
 
+// A fresh run id: "run-" and 128 random bits in hex.
+std::string NewRunId();
+
 struct RunsOptions {
   // Live runs at once on this replica per owner and per tenant (0: no
   // limit).
@@ -111,6 +114,15 @@ class RunManager {
   // Creates the run and starts it; returns its id.
   absl::StatusOr<std::string> Start(const Caller& caller,
                                     const StartRequest& request);
+  // A scheduled run: `delegation` was granted for run `run_id` (authn's
+  // ExchangeScheduleForRun), and everything of the run, its creation
+  // included, acts through it. When `refused` is an error, the run is
+  // recorded failed with that (caller-safe) message and not executed, and
+  // `refused` is answered: a firing its creator may no longer make leaves
+  // a failed run to look at. Otherwise as Start.
+  absl::StatusOr<std::string> StartDelegated(
+      std::unique_ptr<RunDelegation> delegation, const std::string& run_id,
+      const StartRequest& request, absl::Status refused = absl::OkStatus());
 
   // Writes the run's events with seq > after_seq in order, each once: the
   // stored ones, then live ones as they come, until an event that ends the
@@ -160,12 +172,28 @@ class RunManager {
                std::unique_ptr<RunDelegation> delegation, StartRequest request,
                std::string session_id, bool wait,
                std::shared_ptr<const Continuation> continuation = nullptr);
+  // Start and StartDelegated: creates run `run_id` as `caller` and starts
+  // it with `delegation`, or one exchanged for it when null.
+  absl::StatusOr<std::string> StartRun(
+      const Caller& caller, const std::string& run_id,
+      const StartRequest& request, std::unique_ptr<RunDelegation> delegation,
+      absl::Status refused);
   // Gets the run `run_id` (just created or resumed by `caller`, in `status`)
   // its delegation and stores the delegation's id on it; on failure stores
   // the run failed.
   absl::StatusOr<std::unique_ptr<RunDelegation>> Delegate(
       const Caller& caller, const std::string& run_id,
       common::v1::RunStatus status);
+  // Stores `delegation`'s id on the run `run_id` (created by `caller`, in
+  // `status`) and hands it back; when that fails, or `refused` is an error,
+  // ends the delegation and stores the run failed.
+  absl::StatusOr<std::unique_ptr<RunDelegation>> Bind(
+      std::unique_ptr<RunDelegation> delegation, const Caller& caller,
+      const std::string& run_id, common::v1::RunStatus status,
+      absl::Status refused);
+  // Stores the run failed with `failure`'s message and a failed event.
+  void FailRun(const Caller& caller, const std::string& run_id,
+               common::v1::RunStatus status, const absl::Status& failure);
   // What the owner's decisions mean for each of `run`'s paused calls.
   absl::StatusOr<std::vector<PausedCallDecision>> Decide(
       const Caller& caller, const data::v1::RunRecord& run,

@@ -53,6 +53,8 @@ class RunsStack {
 
   RunManager* manager() { return manager_.get(); }
   ApprovalManager* approvals() { return approvals_.get(); }
+  // authn's Delegations, as the runs use it (the schedules share it).
+  DelegationClient* delegations() { return delegations_.get(); }
 
  private:
   RunsStack() = default;
