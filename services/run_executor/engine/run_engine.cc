@@ -405,6 +405,16 @@ class Execution {
                          verdict->requires_confirmation || audit;
     const bool user_input = !spec->user_input_fields().empty();
     const bool external = spec->external_execution();
+    if (approve && user_input) {
+      // An approval covers the arguments as they are; the owner's input
+      // would change them afterwards.
+      return CallStep{
+          {absl::StrCat("tool ", call.name,
+                        " needs an approver's approval and the owner's "
+                        "input, and approved arguments cannot change; it "
+                        "was not called"),
+           true}};
+    }
     if (confirm || approve || user_input || external) {
       if (!may_pause) {
         // Runs of teams and workflows do not pause: never called.

@@ -510,6 +510,26 @@ TEST_F(RunEngineTest, UserInputPausesAndTheCompletedArgumentsRunAndAreShown) {
   EXPECT_EQ(counting->calls.load(), 2);
 }
 
+TEST_F(RunEngineTest, ACallNeedingApprovalAndUserInputIsNotMade) {
+  auto counting = std::make_shared<CountingTool>();
+  gate_.approve = {"calculator"};
+  Build(counting);
+  const RunOutcome outcome =
+      Run(common::v1::COMPONENT_TYPE_AGENT, "filled", "go");
+  // Never paused: each model call gets the refusal, up to the cap.
+  EXPECT_EQ(outcome.status, common::v1::RUN_STATUS_FAILED);
+  EXPECT_TRUE(recorder_.approvals().empty());
+  EXPECT_EQ(counting->calls.load(), 0);
+  bool told = false;
+  for (const v1::RunEvent& event : recorder_.events()) {
+    if (event.has_tool_result()) {
+      told |= event.tool_result().content().find(
+                  "approved arguments cannot change") != std::string::npos;
+    }
+  }
+  EXPECT_TRUE(told);
+}
+
 TEST_F(RunEngineTest, ExternalExecutionPausesAndTheOwnersResultIsTheResult) {
   auto counting = std::make_shared<CountingTool>();
   Build(counting);
