@@ -52,13 +52,14 @@ absl::Status CheckWords(const google::protobuf::RepeatedPtrField<std::string>&
   return absl::OkStatus();
 }
 
-// "dlg_" and 128 random bits in hex.
-absl::StatusOr<std::string> NewDelegationId() {
+// `prefix` ("dlg_" for delegations, "sgr_" for schedule grants) and 128
+// random bits in hex.
+absl::StatusOr<std::string> NewId(absl::string_view prefix) {
   unsigned char random[16];
   if (RAND_bytes(random, sizeof(random)) != 1) {
     return absl::InternalError("random generator failed");
   }
-  return absl::StrCat("dlg_", absl::BytesToHexString(absl::string_view(
+  return absl::StrCat(prefix, absl::BytesToHexString(absl::string_view(
                                   reinterpret_cast<const char*>(random),
                                   sizeof(random))));
 }
@@ -112,8 +113,9 @@ DelegationManager::DelegationManager(storage::DelegationStore* store,
       options_(std::move(options)),
       clock_(clock) {}
 
-absl::StatusOr<v1::DelegationGrant> DelegationManager::Exchange(
-    const Caller& caller, const v1::ExchangeForRunRequest& request) const {
+absl::StatusOr<std::vector<std::string>> DelegationManager::DelegableScopes(
+    const Caller& caller,
+    const google::protobuf::RepeatedPtrField<std::string>& requested) const {
   if (caller.calling_service.empty() ||
       std::find(options_.holders.begin(), options_.holders.end(),
                 caller.calling_service) == options_.holders.end()) {
@@ -134,35 +136,42 @@ absl::StatusOr<v1::DelegationGrant> DelegationManager::Exchange(
     return absl::PermissionDeniedError(
         "an API key principal without its key id cannot be delegated");
   }
-  if (request.run_id().empty()) {
-    return absl::InvalidArgumentError("run_id: required");
-  }
   RETURN_IF_ERROR(CheckWords(principal.scopes(), "scopes"));
   RETURN_IF_ERROR(CheckWords(principal.roles(), "roles"));
 
   const absl::flat_hash_set<std::string> held(principal.scopes().begin(),
                                                principal.scopes().end());
   std::vector<std::string> scopes;
-  if (request.scopes().empty()) {
+  if (requested.empty()) {
     scopes.assign(principal.scopes().begin(), principal.scopes().end());
-  } else {
-    if (request.scopes().size() > kMaxScopes) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("scopes: at most ", kMaxScopes));
-    }
-    absl::flat_hash_set<std::string> seen;
-    for (const std::string& scope : request.scopes()) {
-      // Exactly what the principal holds, never a wider form of it.
-      if (!held.contains(scope)) {
-        return absl::PermissionDeniedError(
-            absl::StrCat("scope \"", scope, "\" is not held by the principal"));
-      }
-      if (seen.insert(scope).second) scopes.push_back(scope);
-    }
+    return scopes;
   }
+  if (requested.size() > kMaxScopes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("scopes: at most ", kMaxScopes));
+  }
+  absl::flat_hash_set<std::string> seen;
+  for (const std::string& scope : requested) {
+    // Exactly what the principal holds, never a wider form of it.
+    if (!held.contains(scope)) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("scope \"", scope, "\" is not held by the principal"));
+    }
+    if (seen.insert(scope).second) scopes.push_back(scope);
+  }
+  return scopes;
+}
 
+absl::StatusOr<v1::DelegationGrant> DelegationManager::Exchange(
+    const Caller& caller, const v1::ExchangeForRunRequest& request) const {
+  ASSIGN_OR_RETURN(std::vector<std::string> scopes,
+                   DelegableScopes(caller, request.scopes()));
+  if (request.run_id().empty()) {
+    return absl::InvalidArgumentError("run_id: required");
+  }
+  const Principal& principal = caller.principal;
   const absl::Time now = clock_->Now();
-  ASSIGN_OR_RETURN(std::string delegation_id, NewDelegationId());
+  ASSIGN_OR_RETURN(std::string delegation_id, NewId("dlg_"));
   storage::DelegationRecord record;
   record.tenant_id = principal.tenant_id();
   record.user_id = principal.subject();
@@ -190,6 +199,116 @@ absl::StatusOr<v1::DelegationGrant> DelegationManager::Exchange(
        {"run_id", stored.run_id},
        {"holder", stored.holder_service}});
   return Grant(stored, now);
+}
+
+absl::StatusOr<v1::ScheduleGrant> DelegationManager::ExchangeForSchedule(
+    const Caller& caller, const v1::ExchangeForScheduleRequest& request) const {
+  ASSIGN_OR_RETURN(std::vector<std::string> scopes,
+                   DelegableScopes(caller, request.scopes()));
+  if (request.schedule_id().empty()) {
+    return absl::InvalidArgumentError("schedule_id: required");
+  }
+  const Principal& principal = caller.principal;
+  ASSIGN_OR_RETURN(std::string grant_id, NewId("sgr_"));
+  storage::ScheduleGrantRecord record;
+  record.tenant_id = principal.tenant_id();
+  record.user_id = principal.subject();
+  record.grant_id = std::move(grant_id);
+  record.schedule_id = request.schedule_id();
+  record.scopes = std::move(scopes);
+  record.roles.assign(principal.roles().begin(), principal.roles().end());
+  record.credential_kind = principal.credential_kind();
+  record.credential_issuer = principal.issuer();
+  record.credential_id = principal.token_id();
+  if (principal.credential_kind() == common::v1::CREDENTIAL_KIND_API_KEY &&
+      principal.expires_at_unix() != 0) {
+    record.credential_expires_at =
+        absl::FromUnixSeconds(principal.expires_at_unix());
+  }
+  record.rate_limit_per_second = principal.rate_limit_per_second();
+  record.holder_service = caller.calling_service;
+  record.created_at = absl::FromUnixMicros(absl::ToUnixMicros(clock_->Now()));
+  ASSIGN_OR_RETURN(storage::ScheduleGrantRecord stored,
+                   store_->InsertScheduleGrant(record));
+  Log(LogLevel::kInfo, "schedule_grant_exchanged",
+      {{"tenant", stored.tenant_id},
+       {"subject", stored.user_id},
+       {"grant_id", stored.grant_id},
+       {"schedule_id", stored.schedule_id},
+       {"holder", stored.holder_service}});
+  v1::ScheduleGrant grant;
+  grant.set_grant_id(stored.grant_id);
+  grant.set_created_at_unix(absl::ToUnixSeconds(stored.created_at));
+  return grant;
+}
+
+absl::StatusOr<storage::DelegationOwner> DelegationManager::GrantHeldBy(
+    const Caller& service, const std::string& grant_id) const {
+  ASSIGN_OR_RETURN(std::optional<storage::DelegationOwner> owner,
+                   store_->FindScheduleGrant(grant_id));
+  // Someone else's grant looks exactly like a missing one.
+  if (!owner.has_value() || service.calling_service.empty() ||
+      owner->holder_service != service.calling_service) {
+    return absl::NotFoundError("schedule grant not found");
+  }
+  return *std::move(owner);
+}
+
+absl::StatusOr<v1::DelegationGrant> DelegationManager::ExchangeScheduleForRun(
+    const Caller& service,
+    const v1::ExchangeScheduleForRunRequest& request) const {
+  ASSIGN_OR_RETURN(storage::DelegationOwner owner,
+                   GrantHeldBy(service, request.grant_id()));
+  if (request.run_id().empty()) {
+    return absl::InvalidArgumentError("run_id: required");
+  }
+  const absl::Time now = clock_->Now();
+  const absl::Time created = absl::FromUnixMicros(absl::ToUnixMicros(now));
+  ASSIGN_OR_RETURN(std::string delegation_id, NewId("dlg_"));
+  ASSIGN_OR_RETURN(
+      storage::IssueResult issued,
+      store_->IssueRunDelegation(owner, request.grant_id(), delegation_id,
+                                 request.run_id(), created,
+                                 created + options_.max_lifetime));
+  switch (issued.outcome) {
+    case storage::IssueOutcome::kIssued:
+      Log(LogLevel::kInfo, "delegation_exchanged",
+          {{"tenant", issued.delegation.tenant_id},
+           {"subject", issued.delegation.user_id},
+           {"delegation_id", issued.delegation.delegation_id},
+           {"run_id", issued.delegation.run_id},
+           {"schedule_grant_id", issued.delegation.schedule_grant_id},
+           {"holder", issued.delegation.holder_service}});
+      return Grant(issued.delegation, now);
+    case storage::IssueOutcome::kEnded:
+      return absl::FailedPreconditionError("the schedule grant has ended");
+    case storage::IssueOutcome::kCredentialRevoked:
+      break;
+  }
+  RETURN_IF_ERROR(
+      store_->EndScheduleGrant(owner, request.grant_id(), now, "revoked")
+          .status());
+  Log(LogLevel::kInfo, "schedule_grant_refused",
+      {{"tenant", owner.tenant_id},
+       {"subject", owner.user_id},
+       {"grant_id", request.grant_id()},
+       {"reason", "revoked"}});
+  return absl::FailedPreconditionError(
+      "the credential the schedule grant came from is revoked or expired");
+}
+
+absl::StatusOr<v1::EndScheduleGrantResponse>
+DelegationManager::EndScheduleGrant(const Caller& service,
+                                    const std::string& grant_id) const {
+  ASSIGN_OR_RETURN(storage::DelegationOwner owner,
+                   GrantHeldBy(service, grant_id));
+  ASSIGN_OR_RETURN(
+      storage::ScheduleGrantRecord ended,
+      store_->EndScheduleGrant(owner, grant_id, clock_->Now(), "ended"));
+  v1::EndScheduleGrantResponse response;
+  response.set_ended_at_unix(
+      absl::ToUnixSeconds(ended.ended_at.value_or(clock_->Now())));
+  return response;
 }
 
 absl::StatusOr<storage::DelegationOwner> DelegationManager::HeldBy(

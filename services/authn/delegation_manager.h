@@ -3,7 +3,10 @@
 // exchanged for a delegation — an assertion signed with authn's key that
 // carries DelegationClaims (delegation id, run id, holder). Renewable by its
 // holder only, while its run lives, up to a maximum total lifetime, and
-// never once the API key it came from is revoked.
+// never once the API key it came from is revoked. For scheduled runs, the
+// same assertion is exchanged instead for a schedule grant (a stored,
+// unsigned record bound to one schedule), which its holder later exchanges
+// for ordinary run delegations while the grant and its API key live.
 #ifndef BASTION_SERVICES_AUTHN_DELEGATION_MANAGER_H_
 #define BASTION_SERVICES_AUTHN_DELEGATION_MANAGER_H_
 
@@ -67,7 +70,38 @@ class DelegationManager {
   absl::StatusOr<v1::EndDelegationResponse> End(
       const Caller& service, const std::string& delegation_id) const;
 
+  // As Exchange (the same refusals), for a schedule grant bound to
+  // `request.schedule_id` (INVALID_ARGUMENT when empty) instead of a
+  // delegation: stored, never signed.
+  absl::StatusOr<v1::ScheduleGrant> ExchangeForSchedule(
+      const Caller& caller, const v1::ExchangeForScheduleRequest& request) const;
+
+  // `service` as for Renew. A grant it does not hold is NOT_FOUND, like a
+  // missing one; no run_id is INVALID_ARGUMENT. An ended grant is
+  // FAILED_PRECONDITION; so is one whose API key is revoked or expired,
+  // which is then ended. Otherwise a run delegation as Exchange makes it,
+  // with the grant's principal, scopes and holder and its
+  // schedule_grant_id.
+  absl::StatusOr<v1::DelegationGrant> ExchangeScheduleForRun(
+      const Caller& service,
+      const v1::ExchangeScheduleForRunRequest& request) const;
+
+  // Ends the grant (idempotent); NOT_FOUND as for ExchangeScheduleForRun.
+  // Delegations issued from it live on.
+  absl::StatusOr<v1::EndScheduleGrantResponse> EndScheduleGrant(
+      const Caller& service, const std::string& grant_id) const;
+
  private:
+  // The scopes `caller` (a user's forwarded assertion) may hand to its
+  // calling service: `requested` (all of the principal's when empty), with
+  // the refusals listed at Exchange.
+  absl::StatusOr<std::vector<std::string>> DelegableScopes(
+      const Caller& caller,
+      const google::protobuf::RepeatedPtrField<std::string>& requested) const;
+  // The holder's view of schedule grant `grant_id`: NOT_FOUND unless
+  // `service` holds it.
+  absl::StatusOr<storage::DelegationOwner> GrantHeldBy(
+      const Caller& service, const std::string& grant_id) const;
   // The holder's view of `delegation_id`: NOT_FOUND unless `service` holds
   // it.
   absl::StatusOr<storage::DelegationOwner> HeldBy(

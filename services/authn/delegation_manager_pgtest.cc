@@ -2,7 +2,11 @@
 // injected clock: exchange -> verify as the holder -> renew past the user's
 // own credential -> end -> renewal refused; a revoked API key ends its
 // delegation at the next renewal; scopes never grow; only the holder may
-// renew or end; a delegation is never exchanged again.
+// renew or end; a delegation is never exchanged again. Schedule grants:
+// the same refusals at the exchange; run delegations issued from a grant
+// renew and end like any other and name the grant; only the holder issues
+// from or ends a grant; an ended grant or a revoked or expired API key
+// issues nothing; the store acts for the grant's owner only.
 #include <memory>
 #include <string>
 #include <utility>
@@ -273,6 +277,300 @@ TEST_F(DelegationManagerTest, OnlyTheHolderRenewsOrEnds) {
               StatusIs(absl::StatusCode::kNotFound));
   // The other services' attempts ended nothing.
   EXPECT_TRUE(manager_->Renew(Service(kHolder), grant->delegation_id()).ok());
+}
+
+class ScheduleGrantTest : public DelegationManagerTest {
+ protected:
+  static v1::ExchangeForScheduleRequest ForSchedule(
+      const std::string& schedule_id) {
+    v1::ExchangeForScheduleRequest request;
+    request.set_schedule_id(schedule_id);
+    return request;
+  }
+  static v1::ExchangeScheduleForRunRequest Fire(const std::string& grant_id,
+                                                const std::string& run_id) {
+    v1::ExchangeScheduleForRunRequest request;
+    request.set_grant_id(grant_id);
+    request.set_run_id(run_id);
+    return request;
+  }
+  // The stored delegation, read back through the owner's (idempotent) end.
+  storage::DelegationRecord Stored(const std::string& delegation_id) {
+    auto ended = store_->End(storage::DelegationOwner{"t1", "alice", kHolder},
+                             delegation_id, clock_.Now(), "ended");
+    EXPECT_TRUE(ended.ok()) << ended.status();
+    return ended.ok() ? *ended : storage::DelegationRecord();
+  }
+  // An API key of alice's with `scopes` and its verified principal.
+  std::pair<v1::CreateApiKeyResponse, Principal> ApiKey(int64_t ttl_seconds) {
+    v1::CreateApiKeyRequest request;
+    request.set_name("schedules");
+    request.add_scopes("agents:run");
+    request.add_scopes("memories:write");
+    request.set_ttl_seconds(ttl_seconds);
+    auto key = api_keys_->Create(JwtUser("alice"), request);
+    EXPECT_TRUE(key.ok()) << key.status();
+    if (!key.ok()) return {};
+    auto principal = api_keys_->Verify(key->secret());
+    EXPECT_TRUE(principal.ok()) << principal.status();
+    if (!principal.ok()) return {};
+    return {*key, *principal};
+  }
+};
+
+TEST_F(ScheduleGrantTest, RunDelegationsFromAGrantRenewAndEndLikeAnyOther) {
+  v1::ExchangeForScheduleRequest narrow = ForSchedule("sched-1");
+  narrow.add_scopes("agents:run");
+  auto grant =
+      manager_->ExchangeForSchedule(ForwardedBy(JwtUser("alice"), kHolder),
+                                    narrow);
+  ASSERT_TRUE(grant.ok()) << grant.status();
+  EXPECT_THAT(grant->grant_id(), ::testing::MatchesRegex("sgr_[0-9a-f]{32}"));
+  EXPECT_EQ(grant->created_at_unix(), absl::ToUnixSeconds(kT0));
+
+  // The schedule fires long after the user's own token ended.
+  clock_.Advance(absl::Hours(30));
+  auto delegation =
+      manager_->ExchangeScheduleForRun(Service(kHolder),
+                                       Fire(grant->grant_id(), "run-S1"));
+  ASSERT_TRUE(delegation.ok()) << delegation.status();
+  EXPECT_THAT(delegation->delegation_id(), ::testing::StartsWith("dlg_"));
+  EXPECT_EQ(delegation->expires_at_unix(),
+            absl::ToUnixSeconds(clock_.Now() + absl::Minutes(5)));
+  EXPECT_EQ(delegation->renewable_until_unix(),
+            absl::ToUnixSeconds(clock_.Now() + absl::Hours(2)));
+  AssertionClaims claims = Presented(*delegation);
+  EXPECT_EQ(claims.delegation().delegation_id(), delegation->delegation_id());
+  EXPECT_EQ(claims.delegation().run_id(), "run-S1");
+  EXPECT_EQ(claims.delegation().holder_service(), kHolder);
+  EXPECT_EQ(claims.principal().tenant_id(), "t1");
+  EXPECT_EQ(claims.principal().subject(), "alice");
+  EXPECT_THAT(claims.principal().scopes(), ElementsAre("agents:run"));
+  EXPECT_THAT(claims.principal().roles(), ElementsAre("member"));
+  EXPECT_EQ(claims.principal().credential_kind(),
+            common::v1::CREDENTIAL_KIND_JWT);
+  EXPECT_EQ(claims.principal().token_id(), "jti-1");
+  // Nobody but the holder can use it.
+  EXPECT_THAT(verifier_->Verify(delegation->delegation()),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+
+  clock_.Advance(absl::Minutes(4));
+  auto renewed =
+      manager_->Renew(Service(kHolder), delegation->delegation_id());
+  ASSERT_TRUE(renewed.ok()) << renewed.status();
+  EXPECT_EQ(Presented(*renewed).delegation().run_id(), "run-S1");
+  EXPECT_THAT(Presented(*renewed).principal().scopes(),
+              ElementsAre("agents:run"));
+  auto ended = manager_->End(Service(kHolder), delegation->delegation_id());
+  ASSERT_TRUE(ended.ok()) << ended.status();
+  EXPECT_THAT(manager_->Renew(Service(kHolder), delegation->delegation_id()),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  // Its record names the grant it came from.
+  EXPECT_EQ(Stored(delegation->delegation_id()).schedule_grant_id,
+            grant->grant_id());
+
+  // The next firing gets a delegation of its own.
+  auto next = manager_->ExchangeScheduleForRun(
+      Service(kHolder), Fire(grant->grant_id(), "run-S2"));
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_NE(next->delegation_id(), delegation->delegation_id());
+  EXPECT_EQ(Presented(*next).delegation().run_id(), "run-S2");
+}
+
+TEST_F(ScheduleGrantTest, AUserStartedRunNamesNoGrant) {
+  auto grant = manager_->Exchange(ForwardedBy(JwtUser("alice"), kHolder),
+                                  ForRun("run-R"));
+  ASSERT_TRUE(grant.ok()) << grant.status();
+  EXPECT_EQ(Stored(grant->delegation_id()).schedule_grant_id, "");
+}
+
+TEST_F(ScheduleGrantTest, OnlyAConfiguredHolderMayExchangeForASchedule) {
+  for (const char* other : {"", "service:scheduler"}) {
+    EXPECT_THAT(manager_->ExchangeForSchedule(
+                    ForwardedBy(JwtUser("alice"), other),
+                    ForSchedule("sched-1")),
+                StatusIs(absl::StatusCode::kPermissionDenied))
+        << other;
+  }
+  Principal service = JwtUser("run_executor");
+  service.set_credential_kind(common::v1::CREDENTIAL_KIND_SERVICE);
+  EXPECT_THAT(manager_->ExchangeForSchedule(ForwardedBy(service, kHolder),
+                                            ForSchedule("sched-1")),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(manager_->ExchangeForSchedule(
+                  ForwardedBy(JwtUser("alice"), kHolder), ForSchedule("")),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(ScheduleGrantTest, ADelegationIsNeverExchangedForAGrant) {
+  auto grant = manager_->Exchange(ForwardedBy(JwtUser("alice"), kHolder),
+                                  ForRun("run-R"));
+  ASSERT_TRUE(grant.ok());
+  Caller presenting = ForwardedBy(JwtUser("alice"), kHolder);
+  presenting.assertion = grant->delegation();
+  presenting.delegation_id = grant->delegation_id();
+  presenting.delegation_run_id = "run-R";
+  EXPECT_THAT(manager_->ExchangeForSchedule(presenting, ForSchedule("sched-1")),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
+TEST_F(ScheduleGrantTest, ScopesNotHeldAreRefused) {
+  for (const char* wider : {"agent_os:admin", "agents:*:run", "memories:read"}) {
+    v1::ExchangeForScheduleRequest request = ForSchedule("sched-1");
+    request.add_scopes("agents:run");
+    request.add_scopes(wider);
+    EXPECT_THAT(manager_->ExchangeForSchedule(
+                    ForwardedBy(JwtUser("alice"), kHolder), request),
+                StatusIs(absl::StatusCode::kPermissionDenied))
+        << wider;
+  }
+}
+
+TEST_F(ScheduleGrantTest, OnlyTheHolderIssuesFromOrEndsAGrant) {
+  auto grant = manager_->ExchangeForSchedule(
+      ForwardedBy(JwtUser("alice"), kHolder), ForSchedule("sched-1"));
+  ASSERT_TRUE(grant.ok()) << grant.status();
+  for (const char* other : {"service:scheduler", ""}) {
+    EXPECT_THAT(manager_->ExchangeScheduleForRun(
+                    Service(other), Fire(grant->grant_id(), "run-S1")),
+                StatusIs(absl::StatusCode::kNotFound))
+        << other;
+    EXPECT_THAT(manager_->EndScheduleGrant(Service(other), grant->grant_id()),
+                StatusIs(absl::StatusCode::kNotFound))
+        << other;
+  }
+  EXPECT_THAT(manager_->ExchangeScheduleForRun(
+                  Service(kHolder),
+                  Fire("sgr_00000000000000000000000000000000", "run-S1")),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(manager_->EndScheduleGrant(
+                  Service(kHolder), "sgr_00000000000000000000000000000000"),
+              StatusIs(absl::StatusCode::kNotFound));
+  // A delegation's id is no grant's.
+  auto delegation = manager_->Exchange(ForwardedBy(JwtUser("alice"), kHolder),
+                                       ForRun("run-R"));
+  ASSERT_TRUE(delegation.ok());
+  EXPECT_THAT(manager_->ExchangeScheduleForRun(
+                  Service(kHolder),
+                  Fire(delegation->delegation_id(), "run-S1")),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(manager_->ExchangeScheduleForRun(Service(kHolder),
+                                               Fire(grant->grant_id(), "")),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  // The other services' attempts ended nothing.
+  EXPECT_TRUE(manager_
+                  ->ExchangeScheduleForRun(Service(kHolder),
+                                           Fire(grant->grant_id(), "run-S1"))
+                  .ok());
+}
+
+TEST_F(ScheduleGrantTest, AnEndedGrantIssuesNothingButItsDelegationsLive) {
+  auto grant = manager_->ExchangeForSchedule(
+      ForwardedBy(JwtUser("alice"), kHolder), ForSchedule("sched-1"));
+  ASSERT_TRUE(grant.ok()) << grant.status();
+  auto running = manager_->ExchangeScheduleForRun(
+      Service(kHolder), Fire(grant->grant_id(), "run-S1"));
+  ASSERT_TRUE(running.ok()) << running.status();
+
+  clock_.Advance(absl::Minutes(1));
+  auto ended = manager_->EndScheduleGrant(Service(kHolder), grant->grant_id());
+  ASSERT_TRUE(ended.ok()) << ended.status();
+  EXPECT_EQ(ended->ended_at_unix(), absl::ToUnixSeconds(clock_.Now()));
+  EXPECT_THAT(manager_->ExchangeScheduleForRun(
+                  Service(kHolder), Fire(grant->grant_id(), "run-S2")),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  // Ending again changes nothing.
+  clock_.Advance(absl::Minutes(1));
+  auto again = manager_->EndScheduleGrant(Service(kHolder), grant->grant_id());
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->ended_at_unix(), ended->ended_at_unix());
+  // The run already started goes on until it ends.
+  EXPECT_TRUE(manager_->Renew(Service(kHolder), running->delegation_id()).ok());
+}
+
+TEST_F(ScheduleGrantTest, ARevokedApiKeyIssuesNothing) {
+  auto [key, principal] = ApiKey(/*ttl_seconds=*/0);
+  ASSERT_FALSE(key.secret().empty());
+  auto grant = manager_->ExchangeForSchedule(ForwardedBy(principal, kHolder),
+                                             ForSchedule("sched-1"));
+  ASSERT_TRUE(grant.ok()) << grant.status();
+  auto first = manager_->ExchangeScheduleForRun(
+      Service(kHolder), Fire(grant->grant_id(), "run-S1"));
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(Presented(*first).principal().token_id(), key.key().key_id());
+  EXPECT_EQ(Presented(*first).principal().credential_kind(),
+            common::v1::CREDENTIAL_KIND_API_KEY);
+  EXPECT_THAT(Presented(*first).principal().scopes(),
+              ElementsAre("agents:run", "memories:write"));
+
+  v1::RevokeApiKeyRequest revoke;
+  revoke.set_key_id(key.key().key_id());
+  ASSERT_TRUE(api_keys_->Revoke(JwtUser("alice"), revoke).ok());
+  EXPECT_THAT(manager_->ExchangeScheduleForRun(
+                  Service(kHolder), Fire(grant->grant_id(), "run-S2")),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  // Ended for good: the answer stays the same, and the grant's end says when.
+  EXPECT_THAT(manager_->ExchangeScheduleForRun(
+                  Service(kHolder), Fire(grant->grant_id(), "run-S3")),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  auto ended = manager_->EndScheduleGrant(Service(kHolder), grant->grant_id());
+  ASSERT_TRUE(ended.ok());
+  EXPECT_EQ(ended->ended_at_unix(), absl::ToUnixSeconds(kT0));
+  // The delegation issued before the revocation dies at its renewal.
+  EXPECT_THAT(manager_->Renew(Service(kHolder), first->delegation_id()),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+TEST_F(ScheduleGrantTest, AnExpiredApiKeyIssuesNothing) {
+  auto [key, principal] = ApiKey(/*ttl_seconds=*/3600);
+  ASSERT_FALSE(key.secret().empty());
+  auto grant = manager_->ExchangeForSchedule(ForwardedBy(principal, kHolder),
+                                             ForSchedule("sched-1"));
+  ASSERT_TRUE(grant.ok()) << grant.status();
+  clock_.Advance(absl::Minutes(59));
+  auto last = manager_->ExchangeScheduleForRun(
+      Service(kHolder), Fire(grant->grant_id(), "run-S1"));
+  ASSERT_TRUE(last.ok()) << last.status();
+  // Never past the key's own expiry.
+  EXPECT_EQ(last->expires_at_unix(), absl::ToUnixSeconds(kT0) + 3600);
+  clock_.Advance(absl::Minutes(2));
+  EXPECT_THAT(manager_->ExchangeScheduleForRun(
+                  Service(kHolder), Fire(grant->grant_id(), "run-S2")),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+TEST_F(ScheduleGrantTest, TheStoreActsForTheGrantsOwnerOnly) {
+  auto grant = manager_->ExchangeForSchedule(
+      ForwardedBy(JwtUser("alice"), kHolder), ForSchedule("sched-1"));
+  ASSERT_TRUE(grant.ok()) << grant.status();
+  // Row-level security hides alice's grant from anyone else, in her tenant
+  // or another.
+  for (const auto& owner :
+       {storage::DelegationOwner{"t2", "alice", kHolder},
+        storage::DelegationOwner{"t1", "bob", kHolder}}) {
+    EXPECT_THAT(store_->IssueRunDelegation(
+                    owner, grant->grant_id(),
+                    "dlg_11111111111111111111111111111111", "run-S1",
+                    clock_.Now(), clock_.Now() + absl::Hours(1)),
+                StatusIs(absl::StatusCode::kNotFound))
+        << owner.tenant_id << "/" << owner.user_id;
+    EXPECT_THAT(store_->EndScheduleGrant(owner, grant->grant_id(),
+                                         clock_.Now(), "ended"),
+                StatusIs(absl::StatusCode::kNotFound))
+        << owner.tenant_id << "/" << owner.user_id;
+  }
+  // Found by id alone, with its owner and holder.
+  auto found = store_->FindScheduleGrant(grant->grant_id());
+  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->tenant_id, "t1");
+  EXPECT_EQ((*found)->user_id, "alice");
+  EXPECT_EQ((*found)->holder_service, kHolder);
+  // Nothing was issued or ended by the others.
+  EXPECT_TRUE(manager_
+                  ->ExchangeScheduleForRun(Service(kHolder),
+                                           Fire(grant->grant_id(), "run-S1"))
+                  .ok());
 }
 
 TEST(DelegationOptionsTest, DefaultsAndBounds) {

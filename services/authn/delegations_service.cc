@@ -56,4 +56,44 @@ grpc::Status DelegationsService::EndDelegation(
       });
 }
 
+grpc::Status DelegationsService::ExchangeForSchedule(
+    grpc::ServerContext* context, const v1::ExchangeForScheduleRequest* request,
+    v1::ScheduleGrant* response) {
+  return guard_.Run(
+      context, "ExchangeForSchedule", *request,
+      [&](const Caller& caller) -> absl::Status {
+        if (manager_ == nullptr) return DelegationsNotConfigured();
+        ASSIGN_OR_RETURN(*response,
+                         manager_->ExchangeForSchedule(caller, *request));
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status DelegationsService::ExchangeScheduleForRun(
+    grpc::ServerContext* context,
+    const v1::ExchangeScheduleForRunRequest* request,
+    v1::DelegationGrant* response) {
+  return guard_.Run(
+      context, "ExchangeScheduleForRun", *request,
+      [&](const Caller& caller) -> absl::Status {
+        if (manager_ == nullptr) return DelegationsNotConfigured();
+        ASSIGN_OR_RETURN(*response,
+                         manager_->ExchangeScheduleForRun(caller, *request));
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status DelegationsService::EndScheduleGrant(
+    grpc::ServerContext* context, const v1::EndScheduleGrantRequest* request,
+    v1::EndScheduleGrantResponse* response) {
+  return guard_.Run(
+      context, "EndScheduleGrant", *request,
+      [&](const Caller& caller) -> absl::Status {
+        if (manager_ == nullptr) return DelegationsNotConfigured();
+        ASSIGN_OR_RETURN(*response,
+                         manager_->EndScheduleGrant(caller, request->grant_id()));
+        return absl::OkStatus();
+      });
+}
+
 }  // namespace bastion::authn

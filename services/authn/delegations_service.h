@@ -25,6 +25,17 @@ class DelegationsService final : public v1::Delegations::Service {
   grpc::Status EndDelegation(grpc::ServerContext* context,
                              const v1::EndDelegationRequest* request,
                              v1::EndDelegationResponse* response) override;
+  grpc::Status ExchangeForSchedule(
+      grpc::ServerContext* context,
+      const v1::ExchangeForScheduleRequest* request,
+      v1::ScheduleGrant* response) override;
+  grpc::Status ExchangeScheduleForRun(
+      grpc::ServerContext* context,
+      const v1::ExchangeScheduleForRunRequest* request,
+      v1::DelegationGrant* response) override;
+  grpc::Status EndScheduleGrant(grpc::ServerContext* context,
+                                const v1::EndScheduleGrantRequest* request,
+                                v1::EndScheduleGrantResponse* response) override;
 
  private:
   const DelegationManager* manager_;

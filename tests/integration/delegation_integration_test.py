@@ -7,7 +7,10 @@ Shows: a delegation keeps working (and renewing) after the user's own token
 and assertion have expired; a revoked API key makes renewal fail and ends
 the delegation; a delegation for run R reaches neither run S nor another
 user's run; nobody but the holder (not a user, not another trusted service)
-can use, renew or end it."""
+can use, renew or end it. A schedule grant (ExchangeForSchedule) is no
+credential; its holder alone turns it into run delegations, with no more
+than the creator's scopes, until the creator's API key is revoked or the
+grant ended."""
 import os
 import pathlib
 import sys
@@ -224,6 +227,92 @@ class DelegationIntegrationTest(unittest.TestCase):
         self.delegations.RenewDelegation(
             authn_pb2.RenewDelegationRequest(delegation_id=grant.delegation_id),
             metadata=self.holder(), timeout=10)
+
+    def test_a_schedule_grant_runs_as_its_creator_until_its_key_is_revoked(self):
+        token = SUITE.token("ivan", scopes="api_keys:write api_keys:delete "
+                            "memories:read memories:write")
+        key = self.authn.CreateApiKey(
+            authn_pb2.CreateApiKeyRequest(name="nightly", scopes=["memories:read"]),
+            metadata=bearer(token), timeout=10)
+        ivan = self.assertion_of(key.secret)
+        schedule = authn_pb2.ExchangeForScheduleRequest(schedule_id="sched-ivan")
+        # No other service may ask, and no delegation is exchanged for one.
+        self.assertCode(grpc.StatusCode.PERMISSION_DENIED,
+                        self.delegations.ExchangeForSchedule, schedule,
+                        metadata=self.other_service(ivan), timeout=10)
+        run_grant = self.exchange(ivan, "ivan-R")
+        self.assertCode(grpc.StatusCode.PERMISSION_DENIED,
+                        self.delegations.ExchangeForSchedule, schedule,
+                        metadata=self.holder(run_grant.delegation), timeout=10)
+        self.assertCode(grpc.StatusCode.PERMISSION_DENIED,
+                        self.delegations.ExchangeForSchedule,
+                        authn_pb2.ExchangeForScheduleRequest(
+                            schedule_id="sched-ivan", scopes=["memories:write"]),
+                        metadata=self.holder(ivan), timeout=10)
+        grant = self.delegations.ExchangeForSchedule(
+            schedule, metadata=self.holder(ivan), timeout=10)
+        self.assertTrue(grant.grant_id.startswith("sgr_"))
+        # The grant is no credential.
+        self.assertCode(grpc.StatusCode.UNAUTHENTICATED, self.memories.ListMemories,
+                        data_pb2.ListMemoriesRequest(),
+                        metadata=bearer(grant.grant_id), timeout=10)
+
+        fire = authn_pb2.ExchangeScheduleForRunRequest(grant_id=grant.grant_id,
+                                                       run_id="ivan-S1")
+        self.assertCode(grpc.StatusCode.PERMISSION_DENIED,
+                        self.delegations.ExchangeScheduleForRun, fire,
+                        metadata=self.other_service(), timeout=10)
+        self.create_run(ivan, "ivan-S1")
+        scheduled = self.delegations.ExchangeScheduleForRun(
+            fire, metadata=self.holder(), timeout=10)
+        as_run = self.holder(scheduled.delegation)
+        self.assertEqual(self.get_run(as_run, "ivan-S1").run.user_id, "ivan")
+        self.assertCode(grpc.StatusCode.NOT_FOUND, self.get_run, as_run, "ivan-R")
+        # The key's scopes, no more.
+        self.memories.ListMemories(data_pb2.ListMemoriesRequest(),
+                                   metadata=as_run, timeout=10)
+        self.assertCode(grpc.StatusCode.PERMISSION_DENIED, self.memories.CreateMemory,
+                        data_pb2.CreateMemoryRequest(memory_id="m-ivan", text="x"),
+                        metadata=as_run, timeout=10)
+        self.delegations.RenewDelegation(
+            authn_pb2.RenewDelegationRequest(delegation_id=scheduled.delegation_id),
+            metadata=self.holder(), timeout=10)
+        self.assertEqual(SUITE.query(
+            "SELECT schedule_grant_id FROM bastion_authn.delegations "
+            "WHERE delegation_id = %s", (scheduled.delegation_id,)),
+            [(grant.grant_id,)])
+
+        # The key is revoked: the schedule runs no more.
+        self.authn.RevokeApiKey(authn_pb2.RevokeApiKeyRequest(key_id=key.key.key_id),
+                                metadata=bearer(token), timeout=10)
+        self.assertCode(grpc.StatusCode.FAILED_PRECONDITION,
+                        self.delegations.ExchangeScheduleForRun,
+                        authn_pb2.ExchangeScheduleForRunRequest(
+                            grant_id=grant.grant_id, run_id="ivan-S2"),
+                        metadata=self.holder(), timeout=10)
+        self.assertEqual(SUITE.query(
+            "SELECT end_reason FROM bastion_authn.schedule_grants "
+            "WHERE grant_id = %s", (grant.grant_id,)), [("revoked",)])
+
+    def test_an_ended_schedule_grant_issues_nothing(self):
+        jo = self.assertion_of(SUITE.token("jo", scopes="memories:read"))
+        grant = self.delegations.ExchangeForSchedule(
+            authn_pb2.ExchangeForScheduleRequest(schedule_id="sched-jo"),
+            metadata=self.holder(jo), timeout=10)
+        end = authn_pb2.EndScheduleGrantRequest(grant_id=grant.grant_id)
+        self.assertCode(grpc.StatusCode.PERMISSION_DENIED,
+                        self.delegations.EndScheduleGrant, end,
+                        metadata=self.other_service(), timeout=10)
+        ended = self.delegations.EndScheduleGrant(end, metadata=self.holder(),
+                                                  timeout=10)
+        self.assertEqual(self.delegations.EndScheduleGrant(
+            end, metadata=self.holder(), timeout=10).ended_at_unix,
+            ended.ended_at_unix)
+        self.assertCode(grpc.StatusCode.FAILED_PRECONDITION,
+                        self.delegations.ExchangeScheduleForRun,
+                        authn_pb2.ExchangeScheduleForRunRequest(
+                            grant_id=grant.grant_id, run_id="jo-S1"),
+                        metadata=self.holder(), timeout=10)
 
 
 if __name__ == "__main__":

@@ -52,6 +52,7 @@ class SampleToolServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     runs_ = Identity("run_executor");
+    scheduler_ = Identity("scheduler");
     stranger_ = Identity("stranger");
     absl::StatusOr<assertion::AssertionSigner> authn =
         assertion::AssertionSigner::Generate();
@@ -67,6 +68,9 @@ class SampleToolServerTest : public ::testing::Test {
         *runs_,
         {std::string(runs::v1::ToolService::service_full_name()) + "/ListTools",
          std::string(runs::v1::ToolService::service_full_name()) + "/Invoke"});
+    *trusted.add_services() = TrustedServiceOf(
+        *scheduler_,
+        {std::string(runs::v1::ToolService::service_full_name()) + "/Invoke"});
     absl::StatusOr<std::unique_ptr<TrustedServices>> services =
         TrustedServices::Create(trusted);
     ASSERT_THAT(services, IsOk());
@@ -112,6 +116,25 @@ class SampleToolServerTest : public ::testing::Test {
     return signed_assertion.value_or("");
   }
 
+  // A run's delegation for `subject`, held by `holder_service`.
+  std::string Delegation(const std::string& subject,
+                         const std::string& holder_service) {
+    common::v1::Principal principal;
+    principal.set_tenant_id("acme");
+    principal.set_subject(subject);
+    principal.set_credential_kind(common::v1::CREDENTIAL_KIND_JWT);
+    common::v1::DelegationClaims delegation;
+    delegation.set_delegation_id("dlg_0123456789abcdef0123456789abcdef");
+    delegation.set_run_id("run-1");
+    delegation.set_holder_service(holder_service);
+    const absl::Time now =
+        absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()));
+    absl::StatusOr<std::string> signed_assertion = authn_->SignDelegation(
+        principal, delegation, {kDefaultAudience}, now, now + absl::Minutes(1));
+    EXPECT_THAT(signed_assertion, IsOk());
+    return signed_assertion.value_or("");
+  }
+
   // Invokes `tool` over a channel carrying `service`'s identity (none when
   // null) and `user_assertion` (none when empty).
   grpc::Status Invoke(const std::string& tool, const std::string& arguments,
@@ -144,6 +167,7 @@ class SampleToolServerTest : public ::testing::Test {
   }
 
   std::unique_ptr<ServiceIdentity> runs_;
+  std::unique_ptr<ServiceIdentity> scheduler_;  // trusted, holds no delegation
   std::unique_ptr<ServiceIdentity> stranger_;
   std::unique_ptr<assertion::AssertionSigner> authn_;
   std::unique_ptr<assertion::AssertionSigner> forger_;
@@ -221,6 +245,29 @@ TEST_F(SampleToolServerTest, RefusedCallsNeverReachATool) {
             grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(Total(), 0);
   EXPECT_EQ(reported_total_.load(), 0);
+}
+
+TEST_F(SampleToolServerTest, ActsForARunsDelegationPresentedByItsHolder) {
+  runs::v1::InvokeToolResponse response;
+  const std::string delegation = Delegation("alice", "service:run_executor");
+  grpc::Status status = Invoke("lookup_order", R"({"order_id": "A-1002"})",
+                               runs_.get(), delegation, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_FALSE(response.result().is_error());
+  EXPECT_EQ(nlohmann::json::parse(response.result().content())["acted_for"],
+            nlohmann::json({{"tenant_id", "acme"}, {"subject", "alice"}}));
+  // The same delegation in another trusted service's hands is worth nothing,
+  // as is one whose holder is not the caller.
+  EXPECT_EQ(Invoke("restart_service", R"({"name": "db"})", scheduler_.get(),
+                   delegation, &response)
+                .error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(Invoke("restart_service", R"({"name": "db"})", runs_.get(),
+                   Delegation("alice", "service:scheduler"), &response)
+                .error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(Total(), 1);
+  EXPECT_EQ(reported_total_.load(), 1);
 }
 
 TEST_F(SampleToolServerTest, BadArgumentsAreErrorResultsUnknownToolsNotFound) {

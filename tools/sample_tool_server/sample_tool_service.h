@@ -16,10 +16,12 @@ namespace bastion::sample {
 
 // The user a call is made for: exactly one x-bastion-principal-bin entry
 // holding an assertion that `users` verifies (signed by authn, unexpired,
-// for this audience) naming a user, not a service. UNAUTHENTICATED
-// otherwise (the reason is logged, not returned).
+// for this audience) naming a user, not a service; a run's delegation only
+// when `calling_service` (the verified service making the call) is its
+// holder. UNAUTHENTICATED otherwise (the reason is logged, not returned).
 absl::StatusOr<common::v1::Principal> ForwardedUser(
-    const grpc::ServerContextBase& context, AssertionAuthenticator& users);
+    const grpc::ServerContextBase& context, AssertionAuthenticator& users,
+    absl::string_view calling_service);
 
 // Thread-safe; `users` and `tools` must outlive it.
 //   ListTools: a trusted service            -> the tools

@@ -62,7 +62,11 @@ TEST(SuiteGrantsTest, RunExecutorReachesItsRecordsButNoUserFacingReads) {
         "bastion.data.v1.Sessions/CreateSession",
         "bastion.data.v1.AuditWriter/AppendAuditEvents",
         "bastion.authz.v1.Authz/Check", "bastion.authz.v1.Authz/CheckTool",
-        "bastion.runs.v1.ToolService/Invoke"}) {
+        "bastion.runs.v1.ToolService/Invoke",
+        "bastion.authn.v1.Delegations/ExchangeForRun",
+        "bastion.authn.v1.Delegations/ExchangeForSchedule",
+        "bastion.authn.v1.Delegations/ExchangeScheduleForRun",
+        "bastion.authn.v1.Delegations/EndScheduleGrant"}) {
     EXPECT_TRUE(Has(runs, method)) << method;
   }
   for (const char* method :

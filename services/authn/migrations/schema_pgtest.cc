@@ -1,10 +1,14 @@
 // authn's schema proved in the database itself: the migration set is
 // idempotent and recorded in authn's own history table; bastion_authn_svc
 // reaches only the current principal's keys, cannot delete or move them,
-// and finds a key by hash only through bastion_authn.find_api_key.
+// and finds a key by hash only through bastion_authn.find_api_key; the same
+// for schedule grants (bastion_authn.find_schedule_grant), and
+// bastion_authn.api_key_live sees only the principal's keys.
 #include <memory>
 #include <string>
 #include <tuple>
+#include <utility>
+#include <vector>
 
 #include "common/pg/migrate.h"
 #include "common/pg/pg_connection.h"
@@ -39,6 +43,24 @@ constexpr char kSetLookup[] =
 constexpr char kLookupSetting[] =
     "SELECT coalesce(current_setting('bastion.key_lookup', true), '')";
 
+constexpr char kInsertGrant[] =
+    "INSERT INTO bastion_authn.schedule_grants (tenant_id, user_id,"
+    " grant_id, schedule_id, scopes, roles, credential_kind,"
+    " credential_issuer, credential_id, holder_service, created_at)"
+    " VALUES ($1, $2, $3, 'sched-1', ARRAY['agents:run'], ARRAY['member'],"
+    " 1, 'https://issuer.test', '', 'service:run_executor', now())";
+constexpr char kCountGrants[] =
+    "SELECT count(*) FROM bastion_authn.schedule_grants";
+constexpr char kFindGrant[] =
+    "SELECT tenant_id, user_id, holder_service"
+    " FROM bastion_authn.find_schedule_grant($1)";
+constexpr char kSetGrantLookup[] =
+    "SELECT set_config('bastion.schedule_grant_lookup', 'on', false)";
+constexpr char kKeyLive[] =
+    "SELECT bastion_authn.api_key_live($1, $2, $3, now())";
+
+const char kGrantA[] = "sgr_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+
 const char kKeyA[] = "key_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 const char kKeyB[] = "key_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
 
@@ -63,8 +85,8 @@ class AuthnSchemaTest : public ::testing::Test {
     }
   }
 
-  int64_t Count(pg::PgConnection& conn) {
-    auto r = conn.Execute({kCount, {}});
+  int64_t Count(pg::PgConnection& conn, const char* sql = kCount) {
+    auto r = conn.Execute({sql, {}});
     EXPECT_THAT(r, IsOk());
     return r.ok() ? std::stoll(std::string(r->Get(0, 0))) : -1;
   }
@@ -136,6 +158,104 @@ TEST_F(AuthnSchemaTest, LookupByHashReturnsOnlyTheMatchingRow) {
   EXPECT_EQ(setting->Get(0, 0), "");
   ASSERT_THAT(svc_->Execute({kSetLookup, {}}), IsOk());
   EXPECT_EQ(Count(*svc_), 0);
+}
+
+class ScheduleGrantSchemaTest : public AuthnSchemaTest {
+ protected:
+  void SetUp() override {
+    AuthnSchemaTest::SetUp();
+    // alice has grant A.
+    ASSERT_THAT(svc_->Execute({kBegin, {}}), IsOk());
+    ASSERT_THAT(svc_->Execute({kAs, {"t1", "alice"}}), IsOk());
+    ASSERT_THAT(svc_->Execute({kInsertGrant, {"t1", "alice", kGrantA}}),
+                IsOk());
+    ASSERT_THAT(svc_->Execute({"COMMIT", {}}), IsOk());
+  }
+
+  // Runs `sql` as (`tenant`, `user`) in a transaction rolled back after.
+  absl::Status RunAs(const char* tenant, const char* user, const char* sql,
+                     std::vector<pg::Param> params = {}) {
+    EXPECT_THAT(svc_->Execute({kBegin, {}}), IsOk());
+    EXPECT_THAT(svc_->Execute({kAs, {tenant, user}}), IsOk());
+    absl::Status status = svc_->Execute({sql, std::move(params)}).status();
+    EXPECT_THAT(svc_->Execute({kRollback, {}}), IsOk());
+    return status;
+  }
+  int64_t CountAs(const char* tenant, const char* user) {
+    EXPECT_THAT(svc_->Execute({kBegin, {}}), IsOk());
+    EXPECT_THAT(svc_->Execute({kAs, {tenant, user}}), IsOk());
+    const int64_t n = Count(*svc_, kCountGrants);
+    EXPECT_THAT(svc_->Execute({kRollback, {}}), IsOk());
+    return n;
+  }
+};
+
+TEST_F(ScheduleGrantSchemaTest, ServiceRoleSeesOnlyThePrincipalsGrants) {
+  EXPECT_EQ(Count(*svc_, kCountGrants), 0);  // no principal: nothing
+  EXPECT_EQ(CountAs("t1", "alice"), 1);
+  EXPECT_EQ(CountAs("t2", "alice"), 0);
+  EXPECT_EQ(CountAs("t1", "bob"), 0);
+  // alice cannot write a grant for bob, nor one in another tenant.
+  EXPECT_THAT(RunAs("t1", "alice", kInsertGrant,
+                    {"t1", "bob", "sgr_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"}),
+              StatusIs(absl::StatusCode::kInternal));
+  EXPECT_THAT(RunAs("t1", "alice", kInsertGrant,
+                    {"t2", "alice", "sgr_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"}),
+              StatusIs(absl::StatusCode::kInternal));
+}
+
+TEST_F(ScheduleGrantSchemaTest, ServiceRoleCannotDeleteMoveOrWidenGrants) {
+  EXPECT_THAT(
+      RunAs("t1", "alice", "DELETE FROM bastion_authn.schedule_grants"),
+      StatusIs(absl::StatusCode::kInternal));
+  EXPECT_THAT(RunAs("t1", "alice",
+                    "UPDATE bastion_authn.schedule_grants SET user_id = 'bob'"),
+              StatusIs(absl::StatusCode::kInternal));
+  EXPECT_THAT(
+      RunAs("t1", "alice",
+            "UPDATE bastion_authn.schedule_grants"
+            " SET scopes = ARRAY['agent_os:admin']"),
+      StatusIs(absl::StatusCode::kInternal));
+  // Only its end may change.
+  EXPECT_THAT(RunAs("t1", "alice",
+                    "UPDATE bastion_authn.schedule_grants"
+                    " SET ended_at = now(), end_reason = 'ended'"),
+              IsOk());
+}
+
+TEST_F(ScheduleGrantSchemaTest, LookupByIdReturnsOnlyThatRow) {
+  auto found = svc_->Execute({kFindGrant, {kGrantA}});
+  ASSERT_THAT(found, IsOk());
+  ASSERT_EQ(found->rows(), 1);
+  EXPECT_EQ(found->Get(0, "tenant_id"), "t1");
+  EXPECT_EQ(found->Get(0, "user_id"), "alice");
+  EXPECT_EQ(found->Get(0, "holder_service"), "service:run_executor");
+  auto none = svc_->Execute({kFindGrant, {"sgr_"}});
+  ASSERT_THAT(none, IsOk());
+  EXPECT_EQ(none->rows(), 0);
+  // Setting the lookup's switch by hand opens nothing to the service role,
+  // nor to the owner.
+  ASSERT_THAT(svc_->Execute({kSetGrantLookup, {}}), IsOk());
+  EXPECT_EQ(Count(*svc_, kCountGrants), 0);
+  auto owner = pg::PgConnection::Connect(db_->owner_conninfo());
+  ASSERT_THAT(owner, IsOk());
+  EXPECT_EQ(Count(**owner, kCountGrants), 0);
+}
+
+TEST_F(AuthnSchemaTest, KeyLivenessSeesOnlyThePrincipalsKeys) {
+  ASSERT_THAT(svc_->Execute({kBegin, {}}), IsOk());
+  ASSERT_THAT(svc_->Execute({kAs, {"t1", "alice"}}), IsOk());
+  auto own = svc_->Execute({kKeyLive, {"t1", "alice", kKeyA}});
+  ASSERT_THAT(own, IsOk());
+  EXPECT_EQ(own->Get(0, 0), "t");
+  ASSERT_THAT(svc_->Execute({kRollback, {}}), IsOk());
+  // bob's transaction cannot learn that alice's key lives.
+  ASSERT_THAT(svc_->Execute({kBegin, {}}), IsOk());
+  ASSERT_THAT(svc_->Execute({kAs, {"t1", "bob"}}), IsOk());
+  auto other = svc_->Execute({kKeyLive, {"t1", "alice", kKeyA}});
+  ASSERT_THAT(other, IsOk());
+  EXPECT_EQ(other->Get(0, 0), "f");
+  ASSERT_THAT(svc_->Execute({kRollback, {}}), IsOk());
 }
 
 TEST_F(AuthnSchemaTest, OwnerIsBoundByRowLevelSecurityOutsideTheLookup) {

@@ -1,6 +1,6 @@
-// Storage seam for delegations: authn's delegation manager calls this; the
-// PostgreSQL implementation serves deployments, and a test or another
-// deployment may substitute its own.
+// Storage seam for delegations and schedule grants: authn's delegation
+// manager calls this; the PostgreSQL implementation serves deployments, and
+// a test or another deployment may substitute its own.
 #ifndef BASTION_SERVICES_AUTHN_STORAGE_DELEGATION_STORE_H_
 #define BASTION_SERVICES_AUTHN_STORAGE_DELEGATION_STORE_H_
 
@@ -37,9 +37,36 @@ struct DelegationRecord {
   std::optional<absl::Time> ended_at;
   // "ended", "expired" or "revoked" once ended_at is set.
   std::string end_reason;
+  // The schedule grant it was issued from; "" when a user's own assertion
+  // was exchanged for it.
+  std::string schedule_grant_id;
 };
 
-// Who owns and who holds a delegation, found by its id alone.
+// One stored schedule grant: the principal every run delegation issued from
+// it carries, the credential the schedule was created with, its schedule,
+// its holder and its life. Never signed: it is not a credential.
+struct ScheduleGrantRecord {
+  std::string tenant_id;
+  std::string user_id;
+  std::string grant_id;
+  std::string schedule_id;
+  std::vector<std::string> scopes;
+  std::vector<std::string> roles;
+  // As in DelegationRecord.
+  int credential_kind = 0;
+  std::string credential_issuer;
+  std::string credential_id;
+  std::optional<absl::Time> credential_expires_at;
+  int32_t rate_limit_per_second = 0;
+  std::string holder_service;
+  absl::Time created_at;
+  std::optional<absl::Time> ended_at;
+  // "ended" or "revoked" once ended_at is set.
+  std::string end_reason;
+};
+
+// Who owns and who holds a delegation or a schedule grant, found by its id
+// alone.
 struct DelegationOwner {
   std::string tenant_id;
   std::string user_id;
@@ -62,8 +89,23 @@ struct RenewResult {
   DelegationRecord record;
 };
 
-// Every method but Find acts for the delegation's owner (tenant, user) only:
-// another owner's delegation is NOT_FOUND, like a missing one. UNAVAILABLE
+// What issuing a run delegation from a schedule grant found.
+enum class IssueOutcome {
+  kIssued,
+  // The grant was ended before (EndScheduleGrant, or an earlier refusal).
+  kEnded,
+  // The API key the schedule was created with is revoked or expired.
+  kCredentialRevoked,
+};
+
+struct IssueResult {
+  IssueOutcome outcome = IssueOutcome::kEnded;
+  // The new delegation when kIssued.
+  DelegationRecord delegation;
+};
+
+// Every method but the Find* ones acts for the owner (tenant, user) only:
+// another owner's delegation or grant is NOT_FOUND, like a missing one. UNAVAILABLE
 // when the database cannot be reached. Implementations are thread-safe.
 class DelegationStore {
  public:
@@ -89,6 +131,32 @@ class DelegationStore {
   // (then unchanged); returns the row.
   virtual absl::StatusOr<DelegationRecord> End(
       const DelegationOwner& owner, const std::string& delegation_id,
+      absl::Time now, const std::string& reason) = 0;
+
+  // ALREADY_EXISTS if the id is taken (never in practice).
+  virtual absl::StatusOr<ScheduleGrantRecord> InsertScheduleGrant(
+      const ScheduleGrantRecord& record) = 0;
+
+  // The owner and holder of `grant_id`; nullopt when none.
+  virtual absl::StatusOr<std::optional<DelegationOwner>> FindScheduleGrant(
+      const std::string& grant_id) = 0;
+
+  // Stores delegation `delegation_id` for `run_id`, created at `now` and
+  // renewable until `renewable_until`, with the grant's principal, scopes,
+  // credential and holder and its schedule_grant_id, when the grant is
+  // live: not ended and (for an API key) its key neither revoked nor
+  // expired at `now`, decided in the same transaction as the write.
+  // Otherwise stores nothing and says why.
+  virtual absl::StatusOr<IssueResult> IssueRunDelegation(
+      const DelegationOwner& owner, const std::string& grant_id,
+      const std::string& delegation_id, const std::string& run_id,
+      absl::Time now, absl::Time renewable_until) = 0;
+
+  // Sets ended_at = `now` and end_reason = `reason` unless already ended
+  // (then unchanged); returns the row. Delegations issued from it are
+  // untouched.
+  virtual absl::StatusOr<ScheduleGrantRecord> EndScheduleGrant(
+      const DelegationOwner& owner, const std::string& grant_id,
       absl::Time now, const std::string& reason) = 0;
 };
 

@@ -28,7 +28,8 @@ using ::bastion::pg::PgResult;
     " (extract(epoch FROM renewable_until) * 1000000)::bigint" \
     "   AS renewable_until_us," \
     " (extract(epoch FROM ended_at) * 1000000)::bigint AS ended_us," \
-    " coalesce(end_reason, '') AS end_reason"
+    " coalesce(end_reason, '') AS end_reason," \
+    " coalesce(schedule_grant_id, '') AS schedule_grant_id"
 
 // $1 tenant, $2 user, $3 id, $4 run, $5 scopes, $6 roles (space-separated),
 // $7 kind, $8 issuer, $9 credential id, $10 credential expiry (micros or
@@ -51,14 +52,12 @@ constexpr char kFind[] =
     "SELECT tenant_id, user_id, holder_service"
     " FROM bastion_authn.find_delegation($1)";
 
-// The API key of an API-key delegation is live at $4: the same test in the
-// renewal and in the explanation of a refusal. $1 tenant, $2 user.
+// The API key of an API-key delegation is live at $4 (as for a schedule
+// grant's run delegation): the same test in the renewal and in the
+// explanation of a refusal. $1 tenant, $2 user.
 #define KEY_LIVE                                                          \
-  "EXISTS (SELECT 1 FROM bastion_authn.api_keys k"                        \
-  " WHERE k.tenant_id = $1 AND k.user_id = $2"                            \
-  " AND k.key_id = d.credential_id AND k.revoked_at IS NULL"              \
-  " AND k.expires_at > timestamptz 'epoch' + $4::bigint"                  \
-  "   * interval '1 microsecond')"
+  "bastion_authn.api_key_live($1, $2, d.credential_id,"                   \
+  " timestamptz 'epoch' + $4::bigint * interval '1 microsecond')"
 
 // $1 tenant, $2 user, $3 id, $4 now.
 constexpr char kRenew[] =
@@ -95,6 +94,82 @@ constexpr char kEnd[] =
 constexpr char kGet[] =
     "SELECT " DELEGATION_COLUMNS " FROM bastion_authn.delegations"
     " WHERE tenant_id = $1 AND user_id = $2 AND delegation_id = $3";
+
+// $1 tenant, $2 user, $3 grant id, $4 schedule id, $5 scopes, $6 roles
+// (space-separated), $7 kind, $8 issuer, $9 credential id, $10 credential
+// expiry (micros or NULL), $11 rate limit, $12 holder, $13 created.
+constexpr char kInsertScheduleGrant[] =
+    "INSERT INTO bastion_authn.schedule_grants (tenant_id, user_id,"
+    " grant_id, schedule_id, scopes, roles, credential_kind,"
+    " credential_issuer, credential_id, credential_expires_at,"
+    " rate_limit_per_second, holder_service, created_at)"
+    " VALUES ($1, $2, $3, $4, string_to_array($5, ' '),"
+    " string_to_array($6, ' '), $7::smallint, $8, $9,"
+    " timestamptz 'epoch' + $10::bigint * interval '1 microsecond',"
+    " $11::int, $12,"
+    " timestamptz 'epoch' + $13::bigint * interval '1 microsecond')"
+    " RETURNING tenant_id, user_id, grant_id, schedule_id,"
+    " array_to_string(scopes, ' ') AS scopes,"
+    " array_to_string(roles, ' ') AS roles, credential_kind,"
+    " credential_issuer, credential_id,"
+    " (extract(epoch FROM credential_expires_at) * 1000000)::bigint"
+    "   AS credential_expires_us,"
+    " rate_limit_per_second, holder_service,"
+    " (extract(epoch FROM created_at) * 1000000)::bigint AS created_us,"
+    " (extract(epoch FROM ended_at) * 1000000)::bigint AS ended_us,"
+    " coalesce(end_reason, '') AS end_reason";
+
+// $1 id.
+constexpr char kFindScheduleGrant[] =
+    "SELECT tenant_id, user_id, holder_service"
+    " FROM bastion_authn.find_schedule_grant($1)";
+
+// A delegation copied from a live grant: not ended, and its API key (if
+// any) live at $6, in the statement that writes. $1 tenant, $2 user,
+// $3 grant id, $4 delegation id, $5 run id, $6 now, $7 renewable until.
+constexpr char kIssue[] =
+    "INSERT INTO bastion_authn.delegations (tenant_id, user_id,"
+    " delegation_id, run_id, scopes, roles, credential_kind,"
+    " credential_issuer, credential_id, credential_expires_at,"
+    " rate_limit_per_second, holder_service, created_at, renewable_until,"
+    " schedule_grant_id)"
+    " SELECT g.tenant_id, g.user_id, $4, $5, g.scopes, g.roles,"
+    " g.credential_kind, g.credential_issuer, g.credential_id,"
+    " g.credential_expires_at, g.rate_limit_per_second, g.holder_service,"
+    " timestamptz 'epoch' + $6::bigint * interval '1 microsecond',"
+    " timestamptz 'epoch' + $7::bigint * interval '1 microsecond',"
+    " g.grant_id"
+    " FROM bastion_authn.schedule_grants g"
+    " WHERE g.tenant_id = $1 AND g.user_id = $2 AND g.grant_id = $3"
+    " AND g.ended_at IS NULL"
+    " AND (g.credential_kind <> 2 OR bastion_authn.api_key_live($1, $2,"
+    "   g.credential_id,"
+    "   timestamptz 'epoch' + $6::bigint * interval '1 microsecond'))"
+    " RETURNING " DELEGATION_COLUMNS;
+
+// Why issuing found nothing: $1 tenant, $2 user, $3 grant id.
+constexpr char kIssueState[] =
+    "SELECT g.ended_at IS NOT NULL AS ended"
+    " FROM bastion_authn.schedule_grants g"
+    " WHERE g.tenant_id = $1 AND g.user_id = $2 AND g.grant_id = $3";
+
+// $1 tenant, $2 user, $3 grant id, $4 now, $5 reason.
+constexpr char kEndScheduleGrant[] =
+    "UPDATE bastion_authn.schedule_grants"
+    " SET ended_at = coalesce(ended_at, timestamptz 'epoch' + $4::bigint"
+    "   * interval '1 microsecond'),"
+    " end_reason = coalesce(end_reason, $5)"
+    " WHERE tenant_id = $1 AND user_id = $2 AND grant_id = $3"
+    " RETURNING tenant_id, user_id, grant_id, schedule_id,"
+    " array_to_string(scopes, ' ') AS scopes,"
+    " array_to_string(roles, ' ') AS roles, credential_kind,"
+    " credential_issuer, credential_id,"
+    " (extract(epoch FROM credential_expires_at) * 1000000)::bigint"
+    "   AS credential_expires_us,"
+    " rate_limit_per_second, holder_service,"
+    " (extract(epoch FROM created_at) * 1000000)::bigint AS created_us,"
+    " (extract(epoch FROM ended_at) * 1000000)::bigint AS ended_us,"
+    " coalesce(end_reason, '') AS end_reason";
 
 // PgResult hands out std::string_view; this Abseil's string_view differs.
 absl::string_view View(std::string_view s) {
@@ -141,7 +216,30 @@ DelegationRecord ToRecord(const PgResult& r, int row) {
   d.renewable_until = TimeAt(r, row, "renewable_until_us");
   d.ended_at = OptionalTimeAt(r, row, "ended_us");
   d.end_reason = std::string(r.Get(row, "end_reason"));
+  d.schedule_grant_id = std::string(r.Get(row, "schedule_grant_id"));
   return d;
+}
+
+ScheduleGrantRecord ToScheduleGrant(const PgResult& r, int row) {
+  ScheduleGrantRecord g;
+  g.tenant_id = std::string(r.Get(row, "tenant_id"));
+  g.user_id = std::string(r.Get(row, "user_id"));
+  g.grant_id = std::string(r.Get(row, "grant_id"));
+  g.schedule_id = std::string(r.Get(row, "schedule_id"));
+  g.scopes = Words(r.Get(row, "scopes"));
+  g.roles = Words(r.Get(row, "roles"));
+  (void)absl::SimpleAtoi(View(r.Get(row, "credential_kind")),
+                         &g.credential_kind);
+  g.credential_issuer = std::string(r.Get(row, "credential_issuer"));
+  g.credential_id = std::string(r.Get(row, "credential_id"));
+  g.credential_expires_at = OptionalTimeAt(r, row, "credential_expires_us");
+  (void)absl::SimpleAtoi(View(r.Get(row, "rate_limit_per_second")),
+                         &g.rate_limit_per_second);
+  g.holder_service = std::string(r.Get(row, "holder_service"));
+  g.created_at = TimeAt(r, row, "created_us");
+  g.ended_at = OptionalTimeAt(r, row, "ended_us");
+  g.end_reason = std::string(r.Get(row, "end_reason"));
+  return g;
 }
 
 pg::PrincipalScope ScopeOf(const std::string& tenant_id,
@@ -150,6 +248,20 @@ pg::PrincipalScope ScopeOf(const std::string& tenant_id,
 }
 
 absl::Status NotFound() { return absl::NotFoundError("delegation not found"); }
+
+absl::Status GrantNotFound() {
+  return absl::NotFoundError("schedule grant not found");
+}
+
+absl::StatusOr<std::optional<DelegationOwner>> FindOwner(
+    pg::PgPool& pool, const char* sql, const std::string& id) {
+  ASSIGN_OR_RETURN(pg::PgLease lease, pool.Acquire());
+  ASSIGN_OR_RETURN(PgResult r, lease->Execute({sql, {id}}));
+  if (r.rows() == 0) return std::optional<DelegationOwner>();
+  return std::optional<DelegationOwner>(DelegationOwner{
+      std::string(r.Get(0, "tenant_id")), std::string(r.Get(0, "user_id")),
+      std::string(r.Get(0, "holder_service"))});
+}
 
 }  // namespace
 
@@ -174,12 +286,7 @@ absl::StatusOr<DelegationRecord> PgDelegationStore::Insert(
 
 absl::StatusOr<std::optional<DelegationOwner>> PgDelegationStore::Find(
     const std::string& delegation_id) {
-  ASSIGN_OR_RETURN(pg::PgLease lease, pool_.Acquire());
-  ASSIGN_OR_RETURN(PgResult r, lease->Execute({kFind, {delegation_id}}));
-  if (r.rows() == 0) return std::optional<DelegationOwner>();
-  return std::optional<DelegationOwner>(DelegationOwner{
-      std::string(r.Get(0, "tenant_id")), std::string(r.Get(0, "user_id")),
-      std::string(r.Get(0, "holder_service"))});
+  return FindOwner(pool_, kFind, delegation_id);
 }
 
 absl::StatusOr<RenewResult> PgDelegationStore::Renew(
@@ -220,6 +327,69 @@ absl::StatusOr<DelegationRecord> PgDelegationStore::End(
                             Micros(now), reason}}}));
   if (results[0].rows() != 1) return NotFound();
   return ToRecord(results[0], 0);
+}
+
+absl::StatusOr<ScheduleGrantRecord> PgDelegationStore::InsertScheduleGrant(
+    const ScheduleGrantRecord& g) {
+  ASSIGN_OR_RETURN(
+      std::vector<PgResult> results,
+      pg::RunAsPrincipal(
+          pool_, ScopeOf(g.tenant_id, g.user_id),
+          {{kInsertScheduleGrant,
+            {g.tenant_id, g.user_id, g.grant_id, g.schedule_id,
+             absl::StrJoin(g.scopes, " "), absl::StrJoin(g.roles, " "),
+             std::to_string(g.credential_kind), g.credential_issuer,
+             g.credential_id,
+             g.credential_expires_at
+                 ? pg::Param(Micros(*g.credential_expires_at))
+                 : std::nullopt,
+             std::to_string(g.rate_limit_per_second), g.holder_service,
+             Micros(g.created_at)}}}));
+  return ToScheduleGrant(results[0], 0);
+}
+
+absl::StatusOr<std::optional<DelegationOwner>>
+PgDelegationStore::FindScheduleGrant(const std::string& grant_id) {
+  return FindOwner(pool_, kFindScheduleGrant, grant_id);
+}
+
+absl::StatusOr<IssueResult> PgDelegationStore::IssueRunDelegation(
+    const DelegationOwner& owner, const std::string& grant_id,
+    const std::string& delegation_id, const std::string& run_id,
+    absl::Time now, absl::Time renewable_until) {
+  ASSIGN_OR_RETURN(
+      std::vector<PgResult> results,
+      pg::RunAsPrincipal(
+          pool_, ScopeOf(owner.tenant_id, owner.user_id),
+          {{kIssue,
+            {owner.tenant_id, owner.user_id, grant_id, delegation_id, run_id,
+             Micros(now), Micros(renewable_until)}},
+           {kIssueState, {owner.tenant_id, owner.user_id, grant_id}}}));
+  if (results[1].rows() != 1) return GrantNotFound();
+  IssueResult result;
+  if (results[0].rows() == 1) {
+    result.outcome = IssueOutcome::kIssued;
+    result.delegation = ToRecord(results[0], 0);
+  } else if (results[1].Get(0, "ended") == "t") {
+    result.outcome = IssueOutcome::kEnded;
+  } else {
+    // Live grants always issue; one not ended was refused for its key.
+    result.outcome = IssueOutcome::kCredentialRevoked;
+  }
+  return result;
+}
+
+absl::StatusOr<ScheduleGrantRecord> PgDelegationStore::EndScheduleGrant(
+    const DelegationOwner& owner, const std::string& grant_id, absl::Time now,
+    const std::string& reason) {
+  ASSIGN_OR_RETURN(
+      std::vector<PgResult> results,
+      pg::RunAsPrincipal(pool_, ScopeOf(owner.tenant_id, owner.user_id),
+                         {{kEndScheduleGrant,
+                           {owner.tenant_id, owner.user_id, grant_id,
+                            Micros(now), reason}}}));
+  if (results[0].rows() != 1) return GrantNotFound();
+  return ToScheduleGrant(results[0], 0);
 }
 
 }  // namespace bastion::authn::storage

@@ -1,8 +1,10 @@
-// DelegationStore on PostgreSQL (bastion_authn.delegations). Calls for a
-// known owner run as that owner in one pipelined principal transaction
-// (row-level security shows nothing else); Find runs before the owner is
-// known, through the SECURITY DEFINER function
-// bastion_authn.find_delegation, which returns only the row with that id.
+// DelegationStore on PostgreSQL (bastion_authn.delegations and
+// bastion_authn.schedule_grants). Calls for a known owner run as that owner
+// in one pipelined principal transaction (row-level security shows nothing
+// else); Find and FindScheduleGrant run before the owner is known, through
+// the SECURITY DEFINER functions bastion_authn.find_delegation and
+// bastion_authn.find_schedule_grant, which return only the row with that
+// id.
 #ifndef BASTION_SERVICES_AUTHN_STORAGE_PG_DELEGATION_STORE_H_
 #define BASTION_SERVICES_AUTHN_STORAGE_PG_DELEGATION_STORE_H_
 
@@ -27,6 +29,17 @@ class PgDelegationStore final : public DelegationStore {
                                        const std::string& delegation_id,
                                        absl::Time now,
                                        const std::string& reason) override;
+  absl::StatusOr<ScheduleGrantRecord> InsertScheduleGrant(
+      const ScheduleGrantRecord& record) override;
+  absl::StatusOr<std::optional<DelegationOwner>> FindScheduleGrant(
+      const std::string& grant_id) override;
+  absl::StatusOr<IssueResult> IssueRunDelegation(
+      const DelegationOwner& owner, const std::string& grant_id,
+      const std::string& delegation_id, const std::string& run_id,
+      absl::Time now, absl::Time renewable_until) override;
+  absl::StatusOr<ScheduleGrantRecord> EndScheduleGrant(
+      const DelegationOwner& owner, const std::string& grant_id,
+      absl::Time now, const std::string& reason) override;
 
  private:
   pg::PgPool& pool_;

@@ -4,10 +4,38 @@
 #include <cstdint>
 #include <utility>
 
+#include "absl/time/clock.h"
 #include "common/log/log.h"
 #include "services/run_executor/runs/run_codec.h"
 
 namespace bastion::runs {
+namespace {
+
+// How long the end of a run (its final status, then its final event) is
+// retried while data is unreachable, so that a short outage of data or its
+// database does not leave a run finished without its final event.
+constexpr absl::Duration kEndPatience = absl::Seconds(30);
+constexpr absl::Duration kFirstRetry = absl::Milliseconds(100);
+constexpr absl::Duration kLongestRetry = absl::Seconds(2);
+
+// `call` until it answers anything but UNAVAILABLE (data unreachable: the
+// request was not taken), for at most kEndPatience.
+template <typename Call>
+auto WhileUnavailable(const Call& call) -> decltype(call()) {
+  const absl::Time deadline = absl::Now() + kEndPatience;
+  absl::Duration wait = kFirstRetry;
+  while (true) {
+    auto result = call();
+    if (result.status().code() != absl::StatusCode::kUnavailable ||
+        absl::Now() + wait > deadline) {
+      return result;
+    }
+    absl::SleepFor(wait);
+    wait = std::min(wait * 2, kLongestRetry);
+  }
+}
+
+}  // namespace
 
 absl::Status DataRecorder::Record(v1::RunEvent event) {
   event.set_run_id(live_->run_id());
@@ -28,8 +56,9 @@ absl::Status DataRecorder::Record(v1::RunEvent event) {
   data::v1::AppendRunEventsRequest request;
   request.set_run_id(live_->run_id());
   *request.add_events() = *std::move(record);
+  auto append = [&] { return data_->AppendRunEvents(owner_->Current(), request); };
   absl::StatusOr<data::v1::AppendRunEventsResponse> stored =
-      data_->AppendRunEvents(owner_->Current(), request);
+      EndsRun(event) ? WhileUnavailable(append) : append();
   if (!stored.ok()) return stored.status();
   if (stored->events_size() != 1) {
     return absl::InternalError("data stored no event");
@@ -95,8 +124,8 @@ absl::Status DataRecorder::Finish(const v1::RunEvent& event) {
       *request.add_paused_tool_calls() = ToPaused(call);
     }
   }
-  absl::StatusOr<data::v1::RunRecord> updated =
-      data_->UpdateRun(owner_->Current(), request);
+  absl::StatusOr<data::v1::RunRecord> updated = WhileUnavailable(
+      [&] { return data_->UpdateRun(owner_->Current(), request); });
   if (!updated.ok()) {
     Log(LogLevel::kWarning, "run_status_not_stored",
         {{"run_id", live_->run_id()}, {"error", updated.status().ToString()}});

@@ -4,7 +4,10 @@
 // `paused`, the waiting calls), so that whoever sees that event finds the
 // run finished or paused. Spans go to data's Traces as the owner. A run
 // stopped because it lost its authority to act for its owner
-// (`lost_authority`) ends failed, saying why, not cancelled.
+// (`lost_authority`) ends failed, saying why, not cancelled. The end of a
+// run (its final status, then its final event) is retried for up to 30 s
+// while data answers UNAVAILABLE, so that a short outage does not leave a
+// finished run without its final event.
 #ifndef BASTION_SERVICES_RUN_EXECUTOR_RUNS_DATA_RECORDER_H_
 #define BASTION_SERVICES_RUN_EXECUTOR_RUNS_DATA_RECORDER_H_
 

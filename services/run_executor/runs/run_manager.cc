@@ -541,16 +541,23 @@ absl::Status RunManager::Follow(
       absl::StatusOr<data::v1::GetRunResponse> stored =
           data_->GetRun(caller, request);
       if (!stored.ok()) return stored.status();
-      for (const data::v1::RunEventRecord& record : stored->events()) {
-        absl::StatusOr<v1::RunEvent> event = FromRecord(record);
+      const RunStatus status = stored->run().status();
+      const bool whole = stored->events_size() < kEventsPerRead;
+      for (int i = 0; i < stored->events_size(); ++i) {
+        absl::StatusOr<v1::RunEvent> event = FromRecord(stored->events(i));
         if (!event.ok()) return event.status();
         if (event->seq() <= last) continue;
         if (!write(*event)) return absl::OkStatus();
         last = event->seq();
-        if (EndsRun(*event)) return absl::OkStatus();
+        // A pause ends the stream only while the run still waits at it: a
+        // continued run's stored pause is followed by its continuation.
+        const bool waits_here = whole && i + 1 == stored->events_size() &&
+                                status == common::v1::RUN_STATUS_PAUSED;
+        if (EndsRun(*event) && (!event->has_paused() || waits_here)) {
+          return absl::OkStatus();
+        }
       }
-      if (stored->events_size() >= kEventsPerRead) continue;
-      const RunStatus status = stored->run().status();
+      if (!whole) continue;
       if (IsFinal(status) || status == common::v1::RUN_STATUS_PAUSED) {
         // The status is stored just before the event that ends the run:
         // wait briefly for that event (a run ended without one, e.g. by a

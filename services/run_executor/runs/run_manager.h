@@ -114,8 +114,10 @@ class RunManager {
 
   // Writes the run's events with seq > after_seq in order, each once: the
   // stored ones, then live ones as they come, until an event that ends the
-  // run (completed, failed, cancelled, paused), `write` returns false, or
-  // `stopped` turns true. NOT_FOUND for a run the caller does not own.
+  // run (completed, failed, cancelled, or a pause the run still waits at; a
+  // stored pause that was continued is followed by the continuation's
+  // events), `write` returns false, or `stopped` turns true. NOT_FOUND for
+  // a run the caller does not own.
   absl::Status Follow(const Caller& caller, const std::string& run_id,
                       int64_t after_seq,
                       const std::function<bool(const v1::RunEvent&)>& write,

@@ -5,6 +5,7 @@
 // enqueued run starts once the session's earlier run has ended.
 #include "services/run_executor/runs/run_manager.h"
 
+#include <algorithm>
 #include <deque>
 #include <functional>
 #include <map>
@@ -191,6 +192,12 @@ class MemoryRunData final : public RunData {
     Seen(caller, "AppendRunEvents");
     Stored* stored = Find(caller, request.run_id());
     if (stored == nullptr) return absl::NotFoundError("run not found");
+    for (const data::v1::RunEventRecord& event : request.events()) {
+      if (event.type() == unavailable_for_type_ && unavailable_times_ > 0) {
+        --unavailable_times_;
+        return absl::UnavailableError("data unavailable");
+      }
+    }
     data::v1::AppendRunEventsResponse response;
     for (data::v1::RunEventRecord event : request.events()) {
       event.set_run_id(request.run_id());
@@ -272,6 +279,12 @@ class MemoryRunData final : public RunData {
     return payloads;
   }
 
+  // The next `times` appends of an event of `type` answer UNAVAILABLE.
+  void UnavailableFor(const std::string& type, int times) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    unavailable_for_type_ = type;
+    unavailable_times_ = times;
+  }
   // Resolves an approval as an approver would.
   void Resolve(const std::string& approval_id, data::v1::ApprovalStatus status) {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -318,6 +331,8 @@ class MemoryRunData final : public RunData {
   std::map<std::string, data::v1::Session> sessions_;
   std::map<std::string, Stored> runs_;
   std::map<std::string, data::v1::Approval> approvals_;
+  std::string unavailable_for_type_;
+  int unavailable_times_ = 0;
   std::vector<std::string> calls_;
   absl::Status fail_approvals_;
   int64_t time_ = 0;
@@ -480,6 +495,15 @@ class RunManagerTest : public ::testing::Test {
     }
   }
 
+  // Paused() of a run that must pause on its one tool call (a fatal
+  // failure otherwise).
+  void PausedOnItsToolCall(const std::string& run_id,
+                           data::v1::RunRecord* paused) {
+    *paused = Paused(run_id);
+    ASSERT_EQ(paused->status(), common::v1::RUN_STATUS_PAUSED);
+    ASSERT_EQ(paused->paused_tool_calls_size(), 1);
+  }
+
   absl::StatusOr<int64_t> Continue(const Caller& caller,
                                    const data::v1::RunRecord& run,
                                    bool confirmed) {
@@ -521,6 +545,21 @@ class RunManagerTest : public ::testing::Test {
     return *data_.Run(run_id);
   }
 
+  // Every event Follow writes from after `after_seq` until it returns.
+  std::vector<v1::RunEvent> Followed(const std::string& run_id,
+                                     int64_t after_seq) {
+    std::vector<v1::RunEvent> events;
+    EXPECT_THAT(manager_->Follow(
+                    alice_, run_id, after_seq,
+                    [&events](const v1::RunEvent& event) {
+                      events.push_back(event);
+                      return true;
+                    },
+                    [] { return false; }),
+                IsOk());
+    return events;
+  }
+
   FakeClock clock_{absl::FromUnixSeconds(1700000000)};
   std::shared_ptr<HookTool> tool_;
   EngineParts parts_;
@@ -550,6 +589,20 @@ TEST_F(RunManagerTest, ARunActsThroughItsDelegationAndEndsIt) {
   EXPECT_EQ(calls[1], "CreateRun alice-assertion");
   for (size_t i = 2; i < calls.size(); ++i) {
     EXPECT_TRUE(absl::EndsWith(calls[i], " delegation-1")) << calls[i];
+  }
+  EXPECT_EQ(data_.EventTypes(*run_id).back(), "completed");
+}
+
+TEST_F(RunManagerTest, AShortDataOutageAtTheEndLeavesNoRunWithoutItsFinalEvent) {
+  Build();
+  data_.UnavailableFor("completed", 3);
+  absl::StatusOr<std::string> run_id = Start("echo", "hello there");
+  ASSERT_THAT(run_id, IsOk());
+  const data::v1::RunRecord run = Ended(*run_id);
+  EXPECT_EQ(run.status(), common::v1::RUN_STATUS_COMPLETED);
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (data_.EventTypes(*run_id).back() != "completed" && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
   }
   EXPECT_EQ(data_.EventTypes(*run_id).back(), "completed");
 }
@@ -666,9 +719,8 @@ TEST_F(RunManagerTest, AContinuedRunActsThroughAFreshDelegationOfItsOwner) {
   tool_->on_call = [&calls] { ++calls; };
   absl::StatusOr<std::string> run_id = Start("calc", "add them");
   ASSERT_THAT(run_id, IsOk());
-  const data::v1::RunRecord paused = Paused(*run_id);
-  ASSERT_EQ(paused.status(), common::v1::RUN_STATUS_PAUSED);
-  ASSERT_EQ(paused.paused_tool_calls_size(), 1);
+  data::v1::RunRecord paused;
+  ASSERT_NO_FATAL_FAILURE(PausedOnItsToolCall(*run_id, &paused));
   // The pause ended the start's delegation: nothing acts for alice while
   // the run waits.
   EXPECT_THAT(authn_.ended(), ::testing::ElementsAre(kId));
@@ -732,9 +784,8 @@ TEST_F(RunManagerTest, AnApprovalCallWaitsForItsApproverAndRunsOnceApproved) {
   tool_->on_call = [&calls] { ++calls; };
   absl::StatusOr<std::string> run_id = Start("calc", "add them");
   ASSERT_THAT(run_id, IsOk());
-  const data::v1::RunRecord paused = Paused(*run_id);
-  ASSERT_EQ(paused.status(), common::v1::RUN_STATUS_PAUSED);
-  ASSERT_EQ(paused.paused_tool_calls_size(), 1);
+  data::v1::RunRecord paused;
+  ASSERT_NO_FATAL_FAILURE(PausedOnItsToolCall(*run_id, &paused));
   const std::string approval_id = paused.paused_tool_calls(0).approval_id();
   ASSERT_FALSE(approval_id.empty());
 
@@ -874,6 +925,8 @@ TEST_F(RunManagerTest, AnExternalCallTakesTheOwnersResultBoundToIt) {
 }
 
 TEST_F(RunManagerTest, AResultForACallRunExecutorRunsIsRefused) {
+
+TEST_F(RunManagerTest, FollowingAContinuedRunFromItsStartGoesPastItsPause) {
   parts_.gate->confirm.insert("calculator");
   Build();
   absl::StatusOr<std::string> run_id = Start("calc", "add them");
@@ -948,6 +1001,31 @@ TEST_F(RunManagerTest, AnAuditedCallWhoseRecordFailsDoesNotRun) {
             "The sum is the owner's confirmation of this call of calculator "
             "could not be recorded; it was not called");
   EXPECT_TRUE(tool_->arguments().empty());
+
+  // While the run waits, its stream ends at the pause.
+  std::vector<v1::RunEvent> events = Followed(*run_id, 0);
+  ASSERT_FALSE(events.empty());
+  EXPECT_TRUE(events.back().has_paused());
+  const int64_t paused_seq = events.back().seq();
+
+  ASSERT_THAT(Continue(alice_, paused, true), IsOk());
+  ASSERT_EQ(Ended(*run_id).status(), common::v1::RUN_STATUS_COMPLETED);
+  // Once continued, the stored pause is passed: every event, in order, to
+  // the end of the run, from the start and from before the pause alike.
+  for (const int64_t after : {int64_t{0}, paused_seq - 1}) {
+    events = Followed(*run_id, after);
+    ASSERT_FALSE(events.empty()) << after;
+    for (size_t i = 0; i < events.size(); ++i) {
+      EXPECT_EQ(events[i].seq(), after + 1 + static_cast<int64_t>(i));
+    }
+    EXPECT_EQ(std::count_if(events.begin(), events.end(),
+                            [](const v1::RunEvent& event) {
+                              return event.has_paused();
+                            }),
+              1);
+    EXPECT_TRUE(events.back().has_completed()) << after;
+    EXPECT_EQ(events.back().completed().output(), "The sum is 5");
+  }
 }
 
 }  // namespace
