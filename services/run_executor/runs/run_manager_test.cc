@@ -925,8 +925,6 @@ TEST_F(RunManagerTest, AnExternalCallTakesTheOwnersResultBoundToIt) {
 }
 
 TEST_F(RunManagerTest, AResultForACallRunExecutorRunsIsRefused) {
-
-TEST_F(RunManagerTest, FollowingAContinuedRunFromItsStartGoesPastItsPause) {
   parts_.gate->confirm.insert("calculator");
   Build();
   absl::StatusOr<std::string> run_id = Start("calc", "add them");
@@ -1001,7 +999,15 @@ TEST_F(RunManagerTest, AnAuditedCallWhoseRecordFailsDoesNotRun) {
             "The sum is the owner's confirmation of this call of calculator "
             "could not be recorded; it was not called");
   EXPECT_TRUE(tool_->arguments().empty());
+}
 
+TEST_F(RunManagerTest, FollowingAContinuedRunFromItsStartGoesPastItsPause) {
+  parts_.gate->confirm.insert("calculator");
+  Build();
+  absl::StatusOr<std::string> run_id = Start("calc", "add them");
+  ASSERT_THAT(run_id, IsOk());
+  const data::v1::RunRecord paused = Paused(*run_id);
+  ASSERT_EQ(paused.status(), common::v1::RUN_STATUS_PAUSED);
   // While the run waits, its stream ends at the pause.
   std::vector<v1::RunEvent> events = Followed(*run_id, 0);
   ASSERT_FALSE(events.empty());
