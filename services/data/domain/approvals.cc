@@ -50,8 +50,31 @@ absl::StatusOr<v1::Approval> Approvals::CreateApproval(
     return absl::InvalidArgumentError(
         "args_sha256 is not the SHA-256 of arguments_json");
   }
-  if (request.ttl_seconds() < 1 || request.ttl_seconds() > 604800) {
-    return absl::InvalidArgumentError("ttl_seconds must be 1 to 604800");
+  switch (request.kind()) {
+    case v1::APPROVAL_KIND_UNSPECIFIED:
+    case v1::APPROVAL_KIND_APPROVAL:
+      if (request.ttl_seconds() < 1 || request.ttl_seconds() > 604800) {
+        return absl::InvalidArgumentError("ttl_seconds must be 1 to 604800");
+      }
+      if (request.audit_decision() != v1::APPROVAL_DECISION_UNSPECIFIED) {
+        return absl::InvalidArgumentError(
+            "audit_decision is for AUDIT approvals only");
+      }
+      break;
+    case v1::APPROVAL_KIND_AUDIT:
+      // The caller's own decision, resolved now: nothing expires.
+      if (request.ttl_seconds() != 0) {
+        return absl::InvalidArgumentError(
+            "ttl_seconds must be 0 for an AUDIT approval");
+      }
+      if (request.audit_decision() != v1::APPROVAL_DECISION_APPROVE &&
+          request.audit_decision() != v1::APPROVAL_DECISION_REJECT) {
+        return absl::InvalidArgumentError(
+            "audit_decision is required for an AUDIT approval");
+      }
+      break;
+    default:
+      return absl::InvalidArgumentError("unknown kind");
   }
   return store_.CreateApproval(scope, request);
 }

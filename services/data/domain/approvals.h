@@ -21,7 +21,9 @@ class Approvals {
 
   // For a tool call of one of the caller's own runs (else NOT_FOUND), at
   // the caller's own level; args_sha256 must be the SHA-256 of
-  // arguments_json (INVALID_ARGUMENT otherwise).
+  // arguments_json (INVALID_ARGUMENT otherwise). An approval needs
+  // ttl_seconds 1 to 604800 and no audit_decision; an AUDIT one is resolved
+  // now by the caller, with audit_decision (required) and ttl_seconds 0.
   absl::StatusOr<v1::Approval> CreateApproval(
       const Caller &caller, const v1::CreateApprovalRequest &request);
   absl::StatusOr<v1::Approval> GetApproval(

@@ -22,7 +22,8 @@ class ApprovalStore {
  public:
   virtual ~ApprovalStore() = default;
 
-  // For a tool call of one of the principal's own runs (else NOT_FOUND).
+  // For a tool call of one of the principal's own runs (else NOT_FOUND);
+  // of kind AUDIT, resolved by the principal when made.
   virtual absl::StatusOr<v1::Approval> CreateApproval(
       const pg::PrincipalScope& scope,
       const v1::CreateApprovalRequest& request) = 0;

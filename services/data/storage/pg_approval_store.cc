@@ -27,7 +27,7 @@ using ::bastion::pg::RunAsPrincipal;
   BASTION_MICROS("created_at") " AS created_us, "                           \
   BASTION_MICROS("expires_at") " AS expires_us,"                            \
   " coalesce(resolver_user_id, '') AS resolver, "                           \
-  BASTION_MICROS("resolved_at") " AS resolved_us, reason"
+  BASTION_MICROS("resolved_at") " AS resolved_us, reason, kind"
 #define APPROVAL_COLUMNS APPROVAL_SUMMARY_COLUMNS ", arguments_json"
 
 // Approvals found pending past their expiry become expired, each audited
@@ -75,6 +75,32 @@ constexpr char kInsert[] =
     " 'tool_call_id', tool_call_id, 'tool_name', tool_name, 'args_sha256',"
     " args_sha256, 'expires_at_unix_micros', " BASTION_MICROS("expires_at")
     ") FROM created)"
+    " SELECT " APPROVAL_COLUMNS " FROM created";
+
+// An audit record of the principal's own decision on a call of one of its
+// own runs: resolved when made, by the requester, audited
+// ("approvals.audit_approved" / "approvals.audit_rejected") in the same
+// statement. $1 tenant, $2 user, $3 id (NULL: generate), $4 run, $5 tool
+// call, $6 tool, $7 args hash, $8 arguments, $9 status (approved,
+// rejected), $10 the requester's admin level.
+constexpr char kInsertAudit[] =
+    "WITH created AS ("
+    " INSERT INTO bastion_data.approvals (tenant_id, user_id, approval_id,"
+    " run_id, tool_call_id, tool_name, args_sha256, expires_at,"
+    " arguments_json, kind, status, resolver_user_id, resolved_at)"
+    " SELECT r.tenant_id, r.user_id, coalesce($3, gen_random_uuid()::text),"
+    " r.run_id, $5, $6, $7, now(), $8, 'audit', $9, r.user_id, now()"
+    " FROM bastion_data.runs r"
+    " WHERE r.tenant_id = $1 AND r.user_id = $2 AND r.run_id = $4"
+    " RETURNING *),"
+    " recorded AS ("
+    " INSERT INTO bastion_data.audit_events (tenant_id, user_id, admin_level,"
+    " action, resource, resource_id, target_user_id, detail)"
+    " SELECT tenant_id, user_id, $10, CASE status WHEN 'approved'"
+    " THEN 'approvals.audit_approved' ELSE 'approvals.audit_rejected' END,"
+    " 'approvals', approval_id, user_id, jsonb_build_object('run_id', run_id,"
+    " 'tool_call_id', tool_call_id, 'tool_name', tool_name, 'args_sha256',"
+    " args_sha256, 'kind', kind) FROM created)"
     " SELECT " APPROVAL_COLUMNS " FROM created";
 
 // $1 tenant, $2 user (NULL: any), $3 id.
@@ -182,6 +208,8 @@ v1::Approval ToApproval(const PgResult& r, int row) {
   a.set_resolved_at_unix_micros(ToInt64(r.Get(row, "resolved_us")));
   a.set_reason(std::string(r.Get(row, "reason")));
   a.set_arguments_json(std::string(r.Get(row, "arguments_json")));
+  a.set_kind(r.Get(row, "kind") == "audit" ? v1::APPROVAL_KIND_AUDIT
+                                           : v1::APPROVAL_KIND_APPROVAL);
   return a;
 }
 
@@ -203,6 +231,24 @@ pg::Statement Expire(const pg::PrincipalScope& scope, const OwnerFilter& owner,
 
 absl::StatusOr<v1::Approval> PgApprovalStore::CreateApproval(
     const pg::PrincipalScope& scope, const v1::CreateApprovalRequest& request) {
+  if (request.kind() == v1::APPROVAL_KIND_AUDIT) {
+    ASSIGN_OR_RETURN(
+        std::vector<PgResult> results,
+        RunAsPrincipal(
+            pool_, scope,
+            {{kInsertAudit,
+              {scope.tenant_id, scope.user_id,
+               OptionalParam(request.approval_id()), request.run_id(),
+               request.tool_call_id(), request.tool_name(),
+               request.args_sha256(), request.arguments_json(),
+               std::string(request.audit_decision() ==
+                                   v1::APPROVAL_DECISION_APPROVE
+                               ? "approved"
+                               : "rejected"),
+               LevelName(scope)}}}));
+    if (results[0].rows() != 1) return absl::NotFoundError("run not found");
+    return ToApproval(results[0], 0);
+  }
   ASSIGN_OR_RETURN(
       std::vector<PgResult> results,
       RunAsPrincipal(pool_, scope,

@@ -58,6 +58,21 @@ class PgApprovalStoreTest : public StoreTest {
     return r;
   }
 
+  // Whether a superuser's script gets past the schema's checks.
+  bool SuperuserScriptOk(const char* sql) {
+    auto conn = pg::PgConnection::Connect(db_->superuser_conninfo());
+    EXPECT_TRUE(conn.ok()) << conn.status();
+    return conn.ok() && (*conn)->ExecuteScript(sql).ok();
+  }
+
+  static v1::CreateApprovalRequest NewAudit(const std::string& id) {
+    v1::CreateApprovalRequest r = NewApproval(id, "r1");
+    r.set_ttl_seconds(0);
+    r.set_kind(v1::APPROVAL_KIND_AUDIT);
+    r.set_audit_decision(v1::APPROVAL_DECISION_APPROVE);
+    return r;
+  }
+
   static v1::ResolveApprovalRequest Resolve(
       const std::string& id, v1::ApprovalDecision decision,
       const std::string& hash = kHash) {
@@ -313,6 +328,81 @@ TEST_F(PgApprovalStoreTest, RequestDecisionsAndExpiryAreAudited) {
             "approvals.requested alice alice ap2 \n"
             "approvals.expired dave alice ap3 \n"
             "approvals.requested alice alice ap3 ");
+}
+
+TEST_F(PgApprovalStoreTest, AnAuditRecordIsTheOwnersDecisionResolvedWhenMade) {
+  v1::CreateApprovalRequest audit = NewApproval("au1", "r1");
+  audit.set_ttl_seconds(0);
+  audit.set_kind(v1::APPROVAL_KIND_AUDIT);
+  audit.set_audit_decision(v1::APPROVAL_DECISION_APPROVE);
+  auto recorded = store_->CreateApproval(alice_, audit);
+  ASSERT_THAT(recorded, IsOk());
+  EXPECT_EQ(recorded->kind(), v1::APPROVAL_KIND_AUDIT);
+  EXPECT_EQ(recorded->status(), v1::APPROVAL_STATUS_APPROVED);
+  EXPECT_EQ(recorded->requester_user_id(), "alice");
+  EXPECT_EQ(recorded->resolver_user_id(), "alice");
+  EXPECT_GT(recorded->resolved_at_unix_micros(), 0);
+
+  v1::CreateApprovalRequest refused = NewApproval("au2", "r1");
+  refused.set_ttl_seconds(0);
+  refused.set_kind(v1::APPROVAL_KIND_AUDIT);
+  refused.set_audit_decision(v1::APPROVAL_DECISION_REJECT);
+  auto rejected = store_->CreateApproval(alice_, refused);
+  ASSERT_THAT(rejected, IsOk());
+  EXPECT_EQ(rejected->status(), v1::APPROVAL_STATUS_REJECTED);
+
+  // Approvers see the kind; the earlier approval stays an approval.
+  auto seen = store_->GetApproval(approver_, Get("au1"));
+  ASSERT_THAT(seen, IsOk());
+  EXPECT_EQ(seen->kind(), v1::APPROVAL_KIND_AUDIT);
+  auto approval = store_->GetApproval(approver_, Get("ap1"));
+  ASSERT_THAT(approval, IsOk());
+  EXPECT_EQ(approval->kind(), v1::APPROVAL_KIND_APPROVAL);
+  v1::ListApprovalsRequest list;
+  list.set_status(v1::APPROVAL_STATUS_APPROVED);
+  auto listed = store_->ListApprovals(approver_, list);
+  ASSERT_THAT(listed, IsOk());
+  ASSERT_EQ(listed->approvals_size(), 1);
+  EXPECT_EQ(listed->approvals(0).kind(), v1::APPROVAL_KIND_AUDIT);
+
+  // Resolved already: no one resolves it again.
+  EXPECT_THAT(store_->ResolveApproval(
+                  approver_, Resolve("au2", v1::APPROVAL_DECISION_APPROVE)),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  // Only for the caller's own run; the request's rules hold.
+  EXPECT_THAT(store_->CreateApproval(bob_, NewAudit("au3")),
+              StatusIs(absl::StatusCode::kNotFound));
+  v1::CreateApprovalRequest undecided = NewAudit("au4");
+  undecided.clear_audit_decision();
+  EXPECT_THAT(store_->CreateApproval(alice_, undecided),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  v1::CreateApprovalRequest expiring = NewAudit("au5");
+  expiring.set_ttl_seconds(600);
+  EXPECT_THAT(store_->CreateApproval(alice_, expiring),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  v1::CreateApprovalRequest decided = NewApproval("ap9", "r1");
+  decided.set_audit_decision(v1::APPROVAL_DECISION_APPROVE);
+  EXPECT_THAT(store_->CreateApproval(alice_, decided),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+
+  // Audited in the same statement, as the owner's own decision.
+  EXPECT_EQ(SuperuserScalar(
+                "SELECT string_agg(action || ' ' || user_id || ' ' ||"
+                " target_user_id || ' ' || resource_id || ' ' ||"
+                " (detail->>'kind'), E'\\n' ORDER BY resource_id)"
+                " FROM bastion_data.audit_events"
+                " WHERE action LIKE 'approvals.audit_%'"),
+            "approvals.audit_approved alice alice au1 audit\n"
+            "approvals.audit_rejected alice alice au2 audit");
+  // The schema holds the rules too: an approval's resolver is never its
+  // requester, an audit row's always is.
+  EXPECT_FALSE(SuperuserScriptOk(
+      "UPDATE bastion_data.approvals SET status = 'approved',"
+      " resolver_user_id = user_id, resolved_at = now()"
+      " WHERE approval_id = 'ap1'"));
+  EXPECT_FALSE(SuperuserScriptOk(
+      "UPDATE bastion_data.approvals SET resolver_user_id = 'dave'"
+      " WHERE approval_id = 'au1'"));
 }
 
 }  // namespace

@@ -28,6 +28,10 @@ struct CallStep {
   bool pause = false;
   bool requires_confirmation = false;
   bool requires_approval = false;
+  // What the owner supplies on continue (ToolSpec's fields of that name).
+  std::vector<std::string> user_input_fields = {};
+  bool external_execution = false;
+  bool audit_confirmation = false;
 };
 
 // The one run object of a request: its conversation state lives in the
@@ -275,6 +279,11 @@ class Execution {
           waiting.set_arguments_json(tool_call.arguments_json);
           waiting.set_requires_confirmation(step->requires_confirmation);
           waiting.set_requires_approval(step->requires_approval);
+          for (const std::string& field : step->user_input_fields) {
+            waiting.add_user_input_fields(field);
+          }
+          waiting.set_external_execution(step->external_execution);
+          waiting.set_audit_confirmation(step->audit_confirmation);
           if (step->requires_approval) {
             absl::StatusOr<std::string> approval =
                 request_.recorder->RequestApproval(waiting);
@@ -389,23 +398,41 @@ class Execution {
     if (!verdict.ok()) {
       return CallStep{{std::string(verdict.status().message()), true}};
     }
-    const bool confirm =
-        spec->requires_confirmation() || verdict->requires_confirmation;
     const bool approve = spec->requires_approval() || verdict->requires_approval;
-    if (confirm || approve) {
+    // An approval is the call's record already: no audit row beside it.
+    const bool audit = spec->audit_confirmation() && !approve;
+    const bool confirm = spec->requires_confirmation() ||
+                         verdict->requires_confirmation || audit;
+    const bool user_input = !spec->user_input_fields().empty();
+    const bool external = spec->external_execution();
+    if (approve && user_input) {
+      // An approval covers the arguments as they are; the owner's input
+      // would change them afterwards.
+      return CallStep{
+          {absl::StrCat("tool ", call.name,
+                        " needs an approver's approval and the owner's "
+                        "input, and approved arguments cannot change; it "
+                        "was not called"),
+           true}};
+    }
+    if (confirm || approve || user_input || external) {
       if (!may_pause) {
         // Runs of teams and workflows do not pause: never called.
         return CallStep{
             {absl::StrCat("tool ", call.name,
-                          " needs confirmation or approval before each call, "
-                          "and runs of teams and workflows do not pause; it "
-                          "was not called"),
+                          " needs a decision, input or result from a person "
+                          "before each call, and runs of teams and workflows "
+                          "do not pause; it was not called"),
              true}};
       }
       CallStep step;
       step.pause = true;
       step.requires_confirmation = confirm;
       step.requires_approval = approve;
+      step.user_input_fields.assign(spec->user_input_fields().begin(),
+                                    spec->user_input_fields().end());
+      step.external_execution = external;
+      step.audit_confirmation = audit;
       return step;
     }
     return CallStep{Invoke(*tool, call.arguments_json, event_call_id)};
@@ -443,7 +470,20 @@ class Execution {
     int done = 0;
     bool replying = false;  // the last message is the model's open reply
     std::map<std::string, std::string> names;  // call id -> tool name
+    // call id -> (message, call) of its place in the conversation.
+    std::map<std::string, std::pair<size_t, size_t>> places;
     for (const v1::RunEvent& event : continuation.history) {
+      if (event.has_tool_call()) {
+        // A call recorded again when a continuation completed its
+        // arguments: those are the ones it ran with.
+        auto place = places.find(event.tool_call().tool_call_id());
+        if (place != places.end()) {
+          conversation.messages[place->second.first]
+              .tool_calls[place->second.second]
+              .arguments_json = event.tool_call().arguments_json();
+          continue;
+        }
+      }
       if (event.has_model_output() || event.has_tool_call()) {
         if (!replying) {
           conversation.messages.push_back({Role::kAssistant, "", {}, "", ""});
@@ -456,6 +496,8 @@ class Execution {
           continue;
         }
         const v1::ToolCall& call = event.tool_call();
+        places[call.tool_call_id()] = {conversation.messages.size() - 1,
+                                       reply.tool_calls.size()};
         reply.tool_calls.push_back(
             {call.tool_call_id(), call.tool_name(), call.arguments_json()});
         names[call.tool_call_id()] = call.tool_name();
@@ -478,6 +520,18 @@ class Execution {
       const std::string tool_span = NextSpanId();
       const absl::Time tool_start = options_.clock->Now();
       ToolOutcome outcome{decision.refusal, true};
+      if (decision.run && decision.arguments_completed) {
+        v1::RunEvent completed;
+        *completed.mutable_tool_call() = call;
+        completed.mutable_tool_call()->set_requires_confirmation(false);
+        completed.mutable_tool_call()->set_requires_approval(false);
+        completed.mutable_tool_call()->clear_approval_id();
+        completed.mutable_tool_call()->clear_user_input_fields();
+        completed.mutable_tool_call()->set_audit_confirmation(false);
+        if (absl::Status stored = Record(std::move(completed)); !stored.ok()) {
+          return stored;
+        }
+      }
       if (decision.run) {
         // The permission is checked again: it may have changed meanwhile.
         const Tool* tool = tools_.Find(agent->agent_id(), call.tool_name());
@@ -488,6 +542,13 @@ class Execution {
                      true};
         } else if (!verdict.ok()) {
           outcome = {std::string(verdict.status().message()), true};
+        } else if (decision.external_result.has_value()) {
+          outcome = *decision.external_result;
+        } else if (call.external_execution()) {
+          outcome = {absl::StrCat("tool ", call.tool_name(),
+                                  " runs outside Bastion and no result was "
+                                  "given; it was not called"),
+                     true};
         } else {
           outcome = Invoke(*tool, call.arguments_json(), call.tool_call_id());
         }

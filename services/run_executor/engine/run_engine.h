@@ -17,13 +17,17 @@
 // Tools: before any tool call runs, EngineOptions.tool_gate decides with the
 // run's owner; a refused call never runs and the model gets an error result
 // saying so. A call whose ToolSpec or gate verdict asks for confirmation or
-// approval pauses an agent run (after the other calls of the same model
-// reply have run): a `paused` event lists the waiting calls (approval ones
-// with the approval record RunRecorder::RequestApproval made) and the run
-// ends PAUSED. Runs of teams and workflows do not pause: such a call of a
+// approval, or says the owner fills in some arguments (user_input_fields),
+// runs it outside (external_execution) or has its confirmation recorded
+// (audit_confirmation), pauses an agent run (after the other calls of the
+// same model reply have run): a `paused` event lists the waiting calls
+// (approval ones with the approval record RunRecorder::RequestApproval made)
+// and the run ends PAUSED. Runs of teams and workflows do not pause: such a call of a
 // member or step agent is refused. A continued run (RunRequest.continuation)
 // rebuilds the model conversation from the stored events, runs or refuses
-// each paused call with its stored arguments, and goes on.
+// each paused call with its stored arguments (completed with the owner's
+// input, recorded again as a tool_call event of the same id; or answered
+// with the owner's external result), and goes on.
 //
 // Events: started, then model_output (as text arrives), tool_call and
 // tool_result for every call (team members' calls included), and exactly one
@@ -34,6 +38,7 @@
 #define BASTION_SERVICES_RUN_EXECUTOR_ENGINE_RUN_ENGINE_H_
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,12 +64,20 @@ struct EngineOptions {
 
 // What the owner's continuation decided for one paused call.
 struct PausedCallDecision {
-  // The call as stored when the run paused (its arguments are the ones run).
+  // The call as stored when the run paused; its arguments are the ones run
+  // (with the owner's user input merged in when arguments_completed).
   v1::ToolCall call;
   // Run the call (true) or tell the model it was refused (false).
   bool run = false;
   // Why not, when !run (shown to the model).
   std::string refusal;
+  // call.arguments_json holds the owner's user input merged into the
+  // stored arguments: a tool_call event with them is recorded before the
+  // call runs.
+  bool arguments_completed = false;
+  // For an external_execution call: the result the owner brought, given to
+  // the model instead of calling the tool.
+  std::optional<ToolOutcome> external_result;
 };
 
 // A paused run being continued.

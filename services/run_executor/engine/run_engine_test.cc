@@ -70,6 +70,26 @@ constexpr char kRegistry[] = R"pb(
     max_iterations: 3
     tools { name: "calculator" }
   }
+  agents {
+    agent_id: "filled"
+    model: "scripted:loop"
+    max_iterations: 3
+    tools {
+      name: "calculator"
+      parameters_json_schema: '{"type": "object", "properties": {"expression": {"type": "string"}, "note": {"type": "string"}}, "required": ["expression", "note"]}'
+      user_input_fields: "note"
+    }
+  }
+  agents {
+    agent_id: "outside"
+    model: "scripted:calc"
+    tools { name: "calculator" external_execution: true }
+  }
+  agents {
+    agent_id: "audited"
+    model: "scripted:calc"
+    tools { name: "calculator" audit_confirmation: true }
+  }
   agents { agent_id: "researcher" description: "Finds facts." model: "scripted:echo" }
   agents { agent_id: "writer" model: "scripted:writer" }
   teams {
@@ -436,6 +456,138 @@ TEST_F(RunEngineTest, AnApprovalThatCannotBeRecordedFailsTheRun) {
   request.recorder = &recorder;
   const RunOutcome outcome = parts_.engine->Execute(request);
   EXPECT_EQ(outcome.status, common::v1::RUN_STATUS_FAILED);
+  EXPECT_EQ(counting->calls.load(), 0);
+}
+
+TEST_F(RunEngineTest, UserInputPausesAndTheCompletedArgumentsRunAndAreShown) {
+  auto counting = std::make_shared<CountingTool>();
+  Build(counting);
+  const RunOutcome paused = Run(common::v1::COMPONENT_TYPE_AGENT, "filled", "go");
+  ASSERT_EQ(paused.status, common::v1::RUN_STATUS_PAUSED);
+  ASSERT_EQ(paused.paused.size(), 1u);
+  EXPECT_THAT(paused.paused[0].user_input_fields(), ElementsAre("note"));
+  EXPECT_FALSE(paused.paused[0].requires_confirmation());
+  EXPECT_FALSE(paused.paused[0].external_execution());
+  EXPECT_EQ(counting->calls.load(), 0);
+
+  // The owner's input completes the arguments: recorded as the call again,
+  // then run.
+  const std::string completed = R"({"expression":"1+1","note":"from alice"})";
+  Continuation second;
+  second.history = recorder_.events();
+  PausedCallDecision decision;
+  decision.call = paused.paused[0];
+  decision.call.set_arguments_json(completed);
+  decision.run = true;
+  decision.arguments_completed = true;
+  second.decisions = {decision};
+  MemoryRecorder after;
+  const RunOutcome continued =
+      Run(common::v1::COMPONENT_TYPE_AGENT, "filled", "go", &second, &after);
+  ASSERT_EQ(continued.status, common::v1::RUN_STATUS_PAUSED);
+  EXPECT_THAT(counting->arguments, ElementsAre(completed));
+  ASSERT_GE(after.events().size(), 2u);
+  EXPECT_EQ(after.events()[0].tool_call().tool_call_id(), "call-1");
+  EXPECT_EQ(after.events()[0].tool_call().arguments_json(), completed);
+  EXPECT_EQ(after.events()[1].tool_result().tool_call_id(), "call-1");
+  EXPECT_FALSE(after.events()[1].tool_result().is_error());
+
+  // A later continuation reads the recorded-again call as the same call of
+  // the same model reply: two model calls made so far, not three.
+  std::vector<v1::RunEvent> history = recorder_.events();
+  for (const v1::RunEvent& event : after.events()) history.push_back(event);
+  Continuation third;
+  third.history = history;
+  decision.call = history.back().paused().requirements(0);
+  EXPECT_EQ(decision.call.tool_call_id(), "call-2");
+  decision.call.set_arguments_json(completed);
+  third.decisions = {decision};
+  MemoryRecorder last;
+  const RunOutcome outcome =
+      Run(common::v1::COMPONENT_TYPE_AGENT, "filled", "go", &third, &last);
+  ASSERT_EQ(outcome.status, common::v1::RUN_STATUS_PAUSED) << outcome.error;
+  EXPECT_EQ(outcome.paused[0].tool_call_id(), "call-3");
+  EXPECT_EQ(counting->calls.load(), 2);
+}
+
+TEST_F(RunEngineTest, ACallNeedingApprovalAndUserInputIsNotMade) {
+  auto counting = std::make_shared<CountingTool>();
+  gate_.approve = {"calculator"};
+  Build(counting);
+  const RunOutcome outcome =
+      Run(common::v1::COMPONENT_TYPE_AGENT, "filled", "go");
+  // Never paused: each model call gets the refusal, up to the cap.
+  EXPECT_EQ(outcome.status, common::v1::RUN_STATUS_FAILED);
+  EXPECT_TRUE(recorder_.approvals().empty());
+  EXPECT_EQ(counting->calls.load(), 0);
+  bool told = false;
+  for (const v1::RunEvent& event : recorder_.events()) {
+    if (event.has_tool_result()) {
+      told |= event.tool_result().content().find(
+                  "approved arguments cannot change") != std::string::npos;
+    }
+  }
+  EXPECT_TRUE(told);
+}
+
+TEST_F(RunEngineTest, ExternalExecutionPausesAndTheOwnersResultIsTheResult) {
+  auto counting = std::make_shared<CountingTool>();
+  Build(counting);
+  const RunOutcome paused =
+      Run(common::v1::COMPONENT_TYPE_AGENT, "outside", "please add");
+  ASSERT_EQ(paused.status, common::v1::RUN_STATUS_PAUSED);
+  ASSERT_EQ(paused.paused.size(), 1u);
+  EXPECT_TRUE(paused.paused[0].external_execution());
+  EXPECT_FALSE(paused.paused[0].requires_confirmation());
+
+  Continuation continuation;
+  continuation.history = recorder_.events();
+  PausedCallDecision decision;
+  decision.call = paused.paused[0];
+  decision.run = true;
+  decision.external_result = ToolOutcome{"42", false};
+  continuation.decisions = {decision};
+  MemoryRecorder after;
+  const RunOutcome continued = Run(common::v1::COMPONENT_TYPE_AGENT, "outside",
+                                   "please add", &continuation, &after);
+  EXPECT_EQ(continued.status, common::v1::RUN_STATUS_COMPLETED);
+  EXPECT_EQ(continued.output, "The sum is 42");
+  EXPECT_EQ(after.events()[0].tool_result().content(), "42");
+  // run-executor never calls it, not even the in-process tool of its name.
+  EXPECT_EQ(counting->calls.load(), 0);
+
+  // Without a result the call is not made.
+  decision.external_result.reset();
+  continuation.decisions = {decision};
+  MemoryRecorder without;
+  const RunOutcome empty = Run(common::v1::COMPONENT_TYPE_AGENT, "outside",
+                               "please add", &continuation, &without);
+  EXPECT_EQ(empty.status, common::v1::RUN_STATUS_COMPLETED);
+  EXPECT_TRUE(without.events()[0].tool_result().is_error());
+  EXPECT_THAT(without.events()[0].tool_result().content(),
+              HasSubstr("runs outside Bastion"));
+  EXPECT_EQ(counting->calls.load(), 0);
+}
+
+TEST_F(RunEngineTest, AuditConfirmationPausesForTheOwnerUnlessApprovalIsAsked) {
+  auto counting = std::make_shared<CountingTool>();
+  Build(counting);
+  const RunOutcome paused =
+      Run(common::v1::COMPONENT_TYPE_AGENT, "audited", "please add");
+  ASSERT_EQ(paused.status, common::v1::RUN_STATUS_PAUSED);
+  ASSERT_EQ(paused.paused.size(), 1u);
+  EXPECT_TRUE(paused.paused[0].audit_confirmation());
+  EXPECT_TRUE(paused.paused[0].requires_confirmation());
+  EXPECT_TRUE(recorder_.approvals().empty());
+
+  // A policy's approval is the call's record: no audit beside it.
+  gate_.approve = {"calculator"};
+  MemoryRecorder approved;
+  const RunOutcome approval = Run(common::v1::COMPONENT_TYPE_AGENT, "audited",
+                                  "please add", nullptr, &approved);
+  ASSERT_EQ(approval.status, common::v1::RUN_STATUS_PAUSED);
+  EXPECT_TRUE(approval.paused[0].requires_approval());
+  EXPECT_FALSE(approval.paused[0].audit_confirmation());
   EXPECT_EQ(counting->calls.load(), 0);
 }
 

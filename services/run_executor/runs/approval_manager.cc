@@ -61,6 +61,9 @@ v1::Approval PublicApproval(const data::v1::Approval& record) {
   approval.set_resolved_by(record.resolver_user_id());
   approval.set_resolved_at_unix(Seconds(record.resolved_at_unix_micros()));
   approval.set_tenant_id(record.tenant_id());
+  approval.set_kind(record.kind() == data::v1::APPROVAL_KIND_AUDIT
+                        ? v1::APPROVAL_KIND_AUDIT
+                        : v1::APPROVAL_KIND_APPROVAL);
   return approval;
 }
 

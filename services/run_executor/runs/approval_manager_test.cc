@@ -104,7 +104,8 @@ TEST_F(ApprovalManagerTest, ShowsDataRecordsAsPublicApprovals) {
            tool_name: "transfer" arguments_json: "{\"amount\":5}"
            arguments_sha256: "abc" requester: "mia"
            status: APPROVAL_STATUS_PENDING created_at_unix: 1700000000
-           expires_at_unix: 1700000600 tenant_id: "t1")pb",
+           expires_at_unix: 1700000600 tenant_id: "t1"
+           kind: APPROVAL_KIND_APPROVAL)pb",
       &want));
   EXPECT_EQ(approval->DebugString(), want.DebugString());
   get.set_approval_id("nope");
@@ -194,6 +195,13 @@ TEST(PublicApprovalTest, RoundsMicrosecondsDown) {
   EXPECT_EQ(approval.created_at_unix(), 1);
   EXPECT_EQ(approval.expires_at_unix(), -1);
   EXPECT_EQ(approval.resolved_at_unix(), 0);
+}
+
+TEST(PublicApprovalTest, ShowsTheKind) {
+  data::v1::Approval record;
+  EXPECT_EQ(PublicApproval(record).kind(), v1::APPROVAL_KIND_APPROVAL);
+  record.set_kind(data::v1::APPROVAL_KIND_AUDIT);
+  EXPECT_EQ(PublicApproval(record).kind(), v1::APPROVAL_KIND_AUDIT);
 }
 
 }  // namespace

@@ -86,6 +86,9 @@ v1::Run ToRun(const data::v1::RunRecord& record) {
     call->set_requires_confirmation(paused.requires_confirmation());
     call->set_requires_approval(paused.requires_approval());
     call->set_approval_id(paused.approval_id());
+    *call->mutable_user_input_fields() = paused.user_input_fields();
+    call->set_external_execution(paused.external_execution());
+    call->set_audit_confirmation(paused.audit_confirmation());
   }
   run.set_created_at_unix(record.created_at_unix_micros() / 1000000);
   run.set_updated_at_unix(record.updated_at_unix_micros() / 1000000);
@@ -110,6 +113,9 @@ data::v1::PausedToolCall ToPaused(const v1::ToolCall& call) {
   paused.set_requires_confirmation(call.requires_confirmation());
   paused.set_requires_approval(call.requires_approval());
   paused.set_approval_id(call.approval_id());
+  *paused.mutable_user_input_fields() = call.user_input_fields();
+  paused.set_external_execution(call.external_execution());
+  paused.set_audit_confirmation(call.audit_confirmation());
   return paused;
 }
 

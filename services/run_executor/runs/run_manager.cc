@@ -14,6 +14,7 @@
 #include "common/log/log.h"
 #include "common/status/status_macros.h"
 #include "services/run_executor/runs/data_recorder.h"
+#include "services/run_executor/runs/paused_input.h"
 #include "services/run_executor/runs/run_codec.h"
 
 namespace bastion::runs {
@@ -720,13 +721,23 @@ absl::StatusOr<v1::Run> RunManager::Cancel(const Caller& caller,
 absl::StatusOr<std::vector<PausedCallDecision>> RunManager::Decide(
     const Caller& caller, const data::v1::RunRecord& run,
     const v1::ContinueRunRequest& request) {
-  std::map<std::string, bool> confirmed;
+  std::map<std::string, const v1::ToolDecision*> confirmed;
   for (const v1::ToolDecision& decision : request.decisions()) {
-    if (!confirmed.emplace(decision.tool_call_id(), decision.confirmed()).second) {
+    if (!confirmed.emplace(decision.tool_call_id(), &decision).second) {
       return absl::FailedPreconditionError(
           "two decisions name the same tool call");
     }
   }
+  // The agent's current specs: the schemas of user input, the bounds of
+  // external results.
+  absl::StatusOr<v1::Agent> agent = registry_->FindAgent(run.component_id());
+  auto spec_of = [&agent](const std::string& name) -> const v1::ToolSpec* {
+    if (!agent.ok()) return nullptr;
+    for (const v1::ToolSpec& spec : agent->tools()) {
+      if (spec.name() == name) return &spec;
+    }
+    return nullptr;
+  };
   std::vector<PausedCallDecision> decisions;
   for (const data::v1::PausedToolCall& paused : run.paused_tool_calls()) {
     auto found = confirmed.find(paused.tool_call_id());
@@ -735,7 +746,8 @@ absl::StatusOr<std::vector<PausedCallDecision>> RunManager::Decide(
           "no decision for paused tool call ", paused.tool_call_id(),
           "; give one per call"));
     }
-    const bool yes = found->second;
+    const v1::ToolDecision& given = *found->second;
+    const bool yes = given.confirmed();
     confirmed.erase(found);
     PausedCallDecision decision;
     v1::ToolCall& call = decision.call;
@@ -745,6 +757,36 @@ absl::StatusOr<std::vector<PausedCallDecision>> RunManager::Decide(
     call.set_requires_confirmation(paused.requires_confirmation());
     call.set_requires_approval(paused.requires_approval());
     call.set_approval_id(paused.approval_id());
+    *call.mutable_user_input_fields() = paused.user_input_fields();
+    call.set_external_execution(paused.external_execution());
+    call.set_audit_confirmation(paused.audit_confirmation());
+    // What the owner brings must be for this call, and only when it runs.
+    const bool wants_input = yes && !paused.user_input_fields().empty();
+    const bool wants_result = yes && paused.external_execution();
+    if (!given.user_input_json().empty() && !wants_input) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "tool call ", paused.tool_call_id(), " takes no user input",
+          yes ? "" : " when it is refused"));
+    }
+    if ((!given.external_result().empty() || given.external_is_error()) &&
+        !wants_result) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "tool call ", paused.tool_call_id(), " takes no external result",
+          yes ? " (run-executor runs it)" : " when it is refused"));
+    }
+    if (wants_input) {
+      absl::StatusOr<std::string> arguments =
+          CompleteArguments(spec_of(paused.tool_name()), paused, given);
+      if (!arguments.ok()) return arguments.status();
+      call.set_arguments_json(*std::move(arguments));
+      decision.arguments_completed = true;
+    }
+    if (wants_result) {
+      absl::StatusOr<ToolOutcome> result =
+          ExternalResult(spec_of(paused.tool_name()), paused, given);
+      if (!result.ok()) return result.status();
+      decision.external_result = *std::move(result);
+    }
     decision.run = yes;
     if (!yes) {
       decision.refusal = absl::StrCat("the run's owner refused this call of ",
@@ -791,6 +833,41 @@ absl::StatusOr<std::vector<PausedCallDecision>> RunManager::Decide(
         "a decision names a tool call the run does not wait on");
   }
   return decisions;
+}
+
+void RunManager::RecordAudits(const Caller& owner, const std::string& run_id,
+                              std::vector<PausedCallDecision>* decisions) {
+  for (PausedCallDecision& decision : *decisions) {
+    const v1::ToolCall& call = decision.call;
+    if (!call.audit_confirmation()) continue;
+    data::v1::CreateApprovalRequest request;
+    request.set_run_id(run_id);
+    request.set_tool_call_id(call.tool_call_id());
+    request.set_tool_name(call.tool_name());
+    // Data stores no empty arguments; the model's "" means {}.
+    const std::string arguments =
+        call.arguments_json().empty() ? "{}" : call.arguments_json();
+    request.set_arguments_json(arguments);
+    request.set_args_sha256(ArgumentsSha256(arguments));
+    request.set_kind(data::v1::APPROVAL_KIND_AUDIT);
+    request.set_audit_decision(decision.run ? data::v1::APPROVAL_DECISION_APPROVE
+                                            : data::v1::APPROVAL_DECISION_REJECT);
+    absl::Status recorded = data_->CreateApproval(owner, request).status();
+    if (recorded.ok()) continue;
+    Log(LogLevel::kWarning, "audit_approval_not_recorded",
+        {{"run_id", run_id},
+         {"tool_call_id", call.tool_call_id()},
+         {"code", absl::StatusCodeToString(recorded.code())}});
+    // No call of an audited tool runs without its record.
+    if (decision.run) {
+      decision.run = false;
+      decision.external_result.reset();
+      decision.arguments_completed = false;
+      decision.refusal = absl::StrCat(
+          "the owner's confirmation of this call of ", call.tool_name(),
+          " could not be recorded; it was not called");
+    }
+  }
 }
 
 absl::StatusOr<int64_t> RunManager::Continue(
@@ -909,6 +986,7 @@ absl::StatusOr<int64_t> RunManager::Continue(
     return resumed;
   }
   Log(LogLevel::kInfo, "run_continued", {{"run_id", run.run_id()}});
+  RecordAudits((*delegation)->Current(), run.run_id(), &continuation->decisions);
   StartRequest start;
   start.component_type = run.component_type();
   start.component_id = run.component_id();

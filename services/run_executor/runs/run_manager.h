@@ -198,6 +198,12 @@ class RunManager {
   absl::StatusOr<std::vector<PausedCallDecision>> Decide(
       const Caller& caller, const data::v1::RunRecord& run,
       const v1::ContinueRunRequest& request);
+  // Records each audit_confirmation decision as an approval of kind AUDIT
+  // resolved by `owner` (after the run moved on, so only a decision that
+  // took effect is recorded); a confirmed call whose record fails is
+  // refused instead.
+  void RecordAudits(const Caller& owner, const std::string& run_id,
+                    std::vector<PausedCallDecision>* decisions);
   // Starts the pending run once its session's earlier runs have ended:
   // CANCELLED when `cancelled` turns true, DEADLINE_EXCEEDED after
   // session_wait.

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -45,6 +46,25 @@ constexpr char kRegistry[] = R"pb(
   }
   agents { agent_id: "echo" model: "scripted:echo" }
   agents { agent_id: "calc" model: "scripted:calc" tools { name: "calculator" } }
+  agents {
+    agent_id: "noted"
+    model: "scripted:calc"
+    tools {
+      name: "calculator"
+      parameters_json_schema: '{"type": "object", "properties": {"expression": {"type": "string"}, "note": {"type": "string", "maxLength": 10}}}'
+      user_input_fields: "note"
+    }
+  }
+  agents {
+    agent_id: "outside"
+    model: "scripted:calc"
+    tools { name: "calculator" external_execution: true max_result_bytes: 100 }
+  }
+  agents {
+    agent_id: "audited"
+    model: "scripted:calc"
+    tools { name: "calculator" audit_confirmation: true }
+  }
 )pb";
 
 // Runs, sessions and events of one tenant, kept as data keeps them (by
@@ -199,6 +219,7 @@ class MemoryRunData final : public RunData {
       const data::v1::CreateApprovalRequest& request) override {
     std::lock_guard<std::mutex> lock(mutex_);
     Seen(caller, "CreateApproval");
+    if (!fail_approvals_.ok()) return fail_approvals_;
     if (Find(caller, request.run_id()) == nullptr) {
       return absl::NotFoundError("run not found");
     }
@@ -212,6 +233,15 @@ class MemoryRunData final : public RunData {
     approval.set_arguments_json(request.arguments_json());
     approval.set_requester_user_id(caller.principal.subject());
     approval.set_status(data::v1::APPROVAL_STATUS_PENDING);
+    approval.set_kind(data::v1::APPROVAL_KIND_APPROVAL);
+    if (request.kind() == data::v1::APPROVAL_KIND_AUDIT) {
+      approval.set_kind(data::v1::APPROVAL_KIND_AUDIT);
+      approval.set_resolver_user_id(caller.principal.subject());
+      approval.set_status(request.audit_decision() ==
+                                  data::v1::APPROVAL_DECISION_APPROVE
+                              ? data::v1::APPROVAL_STATUS_APPROVED
+                              : data::v1::APPROVAL_STATUS_REJECTED);
+    }
     return approval;
   }
   absl::StatusOr<data::v1::Approval> GetApproval(
@@ -225,6 +255,28 @@ class MemoryRunData final : public RunData {
       return absl::NotFoundError("approval not found");
     }
     return it->second;
+  }
+
+  // Every approval made, in id order.
+  std::vector<data::v1::Approval> Approvals() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<data::v1::Approval> all;
+    for (const auto& [id, approval] : approvals_) all.push_back(approval);
+    return all;
+  }
+  // CreateApproval answers `status` from now on (OK: as usual).
+  void FailApprovals(absl::Status status) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    fail_approvals_ = std::move(status);
+  }
+  // The tool_call events of a run, as stored.
+  std::vector<std::string> ToolCallPayloads(const std::string& id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<std::string> payloads;
+    for (const data::v1::RunEventRecord& event : runs_[id].events) {
+      if (event.type() == "tool_call") payloads.push_back(event.payload_json());
+    }
+    return payloads;
   }
 
   // The next `times` appends of an event of `type` answer UNAVAILABLE.
@@ -282,6 +334,7 @@ class MemoryRunData final : public RunData {
   std::string unavailable_for_type_;
   int unavailable_times_ = 0;
   std::vector<std::string> calls_;
+  absl::Status fail_approvals_;
   int64_t time_ = 0;
 };
 
@@ -356,14 +409,23 @@ class FakeDelegations final : public DelegationClient {
 class HookTool final : public Tool {
  public:
   const ToolDefinition& definition() const override { return definition_; }
-  absl::StatusOr<ToolOutcome> Invoke(const ToolInvocation&) const override {
+  absl::StatusOr<ToolOutcome> Invoke(
+      const ToolInvocation& invocation) const override {
     if (on_call) on_call();
+    std::lock_guard<std::mutex> lock(mutex_);
+    arguments_.push_back(invocation.arguments_json);
     return ToolOutcome{"5", false};
+  }
+  std::vector<std::string> arguments() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return arguments_;
   }
   std::function<void()> on_call;
 
  private:
   const ToolDefinition definition_{"calculator", "adds", R"({"type":"object"})"};
+  mutable std::mutex mutex_;
+  mutable std::vector<std::string> arguments_;
 };
 
 class RunManagerTest : public ::testing::Test {
@@ -455,6 +517,32 @@ class RunManagerTest : public ::testing::Test {
       decision->set_confirmed(confirmed);
     }
     return manager_->Continue(caller, request);
+  }
+
+  // Continues with one confirmed decision for the run's first paused call,
+  // changed by `edit`.
+  absl::StatusOr<int64_t> ContinueWith(
+      const data::v1::RunRecord& run,
+      const std::function<void(v1::ToolDecision*)>& edit) {
+    v1::ContinueRunRequest request;
+    request.set_run_id(run.run_id());
+    request.set_component_type(common::v1::COMPONENT_TYPE_AGENT);
+    request.set_component_id(run.component_id());
+    v1::ToolDecision* decision = request.add_decisions();
+    decision->set_tool_call_id(run.paused_tool_calls(0).tool_call_id());
+    decision->set_confirmed(true);
+    edit(decision);
+    return manager_->Continue(alice_, request);
+  }
+
+  // The run once it completed (or as it stands after 10 s).
+  data::v1::RunRecord Completed(const std::string& run_id) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (data_.Run(run_id)->status() != common::v1::RUN_STATUS_COMPLETED &&
+           absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+    return *data_.Run(run_id);
   }
 
   // Every event Follow writes from after `after_seq` until it returns.
@@ -717,6 +805,200 @@ TEST_F(RunManagerTest, AnApprovalCallWaitsForItsApproverAndRunsOnceApproved) {
   }
   EXPECT_EQ(data_.Run(*run_id)->output(), "The sum is 5");
   EXPECT_EQ(calls, 1);
+}
+
+TEST_F(RunManagerTest, UserInputCompletesTheStoredArgumentsOrTheRunStaysPaused) {
+  Build();
+  absl::StatusOr<std::string> run_id = Start("noted", "add them");
+  ASSERT_THAT(run_id, IsOk());
+  const data::v1::RunRecord paused = Paused(*run_id);
+  ASSERT_EQ(paused.status(), common::v1::RUN_STATUS_PAUSED);
+  ASSERT_EQ(paused.paused_tool_calls_size(), 1);
+  EXPECT_THAT(paused.paused_tool_calls(0).user_input_fields(),
+              ::testing::ElementsAre("note"));
+
+  struct Bad {
+    const char* input;
+    absl::StatusCode code;
+    const char* message;
+  };
+  const Bad bad[] = {
+      {"", absl::StatusCode::kFailedPrecondition,
+       "needs user_input_json with its fields: note"},
+      {"{\"note\": ", absl::StatusCode::kInvalidArgument, "not valid JSON"},
+      {"[\"hi\"]", absl::StatusCode::kInvalidArgument, "must be a JSON object"},
+      {"{}", absl::StatusCode::kFailedPrecondition,
+       "needs user input field \"note\""},
+      {"{\"note\": \"hi\", \"expression\": \"9*9\"}",
+       absl::StatusCode::kFailedPrecondition,
+       "takes no user input field \"expression\""},
+      {"{\"note\": 5}", absl::StatusCode::kFailedPrecondition,
+       "expected string"},
+      {"{\"note\": \"far too long for it\"}",
+       absl::StatusCode::kFailedPrecondition, "note"},
+  };
+  for (const Bad& b : bad) {
+    absl::StatusOr<int64_t> continued = ContinueWith(
+        paused, [&](v1::ToolDecision* d) { d->set_user_input_json(b.input); });
+    EXPECT_THAT(continued, StatusIs(b.code)) << b.input;
+    EXPECT_THAT(std::string(continued.status().message()), HasSubstr(b.message))
+        << b.input;
+  }
+  const std::string huge = "{\"note\": \"" + std::string(70000, 'x') + "\"}";
+  EXPECT_THAT(ContinueWith(paused, [&](v1::ToolDecision* d) {
+                d->set_user_input_json(huge);
+              }),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  // Nothing else may come with it, and a refusal takes no input.
+  EXPECT_THAT(ContinueWith(paused,
+                           [](v1::ToolDecision* d) {
+                             d->set_user_input_json("{\"note\": \"hi\"}");
+                             d->set_external_result("7");
+                           }),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(ContinueWith(paused,
+                           [](v1::ToolDecision* d) {
+                             d->set_confirmed(false);
+                             d->set_user_input_json("{\"note\": \"hi\"}");
+                           }),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(data_.Run(*run_id)->status(), common::v1::RUN_STATUS_PAUSED);
+  EXPECT_TRUE(tool_->arguments().empty());
+
+  ASSERT_THAT(ContinueWith(paused,
+                           [](v1::ToolDecision* d) {
+                             d->set_user_input_json("{\"note\": \"hi\"}");
+                           }),
+              IsOk());
+  const data::v1::RunRecord run = Completed(*run_id);
+  EXPECT_EQ(run.output(), "The sum is 5");
+  EXPECT_THAT(tool_->arguments(),
+              ::testing::ElementsAre(R"({"expression":"2+3","note":"hi"})"));
+  // The call as the model asked it, then as it ran.
+  const std::vector<std::string> calls = data_.ToolCallPayloads(*run_id);
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_THAT(calls[0], ::testing::Not(HasSubstr("note")));
+  EXPECT_THAT(calls[1], HasSubstr("note"));
+}
+
+TEST_F(RunManagerTest, AnExternalCallTakesTheOwnersResultBoundToIt) {
+  Build();
+  absl::StatusOr<std::string> run_id = Start("outside", "add them");
+  ASSERT_THAT(run_id, IsOk());
+  const data::v1::RunRecord paused = Paused(*run_id);
+  ASSERT_EQ(paused.status(), common::v1::RUN_STATUS_PAUSED);
+  ASSERT_EQ(paused.paused_tool_calls_size(), 1);
+  EXPECT_TRUE(paused.paused_tool_calls(0).external_execution());
+
+  absl::StatusOr<int64_t> missing = ContinueWith(paused, [](v1::ToolDecision*) {});
+  EXPECT_THAT(missing, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(std::string(missing.status().message()),
+              HasSubstr("continue with its external_result"));
+  absl::StatusOr<int64_t> large = ContinueWith(paused, [](v1::ToolDecision* d) {
+    d->set_external_result(std::string(101, '7'));
+  });
+  EXPECT_THAT(large, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(std::string(large.status().message()),
+              HasSubstr("more than its limit of 100"));
+  EXPECT_THAT(ContinueWith(paused,
+                           [](v1::ToolDecision* d) {
+                             d->set_external_result("7");
+                             d->set_user_input_json("{}");
+                           }),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  // A result for any other call is refused.
+  EXPECT_THAT(ContinueWith(paused,
+                           [](v1::ToolDecision* d) {
+                             d->set_tool_call_id("call-99");
+                             d->set_external_result("7");
+                           }),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(data_.Run(*run_id)->status(), common::v1::RUN_STATUS_PAUSED);
+
+  ASSERT_THAT(ContinueWith(paused,
+                           [](v1::ToolDecision* d) {
+                             d->set_external_result("7");
+                           }),
+              IsOk());
+  EXPECT_EQ(Completed(*run_id).output(), "The sum is 7");
+  EXPECT_TRUE(tool_->arguments().empty());
+}
+
+TEST_F(RunManagerTest, AResultForACallRunExecutorRunsIsRefused) {
+  parts_.gate->confirm.insert("calculator");
+  Build();
+  absl::StatusOr<std::string> run_id = Start("calc", "add them");
+  ASSERT_THAT(run_id, IsOk());
+  const data::v1::RunRecord paused = Paused(*run_id);
+  ASSERT_EQ(paused.status(), common::v1::RUN_STATUS_PAUSED);
+  absl::StatusOr<int64_t> continued = ContinueWith(
+      paused, [](v1::ToolDecision* d) { d->set_external_result("7"); });
+  EXPECT_THAT(continued, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(std::string(continued.status().message()),
+              HasSubstr("takes no external result"));
+  EXPECT_THAT(ContinueWith(paused,
+                           [](v1::ToolDecision* d) {
+                             d->set_user_input_json("{\"note\": \"hi\"}");
+                           }),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(data_.Run(*run_id)->status(), common::v1::RUN_STATUS_PAUSED);
+
+  ASSERT_THAT(ContinueWith(paused, [](v1::ToolDecision*) {}), IsOk());
+  EXPECT_EQ(Completed(*run_id).output(), "The sum is 5");
+}
+
+TEST_F(RunManagerTest, AnAuditedDecisionIsRecordedAsAnApprovalByTheOwner) {
+  Build();
+  absl::StatusOr<std::string> run_id = Start("audited", "add them");
+  ASSERT_THAT(run_id, IsOk());
+  const data::v1::RunRecord paused = Paused(*run_id);
+  ASSERT_EQ(paused.status(), common::v1::RUN_STATUS_PAUSED);
+  EXPECT_TRUE(paused.paused_tool_calls(0).audit_confirmation());
+  EXPECT_TRUE(data_.Approvals().empty());
+
+  ASSERT_THAT(Continue(alice_, paused, true), IsOk());
+  EXPECT_EQ(Completed(*run_id).output(), "The sum is 5");
+  std::vector<data::v1::Approval> approvals = data_.Approvals();
+  ASSERT_EQ(approvals.size(), 1u);
+  EXPECT_EQ(approvals[0].kind(), data::v1::APPROVAL_KIND_AUDIT);
+  EXPECT_EQ(approvals[0].status(), data::v1::APPROVAL_STATUS_APPROVED);
+  EXPECT_EQ(approvals[0].requester_user_id(), "alice");
+  EXPECT_EQ(approvals[0].resolver_user_id(), "alice");
+  EXPECT_EQ(approvals[0].run_id(), *run_id);
+  EXPECT_EQ(approvals[0].tool_call_id(),
+            paused.paused_tool_calls(0).tool_call_id());
+  EXPECT_EQ(approvals[0].arguments_json(), R"({"expression":"2+3"})");
+  EXPECT_EQ(tool_->arguments().size(), 1u);
+
+  // A refusal is recorded too.
+  absl::StatusOr<std::string> second = Start("audited", "add them");
+  ASSERT_THAT(second, IsOk());
+  // Paused once its start's delegation (the third) has ended.
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (authn_.ended().size() < 3 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  ASSERT_THAT(Continue(alice_, Paused(*second), false), IsOk());
+  Completed(*second);
+  approvals = data_.Approvals();
+  ASSERT_EQ(approvals.size(), 2u);
+  EXPECT_EQ(approvals[1].status(), data::v1::APPROVAL_STATUS_REJECTED);
+  EXPECT_EQ(approvals[1].resolver_user_id(), "alice");
+  EXPECT_EQ(tool_->arguments().size(), 1u);
+}
+
+TEST_F(RunManagerTest, AnAuditedCallWhoseRecordFailsDoesNotRun) {
+  Build();
+  absl::StatusOr<std::string> run_id = Start("audited", "add them");
+  ASSERT_THAT(run_id, IsOk());
+  const data::v1::RunRecord paused = Paused(*run_id);
+  ASSERT_EQ(paused.status(), common::v1::RUN_STATUS_PAUSED);
+  data_.FailApprovals(absl::UnavailableError("data unavailable"));
+  ASSERT_THAT(Continue(alice_, paused, true), IsOk());
+  EXPECT_EQ(Completed(*run_id).output(),
+            "The sum is the owner's confirmation of this call of calculator "
+            "could not be recorded; it was not called");
+  EXPECT_TRUE(tool_->arguments().empty());
 }
 
 TEST_F(RunManagerTest, FollowingAContinuedRunFromItsStartGoesPastItsPause) {

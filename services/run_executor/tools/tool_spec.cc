@@ -4,6 +4,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "nlohmann/json.hpp"
 #include "services/run_executor/tools/json_schema.h"
 
 namespace bastion::runs {
@@ -35,12 +36,65 @@ absl::Status SpecError(const v1::Agent& agent, const v1::ToolSpec& spec,
                    absl::CHexEscape(spec.name()), "\": ", problem));
 }
 
+// user_input_fields: distinct properties of the parameters schema, at most
+// kMaxUserInputFields, on a tool that neither needs approval nor runs
+// outside.
+absl::Status ValidateUserInputFields(const v1::Agent& agent,
+                                     const v1::ToolSpec& spec) {
+  if (spec.user_input_fields().empty()) return absl::OkStatus();
+  if (spec.user_input_fields_size() > kMaxUserInputFields) {
+    return SpecError(agent, spec,
+                     absl::StrCat("at most ", kMaxUserInputFields,
+                                  " user_input_fields"));
+  }
+  if (spec.requires_approval()) {
+    return SpecError(agent, spec,
+                     "user_input_fields and requires_approval exclude each "
+                     "other (approved arguments must not change afterwards)");
+  }
+  if (spec.external_execution()) {
+    return SpecError(agent, spec,
+                     "user_input_fields and external_execution exclude each "
+                     "other (the owner runs the call with its own inputs)");
+  }
+  // The schema parsed above; its top level is an object.
+  const nlohmann::json schema = nlohmann::json::parse(
+      spec.parameters_json_schema().empty() ? "{}"
+                                            : spec.parameters_json_schema(),
+      nullptr, /*allow_exceptions=*/false);
+  const auto properties = schema.find("properties");
+  std::set<std::string> seen;
+  for (const std::string& field : spec.user_input_fields()) {
+    if (!seen.insert(field).second) {
+      return SpecError(agent, spec,
+                       absl::StrCat("user input field \"",
+                                    absl::CHexEscape(field),
+                                    "\" is listed twice"));
+    }
+    if (properties == schema.end() || !properties->is_object() ||
+        !properties->contains(field)) {
+      return SpecError(agent, spec,
+                       absl::StrCat("user input field \"",
+                                    absl::CHexEscape(field),
+                                    "\" is not a property of "
+                                    "parameters_json_schema"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateSpec(const v1::Agent& agent, const v1::ToolSpec& spec,
                           const std::set<std::string>& in_process) {
   if (!ValidToolName(spec.name())) {
     return SpecError(agent, spec, "the name must be 1-64 of A-Za-z0-9_-");
   }
-  if (spec.endpoint().empty()) {
+  if (spec.external_execution()) {
+    if (!spec.endpoint().empty()) {
+      return SpecError(agent, spec,
+                       "an external_execution tool is never called by "
+                       "run-executor and has no endpoint");
+    }
+  } else if (spec.endpoint().empty()) {
     if (!IsBuiltinTool(spec.name()) && in_process.count(spec.name()) == 0) {
       return SpecError(
           agent, spec,
@@ -71,7 +125,12 @@ absl::Status ValidateSpec(const v1::Agent& agent, const v1::ToolSpec& spec,
         JsonSchema::Parse(spec.parameters_json_schema());
     if (!schema.ok()) return SpecError(agent, spec, schema.status().message());
   }
-  return absl::OkStatus();
+  if (spec.audit_confirmation() && spec.requires_approval()) {
+    return SpecError(agent, spec,
+                     "audit_confirmation and requires_approval exclude each "
+                     "other (an approval is the call's record already)");
+  }
+  return ValidateUserInputFields(agent, spec);
 }
 
 }  // namespace

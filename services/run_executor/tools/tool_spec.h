@@ -27,6 +27,9 @@ inline constexpr int kMaxToolTimeoutMs = 10 * 60 * 1000;
 inline constexpr int kDefaultMaxResultBytes = 64 * 1024;
 inline constexpr int kMaxResultBytesLimit = 1024 * 1024;
 
+// Most user_input_fields of one tool.
+inline constexpr int kMaxUserInputFields = 16;
+
 bool IsBuiltinTool(absl::string_view name);
 
 // The spec's timeout and size cap, defaults applied.
@@ -36,10 +39,14 @@ size_t MaxResultBytes(const v1::ToolSpec& spec);
 // Checks every tool of `agent`; INVALID_ARGUMENT naming the agent and the
 // tool for: a name outside [A-Za-z0-9_-]{1,64} (what model APIs accept), a
 // name listed twice, an empty endpoint with a name that is neither a
-// built-in nor in `in_process` (the registry passes none), an endpoint
+// built-in nor in `in_process` (the registry passes none) unless the tool is
+// external_execution (which must have no endpoint), an endpoint
 // with blanks or control characters or over 255 characters, a negative or
-// too large timeout_ms or max_result_bytes, or a parameters schema that
-// JsonSchema refuses.
+// too large timeout_ms or max_result_bytes, a parameters schema that
+// JsonSchema refuses, audit_confirmation with requires_approval, or
+// user_input_fields that are more than kMaxUserInputFields, repeated, not
+// properties of the schema, or combined with requires_approval or
+// external_execution.
 absl::Status ValidateAgentTools(const v1::Agent& agent,
                                 const std::set<std::string>& in_process = {});
 

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "common/status/status_matchers.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
@@ -87,6 +88,61 @@ TEST(ValidateAgentToolsTest, RefusesBadSpecsNamingAgentAndTool) {
   EXPECT_THAT(ValidateAgentTools(AgentWith(
                   "tools { name: '" + long_name + "' endpoint: 'h:1' }")),
               StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(ValidateAgentToolsTest, PausesOtherThanApproval) {
+  constexpr char kSchema[] =
+      "parameters_json_schema: '{\"type\": \"object\", \"properties\": "
+      "{\"to\": {\"type\": \"string\"}, \"body\": {}}}' ";
+  EXPECT_THAT(ValidateAgentTools(AgentWith(
+                  std::string("tools { name: 'calculator' ") + kSchema +
+                  "user_input_fields: 'to' user_input_fields: 'body' "
+                  "requires_confirmation: true audit_confirmation: true }"
+                  "tools { name: 'deploy' external_execution: true }")),
+              IsOk());
+  struct Case {
+    std::string tools;
+    const char* message;
+  };
+  const Case cases[] = {
+      {std::string("tools { name: 'calculator' ") + kSchema +
+           "user_input_fields: 'cc' }",
+       "user input field \"cc\" is not a property of parameters_json_schema"},
+      {"tools { name: 'calculator' user_input_fields: 'to' }",
+       "user input field \"to\" is not a property"},
+      {std::string("tools { name: 'calculator' ") + kSchema +
+           "user_input_fields: 'to' user_input_fields: 'to' }",
+       "user input field \"to\" is listed twice"},
+      {std::string("tools { name: 'calculator' ") + kSchema +
+           "user_input_fields: 'to' requires_approval: true }",
+       "user_input_fields and requires_approval exclude each other"},
+      {std::string("tools { name: 'deploy' external_execution: true ") +
+           kSchema + "user_input_fields: 'to' }",
+       "user_input_fields and external_execution exclude each other"},
+      {"tools { name: 'deploy' external_execution: true endpoint: 'h:1' }",
+       "an external_execution tool is never called by run-executor"},
+      {"tools { name: 'calculator' audit_confirmation: true "
+       "requires_approval: true }",
+       "audit_confirmation and requires_approval exclude each other"},
+  };
+  for (const Case& c : cases) {
+    absl::Status status = ValidateAgentTools(AgentWith(c.tools));
+    EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument)) << c.tools;
+    EXPECT_THAT(std::string(status.message()), HasSubstr(c.message)) << c.tools;
+  }
+  std::string many = "parameters_json_schema: '{\"type\": \"object\", "
+                     "\"properties\": {";
+  std::string fields;
+  for (int i = 0; i <= kMaxUserInputFields; ++i) {
+    many += absl::StrCat(i == 0 ? "" : ", ", "\"f", i, "\": {}");
+    fields += absl::StrCat(" user_input_fields: 'f", i, "'");
+  }
+  many += "}}' ";
+  absl::Status status = ValidateAgentTools(
+      AgentWith("tools { name: 'calculator' " + many + fields + " }"));
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("at most 16 user_input_fields"));
 }
 
 TEST(ValidateAgentToolsTest, InProcessNamesBesideTheBuiltins) {

@@ -48,6 +48,25 @@ absl::StatusOr<std::shared_ptr<const Tool>> Builtin(
       absl::StrCat("registry: no built-in tool \"", name, "\""));
 }
 
+// A tool the run's owner runs outside Bastion (ToolSpec.external_execution):
+// it only describes the tool to the model. The run engine pauses every call
+// of it and takes the owner's result instead, so Invoke is reached only by
+// a caller that ignored the spec, and refuses.
+class OwnerExecutedTool final : public Tool {
+ public:
+  explicit OwnerExecutedTool(const v1::ToolSpec& spec)
+      : definition_{spec.name(), spec.description(), ""} {}
+
+  const ToolDefinition& definition() const override { return definition_; }
+  absl::StatusOr<ToolOutcome> Invoke(const ToolInvocation&) const override {
+    return absl::FailedPreconditionError(
+        "this tool runs outside Bastion; its result comes with ContinueRun");
+  }
+
+ private:
+  const ToolDefinition definition_;
+};
+
 std::string KeyOf(const v1::ToolSpec& spec) {
   // ToolSpec has no map fields: equal specs serialize to equal bytes.
   return spec.SerializeAsString();
@@ -91,6 +110,8 @@ absl::StatusOr<std::unique_ptr<Toolbox>> Toolbox::Create(
           }
           tool = std::make_shared<RemoteTool>(
               ToolDefinition{spec.name(), spec.description(), ""}, channel);
+        } else if (spec.external_execution()) {
+          tool = std::make_shared<OwnerExecutedTool>(spec);
         } else if (auto found = options.in_process_tools.find(spec.name());
                    found != options.in_process_tools.end()) {
           tool = found->second;
