@@ -16,6 +16,7 @@ import time
 import unittest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import bastion_suite  # noqa: E402
 from bastion_suite import Suite, bearer  # noqa: E402
 
 import grpc  # noqa: E402
@@ -26,8 +27,10 @@ from bastion.runs.v1 import runs_pb2, runs_pb2_grpc  # noqa: E402
 
 SUITE = None
 AGENT = common_pb2.COMPONENT_TYPE_AGENT
+# A scheduled run starts a session of its own, as its creator: the role
+# grants what a run needs besides the component's run permission.
 SCHEDULER_SCOPES = ["schedules:read", "schedules:write", "schedules:delete",
-                    "schedules:run", "runs:read"]
+                    "schedules:run", "runs:read", "sessions:read", "sessions:write"]
 
 
 def setUpModule() -> None:
@@ -279,4 +282,4 @@ class SchedulesIntegrationTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    bastion_suite.main()

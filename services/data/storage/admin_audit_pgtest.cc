@@ -76,6 +76,7 @@ class AdminAuditTest : public StoreTest {
     sc.set_component_type(common::v1::COMPONENT_TYPE_AGENT);
     sc.set_component_id("echo");
     sc.set_cron("*/5 * * * *");
+    sc.set_grant_id("sgr_0123456789abcdef0123456789abcdef");
     sc.set_next_run_at_unix_micros(
         absl::ToUnixMicros(absl::Now() - absl::Hours(1)));
     ASSERT_THAT(stores_->schedules.CreateSchedule(alice_, sc), IsOk());
@@ -208,14 +209,16 @@ TEST_F(AdminAuditTest, BulkDeleteAndClaimsAreRecorded) {
   claim.set_claimer_id("scheduler-1");
   claim.set_limit(10);
   claim.set_lease_seconds(60);
-  auto claimed = stores_->schedules.ClaimDueSchedules(platform_, claim);
+  auto claimed = stores_->schedules.ClaimDueSchedules(scheduler_, claim);
   ASSERT_THAT(claimed, IsOk());
   EXPECT_EQ(claimed->schedules_size(), 2);
   EXPECT_EQ(AuditOf("admin1"),
             "sessions.delete_many sessions nobody  tenant\n"
             "sessions.delete_many sessions x1 alice tenant\n"
             "sessions.delete_many sessions x2 alice tenant");
-  EXPECT_EQ(AuditOf("root"), "schedules.claim schedules   platform");
+  // The scheduler's claim across tenants, recorded as its own.
+  EXPECT_EQ(AuditOf("service:run_executor"),
+            "schedules.claim schedules   platform");
 }
 
 // An admin of another tenant reaches nothing, and its (audited) attempt
