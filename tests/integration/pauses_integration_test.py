@@ -58,8 +58,11 @@ APPROVALS = runs_pb2.DESCRIPTOR.services_by_name["Approvals"]
 def registry(tool_address: str) -> dict:
     """Agents whose scripted models call one sample tool with their input:
     "confirmer" (lookup_order, requires_confirmation), "restarter"
-    (restart_service, requires_approval) and "looker" (lookup_order,
-    unmarked); each answers with the tool's result."""
+    (restart_service, requires_approval), "looker" (lookup_order,
+    unmarked), "asker" (lookup_order, its order_id filled in by the owner),
+    "deployer" (deploy, executed by the owner outside Bastion) and
+    "auditor" (lookup_order, confirmed and recorded as an audit approval);
+    each answers with the tool's result."""
     def tool(name: str, **flags) -> dict:
         return dict({"name": name, "endpoint": tool_address, "timeoutMs": 10000},
                     **flags)
@@ -79,9 +82,21 @@ def registry(tool_address: str) -> dict:
              "tools": [tool("restart_service", requiresApproval=True)]},
             {"agentId": "looker", "model": "scripted:lookup",
              "tools": [tool("lookup_order")]},
+            {"agentId": "asker", "model": "scripted:lookup",
+             "tools": [tool("lookup_order", userInputFields=["order_id"],
+                            parametersJsonSchema=json.dumps({
+                                "type": "object",
+                                "properties": {"order_id": {"type": "string",
+                                                            "maxLength": 12}},
+                                "required": ["order_id"]}))]},
+            {"agentId": "deployer", "model": "scripted:deploy",
+             "tools": [{"name": "deploy", "externalExecution": True}]},
+            {"agentId": "auditor", "model": "scripted:lookup",
+             "tools": [tool("lookup_order", auditConfirmation=True)]},
         ],
         "models": [model("scripted:lookup", "lookup_order", "order_id"),
-                   model("scripted:restart", "restart_service", "name")],
+                   model("scripted:restart", "restart_service", "name"),
+                   model("scripted:deploy", "deploy", "target")],
     }
 
 
@@ -489,10 +504,12 @@ class PausesIntegrationTest(unittest.TestCase):
         self.assertCounts(before, lookup_order=1)
 
     def test_continue_cannot_change_the_approved_arguments(self):
-        # ContinueRun has no field for arguments: a decision is a call id and
-        # a yes or no.
+        # ContinueRun has no field for arguments: a decision is a call id, a
+        # yes or no, and for the other pauses the owner's input fields or an
+        # external result, refused for an approval call.
         self.assertEqual([f.name for f in runs_pb2.ToolDecision.DESCRIPTOR.fields],
-                         ["tool_call_id", "confirmed"])
+                         ["tool_call_id", "confirmed", "user_input_json",
+                          "external_result", "external_is_error"])
         self.assertEqual([f.name for f in runs_pb2.ContinueRunRequest.DESCRIPTOR.fields],
                          ["run_id", "component_type", "component_id", "decisions"])
         tenant = self.tenant()
@@ -502,11 +519,21 @@ class PausesIntegrationTest(unittest.TestCase):
         run_id, paused = self.paused_run(mia, "restarter", "billing")
         approval_id = paused[0].approval_id
         self.assertEqual(self.resolve(ann, approval_id)[0], OK)
+        forged = json.dumps({"name": "payroll"})
+        # Other arguments as the owner's input, or as the call's result, are
+        # refused for an approved call, and it stays paused.
+        for field in ("user_input_json", "external_result"):
+            refused = runs_pb2.ContinueRunRequest(
+                run_id=run_id, component_type=AGENT, component_id="restarter",
+                decisions=[runs_pb2.ToolDecision(tool_call_id="call-1", confirmed=True,
+                                                 **{field: forged})])
+            code, _ = self.continue_run(mia, run_id, "restarter", [], request=refused)
+            self.assertEqual(code, FAILED_PRECONDITION, field)
+        self.assertEqual(self.status_of(mia, run_id).status, common_pb2.RUN_STATUS_PAUSED)
         # Other arguments smuggled in as unknown fields of the request and of
-        # the decision (where ToolCall keeps arguments_json, field 3) are
-        # carried on the wire and ignored.
-        forged = json.dumps({"name": "payroll"}).encode()
-        smuggled = b"\x1a" + bytes([len(forged)]) + forged
+        # the decision are carried on the wire and ignored.
+        forged = forged.encode()
+        smuggled = b"\x3a" + bytes([len(forged)]) + forged
         decision = runs_pb2.ToolDecision()
         decision.MergeFromString(runs_pb2.ToolDecision(
             tool_call_id="call-1", confirmed=True).SerializeToString() + smuggled)
@@ -647,6 +674,85 @@ class PausesIntegrationTest(unittest.TestCase):
         events = self.run_agent(self.member("mia", self.tenant(), "tools:lookup_order:run"),
                                 "looker", "A-1002")
         self.assertEqual(kind(events[-1]), "completed")
+
+    # --- the other pauses ----------------------------------------------
+
+    def test_user_input_completes_the_call_the_owner_confirms(self):
+        tenant = self.tenant()
+        mia = self.member("mia", tenant, "tools:lookup_order:run")
+        before = tool_counts()
+        run_id, paused = self.paused_run(mia, "asker", "unknown")
+        self.assertEqual([(c.tool_call_id, list(c.user_input_fields)) for c in paused],
+                         [("call-1", ["order_id"])])
+
+        def decide(user_input: str):
+            return runs_pb2.ContinueRunRequest(
+                run_id=run_id, component_type=AGENT, component_id="asker",
+                decisions=[runs_pb2.ToolDecision(tool_call_id="call-1", confirmed=True,
+                                                 user_input_json=user_input)])
+        for bad, want in (("", FAILED_PRECONDITION),
+                          ('{"order_id": 7}', FAILED_PRECONDITION),
+                          ('{"order_id": "far-too-long-an-id"}', FAILED_PRECONDITION),
+                          ('{"order_id": "A-1", "name": "x"}', FAILED_PRECONDITION),
+                          ("[1]", grpc.StatusCode.INVALID_ARGUMENT)):
+            code, _ = self.continue_run(mia, run_id, "asker", None, request=decide(bad))
+            self.assertEqual(code, want, bad)
+        self.assertEqual(self.status_of(mia, run_id).status, common_pb2.RUN_STATUS_PAUSED)
+        self.assertCounts(before)
+        code, events = self.continue_run(mia, run_id, "asker", None,
+                                         request=decide('{"order_id": "A-1003"}'))
+        self.assertEqual(code, OK)
+        results, _ = self.results_and_output(events)
+        # The owner's value ran, not the model's.
+        self.assertEqual(json.loads(results[0].content)["order_id"], "A-1003")
+        self.assertCounts(before, lookup_order=1)
+
+    def test_an_external_result_is_bound_to_its_call_and_never_reaches_a_server(self):
+        tenant = self.tenant()
+        mia = self.member("mia", tenant, "tools:deploy:run")
+        before = tool_counts()
+        run_id, paused = self.paused_run(mia, "deployer", "prod")
+        self.assertEqual([(c.tool_call_id, c.external_execution) for c in paused],
+                         [("call-1", True)])
+
+        def decide(call: str, result: str):
+            return runs_pb2.ContinueRunRequest(
+                run_id=run_id, component_type=AGENT, component_id="deployer",
+                decisions=[runs_pb2.ToolDecision(tool_call_id=call, confirmed=True,
+                                                 external_result=result)])
+        for call, result in (("call-9", "done"), ("call-1", "")):
+            code, _ = self.continue_run(mia, run_id, "deployer", None,
+                                        request=decide(call, result))
+            self.assertEqual(code, FAILED_PRECONDITION, (call, result))
+        code, events = self.continue_run(mia, run_id, "deployer", None,
+                                         request=decide("call-1", '{"deployed": true}'))
+        self.assertEqual(code, OK)
+        results, output = self.results_and_output(events)
+        self.assertEqual([(r.tool_call_id, r.content) for r in results],
+                         [("call-1", '{"deployed": true}')])
+        self.assertEqual(output, 'Result: {"deployed": true}')
+        self.assertCounts(before)
+
+    def test_an_audited_confirmation_is_recorded_as_an_approval_of_the_owner(self):
+        tenant = self.tenant()
+        mia = self.member("mia", tenant, "tools:lookup_order:run")
+        owner = SUITE.token("olga", tenant=tenant, roles="owner")
+        before = tool_counts()
+        run_id, paused = self.paused_run(mia, "auditor", "A-1004")
+        self.assertEqual([(c.tool_call_id, c.audit_confirmation) for c in paused],
+                         [("call-1", True)])
+        code, events = self.continue_run(mia, run_id, "auditor", [("call-1", True)])
+        self.assertEqual(code, OK)
+        self.results_and_output(events)
+        self.assertCounts(before, lookup_order=1)
+        # The tenant's approvers see the record, of audit kind, resolved by
+        # the owner who confirmed the call.
+        listed = self.approvals.ListApprovals(runs_pb2.ListApprovalsRequest(),
+                                              metadata=bearer(owner), timeout=10)
+        records = [a for a in listed.approvals if a.run_id == run_id]
+        self.assertEqual([(a.kind, a.status, a.requester, a.resolved_by) for a in records],
+                         [(runs_pb2.APPROVAL_KIND_AUDIT, runs_pb2.APPROVAL_STATUS_APPROVED,
+                           "mia", "mia")])
 
 
 if __name__ == "__main__":

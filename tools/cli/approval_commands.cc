@@ -39,9 +39,16 @@ absl::StatusOr<runs::ApprovalStatus> ParseApprovalStatus(
       "'"));
 }
 
+// "approval" (an approver decides) or "audit" (the owner's recorded
+// confirmation).
+const char* ApprovalKindName(runs::ApprovalKind kind) {
+  return kind == runs::APPROVAL_KIND_AUDIT ? "audit" : "approval";
+}
+
 void PrintApproval(Output& out, const runs::Approval& approval) {
   out.Fields({
       {"ID", Cell(approval.approval_id(), Colour::kCyan)},
+      {"Kind", ApprovalKindName(approval.kind())},
       {"State", ApprovalState(approval.status())},
       {"Run", approval.run_id()},
       {"Tool call", approval.tool_call_id()},
@@ -80,11 +87,13 @@ absl::Status ListApprovals(CommandContext& context) {
   std::vector<std::vector<Cell>> rows;
   for (const runs::Approval& approval : response.approvals()) {
     rows.push_back({Cell(approval.approval_id(), Colour::kCyan),
+                    ApprovalKindName(approval.kind()),
                     ApprovalState(approval.status()), approval.tool_name(),
                     approval.requester(), approval.run_id(),
                     FormatUnixSeconds(approval.expires_at_unix())});
   }
-  out.Table({"ID", "STATE", "TOOL", "REQUESTER", "RUN", "EXPIRES"}, rows);
+  out.Table({"ID", "KIND", "STATE", "TOOL", "REQUESTER", "RUN", "EXPIRES"},
+            rows);
   PrintNextPage(out, "approvals list", response.page().next_cursor());
   return absl::OkStatus();
 }

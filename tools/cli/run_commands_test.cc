@@ -489,6 +489,13 @@ TEST_F(RunCommandsTest, ApprovalsListShowApproveAndReject) {
             "APPROVAL_STATUS_REJECTED");
   EXPECT_EQ(approvals_.resolved, (std::vector<bool>{true, false}));
   EXPECT_EQ(Run({"approvals", "approve", "a-other"}), kExitNotFound);
+  // The kind tells an approver's approval from an owner's audited
+  // confirmation.
+  EXPECT_EQ(Run({"approvals", "show", "a9"}), kExitOk);
+  EXPECT_THAT(out_.str(), ::testing::ContainsRegex("Kind: +approval"));
+  approvals_.approval.set_kind(runs::APPROVAL_KIND_AUDIT);
+  EXPECT_EQ(Run({"approvals", "list"}), kExitOk);
+  EXPECT_THAT(out_.str(), HasSubstr("audit"));
 }
 
 TEST_F(RunCommandsTest, SchedulesCreateTriggerDeleteAndUnimplementedCalls) {
