@@ -274,11 +274,11 @@ class SchedulesIntegrationTest(unittest.TestCase):
         self.assertTrue(got.enabled)
         self.assertGreater(got.next_run_at_unix, int(time.time()))
         self.assertLessEqual(got.next_run_at_unix, int(time.time()) + 300)
-        # Exactly one replica claimed it (the claim is audited with the
-        # claimer's service name).
-        fired_by = [name for name in ("run_executor", "run_executor#2")
-                    if f'"run_id":"{run_id}"' in SUITE.log(name).replace(" ", "")]
-        self.assertEqual(len(fired_by), 1, fired_by)
+        # Exactly one replica fired it, once.
+        fired = [(name, line) for name in ("run_executor", "run_executor#2")
+                 for line in SUITE.log(name).splitlines()
+                 if '"schedule_fired"' in line and run_id in line]
+        self.assertEqual(len(fired), 1, fired)
 
 
 if __name__ == "__main__":
