@@ -82,6 +82,9 @@ class RenderTest(unittest.TestCase):
         self.assertIn("`BASTION_DATABASE_URL`", text)
         # Nested messages cannot be set from the environment.
         self.assertRegex(text, r"`rateLimits` \| RateLimitConfig \| \(file only\)")
+        # Their keys are listed under them, file only too.
+        self.assertRegex(text, r"`runLimits\.leaseSeconds` \| int32 \| \(file only\)")
+        self.assertRegex(text, r"`scheduler\.pollIntervalMs` \| int32 \| \(file only\)")
 
 
 class RegenerateTest(unittest.TestCase):

@@ -182,6 +182,30 @@ def _env_settable(field) -> bool:
     return field.type in SCALAR_TYPES
 
 
+def _config_rows(index, notes, number, message, prefix: str = "",
+                 depth: int = 0) -> list:
+    """The rows of `message`'s keys, with the keys of its message-typed
+    fields under them (`runLimits.leaseSeconds`, `verificationKeys[].kid`),
+    so every key a config file may hold is listed."""
+    rows = []
+    for field_number, field in enumerate(message.field):
+        # Path: message_type (4) / index / field (2) / index.
+        text = notes.get((4, number, 2, field_number), "")
+        key = f"{prefix}{field.json_name}"
+        env = (f"`{ENV_PREFIX}{field.name.upper()}`"
+               if _env_settable(field) and not prefix else "(file only)")
+        rows.append(f"| `{key}` | {_type_name(field)} | {env} | {one_line(text)} |")
+        nested = index.get(field.type_name.lstrip("."))
+        if (field.type == descriptor_pb2.FieldDescriptorProto.TYPE_MESSAGE and
+                nested is not None and depth < 3):
+            repeated = field.label == descriptor_pb2.FieldDescriptorProto.LABEL_REPEATED
+            nested_file, nested_number, nested_message = nested
+            rows += _config_rows(index, comments(nested_file), nested_number,
+                                 nested_message, key + ("[]." if repeated else "."),
+                                 depth + 1)
+    return rows
+
+
 def render_config(files) -> str:
     index = _message_index(files)
     out = []
@@ -189,18 +213,11 @@ def render_config(files) -> str:
         if full_name not in index:
             raise SystemExit(f"no message {full_name} in the descriptors")
         file, number, message = index[full_name]
-        notes = comments(file)
         out.append(f"**{binary}** (`{full_name}`)")
         out.append("")
         out.append("| key | type | environment | meaning |")
         out.append("|---|---|---|---|")
-        for field_number, field in enumerate(message.field):
-            # Path: message_type (4) / index / field (2) / index.
-            text = notes.get((4, number, 2, field_number), "")
-            env = (f"`{ENV_PREFIX}{field.name.upper()}`"
-                   if _env_settable(field) else "(file only)")
-            out.append(f"| `{field.json_name}` | {_type_name(field)} | {env} "
-                       f"| {one_line(text)} |")
+        out += _config_rows(index, comments(file), number, message)
         out.append("")
     return "\n".join(out).rstrip()
 

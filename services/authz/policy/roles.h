@@ -15,7 +15,9 @@
 //            workflows:read, workflows:run, sessions:read, sessions:write,
 //            sessions:delete, memories:read, memories:write, memories:delete,
 //            traces:read, approvals:read, schedules:read, schedules:write,
-//            api_keys:read, api_keys:write, runs:read, runs:write.
+//            schedules:delete, schedules:run, api_keys:read, api_keys:write,
+//            runs:read, runs:write. (A member manages and triggers its own
+//            schedules; every schedule call reaches the caller's own only.)
 //            (runs:read / runs:write are added to the brief's list: a member
 //            who may start runs must be able to watch, cancel and continue its
 //            own runs; ownership of the run is checked by run-executor.) No
