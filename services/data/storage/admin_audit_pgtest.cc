@@ -216,9 +216,18 @@ TEST_F(AdminAuditTest, BulkDeleteAndClaimsAreRecorded) {
             "sessions.delete_many sessions nobody  tenant\n"
             "sessions.delete_many sessions x1 alice tenant\n"
             "sessions.delete_many sessions x2 alice tenant");
-  // The scheduler's claim across tenants, recorded as its own.
+  // The scheduler's claim across tenants: each schedule it claimed,
+  // recorded as its own with the schedule's owner; a claim that finds
+  // nothing due records nothing.
   EXPECT_EQ(AuditOf("service:run_executor"),
-            "schedules.claim schedules   platform");
+            "schedules.claim schedules x1 alice platform\n"
+            "schedules.claim schedules x2 alice platform");
+  claimed = stores_->schedules.ClaimDueSchedules(scheduler_, claim);
+  ASSERT_THAT(claimed, IsOk());
+  EXPECT_EQ(claimed->schedules_size(), 0);
+  EXPECT_EQ(AuditOf("service:run_executor"),
+            "schedules.claim schedules x1 alice platform\n"
+            "schedules.claim schedules x2 alice platform");
 }
 
 // An admin of another tenant reaches nothing, and its (audited) attempt

@@ -169,13 +169,15 @@ TEST_F(ListPlansTest, TheClaimFindsDueSchedulesByTheClaimIndex) {
   pg::PgConnection& conn = **lease;
   absl::StatusOr<pg::PgResult> found = conn.Execute(
       {"SELECT name FROM pg_prepared_statements"
-       " WHERE statement LIKE 'UPDATE bastion_data.schedules SET claimed_by%'",
+       " WHERE statement LIKE"
+       " 'WITH claimed AS ( UPDATE bastion_data.schedules SET claimed_by%'",
        {}});
   ASSERT_TRUE(found.ok()) << found.status();
   ASSERT_EQ(found->rows(), 1);
   const std::string explain =
       absl::StrCat("EXPLAIN (COSTS OFF) EXECUTE ",
-                   std::string(found->Get(0, 0)), "('scheduler-2', 10, 60)");
+                   std::string(found->Get(0, 0)), "('scheduler-2', 10, 60, 'bastion',"
+                   " 'service:run_executor')");
   ASSERT_TRUE(conn.ExecuteScript("BEGIN;"
                                  " SET LOCAL plan_cache_mode ="
                                  " force_generic_plan;"

@@ -87,10 +87,14 @@ constexpr char kDelete[] =
 
 // Every tenant's due schedules (the scheduler's call, at the platform
 // level), earliest first through the schedules_due_at index (migration
-// 0004); one without a grant never fires. $1 claimer, $2 limit, $3 lease
-// seconds. SKIP LOCKED: concurrent claimers take disjoint rows.
+// 0004); one without a grant never fires. Each schedule claimed is audited
+// in the same statement (actor $4/$5, the schedule and its owner named); a
+// claim that finds nothing due records nothing, so polling does not fill
+// the audit log. $1 claimer, $2 limit, $3 lease seconds. SKIP LOCKED:
+// concurrent claimers take disjoint rows.
 constexpr char kClaim[] =
-    "UPDATE bastion_data.schedules SET claimed_by = $1,"
+    "WITH claimed AS ("
+    " UPDATE bastion_data.schedules SET claimed_by = $1,"
     " claim_expires_at = now() + $3::int * interval '1 second',"
     " last_run_at = now()"
     " WHERE (tenant_id, schedule_id) IN ("
@@ -98,7 +102,13 @@ constexpr char kClaim[] =
     "  WHERE enabled AND next_run_at <= now() AND grant_id <> ''"
     "  AND (claim_expires_at IS NULL OR claim_expires_at <= now())"
     "  ORDER BY next_run_at LIMIT $2::int FOR UPDATE SKIP LOCKED)"
-    " RETURNING " SCHEDULE_COLUMNS;
+    " RETURNING " SCHEDULE_COLUMNS "),"
+    " audited AS ("
+    " INSERT INTO bastion_data.audit_events (tenant_id, user_id, admin_level,"
+    " action, resource, resource_id, target_user_id)"
+    " SELECT $4, $5, 'platform', 'schedules.claim', 'schedules', schedule_id,"
+    " user_id FROM claimed)"
+    " SELECT * FROM claimed";
 
 // Ends a live claim of $3 on schedule ($1 tenant, $2 id): $4 next due
 // micros (NULL: none), $5 disable.
@@ -219,14 +229,15 @@ absl::Status PgScheduleStore::DeleteSchedule(
 absl::StatusOr<v1::ClaimDueSchedulesResponse>
 PgScheduleStore::ClaimDueSchedules(const pg::PrincipalScope& scope,
                                    const v1::ClaimDueSchedulesRequest& request) {
-  // The scheduler claims other users' schedules: recorded.
+  // The scheduler claims other users' schedules: each one recorded.
   ASSIGN_OR_RETURN(
-      PgResult claimed,
-      RunAudited(pool_, scope,
-                 AdminAudit(scope, "schedules.claim", "schedules", "", ""),
-                 {kClaim,
-                  {request.claimer_id(), std::to_string(request.limit()),
-                   std::to_string(request.lease_seconds())}}));
+      std::vector<PgResult> results,
+      RunAsPrincipal(pool_, scope,
+                     {{kClaim,
+                       {request.claimer_id(), std::to_string(request.limit()),
+                        std::to_string(request.lease_seconds()),
+                        scope.tenant_id, scope.user_id}}}));
+  const PgResult& claimed = results[0];
   v1::ClaimDueSchedulesResponse response;
   for (int i = 0; i < claimed.rows(); ++i) {
     ASSIGN_OR_RETURN(*response.add_schedules(), ToSchedule(claimed, i));
