@@ -2,7 +2,7 @@
 """Drives the `bastion` command-line client (//tools/cli:bastion) against the
 real four services and PostgreSQL: login with a development token and with
 an API key, the registry, sessions, memories, traces drawn as a tree, API
-keys, cross-user reads answering "not found" with its exit code, every
+keys, schedules, cross-user reads answering "not found" with its exit code, every
 documented exit code the suite can produce, --json output that parses,
 --help for every command, and, under a pseudo-terminal, colours and a
 hidden credential prompt (never in a pipe).
@@ -240,6 +240,40 @@ class CliIntegrationTest(unittest.TestCase):
                                   "--component-id", "echo", "--state", "not json"), INVALID)
         self.assertExit(alice.run("sessions", "delete", fixed), OK)
         self.assertExit(alice.run("sessions", "show", fixed), NOT_FOUND)
+
+    def test_schedules_are_created_triggered_and_private(self):
+        alice, bob = User(self, "alice"), User(self, "bob")
+        alice.login(roles="member")
+        bob.login(roles="member")
+        created = alice.json("schedules", "create", "--cron", "0 9 * * 1-5",
+                             "--timezone", "Europe/Paris", "--component-type", "agent",
+                             "--component-id", "echo", "--input", "daily report")
+        schedule_id = created["scheduleId"]
+        self.assertEqual((created["userId"], created["timezone"]), ("alice", "Europe/Paris"))
+        shown = alice.run("schedules", "show", schedule_id)
+        self.assertExit(shown, OK)
+        self.assertIn("0 9 * * 1-5 (Europe/Paris)", shown.stdout)
+        self.assertIn(schedule_id, [s["scheduleId"] for s in
+                                    alice.json("schedules", "list")["schedules"]])
+        # A run made now, as alice, through the schedule's grant.
+        run_id = alice.json("schedules", "trigger", schedule_id)["runId"]
+        deadline = time.monotonic() + 30
+        while alice.json("runs", "show", run_id)["status"] != "RUN_STATUS_COMPLETED":
+            self.assertLess(time.monotonic(), deadline, "the triggered run did not complete")
+            time.sleep(0.2)
+        # Bob reaches none of it.
+        for args in (("schedules", "show", schedule_id), ("schedules", "trigger", schedule_id),
+                     ("schedules", "delete", schedule_id)):
+            self.assertExit(bob.run(*args), NOT_FOUND)
+        self.assertNotIn(schedule_id, bob.run("--json", "schedules", "list").stdout)
+        # A zone that does not exist is invalid, and says which.
+        bad = alice.run("schedules", "create", "--cron", "0 9 * * *", "--timezone",
+                        "Mars/Olympus_Mons", "--component-type", "agent", "--component-id",
+                        "echo")
+        self.assertExit(bad, INVALID)
+        self.assertIn("Mars/Olympus_Mons", bad.stderr)
+        self.assertExit(alice.run("schedules", "delete", schedule_id), OK)
+        self.assertExit(alice.run("schedules", "show", schedule_id), NOT_FOUND)
 
     def test_memories_are_created_listed_by_topic_and_private(self):
         alice, bob = User(self, "alice"), User(self, "bob")
