@@ -127,19 +127,53 @@ authn::v1::DelegationGrant GrantOf(const std::string& id,
   return grant;
 }
 
+// "<prefix>" and 128 random bits in hex, as authn's ids.
+std::string RandomId(const char* prefix) {
+  absl::BitGen random;
+  return absl::StrFormat("%s%016x%016x", prefix, absl::Uniform<uint64_t>(random),
+                         absl::Uniform<uint64_t>(random));
+}
+
 }  // namespace
 
 absl::StatusOr<authn::v1::DelegationGrant>
 PassThroughDelegations::ExchangeForRun(const Caller& owner,
                                        const std::string& run_id) {
   (void)run_id;
-  absl::BitGen random;
-  const std::string id =
-      absl::StrFormat("dlg_%016x%016x", absl::Uniform<uint64_t>(random),
-                      absl::Uniform<uint64_t>(random));
+  const std::string id = RandomId("dlg_");
   absl::MutexLock lock(&mutex_);
   assertions_[id] = owner.assertion;
   return GrantOf(id, owner.assertion);
+}
+
+absl::StatusOr<authn::v1::ScheduleGrant>
+PassThroughDelegations::ExchangeForSchedule(const Caller& owner,
+                                            const std::string& schedule_id) {
+  (void)schedule_id;
+  authn::v1::ScheduleGrant grant;
+  grant.set_grant_id(RandomId("sgr_"));
+  absl::MutexLock lock(&mutex_);
+  assertions_[grant.grant_id()] = owner.assertion;
+  return grant;
+}
+
+absl::StatusOr<authn::v1::DelegationGrant>
+PassThroughDelegations::ExchangeScheduleForRun(const std::string& grant_id,
+                                               const std::string& run_id) {
+  (void)run_id;
+  const std::string id = RandomId("dlg_");
+  absl::MutexLock lock(&mutex_);
+  auto found = assertions_.find(grant_id);
+  if (found == assertions_.end()) return absl::NotFoundError("no grant");
+  assertions_[id] = found->second;
+  return GrantOf(id, found->second);
+}
+
+absl::Status PassThroughDelegations::EndScheduleGrant(
+    const std::string& grant_id) {
+  absl::MutexLock lock(&mutex_);
+  assertions_.erase(grant_id);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<authn::v1::DelegationGrant> PassThroughDelegations::Renew(

@@ -66,9 +66,16 @@ class PassThroughDelegations final : public runs::DelegationClient {
   absl::StatusOr<authn::v1::DelegationGrant> Renew(
       const std::string& delegation_id) override;
   absl::Status End(const std::string& delegation_id) override;
+  // A schedule's runs act with its creator's assertion as it came.
+  absl::StatusOr<authn::v1::ScheduleGrant> ExchangeForSchedule(
+      const Caller& owner, const std::string& schedule_id) override;
+  absl::StatusOr<authn::v1::DelegationGrant> ExchangeScheduleForRun(
+      const std::string& grant_id, const std::string& run_id) override;
+  absl::Status EndScheduleGrant(const std::string& grant_id) override;
 
  private:
   absl::Mutex mutex_;
+  // Delegation and schedule grant ids -> the owner's assertion.
   std::map<std::string, std::string> assertions_ ABSL_GUARDED_BY(mutex_);
 };
 

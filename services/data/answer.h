@@ -1,5 +1,6 @@
-// Shared by the data service's gRPC adapters: copies a domain's successful
-// result into the gRPC response, and finishes a callback-API call.
+// Shared by the data service's gRPC adapters: Answer (common/status) copies
+// a domain's successful result into the gRPC response; Finish finishes a
+// callback-API call.
 #ifndef BASTION_SERVICES_DATA_ANSWER_H_
 #define BASTION_SERVICES_DATA_ANSWER_H_
 
@@ -9,16 +10,9 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/status/answer.h"
 
 namespace bastion::data {
-
-// Stores a successful result in the response; passes an error through.
-template <typename T>
-absl::Status Answer(absl::StatusOr<T> result, T* response) {
-  if (!result.ok()) return result.status();
-  *response = *std::move(result);
-  return absl::OkStatus();
-}
 
 // Finishes a unary call of a callback service with `status`. The adapters
 // answer on the thread that runs them: no hand-off to another thread.

@@ -39,8 +39,8 @@ REFLECTION = "grpc.reflection.v1alpha.ServerReflection"
 HEALTH = "grpc.health.v1.Health"
 
 # The proto file whose services each binary serves, and the services it
-# serves today (the others of its file answer UNIMPLEMENTED behind the
-# guard; once served, they are listed too).
+# serves (run-executor's ToolService, the contract tool servers implement,
+# is declared in its file and answers UNIMPLEMENTED behind the guard).
 SERVED_BY = {
     "authn": (authn_pb2.DESCRIPTOR, {"bastion.authn.v1.Authn"}),
     "authz": (authz_pb2.DESCRIPTOR, {"bastion.authz.v1.Authz"}),
@@ -50,7 +50,8 @@ SERVED_BY = {
         "bastion.data.v1.AuditWriter"}),
     "run_executor": (runs_pb2.DESCRIPTOR, {
         "bastion.runs.v1.Agents", "bastion.runs.v1.Teams",
-        "bastion.runs.v1.Workflows"}),
+        "bastion.runs.v1.Workflows", "bastion.runs.v1.Runs",
+        "bastion.runs.v1.Approvals", "bastion.runs.v1.Schedules"}),
 }
 
 SUITE = None

@@ -51,31 +51,14 @@ class DelegationClient {
   virtual absl::Status End(const std::string& delegation_id) = 0;
 
   // Schedules (authn's schedule grants): `owner` is the schedule's creator
-  // with its forwarded assertion. A client that serves runs alone (the
-  // runs' unit tests, the benchmark) keeps these defaults: UNIMPLEMENTED.
+  // with its forwarded assertion.
   virtual absl::StatusOr<authn::v1::ScheduleGrant> ExchangeForSchedule(
-      const Caller& owner, const std::string& schedule_id) {
-    (void)owner;
-    (void)schedule_id;
-    return NoScheduleGrants();
-  }
+      const Caller& owner, const std::string& schedule_id) = 0;
   // A run delegation for `run_id` from the grant (its principal and
   // scopes); renewed and ended like any other.
   virtual absl::StatusOr<authn::v1::DelegationGrant> ExchangeScheduleForRun(
-      const std::string& grant_id, const std::string& run_id) {
-    (void)grant_id;
-    (void)run_id;
-    return NoScheduleGrants();
-  }
-  virtual absl::Status EndScheduleGrant(const std::string& grant_id) {
-    (void)grant_id;
-    return NoScheduleGrants();
-  }
-
- private:
-  static absl::Status NoScheduleGrants() {
-    return absl::UnimplementedError("this client makes no schedule grants");
-  }
+      const std::string& grant_id, const std::string& run_id) = 0;
+  virtual absl::Status EndScheduleGrant(const std::string& grant_id) = 0;
 };
 
 // Calls authn over `channel` (from the service's ChannelFactory, which

@@ -58,6 +58,18 @@ class FakeDelegations final : public DelegationClient {
     ended.push_back(delegation_id);
     return absl::OkStatus();
   }
+  // Runs started by a caller only: no schedule grants here.
+  absl::StatusOr<authn::v1::ScheduleGrant> ExchangeForSchedule(
+      const Caller&, const std::string&) override {
+    return absl::FailedPreconditionError("no schedule grants in this test");
+  }
+  absl::StatusOr<authn::v1::DelegationGrant> ExchangeScheduleForRun(
+      const std::string&, const std::string&) override {
+    return absl::FailedPreconditionError("no schedule grants in this test");
+  }
+  absl::Status EndScheduleGrant(const std::string&) override {
+    return absl::FailedPreconditionError("no schedule grants in this test");
+  }
 
   absl::Duration ttl = absl::Seconds(300);
   absl::Status exchange_error;

@@ -2,13 +2,12 @@
 
 #include <utility>
 
-#include <nlohmann/json.hpp>
-
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/log/log.h"
 #include "common/status/status_macros.h"
+#include "services/run_executor/runs/run_codec.h"
 #include "services/run_executor/schedules/cron.h"
 
 namespace bastion::schedules {
@@ -18,28 +17,13 @@ std::string TimezoneOrUtc(const std::string& timezone) {
   return timezone.empty() ? "UTC" : timezone;
 }
 
-// The run input as data stores it: a JSON string.
-absl::StatusOr<std::string> InputJson(const std::string& input) {
-  std::string json;
-  try {
-    json = nlohmann::json(input).dump();
-  } catch (const nlohmann::json::exception&) {
-    return absl::InvalidArgumentError("input must be valid UTF-8");
-  }
+// The run input as data stores it (a JSON string), within data's bound.
+absl::StatusOr<std::string> BoundedInputJson(const std::string& input) {
+  std::string json = runs::InputJson(input);
   if (json.size() > kMaxScheduleInputBytes) {
     return absl::InvalidArgumentError("input is larger than 64 KiB");
   }
   return json;
-}
-
-// The run input back from data's JSON (a string, or any other JSON value
-// as its text).
-std::string InputOf(const std::string& input_json) {
-  nlohmann::json parsed =
-      nlohmann::json::parse(input_json, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded() || parsed.is_null()) return "";
-  if (parsed.is_string()) return parsed.get<std::string>();
-  return parsed.dump();
 }
 
 // "agents", "teams" or "workflows": the resource whose `run` permission a
@@ -80,7 +64,7 @@ runs::v1::Schedule PublicSchedule(const data::v1::Schedule& stored) {
   schedule.set_timezone(stored.timezone());
   schedule.set_component_type(stored.component_type());
   schedule.set_component_id(stored.component_id());
-  schedule.set_input(InputOf(stored.input_json()));
+  schedule.set_input(runs::InputOf(stored.input_json()));
   schedule.set_enabled(stored.enabled());
   schedule.set_next_run_at_unix(stored.next_run_at_unix_micros() / 1000000);
   schedule.set_tenant_id(stored.tenant_id());
@@ -136,7 +120,7 @@ absl::StatusOr<runs::v1::Schedule> ScheduleManager::Create(
   data::v1::CreateScheduleRequest request;
   ASSIGN_OR_RETURN(int64_t next,
                    NextRunMicros(schedule.cron(), schedule.timezone()));
-  ASSIGN_OR_RETURN(*request.mutable_input_json(), InputJson(schedule.input()));
+  ASSIGN_OR_RETURN(*request.mutable_input_json(), BoundedInputJson(schedule.input()));
   request.set_schedule_id(NewScheduleId());
   request.set_component_type(schedule.component_type());
   request.set_component_id(schedule.component_id());
@@ -219,7 +203,7 @@ absl::StatusOr<runs::v1::Schedule> ScheduleManager::Update(
   update.set_schedule_id(request.schedule_id());
   ASSIGN_OR_RETURN(int64_t next, NextRunMicros(cron, timezone));
   ASSIGN_OR_RETURN(*update.mutable_input_json(),
-                   InputJson(request.schedule().input()));
+                   BoundedInputJson(request.schedule().input()));
   update.set_update_cron(true);
   update.set_cron(cron);
   update.set_timezone(TimezoneOrUtc(timezone));
@@ -308,8 +292,14 @@ Firing ScheduleManager::Fire(const data::v1::Schedule& stored) {
   }
   absl::StatusOr<VerifiedAssertion> verified =
       parts_.assertions->VerifyPresentedBy(grant->delegation(), parts_.holder);
+  // The delegation must be for this run and act for the schedule's owner,
+  // nobody else, whatever the grant row says.
+  const bool as_owner =
+      verified.ok() && verified->delegation_run_id == run_id &&
+      verified->principal.tenant_id() == stored.tenant_id() &&
+      verified->principal.subject() == stored.user_id();
   absl::StatusOr<std::unique_ptr<runs::RunDelegation>> delegation =
-      verified.ok() && verified->delegation_run_id == run_id
+      as_owner
           ? runs::RunDelegation::FromGrant(
                 parts_.delegations, verified->principal, *grant,
                 parts_.delegation_check_interval, parts_.clock)
@@ -348,7 +338,7 @@ Firing ScheduleManager::Fire(const data::v1::Schedule& stored) {
   runs::RunManager::StartRequest start;
   start.component_type = stored.component_type();
   start.component_id = stored.component_id();
-  start.input = InputOf(stored.input_json());
+  start.input = runs::InputOf(stored.input_json());
   absl::StatusOr<std::string> started = parts_.runs->StartDelegated(
       *std::move(delegation), run_id, start, std::move(refused));
   firing.status = started.status();

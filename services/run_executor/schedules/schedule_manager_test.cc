@@ -136,6 +136,11 @@ class FakeScheduleRecords final : public ScheduleRecords {
     absl::MutexLock lock(&mutex_);
     return rows_[id];
   }
+  // Rewrites a row's owner, as tampering with the table would.
+  void SetOwner(const std::string& id, const std::string& user_id) {
+    absl::MutexLock lock(&mutex_);
+    rows_[id].set_user_id(user_id);
+  }
   void SetNext(const std::string& id, int64_t micros) {
     absl::MutexLock lock(&mutex_);
     rows_[id].set_next_run_at_unix_micros(micros);
@@ -681,6 +686,20 @@ TEST_F(ScheduleManagerTest, NoAnswerFromAuthnOrAuthzMakesNoRunAndKeepsIt) {
   EXPECT_EQ(authn_.ended_delegations().size(), 1u);
   EXPECT_TRUE(records_.Row(created->schedule_id()).enabled());
   EXPECT_TRUE(audit_.records().empty());
+}
+
+TEST_F(ScheduleManagerTest, ADelegationForAnyoneButTheRowsOwnerMakesNoRun) {
+  absl::StatusOr<runs::v1::Schedule> created = CreateEcho(alice_);
+  ASSERT_THAT(created, IsOk());
+  // The row now names bob while its grant acts for alice: no run as
+  // either, and the delegation is ended.
+  records_.SetOwner(created->schedule_id(), "bob");
+  data::v1::Schedule row = records_.Row(created->schedule_id());
+  const Firing firing = manager_.Fire(row);
+  EXPECT_THAT(firing.status, StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_TRUE(firing.run_id.empty());
+  EXPECT_TRUE(runs_.started().empty());
+  EXPECT_EQ(authn_.ended_delegations().size(), 1u);
 }
 
 TEST_F(ScheduleManagerTest, TwoSchedulersFireEachDueScheduleOnceAndMissedOnce) {

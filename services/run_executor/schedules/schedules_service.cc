@@ -2,18 +2,9 @@
 
 #include <utility>
 
+#include "common/status/answer.h"
+
 namespace bastion::schedules {
-namespace {
-
-// Copies a domain answer into the response.
-template <typename T>
-absl::Status Answer(absl::StatusOr<T> result, T* response) {
-  if (!result.ok()) return result.status();
-  *response = *std::move(result);
-  return absl::OkStatus();
-}
-
-}  // namespace
 
 SchedulesService::SchedulesService(ScheduleManager* manager, CallGuard guard)
     : manager_(manager), guard_(std::move(guard)) {}
