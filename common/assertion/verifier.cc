@@ -63,6 +63,11 @@ absl::StatusOr<AssertionClaims> AssertionVerifier::VerifyClaims(
   if (serialized.size() > kMaxAssertionBytes) {
     return Reject(absl::StrCat("larger than ", kMaxAssertionBytes, " bytes"));
   }
+  if (std::optional<AssertionClaims> claims = Recall(serialized)) {
+    absl::Status valid = CheckClaims(*claims, clock_->Now());
+    if (!valid.ok()) return valid;
+    return *std::move(claims);
+  }
   SignedAssertion signed_assertion;
   if (!signed_assertion.ParseFromArray(serialized.data(),
                                        static_cast<int>(serialized.size()))) {
@@ -72,7 +77,6 @@ absl::StatusOr<AssertionClaims> AssertionVerifier::VerifyClaims(
   if (signed_assertion.signature().size() != kSignatureBytes) {
     return Reject(absl::StrCat("signature is not ", kSignatureBytes, " bytes"));
   }
-
   if (keys_ == nullptr) {
     return absl::UnavailableError("assertion keys are unavailable");
   }
@@ -95,14 +99,20 @@ absl::StatusOr<AssertionClaims> AssertionVerifier::VerifyClaims(
           signed_assertion.signature())) {
     return Reject("signature does not verify");
   }
-
   AssertionClaims claims;
   if (!claims.ParseFromString(signed_assertion.claims())) {
     return Reject("claims do not parse");
   }
-
   if (clock_ == nullptr) return absl::UnavailableError("no clock");
   const absl::Time now = clock_->Now();
+  absl::Status valid = CheckClaims(claims, now);
+  if (!valid.ok()) return valid;
+  Remember(serialized, *keys, claims, now);
+  return claims;
+}
+
+absl::Status AssertionVerifier::CheckClaims(const AssertionClaims& claims,
+                                            absl::Time now) const {
   const absl::Time issued_at = absl::FromUnixSeconds(claims.issued_at_unix());
   const absl::Time expires_at = absl::FromUnixSeconds(claims.expires_at_unix());
   if (expires_at <= now) return Reject("expired");
@@ -117,7 +127,6 @@ absl::StatusOr<AssertionClaims> AssertionVerifier::VerifyClaims(
       claims.expires_at_unix() > credential_expiry) {
     return Reject("outlives the principal's credential");
   }
-
   if (audience_.empty() ||
       std::find(claims.audiences().begin(), claims.audiences().end(),
                 audience_) == claims.audiences().end()) {
@@ -131,7 +140,52 @@ absl::StatusOr<AssertionClaims> AssertionVerifier::VerifyClaims(
       return Reject(why);
     }
   }
-  return claims;
+  return absl::OkStatus();
+}
+
+std::optional<AssertionClaims> AssertionVerifier::Recall(
+    absl::string_view serialized) const {
+  std::weak_ptr<const KeySet> verified_by;
+  std::optional<AssertionClaims> claims;
+  {
+    absl::MutexLock lock(&mutex_);
+    auto it = verified_.find(serialized);
+    if (it == verified_.end()) return std::nullopt;
+    verified_by = it->second.keys;
+    claims = it->second.claims;
+  }
+  absl::StatusOr<std::shared_ptr<const KeySet>> keys = keys_->Keys();
+  if (clock_ != nullptr && keys.ok() && *keys != nullptr &&
+      verified_by.lock() == *keys) {
+    return claims;
+  }
+  // The keys changed since (or cannot be had): checked again in full.
+  absl::MutexLock lock(&mutex_);
+  verified_.erase(std::string(serialized));
+  return std::nullopt;
+}
+
+void AssertionVerifier::Remember(absl::string_view serialized,
+                                 const std::shared_ptr<const KeySet>& keys,
+                                 const AssertionClaims& claims,
+                                 absl::Time now) const {
+  absl::MutexLock lock(&mutex_);
+  if (verified_.size() >= kVerifiedCapacity) {
+    // Expired ones go first; if none has, all go (bounded; a miss only
+    // costs a signature check).
+    absl::erase_if(verified_, [now](const auto& entry) {
+      return entry.second.expires <= now;
+    });
+    if (verified_.size() >= kVerifiedCapacity) verified_.clear();
+  }
+  verified_.insert_or_assign(
+      std::string(serialized),
+      Verified{keys, claims, absl::FromUnixSeconds(claims.expires_at_unix())});
+}
+
+std::size_t AssertionVerifier::remembered() const {
+  absl::MutexLock lock(&mutex_);
+  return verified_.size();
 }
 
 }  // namespace bastion::assertion

@@ -4,11 +4,17 @@
 #ifndef BASTION_COMMON_ASSERTION_VERIFIER_H_
 #define BASTION_COMMON_ASSERTION_VERIFIER_H_
 
+#include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "bastion/common/v1/common.pb.h"
 #include "common/assertion/key_set.h"
 #include "common/clock/clock.h"
@@ -16,8 +22,18 @@
 namespace bastion::assertion {
 
 // Checks a serialized SignedAssertion and returns the principal it carries.
-// Thread-safe: Verify may be called concurrently; it holds no mutable state
-// (keys come from the KeyProvider, time from the Clock).
+// Thread-safe: Verify may be called concurrently (keys come from the
+// KeyProvider, time from the Clock).
+//
+// The same assertion bytes arrive again and again (a service presents its
+// own assertion on every call for minutes; a user's and a run's are
+// forwarded on each of its calls), so the signature check, the costly part,
+// is remembered: by the exact bytes, for assertions that passed every
+// check, at most until their expiry, and only while the KeyProvider hands
+// out the same key set (any change of keys, a rotation or a withdrawn key,
+// checks every signature again). Every other check (expiry, audience,
+// principal, delegation) runs on each call. At most kVerifiedCapacity
+// assertions are remembered.
 //
 // Verify fails with:
 //  - UNAUTHENTICATED, message naming the reason, when the assertion is
@@ -33,6 +49,8 @@ namespace bastion::assertion {
 // The signature is checked before the claims are parsed.
 class AssertionVerifier {
  public:
+  static constexpr std::size_t kVerifiedCapacity = 4096;
+
   // `keys` must not be null; `clock` must not be null and must outlive the
   // verifier (SystemClock::Get() in production). `audience` is this
   // service's name as authn puts it in AssertionClaims.audiences; an empty
@@ -65,10 +83,35 @@ class AssertionVerifier {
 
   const std::string& audience() const { return audience_; }
 
+  // How many verified assertions are remembered now (for tests).
+  std::size_t remembered() const;
+
  private:
+  struct Verified {
+    // The key set that verified the signature.
+    std::weak_ptr<const KeySet> keys;
+    bastion::common::v1::AssertionClaims claims;
+    absl::Time expires;
+  };
+
+  // Everything but the signature: times, audience, principal, delegation.
+  absl::Status CheckClaims(const bastion::common::v1::AssertionClaims& claims,
+                           absl::Time now) const;
+  // The claims of `serialized` if it was verified under the key set the
+  // KeyProvider hands out now.
+  std::optional<bastion::common::v1::AssertionClaims> Recall(
+      absl::string_view serialized) const;
+  void Remember(absl::string_view serialized,
+                const std::shared_ptr<const KeySet>& keys,
+                const bastion::common::v1::AssertionClaims& claims,
+                absl::Time now) const;
+
   const std::shared_ptr<KeyProvider> keys_;
   const Clock* const clock_;
   const std::string audience_;
+  mutable absl::Mutex mutex_;
+  mutable absl::flat_hash_map<std::string, Verified> verified_
+      ABSL_GUARDED_BY(mutex_);
 };
 
 }  // namespace bastion::assertion

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/assertion/assertion_limits.h"
 #include "common/assertion/ed25519.h"
@@ -205,6 +206,77 @@ TEST_F(VerifierTest, BadSignature) {
   signed_assertion.set_signature(std::string(kSignatureBytes, '\0'));
   ExpectRejected(signed_assertion.SerializeAsString(),
                  "signature does not verify");
+}
+
+TEST_F(VerifierTest, RemembersOnlyAssertionsThatPassedEveryCheck) {
+  const std::string assertion = ForgeTrusted(ValidClaims());
+  ASSERT_TRUE(verifier_.Verify(assertion).ok());
+  EXPECT_EQ(verifier_.remembered(), 1u);
+  absl::StatusOr<Principal> again = verifier_.Verify(assertion);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(TextOf(*again), TextOf(ValidPrincipal()));
+  EXPECT_EQ(verifier_.remembered(), 1u);
+
+  // A bad signature over the same claims is never taken for the good one.
+  SignedAssertion tampered;
+  ASSERT_TRUE(tampered.ParseFromString(assertion));
+  std::string signature = tampered.signature();
+  signature[0] ^= 0x01;
+  tampered.set_signature(signature);
+  ExpectRejected(tampered.SerializeAsString(), "signature does not verify");
+  AssertionClaims wrong_audience = ValidClaims();
+  wrong_audience.clear_audiences();
+  wrong_audience.add_audiences("authz");
+  ExpectRejected(ForgeTrusted(wrong_audience), "audience not listed");
+  EXPECT_EQ(verifier_.remembered(), 1u);
+}
+
+TEST_F(VerifierTest, ARememberedAssertionStillExpires) {
+  const std::string assertion = ForgeTrusted(ValidClaims());
+  ASSERT_TRUE(verifier_.Verify(assertion).ok());
+  clock_.Advance(absl::Minutes(5));
+  ExpectRejected(assertion, "expired");
+}
+
+// Keys that a test replaces, as a rotation or a withdrawn key would.
+class SwappableKeys final : public KeyProvider {
+ public:
+  explicit SwappableKeys(std::shared_ptr<const KeySet> keys)
+      : keys_(std::move(keys)) {}
+  absl::StatusOr<std::shared_ptr<const KeySet>> Keys() override {
+    absl::MutexLock lock(&mutex_);
+    return keys_;
+  }
+  void Set(std::shared_ptr<const KeySet> keys) {
+    absl::MutexLock lock(&mutex_);
+    keys_ = std::move(keys);
+  }
+
+ private:
+  absl::Mutex mutex_;
+  std::shared_ptr<const KeySet> keys_ ABSL_GUARDED_BY(mutex_);
+};
+
+TEST_F(VerifierTest, AChangedKeySetChecksEverySignatureAgain) {
+  auto keys = std::make_shared<SwappableKeys>(
+      *KeySet::Create({trusted_.signer->PublicKey()}));
+  AssertionVerifier verifier(keys, &clock_, kAudience);
+  const std::string assertion = ForgeTrusted(ValidClaims());
+  ASSERT_TRUE(verifier.Verify(assertion).ok());
+  ASSERT_EQ(verifier.remembered(), 1u);
+
+  // The key is withdrawn: what it verified is no longer taken.
+  TrustedKey other = MakeTrustedKey("other.pem");
+  keys->Set(*KeySet::Create({other.signer->PublicKey()}));
+  absl::StatusOr<Principal> withdrawn = verifier.Verify(assertion);
+  EXPECT_THAT(withdrawn, StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_EQ(withdrawn.status().message(), "assertion rejected: unknown key id");
+  EXPECT_EQ(verifier.remembered(), 0u);
+
+  // Back again (a new set with the same key): verified again, in full.
+  keys->Set(*KeySet::Create({trusted_.signer->PublicKey()}));
+  EXPECT_TRUE(verifier.Verify(assertion).ok());
+  EXPECT_EQ(verifier.remembered(), 1u);
 }
 
 TEST_F(VerifierTest, EveryTamperedClaimsByteIsRejected) {
