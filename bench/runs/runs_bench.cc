@@ -7,8 +7,9 @@
 //            `streams` workers, each running one run after another; prints
 //            "rate runs_per_s=N runs=N errors=N first_event_p50_ms=...
 //            first_event_p99_ms=... completion_p50_ms=... completion_p99_ms=...
-//            total_runs=N" (latencies of the runs that ended inside the
-//            measured window; total_runs: every run the process made,
+//            total_runs=N" (runs started in the measured `seconds` after
+//            the warm-up, over the time until the last of them ended, and
+//            their latencies; total_runs: every run the process made,
 //            warm-up included, for CPU per run)
 //     hold   --tool_port=P --pid=PID [--agent=bench-hold]: serves the agent's
 //            remote tool on 127.0.0.1:P, which holds every call until all
@@ -204,26 +205,51 @@ int Rate(const Flags& flags, const Runner& runner) {
   request.set_agent_id(flags.agent);
   request.set_input(input);
 
-  std::atomic<bool> stop{false};
-  std::atomic<long> errors{0};
-  std::atomic<long> total{0};
-  const Clock::time_point measure_from =
+  // Every stream runs warm-up runs for warmup_seconds, then waits for the
+  // others at a barrier: the measurement starts (t0) when all have arrived,
+  // so no warm-up run is still in progress. Each stream then starts runs
+  // until t0 + seconds and finishes the one it is in; the rate is the runs
+  // started after t0 over the time from t0 to the end of the last one. All
+  // streams start together and finish their runs in waves, so a fixed
+  // window would count whole waves (a rate off by up to one wave); this
+  // counts the work done, whatever the phase.
+  const Clock::time_point warm_until =
       Clock::now() + std::chrono::duration_cast<Clock::duration>(
                          std::chrono::duration<double>(flags.warmup_seconds));
-  const Clock::time_point measure_to =
-      measure_from + std::chrono::duration_cast<Clock::duration>(
-                         std::chrono::duration<double>(flags.seconds));
+  const Clock::duration measure_for =
+      std::chrono::duration_cast<Clock::duration>(
+          std::chrono::duration<double>(flags.seconds));
+  std::atomic<long> errors{0};
+  std::atomic<long> total{0};
   std::mutex mu;
+  std::condition_variable arrived_cv;
+  int arrived = 0;
+  Clock::time_point t0;
+  Clock::time_point last_end;
   std::vector<double> first_event;
   std::vector<double> completion;
   std::vector<std::thread> workers;
   for (int w = 0; w < flags.streams; ++w) {
     workers.emplace_back([&, w] {
-      while (!stop.load(std::memory_order_relaxed)) {
+      while (Clock::now() < warm_until) {
+        (void)runner.Run(w, request, input);
+        ++total;
+      }
+      Clock::time_point start;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        if (++arrived == flags.streams) {
+          t0 = Clock::now();
+          arrived_cv.notify_all();
+        } else {
+          arrived_cv.wait(lock, [&] { return arrived == flags.streams; });
+        }
+        start = t0;
+      }
+      while (Clock::now() < start + measure_for) {
         const RunResult result = runner.Run(w, request, input);
         const Clock::time_point end = Clock::now();
         ++total;
-        if (end < measure_from || end > measure_to) continue;
         if (!result.ok) {
           ++errors;
           continue;
@@ -231,18 +257,20 @@ int Rate(const Flags& flags, const Runner& runner) {
         std::lock_guard<std::mutex> lock(mu);
         first_event.push_back(result.first_event_ms);
         completion.push_back(result.completion_ms);
+        last_end = std::max(last_end, end);
       }
     });
   }
-  std::this_thread::sleep_until(measure_to);
-  stop = true;
   for (std::thread& t : workers) t.join();
+  const double elapsed_s =
+      std::chrono::duration<double>(last_end - t0).count();
   const long runs = static_cast<long>(completion.size());
   std::printf(
-      "rate runs_per_s=%.1f runs=%ld errors=%ld streams=%d "
+      "rate runs_per_s=%.1f runs=%ld seconds=%.2f errors=%ld streams=%d "
       "first_event_p50_ms=%.1f first_event_p99_ms=%.1f "
       "completion_p50_ms=%.1f completion_p99_ms=%.1f total_runs=%ld\n",
-      runs / flags.seconds, runs, errors.load(), flags.streams,
+      elapsed_s > 0 ? runs / elapsed_s : 0.0, runs, elapsed_s, errors.load(),
+      flags.streams,
       Percentile(first_event, 0.50), Percentile(first_event, 0.99),
       Percentile(completion, 0.50), Percentile(completion, 0.99),
       total.load());

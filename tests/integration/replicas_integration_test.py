@@ -53,7 +53,8 @@ class ReplicasIntegrationTest(unittest.TestCase):
         return runs_pb2_grpc.RunsStub(channel)
 
     def start_long_run(self, runs, who):
-        stream = runs.RunAgent(runs_pb2.RunAgentRequest(agent_id="echo", input=LONG_INPUT),
+        # The slow echo agent streams a word every 2 ms: a run of seconds.
+        stream = runs.RunAgent(runs_pb2.RunAgentRequest(agent_id="slow-echo", input=LONG_INPUT),
                                metadata=who, timeout=120)
         started = next(stream)
         self.assertEqual(kind(started), "started")
@@ -95,7 +96,7 @@ class ReplicasIntegrationTest(unittest.TestCase):
         reader.start()
         began = time.monotonic()
         cancelled = two.CancelRun(runs_pb2.CancelRunRequest(
-            run_id=started.run_id, component_type=AGENT, component_id="echo"),
+            run_id=started.run_id, component_type=AGENT, component_id="slow-echo"),
             metadata=alice, timeout=10)
         reader.join(30)
         self.assertEqual(cancelled.run.status, common_pb2.RUN_STATUS_CANCELLED)
@@ -130,7 +131,7 @@ class ReplicasIntegrationTest(unittest.TestCase):
         self.assertEqual(events[-1].failed.message, run.error)
         # Its session is free again.
         again = list(survivor.RunAgent(runs_pb2.RunAgentRequest(
-            agent_id="echo", input="after", session_id=started.started.session_id),
+            agent_id="slow-echo", input="after", session_id=started.started.session_id),
             metadata=alice, timeout=30))
         self.assertEqual(kind(again[-1]), "completed")
 
@@ -150,7 +151,7 @@ class ReplicasIntegrationTest(unittest.TestCase):
         self.assertEqual(kind(other[-1]), "completed")
         for stream, started in streams:
             one.CancelRun(runs_pb2.CancelRunRequest(
-                run_id=started.run_id, component_type=AGENT, component_id="echo"),
+                run_id=started.run_id, component_type=AGENT, component_id="slow-echo"),
                 metadata=erin, timeout=10)
             self.assertEqual(kind(list(stream)[-1]), "cancelled")
 

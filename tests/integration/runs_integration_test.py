@@ -62,14 +62,15 @@ class RunsIntegrationTest(unittest.TestCase):
         return bearer(SUITE.token(sub, tenant=tenant, roles="member",
                                   scopes="tools:calculator:run"))
 
-    def run_agent(self, who, text: str, **fields):
+    def run_agent(self, who, text: str, agent: str = "echo", **fields):
         return list(self.runs.RunAgent(runs_pb2.RunAgentRequest(
-            agent_id="echo", input=text, **fields), metadata=who, timeout=60))
+            agent_id=agent, input=text, **fields), metadata=who, timeout=60))
 
     def start_long_run(self, who, **fields):
-        """Starts a long echo run; returns (stream, started event)."""
+        """Starts a long run (the slow echo agent streams a word every 2 ms);
+        returns (stream, started event)."""
         stream = self.runs.RunAgent(runs_pb2.RunAgentRequest(
-            agent_id="echo", input=LONG_INPUT, **fields), metadata=who, timeout=120)
+            agent_id="slow-echo", input=LONG_INPUT, **fields), metadata=who, timeout=120)
         started = next(stream)
         self.assertEqual(kind(started), "started")
         return stream, started
@@ -210,10 +211,10 @@ class RunsIntegrationTest(unittest.TestCase):
         stream, first = self.start_long_run(alice)
         session = first.started.session_id
         details = self.assertCode(grpc.StatusCode.FAILED_PRECONDITION, self.run_agent,
-                                  alice, "me too", session_id=session)
+                                  alice, "me too", agent="slow-echo", session_id=session)
         self.assertIn(first.run_id, details)
         # Interrupt: the first run is cancelled, the new one runs.
-        interrupting = self.run_agent(alice, "now", session_id=session,
+        interrupting = self.run_agent(alice, "now", agent="slow-echo", session_id=session,
                                       session_policy=runs_pb2.SESSION_POLICY_INTERRUPT)
         self.assertEqual(kind(interrupting[-1]), "completed")
         self.assertEqual(kind(list(stream)[-1]), "cancelled")
@@ -221,7 +222,7 @@ class RunsIntegrationTest(unittest.TestCase):
                          common_pb2.RUN_STATUS_CANCELLED)
         # Enqueue: the new run starts once the running one has ended.
         stream, second = self.start_long_run(alice, session_id=session)
-        queued = self.run_agent(alice, "later", session_id=session,
+        queued = self.run_agent(alice, "later", agent="slow-echo", session_id=session,
                                 session_policy=runs_pb2.SESSION_POLICY_ENQUEUE)
         self.assertEqual(kind(queued[-1]), "completed")
         self.assertEqual(kind(list(stream)[-1]), "completed")
@@ -278,7 +279,7 @@ class RunsIntegrationTest(unittest.TestCase):
         reader.start()
         began = time.monotonic()
         cancelled = self.runs.CancelRun(runs_pb2.CancelRunRequest(
-            run_id=started.run_id, component_type=AGENT, component_id="echo"),
+            run_id=started.run_id, component_type=AGENT, component_id="slow-echo"),
             metadata=alice, timeout=10)
         self.assertEqual(cancelled.run.status, common_pb2.RUN_STATUS_CANCELLED)
         self.assertLess(time.monotonic() - began, 1.0)

@@ -23,6 +23,49 @@ bool IsDelegationId(std::string_view id) {
   return true;
 }
 
+// Empty (no delegation) or one of authn's delegation ids.
+absl::Status CheckDelegationId(std::string_view id) {
+  if (id.empty() || IsDelegationId(id)) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      "delegation_id must be \"dlg_\" and 32 lowercase hex digits");
+}
+
+// The end of a run: from running or pending to paused or a final status,
+// with only the fields that status has.
+absl::Status CheckEnd(const v1::RunEnd &end) {
+  if (end.expected_status() != common::v1::RUN_STATUS_RUNNING &&
+      end.expected_status() != common::v1::RUN_STATUS_PENDING) {
+    return absl::InvalidArgumentError(
+        "end.expected_status must be running or pending");
+  }
+  switch (end.status()) {
+    case common::v1::RUN_STATUS_PAUSED:
+    case common::v1::RUN_STATUS_COMPLETED:
+    case common::v1::RUN_STATUS_FAILED:
+    case common::v1::RUN_STATUS_CANCELLED:
+      break;
+    default:
+      return absl::InvalidArgumentError(
+          "end.status must be paused, completed, failed or cancelled");
+  }
+  if (end.output().size() > kMaxJsonBytes || end.error().size() > 65536) {
+    return absl::InvalidArgumentError("end.output or end.error too large");
+  }
+  if (!end.output().empty() &&
+      end.status() != common::v1::RUN_STATUS_COMPLETED) {
+    return absl::InvalidArgumentError("end.output is for a completed run");
+  }
+  if (!end.error().empty() && end.status() != common::v1::RUN_STATUS_FAILED) {
+    return absl::InvalidArgumentError("end.error is for a failed run");
+  }
+  if (!end.paused_tool_calls().empty() &&
+      end.status() != common::v1::RUN_STATUS_PAUSED) {
+    return absl::InvalidArgumentError(
+        "end.paused_tool_calls are for a paused run");
+  }
+  return absl::OkStatus();
+}
+
 bool IsKnown(common::v1::RunStatus status) {
   switch (status) {
     case common::v1::RUN_STATUS_PENDING:
@@ -53,6 +96,7 @@ absl::StatusOr<v1::RunRecord> Runs::CreateRun(
       !IsKnown(request.status())) {
     return absl::InvalidArgumentError("unknown status");
   }
+  RETURN_IF_ERROR(CheckDelegationId(request.delegation_id()));
   return store_.CreateRun(scope, request);
 }
 
@@ -85,10 +129,8 @@ absl::StatusOr<v1::RunRecord> Runs::UpdateRun(
       request.error().size() > 65536) {
     return absl::InvalidArgumentError("output or error too large");
   }
-  if (request.update_delegation_id() && !request.delegation_id().empty() &&
-      !IsDelegationId(request.delegation_id())) {
-    return absl::InvalidArgumentError(
-        "delegation_id must be \"dlg_\" and 32 lowercase hex digits");
+  if (request.update_delegation_id()) {
+    RETURN_IF_ERROR(CheckDelegationId(request.delegation_id()));
   }
   if (request.only_when_session_idle() &&
       (request.session_stale_after_ms() < 1 ||
@@ -117,6 +159,7 @@ absl::StatusOr<v1::AppendRunEventsResponse> Runs::AppendRunEvents(
       return absl::InvalidArgumentError("event payload larger than 1 MiB");
     }
   }
+  if (request.has_end()) RETURN_IF_ERROR(CheckEnd(request.end()));
   return store_.AppendRunEvents(scope, request);
 }
 

@@ -32,12 +32,12 @@ using ::bastion::pg::RunAsPrincipal;
   BASTION_MICROS("created_at") " AS created_us"
 
 // $1 tenant, $2 user, $3 id (NULL: generate), $4 type, $5 component,
-// $6 session, $7 status, $8 input.
+// $6 session, $7 status, $8 input, $9 delegation id.
 constexpr char kInsert[] =
     "INSERT INTO bastion_data.runs (tenant_id, user_id, run_id,"
-    " component_type, component_id, session_id, status, input)"
+    " component_type, component_id, session_id, status, input, delegation_id)"
     " VALUES ($1, $2, coalesce($3, gen_random_uuid()::text), $4, $5, $6, $7,"
-    " coalesce($8::jsonb, 'null'::jsonb))"
+    " coalesce($8::jsonb, 'null'::jsonb), $9)"
     " RETURNING " RUN_COLUMNS;
 
 // $1 tenant, $2 user (NULL: any), $3 id, $4 type (NULL: any),
@@ -113,29 +113,52 @@ constexpr char kLockRun[] =
     " WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
     " AND run_id = $3 FOR UPDATE";
 
-// Numbers the new events after the run's last one. $1 tenant,
-// $2 user (NULL: any), $3 run, $4 types (JSON array of strings),
-// $5 payloads (JSON array of JSON texts).
+// The rest of an append, after a CTE `run` naming the run (tenant_id,
+// user_id, run_id): numbers the new events after the run's last one.
+// `types` and `payloads` are the parameters holding the events' types (a
+// JSON array of strings) and payloads (a JSON array of JSON texts).
+#define APPEND_TO_RUN(types, payloads)                                      \
+  " base AS ("                                                              \
+  "  SELECT coalesce(max(e.seq), 0) AS seq FROM bastion_data.run_events e"  \
+  "  JOIN run r ON e.tenant_id = r.tenant_id AND e.user_id = r.user_id"     \
+  "  AND e.run_id = r.run_id),"                                             \
+  " ev AS ("                                                                \
+  "  SELECT t.type, p.payload, t.ord"                                       \
+  "  FROM jsonb_array_elements_text(" types "::jsonb)"                      \
+  "    WITH ORDINALITY AS t(type, ord)"                                     \
+  "  JOIN jsonb_array_elements_text(" payloads "::jsonb) WITH ORDINALITY"   \
+  "    AS p(payload, ord) ON p.ord = t.ord)"                                \
+  " INSERT INTO bastion_data.run_events"                                    \
+  " (tenant_id, user_id, run_id, seq, type, payload)"                       \
+  " SELECT r.tenant_id, r.user_id, r.run_id, b.seq + ev.ord, ev.type,"      \
+  " CASE WHEN ev.payload = '' THEN '{}'::jsonb ELSE ev.payload::jsonb END"  \
+  " FROM run r CROSS JOIN base b CROSS JOIN ev ORDER BY ev.ord"             \
+  " RETURNING " EVENT_COLUMNS
+
+// $1 tenant, $2 user (NULL: any), $3 run, $4 types, $5 payloads.
 constexpr char kAppendEvents[] =
     "WITH run AS ("
     "  SELECT tenant_id, user_id, run_id FROM bastion_data.runs"
     "  WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
     "  AND run_id = $3),"
-    " base AS ("
-    "  SELECT coalesce(max(e.seq), 0) AS seq FROM bastion_data.run_events e"
-    "  JOIN run r ON e.tenant_id = r.tenant_id AND e.user_id = r.user_id"
-    "  AND e.run_id = r.run_id),"
-    " ev AS ("
-    "  SELECT t.type, p.payload, t.ord"
-    "  FROM jsonb_array_elements_text($4::jsonb) WITH ORDINALITY AS t(type, ord)"
-    "  JOIN jsonb_array_elements_text($5::jsonb) WITH ORDINALITY"
-    "    AS p(payload, ord) ON p.ord = t.ord)"
-    " INSERT INTO bastion_data.run_events"
-    " (tenant_id, user_id, run_id, seq, type, payload)"
-    " SELECT r.tenant_id, r.user_id, r.run_id, b.seq + ev.ord, ev.type,"
-    " CASE WHEN ev.payload = '' THEN '{}'::jsonb ELSE ev.payload::jsonb END"
-    " FROM run r CROSS JOIN base b CROSS JOIN ev ORDER BY ev.ord"
-    " RETURNING " EVENT_COLUMNS;
+    APPEND_TO_RUN("$4", "$5");
+
+// The end of a run and its final events in one statement: the run moves
+// from the expected status to the new one, and only then are the events
+// appended (no row when the status was not the expected one). $1 tenant,
+// $2 user (NULL: any), $3 run, $4 expected status, $5 new status,
+// $6 output (NULL: keep), $7 error (NULL: keep), $8 paused calls (JSON;
+// NULL: keep), $9 types, $10 payloads.
+constexpr char kEndAndAppend[] =
+    "WITH run AS ("
+    "  UPDATE bastion_data.runs SET status = $5,"
+    "  output = coalesce($6, output), error = coalesce($7, error),"
+    "  paused_tool_calls = coalesce($8::jsonb, paused_tool_calls),"
+    "  updated_at = greatest(now(), updated_at + interval '1 microsecond')"
+    "  WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
+    "  AND run_id = $3 AND status = $4"
+    "  RETURNING tenant_id, user_id, run_id),"
+    APPEND_TO_RUN("$9", "$10");
 
 const char* StatusText(common::v1::RunStatus status) {
   switch (status) {
@@ -259,7 +282,8 @@ absl::StatusOr<v1::RunRecord> PgRunStore::CreateRun(
                         ComponentTypeParam(request.component_type()),
                         request.component_id(), request.session_id(),
                         std::string(status),
-                        OptionalParam(request.input_json())}}}));
+                        OptionalParam(request.input_json()),
+                        request.delegation_id()}}}));
   return ToRun(results[0], 0);
 }
 
@@ -358,15 +382,42 @@ absl::StatusOr<v1::AppendRunEventsResponse> PgRunStore::AppendRunEvents(
   OwnerFilter owner = ByIdFilter(scope);
   std::vector<pg::Statement> batch = AdminAuditById(
       scope, AuditedTable::kRuns, "runs.append_events", request.run_id());
+  // Taken first, in a statement of its own, so that the append's snapshot
+  // sees every event appended before (kLockRun).
   batch.push_back({kLockRun, {owner.tenant_id, owner.user_id, request.run_id()}});
   const size_t at = batch.size();
-  batch.push_back({kAppendEvents,
-                   {owner.tenant_id, owner.user_id, request.run_id(),
-                    JsonStringArray(types), JsonStringArray(payloads)}});
+  if (request.has_end()) {
+    const v1::RunEnd& end = request.end();
+    ASSIGN_OR_RETURN(std::string paused, PausedToJson(end.paused_tool_calls()));
+    batch.push_back(
+        {kEndAndAppend,
+         {owner.tenant_id, owner.user_id, request.run_id(),
+          StatusParam(end.expected_status()), StatusParam(end.status()),
+          end.status() == common::v1::RUN_STATUS_COMPLETED
+              ? pg::Param(end.output())
+              : std::nullopt,
+          end.status() == common::v1::RUN_STATUS_FAILED
+              ? pg::Param(end.error())
+              : std::nullopt,
+          end.status() == common::v1::RUN_STATUS_PAUSED ? pg::Param(paused)
+                                                        : std::nullopt,
+          JsonStringArray(types), JsonStringArray(payloads)}});
+    batch.push_back(
+        {kStatusOf, {owner.tenant_id, owner.user_id, request.run_id()}});
+  } else {
+    batch.push_back({kAppendEvents,
+                     {owner.tenant_id, owner.user_id, request.run_id(),
+                      JsonStringArray(types), JsonStringArray(payloads)}});
+  }
   ASSIGN_OR_RETURN(std::vector<PgResult> results,
                    RunAsPrincipal(pool_, scope, std::move(batch)));
   const PgResult& rows = results[at];
-  if (rows.rows() == 0) return NotFound();
+  if (rows.rows() == 0) {
+    if (request.has_end() && results[at + 1].rows() == 1) {
+      return absl::FailedPreconditionError("run is not in the expected status");
+    }
+    return NotFound();
+  }
   v1::AppendRunEventsResponse response;
   for (int i = 0; i < rows.rows(); ++i) *response.add_events() = ToEvent(rows, i);
   return response;

@@ -127,7 +127,22 @@ TEST_F(PgRunStoreTest, DelegationIdIsStoredAndChecked) {
     EXPECT_THAT(store_->UpdateRun(alice_, set),
                 StatusIs(absl::StatusCode::kInvalidArgument))
         << bad;
+    v1::CreateRunRequest create = NewRun("r-bad-delegation");
+    create.set_delegation_id(bad);
+    EXPECT_THAT(store_->CreateRun(alice_, create),
+                StatusIs(absl::StatusCode::kInvalidArgument))
+        << bad;
   }
+
+  // Or stored as the run is created.
+  v1::CreateRunRequest create = NewRun("r-delegated");
+  create.set_delegation_id(id);
+  auto created = store_->CreateRun(alice_, create);
+  ASSERT_THAT(created, IsOk());
+  EXPECT_EQ(created->delegation_id(), id);
+  auto read = store_->GetRun(alice_, Get("r-delegated"));
+  ASSERT_THAT(read, IsOk());
+  EXPECT_EQ(read->run().delegation_id(), id);
 }
 
 // UpdateRun with only_when_session_idle: the start of an enqueued run.
@@ -250,6 +265,78 @@ TEST_F(PgRunStoreTest, EventsAreNumberedAndReplayable) {
   EXPECT_EQ(replay->events(0).type(), "model_output");
   EXPECT_EQ(replay->events(1).seq(), 3);
   EXPECT_EQ(replay->events(1).payload_json(), R"({"t": "completed"})");
+}
+
+// The end of a run is stored with its final event, or not at all.
+TEST_F(PgRunStoreTest, TheEndAndItsEventAreStoredTogether) {
+  v1::CreateRunRequest running = NewRun("r-end");
+  running.set_status(common::v1::RUN_STATUS_RUNNING);
+  ASSERT_THAT(store_->CreateRun(alice_, running), IsOk());
+  ASSERT_THAT(store_->AppendRunEvents(alice_, Events("r-end", {"started"})),
+              IsOk());
+  auto events_of = [this](const std::string& run) {
+    auto get = Get(run);
+    get.set_include_events(true);
+    auto got = store_->GetRun(alice_, get);
+    EXPECT_THAT(got, IsOk());
+    return got.ok() ? *got : v1::GetRunResponse();
+  };
+
+  // Expecting the wrong status (another replica failed it after its
+  // lease): nothing is stored.
+  v1::AppendRunEventsRequest stale = Events("r-end", {"completed"});
+  stale.mutable_end()->set_expected_status(common::v1::RUN_STATUS_PENDING);
+  stale.mutable_end()->set_status(common::v1::RUN_STATUS_COMPLETED);
+  stale.mutable_end()->set_output("done");
+  EXPECT_THAT(store_->AppendRunEvents(alice_, stale),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(events_of("r-end").events_size(), 1);
+  EXPECT_EQ(events_of("r-end").run().status(), common::v1::RUN_STATUS_RUNNING);
+
+  // Someone else's run is as missing.
+  v1::AppendRunEventsRequest end = stale;
+  end.mutable_end()->set_expected_status(common::v1::RUN_STATUS_RUNNING);
+  EXPECT_THAT(store_->AppendRunEvents(bob_, end),
+              StatusIs(absl::StatusCode::kNotFound));
+
+  auto ended = store_->AppendRunEvents(alice_, end);
+  ASSERT_THAT(ended, IsOk());
+  ASSERT_EQ(ended->events_size(), 1);
+  EXPECT_EQ(ended->events(0).seq(), 2);
+  const v1::GetRunResponse stored = events_of("r-end");
+  EXPECT_EQ(stored.run().status(), common::v1::RUN_STATUS_COMPLETED);
+  EXPECT_EQ(stored.run().output(), "done");
+  ASSERT_EQ(stored.events_size(), 2);
+  EXPECT_EQ(stored.events(1).type(), "completed");
+  // Only once: a retry finds it ended.
+  EXPECT_THAT(store_->AppendRunEvents(alice_, end),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(events_of("r-end").events_size(), 2);
+
+  // A pause stores the calls it waits on; an end that is no end is refused.
+  v1::CreateRunRequest pausing = NewRun("r-pause");
+  pausing.set_status(common::v1::RUN_STATUS_RUNNING);
+  ASSERT_THAT(store_->CreateRun(alice_, pausing), IsOk());
+  v1::AppendRunEventsRequest pause = Events("r-pause", {"paused"});
+  pause.mutable_end()->set_expected_status(common::v1::RUN_STATUS_RUNNING);
+  pause.mutable_end()->set_status(common::v1::RUN_STATUS_RUNNING);
+  EXPECT_THAT(store_->AppendRunEvents(alice_, pause),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  pause.mutable_end()->set_status(common::v1::RUN_STATUS_PAUSED);
+  pause.mutable_end()->set_output("not for a pause");
+  EXPECT_THAT(store_->AppendRunEvents(alice_, pause),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  pause.mutable_end()->clear_output();
+  v1::PausedToolCall* call = pause.mutable_end()->add_paused_tool_calls();
+  call->set_tool_call_id("c1");
+  call->set_tool_name("restart");
+  call->set_arguments_json("{}");
+  call->set_requires_confirmation(true);
+  ASSERT_THAT(store_->AppendRunEvents(alice_, pause), IsOk());
+  const v1::GetRunResponse paused = events_of("r-pause");
+  EXPECT_EQ(paused.run().status(), common::v1::RUN_STATUS_PAUSED);
+  ASSERT_EQ(paused.run().paused_tool_calls_size(), 1);
+  EXPECT_EQ(paused.run().paused_tool_calls(0).tool_call_id(), "c1");
 }
 
 TEST_F(PgRunStoreTest, ConcurrentAppendsGetDistinctSeqs) {

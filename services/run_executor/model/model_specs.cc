@@ -59,6 +59,11 @@ absl::Status Invalid(absl::string_view model, absl::string_view what) {
 
 absl::Status ValidateScripted(const std::string& name,
                               const v1::ScriptedModel& scripted) {
+  if (scripted.word_delay_ms() < 0 || scripted.word_delay_ms() > 1000) {
+    return Invalid(name, absl::StrCat("word_delay_ms ",
+                                      scripted.word_delay_ms(),
+                                      " is not 0 to 1000"));
+  }
   for (int i = 0; i < scripted.rules_size(); ++i) {
     const v1::ScriptedRule& rule = scripted.rules(i);
     const std::string where = absl::StrCat("rule ", i + 1);

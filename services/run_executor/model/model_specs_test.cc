@@ -92,6 +92,8 @@ TEST(ValidateModelSpecsTest, RefusesBadScriptedRulesNamingTheRule) {
            R"pb(models { name: "s" scripted { rules { tool_calls { tool_name: "" } } } })pb",
            R"pb(models { name: "s" scripted { rules { tool_calls { tool_name: "t" arguments_json: "[]" } } } })pb",
            R"pb(models { name: "s" scripted { rules { tool_calls { tool_name: "t" arguments_json: "{oops" } } } })pb",
+           R"pb(models { name: "s" scripted { word_delay_ms: -1 } })pb",
+           R"pb(models { name: "s" scripted { word_delay_ms: 1001 } })pb",
        }) {
     EXPECT_THAT(ValidateModelSpecs(Parse(text)),
                 StatusIs(absl::StatusCode::kInvalidArgument))

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
 
 namespace bastion::runs {
 namespace {
@@ -129,13 +130,16 @@ absl::StatusOr<std::unique_ptr<ScriptedModel>> ScriptedModel::Create(
   const std::string fallback =
       spec.fallback_reply().empty() ? "{input}" : spec.fallback_reply();
   return std::unique_ptr<ScriptedModel>(
-      new ScriptedModel(std::move(rules), fallback, clock));
+      new ScriptedModel(std::move(rules), fallback,
+                        absl::Milliseconds(spec.word_delay_ms()), clock));
 }
 
 ScriptedModel::ScriptedModel(std::vector<Rule> rules,
-                             std::string fallback_reply, const Clock* clock)
+                             std::string fallback_reply,
+                             absl::Duration word_delay, const Clock* clock)
     : rules_(std::move(rules)),
       fallback_reply_(std::move(fallback_reply)),
+      word_delay_(word_delay),
       clock_(clock) {}
 
 absl::StatusOr<ModelReply> ScriptedModel::Complete(
@@ -182,7 +186,11 @@ absl::StatusOr<ModelReply> ScriptedModel::Complete(
   // an empty reply still checks once.
   std::vector<absl::string_view> words = Words(reply.text);
   if (words.empty()) words.push_back("");
-  for (absl::string_view word : words) {
+  for (size_t i = 0; i < words.size(); ++i) {
+    const absl::string_view word = words[i];
+    if (i > 0 && word_delay_ > absl::ZeroDuration()) {
+      absl::SleepFor(word_delay_);
+    }
     if (options.cancelled && options.cancelled()) {
       return absl::CancelledError("model call cancelled");
     }

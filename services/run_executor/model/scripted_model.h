@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "bastion/runs/v1/runs_config.pb.h"
 #include "common/clock/clock.h"
 #include "nlohmann/json.hpp"
@@ -61,10 +62,12 @@ class ScriptedModel final : public Model {
   };
 
   ScriptedModel(std::vector<Rule> rules, std::string fallback_reply,
-                const Clock* clock);
+                absl::Duration word_delay, const Clock* clock);
 
   const std::vector<Rule> rules_;
   const std::string fallback_reply_;
+  // Real time between streamed words (not the injected clock: a pause).
+  const absl::Duration word_delay_;
   const Clock* const clock_;
 };
 

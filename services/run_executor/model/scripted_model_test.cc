@@ -219,6 +219,29 @@ TEST_F(ScriptedModelTest, CancelledMidStreamStopsWithCancelled) {
   EXPECT_THAT(pieces, ElementsAre("one ", "two "));
 }
 
+TEST_F(ScriptedModelTest, WordDelayPacesTheStream) {
+  std::unique_ptr<ScriptedModel> slow = Make("word_delay_ms: 30");
+  std::vector<absl::Time> arrived;
+  ModelCallOptions options;
+  options.on_text = [&arrived](absl::string_view) {
+    arrived.push_back(absl::Now());
+  };
+  ASSERT_THAT(slow->Complete({{User("one two three")}, {}}, options), IsOk());
+  ASSERT_EQ(arrived.size(), 3u);
+  // The first word at once, each next one after the pause.
+  EXPECT_GE(arrived[2] - arrived[0], absl::Milliseconds(60));
+
+  // A cancel between words stops it there.
+  std::vector<std::string> pieces;
+  options.on_text = [&pieces](absl::string_view text) {
+    pieces.emplace_back(text);
+  };
+  options.cancelled = [&pieces] { return pieces.size() >= 1; };
+  EXPECT_THAT(slow->Complete({{User("one two three")}, {}}, options),
+              StatusIs(absl::StatusCode::kCancelled));
+  EXPECT_THAT(pieces, ElementsAre("one "));
+}
+
 TEST_F(ScriptedModelTest, PastTheDeadlineIsDeadlineExceeded) {
   std::unique_ptr<ScriptedModel> echo = Make("");
   ModelCallOptions options;

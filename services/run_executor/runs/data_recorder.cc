@@ -6,6 +6,7 @@
 
 #include "absl/time/clock.h"
 #include "common/log/log.h"
+#include "common/status/status_macros.h"
 #include "services/run_executor/runs/run_codec.h"
 
 namespace bastion::runs {
@@ -37,6 +38,15 @@ auto WhileUnavailable(const Call& call) -> decltype(call()) {
 
 }  // namespace
 
+DataRecorder::~DataRecorder() {
+  {
+    absl::MutexLock lock(&mutex_);
+    mutex_.Await(absl::Condition(
+        +[](bool* in_flight) { return !*in_flight; }, &in_flight_));
+  }
+  SendSpans();
+}
+
 absl::Status DataRecorder::Record(v1::RunEvent event) {
   event.set_run_id(live_->run_id());
   if (event.has_cancelled()) {
@@ -47,19 +57,42 @@ absl::Status DataRecorder::Record(v1::RunEvent event) {
   if (event.has_cancelled() && event.cancelled().cancelled_by().empty()) {
     event.mutable_cancelled()->set_cancelled_by(live_->cancelled_by());
   }
-  if (EndsRun(event)) {
-    absl::Status finished = Finish(event);
-    if (!finished.ok()) return finished;
+  if (!EndsRun(event)) {
+    // Encodable now, so that a bad event fails here rather than its batch.
+    absl::Status encodable = ToRecord(event).status();
+    if (!encodable.ok()) return encodable;
+    if (!spans_.empty() && absl::Now() - oldest_span_ >= kSpanDelay) {
+      SendSpans();
+    }
+    std::vector<v1::RunEvent> batch;
+    {
+      absl::MutexLock lock(&mutex_);
+      auto room = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+        return !failure_.ok() ||
+               queued_.size() < static_cast<size_t>(kEventBatch);
+      };
+      mutex_.Await(absl::Condition(&room));
+      if (!failure_.ok()) return failure_;
+      queued_.push_back(std::move(event));
+      if (in_flight_) return absl::OkStatus();
+      in_flight_ = true;
+      batch = TakeQueued();
+    }
+    Send(std::move(batch));
+    return absl::OkStatus();
   }
-  absl::StatusOr<data::v1::RunEventRecord> record = ToRecord(event);
-  if (!record.ok()) return record.status();
-  data::v1::AppendRunEventsRequest request;
-  request.set_run_id(live_->run_id());
-  *request.add_events() = *std::move(record);
-  auto append = [&] { return data_->AppendRunEvents(owner_->Current(), request); };
-  absl::StatusOr<data::v1::AppendRunEventsResponse> stored =
-      EndsRun(event) ? WhileUnavailable(append) : append();
-  if (!stored.ok()) return stored.status();
+
+  // The end: everything before it is stored first, then the final status
+  // and the final event together.
+  absl::Status drained = Drain();
+  SendSpans();
+  if (!drained.ok()) return drained;
+  absl::StatusOr<data::v1::AppendRunEventsResponse> stored = End(event);
+  if (!stored.ok()) {
+    Log(LogLevel::kWarning, "run_end_not_stored",
+        {{"run_id", live_->run_id()}, {"error", stored.status().ToString()}});
+    return stored.status();
+  }
   if (stored->events_size() != 1) {
     return absl::InternalError("data stored no event");
   }
@@ -69,10 +102,99 @@ absl::Status DataRecorder::Record(v1::RunEvent event) {
   return absl::OkStatus();
 }
 
+std::vector<v1::RunEvent> DataRecorder::TakeQueued() {
+  std::vector<v1::RunEvent> batch;
+  size_t bytes = 0;
+  while (!queued_.empty() && batch.size() < static_cast<size_t>(kEventBatch)) {
+    const size_t size = queued_.front().ByteSizeLong();
+    if (!batch.empty() && bytes + size > kBatchBytes) break;
+    bytes += size;
+    batch.push_back(std::move(queued_.front()));
+    queued_.pop_front();
+  }
+  return batch;
+}
+
+void DataRecorder::Send(std::vector<v1::RunEvent> events) {
+  data::v1::AppendRunEventsRequest request;
+  request.set_run_id(live_->run_id());
+  for (const v1::RunEvent& event : events) {
+    absl::StatusOr<data::v1::RunEventRecord> record = ToRecord(event);
+    // Checked by Record before the event was queued.
+    if (record.ok()) *request.add_events() = *std::move(record);
+  }
+  data_->AppendRunEventsAsync(
+      owner_->Current(), std::move(request),
+      [this, events = std::move(events)](
+          absl::StatusOr<data::v1::AppendRunEventsResponse> stored) mutable {
+        Stored(std::move(events), std::move(stored));
+      });
+}
+
+void DataRecorder::Stored(
+    std::vector<v1::RunEvent> events,
+    absl::StatusOr<data::v1::AppendRunEventsResponse> stored) {
+  std::vector<v1::RunEvent> next;
+  {
+    absl::MutexLock lock(&mutex_);
+    if (stored.ok() &&
+        stored->events_size() != static_cast<int>(events.size())) {
+      stored = absl::InternalError("data did not store every event");
+    }
+    if (!stored.ok()) {
+      if (failure_.ok()) failure_ = stored.status();
+      queued_.clear();
+      in_flight_ = false;
+      return;
+    }
+    // Published in the order data numbered them, before the next append.
+    for (size_t i = 0; i < events.size(); ++i) {
+      const data::v1::RunEventRecord& record = stored->events(static_cast<int>(i));
+      last_seq_ = record.seq();
+      events[i].set_seq(record.seq());
+      events[i].set_created_at_unix(record.created_at_unix_micros() / 1000000);
+      live_->Publish(events[i]);
+    }
+    if (queued_.empty()) {
+      in_flight_ = false;
+      return;
+    }
+    next = TakeQueued();
+  }
+  Send(std::move(next));
+}
+
+absl::Status DataRecorder::Drain() {
+  absl::MutexLock lock(&mutex_);
+  auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    return !in_flight_;
+  };
+  mutex_.Await(absl::Condition(&idle));
+  return failure_;
+}
+
 absl::Status DataRecorder::RecordSpan(data::v1::Span span) {
+  if (spans_.empty()) oldest_span_ = absl::Now();
+  spans_.push_back(std::move(span));
+  if (spans_.size() >= kSpanBatch ||
+      absl::Now() - oldest_span_ >= kSpanDelay) {
+    SendSpans();
+  }
+  return absl::OkStatus();
+}
+
+void DataRecorder::SendSpans() {
+  if (spans_.empty()) return;
   data::v1::AppendSpansRequest request;
-  *request.add_spans() = std::move(span);
-  return data_->AppendSpans(owner_->Current(), request);
+  for (data::v1::Span& span : spans_) *request.add_spans() = std::move(span);
+  spans_.clear();
+  absl::Status stored = data_->AppendSpans(owner_->Current(), request);
+  if (!stored.ok()) {
+    Log(LogLevel::kWarning, "run_spans_not_stored",
+        {{"run_id", live_->run_id()},
+         {"spans", std::to_string(request.spans_size())},
+         {"error", stored.ToString()}});
+  }
 }
 
 absl::StatusOr<std::string> DataRecorder::RequestApproval(
@@ -103,34 +225,64 @@ absl::Status DataRecorder::StartWhenSessionIdle(absl::Duration stale_after) {
   return stored;
 }
 
-absl::Status DataRecorder::Finish(const v1::RunEvent& event) {
-  data::v1::UpdateRunRequest request;
+absl::StatusOr<data::v1::AppendRunEventsResponse> DataRecorder::End(
+    const v1::RunEvent& event) {
+  ASSIGN_OR_RETURN(data::v1::RunEventRecord record, ToRecord(event));
+  data::v1::AppendRunEventsRequest request;
   request.set_run_id(live_->run_id());
-  request.set_expected_status(status_);
+  data::v1::RunEnd* end = request.mutable_end();
+  end->set_expected_status(status_);
   if (event.has_completed()) {
-    request.set_status(common::v1::RUN_STATUS_COMPLETED);
-    request.set_update_output(true);
-    request.set_output(event.completed().output());
+    end->set_status(common::v1::RUN_STATUS_COMPLETED);
+    end->set_output(event.completed().output());
   } else if (event.has_failed()) {
-    request.set_status(common::v1::RUN_STATUS_FAILED);
-    request.set_update_error(true);
-    request.set_error(event.failed().message());
+    end->set_status(common::v1::RUN_STATUS_FAILED);
+    end->set_error(event.failed().message());
   } else if (event.has_cancelled()) {
-    request.set_status(common::v1::RUN_STATUS_CANCELLED);
+    end->set_status(common::v1::RUN_STATUS_CANCELLED);
   } else {
-    request.set_status(common::v1::RUN_STATUS_PAUSED);
-    request.set_update_paused_tool_calls(true);
+    end->set_status(common::v1::RUN_STATUS_PAUSED);
     for (const v1::ToolCall& call : event.paused().requirements()) {
-      *request.add_paused_tool_calls() = ToPaused(call);
+      *end->add_paused_tool_calls() = ToPaused(call);
     }
   }
-  absl::StatusOr<data::v1::RunRecord> updated = WhileUnavailable(
-      [&] { return data_->UpdateRun(owner_->Current(), request); });
-  if (!updated.ok()) {
-    Log(LogLevel::kWarning, "run_status_not_stored",
-        {{"run_id", live_->run_id()}, {"error", updated.status().ToString()}});
+  const std::string type = record.type();
+  *request.add_events() = std::move(record);
+  bool unanswered = false;
+  absl::StatusOr<data::v1::AppendRunEventsResponse> stored =
+      WhileUnavailable([&] {
+        absl::StatusOr<data::v1::AppendRunEventsResponse> answer =
+            data_->AppendRunEvents(owner_->Current(), request);
+        if (answer.status().code() == absl::StatusCode::kUnavailable) {
+          unanswered = true;
+        }
+        return answer;
+      });
+  if (stored.status().code() != absl::StatusCode::kFailedPrecondition ||
+      !unanswered) {
+    return stored;
   }
-  return updated.status();
+  // An attempt data did not answer may have been stored all the same: the
+  // retry then finds the run ended. Ours if it ended as asked, with this
+  // one event after the last one stored here.
+  int64_t last_seq = 0;
+  {
+    absl::MutexLock lock(&mutex_);
+    last_seq = last_seq_;
+  }
+  data::v1::GetRunRequest read;
+  read.set_run_id(live_->run_id());
+  read.set_include_events(true);
+  read.set_events_after_seq(last_seq);
+  absl::StatusOr<data::v1::GetRunResponse> now =
+      data_->GetRun(owner_->Current(), read);
+  if (now.ok() && now->run().status() == end->status() &&
+      now->events_size() == 1 && now->events(0).type() == type) {
+    data::v1::AppendRunEventsResponse ours;
+    *ours.add_events() = now->events(0);
+    return ours;
+  }
+  return stored;
 }
 
 }  // namespace bastion::runs

@@ -60,6 +60,37 @@ class GrpcRunData final : public RunData {
           return runs_->AppendRunEvents(c, request, r);
         });
   }
+  void AppendRunEventsAsync(const Caller& caller,
+                            data::v1::AppendRunEventsRequest request,
+                            AppendDone done) override {
+    // Alive until gRPC has called back.
+    struct Pending {
+      grpc::ClientContext context;
+      data::v1::AppendRunEventsRequest request;
+      data::v1::AppendRunEventsResponse response;
+      AppendDone done;
+    };
+    auto pending = std::make_shared<Pending>();
+    pending->request = std::move(request);
+    pending->done = std::move(done);
+    pending->context.set_deadline(
+        absl::ToChronoTime(absl::Now() + kDataDeadline));
+    if (absl::Status forwarded = ForwardCaller(caller, &pending->context);
+        !forwarded.ok()) {
+      pending->done(forwarded);
+      return;
+    }
+    runs_->async()->AppendRunEvents(
+        &pending->context, &pending->request, &pending->response,
+        [pending](grpc::Status answer) {
+          absl::Status status = DataAnswer("AppendRunEvents", answer);
+          if (status.ok()) {
+            pending->done(std::move(pending->response));
+          } else {
+            pending->done(std::move(status));
+          }
+        });
+  }
   absl::Status AppendSpans(const Caller& caller,
                            const data::v1::AppendSpansRequest& request) override {
     return Call<data::v1::AppendSpansResponse>(

@@ -5,6 +5,7 @@
 #ifndef BASTION_SERVICES_RUN_EXECUTOR_RUNS_RUN_DATA_H_
 #define BASTION_SERVICES_RUN_EXECUTOR_RUNS_RUN_DATA_H_
 
+#include <functional>
 #include <memory>
 
 #include <grpcpp/grpcpp.h>
@@ -34,6 +35,13 @@ class RunData {
       const Caller& caller, const data::v1::UpdateRunRequest& request) = 0;
   virtual absl::StatusOr<data::v1::AppendRunEventsResponse> AppendRunEvents(
       const Caller& caller, const data::v1::AppendRunEventsRequest& request) = 0;
+  // AppendRunEvents without waiting for the answer: `done` is called once
+  // with it, on another thread or before this returns.
+  using AppendDone = std::function<void(
+      absl::StatusOr<data::v1::AppendRunEventsResponse>)>;
+  virtual void AppendRunEventsAsync(const Caller& caller,
+                                    data::v1::AppendRunEventsRequest request,
+                                    AppendDone done) = 0;
   virtual absl::Status AppendSpans(
       const Caller& caller, const data::v1::AppendSpansRequest& request) = 0;
   virtual absl::StatusOr<data::v1::Approval> CreateApproval(

@@ -113,8 +113,10 @@ class RunWatch {
   std::atomic<bool> stop_{false};
   std::mutex mutex_;
   // Guarded by mutex_.
-  absl::Time next_poll_ = absl::InfinitePast();
-  absl::Time next_heartbeat_ = absl::InfinitePast();
+  // The record was written as the run started (created, continued or
+  // claimed): the first heartbeat and poll are due one interval later.
+  absl::Time next_poll_ = absl::Now() + poll_;
+  absl::Time next_heartbeat_ = absl::Now() + heartbeat_;
 };
 
 }  // namespace
@@ -253,8 +255,21 @@ absl::StatusOr<std::string> RunManager::StartRun(
     end_unused();
     return status;
   };
-
   std::string session_id = request.session_id;
+  if (!session_id.empty()) {
+    absl::Status usable = CheckSession(caller, request, session_id);
+    if (!usable.ok()) return refuse(usable);
+  }
+  // The run acts for its owner through a delegation bound to its id,
+  // exchanged before the run is written (a refused exchange leaves no run
+  // behind) and stored on the run's record as it is created.
+  if (delegation == nullptr) {
+    absl::StatusOr<std::unique_ptr<RunDelegation>> exchanged =
+        Exchange(caller, run_id);
+    if (!exchanged.ok()) return refuse(exchanged.status());
+    delegation = *std::move(exchanged);
+  }
+
   std::vector<std::string> wait_for;
   {
     // A new session has no other runs: only starts in a given session wait
@@ -262,25 +277,6 @@ absl::StatusOr<std::string> RunManager::StartRun(
     std::unique_lock<std::mutex> admission(admission_, std::defer_lock);
     if (!session_id.empty()) admission.lock();
     if (!session_id.empty()) {
-      data::v1::GetSessionRequest get;
-      get.set_session_id(session_id);
-      absl::StatusOr<data::v1::Session> session = data_->GetSession(caller, get);
-      // A session the caller does not own (a tenant admin sees its users'
-      // sessions, but a run goes only into the caller's own) is as missing.
-      if ((!session.ok() &&
-           session.status().code() == absl::StatusCode::kNotFound) ||
-          (session.ok() &&
-           (session->user_id() != caller.principal.subject() ||
-            session->tenant_id() != caller.principal.tenant_id()))) {
-        return refuse(absl::NotFoundError(
-            absl::StrCat("session ", session_id, " not found")));
-      }
-      if (!session.ok()) return refuse(session.status());
-      if (session->component_type() != request.component_type ||
-          session->component_id() != request.component_id) {
-        return refuse(absl::FailedPreconditionError(absl::StrCat(
-            "session ", session_id, " belongs to another component")));
-      }
       absl::StatusOr<std::vector<std::string>> in_progress =
           RunsInProgress(caller, session_id);
       if (!in_progress.ok()) return refuse(in_progress.status());
@@ -328,28 +324,33 @@ absl::StatusOr<std::string> RunManager::StartRun(
     create.set_input_json(InputJson(request.input));
     create.set_status(wait_for.empty() ? common::v1::RUN_STATUS_RUNNING
                                        : common::v1::RUN_STATUS_PENDING);
+    create.set_delegation_id(delegation->id());
     absl::Status created = data_->CreateRun(caller, create).status();
     if (!created.ok()) return refuse(created);
   }
 
   const RunStatus created = wait_for.empty() ? common::v1::RUN_STATUS_RUNNING
                                              : common::v1::RUN_STATUS_PENDING;
-  absl::StatusOr<std::unique_ptr<RunDelegation>> bound =
-      delegation == nullptr
-          ? Delegate(caller, run_id, created)
-          : Bind(std::move(delegation), caller, run_id, created,
-                 std::move(refused));
-  if (!bound.ok()) return refuse(bound.status());
+  if (!refused.ok()) {
+    // Recorded failed while the delegation (which created the run) still
+    // acts, then ended.
+    FailRun(caller, run_id, created, refused);
+    return refuse(std::move(refused));
+  }
 
+  bool stopping = false;
   {
     absl::MutexLock lock(&threads_mutex_);
-    if (stopping_) {
-      (*bound)->End();
-      return refuse(absl::UnavailableError("run-executor is shutting down"));
-    }
-    ++threads_;
+    stopping = stopping_;
+    if (!stopping) ++threads_;
   }
-  std::thread([this, live, delegation = *std::move(bound), request,
+  if (stopping) {
+    absl::Status unavailable =
+        absl::UnavailableError("run-executor is shutting down");
+    FailRun(caller, run_id, created, unavailable);
+    return refuse(std::move(unavailable));
+  }
+  std::thread([this, live, delegation = std::move(delegation), request,
                session_id, wait = !wait_for.empty()]() mutable {
     Execute(std::move(live), std::move(delegation), std::move(request),
             std::move(session_id), wait);
@@ -357,16 +358,38 @@ absl::StatusOr<std::string> RunManager::StartRun(
   return run_id;
 }
 
-absl::StatusOr<std::unique_ptr<RunDelegation>> RunManager::Delegate(
-    const Caller& caller, const std::string& run_id, RunStatus status) {
+absl::Status RunManager::CheckSession(const Caller& caller,
+                                      const StartRequest& request,
+                                      const std::string& session_id) {
+  data::v1::GetSessionRequest get;
+  get.set_session_id(session_id);
+  absl::StatusOr<data::v1::Session> session = data_->GetSession(caller, get);
+  // A session the caller does not own (a tenant admin sees its users'
+  // sessions, but a run goes only into the caller's own) is as missing.
+  if ((!session.ok() &&
+       session.status().code() == absl::StatusCode::kNotFound) ||
+      (session.ok() &&
+       (session->user_id() != caller.principal.subject() ||
+        session->tenant_id() != caller.principal.tenant_id()))) {
+    return absl::NotFoundError(
+        absl::StrCat("session ", session_id, " not found"));
+  }
+  if (!session.ok()) return session.status();
+  if (session->component_type() != request.component_type ||
+      session->component_id() != request.component_id) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "session ", session_id, " belongs to another component"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<RunDelegation>> RunManager::Exchange(
+    const Caller& caller, const std::string& run_id) {
   absl::StatusOr<std::unique_ptr<RunDelegation>> delegation =
       RunDelegation::Exchange(delegations_, caller, run_id,
                               options_.delegation_check_interval,
                               options_.clock);
-  if (delegation.ok()) {
-    return Bind(*std::move(delegation), caller, run_id, status,
-                absl::OkStatus());
-  }
+  if (delegation.ok()) return delegation;
   absl::Status failure = delegation.status();
   Log(LogLevel::kWarning, "run_delegation_not_exchanged",
       {{"run_id", run_id}, {"code", absl::StatusCodeToString(failure.code())}});
@@ -374,50 +397,30 @@ absl::StatusOr<std::unique_ptr<RunDelegation>> RunManager::Delegate(
     failure = absl::UnavailableError(
         "authn is unavailable: the run cannot act for its user; try again");
   }
-  FailRun(caller, run_id, status, failure);
-  return failure;
-}
-
-absl::StatusOr<std::unique_ptr<RunDelegation>> RunManager::Bind(
-    std::unique_ptr<RunDelegation> delegation, const Caller& caller,
-    const std::string& run_id, RunStatus status, absl::Status refused) {
-  absl::Status failure = std::move(refused);
-  if (failure.ok()) {
-    // Any replica finds the delegation on the run (to renew or end it).
-    data::v1::UpdateRunRequest store;
-    store.set_run_id(run_id);
-    store.set_expected_status(status);
-    store.set_update_delegation_id(true);
-    store.set_delegation_id(delegation->id());
-    failure = data_->UpdateRun(delegation->Current(), store).status();
-    if (failure.ok()) return delegation;
-  }
-  // Failed while the delegation (which may be what created the run) still
-  // acts, then ended.
-  FailRun(caller, run_id, status, failure);
-  delegation->End();
   return failure;
 }
 
 void RunManager::FailRun(const Caller& caller, const std::string& run_id,
                          RunStatus status, const absl::Status& failure) {
   // Nothing of the run stays in progress.
-  data::v1::UpdateRunRequest fail;
-  fail.set_run_id(run_id);
-  fail.set_expected_status(status);
-  fail.set_status(common::v1::RUN_STATUS_FAILED);
-  fail.set_update_error(true);
-  fail.set_error(std::string(failure.message()));
-  if (!data_->UpdateRun(caller, fail).ok()) return;
+  (void)StoreFailed(caller, run_id, status, std::string(failure.message()));
+}
+
+absl::Status RunManager::StoreFailed(const Caller& caller,
+                                     const std::string& run_id,
+                                     RunStatus expected,
+                                     const std::string& message) {
   v1::RunEvent event;
   event.set_run_id(run_id);
-  event.mutable_failed()->set_message(std::string(failure.message()));
-  absl::StatusOr<data::v1::RunEventRecord> record = ToRecord(event);
-  if (!record.ok()) return;
-  data::v1::AppendRunEventsRequest append;
-  append.set_run_id(run_id);
-  *append.add_events() = *std::move(record);
-  (void)data_->AppendRunEvents(caller, append);
+  event.mutable_failed()->set_message(message);
+  ASSIGN_OR_RETURN(data::v1::RunEventRecord record, ToRecord(event));
+  data::v1::AppendRunEventsRequest fail;
+  fail.set_run_id(run_id);
+  *fail.add_events() = std::move(record);
+  fail.mutable_end()->set_expected_status(expected);
+  fail.mutable_end()->set_status(common::v1::RUN_STATUS_FAILED);
+  fail.mutable_end()->set_error(message);
+  return data_->AppendRunEvents(caller, fail).status();
 }
 
 absl::Status RunManager::WaitForSession(
@@ -533,16 +536,10 @@ absl::StatusOr<data::v1::RunRecord> RunManager::Expire(
   const std::string message = absl::StrCat(
       "the run-executor replica executing this run stopped (no heartbeat for ",
       absl::FormatDuration(options_.lease), ")");
-  data::v1::UpdateRunRequest fail;
-  fail.set_run_id(run.run_id());
-  fail.set_expected_status(status);
-  fail.set_status(common::v1::RUN_STATUS_FAILED);
-  fail.set_update_error(true);
-  fail.set_error(message);
-  absl::StatusOr<data::v1::RunRecord> failed = data_->UpdateRun(caller, fail);
+  absl::Status failed = StoreFailed(caller, run.run_id(), status, message);
   if (!failed.ok()) {
-    if (failed.status().code() != absl::StatusCode::kFailedPrecondition) {
-      return failed.status();
+    if (failed.code() != absl::StatusCode::kFailedPrecondition) {
+      return failed;
     }
     // Someone else changed it first: the stored record is the truth.
     data::v1::GetRunRequest get;
@@ -552,16 +549,11 @@ absl::StatusOr<data::v1::RunRecord> RunManager::Expire(
     return stored->run();
   }
   Log(LogLevel::kWarning, "run_expired", {{"run_id", run.run_id()}});
-  v1::RunEvent event;
-  event.mutable_failed()->set_message(message);
-  absl::StatusOr<data::v1::RunEventRecord> record = ToRecord(event);
-  if (record.ok()) {
-    data::v1::AppendRunEventsRequest append;
-    append.set_run_id(run.run_id());
-    *append.add_events() = *std::move(record);
-    (void)data_->AppendRunEvents(caller, append);
-  }
-  return failed;
+  data::v1::RunRecord expired = run;
+  expired.set_status(common::v1::RUN_STATUS_FAILED);
+  expired.set_error(message);
+  expired.set_updated_at_unix_micros(absl::ToUnixMicros(absl::Now()));
+  return expired;
 }
 
 absl::Status RunManager::Follow(

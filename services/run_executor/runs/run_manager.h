@@ -178,22 +178,23 @@ class RunManager {
       const Caller& caller, const std::string& run_id,
       const StartRequest& request, std::unique_ptr<RunDelegation> delegation,
       absl::Status refused);
-  // Gets the run `run_id` (just created or resumed by `caller`, in `status`)
-  // its delegation and stores the delegation's id on it; on failure stores
-  // the run failed.
-  absl::StatusOr<std::unique_ptr<RunDelegation>> Delegate(
-      const Caller& caller, const std::string& run_id,
-      common::v1::RunStatus status);
-  // Stores `delegation`'s id on the run `run_id` (created by `caller`, in
-  // `status`) and hands it back; when that fails, or `refused` is an error,
-  // ends the delegation and stores the run failed.
-  absl::StatusOr<std::unique_ptr<RunDelegation>> Bind(
-      std::unique_ptr<RunDelegation> delegation, const Caller& caller,
-      const std::string& run_id, common::v1::RunStatus status,
-      absl::Status refused);
+  // OK when `session_id` is the caller's own session of the requested
+  // component; NOT_FOUND when it is not the caller's (or missing),
+  // FAILED_PRECONDITION when it belongs to another component.
+  absl::Status CheckSession(const Caller& caller, const StartRequest& request,
+                            const std::string& session_id);
+  // A delegation for the run `run_id` of `caller` (authn's answer, or
+  // UNAVAILABLE saying the run cannot act for its user).
+  absl::StatusOr<std::unique_ptr<RunDelegation>> Exchange(
+      const Caller& caller, const std::string& run_id);
   // Stores the run failed with `failure`'s message and a failed event.
   void FailRun(const Caller& caller, const std::string& run_id,
                common::v1::RunStatus status, const absl::Status& failure);
+  // Fails the run `run_id`, if still in `expected`, with its failed event
+  // (one append with the end); FAILED_PRECONDITION when it was not.
+  absl::Status StoreFailed(const Caller& caller, const std::string& run_id,
+                           common::v1::RunStatus expected,
+                           const std::string& message);
   // What the owner's decisions mean for each of `run`'s paused calls.
   absl::StatusOr<std::vector<PausedCallDecision>> Decide(
       const Caller& caller, const data::v1::RunRecord& run,
