@@ -135,6 +135,9 @@ struct PermissionRequest {
   std::string resource;
   std::string action;
   std::string resource_id;
+  // Decide under the policy as it is now, never from a cached decision
+  // (a decision made at one moment: a schedule's firing).
+  bool fresh = false;
 };
 
 struct AuthzDecision {
@@ -146,6 +149,8 @@ struct AuthzDecision {
   // Whether the caller may resolve other users' approvals of its tenant
   // under that policy (approvals:write for every approval, or an admin).
   bool approver = false;
+  // Allowed for every id of the resource, not only the one asked about.
+  bool any_resource_id = false;
 };
 
 // Admits or refuses calls by their rate (rate_limiter.h).

@@ -1,6 +1,9 @@
 #include "common/auth/remote.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/ids/resource_id.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "common/status/grpc_status.h"
 
 namespace bastion {
@@ -82,18 +85,40 @@ RemoteAuthorizer::RemoteAuthorizer(std::shared_ptr<grpc::Channel> authz,
 
 absl::StatusOr<AuthzDecision> RemoteAuthorizer::Check(
     const Caller& caller, const PermissionRequest& wanted) {
-  const std::string& assertion_digest = caller.assertion_digest.empty()
-                                            ? Sha256(caller.assertion)
-                                            : caller.assertion_digest;
+  // authz decides from the principal and the permission alone (its
+  // authentication is the guard's business): every assertion of the same
+  // principal (a user's successive ones, each run's delegation) shares one
+  // decision. Only the assertion's lifetime differs between them.
+  common::v1::Principal decided_for = caller.principal;
+  decided_for.clear_expires_at_unix();
+  std::string principal;
+  {
+    google::protobuf::io::StringOutputStream out(&principal);
+    google::protobuf::io::CodedOutputStream coded(&out);
+    coded.SetSerializationDeterministic(true);
+    decided_for.SerializeToCodedStream(&coded);
+  }
   // Length-prefixed parts so no two requests share a key.
-  const std::string key = absl::StrCat(
-      assertion_digest, wanted.resource.size(), ":", wanted.resource,
-      wanted.action.size(), ":", wanted.action, wanted.resource_id.size(), ":",
-      wanted.resource_id);
+  const std::string prefix =
+      absl::StrCat(Sha256(principal), wanted.resource.size(), ":",
+                   wanted.resource, wanted.action.size(), ":", wanted.action);
+  const std::string key = absl::StrCat(prefix, wanted.resource_id.size(), ":",
+                                       wanted.resource_id);
+  // An allow authz said holds for every id (AuthzDecision.any_resource_id).
+  const std::string any_id_key = absl::StrCat(prefix, "*");
   const absl::Time now = clock_->Now();
-  auto cached = cache_.Find(key, now);
+  RefreshingCache<AuthzDecision>::Lookup cached;
+  if (!wanted.fresh) cached = cache_.Find(key, now);
   if (cached.value.has_value() && !cached.refresh) {
     return *std::move(cached.value);
+  }
+  if (!wanted.fresh && !cached.value.has_value() &&
+      !wanted.resource_id.empty() && IsValidResourceId(wanted.resource_id)) {
+    auto any_id = cache_.Find(any_id_key, now);
+    if (any_id.value.has_value() && !any_id.refresh) {
+      return *std::move(any_id.value);
+    }
+    if (any_id.refresh) cache_.RefreshFailed(any_id_key);
   }
 
   grpc::ClientContext context;
@@ -118,11 +143,16 @@ absl::StatusOr<AuthzDecision> RemoteAuthorizer::Check(
   AuthzDecision decision{
       response.decision() == authz::v1::DECISION_ALLOW, response.reason(),
       response.policy_version(), AdminLevelFromName(response.admin_level()),
-      response.approver()};
+      response.approver(),
+      response.decision() == authz::v1::DECISION_ALLOW &&
+          response.any_resource_id()};
   const absl::Time expires =
       std::min(now + max_ttl_,
                absl::FromUnixSeconds(caller.principal.expires_at_unix()));
   cache_.Put(key, decision, now, expires);
+  if (decision.any_resource_id && !wanted.resource_id.empty()) {
+    cache_.Put(any_id_key, decision, now, expires);
+  }
   return decision;
 }
 

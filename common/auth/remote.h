@@ -124,9 +124,13 @@ class RemoteAuthenticator : public Authenticator {
   RefreshingCache<std::shared_ptr<const Caller>> cache_;
 };
 
-// Asks authz.Check; caches decisions per (assertion, permission) for at
+// Asks authz.Check; caches decisions per (principal, permission) for at
 // most `max_ttl` (the bound within which a role change takes effect) and
-// never past the assertion's expiry; refreshed ahead of expiry.
+// never past the principal's expiry; refreshed ahead of expiry. authz
+// decides from the principal's content and the permission alone, so every
+// assertion of one principal (its successive assertions, each run's
+// delegation) shares a decision; an allow authz says holds for every id of
+// the resource (any_resource_id) answers for any other valid id too.
 // Thread-safe.
 class RemoteAuthorizer : public Authorizer {
  public:

@@ -56,13 +56,18 @@ class FakeAuthz final : public authz::v1::Authz::Service {
   grpc::Status Check(grpc::ServerContext*, const authz::v1::CheckRequest* request,
                      authz::v1::CheckResponse* response) override {
     ++calls;
-    if (request->resource_id() == "undecidable") {
+    if (request->resource_id() == "undecidable" ||
+        request->resource_id().find('/') != std::string::npos) {
       return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                           "invalid resource id");
     }
-    response->set_decision(request->resource() == "agents"
-                               ? authz::v1::DECISION_ALLOW
-                               : authz::v1::DECISION_DENY);
+    const bool allowed = request->resource() == "agents";
+    response->set_decision(allowed ? authz::v1::DECISION_ALLOW
+                                   : authz::v1::DECISION_DENY);
+    // Agents may be read by any id, except for a principal whose assertion
+    // says it holds one id only.
+    response->set_any_resource_id(
+        allowed && request->assertion().find("one-id") == std::string::npos);
     // The assertion names the admin level this stand-in reports.
     response->set_admin_level(request->assertion().substr(
         0, request->assertion().find(':')));
@@ -134,23 +139,79 @@ TEST_F(RemoteTest, UnreachableAuthnServesOnlyUntilExpiryThenFailsClosed) {
               StatusIs(absl::StatusCode::kUnavailable));
 }
 
-TEST_F(RemoteTest, DecisionsAreCachedPerAssertionAndPermission) {
-  RemoteAuthorizer authorizer(channel_, absl::Seconds(5), 100, Clock());
+Caller CallerOf(const std::string& subject, const std::string& assertion) {
   Caller caller;
-  caller.principal.set_expires_at_unix(absl::ToUnixSeconds(kStart + absl::Hours(1)));
-  caller.assertion = "a1";
+  caller.principal.set_tenant_id("t1");
+  caller.principal.set_subject(subject);
+  caller.principal.add_scopes("agents:read");
+  caller.principal.set_expires_at_unix(
+      absl::ToUnixSeconds(kStart + absl::Hours(1)));
+  caller.assertion = assertion;
+  return caller;
+}
+
+TEST_F(RemoteTest, DecisionsAreCachedPerPrincipalAndPermission) {
+  RemoteAuthorizer authorizer(channel_, absl::Seconds(5), 100, Clock());
+  Caller caller = CallerOf("alice", "a1");
   ASSERT_TRUE(authorizer.Check(caller, {"agents", "read", ""})->allowed);
   ASSERT_TRUE(authorizer.Check(caller, {"agents", "read", ""})->allowed);
   EXPECT_EQ(authz_.calls, 1);
   EXPECT_FALSE(authorizer.Check(caller, {"roles", "read", ""})->allowed);
-  ASSERT_TRUE(authorizer.Check(caller, {"agents", "read", "x"})->allowed);
-  EXPECT_EQ(authz_.calls, 3);
-  caller.assertion = "a2";  // another principal's assertion: its own entry
-  ASSERT_TRUE(authorizer.Check(caller, {"agents", "read", ""})->allowed);
+  EXPECT_EQ(authz_.calls, 2);
+  // Another assertion of the same principal (a renewed one, a run's
+  // delegation), living longer: the same decision.
+  Caller renewed = CallerOf("alice", "a1-renewed");
+  renewed.principal.set_expires_at_unix(
+      absl::ToUnixSeconds(kStart + absl::Hours(2)));
+  ASSERT_TRUE(authorizer.Check(renewed, {"agents", "read", ""})->allowed);
+  EXPECT_EQ(authz_.calls, 2);
+  // Anything else about the principal makes it another one.
+  Caller bob = CallerOf("bob", "b1");
+  ASSERT_TRUE(authorizer.Check(bob, {"agents", "read", ""})->allowed);
+  Caller wider = CallerOf("alice", "a2");
+  wider.principal.add_scopes("roles:read");
+  ASSERT_TRUE(authorizer.Check(wider, {"agents", "read", ""})->allowed);
   EXPECT_EQ(authz_.calls, 4);
   clock_.Advance(absl::Seconds(5));
   ASSERT_TRUE(authorizer.Check(caller, {"agents", "read", ""})->allowed);
   EXPECT_EQ(authz_.calls, 5);
+}
+
+TEST_F(RemoteTest, AnAllowForEveryIdAnswersForOtherIds) {
+  RemoteAuthorizer authorizer(channel_, absl::Seconds(5), 100, Clock());
+  const Caller caller = CallerOf("alice", "a1");
+  ASSERT_TRUE(authorizer.Check(caller, {"agents", "read", "x"})->allowed);
+  ASSERT_TRUE(authorizer.Check(caller, {"agents", "read", "y"})->allowed);
+  EXPECT_EQ(authz_.calls, 1);
+  // Never for an id authz would have to refuse as malformed, nor for
+  // another action.
+  EXPECT_THAT(authorizer.Check(caller, {"agents", "read", "undecidable/.."}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_FALSE(authorizer.Check(caller, {"roles", "read", "x"})->allowed);
+  EXPECT_EQ(authz_.calls, 3);
+
+  // An allow for one id only answers for that id alone; a denial never
+  // answers for another id.
+  const Caller one = CallerOf("carol", "one-id");
+  ASSERT_TRUE(authorizer.Check(one, {"agents", "read", "x"})->allowed);
+  ASSERT_TRUE(authorizer.Check(one, {"agents", "read", "y"})->allowed);
+  EXPECT_EQ(authz_.calls, 5);
+  EXPECT_FALSE(authorizer.Check(one, {"roles", "read", "x"})->allowed);
+  EXPECT_FALSE(authorizer.Check(one, {"roles", "read", "y"})->allowed);
+  EXPECT_EQ(authz_.calls, 7);
+}
+
+TEST_F(RemoteTest, AFreshQuestionIsAlwaysAsked) {
+  RemoteAuthorizer authorizer(channel_, absl::Seconds(5), 100, Clock());
+  const Caller caller = CallerOf("alice", "a1");
+  ASSERT_TRUE(authorizer.Check(caller, {"agents", "run", "x"})->allowed);
+  PermissionRequest now{"agents", "run", "x", /*fresh=*/true};
+  ASSERT_TRUE(authorizer.Check(caller, now)->allowed);
+  ASSERT_TRUE(authorizer.Check(caller, now)->allowed);
+  EXPECT_EQ(authz_.calls, 3);
+  // Its answer serves the others.
+  ASSERT_TRUE(authorizer.Check(caller, {"agents", "run", "x"})->allowed);
+  EXPECT_EQ(authz_.calls, 3);
 }
 
 TEST_F(RemoteTest, DecisionsCarryTheAdminLevelAuthzReports) {
@@ -165,6 +226,8 @@ TEST_F(RemoteTest, DecisionsCarryTheAdminLevelAuthzReports) {
       {"root:a", AdminLevel::kNone},
   };
   for (const auto& [assertion, level] : cases) {
+    // A principal of its own for each (decisions are per principal).
+    caller.principal.set_subject(assertion);
     caller.assertion = assertion;
     absl::StatusOr<AuthzDecision> decision =
         authorizer.Check(caller, {"agents", "read", ""});

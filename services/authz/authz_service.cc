@@ -66,6 +66,7 @@ grpc::Status AuthzService::Check(grpc::ServerContext* context,
     response->set_policy_version(decision.policy_version);
     response->set_admin_level(std::string(AdminLevelName(decision.admin_level)));
     response->set_approver(decision.approver);
+    response->set_any_resource_id(decision.any_resource_id);
     return absl::OkStatus();
   });
 }

@@ -125,9 +125,16 @@ absl::StatusOr<AuthzDecision> PolicyEngine::Decide(
   // An approver holds approvals:write for every approval (or is an admin).
   static const Permission kResolveAnyApproval{Resource::kApprovals, "write",
                                               std::nullopt};
+  const bool any_id =
+      decision.allowed &&
+      (!id.has_value() ||
+       authz::Decide(scopes.all(), Permission{needed.resource, needed.action,
+                                              std::nullopt})
+           .allowed);
   return AuthzDecision{decision.allowed, decision.reason, policy->version(),
                        LevelOf(scopes.all()),
-                       authz::Decide(scopes.all(), kResolveAnyApproval).allowed};
+                       authz::Decide(scopes.all(), kResolveAnyApproval).allowed,
+                       any_id};
 }
 
 absl::StatusOr<ToolOutcome> PolicyEngine::DecideTool(

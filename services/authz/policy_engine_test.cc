@@ -150,6 +150,31 @@ TEST_F(PrincipalDecisionTest, TokenScopesAlone) {
   EXPECT_EQ(decision.policy_version, 3);
 }
 
+// Whether an allow holds for every id: what lets a service reuse it for
+// another id (RemoteAuthorizer).
+TEST_F(PrincipalDecisionTest, AnAllowSaysWhetherItHoldsForEveryId) {
+  EXPECT_TRUE(ResolveApproval(Parse(
+                  R"pb(tenant_id: "t" subject: "u" scopes: "approvals:write")pb"))
+                  .any_resource_id);
+  EXPECT_TRUE(ResolveApproval(Parse(
+                  R"pb(tenant_id: "t" subject: "u" scopes: "approvals:*:write")pb"))
+                  .any_resource_id);
+  EXPECT_TRUE(
+      ResolveApproval(Parse(R"pb(tenant_id: "t" subject: "u" roles: "owner")pb"))
+          .any_resource_id);
+  // One id only, even next to a grant for another one.
+  const AuthzDecision one = ResolveApproval(Parse(
+      R"pb(tenant_id: "t" subject: "u" scopes: "approvals:ap1:write"
+           scopes: "approvals:ap2:write")pb"));
+  EXPECT_TRUE(one.allowed);
+  EXPECT_FALSE(one.any_resource_id);
+  // A denial never does.
+  const AuthzDecision denied =
+      ResolveApproval(Parse(R"pb(tenant_id: "t" subject: "u")pb"));
+  EXPECT_FALSE(denied.allowed);
+  EXPECT_FALSE(denied.any_resource_id);
+}
+
 TEST_F(PrincipalDecisionTest, CustomRoleScopes) {
   const AuthzDecision decision = ResolveApproval(Parse(
       R"pb(tenant_id: "t" subject: "u" roles: "member" roles: "approver")pb"));

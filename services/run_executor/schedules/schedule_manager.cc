@@ -314,11 +314,12 @@ Firing ScheduleManager::Fire(const data::v1::Schedule& stored) {
         "the schedule's delegation could not be verified");
     return firing;
   }
-  // Under the policy current now, through the delegation (its scopes, its
-  // roles).
+  // Under the policy current now (no cached decision), through the
+  // delegation (its scopes, its roles).
   absl::StatusOr<AuthzDecision> decision = parts_.authorizer->Check(
       (*delegation)->Current(),
-      PermissionRequest{*resource, "run", stored.component_id()});
+      PermissionRequest{*resource, "run", stored.component_id(),
+                        /*fresh=*/true});
   if (!decision.ok()) {
     (*delegation)->End();
     firing.status = absl::UnavailableError(
