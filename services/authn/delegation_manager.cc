@@ -192,6 +192,7 @@ absl::StatusOr<v1::DelegationGrant> DelegationManager::Exchange(
   record.created_at = absl::FromUnixMicros(absl::ToUnixMicros(now));
   record.renewable_until = record.created_at + options_.max_lifetime;
   ASSIGN_OR_RETURN(storage::DelegationRecord stored, store_->Insert(record));
+  Remember(stored);
   Log(LogLevel::kInfo, "delegation_exchanged",
       {{"tenant", stored.tenant_id},
        {"subject", stored.user_id},
@@ -272,6 +273,7 @@ absl::StatusOr<v1::DelegationGrant> DelegationManager::ExchangeScheduleForRun(
                                  created + options_.max_lifetime));
   switch (issued.outcome) {
     case storage::IssueOutcome::kIssued:
+      Remember(issued.delegation);
       Log(LogLevel::kInfo, "delegation_exchanged",
           {{"tenant", issued.delegation.tenant_id},
            {"subject", issued.delegation.user_id},
@@ -311,10 +313,30 @@ DelegationManager::EndScheduleGrant(const Caller& service,
   return response;
 }
 
+void DelegationManager::Remember(
+    const storage::DelegationRecord& record) const {
+  absl::MutexLock lock(&owners_mutex_);
+  if (owners_.size() >= kOwnersCapacity) owners_.clear();
+  owners_[record.delegation_id] = storage::DelegationOwner{
+      record.tenant_id, record.user_id, record.holder_service};
+}
+
+void DelegationManager::Forget(const std::string& delegation_id) const {
+  absl::MutexLock lock(&owners_mutex_);
+  owners_.erase(delegation_id);
+}
+
 absl::StatusOr<storage::DelegationOwner> DelegationManager::HeldBy(
     const Caller& service, const std::string& delegation_id) const {
-  ASSIGN_OR_RETURN(std::optional<storage::DelegationOwner> owner,
-                   store_->Find(delegation_id));
+  std::optional<storage::DelegationOwner> owner;
+  {
+    absl::MutexLock lock(&owners_mutex_);
+    auto known = owners_.find(delegation_id);
+    if (known != owners_.end()) owner = known->second;
+  }
+  if (!owner.has_value()) {
+    ASSIGN_OR_RETURN(owner, store_->Find(delegation_id));
+  }
   // Someone else's delegation looks exactly like a missing one.
   if (!owner.has_value() || service.calling_service.empty() ||
       owner->holder_service != service.calling_service) {
@@ -350,6 +372,7 @@ absl::StatusOr<v1::DelegationGrant> DelegationManager::Renew(
   RETURN_IF_ERROR(
       store_->End(owner, delegation_id, now, std::string(end_reason))
           .status());
+  Forget(delegation_id);
   Log(LogLevel::kInfo, "delegation_refused",
       {{"tenant", owner.tenant_id},
        {"subject", owner.user_id},
@@ -365,6 +388,7 @@ absl::StatusOr<v1::EndDelegationResponse> DelegationManager::End(
   ASSIGN_OR_RETURN(
       storage::DelegationRecord ended,
       store_->End(owner, delegation_id, clock_->Now(), "ended"));
+  Forget(delegation_id);
   v1::EndDelegationResponse response;
   response.set_ended_at_unix(
       absl::ToUnixSeconds(ended.ended_at.value_or(clock_->Now())));

@@ -13,7 +13,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "bastion/authn/v1/authn.pb.h"
 #include "bastion/authn/v1/authn_config.pb.h"
@@ -38,7 +41,8 @@ struct DelegationOptions {
 absl::StatusOr<DelegationOptions> DelegationOptionsFrom(
     const v1::AuthnConfig& config);
 
-// Thread-safe: the store and signer are; nothing here is mutable.
+// Thread-safe: the store and signer are; the owners remembered are behind a
+// mutex.
 class DelegationManager {
  public:
   // Everything must outlive the manager.
@@ -110,12 +114,25 @@ class DelegationManager {
   // past renewable_until or the credential's own expiry.
   absl::StatusOr<v1::DelegationGrant> Grant(
       const storage::DelegationRecord& record, absl::Time now) const;
+  // The owner of a delegation this authn issued, which never changes.
+  void Remember(const storage::DelegationRecord& record) const;
+  void Forget(const std::string& delegation_id) const;
+
+  // At most this many owners are remembered (past it, all are forgotten:
+  // a miss only costs the lookup by id).
+  static constexpr size_t kOwnersCapacity = 1 << 16;
 
   storage::DelegationStore* const store_;
   const assertion::AssertionSigner* const signer_;
   const std::string audience_;
   const DelegationOptions options_;
   const Clock* const clock_;
+  // Owners (tenant, user, holder) of the delegations issued here and not
+  // ended, by id: renewing or ending one needs no lookup by id first.
+  // Another replica's delegations are looked up in the store.
+  mutable absl::Mutex owners_mutex_;
+  mutable absl::flat_hash_map<std::string, storage::DelegationOwner> owners_
+      ABSL_GUARDED_BY(owners_mutex_);
 };
 
 }  // namespace bastion::authn

@@ -279,6 +279,26 @@ TEST_F(DelegationManagerTest, OnlyTheHolderRenewsOrEnds) {
   EXPECT_TRUE(manager_->Renew(Service(kHolder), grant->delegation_id()).ok());
 }
 
+// Owners are remembered by the replica that issued the delegation; any
+// other replica finds them in the store, with the same holder check.
+TEST_F(DelegationManagerTest, AnotherReplicaRenewsAndEndsThroughTheStore) {
+  auto grant = manager_->Exchange(ForwardedBy(JwtUser("alice"), kHolder),
+                                  ForRun("run-R"));
+  ASSERT_TRUE(grant.ok());
+  DelegationOptions options;
+  options.ttl = absl::Minutes(5);
+  options.max_lifetime = absl::Hours(2);
+  DelegationManager other(store_.get(), signer_.get(), "bastion", options,
+                          &clock_);
+  EXPECT_THAT(other.Renew(Service("service:scheduler"), grant->delegation_id()),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_TRUE(other.Renew(Service(kHolder), grant->delegation_id()).ok());
+  EXPECT_TRUE(other.End(Service(kHolder), grant->delegation_id()).ok());
+  // Ended there: the issuing replica's memory does not keep it alive.
+  EXPECT_THAT(manager_->Renew(Service(kHolder), grant->delegation_id()),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
 class ScheduleGrantTest : public DelegationManagerTest {
  protected:
   static v1::ExchangeForScheduleRequest ForSchedule(
