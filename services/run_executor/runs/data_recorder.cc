@@ -39,11 +39,7 @@ auto WhileUnavailable(const Call& call) -> decltype(call()) {
 }  // namespace
 
 DataRecorder::~DataRecorder() {
-  {
-    absl::MutexLock lock(&mutex_);
-    mutex_.Await(absl::Condition(
-        +[](bool* in_flight) { return !*in_flight; }, &in_flight_));
-  }
+  (void)Drain();
   SendSpans();
 }
 
@@ -58,13 +54,13 @@ absl::Status DataRecorder::Record(v1::RunEvent event) {
     event.mutable_cancelled()->set_cancelled_by(live_->cancelled_by());
   }
   if (!EndsRun(event)) {
-    // Encodable now, so that a bad event fails here rather than its batch.
-    absl::Status encodable = ToRecord(event).status();
-    if (!encodable.ok()) return encodable;
+    // Encoded now, so that a bad event fails here rather than its batch.
+    absl::StatusOr<data::v1::RunEventRecord> record = ToRecord(event);
+    if (!record.ok()) return record.status();
     if (!spans_.empty() && absl::Now() - oldest_span_ >= kSpanDelay) {
       SendSpans();
     }
-    std::vector<v1::RunEvent> batch;
+    std::vector<Queued> batch;
     {
       absl::MutexLock lock(&mutex_);
       auto room = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
@@ -73,7 +69,7 @@ absl::Status DataRecorder::Record(v1::RunEvent event) {
       };
       mutex_.Await(absl::Condition(&room));
       if (!failure_.ok()) return failure_;
-      queued_.push_back(std::move(event));
+      queued_.push_back({std::move(event), *std::move(record)});
       if (in_flight_) return absl::OkStatus();
       in_flight_ = true;
       batch = TakeQueued();
@@ -102,11 +98,11 @@ absl::Status DataRecorder::Record(v1::RunEvent event) {
   return absl::OkStatus();
 }
 
-std::vector<v1::RunEvent> DataRecorder::TakeQueued() {
-  std::vector<v1::RunEvent> batch;
+std::vector<DataRecorder::Queued> DataRecorder::TakeQueued() {
+  std::vector<Queued> batch;
   size_t bytes = 0;
   while (!queued_.empty() && batch.size() < static_cast<size_t>(kEventBatch)) {
-    const size_t size = queued_.front().ByteSizeLong();
+    const size_t size = queued_.front().record.ByteSizeLong();
     if (!batch.empty() && bytes + size > kBatchBytes) break;
     bytes += size;
     batch.push_back(std::move(queued_.front()));
@@ -115,13 +111,14 @@ std::vector<v1::RunEvent> DataRecorder::TakeQueued() {
   return batch;
 }
 
-void DataRecorder::Send(std::vector<v1::RunEvent> events) {
+void DataRecorder::Send(std::vector<Queued> batch) {
   data::v1::AppendRunEventsRequest request;
   request.set_run_id(live_->run_id());
-  for (const v1::RunEvent& event : events) {
-    absl::StatusOr<data::v1::RunEventRecord> record = ToRecord(event);
-    // Checked by Record before the event was queued.
-    if (record.ok()) *request.add_events() = *std::move(record);
+  std::vector<v1::RunEvent> events;
+  events.reserve(batch.size());
+  for (Queued& queued : batch) {
+    *request.add_events() = std::move(queued.record);
+    events.push_back(std::move(queued.event));
   }
   data_->AppendRunEventsAsync(
       owner_->Current(), std::move(request),
@@ -134,7 +131,7 @@ void DataRecorder::Send(std::vector<v1::RunEvent> events) {
 void DataRecorder::Stored(
     std::vector<v1::RunEvent> events,
     absl::StatusOr<data::v1::AppendRunEventsResponse> stored) {
-  std::vector<v1::RunEvent> next;
+  std::vector<Queued> next;
   {
     absl::MutexLock lock(&mutex_);
     if (stored.ok() &&

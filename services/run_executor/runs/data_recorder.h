@@ -88,15 +88,21 @@ class DataRecorder final : public RunRecorder {
   // it after its lease).
   absl::StatusOr<data::v1::AppendRunEventsResponse> End(
       const v1::RunEvent& event);
+  // An event waiting for its append, and its stored form.
+  struct Queued {
+    v1::RunEvent event;
+    data::v1::RunEventRecord record;
+  };
+
   // Sends the queued events as one append; the caller has marked one in
   // flight and holds no lock.
-  void Send(std::vector<v1::RunEvent> events);
+  void Send(std::vector<Queued> batch);
   // The answer to Send: numbers and publishes the events, then sends what
   // was queued meanwhile.
   void Stored(std::vector<v1::RunEvent> events,
               absl::StatusOr<data::v1::AppendRunEventsResponse> stored);
   // Takes up to kEventBatch queued events.
-  std::vector<v1::RunEvent> TakeQueued() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  std::vector<Queued> TakeQueued() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // Waits until every queued event is stored; the first failure, if any.
   absl::Status Drain();
   // Sends the waiting spans (a failure is logged: spans never change a
@@ -111,7 +117,7 @@ class DataRecorder final : public RunRecorder {
   const absl::Duration approval_ttl_;
 
   absl::Mutex mutex_;
-  std::deque<v1::RunEvent> queued_ ABSL_GUARDED_BY(mutex_);
+  std::deque<Queued> queued_ ABSL_GUARDED_BY(mutex_);
   bool in_flight_ ABSL_GUARDED_BY(mutex_) = false;
   absl::Status failure_ ABSL_GUARDED_BY(mutex_);
   // The seq of the last event stored.
