@@ -83,6 +83,8 @@ done > "$WORK/tokens"
 echo '{"rateLimits": {"requestsPerSecond": 1000000, "burst": 1000000}}' \
   > "$WORK/config.json"
 TOOL_PORT="$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+# The hold tool answers only once every stream is inside it, which on a
+# loaded machine can take longer than a tool's default 10 s: it may take 60.
 cat > "$WORK/registry.json" <<JSON
 {
   "agents": [
@@ -94,7 +96,7 @@ cat > "$WORK/registry.json" <<JSON
      "model": "scripted:bench-hold",
      "tools": [{"name": "hold", "description": "Waits.",
                 "parametersJsonSchema": "{\"type\":\"object\"}",
-                "endpoint": "127.0.0.1:$TOOL_PORT"}]}
+                "endpoint": "127.0.0.1:$TOOL_PORT", "timeoutMs": 60000}]}
   ],
   "models": [
     {"name": "scripted:bench-hold", "scripted": {"rules": [
