@@ -62,12 +62,11 @@ absl::Status DataRecorder::Record(v1::RunEvent event) {
     }
     std::vector<Queued> batch;
     {
-      absl::MutexLock lock(&mutex_);
-      auto room = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      changed_.wait(lock, [this] {
         return !failure_.ok() ||
                queued_.size() < static_cast<size_t>(kEventBatch);
-      };
-      mutex_.Await(absl::Condition(&room));
+      });
       if (!failure_.ok()) return failure_;
       queued_.push_back({std::move(event), *std::move(record)});
       if (in_flight_) return absl::OkStatus();
@@ -133,7 +132,10 @@ void DataRecorder::Stored(
     absl::StatusOr<data::v1::AppendRunEventsResponse> stored) {
   std::vector<Queued> next;
   {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
+    // Waiters (room in the queue, the end, the destructor) look again; told
+    // under the lock, so that none can go (and destroy this) before.
+    changed_.notify_all();
     if (stored.ok() &&
         stored->events_size() != static_cast<int>(events.size())) {
       stored = absl::InternalError("data did not store every event");
@@ -162,11 +164,8 @@ void DataRecorder::Stored(
 }
 
 absl::Status DataRecorder::Drain() {
-  absl::MutexLock lock(&mutex_);
-  auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
-    return !in_flight_;
-  };
-  mutex_.Await(absl::Condition(&idle));
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait(lock, [this] { return !in_flight_; });
   return failure_;
 }
 
@@ -264,7 +263,7 @@ absl::StatusOr<data::v1::AppendRunEventsResponse> DataRecorder::End(
   // one event after the last one stored here.
   int64_t last_seq = 0;
   {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     last_seq = last_seq_;
   }
   data::v1::GetRunRequest read;

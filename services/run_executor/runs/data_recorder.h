@@ -17,16 +17,16 @@
 #ifndef BASTION_SERVICES_RUN_EXECUTOR_RUNS_DATA_RECORDER_H_
 #define BASTION_SERVICES_RUN_EXECUTOR_RUNS_DATA_RECORDER_H_
 
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "services/run_executor/engine/run_recorder.h"
 #include "services/run_executor/runs/live_runs.h"
@@ -101,8 +101,8 @@ class DataRecorder final : public RunRecorder {
   // was queued meanwhile.
   void Stored(std::vector<v1::RunEvent> events,
               absl::StatusOr<data::v1::AppendRunEventsResponse> stored);
-  // Takes up to kEventBatch queued events.
-  std::vector<Queued> TakeQueued() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Takes up to kEventBatch queued events; mutex_ held.
+  std::vector<Queued> TakeQueued();
   // Waits until every queued event is stored; the first failure, if any.
   absl::Status Drain();
   // Sends the waiting spans (a failure is logged: spans never change a
@@ -116,12 +116,16 @@ class DataRecorder final : public RunRecorder {
   const std::function<absl::Status()> lost_authority_;
   const absl::Duration approval_ttl_;
 
-  absl::Mutex mutex_;
-  std::deque<Queued> queued_ ABSL_GUARDED_BY(mutex_);
-  bool in_flight_ ABSL_GUARDED_BY(mutex_) = false;
-  absl::Status failure_ ABSL_GUARDED_BY(mutex_);
+  // std::mutex rather than absl::Mutex: ThreadSanitizer sees its
+  // synchronization (Debian's Abseil is not instrumented).
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  // Guarded by mutex_.
+  std::deque<Queued> queued_;
+  bool in_flight_ = false;
+  absl::Status failure_;
   // The seq of the last event stored.
-  int64_t last_seq_ ABSL_GUARDED_BY(mutex_) = 0;
+  int64_t last_seq_ = 0;
 
   // The run's thread only.
   std::vector<data::v1::Span> spans_;

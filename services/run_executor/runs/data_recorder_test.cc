@@ -5,9 +5,11 @@
 // every earlier event and the run's spans, which go in one batch.
 #include "services/run_executor/runs/data_recorder.h"
 
+#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
@@ -17,7 +19,6 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "common/status/status_matchers.h"
 
 namespace bastion::runs {
@@ -45,7 +46,7 @@ class HeldRunData final : public RunData {
   }
   absl::StatusOr<data::v1::GetRunResponse> GetRun(
       const Caller&, const data::v1::GetRunRequest& request) override {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     data::v1::GetRunResponse response;
     response.mutable_run()->set_run_id(request.run_id());
     response.mutable_run()->set_status(status_);
@@ -66,7 +67,7 @@ class HeldRunData final : public RunData {
   }
   absl::StatusOr<data::v1::AppendRunEventsResponse> AppendRunEvents(
       const Caller&, const data::v1::AppendRunEventsRequest& request) override {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     if (request.has_end()) {
       if (status_ != request.end().expected_status()) {
         return absl::FailedPreconditionError("run is not in the expected status");
@@ -85,12 +86,13 @@ class HeldRunData final : public RunData {
   void AppendRunEventsAsync(const Caller&,
                             data::v1::AppendRunEventsRequest request,
                             AppendDone done) override {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     held_.push_back({std::move(request), std::move(done)});
+    arrived_.notify_all();
   }
   absl::Status AppendSpans(const Caller&,
                            const data::v1::AppendSpansRequest& request) override {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     log_.push_back(absl::StrCat("AppendSpans ", request.spans_size()));
     return absl::OkStatus();
   }
@@ -108,9 +110,8 @@ class HeldRunData final : public RunData {
   int AnswerOne(absl::Status failure = absl::OkStatus()) {
     Held held;
     {
-      absl::MutexLock lock(&mutex_);
-      mutex_.Await(absl::Condition(
-          +[](std::deque<Held>* h) { return !h->empty(); }, &held_));
+      std::unique_lock<std::mutex> lock(mutex_);
+      arrived_.wait(lock, [this] { return !held_.empty(); });
       held = std::move(held_.front());
       held_.pop_front();
     }
@@ -121,7 +122,7 @@ class HeldRunData final : public RunData {
     }
     data::v1::AppendRunEventsResponse stored;
     {
-      absl::MutexLock lock(&mutex_);
+      std::lock_guard<std::mutex> lock(mutex_);
       stored = Store(held.request);
     }
     held.done(std::move(stored));
@@ -129,16 +130,16 @@ class HeldRunData final : public RunData {
   }
   // The next end is stored, but its answer is lost (UNAVAILABLE).
   void LoseEndAnswer() {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     lose_end_answer_ = true;
   }
   size_t held() {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     return held_.size();
   }
   // "Append <types>", "UpdateRun <status>", "AppendSpans <n>" in order.
   std::vector<std::string> log() {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     return log_;
   }
 
@@ -148,9 +149,9 @@ class HeldRunData final : public RunData {
     AppendDone done;
   };
 
+  // mutex_ held.
   data::v1::AppendRunEventsResponse Store(
-      const data::v1::AppendRunEventsRequest& request)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+      const data::v1::AppendRunEventsRequest& request) {
     data::v1::AppendRunEventsResponse response;
     std::string types;
     for (data::v1::RunEventRecord event : request.events()) {
@@ -163,14 +164,16 @@ class HeldRunData final : public RunData {
     return response;
   }
 
-  absl::Mutex mutex_;
-  std::deque<Held> held_ ABSL_GUARDED_BY(mutex_);
-  std::vector<std::string> log_ ABSL_GUARDED_BY(mutex_);
-  int64_t seq_ ABSL_GUARDED_BY(mutex_) = 0;
-  std::vector<data::v1::RunEventRecord> events_ ABSL_GUARDED_BY(mutex_);
-  common::v1::RunStatus status_ ABSL_GUARDED_BY(mutex_) =
-      common::v1::RUN_STATUS_RUNNING;
-  bool lose_end_answer_ ABSL_GUARDED_BY(mutex_) = false;
+  // std::mutex: ThreadSanitizer sees its synchronization.
+  std::mutex mutex_;
+  std::condition_variable arrived_;
+  // Guarded by mutex_.
+  std::deque<Held> held_;
+  std::vector<std::string> log_;
+  int64_t seq_ = 0;
+  std::vector<data::v1::RunEventRecord> events_;
+  common::v1::RunStatus status_ = common::v1::RUN_STATUS_RUNNING;
+  bool lose_end_answer_ = false;
 };
 
 v1::RunEvent Output(const std::string& text) {

@@ -138,17 +138,14 @@ RunManager::RunManager(const AgentRegistry* registry, const RunEngine* engine,
 
 RunManager::~RunManager() {
   {
-    absl::MutexLock lock(&threads_mutex_);
+    std::lock_guard<std::mutex> lock(threads_mutex_);
     stopping_ = true;
   }
   for (const std::shared_ptr<LiveRun>& run : live_.All()) {
     run->Cancel("service shutdown");
   }
-  absl::MutexLock lock(&threads_mutex_);
-  auto done = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(threads_mutex_) {
-    return threads_ == 0;
-  };
-  threads_mutex_.Await(absl::Condition(&done));
+  std::unique_lock<std::mutex> lock(threads_mutex_);
+  threads_ended_.wait(lock, [this] { return threads_ == 0; });
 }
 
 absl::Status RunManager::CheckComponent(ComponentType type,
@@ -340,7 +337,7 @@ absl::StatusOr<std::string> RunManager::StartRun(
 
   bool stopping = false;
   {
-    absl::MutexLock lock(&threads_mutex_);
+    std::lock_guard<std::mutex> lock(threads_mutex_);
     stopping = stopping_;
     if (!stopping) ++threads_;
   }
@@ -519,8 +516,9 @@ void RunManager::Execute(std::shared_ptr<LiveRun> live,
   live->Finish();
   live_.Remove(live->run_id());
   delegation->End();
-  absl::MutexLock lock(&threads_mutex_);
+  std::lock_guard<std::mutex> lock(threads_mutex_);
   --threads_;
+  threads_ended_.notify_all();
 }
 
 absl::StatusOr<data::v1::RunRecord> RunManager::Expire(
@@ -947,7 +945,7 @@ absl::StatusOr<int64_t> RunManager::Continue(
     return delegation.status();
   }
   {
-    absl::MutexLock lock(&threads_mutex_);
+    std::lock_guard<std::mutex> lock(threads_mutex_);
     if (stopping_) {
       (*delegation)->End();
       live_.Remove(run.run_id());
@@ -969,8 +967,9 @@ absl::StatusOr<int64_t> RunManager::Continue(
   if (!resumed.ok()) {
     (*delegation)->End();
     live_.Remove(run.run_id());
-    absl::MutexLock lock(&threads_mutex_);
+    std::lock_guard<std::mutex> lock(threads_mutex_);
     --threads_;
+    threads_ended_.notify_all();
     if (resumed.code() == absl::StatusCode::kFailedPrecondition) {
       return absl::FailedPreconditionError(
           absl::StrCat("run ", run.run_id(), " was continued already"));

@@ -41,6 +41,7 @@
 #ifndef BASTION_SERVICES_RUN_EXECUTOR_RUNS_RUN_MANAGER_H_
 #define BASTION_SERVICES_RUN_EXECUTOR_RUNS_RUN_MANAGER_H_
 
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -231,9 +232,13 @@ class RunManager {
   // Serializes the session checks and run creations of this replica, so
   // two starts in one session cannot both pass a reject policy.
   std::mutex admission_;
-  absl::Mutex threads_mutex_;
-  int threads_ ABSL_GUARDED_BY(threads_mutex_) = 0;
-  bool stopping_ ABSL_GUARDED_BY(threads_mutex_) = false;
+  // std::mutex: ThreadSanitizer sees its synchronization (Debian's Abseil
+  // is not instrumented).
+  std::mutex threads_mutex_;
+  std::condition_variable threads_ended_;
+  // Guarded by threads_mutex_.
+  int threads_ = 0;
+  bool stopping_ = false;
 };
 
 }  // namespace bastion::runs
