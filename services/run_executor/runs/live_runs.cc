@@ -9,11 +9,10 @@ namespace bastion::runs {
 
 Subscription::Next Subscription::Wait(absl::Duration timeout,
                                       v1::RunEvent* event) {
-  absl::MutexLock lock(&mutex_);
-  auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait_for(lock, absl::ToChronoNanoseconds(timeout), [this] {
     return lagged_ || finished_ || !queue_.empty();
-  };
-  mutex_.AwaitWithTimeout(absl::Condition(&ready), timeout);
+  });
   if (lagged_) {
     lagged_ = false;
     return Next::kLagged;
@@ -27,7 +26,8 @@ Subscription::Next Subscription::Wait(absl::Duration timeout,
 }
 
 void Subscription::Push(const v1::RunEvent& event) {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
+  changed_.notify_all();
   if (queue_.size() >= capacity_) {
     // Dropped, not waited for: the follower reads them from data.
     queue_.clear();
@@ -38,13 +38,14 @@ void Subscription::Push(const v1::RunEvent& event) {
 }
 
 void Subscription::Finish() {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
+  changed_.notify_all();
   finished_ = true;
 }
 
 std::shared_ptr<Subscription> LiveRun::Subscribe() {
   auto subscription = std::make_shared<Subscription>(stream_buffer_);
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   if (finished_) {
     subscription->Finish();
   } else {
@@ -54,7 +55,7 @@ std::shared_ptr<Subscription> LiveRun::Subscribe() {
 }
 
 void LiveRun::Publish(const v1::RunEvent& event) {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   for (auto it = subscribers_.begin(); it != subscribers_.end();) {
     if (std::shared_ptr<Subscription> subscriber = it->lock()) {
       subscriber->Push(event);
@@ -66,7 +67,7 @@ void LiveRun::Publish(const v1::RunEvent& event) {
 }
 
 void LiveRun::Finish() {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   finished_ = true;
   for (const std::weak_ptr<Subscription>& weak : subscribers_) {
     if (std::shared_ptr<Subscription> subscriber = weak.lock()) {
@@ -77,25 +78,25 @@ void LiveRun::Finish() {
 }
 
 void LiveRun::Cancel(std::string by) {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   if (cancelled_) return;
   cancelled_ = true;
   cancelled_by_ = std::move(by);
 }
 
 bool LiveRun::cancelled() const {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   return cancelled_;
 }
 
 std::string LiveRun::cancelled_by() const {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   return cancelled_by_;
 }
 
 absl::Status LiveRuns::Add(std::shared_ptr<LiveRun> run, int max_per_principal,
                            int max_per_tenant) {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   int of_principal = 0;
   int of_tenant = 0;
   for (const auto& [id, live] : runs_) {
@@ -118,34 +119,26 @@ absl::Status LiveRuns::Add(std::shared_ptr<LiveRun> run, int max_per_principal,
 }
 
 void LiveRuns::Remove(const std::string& run_id) {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   runs_.erase(run_id);
 }
 
 std::shared_ptr<LiveRun> LiveRuns::Find(const std::string& run_id) const {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   auto found = runs_.find(run_id);
   return found == runs_.end() ? nullptr : found->second;
 }
 
 std::vector<std::shared_ptr<LiveRun>> LiveRuns::All() const {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   std::vector<std::shared_ptr<LiveRun>> all;
   for (const auto& [id, run] : runs_) all.push_back(run);
   return all;
 }
 
 size_t LiveRuns::size() const {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   return runs_.size();
-}
-
-bool LiveRuns::WaitEmpty(absl::Duration timeout) const {
-  absl::MutexLock lock(&mutex_);
-  auto empty = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
-    return runs_.empty();
-  };
-  return mutex_.AwaitWithTimeout(absl::Condition(&empty), timeout);
 }
 
 }  // namespace bastion::runs
