@@ -45,8 +45,6 @@ struct Caller {
   common::v1::Principal principal;
   // Serialized bastion.common.v1.SignedAssertion.
   std::string assertion;
-  // SHA-256 of `assertion` when already known (a cache key); may be empty.
-  std::string assertion_digest = {};
   // The admin level authz decided for this call (from the principal's
   // scopes and roles); empty when authz was not asked (public,
   // authenticated-only methods, and a service's own internal calls).

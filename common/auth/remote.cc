@@ -21,6 +21,23 @@ absl::Status FromRemote(const grpc::Status& status) {
       absl::StrCat("dependency failed: ", status.error_message()));
 }
 
+// What authz decides from: the principal's content (tenant, subject,
+// scopes, roles, credential), not its assertion. Every assertion of the
+// same principal (a user's successive ones, each run's delegation) shares
+// one decision; only the lifetime differs between them, and is left out.
+std::string DecisionDigest(const common::v1::Principal& principal) {
+  common::v1::Principal decided_for = principal;
+  decided_for.clear_expires_at_unix();
+  std::string serialized;
+  {
+    google::protobuf::io::StringOutputStream out(&serialized);
+    google::protobuf::io::CodedOutputStream coded(&out);
+    coded.SetSerializationDeterministic(true);
+    decided_for.SerializeToCodedStream(&coded);
+  }
+  return Sha256(serialized);
+}
+
 }  // namespace
 
 RemoteAuthenticator::RemoteAuthenticator(std::shared_ptr<grpc::Channel> authn,
@@ -62,8 +79,8 @@ absl::StatusOr<Caller> RemoteAuthenticator::Authenticate(
     }
     return FromRemote(status);
   }
-  auto caller = std::make_shared<const Caller>(Caller{response.principal(), response.assertion(),
-                Sha256(response.assertion())});
+  auto caller = std::make_shared<const Caller>(
+      Caller{response.principal(), response.assertion()});
   // An assertion is handed out again only while it will still verify at
   // authz a moment later (kAssertionReuseMargin before its end).
   const absl::Time expires = std::min(
@@ -85,22 +102,9 @@ RemoteAuthorizer::RemoteAuthorizer(std::shared_ptr<grpc::Channel> authz,
 
 absl::StatusOr<AuthzDecision> RemoteAuthorizer::Check(
     const Caller& caller, const PermissionRequest& wanted) {
-  // authz decides from the principal and the permission alone (its
-  // authentication is the guard's business): every assertion of the same
-  // principal (a user's successive ones, each run's delegation) shares one
-  // decision. Only the assertion's lifetime differs between them.
-  common::v1::Principal decided_for = caller.principal;
-  decided_for.clear_expires_at_unix();
-  std::string principal;
-  {
-    google::protobuf::io::StringOutputStream out(&principal);
-    google::protobuf::io::CodedOutputStream coded(&out);
-    coded.SetSerializationDeterministic(true);
-    decided_for.SerializeToCodedStream(&coded);
-  }
   // Length-prefixed parts so no two requests share a key.
   const std::string prefix =
-      absl::StrCat(Sha256(principal), wanted.resource.size(), ":",
+      absl::StrCat(DecisionDigest(caller.principal), wanted.resource.size(), ":",
                    wanted.resource, wanted.action.size(), ":", wanted.action);
   const std::string key = absl::StrCat(prefix, wanted.resource_id.size(), ":",
                                        wanted.resource_id);

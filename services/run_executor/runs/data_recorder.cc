@@ -57,9 +57,7 @@ absl::Status DataRecorder::Record(v1::RunEvent event) {
     // Encoded now, so that a bad event fails here rather than its batch.
     absl::StatusOr<data::v1::RunEventRecord> record = ToRecord(event);
     if (!record.ok()) return record.status();
-    if (!spans_.empty() && absl::Now() - oldest_span_ >= kSpanDelay) {
-      SendSpans();
-    }
+    if (SpansDue()) SendSpans();
     std::vector<Queued> batch;
     {
       std::unique_lock<std::mutex> lock(mutex_);
@@ -172,11 +170,13 @@ absl::Status DataRecorder::Drain() {
 absl::Status DataRecorder::RecordSpan(data::v1::Span span) {
   if (spans_.empty()) oldest_span_ = absl::Now();
   spans_.push_back(std::move(span));
-  if (spans_.size() >= kSpanBatch ||
-      absl::Now() - oldest_span_ >= kSpanDelay) {
-    SendSpans();
-  }
+  if (SpansDue()) SendSpans();
   return absl::OkStatus();
+}
+
+bool DataRecorder::SpansDue() const {
+  return spans_.size() >= kSpanBatch ||
+         (!spans_.empty() && absl::Now() - oldest_span_ >= kSpanDelay);
 }
 
 void DataRecorder::SendSpans() {
@@ -223,27 +223,8 @@ absl::Status DataRecorder::StartWhenSessionIdle(absl::Duration stale_after) {
 
 absl::StatusOr<data::v1::AppendRunEventsResponse> DataRecorder::End(
     const v1::RunEvent& event) {
-  ASSIGN_OR_RETURN(data::v1::RunEventRecord record, ToRecord(event));
-  data::v1::AppendRunEventsRequest request;
-  request.set_run_id(live_->run_id());
-  data::v1::RunEnd* end = request.mutable_end();
-  end->set_expected_status(status_);
-  if (event.has_completed()) {
-    end->set_status(common::v1::RUN_STATUS_COMPLETED);
-    end->set_output(event.completed().output());
-  } else if (event.has_failed()) {
-    end->set_status(common::v1::RUN_STATUS_FAILED);
-    end->set_error(event.failed().message());
-  } else if (event.has_cancelled()) {
-    end->set_status(common::v1::RUN_STATUS_CANCELLED);
-  } else {
-    end->set_status(common::v1::RUN_STATUS_PAUSED);
-    for (const v1::ToolCall& call : event.paused().requirements()) {
-      *end->add_paused_tool_calls() = ToPaused(call);
-    }
-  }
-  const std::string type = record.type();
-  *request.add_events() = std::move(record);
+  ASSIGN_OR_RETURN(const data::v1::AppendRunEventsRequest request,
+                   EndAppend(live_->run_id(), event, status_));
   bool unanswered = false;
   absl::StatusOr<data::v1::AppendRunEventsResponse> stored =
       WhileUnavailable([&] {
@@ -272,8 +253,9 @@ absl::StatusOr<data::v1::AppendRunEventsResponse> DataRecorder::End(
   read.set_events_after_seq(last_seq);
   absl::StatusOr<data::v1::GetRunResponse> now =
       data_->GetRun(owner_->Current(), read);
-  if (now.ok() && now->run().status() == end->status() &&
-      now->events_size() == 1 && now->events(0).type() == type) {
+  if (now.ok() && now->run().status() == request.end().status() &&
+      now->events_size() == 1 &&
+      now->events(0).type() == request.events(0).type()) {
     data::v1::AppendRunEventsResponse ours;
     *ours.add_events() = now->events(0);
     return ours;

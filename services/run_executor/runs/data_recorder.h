@@ -108,6 +108,8 @@ class DataRecorder final : public RunRecorder {
   // Sends the waiting spans (a failure is logged: spans never change a
   // run's outcome).
   void SendSpans();
+  // kSpanBatch spans wait, or the oldest has waited kSpanDelay.
+  bool SpansDue() const;
 
   RunData* const data_;
   const RunCaller* const owner_;

@@ -119,6 +119,36 @@ data::v1::PausedToolCall ToPaused(const v1::ToolCall& call) {
   return paused;
 }
 
+absl::StatusOr<data::v1::AppendRunEventsRequest> EndAppend(
+    const std::string& run_id, const v1::RunEvent& event,
+    common::v1::RunStatus expected) {
+  if (!EndsRun(event)) {
+    return absl::InvalidArgumentError("the event does not end the run");
+  }
+  absl::StatusOr<data::v1::RunEventRecord> record = ToRecord(event);
+  if (!record.ok()) return record.status();
+  data::v1::AppendRunEventsRequest request;
+  request.set_run_id(run_id);
+  *request.add_events() = *std::move(record);
+  data::v1::RunEnd* end = request.mutable_end();
+  end->set_expected_status(expected);
+  if (event.has_completed()) {
+    end->set_status(common::v1::RUN_STATUS_COMPLETED);
+    end->set_output(event.completed().output());
+  } else if (event.has_failed()) {
+    end->set_status(common::v1::RUN_STATUS_FAILED);
+    end->set_error(event.failed().message());
+  } else if (event.has_cancelled()) {
+    end->set_status(common::v1::RUN_STATUS_CANCELLED);
+  } else {
+    end->set_status(common::v1::RUN_STATUS_PAUSED);
+    for (const v1::ToolCall& call : event.paused().requirements()) {
+      *end->add_paused_tool_calls() = ToPaused(call);
+    }
+  }
+  return request;
+}
+
 bool IsFinal(common::v1::RunStatus status) {
   return status == common::v1::RUN_STATUS_COMPLETED ||
          status == common::v1::RUN_STATUS_FAILED ||

@@ -44,6 +44,14 @@ std::string ArgumentsSha256(const std::string& arguments_json);
 // The stored form of a paused call.
 data::v1::PausedToolCall ToPaused(const v1::ToolCall& call);
 
+// The append that stores `event`, one that ends the run (EndsRun), together
+// with the status, output, error or paused calls it implies, if the run
+// `run_id` is still `expected`. INVALID_ARGUMENT for an event that does not
+// end a run.
+absl::StatusOr<data::v1::AppendRunEventsRequest> EndAppend(
+    const std::string& run_id, const v1::RunEvent& event,
+    common::v1::RunStatus expected);
+
 // A finished status: completed, failed or cancelled.
 bool IsFinal(common::v1::RunStatus status);
 

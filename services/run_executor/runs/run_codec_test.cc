@@ -81,5 +81,49 @@ TEST(RunCodecTest, InputIsAJsonString) {
   EXPECT_EQ(run.error(), "boom");
 }
 
+TEST(RunCodecTest, AnEndingEventIsAppendedWithTheStatusItImplies) {
+  v1::RunEvent completed;
+  completed.mutable_completed()->set_output("done");
+  absl::StatusOr<data::v1::AppendRunEventsRequest> append =
+      EndAppend("run-1", completed, common::v1::RUN_STATUS_RUNNING);
+  ASSERT_TRUE(append.ok()) << append.status();
+  EXPECT_EQ(append->run_id(), "run-1");
+  ASSERT_EQ(append->events_size(), 1);
+  EXPECT_EQ(append->events(0).type(), "completed");
+  EXPECT_EQ(append->end().expected_status(), common::v1::RUN_STATUS_RUNNING);
+  EXPECT_EQ(append->end().status(), common::v1::RUN_STATUS_COMPLETED);
+  EXPECT_EQ(append->end().output(), "done");
+
+  v1::RunEvent failed;
+  failed.mutable_failed()->set_message("boom");
+  append = EndAppend("run-1", failed, common::v1::RUN_STATUS_PENDING);
+  ASSERT_TRUE(append.ok()) << append.status();
+  EXPECT_EQ(append->end().status(), common::v1::RUN_STATUS_FAILED);
+  EXPECT_EQ(append->end().error(), "boom");
+  EXPECT_TRUE(append->end().output().empty());
+
+  v1::RunEvent paused;
+  v1::ToolCall* call = paused.mutable_paused()->add_requirements();
+  call->set_tool_call_id("c1");
+  call->set_tool_name("restart");
+  append = EndAppend("run-1", paused, common::v1::RUN_STATUS_RUNNING);
+  ASSERT_TRUE(append.ok()) << append.status();
+  EXPECT_EQ(append->end().status(), common::v1::RUN_STATUS_PAUSED);
+  ASSERT_EQ(append->end().paused_tool_calls_size(), 1);
+  EXPECT_EQ(append->end().paused_tool_calls(0).tool_call_id(), "c1");
+
+  v1::RunEvent cancelled;
+  cancelled.mutable_cancelled();
+  append = EndAppend("run-1", cancelled, common::v1::RUN_STATUS_RUNNING);
+  ASSERT_TRUE(append.ok()) << append.status();
+  EXPECT_EQ(append->end().status(), common::v1::RUN_STATUS_CANCELLED);
+
+  // Anything else ends nothing.
+  v1::RunEvent output;
+  output.mutable_model_output()->set_text("hi");
+  EXPECT_THAT(EndAppend("run-1", output, common::v1::RUN_STATUS_RUNNING),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 }  // namespace
 }  // namespace bastion::runs

@@ -179,7 +179,6 @@ void RunDelegation::Adopt(const authn::v1::DelegationGrant& grant,
                           absl::Time now) {
   std::lock_guard<std::mutex> lock(mutex_);
   caller_.assertion = grant.delegation();
-  caller_.assertion_digest.clear();
   issued_at_ = now;
   expires_at_ = absl::FromUnixSeconds(grant.expires_at_unix());
   confirmed_at_ = now;

@@ -4,12 +4,12 @@
 // and the end.
 #include "services/run_executor/runs/run_delegation.h"
 
-#include <deque>
 #include <string>
 #include <vector>
 
 #include "common/clock/fake_clock.h"
 #include "common/status/status_matchers.h"
+#include "services/run_executor/runs/fake_delegations.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -20,68 +20,7 @@ using ::bastion::testing::IsOk;
 using ::bastion::testing::StatusIs;
 using ::testing::HasSubstr;
 
-constexpr char kId[] = "dlg_0123456789abcdef0123456789abcdef";
-
-// Answers each call from a queue (a grant, or an error), recording what was
-// asked. Renewals past the queue answer a fresh grant.
-class FakeDelegations final : public DelegationClient {
- public:
-  explicit FakeDelegations(const Clock* clock) : clock_(clock) {}
-
-  authn::v1::DelegationGrant Grant(absl::Duration ttl) {
-    authn::v1::DelegationGrant grant;
-    grant.set_delegation_id(kId);
-    grant.set_delegation("delegation-" + std::to_string(++grants_));
-    grant.set_expires_at_unix(absl::ToUnixSeconds(clock_->Now() + ttl));
-    grant.set_renewable_until_unix(
-        absl::ToUnixSeconds(clock_->Now() + absl::Hours(1)));
-    return grant;
-  }
-
-  absl::StatusOr<authn::v1::DelegationGrant> ExchangeForRun(
-      const Caller& owner, const std::string& run_id) override {
-    exchanged_with.push_back(owner.assertion + " for " + run_id);
-    if (!exchange_error.ok()) return exchange_error;
-    return Grant(ttl);
-  }
-  absl::StatusOr<authn::v1::DelegationGrant> Renew(
-      const std::string& delegation_id) override {
-    renewals.push_back(delegation_id);
-    if (!renew_errors.empty()) {
-      absl::Status error = renew_errors.front();
-      renew_errors.pop_front();
-      return error;
-    }
-    return Grant(ttl);
-  }
-  absl::Status End(const std::string& delegation_id) override {
-    ended.push_back(delegation_id);
-    return absl::OkStatus();
-  }
-  // Runs started by a caller only: no schedule grants here.
-  absl::StatusOr<authn::v1::ScheduleGrant> ExchangeForSchedule(
-      const Caller&, const std::string&) override {
-    return absl::FailedPreconditionError("no schedule grants in this test");
-  }
-  absl::StatusOr<authn::v1::DelegationGrant> ExchangeScheduleForRun(
-      const std::string&, const std::string&) override {
-    return absl::FailedPreconditionError("no schedule grants in this test");
-  }
-  absl::Status EndScheduleGrant(const std::string&) override {
-    return absl::FailedPreconditionError("no schedule grants in this test");
-  }
-
-  absl::Duration ttl = absl::Seconds(300);
-  absl::Status exchange_error;
-  std::deque<absl::Status> renew_errors;
-  std::vector<std::string> exchanged_with;
-  std::vector<std::string> renewals;
-  std::vector<std::string> ended;
-
- private:
-  const Clock* const clock_;
-  int grants_ = 0;
-};
+constexpr const char* kId = FakeDelegations::kId;
 
 class RunDelegationTest : public ::testing::Test {
  protected:
@@ -108,7 +47,7 @@ class RunDelegationTest : public ::testing::Test {
 TEST_F(RunDelegationTest, ActsAsTheOwnerWithTheDelegation) {
   std::unique_ptr<RunDelegation> delegation = Exchange();
   ASSERT_NE(delegation, nullptr);
-  EXPECT_THAT(authn_.exchanged_with,
+  EXPECT_THAT(authn_.exchanged(),
               ::testing::ElementsAre("alice-assertion for run-1"));
   EXPECT_EQ(delegation->id(), kId);
   const Caller current = delegation->Current();
@@ -120,11 +59,11 @@ TEST_F(RunDelegationTest, ActsAsTheOwnerWithTheDelegation) {
 }
 
 TEST_F(RunDelegationTest, ExchangeRefusedOrUnreachable) {
-  authn_.exchange_error = absl::UnavailableError("authn unavailable");
+  authn_.FailExchange(absl::UnavailableError("authn unavailable"));
   EXPECT_THAT(RunDelegation::Exchange(&authn_, owner_, "run-1",
                                       absl::Seconds(5), &clock_),
               StatusIs(absl::StatusCode::kUnavailable));
-  authn_.exchange_error = absl::PermissionDeniedError("not a holder");
+  authn_.FailExchange(absl::PermissionDeniedError("not a holder"));
   EXPECT_THAT(RunDelegation::Exchange(&authn_, owner_, "run-1",
                                       absl::Seconds(5), &clock_),
               StatusIs(absl::StatusCode::kPermissionDenied));
@@ -136,36 +75,36 @@ TEST_F(RunDelegationTest, RenewsAfterTheCheckInterval) {
   EXPECT_THAT(delegation->RenewIfDue(), IsOk());
   clock_.Advance(absl::Seconds(4));
   EXPECT_THAT(delegation->RenewIfDue(), IsOk());
-  EXPECT_TRUE(authn_.renewals.empty());
+  EXPECT_TRUE(authn_.renewals().empty());
   clock_.Advance(absl::Seconds(1));
   EXPECT_THAT(delegation->RenewIfDue(), IsOk());
-  EXPECT_THAT(authn_.renewals, ::testing::ElementsAre(kId));
+  EXPECT_THAT(authn_.renewals(), ::testing::ElementsAre(kId));
   EXPECT_EQ(delegation->Current().assertion, "delegation-2");
   // Confirmed just now: not due again before another interval.
   clock_.Advance(absl::Seconds(1));
   EXPECT_THAT(delegation->RenewIfDue(), IsOk());
-  EXPECT_EQ(authn_.renewals.size(), 1u);
+  EXPECT_EQ(authn_.renewals().size(), 1u);
 }
 
 TEST_F(RunDelegationTest, RenewsWhenAThirdOfTheLifeIsLeft) {
-  authn_.ttl = absl::Seconds(3);
+  authn_.set_ttl(absl::Seconds(3));
   absl::StatusOr<std::unique_ptr<RunDelegation>> delegation =
       RunDelegation::Exchange(&authn_, owner_, "run-1", absl::Hours(1),
                               &clock_);
   ASSERT_THAT(delegation, IsOk());
   clock_.Advance(absl::Milliseconds(1900));
   EXPECT_THAT((*delegation)->RenewIfDue(), IsOk());
-  EXPECT_TRUE(authn_.renewals.empty());
+  EXPECT_TRUE(authn_.renewals().empty());
   clock_.Advance(absl::Milliseconds(200));  // 0.9 s of 3 s left
   EXPECT_THAT((*delegation)->RenewIfDue(), IsOk());
-  EXPECT_EQ(authn_.renewals.size(), 1u);
+  EXPECT_EQ(authn_.renewals().size(), 1u);
   EXPECT_EQ((*delegation)->Current().assertion, "delegation-2");
 }
 
 TEST_F(RunDelegationTest, RefusedRenewalEndsTheRunsAuthority) {
   std::unique_ptr<RunDelegation> delegation = Exchange();
   ASSERT_NE(delegation, nullptr);
-  authn_.renew_errors.push_back(absl::FailedPreconditionError(
+  authn_.FailRenewal(absl::FailedPreconditionError(
       "the credential the delegation came from is revoked or expired"));
   clock_.Advance(absl::Seconds(5));
   absl::Status renewed = delegation->RenewIfDue();
@@ -177,26 +116,26 @@ TEST_F(RunDelegationTest, RefusedRenewalEndsTheRunsAuthority) {
   clock_.Advance(absl::Seconds(10));
   EXPECT_THAT(delegation->RenewIfDue(),
               StatusIs(absl::StatusCode::kFailedPrecondition));
-  EXPECT_EQ(authn_.renewals.size(), 1u);
+  EXPECT_EQ(authn_.renewals().size(), 1u);
 }
 
 TEST_F(RunDelegationTest, UnreachableAuthnIsRetriedUntilTheGrantExpires) {
-  authn_.ttl = absl::Seconds(30);
+  authn_.set_ttl(absl::Seconds(30));
   std::unique_ptr<RunDelegation> delegation = Exchange();
   ASSERT_NE(delegation, nullptr);
   for (int i = 0; i < 10; ++i) {
-    authn_.renew_errors.push_back(absl::UnavailableError("authn unavailable"));
+    authn_.FailRenewal(absl::UnavailableError("authn unavailable"));
   }
   clock_.Advance(absl::Seconds(5));
   EXPECT_THAT(delegation->RenewIfDue(), IsOk());
-  EXPECT_EQ(authn_.renewals.size(), 1u);
+  EXPECT_EQ(authn_.renewals().size(), 1u);
   // Not again before the retry interval.
   clock_.Advance(absl::Milliseconds(500));
   EXPECT_THAT(delegation->RenewIfDue(), IsOk());
-  EXPECT_EQ(authn_.renewals.size(), 1u);
+  EXPECT_EQ(authn_.renewals().size(), 1u);
   clock_.Advance(absl::Milliseconds(500));
   EXPECT_THAT(delegation->RenewIfDue(), IsOk());
-  EXPECT_EQ(authn_.renewals.size(), 2u);
+  EXPECT_EQ(authn_.renewals().size(), 2u);
   // The grant expires while authn is still away: the run must stop.
   clock_.Advance(absl::Seconds(25));
   EXPECT_THAT(delegation->RenewIfDue(),
@@ -208,7 +147,7 @@ TEST_F(RunDelegationTest, UnreachableAuthnIsRetriedUntilTheGrantExpires) {
 TEST_F(RunDelegationTest, UnreachableAuthnThatReturnsRenews) {
   std::unique_ptr<RunDelegation> delegation = Exchange();
   ASSERT_NE(delegation, nullptr);
-  authn_.renew_errors.push_back(absl::UnavailableError("authn unavailable"));
+  authn_.FailRenewal(absl::UnavailableError("authn unavailable"));
   clock_.Advance(absl::Seconds(5));
   EXPECT_THAT(delegation->RenewIfDue(), IsOk());
   EXPECT_EQ(delegation->Current().assertion, "delegation-1");
@@ -221,7 +160,7 @@ TEST_F(RunDelegationTest, EndEndsItAtAuthn) {
   std::unique_ptr<RunDelegation> delegation = Exchange();
   ASSERT_NE(delegation, nullptr);
   delegation->End();
-  EXPECT_THAT(authn_.ended, ::testing::ElementsAre(kId));
+  EXPECT_THAT(authn_.ended(), ::testing::ElementsAre(kId));
 }
 
 }  // namespace

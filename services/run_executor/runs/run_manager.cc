@@ -410,13 +410,8 @@ absl::Status RunManager::StoreFailed(const Caller& caller,
   v1::RunEvent event;
   event.set_run_id(run_id);
   event.mutable_failed()->set_message(message);
-  ASSIGN_OR_RETURN(data::v1::RunEventRecord record, ToRecord(event));
-  data::v1::AppendRunEventsRequest fail;
-  fail.set_run_id(run_id);
-  *fail.add_events() = std::move(record);
-  fail.mutable_end()->set_expected_status(expected);
-  fail.mutable_end()->set_status(common::v1::RUN_STATUS_FAILED);
-  fail.mutable_end()->set_error(message);
+  ASSIGN_OR_RETURN(const data::v1::AppendRunEventsRequest fail,
+                   EndAppend(run_id, event, expected));
   return data_->AppendRunEvents(caller, fail).status();
 }
 

@@ -20,6 +20,7 @@
 #include "absl/time/clock.h"
 #include "common/clock/fake_clock.h"
 #include "common/status/status_matchers.h"
+#include "services/run_executor/runs/fake_delegations.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/run_executor/engine/engine_test_support.h"
@@ -31,7 +32,7 @@ using ::bastion::testing::IsOk;
 using ::bastion::testing::StatusIs;
 using ::testing::HasSubstr;
 
-constexpr char kId[] = "dlg_0123456789abcdef0123456789abcdef";
+constexpr const char* kId = FakeDelegations::kId;
 
 constexpr char kRegistry[] = R"pb(
   models {
@@ -363,85 +364,6 @@ class MemoryRunData final : public RunData {
   int64_t time_ = 0;
 };
 
-// authn's Delegations: grants "delegation-N"; renewals answer from a queue
-// of errors first. Thread-safe.
-class FakeDelegations final : public DelegationClient {
- public:
-  absl::StatusOr<authn::v1::DelegationGrant> ExchangeForRun(
-      const Caller& owner, const std::string& run_id) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    exchanged_.push_back(owner.assertion + " for " + run_id);
-    if (!exchange_error_.ok()) return exchange_error_;
-    return Grant();
-  }
-  absl::StatusOr<authn::v1::DelegationGrant> Renew(
-      const std::string& delegation_id) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    renewals_.push_back(delegation_id);
-    if (!renew_errors_.empty()) {
-      absl::Status error = renew_errors_.front();
-      renew_errors_.pop_front();
-      return error;
-    }
-    return Grant();
-  }
-  absl::Status End(const std::string& delegation_id) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    ended_.push_back(delegation_id);
-    return absl::OkStatus();
-  }
-  // Runs started by a caller only: no schedule grants here.
-  absl::StatusOr<authn::v1::ScheduleGrant> ExchangeForSchedule(
-      const Caller&, const std::string&) override {
-    return absl::FailedPreconditionError("no schedule grants in this test");
-  }
-  absl::StatusOr<authn::v1::DelegationGrant> ExchangeScheduleForRun(
-      const std::string&, const std::string&) override {
-    return absl::FailedPreconditionError("no schedule grants in this test");
-  }
-  absl::Status EndScheduleGrant(const std::string&) override {
-    return absl::FailedPreconditionError("no schedule grants in this test");
-  }
-
-  void FailExchange(absl::Status error) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    exchange_error_ = std::move(error);
-  }
-  void FailRenewal(absl::Status error) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    renew_errors_.push_back(std::move(error));
-  }
-  std::vector<std::string> exchanged() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return exchanged_;
-  }
-  size_t renewals() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return renewals_.size();
-  }
-  std::vector<std::string> ended() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return ended_;
-  }
-
- private:
-  authn::v1::DelegationGrant Grant() {
-    authn::v1::DelegationGrant grant;
-    grant.set_delegation_id(kId);
-    grant.set_delegation(absl::StrCat("delegation-", ++grants_));
-    grant.set_expires_at_unix(absl::ToUnixSeconds(absl::Now()) + 3600);
-    return grant;
-  }
-
-  std::mutex mutex_;
-  absl::Status exchange_error_;
-  std::deque<absl::Status> renew_errors_;
-  std::vector<std::string> exchanged_;
-  std::vector<std::string> renewals_;
-  std::vector<std::string> ended_;
-  int grants_ = 0;
-};
-
 // The calculator stand-in: each call runs `on_call` first.
 class HookTool final : public Tool {
  public:
@@ -601,7 +523,7 @@ class RunManagerTest : public ::testing::Test {
   std::shared_ptr<HookTool> tool_;
   EngineParts parts_;
   MemoryRunData data_;
-  FakeDelegations authn_;
+  FakeDelegations authn_{&clock_};
   Caller alice_;
   // Declared last: its runs end before the rest goes away.
   std::unique_ptr<RunManager> manager_;
@@ -680,7 +602,7 @@ TEST_F(RunManagerTest, RenewsWhenDueAndUsesTheRenewedDelegation) {
   const data::v1::RunRecord run = Ended(*run_id);
   EXPECT_EQ(run.status(), common::v1::RUN_STATUS_COMPLETED);
   EXPECT_EQ(run.output(), "The sum is 5");
-  EXPECT_GE(authn_.renewals(), 1u);
+  EXPECT_GE(authn_.renewals().size(), 1u);
   const std::vector<std::string> calls = data_.calls();
   EXPECT_TRUE(absl::EndsWith(calls.back(), " delegation-2")) << calls.back();
 }
