@@ -108,23 +108,40 @@ absl::StatusOr<std::vector<PgResult>> PrincipalTransaction::Send(
 absl::StatusOr<std::vector<PgResult>> RunAsPrincipal(
     PgPool& pool, const PrincipalScope& scope,
     std::vector<Statement> statements) {
-  ASSIGN_OR_RETURN(Statement settings, SettingsFor(scope));
-  ASSIGN_OR_RETURN(PgLease lease, pool.Acquire());
+  std::vector<PrincipalWork> work;
+  work.push_back({scope, std::move(statements)});
+  ASSIGN_OR_RETURN(std::vector<std::vector<PgResult>> results,
+                   RunAsPrincipals(pool, std::move(work)));
+  return std::move(results[0]);
+}
+
+absl::StatusOr<std::vector<std::vector<PgResult>>> RunAsPrincipals(
+    PgPool& pool, std::vector<PrincipalWork> work) {
   // No BEGIN/COMMIT: everything up to the pipeline's sync runs in one
   // implicit transaction, so the transaction-local settings cover exactly
   // these statements, vanish at the sync, and any failure rolls all of them
   // back, in one round trip.
   std::vector<Statement> batch;
-  batch.reserve(statements.size() + 1);
-  batch.push_back(std::move(settings));
-  for (Statement& s : statements) batch.push_back(std::move(s));
+  for (PrincipalWork& piece : work) {
+    ASSIGN_OR_RETURN(Statement settings, SettingsFor(piece.scope));
+    batch.push_back(std::move(settings));
+    for (Statement& s : piece.statements) batch.push_back(std::move(s));
+  }
+  ASSIGN_OR_RETURN(PgLease lease, pool.Acquire());
   absl::StatusOr<std::vector<PgResult>> results = lease->ExecutePipeline(batch);
   if (!results.ok()) {
     if (!lease->IsReusable()) lease.Discard();
     return results.status();
   }
-  results->erase(results->begin());
-  return results;
+  std::vector<std::vector<PgResult>> by_piece(work.size());
+  size_t next = 0;
+  for (size_t i = 0; i < work.size(); ++i) {
+    ++next;  // The piece's settings.
+    for (size_t k = 0; k < work[i].statements.size(); ++k) {
+      by_piece[i].push_back(std::move((*results)[next++]));
+    }
+  }
+  return by_piece;
 }
 
 }  // namespace bastion::pg

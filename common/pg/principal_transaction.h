@@ -89,6 +89,20 @@ absl::StatusOr<std::vector<PgResult>> RunAsPrincipal(
     PgPool& pool, const PrincipalScope& scope,
     std::vector<Statement> statements);
 
+// Statements to run as one principal, in RunAsPrincipals.
+struct PrincipalWork {
+  PrincipalScope scope;
+  std::vector<Statement> statements;
+};
+
+// Work of several principals in one round trip and one implicit
+// transaction, each piece after its own principal's settings (the next
+// piece's settings replace them), so the row-level security policies see
+// each statement's own principal. A failure rolls back every piece.
+// Returns the results of each piece, in order.
+absl::StatusOr<std::vector<std::vector<PgResult>>> RunAsPrincipals(
+    PgPool& pool, std::vector<PrincipalWork> work);
+
 }  // namespace bastion::pg
 
 #endif  // BASTION_COMMON_PG_PRINCIPAL_TRANSACTION_H_

@@ -111,6 +111,44 @@ TEST_F(PrincipalTransactionTest, FailureRollsBackEverythingAndKeepsConnection) {
   EXPECT_EQ(Count("later"), "1");
 }
 
+TEST_F(PrincipalTransactionTest, EachPieceRunsAsItsOwnPrincipal) {
+  std::vector<PrincipalWork> work;
+  work.push_back({kAlice, {{kSettings, {}}, {kTxid, {}}}});
+  work.push_back({kBob, {{kSettings, {}}, {kTxid, {}}}});
+  auto results = RunAsPrincipals(*pool_, std::move(work));
+  ASSERT_THAT(results, IsOk());
+  ASSERT_EQ(results->size(), 2u);
+  ASSERT_EQ((*results)[0].size(), 2u);
+  ASSERT_EQ((*results)[1].size(), 2u);
+  EXPECT_EQ((*results)[0][0].Get(0, "user_id"), "alice");
+  EXPECT_EQ((*results)[0][0].Get(0, "admin"), "none");
+  EXPECT_EQ((*results)[1][0].Get(0, "user_id"), "bob");
+  EXPECT_EQ((*results)[1][0].Get(0, "admin"), "tenant");
+  // One transaction for both.
+  EXPECT_EQ((*results)[0][1].Get(0, 0), (*results)[1][1].Get(0, 0));
+}
+
+TEST_F(PrincipalTransactionTest, OnePieceFailingRollsBackEveryPiece) {
+  ASSERT_THAT(RunAsPrincipal(*pool_, kAlice, {{kInsert, {"dup"}}}), IsOk());
+  std::vector<PrincipalWork> work;
+  work.push_back({kAlice, {{kInsert, {"first"}}}});
+  work.push_back({kBob, {{kInsert, {"dup"}}}});
+  EXPECT_THAT(RunAsPrincipals(*pool_, std::move(work)),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_EQ(Count("first"), "0");
+  EXPECT_EQ(pool_->OpenConnections(), 1);
+}
+
+TEST_F(PrincipalTransactionTest, EveryPieceNeedsTenantAndUser) {
+  std::vector<PrincipalWork> work;
+  work.push_back({kAlice, {{kInsert, {"x"}}}});
+  work.push_back({PrincipalScope{"t1", "", AdminLevel::kNone},
+                  {{kInsert, {"y"}}}});
+  EXPECT_THAT(RunAsPrincipals(*pool_, std::move(work)),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(Count("x"), "0");
+}
+
 TEST_F(PrincipalTransactionTest, MultiStepCommitsOnlyWhenAsked) {
   {
     auto tx = PrincipalTransaction::Begin(*pool_, kAlice);

@@ -395,6 +395,42 @@ absl::StatusOr<v1::EndDelegationResponse> DelegationManager::End(
   return response;
 }
 
+absl::StatusOr<v1::EndDelegationsResponse> DelegationManager::EndMany(
+    const Caller& service,
+    const google::protobuf::RepeatedPtrField<std::string>& delegation_ids)
+    const {
+  if (delegation_ids.size() > kMaxEndedAtOnce) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("delegation_ids: at most ", kMaxEndedAtOnce));
+  }
+  // By owner: each owner's delegations end as that owner.
+  absl::flat_hash_map<std::pair<std::string, std::string>,
+                      storage::OwnedDelegations>
+      by_owner;
+  for (const std::string& id : delegation_ids) {
+    absl::StatusOr<storage::DelegationOwner> owner = HeldBy(service, id);
+    if (absl::IsNotFound(owner.status())) continue;
+    if (!owner.ok()) return owner.status();
+    storage::OwnedDelegations& owned =
+        by_owner[{owner->tenant_id, owner->user_id}];
+    owned.owner = *std::move(owner);
+    owned.delegation_ids.push_back(id);
+  }
+  std::vector<storage::OwnedDelegations> owned;
+  owned.reserve(by_owner.size());
+  for (auto& [key, delegations] : by_owner) {
+    owned.push_back(std::move(delegations));
+  }
+  ASSIGN_OR_RETURN(std::vector<std::string> ended,
+                   store_->EndMany(owned, clock_->Now(), "ended"));
+  v1::EndDelegationsResponse response;
+  for (std::string& id : ended) {
+    Forget(id);
+    response.add_ended_delegation_ids(std::move(id));
+  }
+  return response;
+}
+
 absl::StatusOr<v1::DelegationGrant> DelegationManager::Grant(
     const storage::DelegationRecord& record, absl::Time now) const {
   absl::Time expires = std::min(now + options_.ttl, record.renewable_until);

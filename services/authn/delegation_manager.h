@@ -74,6 +74,15 @@ class DelegationManager {
   absl::StatusOr<v1::EndDelegationResponse> End(
       const Caller& service, const std::string& delegation_id) const;
 
+  // End for each of `delegation_ids` (at most kMaxEndedAtOnce, else
+  // INVALID_ARGUMENT), in one transaction. An id `service` does not hold is
+  // left out of the answer, like a missing one.
+  absl::StatusOr<v1::EndDelegationsResponse> EndMany(
+      const Caller& service,
+      const google::protobuf::RepeatedPtrField<std::string>& delegation_ids)
+      const;
+  static constexpr int kMaxEndedAtOnce = 1000;
+
   // As Exchange (the same refusals), for a schedule grant bound to
   // `request.schedule_id` (INVALID_ARGUMENT when empty) instead of a
   // delegation: stored, never signed.

@@ -11,6 +11,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "common/assertion/key_set.h"
 #include "common/assertion/signer.h"
 #include "common/assertion/verifier.h"
@@ -297,6 +298,59 @@ TEST_F(DelegationManagerTest, AnotherReplicaRenewsAndEndsThroughTheStore) {
   // Ended there: the issuing replica's memory does not keep it alive.
   EXPECT_THAT(manager_->Renew(Service(kHolder), grant->delegation_id()),
               StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+TEST_F(DelegationManagerTest, EndManyEndsEachOwnersHeldDelegationsOnly) {
+  auto alice_r = manager_->Exchange(ForwardedBy(JwtUser("alice"), kHolder),
+                                    ForRun("run-R"));
+  auto alice_s = manager_->Exchange(ForwardedBy(JwtUser("alice"), kHolder),
+                                    ForRun("run-S"));
+  auto bob = manager_->Exchange(ForwardedBy(JwtUser("bob"), kHolder),
+                                ForRun("run-B"));
+  auto kept = manager_->Exchange(ForwardedBy(JwtUser("bob"), kHolder),
+                                 ForRun("run-K"));
+  ASSERT_TRUE(alice_r.ok() && alice_s.ok() && bob.ok() && kept.ok());
+  // Another replica (no remembered owners) ends them through the store.
+  DelegationManager other(store_.get(), signer_.get(), "bastion",
+                          DelegationOptions(), &clock_);
+  google::protobuf::RepeatedPtrField<std::string> ids;
+  for (const auto* grant : {&*alice_r, &*alice_s, &*bob}) {
+    ids.Add(std::string(grant->delegation_id()));
+  }
+  // Not a delegation, a missing one, one with a space: left out.
+  ids.Add("dlg_00000000000000000000000000000000");
+  ids.Add(absl::StrCat(kept->delegation_id(), " ", alice_r->delegation_id()));
+  ids.Add("");
+  // A service that holds none of them ends none of them.
+  auto none = other.EndMany(Service("service:scheduler"), ids);
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_THAT(none->ended_delegation_ids(), ::testing::IsEmpty());
+  EXPECT_TRUE(manager_->Renew(Service(kHolder), alice_r->delegation_id()).ok());
+
+  auto ended = other.EndMany(Service(kHolder), ids);
+  ASSERT_TRUE(ended.ok()) << ended.status();
+  EXPECT_THAT(ended->ended_delegation_ids(),
+              ::testing::UnorderedElementsAre(alice_r->delegation_id(),
+                                              alice_s->delegation_id(),
+                                              bob->delegation_id()));
+  for (const auto* grant : {&*alice_r, &*alice_s, &*bob}) {
+    EXPECT_THAT(manager_->Renew(Service(kHolder), grant->delegation_id()),
+                StatusIs(absl::StatusCode::kFailedPrecondition));
+  }
+  EXPECT_TRUE(manager_->Renew(Service(kHolder), kept->delegation_id()).ok());
+  // Idempotent.
+  auto again = manager_->EndMany(Service(kHolder), ids);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->ended_delegation_ids_size(), 3);
+}
+
+TEST_F(DelegationManagerTest, EndManyIsBounded) {
+  google::protobuf::RepeatedPtrField<std::string> ids;
+  for (int i = 0; i <= DelegationManager::kMaxEndedAtOnce; ++i) {
+    ids.Add("dlg_00000000000000000000000000000000");
+  }
+  EXPECT_THAT(manager_->EndMany(Service(kHolder), ids),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 class ScheduleGrantTest : public DelegationManagerTest {

@@ -56,6 +56,19 @@ grpc::Status DelegationsService::EndDelegation(
       });
 }
 
+grpc::Status DelegationsService::EndDelegations(
+    grpc::ServerContext* context, const v1::EndDelegationsRequest* request,
+    v1::EndDelegationsResponse* response) {
+  return guard_.Run(
+      context, "EndDelegations", *request,
+      [&](const Caller& caller) -> absl::Status {
+        if (manager_ == nullptr) return DelegationsNotConfigured();
+        ASSIGN_OR_RETURN(*response,
+                         manager_->EndMany(caller, request->delegation_ids()));
+        return absl::OkStatus();
+      });
+}
+
 grpc::Status DelegationsService::ExchangeForSchedule(
     grpc::ServerContext* context, const v1::ExchangeForScheduleRequest* request,
     v1::ScheduleGrant* response) {

@@ -25,6 +25,9 @@ class DelegationsService final : public v1::Delegations::Service {
   grpc::Status EndDelegation(grpc::ServerContext* context,
                              const v1::EndDelegationRequest* request,
                              v1::EndDelegationResponse* response) override;
+  grpc::Status EndDelegations(grpc::ServerContext* context,
+                              const v1::EndDelegationsRequest* request,
+                              v1::EndDelegationsResponse* response) override;
   grpc::Status ExchangeForSchedule(
       grpc::ServerContext* context,
       const v1::ExchangeForScheduleRequest* request,

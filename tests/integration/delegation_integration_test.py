@@ -141,6 +141,30 @@ class DelegationIntegrationTest(unittest.TestCase):
                             delegation_id=grant.delegation_id),
                         metadata=self.holder(), timeout=10)
 
+    def test_end_delegations_ends_what_the_holder_holds_in_one_call(self):
+        kim = self.assertion_of(SUITE.token("kim"))
+        lea = self.assertion_of(SUITE.token("lea"))
+        self.create_run(kim, "kim-R")
+        self.create_run(lea, "lea-R")
+        grants = [self.exchange(kim, "kim-R"), self.exchange(lea, "lea-R")]
+        ids = [g.delegation_id for g in grants]
+        missing = "dlg_" + "0" * 32
+        ended = self.delegations.EndDelegations(
+            authn_pb2.EndDelegationsRequest(delegation_ids=ids + [missing]),
+            metadata=self.holder(), timeout=10)
+        self.assertEqual(sorted(ended.ended_delegation_ids), sorted(ids))
+        for delegation_id in ids:
+            self.assertCode(grpc.StatusCode.FAILED_PRECONDITION,
+                            self.delegations.RenewDelegation,
+                            authn_pb2.RenewDelegationRequest(
+                                delegation_id=delegation_id),
+                            metadata=self.holder(), timeout=10)
+        self.assertCode(grpc.StatusCode.INVALID_ARGUMENT,
+                        self.delegations.EndDelegations,
+                        authn_pb2.EndDelegationsRequest(
+                            delegation_ids=[missing] * 1001),
+                        metadata=self.holder(), timeout=10)
+
     def test_a_revoked_api_key_makes_renewal_fail(self):
         token = SUITE.token("erin", scopes="api_keys:write api_keys:delete memories:read")
         key = self.authn.CreateApiKey(
@@ -210,7 +234,9 @@ class DelegationIntegrationTest(unittest.TestCase):
                 (self.delegations.RenewDelegation, authn_pb2.RenewDelegationRequest(
                     delegation_id=grant.delegation_id)),
                 (self.delegations.EndDelegation, authn_pb2.EndDelegationRequest(
-                    delegation_id=grant.delegation_id))):
+                    delegation_id=grant.delegation_id)),
+                (self.delegations.EndDelegations, authn_pb2.EndDelegationsRequest(
+                    delegation_ids=[grant.delegation_id]))):
             # Delegations are not among its granted methods.
             self.assertCode(grpc.StatusCode.PERMISSION_DENIED, call, request,
                             metadata=self.other_service(), timeout=10)

@@ -84,6 +84,11 @@ enum class RenewOutcome {
   kCredentialRevoked,
 };
 
+// Delegations of one owner, named by id.
+struct OwnedDelegations {
+  DelegationOwner owner;
+  std::vector<std::string> delegation_ids;
+};
 struct RenewResult {
   RenewOutcome outcome = RenewOutcome::kEnded;
   DelegationRecord record;
@@ -133,6 +138,12 @@ class DelegationStore {
       const DelegationOwner& owner, const std::string& delegation_id,
       absl::Time now, const std::string& reason) = 0;
 
+  // End (same `now` and `reason`) for every delegation named, each as its
+  // owner, in one transaction. Returns the ids found, ended now or before;
+  // an id its owner does not have is left out.
+  virtual absl::StatusOr<std::vector<std::string>> EndMany(
+      const std::vector<OwnedDelegations>& delegations, absl::Time now,
+      const std::string& reason) = 0;
   // ALREADY_EXISTS if the id is taken (never in practice).
   virtual absl::StatusOr<ScheduleGrantRecord> InsertScheduleGrant(
       const ScheduleGrantRecord& record) = 0;

@@ -4,6 +4,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -89,6 +91,16 @@ constexpr char kEnd[] =
     " end_reason = coalesce(end_reason, $5)"
     " WHERE tenant_id = $1 AND user_id = $2 AND delegation_id = $3"
     " RETURNING " DELEGATION_COLUMNS;
+
+// As kEnd for several ids of one owner: $3 the ids, space-separated.
+constexpr char kEndMany[] =
+    "UPDATE bastion_authn.delegations"
+    " SET ended_at = coalesce(ended_at, timestamptz 'epoch' + $4::bigint"
+    "   * interval '1 microsecond'),"
+    " end_reason = coalesce(end_reason, $5)"
+    " WHERE tenant_id = $1 AND user_id = $2"
+    " AND delegation_id = ANY (string_to_array($3, ' '))"
+    " RETURNING delegation_id";
 
 // $1 tenant, $2 user, $3 id.
 constexpr char kGet[] =
@@ -247,6 +259,15 @@ pg::PrincipalScope ScopeOf(const std::string& tenant_id,
   return pg::PrincipalScope{tenant_id, user_id, pg::AdminLevel::kNone};
 }
 
+// What NewId makes: "dlg_" and 32 lowercase hex digits.
+bool IsDelegationId(absl::string_view id) {
+  if (id.size() != 36 || !absl::StartsWith(id, "dlg_")) return false;
+  for (char c : id.substr(4)) {
+    if (!absl::ascii_isdigit(c) && (c < 'a' || c > 'f')) return false;
+  }
+  return true;
+}
+
 absl::Status NotFound() { return absl::NotFoundError("delegation not found"); }
 
 absl::Status GrantNotFound() {
@@ -327,6 +348,36 @@ absl::StatusOr<DelegationRecord> PgDelegationStore::End(
                             Micros(now), reason}}}));
   if (results[0].rows() != 1) return NotFound();
   return ToRecord(results[0], 0);
+}
+
+absl::StatusOr<std::vector<std::string>> PgDelegationStore::EndMany(
+    const std::vector<OwnedDelegations>& delegations, absl::Time now,
+    const std::string& reason) {
+  std::vector<pg::PrincipalWork> work;
+  for (const OwnedDelegations& owned : delegations) {
+    // Joined with spaces below: only well-formed ids (no other can exist),
+    // so that no id can name others.
+    std::vector<absl::string_view> ids;
+    for (const std::string& id : owned.delegation_ids) {
+      if (IsDelegationId(id)) ids.push_back(id);
+    }
+    if (ids.empty()) continue;
+    const DelegationOwner& owner = owned.owner;
+    work.push_back({ScopeOf(owner.tenant_id, owner.user_id),
+                    {{kEndMany,
+                      {owner.tenant_id, owner.user_id, absl::StrJoin(ids, " "),
+                       Micros(now), reason}}}});
+  }
+  std::vector<std::string> ended;
+  if (work.empty()) return ended;
+  ASSIGN_OR_RETURN(std::vector<std::vector<PgResult>> results,
+                   pg::RunAsPrincipals(pool_, std::move(work)));
+  for (const std::vector<PgResult>& piece : results) {
+    for (int row = 0; row < piece[0].rows(); ++row) {
+      ended.emplace_back(piece[0].Get(row, "delegation_id"));
+    }
+  }
+  return ended;
 }
 
 absl::StatusOr<ScheduleGrantRecord> PgDelegationStore::InsertScheduleGrant(

@@ -29,6 +29,9 @@ class PgDelegationStore final : public DelegationStore {
                                        const std::string& delegation_id,
                                        absl::Time now,
                                        const std::string& reason) override;
+  absl::StatusOr<std::vector<std::string>> EndMany(
+      const std::vector<OwnedDelegations>& delegations, absl::Time now,
+      const std::string& reason) override;
   absl::StatusOr<ScheduleGrantRecord> InsertScheduleGrant(
       const ScheduleGrantRecord& record) override;
   absl::StatusOr<std::optional<DelegationOwner>> FindScheduleGrant(

@@ -32,6 +32,19 @@ absl::Status FakeDelegations::End(const std::string& delegation_id) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::vector<std::string>> FakeDelegations::EndMany(
+    const std::vector<std::string>& delegation_ids) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!end_many_errors_.empty()) {
+    absl::Status error = std::move(end_many_errors_.front());
+    end_many_errors_.pop_front();
+    return error;
+  }
+  end_batches_.push_back(delegation_ids);
+  ended_.insert(ended_.end(), delegation_ids.begin(), delegation_ids.end());
+  return delegation_ids;
+}
+
 absl::StatusOr<authn::v1::ScheduleGrant> FakeDelegations::ExchangeForSchedule(
     const Caller&, const std::string&) {
   return absl::FailedPreconditionError("no schedule grants in this test");
@@ -60,6 +73,16 @@ void FakeDelegations::FailExchange(absl::Status error) {
 void FakeDelegations::FailRenewal(absl::Status error) {
   std::lock_guard<std::mutex> lock(mutex_);
   renew_errors_.push_back(std::move(error));
+}
+
+void FakeDelegations::FailEndMany(absl::Status error) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  end_many_errors_.push_back(std::move(error));
+}
+
+std::vector<std::vector<std::string>> FakeDelegations::end_batches() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return end_batches_;
 }
 
 std::vector<std::string> FakeDelegations::exchanged() const {

@@ -1,7 +1,8 @@
 // authn's Delegations for the tests of runs a caller starts: ExchangeForRun
 // grants a delegation (id kId, text "delegation-N") living `ttl` by the
 // test's clock; renewals answer the queued errors first, then a fresh
-// grant; every exchange, renewal and end is recorded. No schedule grants.
+// grant; every exchange, renewal and end (and each batch of ends) is
+// recorded. No schedule grants.
 #ifndef BASTION_SERVICES_RUN_EXECUTOR_RUNS_FAKE_DELEGATIONS_H_
 #define BASTION_SERVICES_RUN_EXECUTOR_RUNS_FAKE_DELEGATIONS_H_
 
@@ -29,6 +30,9 @@ class FakeDelegations final : public DelegationClient {
   absl::StatusOr<authn::v1::DelegationGrant> Renew(
       const std::string& delegation_id) override;
   absl::Status End(const std::string& delegation_id) override;
+  // Ends them all (each is recorded as ended) unless an error is queued.
+  absl::StatusOr<std::vector<std::string>> EndMany(
+      const std::vector<std::string>& delegation_ids) override;
   // FAILED_PRECONDITION: no schedule grants here.
   absl::StatusOr<authn::v1::ScheduleGrant> ExchangeForSchedule(
       const Caller& owner, const std::string& schedule_id) override;
@@ -42,12 +46,16 @@ class FakeDelegations final : public DelegationClient {
   void FailExchange(absl::Status error);
   // The next renewal answers `error` (queued after earlier ones).
   void FailRenewal(absl::Status error);
+  // The next EndMany answers `error` (queued after earlier ones).
+  void FailEndMany(absl::Status error);
 
   // "<owner's assertion> for <run id>", in order.
   std::vector<std::string> exchanged() const;
   // The delegation ids renewed and ended, in order.
   std::vector<std::string> renewals() const;
   std::vector<std::string> ended() const;
+  // The ids of each EndMany that ended them, in order.
+  std::vector<std::vector<std::string>> end_batches() const;
 
  private:
   authn::v1::DelegationGrant Grant();  // mutex_ held
@@ -61,6 +69,8 @@ class FakeDelegations final : public DelegationClient {
   std::vector<std::string> exchanged_;
   std::vector<std::string> renewals_;
   std::vector<std::string> ended_;
+  std::deque<absl::Status> end_many_errors_;
+  std::vector<std::vector<std::string>> end_batches_;
   int grants_ = 0;
 };
 

@@ -8,6 +8,7 @@
 #include "common/auth/service_identity.h"
 #include "common/log/log.h"
 #include "common/status/grpc_status.h"
+#include "common/status/status_macros.h"
 
 namespace bastion::runs {
 namespace {
@@ -56,6 +57,20 @@ class GrpcDelegationClient final : public DelegationClient {
     const grpc::Status answer =
         stub_->EndDelegation(Deadline(&context), request, &response);
     return Answer("EndDelegation", answer, std::move(response)).status();
+  }
+
+  absl::StatusOr<std::vector<std::string>> EndMany(
+      const std::vector<std::string>& delegation_ids) override {
+    grpc::ClientContext context;
+    authn::v1::EndDelegationsRequest request;
+    for (const std::string& id : delegation_ids) request.add_delegation_ids(id);
+    authn::v1::EndDelegationsResponse response;
+    const grpc::Status answer =
+        stub_->EndDelegations(Deadline(&context), request, &response);
+    ASSIGN_OR_RETURN(response,
+                     Answer("EndDelegations", answer, std::move(response)));
+    return std::vector<std::string>(response.ended_delegation_ids().begin(),
+                                    response.ended_delegation_ids().end());
   }
 
   absl::StatusOr<authn::v1::ScheduleGrant> ExchangeForSchedule(
@@ -135,6 +150,18 @@ bool IsFinal(absl::StatusCode code) {
 }
 
 }  // namespace
+
+absl::StatusOr<std::vector<std::string>> DelegationClient::EndMany(
+    const std::vector<std::string>& delegation_ids) {
+  std::vector<std::string> ended;
+  for (const std::string& id : delegation_ids) {
+    absl::Status one = End(id);
+    if (absl::IsNotFound(one)) continue;
+    if (!one.ok()) return one;
+    ended.push_back(id);
+  }
+  return ended;
+}
 
 std::unique_ptr<DelegationClient> AuthnDelegationClient(
     std::shared_ptr<grpc::Channel> channel) {

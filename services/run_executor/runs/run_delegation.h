@@ -23,6 +23,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include <grpcpp/grpcpp.h>
 
@@ -49,6 +50,11 @@ class DelegationClient {
   virtual absl::StatusOr<authn::v1::DelegationGrant> Renew(
       const std::string& delegation_id) = 0;
   virtual absl::Status End(const std::string& delegation_id) = 0;
+  // End for each id, in one call when the client can (authn's
+  // EndDelegations); the ids ended, which leave out those not held. This
+  // default ends them one by one.
+  virtual absl::StatusOr<std::vector<std::string>> EndMany(
+      const std::vector<std::string>& delegation_ids);
 
   // Schedules (authn's schedule grants): `owner` is the schedule's creator
   // with its forwarded assertion.

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status/status_macros.h"
 #include "services/run_executor/runs/authz_tool_gate.h"
+#include "services/run_executor/runs/batched_ends.h"
 
 namespace bastion::runs {
 namespace {
@@ -116,7 +117,8 @@ absl::StatusOr<std::unique_ptr<RunsStack>> RunsStack::Create(
   stack->delegations_ =
       local.delegations != nullptr
           ? std::move(local.delegations)
-          : AuthnDelegationClient(channels->Channel(config.authn_address()));
+          : BatchEnds(AuthnDelegationClient(
+                channels->Channel(config.authn_address())));
   stack->manager_ = std::make_unique<RunManager>(
       registry, stack->engine_.get(), stack->data_.get(),
       stack->delegations_.get(), options);
