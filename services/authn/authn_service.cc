@@ -2,7 +2,8 @@
 
 #include <utility>
 
-#include "common/status/status_macros.h"
+#include "common/server/finish.h"
+#include "common/status/answer.h"
 
 namespace bastion::authn {
 namespace {
@@ -22,87 +23,89 @@ AuthnService::AuthnService(const CredentialAuthenticator* authenticator,
       api_keys_(api_keys),
       guard_(std::move(guard)) {}
 
-grpc::Status AuthnService::Authenticate(grpc::ServerContext* context,
-                                        const v1::AuthenticateRequest* request,
-                                        v1::AuthenticateResponse* response) {
-  return guard_.Run(context, "Authenticate", *request, [&](const Caller&) {
-    if (!request->assertion_audience().empty() &&
-        request->assertion_audience() != authenticator_->assertion_audience()) {
-      return absl::InvalidArgumentError("unknown assertion audience");
-    }
-    if (request->credential().size() > kMaxCredentialBytes) {
-      return absl::UnauthenticatedError("invalid credentials");
-    }
-    absl::StatusOr<AuthenticatedCredential> result =
-        authenticator_->AuthenticateCredential(request->credential());
-    if (!result.ok()) return result.status();
-    *response->mutable_principal() = std::move(result->caller.principal);
-    response->set_assertion(std::move(result->caller.assertion));
-    response->set_assertion_expires_at_unix(
-        absl::ToUnixSeconds(result->assertion_expires));
-    return absl::OkStatus();
-  });
+grpc::ServerUnaryReactor* AuthnService::Authenticate(
+    grpc::CallbackServerContext* context,
+    const v1::AuthenticateRequest* request,
+    v1::AuthenticateResponse* response) {
+  return Finish(
+      context,
+      guard_.Run(context, "Authenticate", *request, [&](const Caller&) {
+        if (!request->assertion_audience().empty() &&
+            request->assertion_audience() !=
+                authenticator_->assertion_audience()) {
+          return absl::InvalidArgumentError("unknown assertion audience");
+        }
+        if (request->credential().size() > kMaxCredentialBytes) {
+          return absl::UnauthenticatedError("invalid credentials");
+        }
+        absl::StatusOr<AuthenticatedCredential> result =
+            authenticator_->AuthenticateCredential(request->credential());
+        if (!result.ok()) return result.status();
+        *response->mutable_principal() = std::move(result->caller.principal);
+        response->set_assertion(std::move(result->caller.assertion));
+        response->set_assertion_expires_at_unix(
+            absl::ToUnixSeconds(result->assertion_expires));
+        return absl::OkStatus();
+      }));
 }
 
-grpc::Status AuthnService::CreateApiKey(grpc::ServerContext* context,
-                                        const v1::CreateApiKeyRequest* request,
-                                        v1::CreateApiKeyResponse* response) {
-  return guard_.Run(context, "CreateApiKey", *request,
-                    [&](const Caller& caller) -> absl::Status {
-                      if (api_keys_ == nullptr) return ApiKeysNotConfigured();
-                      ASSIGN_OR_RETURN(
-                          *response,
-                          api_keys_->Create(caller.principal, *request));
-                      return absl::OkStatus();
-                    });
+grpc::ServerUnaryReactor* AuthnService::CreateApiKey(
+    grpc::CallbackServerContext* context,
+    const v1::CreateApiKeyRequest* request,
+    v1::CreateApiKeyResponse* response) {
+  return Finish(
+      context,
+      guard_.Run(context, "CreateApiKey", *request, [&](const Caller& c) {
+        if (api_keys_ == nullptr) return ApiKeysNotConfigured();
+        return Answer(api_keys_->Create(c.principal, *request), response);
+      }));
 }
 
-grpc::Status AuthnService::ListApiKeys(grpc::ServerContext* context,
-                                       const v1::ListApiKeysRequest* request,
-                                       v1::ListApiKeysResponse* response) {
-  return guard_.Run(context, "ListApiKeys", *request,
-                    [&](const Caller& caller) -> absl::Status {
-                      if (api_keys_ == nullptr) return ApiKeysNotConfigured();
-                      ASSIGN_OR_RETURN(
-                          *response,
-                          api_keys_->List(caller.principal, *request));
-                      return absl::OkStatus();
-                    });
+grpc::ServerUnaryReactor* AuthnService::ListApiKeys(
+    grpc::CallbackServerContext* context, const v1::ListApiKeysRequest* request,
+    v1::ListApiKeysResponse* response) {
+  return Finish(
+      context,
+      guard_.Run(context, "ListApiKeys", *request, [&](const Caller& c) {
+        if (api_keys_ == nullptr) return ApiKeysNotConfigured();
+        return Answer(api_keys_->List(c.principal, *request), response);
+      }));
 }
 
-grpc::Status AuthnService::RevokeApiKey(grpc::ServerContext* context,
-                                        const v1::RevokeApiKeyRequest* request,
-                                        v1::RevokeApiKeyResponse* response) {
-  return guard_.Run(context, "RevokeApiKey", *request,
-                    [&](const Caller& caller) -> absl::Status {
-                      if (api_keys_ == nullptr) return ApiKeysNotConfigured();
-                      ASSIGN_OR_RETURN(
-                          *response,
-                          api_keys_->Revoke(caller.principal, *request));
-                      return absl::OkStatus();
-                    });
+grpc::ServerUnaryReactor* AuthnService::RevokeApiKey(
+    grpc::CallbackServerContext* context,
+    const v1::RevokeApiKeyRequest* request,
+    v1::RevokeApiKeyResponse* response) {
+  return Finish(
+      context,
+      guard_.Run(context, "RevokeApiKey", *request, [&](const Caller& c) {
+        if (api_keys_ == nullptr) return ApiKeysNotConfigured();
+        return Answer(api_keys_->Revoke(c.principal, *request), response);
+      }));
 }
 
-grpc::Status AuthnService::RotateApiKey(grpc::ServerContext* context,
-                                        const v1::RotateApiKeyRequest* request,
-                                        v1::RotateApiKeyResponse* response) {
-  return guard_.Run(context, "RotateApiKey", *request,
-                    [&](const Caller& caller) -> absl::Status {
-                      if (api_keys_ == nullptr) return ApiKeysNotConfigured();
-                      ASSIGN_OR_RETURN(
-                          *response,
-                          api_keys_->Rotate(caller.principal, *request));
-                      return absl::OkStatus();
-                    });
+grpc::ServerUnaryReactor* AuthnService::RotateApiKey(
+    grpc::CallbackServerContext* context,
+    const v1::RotateApiKeyRequest* request,
+    v1::RotateApiKeyResponse* response) {
+  return Finish(
+      context,
+      guard_.Run(context, "RotateApiKey", *request, [&](const Caller& c) {
+        if (api_keys_ == nullptr) return ApiKeysNotConfigured();
+        return Answer(api_keys_->Rotate(c.principal, *request), response);
+      }));
 }
 
-grpc::Status AuthnService::GetAssertionKeys(
-    grpc::ServerContext* context, const v1::GetAssertionKeysRequest* request,
+grpc::ServerUnaryReactor* AuthnService::GetAssertionKeys(
+    grpc::CallbackServerContext* context,
+    const v1::GetAssertionKeysRequest* request,
     v1::GetAssertionKeysResponse* response) {
-  return guard_.Run(context, "GetAssertionKeys", *request, [&](const Caller&) {
-    *response->add_keys() = signer_->PublicKey();
-    return absl::OkStatus();
-  });
+  return Finish(
+      context,
+      guard_.Run(context, "GetAssertionKeys", *request, [&](const Caller&) {
+        *response->add_keys() = signer_->PublicKey();
+        return absl::OkStatus();
+      }));
 }
 
 }  // namespace bastion::authn

@@ -13,7 +13,7 @@ namespace bastion::authn {
 
 // Thread-safe. Translates only: the guard authenticates and authorizes,
 // the authenticator and the key manager decide.
-class AuthnService final : public v1::Authn::Service {
+class AuthnService final : public v1::Authn::CallbackService {
  public:
   // `api_keys` is null when authn has no database: the API key RPCs then
   // answer FAILED_PRECONDITION (after the guard), and Authenticate rejects
@@ -22,23 +22,29 @@ class AuthnService final : public v1::Authn::Service {
                const assertion::AssertionSigner* signer,
                const ApiKeyManager* api_keys, CallGuard guard);
 
-  grpc::Status Authenticate(grpc::ServerContext* context,
-                            const v1::AuthenticateRequest* request,
-                            v1::AuthenticateResponse* response) override;
-  grpc::Status CreateApiKey(grpc::ServerContext* context,
-                            const v1::CreateApiKeyRequest* request,
-                            v1::CreateApiKeyResponse* response) override;
-  grpc::Status ListApiKeys(grpc::ServerContext* context,
-                           const v1::ListApiKeysRequest* request,
-                           v1::ListApiKeysResponse* response) override;
-  grpc::Status RevokeApiKey(grpc::ServerContext* context,
-                            const v1::RevokeApiKeyRequest* request,
-                            v1::RevokeApiKeyResponse* response) override;
-  grpc::Status RotateApiKey(grpc::ServerContext* context,
-                            const v1::RotateApiKeyRequest* request,
-                            v1::RotateApiKeyResponse* response) override;
-  grpc::Status GetAssertionKeys(
-      grpc::ServerContext* context, const v1::GetAssertionKeysRequest* request,
+  grpc::ServerUnaryReactor* Authenticate(
+      grpc::CallbackServerContext* context,
+      const v1::AuthenticateRequest* request,
+      v1::AuthenticateResponse* response) override;
+  grpc::ServerUnaryReactor* CreateApiKey(
+      grpc::CallbackServerContext* context,
+      const v1::CreateApiKeyRequest* request,
+      v1::CreateApiKeyResponse* response) override;
+  grpc::ServerUnaryReactor* ListApiKeys(
+      grpc::CallbackServerContext* context,
+      const v1::ListApiKeysRequest* request,
+      v1::ListApiKeysResponse* response) override;
+  grpc::ServerUnaryReactor* RevokeApiKey(
+      grpc::CallbackServerContext* context,
+      const v1::RevokeApiKeyRequest* request,
+      v1::RevokeApiKeyResponse* response) override;
+  grpc::ServerUnaryReactor* RotateApiKey(
+      grpc::CallbackServerContext* context,
+      const v1::RotateApiKeyRequest* request,
+      v1::RotateApiKeyResponse* response) override;
+  grpc::ServerUnaryReactor* GetAssertionKeys(
+      grpc::CallbackServerContext* context,
+      const v1::GetAssertionKeysRequest* request,
       v1::GetAssertionKeysResponse* response) override;
 
  private:

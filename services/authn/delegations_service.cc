@@ -2,7 +2,8 @@
 
 #include <utility>
 
-#include "common/status/status_macros.h"
+#include "common/server/finish.h"
+#include "common/status/answer.h"
 
 namespace bastion::authn {
 namespace {
@@ -18,95 +19,92 @@ DelegationsService::DelegationsService(const DelegationManager* manager,
                                        CallGuard guard)
     : manager_(manager), guard_(std::move(guard)) {}
 
-grpc::Status DelegationsService::ExchangeForRun(
-    grpc::ServerContext* context, const v1::ExchangeForRunRequest* request,
-    v1::DelegationGrant* response) {
-  return guard_.Run(context, "ExchangeForRun", *request,
-                    [&](const Caller& caller) -> absl::Status {
-                      if (manager_ == nullptr) return DelegationsNotConfigured();
-                      ASSIGN_OR_RETURN(*response,
-                                       manager_->Exchange(caller, *request));
-                      return absl::OkStatus();
-                    });
-}
-
-grpc::Status DelegationsService::RenewDelegation(
-    grpc::ServerContext* context, const v1::RenewDelegationRequest* request,
-    v1::DelegationGrant* response) {
-  return guard_.Run(
-      context, "RenewDelegation", *request,
-      [&](const Caller& caller) -> absl::Status {
+grpc::ServerUnaryReactor* DelegationsService::ExchangeForRun(
+    grpc::CallbackServerContext* context,
+    const v1::ExchangeForRunRequest* request, v1::DelegationGrant* response) {
+  return Finish(
+      context,
+      guard_.Run(context, "ExchangeForRun", *request, [&](const Caller& c) {
         if (manager_ == nullptr) return DelegationsNotConfigured();
-        ASSIGN_OR_RETURN(*response,
-                         manager_->Renew(caller, request->delegation_id()));
-        return absl::OkStatus();
-      });
+        return Answer(manager_->Exchange(c, *request), response);
+      }));
 }
 
-grpc::Status DelegationsService::EndDelegation(
-    grpc::ServerContext* context, const v1::EndDelegationRequest* request,
+grpc::ServerUnaryReactor* DelegationsService::RenewDelegation(
+    grpc::CallbackServerContext* context,
+    const v1::RenewDelegationRequest* request, v1::DelegationGrant* response) {
+  return Finish(
+      context,
+      guard_.Run(context, "RenewDelegation", *request, [&](const Caller& c) {
+        if (manager_ == nullptr) return DelegationsNotConfigured();
+        return Answer(manager_->Renew(c, request->delegation_id()), response);
+      }));
+}
+
+grpc::ServerUnaryReactor* DelegationsService::EndDelegation(
+    grpc::CallbackServerContext* context,
+    const v1::EndDelegationRequest* request,
     v1::EndDelegationResponse* response) {
-  return guard_.Run(
-      context, "EndDelegation", *request,
-      [&](const Caller& caller) -> absl::Status {
+  return Finish(
+      context,
+      guard_.Run(context, "EndDelegation", *request, [&](const Caller& c) {
         if (manager_ == nullptr) return DelegationsNotConfigured();
-        ASSIGN_OR_RETURN(*response,
-                         manager_->End(caller, request->delegation_id()));
-        return absl::OkStatus();
-      });
+        return Answer(manager_->End(c, request->delegation_id()), response);
+      }));
 }
 
-grpc::Status DelegationsService::EndDelegations(
-    grpc::ServerContext* context, const v1::EndDelegationsRequest* request,
+grpc::ServerUnaryReactor* DelegationsService::EndDelegations(
+    grpc::CallbackServerContext* context,
+    const v1::EndDelegationsRequest* request,
     v1::EndDelegationsResponse* response) {
-  return guard_.Run(
-      context, "EndDelegations", *request,
-      [&](const Caller& caller) -> absl::Status {
+  return Finish(
+      context,
+      guard_.Run(context, "EndDelegations", *request, [&](const Caller& c) {
         if (manager_ == nullptr) return DelegationsNotConfigured();
-        ASSIGN_OR_RETURN(*response,
-                         manager_->EndMany(caller, request->delegation_ids()));
-        return absl::OkStatus();
-      });
+        return Answer(manager_->EndMany(c, request->delegation_ids()),
+                      response);
+      }));
 }
 
-grpc::Status DelegationsService::ExchangeForSchedule(
-    grpc::ServerContext* context, const v1::ExchangeForScheduleRequest* request,
+grpc::ServerUnaryReactor* DelegationsService::ExchangeForSchedule(
+    grpc::CallbackServerContext* context,
+    const v1::ExchangeForScheduleRequest* request,
     v1::ScheduleGrant* response) {
-  return guard_.Run(
-      context, "ExchangeForSchedule", *request,
-      [&](const Caller& caller) -> absl::Status {
-        if (manager_ == nullptr) return DelegationsNotConfigured();
-        ASSIGN_OR_RETURN(*response,
-                         manager_->ExchangeForSchedule(caller, *request));
-        return absl::OkStatus();
-      });
+  return Finish(
+      context,
+      guard_.Run(
+          context, "ExchangeForSchedule", *request, [&](const Caller& c) {
+            if (manager_ == nullptr) return DelegationsNotConfigured();
+            return Answer(manager_->ExchangeForSchedule(c, *request), response);
+          }));
 }
 
-grpc::Status DelegationsService::ExchangeScheduleForRun(
-    grpc::ServerContext* context,
+grpc::ServerUnaryReactor* DelegationsService::ExchangeScheduleForRun(
+    grpc::CallbackServerContext* context,
     const v1::ExchangeScheduleForRunRequest* request,
     v1::DelegationGrant* response) {
-  return guard_.Run(
-      context, "ExchangeScheduleForRun", *request,
-      [&](const Caller& caller) -> absl::Status {
-        if (manager_ == nullptr) return DelegationsNotConfigured();
-        ASSIGN_OR_RETURN(*response,
-                         manager_->ExchangeScheduleForRun(caller, *request));
-        return absl::OkStatus();
-      });
+  return Finish(context,
+                guard_.Run(context, "ExchangeScheduleForRun", *request,
+                           [&](const Caller& c) {
+                             if (manager_ == nullptr)
+                               return DelegationsNotConfigured();
+                             return Answer(
+                                 manager_->ExchangeScheduleForRun(c, *request),
+                                 response);
+                           }));
 }
 
-grpc::Status DelegationsService::EndScheduleGrant(
-    grpc::ServerContext* context, const v1::EndScheduleGrantRequest* request,
+grpc::ServerUnaryReactor* DelegationsService::EndScheduleGrant(
+    grpc::CallbackServerContext* context,
+    const v1::EndScheduleGrantRequest* request,
     v1::EndScheduleGrantResponse* response) {
-  return guard_.Run(
-      context, "EndScheduleGrant", *request,
-      [&](const Caller& caller) -> absl::Status {
+  return Finish(
+      context,
+      guard_.Run(context, "EndScheduleGrant", *request, [&](const Caller& c) {
         if (manager_ == nullptr) return DelegationsNotConfigured();
-        ASSIGN_OR_RETURN(*response,
-                         manager_->EndScheduleGrant(caller, request->grant_id()));
-        return absl::OkStatus();
-      });
+        return Answer(manager_->EndScheduleGrant(c, request->grant_id()),
+                      response);
+      }));
 }
 
 }  // namespace bastion::authn

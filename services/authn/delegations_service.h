@@ -10,35 +10,40 @@ namespace bastion::authn {
 
 // Thread-safe. Translates only: the guard admits trusted services, the
 // manager decides.
-class DelegationsService final : public v1::Delegations::Service {
+class DelegationsService final : public v1::Delegations::CallbackService {
  public:
   // `manager` is null when authn has no database: every method then
   // answers FAILED_PRECONDITION (after the guard).
   DelegationsService(const DelegationManager* manager, CallGuard guard);
 
-  grpc::Status ExchangeForRun(grpc::ServerContext* context,
-                              const v1::ExchangeForRunRequest* request,
-                              v1::DelegationGrant* response) override;
-  grpc::Status RenewDelegation(grpc::ServerContext* context,
-                               const v1::RenewDelegationRequest* request,
-                               v1::DelegationGrant* response) override;
-  grpc::Status EndDelegation(grpc::ServerContext* context,
-                             const v1::EndDelegationRequest* request,
-                             v1::EndDelegationResponse* response) override;
-  grpc::Status EndDelegations(grpc::ServerContext* context,
-                              const v1::EndDelegationsRequest* request,
-                              v1::EndDelegationsResponse* response) override;
-  grpc::Status ExchangeForSchedule(
-      grpc::ServerContext* context,
+  grpc::ServerUnaryReactor* ExchangeForRun(
+      grpc::CallbackServerContext* context,
+      const v1::ExchangeForRunRequest* request,
+      v1::DelegationGrant* response) override;
+  grpc::ServerUnaryReactor* RenewDelegation(
+      grpc::CallbackServerContext* context,
+      const v1::RenewDelegationRequest* request,
+      v1::DelegationGrant* response) override;
+  grpc::ServerUnaryReactor* EndDelegation(
+      grpc::CallbackServerContext* context,
+      const v1::EndDelegationRequest* request,
+      v1::EndDelegationResponse* response) override;
+  grpc::ServerUnaryReactor* EndDelegations(
+      grpc::CallbackServerContext* context,
+      const v1::EndDelegationsRequest* request,
+      v1::EndDelegationsResponse* response) override;
+  grpc::ServerUnaryReactor* ExchangeForSchedule(
+      grpc::CallbackServerContext* context,
       const v1::ExchangeForScheduleRequest* request,
       v1::ScheduleGrant* response) override;
-  grpc::Status ExchangeScheduleForRun(
-      grpc::ServerContext* context,
+  grpc::ServerUnaryReactor* ExchangeScheduleForRun(
+      grpc::CallbackServerContext* context,
       const v1::ExchangeScheduleForRunRequest* request,
       v1::DelegationGrant* response) override;
-  grpc::Status EndScheduleGrant(grpc::ServerContext* context,
-                                const v1::EndScheduleGrantRequest* request,
-                                v1::EndScheduleGrantResponse* response) override;
+  grpc::ServerUnaryReactor* EndScheduleGrant(
+      grpc::CallbackServerContext* context,
+      const v1::EndScheduleGrantRequest* request,
+      v1::EndScheduleGrantResponse* response) override;
 
  private:
   const DelegationManager* manager_;

@@ -11,32 +11,34 @@
 namespace bastion::authz {
 
 // Thread-safe.
-class AuthzService final : public v1::Authz::Service {
+class AuthzService final : public v1::Authz::CallbackService {
  public:
   // Not owned; both must outlive the service.
   AuthzService(PolicyEngine* engine, RoleAdmin* admin, CallGuard guard);
 
-  grpc::Status Check(grpc::ServerContext* context,
-                     const v1::CheckRequest* request,
-                     v1::CheckResponse* response) override;
-  grpc::Status CheckTool(grpc::ServerContext* context,
-                         const v1::CheckToolRequest* request,
-                         v1::CheckToolResponse* response) override;
-  grpc::Status ListRoles(grpc::ServerContext* context,
-                         const v1::ListRolesRequest* request,
-                         v1::ListRolesResponse* response) override;
-  grpc::Status GetRole(grpc::ServerContext* context,
-                       const v1::GetRoleRequest* request,
-                       v1::Role* response) override;
-  grpc::Status PutRole(grpc::ServerContext* context,
-                       const v1::PutRoleRequest* request,
-                       v1::Role* response) override;
-  grpc::Status DeleteRole(grpc::ServerContext* context,
-                          const v1::DeleteRoleRequest* request,
-                          v1::DeleteRoleResponse* response) override;
-  grpc::Status PutToolPolicy(grpc::ServerContext* context,
-                             const v1::PutToolPolicyRequest* request,
-                             v1::ToolPolicy* response) override;
+  grpc::ServerUnaryReactor* Check(grpc::CallbackServerContext* context,
+                                  const v1::CheckRequest* request,
+                                  v1::CheckResponse* response) override;
+  grpc::ServerUnaryReactor* CheckTool(grpc::CallbackServerContext* context,
+                                      const v1::CheckToolRequest* request,
+                                      v1::CheckToolResponse* response) override;
+  grpc::ServerUnaryReactor* ListRoles(grpc::CallbackServerContext* context,
+                                      const v1::ListRolesRequest* request,
+                                      v1::ListRolesResponse* response) override;
+  grpc::ServerUnaryReactor* GetRole(grpc::CallbackServerContext* context,
+                                    const v1::GetRoleRequest* request,
+                                    v1::Role* response) override;
+  grpc::ServerUnaryReactor* PutRole(grpc::CallbackServerContext* context,
+                                    const v1::PutRoleRequest* request,
+                                    v1::Role* response) override;
+  grpc::ServerUnaryReactor* DeleteRole(
+      grpc::CallbackServerContext* context,
+      const v1::DeleteRoleRequest* request,
+      v1::DeleteRoleResponse* response) override;
+  grpc::ServerUnaryReactor* PutToolPolicy(
+      grpc::CallbackServerContext* context,
+      const v1::PutToolPolicyRequest* request,
+      v1::ToolPolicy* response) override;
 
  private:
   PolicyEngine* engine_;

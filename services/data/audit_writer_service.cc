@@ -3,7 +3,8 @@
 #include <utility>
 
 #include "absl/time/clock.h"
-#include "services/data/answer.h"
+#include "common/server/finish.h"
+#include "common/status/answer.h"
 
 namespace bastion::data {
 

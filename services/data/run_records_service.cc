@@ -2,8 +2,9 @@
 
 #include <utility>
 
+#include "common/server/finish.h"
+#include "common/status/answer.h"
 #include "common/status/status_macros.h"
-#include "services/data/answer.h"
 #include "services/data/run_binding.h"
 
 namespace bastion::data {

@@ -2,7 +2,8 @@
 
 #include <utility>
 
-#include "services/data/answer.h"
+#include "common/server/finish.h"
+#include "common/status/answer.h"
 
 namespace bastion::data {
 
