@@ -353,9 +353,13 @@ absl::StatusOr<Caller> CallGuard::Authorize(
     // The calling service authorized the user at its edge; authz still
     // decides who the user is here (admin level, approver), so an admin or
     // approver by role is one in every service. Its allow or deny of the
-    // declared permission does not matter: no user scope is needed.
+    // declared permission does not matter: no user scope is needed. Nor
+    // does the resource id, so the question leaves it out and one answer
+    // per user serves every id (a fresh run id each run, otherwise).
+    const PermissionRequest who_is_it{permission->resource(),
+                                      permission->action(), ""};
     ASSIGN_OR_RETURN(AuthzDecision decision,
-                     AskAuthz(*caller, method_name, *permission, wanted));
+                     AskAuthz(*caller, method_name, *permission, who_is_it));
     caller->admin_level = decision.admin_level;
     caller->approver = decision.approver;
     return caller;

@@ -634,14 +634,19 @@ TEST_F(CallGuardTest, AnInternalCallCarriesAuthzsDecisionAboutTheUser) {
     grpc::ClientContext context;
     context.AddMetadata(kPrincipalMetadataKey, kGoodAssertion);
     context.AddMetadata(kServiceMetadataKey, kServiceAssertion);
+    EchoRequest request;
+    request.set_thing_id("run-1");
     EchoResponse response;
-    return stub_->Inside(&context, EchoRequest(), &response);
+    return stub_->Inside(&context, request, &response);
   };
   // authz does not grant runs:write here: an internal method needs no user
   // scope, and the call goes on with authz's view of the user.
   ASSERT_TRUE(inside().ok());
   EXPECT_EQ(authorizer_.last.resource, "runs");
   EXPECT_EQ(authorizer_.last.action, "write");
+  // Who the user is does not depend on the id: the question leaves it out,
+  // so that one cached answer serves every id.
+  EXPECT_EQ(authorizer_.last.resource_id, "");
   Caller seen = service_->LastCaller();
   EXPECT_EQ(seen.admin_level, AdminLevel::kNone);
   EXPECT_FALSE(seen.approver);
