@@ -209,10 +209,22 @@ absl::StatusOr<std::string> RunManager::StartDelegated(
                   std::move(refused));
 }
 
+absl::Status RunManager::StartAndFollow(
+    const Caller& caller, const StartRequest& request,
+    const std::function<bool(const v1::RunEvent&)>& write,
+    const std::function<bool()>& stopped) {
+  std::shared_ptr<Subscription> subscription;
+  ASSIGN_OR_RETURN(std::string run_id,
+                   StartRun(caller, NewRunId(), request, nullptr,
+                            absl::OkStatus(), &subscription));
+  return FollowFrom(caller, run_id, /*after_seq=*/0, std::move(subscription),
+                    /*replay=*/false, write, stopped);
+}
+
 absl::StatusOr<std::string> RunManager::StartRun(
     const Caller& caller, const std::string& run_id,
     const StartRequest& request, std::unique_ptr<RunDelegation> delegation,
-    absl::Status refused) {
+    absl::Status refused, std::shared_ptr<Subscription>* subscription) {
   auto end_unused = [&delegation] {
     if (delegation != nullptr) delegation->End();
   };
@@ -245,6 +257,7 @@ absl::StatusOr<std::string> RunManager::StartRun(
     end_unused();
     return admitted;
   }
+  if (subscription != nullptr) *subscription = live->Subscribe();
   // From here on, every refusal takes the run out of the live set again
   // (and ends a delegation that will not be used).
   auto refuse = [&](absl::Status status) {
@@ -556,10 +569,17 @@ absl::Status RunManager::Follow(
   // Subscribed before the stored events are read: whatever is stored after
   // that read is also published to this subscription.
   std::shared_ptr<LiveRun> live = live_.Find(run_id);
-  std::shared_ptr<Subscription> subscription =
-      live == nullptr ? nullptr : live->Subscribe();
+  return FollowFrom(caller, run_id, after_seq,
+                    live == nullptr ? nullptr : live->Subscribe(),
+                    /*replay=*/true, write, stopped);
+}
+
+absl::Status RunManager::FollowFrom(
+    const Caller& caller, const std::string& run_id, int64_t after_seq,
+    std::shared_ptr<Subscription> subscription, bool replay,
+    const std::function<bool(const v1::RunEvent&)>& write,
+    const std::function<bool()>& stopped) {
   int64_t last = after_seq;
-  bool replay = true;
   int final_reads = 0;
   while (!stopped()) {
     if (replay) {

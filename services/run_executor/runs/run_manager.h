@@ -136,6 +136,15 @@ class RunManager {
                       const std::function<bool(const v1::RunEvent&)>& write,
                       const std::function<bool()>& stopped);
 
+  // Start, then Follow of the new run from its first event, subscribed
+  // before the run begins: its events come from the run itself, with no
+  // read of data (unless the stream falls behind, as in Follow). Start's
+  // errors, or Follow's.
+  absl::Status StartAndFollow(
+      const Caller& caller, const StartRequest& request,
+      const std::function<bool(const v1::RunEvent&)>& write,
+      const std::function<bool()>& stopped);
+
   // The caller's run; with a component type (and id), only if the run
   // belongs to it (else NOT_FOUND).
   absl::StatusOr<v1::Run> Get(const Caller& caller, const std::string& run_id,
@@ -175,10 +184,20 @@ class RunManager {
                std::shared_ptr<const Continuation> continuation = nullptr);
   // Start and StartDelegated: creates run `run_id` as `caller` and starts
   // it with `delegation`, or one exchanged for it when null.
+  // `subscription`, when not null, is set to a subscription to the run's
+  // events taken before it begins.
   absl::StatusOr<std::string> StartRun(
       const Caller& caller, const std::string& run_id,
       const StartRequest& request, std::unique_ptr<RunDelegation> delegation,
-      absl::Status refused);
+      absl::Status refused,
+      std::shared_ptr<Subscription>* subscription = nullptr);
+  // Follow, from `subscription` (null: none yet) after `after_seq`, reading
+  // the stored events first when `replay`.
+  absl::Status FollowFrom(
+      const Caller& caller, const std::string& run_id, int64_t after_seq,
+      std::shared_ptr<Subscription> subscription, bool replay,
+      const std::function<bool(const v1::RunEvent&)>& write,
+      const std::function<bool()>& stopped);
   // OK when `session_id` is the caller's own session of the requested
   // component; NOT_FOUND when it is not the caller's (or missing),
   // FAILED_PRECONDITION when it belongs to another component.

@@ -957,6 +957,35 @@ TEST_F(RunManagerTest, AnAuditedCallWhoseRecordFailsDoesNotRun) {
   EXPECT_TRUE(tool_->arguments().empty());
 }
 
+TEST_F(RunManagerTest, StartAndFollowStreamsTheRunWithoutReadingItBack) {
+  Build();
+  RunManager::StartRequest request;
+  request.component_type = common::v1::COMPONENT_TYPE_AGENT;
+  request.component_id = "echo";
+  request.input = "one two three";
+  std::vector<v1::RunEvent> events;
+  ASSERT_THAT(manager_->StartAndFollow(
+                  alice_, request,
+                  [&events](const v1::RunEvent& event) {
+                    events.push_back(event);
+                    return true;
+                  },
+                  [] { return false; }),
+              IsOk());
+  ASSERT_FALSE(events.empty());
+  EXPECT_TRUE(events.front().has_started());
+  EXPECT_TRUE(events.back().has_completed());
+  for (size_t i = 0; i < events.size(); ++i) {
+    EXPECT_EQ(events[i].seq(), static_cast<int64_t>(i + 1));
+  }
+  // Every event came from the run itself: data was never read back.
+  for (const std::string& call : data_.calls()) {
+    EXPECT_FALSE(absl::StartsWith(call, "GetRun")) << call;
+  }
+  // And the stored events are the streamed ones.
+  EXPECT_EQ(Followed(events.front().run_id(), 0).size(), events.size());
+}
+
 TEST_F(RunManagerTest, FollowingAContinuedRunFromItsStartGoesPastItsPause) {
   parts_.gate->confirm.insert("calculator");
   Build();

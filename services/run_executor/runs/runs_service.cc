@@ -25,9 +25,10 @@ grpc::Status RunsService::StartAndFollow(
     const google::protobuf::Message& request, RunManager::StartRequest start,
     grpc::ServerWriter<v1::RunEvent>* writer) {
   return guard_.Run(context, method, request, [&](const Caller& caller) {
-    absl::StatusOr<std::string> run_id = manager_->Start(caller, start);
-    if (!run_id.ok()) return run_id.status();
-    return Stream(manager_, context, caller, *run_id, /*after_seq=*/0, writer);
+    return manager_->StartAndFollow(
+        caller, start,
+        [writer](const v1::RunEvent& event) { return writer->Write(event); },
+        [context] { return context->IsCancelled(); });
   });
 }
 
