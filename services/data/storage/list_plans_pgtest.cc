@@ -90,6 +90,33 @@ class ListPlansTest : public StoreTest {
     std::vector<std::string> args = {"'t1'", "'alice'"};
     while (static_cast<int>(args.size()) < params - 1) args.push_back("NULL");
     args.push_back("21");
+    return GenericPlan(conn, name, args);
+  }
+
+  // The generic plan, under row-level security, of the statement the store
+  // prepared whose text is LIKE `pattern`, bound to alice and `args`.
+  std::string GenericPlanOfStatement(const std::string& pattern,
+                                     const std::vector<std::string>& args) {
+    absl::StatusOr<pg::PgLease> lease = pool_->Acquire();
+    EXPECT_TRUE(lease.ok()) << lease.status();
+    if (!lease.ok()) return "";
+    pg::PgConnection& conn = **lease;
+    absl::StatusOr<pg::PgResult> found = conn.Execute(
+        {"SELECT name FROM pg_prepared_statements WHERE statement LIKE $1",
+         {pattern}});
+    EXPECT_TRUE(found.ok()) << found.status();
+    if (!found.ok() || found->rows() != 1) {
+      ADD_FAILURE() << "no single prepared statement like " << pattern;
+      return "";
+    }
+    return GenericPlan(conn, std::string(found->Get(0, 0)), args);
+  }
+
+  // EXPLAIN of prepared statement `name` with `args` as a generic plan, as
+  // alice under row-level security.
+  static std::string GenericPlan(pg::PgConnection& conn,
+                                 const std::string& name,
+                                 const std::vector<std::string>& args) {
     const std::string explain =
         absl::StrCat("EXPLAIN (COSTS OFF) EXECUTE ", name, "(",
                      absl::StrJoin(args, ", "), ")");
@@ -144,6 +171,39 @@ TEST_F(ListPlansTest, EveryOwnListFindsItsRowsByTheOwnerIndex) {
     EXPECT_THAT(GenericPlanOf(table),
                 HasSubstr("Index Cond: ((tenant_id = $1) AND (user_id = $2)"));
   }
+}
+
+// A user's own run, read, locked or changed by its id, is reached through
+// an index on its owner and id even as a generic plan: never by visiting
+// the user's (or the tenant's) other runs and events.
+TEST_F(ListPlansTest, AUsersRunIsReachedByItsOwnerAndId) {
+  ASSERT_NO_FATAL_FAILURE(SuperuserScript(
+      "INSERT INTO bastion_data.run_events (tenant_id, user_id, run_id, seq,"
+      " type, payload)"
+      " SELECT tenant_id, user_id, run_id, s, 'model_output', '{}'"
+      " FROM bastion_data.runs, generate_series(1, 10) s;"
+      " ANALYZE bastion_data.run_events;"));
+  PgRuns runs(*pool_);
+  v1::GetRunRequest get;
+  get.set_run_id("r1");
+  get.set_include_events(true);
+  // Not alice's: NOT_FOUND, but the statements are prepared.
+  EXPECT_FALSE(runs.GetRun(alice_, get).ok());
+  v1::UpdateRunRequest update;
+  update.set_run_id("r1");
+  update.set_request_cancel(true);
+  EXPECT_FALSE(runs.UpdateRun(alice_, update).ok());
+
+  EXPECT_THAT(
+      GenericPlanOfStatement("SELECT run_id, seq,%FROM bastion_data.run_events%",
+                             {"'t1'", "'alice'", "'r1'", "0", "21"}),
+      HasSubstr("Index Cond: ((tenant_id = $1) AND (user_id = $2) AND "
+                "(run_id = $3)"));
+  const std::string status =
+      GenericPlanOfStatement("SELECT status FROM bastion_data.runs%",
+                             {"'t1'", "'alice'", "'r1'"});
+  EXPECT_THAT(status, HasSubstr("run_id = $3"));
+  EXPECT_THAT(status, ::testing::Not(HasSubstr("runs_user_created")));
 }
 
 // The scheduler's claim is platform-wide: it must reach the earliest due

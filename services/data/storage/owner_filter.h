@@ -17,6 +17,16 @@
   " WHERE ($1::text IS NULL OR tenant_id = $1)" \
   " AND ($2::text IS NULL OR user_id = $2)"
 
+// Owner conditions of by-id statements ($1 tenant, $2 user; ids are unique
+// per tenant). One user's (the common call) are plain equalities: with the
+// NULL-means-any form, the cached generic plan cannot use the user in an
+// index, and under the RLS policy PostgreSQL may pick the owner index and
+// visit every row of the user to find one. Tenant admins (user NULL) use
+// the NULL-means-any form.
+#define BASTION_BY_ID_THE_USER " tenant_id = $1 AND user_id = $2"
+#define BASTION_BY_ID_ANY_USER \
+  " tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
+
 namespace bastion::data::storage {
 
 // Text parameters for (tenant, user) filters. A non-admin is always

@@ -42,18 +42,21 @@ constexpr char kInsert[] =
 
 // $1 tenant, $2 user (NULL: any), $3 id, $4 type (NULL: any),
 // $5 component (NULL: any).
-constexpr char kSelect[] =
-    "SELECT " RUN_COLUMNS " FROM bastion_data.runs"
-    " WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
-    " AND run_id = $3"
-    " AND ($4::text IS NULL OR component_type = $4)"
-    " AND ($5::text IS NULL OR component_id = $5)";
+#define SELECT_RUN(owner)                          \
+  "SELECT " RUN_COLUMNS                            \
+  " FROM bastion_data.runs"                        \
+  " WHERE" owner                                   \
+  " AND run_id = $3"                               \
+  " AND ($4::text IS NULL OR component_type = $4)" \
+  " AND ($5::text IS NULL OR component_id = $5)"
 
 // $1 tenant, $2 user (NULL: any), $3 run, $4 after seq, $5 limit.
-constexpr char kSelectEvents[] =
-    "SELECT " EVENT_COLUMNS " FROM bastion_data.run_events"
-    " WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
-    " AND run_id = $3 AND seq > $4::bigint ORDER BY seq LIMIT $5::int";
+#define SELECT_EVENTS(owner)                           \
+  "SELECT " EVENT_COLUMNS                              \
+  " FROM bastion_data.run_events"                      \
+  " WHERE" owner                                       \
+  " AND run_id = $3 AND seq > $4::bigint ORDER BY seq" \
+  " LIMIT $5::int"
 
 // $1 tenant (NULL: any), $2 user (NULL: any), $3 type, $4 component,
 // $5 session, $6 status, $7 cursor micros, $8 cursor id, $9 limit.
@@ -78,40 +81,38 @@ constexpr const char* kList[2] = {LIST_RUNS(BASTION_ANY_OWNER),
 // $9 error, $10 set paused?, $11 paused (JSON), $12 request cancel,
 // $13 set delegation?, $14 delegation id, $15 staleness in microseconds of
 // the session's earlier runs in progress (NULL: update regardless).
-constexpr char kUpdate[] =
-    "UPDATE bastion_data.runs AS r SET"
-    " status = coalesce($5, status),"
-    " output = CASE WHEN $6::boolean THEN $7 ELSE output END,"
-    " error = CASE WHEN $8::boolean THEN $9 ELSE error END,"
-    " paused_tool_calls = CASE WHEN $10::boolean THEN $11::jsonb"
-    "   ELSE paused_tool_calls END,"
-    " cancel_requested = cancel_requested OR $12::boolean,"
-    " delegation_id = CASE WHEN $13::boolean THEN $14 ELSE delegation_id END,"
-    " updated_at = greatest(now(), updated_at + interval '1 microsecond')"
-    " WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
-    " AND run_id = $3 AND ($4::text IS NULL OR status = $4)"
-    " AND ($15::bigint IS NULL OR r.session_id = '' OR NOT EXISTS ("
-    "   SELECT 1 FROM bastion_data.runs o"
-    "   WHERE o.tenant_id = r.tenant_id AND o.user_id = r.user_id"
-    "   AND o.session_id = r.session_id AND o.run_id <> r.run_id"
-    "   AND (o.created_at, o.run_id) < (r.created_at, r.run_id)"
-    "   AND o.status IN ('pending', 'running')"
-    "   AND o.updated_at > now() - $15::bigint * interval '1 microsecond'))"
-    " RETURNING " RUN_COLUMNS;
+#define UPDATE_RUN(owner)                                                    \
+  "UPDATE bastion_data.runs AS r SET"                                        \
+  " status = coalesce($5, status),"                                          \
+  " output = CASE WHEN $6::boolean THEN $7 ELSE output END,"                 \
+  " error = CASE WHEN $8::boolean THEN $9 ELSE error END,"                   \
+  " paused_tool_calls = CASE WHEN $10::boolean THEN $11::jsonb"              \
+  "   ELSE paused_tool_calls END,"                                           \
+  " cancel_requested = cancel_requested OR $12::boolean,"                    \
+  " delegation_id = CASE WHEN $13::boolean THEN $14 ELSE delegation_id END," \
+  " updated_at = greatest(now(), updated_at + interval '1 microsecond')"     \
+  " WHERE" owner                                                             \
+  " AND run_id = $3 AND ($4::text IS NULL OR status = $4)"                   \
+  " AND ($15::bigint IS NULL OR r.session_id = '' OR NOT EXISTS ("           \
+  "   SELECT 1 FROM bastion_data.runs o"                                     \
+  "   WHERE o.tenant_id = r.tenant_id AND o.user_id = r.user_id"             \
+  "   AND o.session_id = r.session_id AND o.run_id <> r.run_id"              \
+  "   AND (o.created_at, o.run_id) < (r.created_at, r.run_id)"               \
+  "   AND o.status IN ('pending', 'running')"                                \
+  "   AND o.updated_at > now() - $15::bigint * interval '1 microsecond'))"   \
+  " RETURNING " RUN_COLUMNS
 
 // The run's status, when UpdateRun changed nothing: why not.
-constexpr char kStatusOf[] =
-    "SELECT status FROM bastion_data.runs"
-    " WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
-    " AND run_id = $3";
+#define STATUS_OF(owner) \
+  "SELECT status FROM bastion_data.runs WHERE" owner " AND run_id = $3"
 
 // Serializes appends to one run. A statement of its own: the next
 // statement then takes a fresh snapshot that sees the previous appender's
 // events (READ COMMITTED), which a CTE of the same statement would not.
-constexpr char kLockRun[] =
-    "SELECT 1 FROM bastion_data.runs"
-    " WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
-    " AND run_id = $3 FOR UPDATE";
+#define LOCK_RUN(owner)                         \
+  "SELECT 1 FROM bastion_data.runs WHERE" owner \
+  " AND run_id = $3"                            \
+  " FOR UPDATE"
 
 // The rest of an append, after a CTE `run` naming the run (tenant_id,
 // user_id, run_id): numbers the new events after the run's last one.
@@ -136,12 +137,10 @@ constexpr char kLockRun[] =
   " RETURNING " EVENT_COLUMNS
 
 // $1 tenant, $2 user (NULL: any), $3 run, $4 types, $5 payloads.
-constexpr char kAppendEvents[] =
-    "WITH run AS ("
-    "  SELECT tenant_id, user_id, run_id FROM bastion_data.runs"
-    "  WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
-    "  AND run_id = $3),"
-    APPEND_TO_RUN("$4", "$5");
+#define APPEND_EVENTS(owner)                                   \
+  "WITH run AS ("                                              \
+  "  SELECT tenant_id, user_id, run_id FROM bastion_data.runs" \
+  "  WHERE" owner " AND run_id = $3)," APPEND_TO_RUN("$4", "$5")
 
 // The end of a run and its final events in one statement: the run moves
 // from the expected status to the new one, and only then are the events
@@ -149,16 +148,28 @@ constexpr char kAppendEvents[] =
 // $2 user (NULL: any), $3 run, $4 expected status, $5 new status,
 // $6 output (NULL: keep), $7 error (NULL: keep), $8 paused calls (JSON;
 // NULL: keep), $9 types, $10 payloads.
-constexpr char kEndAndAppend[] =
-    "WITH run AS ("
-    "  UPDATE bastion_data.runs SET status = $5,"
-    "  output = coalesce($6, output), error = coalesce($7, error),"
-    "  paused_tool_calls = coalesce($8::jsonb, paused_tool_calls),"
-    "  updated_at = greatest(now(), updated_at + interval '1 microsecond')"
-    "  WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
-    "  AND run_id = $3 AND status = $4"
-    "  RETURNING tenant_id, user_id, run_id),"
-    APPEND_TO_RUN("$9", "$10");
+#define END_AND_APPEND(owner)                                             \
+  "WITH run AS ("                                                         \
+  "  UPDATE bastion_data.runs SET status = $5,"                           \
+  "  output = coalesce($6, output), error = coalesce($7, error),"         \
+  "  paused_tool_calls = coalesce($8::jsonb, paused_tool_calls),"         \
+  "  updated_at = greatest(now(), updated_at + interval '1 microsecond')" \
+  "  WHERE" owner                                                         \
+  " AND run_id = $3 AND status = $4"                                      \
+  "  RETURNING tenant_id, user_id, run_id)," APPEND_TO_RUN("$9", "$10")
+
+// By-id statements, [one owner]: BASTION_BY_ID_THE_USER for a user's own
+// call, BASTION_BY_ID_ANY_USER for a tenant admin's.
+#define BY_ID(statement) \
+  { statement(BASTION_BY_ID_ANY_USER), statement(BASTION_BY_ID_THE_USER) }
+constexpr const char* kSelect[2] = BY_ID(SELECT_RUN);
+constexpr const char* kSelectEvents[2] = BY_ID(SELECT_EVENTS);
+constexpr const char* kUpdate[2] = BY_ID(UPDATE_RUN);
+constexpr const char* kStatusOf[2] = BY_ID(STATUS_OF);
+constexpr const char* kLockRun[2] = BY_ID(LOCK_RUN);
+constexpr const char* kAppendEvents[2] = BY_ID(APPEND_EVENTS);
+constexpr const char* kEndAndAppend[2] = BY_ID(END_AND_APPEND);
+#undef BY_ID
 
 const char* StatusText(common::v1::RunStatus status) {
   switch (status) {
@@ -293,12 +304,12 @@ absl::StatusOr<v1::GetRunResponse> PgRunStore::GetRun(
   std::vector<pg::Statement> batch =
       AdminAuditById(scope, AuditedTable::kRuns, "runs.get", request.run_id());
   const size_t at = batch.size();
-  batch.push_back({kSelect,
+  batch.push_back({kSelect[OneOwner(owner)],
                    {owner.tenant_id, owner.user_id, request.run_id(),
                     ComponentTypeParam(request.component_type()),
                     OptionalParam(request.component_id())}});
   if (request.include_events()) {
-    batch.push_back({kSelectEvents,
+    batch.push_back({kSelectEvents[OneOwner(owner)],
                      {owner.tenant_id, owner.user_id, request.run_id(),
                       std::to_string(request.events_after_seq()),
                       std::to_string(kMaxPageSize)}});
@@ -345,7 +356,7 @@ absl::StatusOr<v1::RunRecord> PgRunStore::UpdateRun(
       scope, AuditedTable::kRuns, "runs.update", request.run_id());
   const size_t at = batch.size();
   batch.push_back(
-      {kUpdate,
+      {kUpdate[OneOwner(owner)],
        {owner.tenant_id, owner.user_id, request.run_id(),
         StatusParam(request.expected_status()), StatusParam(request.status()),
         request.update_output() ? "true" : "false", request.output(),
@@ -357,7 +368,8 @@ absl::StatusOr<v1::RunRecord> PgRunStore::UpdateRun(
         request.only_when_session_idle()
             ? pg::Param(std::to_string(request.session_stale_after_ms() * 1000))
             : std::nullopt}});
-  batch.push_back({kStatusOf, {owner.tenant_id, owner.user_id, request.run_id()}});
+  batch.push_back({kStatusOf[OneOwner(owner)],
+                   {owner.tenant_id, owner.user_id, request.run_id()}});
   ASSIGN_OR_RETURN(std::vector<PgResult> results,
                    RunAsPrincipal(pool_, scope, std::move(batch)));
   if (results[at].rows() == 1) return ToRun(results[at], 0);
@@ -384,28 +396,28 @@ absl::StatusOr<v1::AppendRunEventsResponse> PgRunStore::AppendRunEvents(
       scope, AuditedTable::kRuns, "runs.append_events", request.run_id());
   // Taken first, in a statement of its own, so that the append's snapshot
   // sees every event appended before (kLockRun).
-  batch.push_back({kLockRun, {owner.tenant_id, owner.user_id, request.run_id()}});
+  batch.push_back({kLockRun[OneOwner(owner)],
+                   {owner.tenant_id, owner.user_id, request.run_id()}});
   const size_t at = batch.size();
   if (request.has_end()) {
     const v1::RunEnd& end = request.end();
     ASSIGN_OR_RETURN(std::string paused, PausedToJson(end.paused_tool_calls()));
     batch.push_back(
-        {kEndAndAppend,
+        {kEndAndAppend[OneOwner(owner)],
          {owner.tenant_id, owner.user_id, request.run_id(),
           StatusParam(end.expected_status()), StatusParam(end.status()),
           end.status() == common::v1::RUN_STATUS_COMPLETED
               ? pg::Param(end.output())
               : std::nullopt,
-          end.status() == common::v1::RUN_STATUS_FAILED
-              ? pg::Param(end.error())
-              : std::nullopt,
+          end.status() == common::v1::RUN_STATUS_FAILED ? pg::Param(end.error())
+                                                        : std::nullopt,
           end.status() == common::v1::RUN_STATUS_PAUSED ? pg::Param(paused)
                                                         : std::nullopt,
           JsonStringArray(types), JsonStringArray(payloads)}});
-    batch.push_back(
-        {kStatusOf, {owner.tenant_id, owner.user_id, request.run_id()}});
+    batch.push_back({kStatusOf[OneOwner(owner)],
+                     {owner.tenant_id, owner.user_id, request.run_id()}});
   } else {
-    batch.push_back({kAppendEvents,
+    batch.push_back({kAppendEvents[OneOwner(owner)],
                      {owner.tenant_id, owner.user_id, request.run_id(),
                       JsonStringArray(types), JsonStringArray(payloads)}});
   }
