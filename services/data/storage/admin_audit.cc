@@ -121,13 +121,13 @@ absl::StatusOr<pg::PgResult> RunById(pg::PgPool& pool,
                                      const pg::PrincipalScope& scope,
                                      AuditedTable table, const char* action,
                                      const std::string& id,
-                                     const char* statement,
+                                     const char* const statement[2],
                                      std::vector<pg::Param> extra) {
   OwnerFilter owner = ByIdFilter(scope);
   std::vector<pg::Param> params = {owner.tenant_id, owner.user_id, id};
   for (pg::Param& param : extra) params.push_back(std::move(param));
   return RunAudited(pool, scope, AdminAuditById(scope, table, action, id),
-                    {statement, std::move(params)});
+                    {statement[OneOwner(owner)], std::move(params)});
 }
 
 }  // namespace bastion::data::storage

@@ -56,15 +56,16 @@ std::vector<pg::Statement> AdminAuditByIds(
     const pg::PrincipalScope &scope, AuditedTable table, const char *action,
     const google::protobuf::RepeatedPtrField<std::string> &resource_ids);
 
-// Runs `statement` on one identified row as the principal: it takes $1
-// tenant, $2 owner (NULL for an admin), $3 the id and `extra` as $4...; the
-// admin audit, if any, runs first in the same transaction. Returns the
-// statement's result (callers decide what no row means).
+// Runs `statement` on one identified row as the principal: a by-id
+// statement's [one owner] pair (BASTION_BY_ID) taking $1 tenant, $2 owner
+// (NULL for an admin), $3 the id and `extra` as $4...; the admin audit, if
+// any, runs first in the same transaction. Returns the statement's result
+// (callers decide what no row means).
 absl::StatusOr<pg::PgResult> RunById(pg::PgPool &pool,
                                      const pg::PrincipalScope &scope,
                                      AuditedTable table, const char *action,
                                      const std::string &id,
-                                     const char *statement,
+                                     const char *const statement[2],
                                      std::vector<pg::Param> extra = {});
 
 }  // namespace bastion::data::storage

@@ -26,6 +26,10 @@
 #define BASTION_BY_ID_THE_USER " tenant_id = $1 AND user_id = $2"
 #define BASTION_BY_ID_ANY_USER \
   " tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
+// The [one owner] pair of a by-id statement `statement(owner)`, chosen
+// with OneOwner(ByIdFilter(scope)).
+#define BASTION_BY_ID(statement) \
+  { statement(BASTION_BY_ID_ANY_USER), statement(BASTION_BY_ID_THE_USER) }
 
 namespace bastion::data::storage {
 

@@ -104,10 +104,13 @@ constexpr char kInsertAudit[] =
     " SELECT " APPROVAL_COLUMNS " FROM created";
 
 // $1 tenant, $2 user (NULL: any), $3 id.
-constexpr char kSelect[] =
-    "SELECT " APPROVAL_COLUMNS " FROM bastion_data.approvals"
-    " WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
-    " AND approval_id = $3";
+#define SELECT_BY_ID(owner)      \
+  "SELECT " APPROVAL_COLUMNS     \
+  " FROM bastion_data.approvals" \
+  " WHERE" owner " AND approval_id = $3"
+
+// By-id statements, [one owner] (BASTION_BY_ID).
+constexpr const char* kSelect[2] = BASTION_BY_ID(SELECT_BY_ID);
 
 // $1 tenant (NULL: any), $2 user (NULL: any), $3 status, $4 run,
 // $5 cursor micros, $6 cursor id, $7 limit.
@@ -273,8 +276,8 @@ absl::StatusOr<v1::Approval> PgApprovalStore::GetApproval(
                       request.approval_id())) {
     batch.push_back(std::move(audit));
   }
-  batch.push_back(
-      {kSelect, {owner.tenant_id, owner.user_id, request.approval_id()}});
+  batch.push_back({kSelect[OneOwner(owner)],
+                   {owner.tenant_id, owner.user_id, request.approval_id()}});
   ASSIGN_OR_RETURN(std::vector<PgResult> results,
                    RunAsPrincipal(pool_, scope, std::move(batch)));
   const PgResult& result = results.back();
@@ -343,8 +346,8 @@ absl::StatusOr<v1::Approval> PgApprovalStore::ResolveApproval(
                    {scope.tenant_id, scope.user_id, request.approval_id(),
                     std::string(decision), request.expected_args_sha256(),
                     request.reason(), LevelName(scope)}});
-  batch.push_back(
-      {kSelect, {owner.tenant_id, owner.user_id, request.approval_id()}});
+  batch.push_back({kSelect[OneOwner(owner)],
+                   {owner.tenant_id, owner.user_id, request.approval_id()}});
   ASSIGN_OR_RETURN(std::vector<PgResult> results,
                    RunAsPrincipal(pool_, scope, std::move(batch)));
   if (results[at].rows() == 1) return ToApproval(results[at], 0);

@@ -30,10 +30,10 @@ constexpr char kInsert[] =
     " ARRAY(SELECT jsonb_array_elements_text($5::jsonb)))"
     " RETURNING " MEMORY_COLUMNS;
 
-constexpr char kSelect[] =
-    "SELECT " MEMORY_COLUMNS " FROM bastion_data.memories"
-    " WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
-    " AND memory_id = $3";
+#define SELECT_BY_ID(owner)     \
+  "SELECT " MEMORY_COLUMNS      \
+  " FROM bastion_data.memories" \
+  " WHERE" owner " AND memory_id = $3"
 
 // $1 tenant, $2 user, $3 topic, $4 text query, $5 cursor micros, $6 cursor
 // id, $7 limit; `owner` is BASTION_ONE_OWNER or BASTION_ANY_OWNER.
@@ -53,20 +53,24 @@ constexpr const char* kList[2][2] = {
 
 // $1 tenant, $2 user (NULL: any), $3 id, $4 set text?, $5 text,
 // $6 set topics?, $7 topics (JSON).
-constexpr char kUpdate[] =
-    "UPDATE bastion_data.memories SET"
-    " text = CASE WHEN $4::boolean THEN $5 ELSE text END,"
-    " topics = CASE WHEN $6::boolean"
-    " THEN ARRAY(SELECT jsonb_array_elements_text($7::jsonb)) ELSE topics END,"
-    " updated_at = greatest(now(), updated_at + interval '1 microsecond')"
-    " WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
-    " AND memory_id = $3"
-    " RETURNING " MEMORY_COLUMNS;
+#define UPDATE_BY_ID(owner)                                                   \
+  "UPDATE bastion_data.memories SET"                                          \
+  " text = CASE WHEN $4::boolean THEN $5 ELSE text END,"                      \
+  " topics = CASE WHEN $6::boolean"                                           \
+  " THEN ARRAY(SELECT jsonb_array_elements_text($7::jsonb)) ELSE topics END," \
+  " updated_at = greatest(now(), updated_at + interval '1 microsecond')"      \
+  " WHERE" owner                                                              \
+  " AND memory_id = $3"                                                       \
+  " RETURNING " MEMORY_COLUMNS
 
-constexpr char kDelete[] =
-    "DELETE FROM bastion_data.memories"
-    " WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
-    " AND memory_id = $3";
+#define DELETE_BY_ID(owner)           \
+  "DELETE FROM bastion_data.memories" \
+  " WHERE" owner " AND memory_id = $3"
+
+// By-id statements, [one owner] (BASTION_BY_ID).
+constexpr const char* kSelect[2] = BASTION_BY_ID(SELECT_BY_ID);
+constexpr const char* kUpdate[2] = BASTION_BY_ID(UPDATE_BY_ID);
+constexpr const char* kDelete[2] = BASTION_BY_ID(DELETE_BY_ID);
 
 absl::StatusOr<v1::Memory> ToMemory(const PgResult& r, int row) {
   v1::Memory m;

@@ -158,18 +158,14 @@ constexpr const char* kList[2] = {LIST_RUNS(BASTION_ANY_OWNER),
   " AND run_id = $3 AND status = $4"                                      \
   "  RETURNING tenant_id, user_id, run_id)," APPEND_TO_RUN("$9", "$10")
 
-// By-id statements, [one owner]: BASTION_BY_ID_THE_USER for a user's own
-// call, BASTION_BY_ID_ANY_USER for a tenant admin's.
-#define BY_ID(statement) \
-  { statement(BASTION_BY_ID_ANY_USER), statement(BASTION_BY_ID_THE_USER) }
-constexpr const char* kSelect[2] = BY_ID(SELECT_RUN);
-constexpr const char* kSelectEvents[2] = BY_ID(SELECT_EVENTS);
-constexpr const char* kUpdate[2] = BY_ID(UPDATE_RUN);
-constexpr const char* kStatusOf[2] = BY_ID(STATUS_OF);
-constexpr const char* kLockRun[2] = BY_ID(LOCK_RUN);
-constexpr const char* kAppendEvents[2] = BY_ID(APPEND_EVENTS);
-constexpr const char* kEndAndAppend[2] = BY_ID(END_AND_APPEND);
-#undef BY_ID
+// By-id statements, [one owner] (BASTION_BY_ID).
+constexpr const char* kSelect[2] = BASTION_BY_ID(SELECT_RUN);
+constexpr const char* kSelectEvents[2] = BASTION_BY_ID(SELECT_EVENTS);
+constexpr const char* kUpdate[2] = BASTION_BY_ID(UPDATE_RUN);
+constexpr const char* kStatusOf[2] = BASTION_BY_ID(STATUS_OF);
+constexpr const char* kLockRun[2] = BASTION_BY_ID(LOCK_RUN);
+constexpr const char* kAppendEvents[2] = BASTION_BY_ID(APPEND_EVENTS);
+constexpr const char* kEndAndAppend[2] = BASTION_BY_ID(END_AND_APPEND);
 
 const char* StatusText(common::v1::RunStatus status) {
   switch (status) {

@@ -42,10 +42,10 @@ constexpr char kInsert[] =
     " ARRAY(SELECT jsonb_array_elements_text($9::jsonb)), " OPTIONAL_TS("$10")
     ", $11) RETURNING " SCHEDULE_COLUMNS;
 
-constexpr char kSelect[] =
-    "SELECT " SCHEDULE_COLUMNS " FROM bastion_data.schedules"
-    " WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
-    " AND schedule_id = $3";
+#define SELECT_BY_ID(owner)      \
+  "SELECT " SCHEDULE_COLUMNS     \
+  " FROM bastion_data.schedules" \
+  " WHERE" owner " AND schedule_id = $3"
 
 // $1 tenant (NULL: any), $2 user (NULL: any), $3 cursor micros,
 // $4 cursor id, $5 limit.
@@ -64,26 +64,30 @@ constexpr const char* kList[2] = {LIST_SCHEDULES(BASTION_ANY_OWNER),
 // $1 tenant, $2 user (NULL: any), $3 id, $4 set enabled?, $5 enabled,
 // $6 set cron?, $7 cron, $8 timezone, $9 next micros, $10 set input?,
 // $11 input.
-constexpr char kUpdate[] =
-    "UPDATE bastion_data.schedules SET"
-    " enabled = CASE WHEN $4::boolean THEN $5::boolean ELSE enabled END,"
-    " cron = CASE WHEN $6::boolean THEN $7 ELSE cron END,"
-    " timezone = CASE WHEN $6::boolean THEN $8 ELSE timezone END,"
-    " next_run_at = CASE WHEN $6::boolean THEN " OPTIONAL_TS("$9")
-    " ELSE next_run_at END,"
-    " claimed_by = CASE WHEN $6::boolean THEN NULL ELSE claimed_by END,"
-    " claim_expires_at = CASE WHEN $6::boolean THEN NULL"
-    "   ELSE claim_expires_at END,"
-    " input = CASE WHEN $10::boolean THEN $11::jsonb ELSE input END,"
-    " updated_at = greatest(now(), updated_at + interval '1 microsecond')"
-    " WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
-    " AND schedule_id = $3"
-    " RETURNING " SCHEDULE_COLUMNS;
+#define UPDATE_BY_ID(owner) \
+  "UPDATE bastion_data.schedules SET" \
+  " enabled = CASE WHEN $4::boolean THEN $5::boolean ELSE enabled END," \
+  " cron = CASE WHEN $6::boolean THEN $7 ELSE cron END," \
+  " timezone = CASE WHEN $6::boolean THEN $8 ELSE timezone END," \
+  " next_run_at = CASE WHEN $6::boolean THEN " OPTIONAL_TS("$9") \
+  " ELSE next_run_at END," \
+  " claimed_by = CASE WHEN $6::boolean THEN NULL ELSE claimed_by END," \
+  " claim_expires_at = CASE WHEN $6::boolean THEN NULL" \
+  "   ELSE claim_expires_at END," \
+  " input = CASE WHEN $10::boolean THEN $11::jsonb ELSE input END," \
+  " updated_at = greatest(now(), updated_at + interval '1 microsecond')" \
+  " WHERE" owner \
+  " AND schedule_id = $3" \
+  " RETURNING " SCHEDULE_COLUMNS
 
-constexpr char kDelete[] =
-    "DELETE FROM bastion_data.schedules"
-    " WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
-    " AND schedule_id = $3";
+#define DELETE_BY_ID(owner)            \
+  "DELETE FROM bastion_data.schedules" \
+  " WHERE" owner " AND schedule_id = $3"
+
+// By-id statements, [one owner] (BASTION_BY_ID).
+constexpr const char* kSelect[2] = BASTION_BY_ID(SELECT_BY_ID);
+constexpr const char* kUpdate[2] = BASTION_BY_ID(UPDATE_BY_ID);
+constexpr const char* kDelete[2] = BASTION_BY_ID(DELETE_BY_ID);
 
 // Every tenant's due schedules (the scheduler's call, at the platform
 // level), earliest first through the schedules_due_at index (migration

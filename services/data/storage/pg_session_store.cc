@@ -32,10 +32,10 @@ constexpr char kInsert[] =
     " RETURNING " SESSION_COLUMNS;
 
 // $1 tenant, $2 user (NULL: any user of the tenant), $3 id.
-constexpr char kSelect[] =
-    "SELECT " SESSION_COLUMNS " FROM bastion_data.sessions"
-    " WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
-    " AND session_id = $3";
+#define SELECT_BY_ID(owner)     \
+  "SELECT " SESSION_COLUMNS     \
+  " FROM bastion_data.sessions" \
+  " WHERE" owner " AND session_id = $3"
 
 // $1 tenant, $2 user, $3 type, $4 component, $5 cursor micros, $6 cursor
 // id, $7 limit; `owner` is BASTION_ONE_OWNER or BASTION_ANY_OWNER.
@@ -59,25 +59,30 @@ constexpr const char* kList[2][2][2] = {
 
 // $1 tenant, $2 user (NULL: any), $3 id, $4 set name?, $5 name,
 // $6 set state?, $7 state.
-constexpr char kUpdate[] =
-    "UPDATE bastion_data.sessions SET"
-    " name = CASE WHEN $4::boolean THEN $5 ELSE name END,"
-    " state = CASE WHEN $6::boolean THEN $7::jsonb ELSE state END,"
-    " updated_at = greatest(now(), updated_at + interval '1 microsecond')"
-    " WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
-    " AND session_id = $3"
-    " RETURNING " SESSION_COLUMNS;
+#define UPDATE_BY_ID(owner)                                              \
+  "UPDATE bastion_data.sessions SET"                                     \
+  " name = CASE WHEN $4::boolean THEN $5 ELSE name END,"                 \
+  " state = CASE WHEN $6::boolean THEN $7::jsonb ELSE state END,"        \
+  " updated_at = greatest(now(), updated_at + interval '1 microsecond')" \
+  " WHERE" owner                                                         \
+  " AND session_id = $3"                                                 \
+  " RETURNING " SESSION_COLUMNS
 
-constexpr char kDelete[] =
-    "DELETE FROM bastion_data.sessions"
-    " WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
-    " AND session_id = $3";
+#define DELETE_BY_ID(owner)           \
+  "DELETE FROM bastion_data.sessions" \
+  " WHERE" owner " AND session_id = $3"
 
 // $3: JSON array of ids.
-constexpr char kDeleteMany[] =
-    "DELETE FROM bastion_data.sessions"
-    " WHERE tenant_id = $1 AND ($2::text IS NULL OR user_id = $2)"
-    " AND session_id IN (SELECT jsonb_array_elements_text($3::jsonb))";
+#define DELETE_MANY_BY_ID(owner)      \
+  "DELETE FROM bastion_data.sessions" \
+  " WHERE" owner                      \
+  " AND session_id IN (SELECT jsonb_array_elements_text($3::jsonb))"
+
+// By-id statements, [one owner] (BASTION_BY_ID).
+constexpr const char* kSelect[2] = BASTION_BY_ID(SELECT_BY_ID);
+constexpr const char* kUpdate[2] = BASTION_BY_ID(UPDATE_BY_ID);
+constexpr const char* kDelete[2] = BASTION_BY_ID(DELETE_BY_ID);
+constexpr const char* kDeleteMany[2] = BASTION_BY_ID(DELETE_MANY_BY_ID);
 
 v1::Session ToSession(const PgResult& r, int row) {
   v1::Session s;
@@ -185,9 +190,8 @@ absl::StatusOr<v1::DeleteSessionsResponse> PgSessionStore::DeleteSessions(
       PgResult deleted,
       RunAudited(pool_, scope,
                  AdminAuditByIds(scope, AuditedTable::kSessions,
-                                 "sessions.delete_many",
-                                 request.session_ids()),
-                 {kDeleteMany,
+                                 "sessions.delete_many", request.session_ids()),
+                 {kDeleteMany[OneOwner(owner)],
                   {owner.tenant_id, owner.user_id,
                    JsonStringArray(request.session_ids())}}));
   response.set_deleted_count(deleted.affected_rows());

@@ -40,17 +40,21 @@ constexpr char kInsert[] =
 
 // Each row verifies its own hash, its link to the previous row and its
 // position.
-constexpr char kSelectTrace[] =
-    "SELECT " SPAN_COLUMNS ","
-    " (s.hash = sha256(s.prev_hash || bastion_data.span_canonical(s))"
-    "  AND s.prev_hash = coalesce(lag(s.hash) OVER w,"
-    "                             decode(repeat('00', 32), 'hex'))"
-    "  AND s.seq = row_number() OVER w) AS valid"
-    " FROM bastion_data.spans s"
-    " WHERE s.tenant_id = $1 AND ($2::text IS NULL OR s.user_id = $2)"
-    " AND s.trace_id = $3"
-    " WINDOW w AS (ORDER BY s.seq)"
-    " ORDER BY s.seq";
+#define SELECT_TRACE_BY_ID(owner)                                    \
+  "SELECT " SPAN_COLUMNS                                             \
+  ","                                                                \
+  " (s.hash = sha256(s.prev_hash || bastion_data.span_canonical(s))" \
+  "  AND s.prev_hash = coalesce(lag(s.hash) OVER w,"                 \
+  "                             decode(repeat('00', 32), 'hex'))"    \
+  "  AND s.seq = row_number() OVER w) AS valid"                      \
+  " FROM bastion_data.spans s"                                       \
+  " WHERE" owner                                                     \
+  " AND s.trace_id = $3"                                             \
+  " WINDOW w AS (ORDER BY s.seq)"                                    \
+  " ORDER BY s.seq"
+
+// By-id, [one owner] (BASTION_BY_ID).
+constexpr const char* kSelectTrace[2] = BASTION_BY_ID(SELECT_TRACE_BY_ID);
 
 // $1 tenant (NULL: any), $2 user (NULL: any), $3 cursor micros,
 // $4 cursor trace id, $5 limit.
